@@ -1,0 +1,301 @@
+// Package blob keeps files in an S3-compatible object store through
+// minio-go: a bucket with versioning and object lock, streaming uploads with
+// a size limit, SHA-256 and media-type detection while streaming, downloads
+// of a given version, retention (WORM) and legal hold. The application never
+// deletes object versions except by a signed disposition of an expired record.
+package blob
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gabriel-vasile/mimetype"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// PartSize is the fixed multipart part size of uploads. minio-go holds one
+// part in memory per upload (size unknown), so it bounds upload memory.
+const PartSize = 16 << 20
+
+// Options configure the connection to the object store.
+type Options struct {
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	UseSSL    bool
+	Region    string
+	Bucket    string
+}
+
+// Store is one bucket of an S3-compatible object store.
+type Store struct {
+	c      *minio.Client
+	bucket string
+	region string
+}
+
+// New connects to the object store. It does not touch the bucket: call
+// EnsureBucket at start.
+func New(o Options) (*Store, error) {
+	c, err := minio.New(o.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
+		Secure: o.UseSSL,
+		Region: o.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	return &Store{c: c, bucket: o.Bucket, region: o.Region}, nil
+}
+
+// Client exposes the minio client for tests and benchmarks.
+func (s *Store) Client() *minio.Client { return s.c }
+
+// Bucket returns the bucket name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// EnsureBucket creates the bucket with object lock (which turns versioning
+// on) when it is missing, and refuses an existing bucket that lacks
+// versioning or object lock: object lock cannot be added to a bucket later.
+func (s *Store) EnsureBucket(ctx context.Context) error {
+	exists, err := s.c.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("object store %q: %w", s.bucket, err)
+	}
+	if !exists {
+		err := s.c.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{Region: s.region, ObjectLocking: true})
+		if err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+			return fmt.Errorf("create bucket %q: %w", s.bucket, err)
+		}
+	}
+	return s.CheckBucket(ctx)
+}
+
+// CheckBucket verifies that versioning and object lock are on.
+func (s *Store) CheckBucket(ctx context.Context) error {
+	v, err := s.c.GetBucketVersioning(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("bucket %q versioning: %w", s.bucket, err)
+	}
+	if !v.Enabled() {
+		return fmt.Errorf("bucket %q does not have versioning enabled; qmstrack needs a bucket created with versioning and object lock", s.bucket)
+	}
+	lock, _, _, _, err := s.c.GetObjectLockConfig(ctx, s.bucket)
+	if err != nil || lock != "Enabled" {
+		return fmt.Errorf("bucket %q does not have object lock enabled (object lock cannot be added to an existing bucket; create a new bucket or let qmstrack create it)", s.bucket)
+	}
+	return nil
+}
+
+// Ping checks that the object store answers, for readiness.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := s.c.BucketExists(ctx, s.bucket)
+	return err
+}
+
+// Accepted media types and their short names, for messages.
+var Accepted = map[string]string{
+	"application/pdf": "PDF",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":       "XLSX",
+	"application/vnd.oasis.opendocument.text":                                 "ODT",
+	"application/vnd.oasis.opendocument.spreadsheet":                          "ODS",
+	"image/png":  "PNG",
+	"image/jpeg": "JPEG",
+	"text/plain": "plain text",
+}
+
+// AcceptedList names the accepted types for error messages.
+const AcceptedList = "PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, plain text"
+
+// sniffSize is how much of the start of a file is read to decide its type;
+// office formats are ZIP files whose first entries name the format.
+const sniffSize = 64 << 10
+
+// Detect decides the media type from the first bytes of a file, ignoring
+// whatever the client claimed. It returns ErrInvalid for other types.
+func Detect(head []byte) (string, error) {
+	if len(head) == 0 {
+		return "", qms.Errorf(qms.ErrInvalid, "the file is empty")
+	}
+	m := mimetype.Detect(head)
+	for ; m != nil; m = m.Parent() {
+		t := strings.SplitN(m.String(), ";", 2)[0]
+		if _, ok := Accepted[t]; ok {
+			return t, nil
+		}
+		if t == "application/zip" || t == "application/octet-stream" {
+			break
+		}
+	}
+	return "", qms.Errorf(qms.ErrInvalid, "this kind of file is not accepted; accepted types: %s", AcceptedList)
+}
+
+// PutOptions tune one upload.
+type PutOptions struct {
+	MaxSize   int64          // refuse (ErrTooLarge) beyond this many bytes
+	Retention *qms.Retention // object lock for this version, if any
+	LegalHold bool
+	Metadata  map[string]string
+	// Types, when set, restricts the accepted media types further.
+	Types []string
+}
+
+// Put streams r into a new version of key: it decides the media type from the
+// first bytes, hashes while streaming and stops at MaxSize. Nothing is
+// buffered beyond one part.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) (qms.StoredObject, error) {
+	br := bufio.NewReaderSize(r, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return qms.StoredObject{}, qms.Wrap(qms.ErrInvalid, err, "the upload could not be read")
+	}
+	mt, err := Detect(head)
+	if err != nil {
+		return qms.StoredObject{}, err
+	}
+	if len(o.Types) > 0 && !contains(o.Types, mt) {
+		return qms.StoredObject{}, qms.Errorf(qms.ErrInvalid, "a %s file is not accepted here", Accepted[mt])
+	}
+	lr := &limitHashReader{r: br, max: o.MaxSize, h: sha256.New()}
+	opts := minio.PutObjectOptions{
+		ContentType:  mt,
+		PartSize:     PartSize,
+		UserMetadata: o.Metadata,
+	}
+	if o.Retention != nil && o.Retention.Mode != "" {
+		opts.Mode = minio.RetentionMode(o.Retention.Mode)
+		opts.RetainUntilDate = o.Retention.Until
+	}
+	if o.LegalHold {
+		opts.LegalHold = minio.LegalHoldEnabled
+	}
+	info, err := s.c.PutObject(ctx, s.bucket, key, lr, -1, opts)
+	if lr.over {
+		return qms.StoredObject{}, qms.Errorf(qms.ErrTooLarge, "the file is larger than the limit of %s", HumanSize(o.MaxSize))
+	}
+	if err != nil {
+		if lr.readErr != nil {
+			return qms.StoredObject{}, qms.Wrap(qms.ErrInvalid, lr.readErr, "the upload was interrupted")
+		}
+		return qms.StoredObject{}, fmt.Errorf("put object: %w", err)
+	}
+	return qms.StoredObject{Key: key, VersionID: info.VersionID, Size: lr.n, SHA256: hex.EncodeToString(lr.h.Sum(nil)), MediaType: mt}, nil
+}
+
+type limitHashReader struct {
+	r       io.Reader
+	max     int64
+	n       int64
+	h       hash.Hash
+	over    bool
+	readErr error
+}
+
+var errTooLarge = errors.New("upload exceeds the size limit")
+
+func (l *limitHashReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.max > 0 && l.n > l.max {
+		l.over = true
+		return 0, errTooLarge
+	}
+	l.h.Write(p[:n])
+	if err != nil && !errors.Is(err, io.EOF) {
+		l.readErr = err
+	}
+	return n, err
+}
+
+// Object is an open object version for reading; it supports Seek for Range requests.
+type Object struct {
+	*minio.Object
+	Size         int64
+	ContentType  string
+	LastModified time.Time
+	ETag         string
+}
+
+// Open opens one version of key for reading.
+func (s *Store) Open(ctx context.Context, key, versionID string) (*Object, error) {
+	o, err := s.c.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{VersionID: versionID})
+	if err != nil {
+		return nil, fmt.Errorf("get object: %w", err)
+	}
+	st, err := o.Stat()
+	if err != nil {
+		o.Close()
+		if minio.ToErrorResponse(err).StatusCode == 404 {
+			return nil, qms.Errorf(qms.ErrNotFound, "the file is missing from the object store")
+		}
+		return nil, fmt.Errorf("stat object: %w", err)
+	}
+	return &Object{Object: o, Size: st.Size, ContentType: st.ContentType, LastModified: st.LastModified, ETag: st.ETag}, nil
+}
+
+// SetRetention sets (or extends) the retention of one version.
+func (s *Store) SetRetention(ctx context.Context, key, versionID string, r qms.Retention) error {
+	mode := minio.RetentionMode(r.Mode)
+	until := r.Until
+	return s.c.PutObjectRetention(ctx, s.bucket, key, minio.PutObjectRetentionOptions{
+		VersionID: versionID, Mode: &mode, RetainUntilDate: &until,
+	})
+}
+
+// SetLegalHold turns the legal hold of one version on or off.
+func (s *Store) SetLegalHold(ctx context.Context, key, versionID string, on bool) error {
+	st := minio.LegalHoldDisabled
+	if on {
+		st = minio.LegalHoldEnabled
+	}
+	return s.c.PutObjectLegalHold(ctx, s.bucket, key, minio.PutObjectLegalHoldOptions{VersionID: versionID, Status: &st})
+}
+
+// DeleteVersion deletes one version, the final step of a signed disposition
+// after retention expired. The object store refuses while a lock holds.
+func (s *Store) DeleteVersion(ctx context.Context, key, versionID string) error {
+	err := s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: versionID})
+	if err != nil {
+		if minio.ToErrorResponse(err).StatusCode == 403 || minio.ToErrorResponse(err).StatusCode == 400 {
+			return qms.Wrap(qms.ErrState, err, "the object store refuses to delete this version: it is still locked or held")
+		}
+		return err
+	}
+	return nil
+}
+
+// HumanSize formats a byte count for messages.
+func HumanSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,102 @@
+// Package config reads qmstrack's configuration from environment variables,
+// once, into one struct, and reports every problem together.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting of a qmstrack process. The env tags are the
+// documented names; the README's configuration table mirrors them.
+type Config struct {
+	Addr          string        `env:"QMS_ADDR" envDefault:":8080"`
+	DatabaseURL   string        `env:"QMS_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/qmstrack?sslmode=disable"`
+	DBMaxConns    int           `env:"QMS_DB_MAX_CONNS" envDefault:"20"`
+	S3Endpoint    string        `env:"QMS_S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
+	S3AccessKey   string        `env:"QMS_S3_ACCESS_KEY" envDefault:"qmstrack"`
+	S3SecretKey   string        `env:"QMS_S3_SECRET_KEY" envDefault:"qmstrack-secret"`
+	S3UseSSL      bool          `env:"QMS_S3_USE_SSL" envDefault:"false"`
+	S3Region      string        `env:"QMS_S3_REGION" envDefault:"us-east-1"`
+	S3Bucket      string        `env:"QMS_S3_BUCKET" envDefault:"qmstrack"`
+	MaxUpload     int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
+	SessionIdle   time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
+	SessionMax    time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
+	SecureCookies string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
+	DemoPassword  string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
+	TimeZone      string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
+	LogLevel      string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
+	// Login throttling: after LoginMaxFailures failures for one login within
+	// LoginWindow, further attempts are refused until the window passes.
+	LoginMaxFailures int           `env:"QMS_LOGIN_MAX_FAILURES" envDefault:"5"`
+	LoginWindow      time.Duration `env:"QMS_LOGIN_WINDOW" envDefault:"15m"`
+	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
+	JobInterval     time.Duration  `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
+	NCAnalysisDays  int            `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
+	SMTPHost        string         `env:"QMS_SMTP_HOST"`
+	SMTPPort        int            `env:"QMS_SMTP_PORT" envDefault:"587"`
+	SMTPUser        string         `env:"QMS_SMTP_USER"`
+	SMTPPassword    string         `env:"QMS_SMTP_PASSWORD"`
+	SMTPFrom        string         `env:"QMS_SMTP_FROM" envDefault:"qmstrack@localhost"`
+	SMTPTLS         string         `env:"QMS_SMTP_TLS" envDefault:"opportunistic"` // none, opportunistic, mandatory
+	BaseURL         string         `env:"QMS_BASE_URL" envDefault:"http://localhost:8080"`
+	ShutdownTimeout time.Duration  `env:"QMS_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	Location        *time.Location `env:"-"`
+}
+
+// Load reads the configuration through getenv and returns every problem at once.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	environ := map[string]string{}
+	for _, k := range envNames() {
+		if v := getenv(k); v != "" {
+			environ[k] = v
+		}
+	}
+	if err := env.ParseWithOptions(&c, env.Options{Environment: environ}); err != nil {
+		var agg env.AggregateError
+		if errors.As(err, &agg) {
+			errs = append(errs, agg.Errors...)
+		} else {
+			errs = append(errs, err)
+		}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, fmt.Errorf("QMS_DATABASE_URL must be a postgres:// URL"))
+	}
+	if c.MaxUpload <= 0 {
+		errs = append(errs, fmt.Errorf("QMS_MAX_UPLOAD_BYTES must be positive"))
+	}
+	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
+		errs = append(errs, fmt.Errorf("QMS_SESSION_IDLE must be positive and not longer than QMS_SESSION_MAX"))
+	}
+	switch c.SecureCookies {
+	case "auto", "true", "false":
+	default:
+		errs = append(errs, fmt.Errorf("QMS_SECURE_COOKIES must be auto, true or false"))
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("QMS_TIMEZONE: %v", err))
+	}
+	c.Location = loc
+	if c.NCAnalysisDays < 1 {
+		errs = append(errs, fmt.Errorf("QMS_NC_ANALYSIS_DAYS must be at least 1"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// envNames lists the variables Load reads, taken from the struct tags.
+func envNames() []string {
+	params, _ := env.GetFieldParams(&Config{})
+	names := make([]string, 0, len(params))
+	for _, p := range params {
+		names = append(names, p.Key)
+	}
+	return names
+}

@@ -1,0 +1,278 @@
+// Package testenv gives each test its own PostgreSQL database, cloned from a
+// migrated template, and its own bucket with versioning and object lock on
+// the real MinIO. Without the services a test skips; with CI=true it fails.
+//
+// Settings: QMS_TEST_DATABASE_URL (an admin connection, default
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) and
+// QMS_TEST_S3_ENDPOINT, QMS_TEST_S3_ACCESS_KEY, QMS_TEST_S3_SECRET_KEY
+// (default 127.0.0.1:9100, qmstrack, qmstrack-secret; `make test` starts it).
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // driver
+
+	qmstrack "github.com/qmstrack/qmstrack"
+	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/postgres"
+)
+
+func getenv(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// AdminURL is the admin connection used to create test databases.
+func AdminURL() string {
+	return getenv("QMS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+}
+
+// unavailable skips the test, or fails it under CI=true.
+func unavailable(t testing.TB, what string, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not reachable (CI=true, so this fails instead of skipping): %v", what, err)
+	}
+	t.Skipf("%s is not reachable, skipping: %v", what, err)
+}
+
+var (
+	tmplOnce sync.Once
+	tmplName string
+	tmplErr  error
+)
+
+// migrationsHash names the template after the migrations, so a change to
+// them yields a fresh template.
+func migrationsHash() string {
+	h := sha256.New()
+	_ = fs.WalkDir(qmstrack.Migrations, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(qmstrack.Migrations, p)
+			h.Write([]byte(p))
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func withDB(u, name string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	pu.Path = "/" + name
+	return pu.String()
+}
+
+func template(ctx context.Context) (string, error) {
+	tmplOnce.Do(func() {
+		admin, err := sql.Open("postgres", AdminURL())
+		if err != nil {
+			tmplErr = err
+			return
+		}
+		defer admin.Close()
+		conn, err := admin.Conn(ctx)
+		if err != nil {
+			tmplErr = err
+			return
+		}
+		defer conn.Close()
+		// Test binaries of several packages run at once: one builds the template.
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7262001)`); err != nil {
+			tmplErr = err
+			return
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7262001)`)
+		name := "qmstrack_tmpl_" + migrationsHash()
+		var exists bool
+		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+			tmplErr = err
+			return
+		}
+		if !exists {
+			building := name + "_building"
+			_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`)
+			if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+building); err != nil {
+				tmplErr = err
+				return
+			}
+			db, err := postgres.Open(ctx, withDB(AdminURL(), building), 2)
+			if err != nil {
+				tmplErr = err
+				return
+			}
+			_, err = postgres.Migrate(ctx, db)
+			db.Close()
+			if err != nil {
+				tmplErr = err
+				return
+			}
+			if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+building+` RENAME TO `+name); err != nil {
+				tmplErr = err
+				return
+			}
+			// Old templates of earlier migrations are no longer needed.
+			rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'qmstrack\_tmpl\_%' AND datname <> $1`, name)
+			if err == nil {
+				var old []string
+				for rows.Next() {
+					var n string
+					if rows.Scan(&n) == nil {
+						old = append(old, n)
+					}
+				}
+				rows.Close()
+				for _, n := range old {
+					_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+n+` WITH (FORCE)`)
+				}
+			}
+		}
+		tmplName = name
+	})
+	return tmplName, tmplErr
+}
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// DatabaseURL creates a fresh migrated database for the test, dropped at
+// cleanup, and returns its URL.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := sql.Open("postgres", AdminURL())
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil {
+		unavailable(t, "PostgreSQL", err)
+	}
+	defer admin.Close()
+	tmpl, err := template(ctx)
+	if err != nil {
+		t.Fatalf("test database template: %v", err)
+	}
+	name := "qmstrack_test_" + randomSuffix()
+	for attempt := 0; ; attempt++ {
+		_, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+tmpl)
+		if err == nil || attempt >= 20 || !strings.Contains(err.Error(), "being accessed") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("postgres", AdminURL())
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		_, _ = a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	return withDB(AdminURL(), name)
+}
+
+// DB returns a connection pool to a fresh migrated database for the test.
+func DB(t testing.TB) *sqlx.DB {
+	t.Helper()
+	u := DatabaseURL(t)
+	db, err := postgres.Open(context.Background(), u, 20)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// S3Options returns the test object store settings with a fresh bucket name.
+func S3Options() blob.Options {
+	return blob.Options{
+		Endpoint:  getenv("QMS_TEST_S3_ENDPOINT", "127.0.0.1:9100"),
+		AccessKey: getenv("QMS_TEST_S3_ACCESS_KEY", "qmstrack"),
+		SecretKey: getenv("QMS_TEST_S3_SECRET_KEY", "qmstrack-secret"),
+		Region:    "us-east-1",
+		Bucket:    "t-" + randomSuffix(),
+	}
+}
+
+// Blob returns a store on a fresh bucket with versioning and object lock.
+// The bucket is left behind at cleanup when it holds locked versions (object
+// lock forbids deleting them); otherwise it is emptied and removed.
+func Blob(t testing.TB) *blob.Store {
+	t.Helper()
+	o := S3Options()
+	s, err := blob.New(o)
+	if err != nil {
+		t.Fatalf("object store: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		unavailable(t, "MinIO at "+o.Endpoint, err)
+	}
+	if err := s.EnsureBucket(ctx); err != nil {
+		t.Fatalf("test bucket: %v", err)
+	}
+	t.Cleanup(func() { removeBucket(s) })
+	return s
+}
+
+func removeBucket(s *blob.Store) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := s.Client()
+	for o := range c.ListObjects(ctx, s.Bucket(), listAllVersions()) {
+		if o.Err != nil {
+			return
+		}
+		_ = c.RemoveObject(ctx, s.Bucket(), o.Key, removeVersion(o.VersionID))
+	}
+	_ = c.RemoveBucket(ctx, s.Bucket())
+}
+
+// Env is a database and a bucket for one test.
+type Env struct {
+	DB    *sqlx.DB
+	DBURL string
+	Blob  *blob.Store
+}
+
+// New returns a fresh database and bucket for the test.
+func New(t testing.TB) *Env {
+	t.Helper()
+	u := DatabaseURL(t)
+	db, err := postgres.Open(context.Background(), u, 30)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Env{DB: db, DBURL: u, Blob: Blob(t)}
+}
+
+// Describe is used in failure messages.
+func (e *Env) Describe() string { return fmt.Sprintf("db=%s bucket=%s", e.DBURL, e.Blob.Bucket()) }

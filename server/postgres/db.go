@@ -1,0 +1,114 @@
+// Package postgres implements qmstrack's stores with sqlx and lib/pq: one
+// file per domain, SQL beside the method that runs it, each state change and
+// its trail entry in one transaction. It also applies the migrations.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+
+	qmstrack "github.com/qmstrack/qmstrack"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if maxConns > 0 {
+		db.SetMaxOpenConns(maxConns)
+		db.SetMaxIdleConns(maxConns)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// Migrate applies every pending migration embedded in the binary.
+func Migrate(ctx context.Context, db *sqlx.DB) (int, error) {
+	sub, err := fs.Sub(qmstrack.Migrations, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise. Errors from the driver are translated to qms kinds.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return translate(err)
+	}
+	return translate(tx.Commit())
+}
+
+// translate maps driver errors to qms error kinds by SQLSTATE code, never by
+// message text. Errors that already carry a kind pass through.
+func translate(err error) error {
+	if err == nil || qms.KindOf(err) != nil {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return qms.Wrap(qms.ErrNotFound, err, "not found")
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			return qms.Wrap(qms.ErrConflict, err, "already exists")
+		case "23503": // foreign_key_violation
+			return qms.Wrap(qms.ErrInvalid, err, "refers to something that does not exist")
+		case "23514", "22001", "22P02", "23502": // check, string too long, invalid text, not null
+			return qms.Wrap(qms.ErrInvalid, err, "invalid value")
+		case "40001", "40P01", "55P03": // serialization failure, deadlock, lock not available
+			return qms.Wrap(qms.ErrConflict, err, "a concurrent change got there first; try again")
+		}
+	}
+	return err
+}
+
+// Translate is translate for other packages' adapters.
+func Translate(err error) error { return translate(err) }
+
+// notFound turns sql.ErrNoRows into an ErrNotFound with a message naming what.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return qms.Errorf(qms.ErrNotFound, format, args...)
+	}
+	return translate(err)
+}
+
+// Ping checks the database for readiness.
+func Ping(ctx context.Context, db *sqlx.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}

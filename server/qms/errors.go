@@ -1,0 +1,105 @@
+// Package qms is the shared vocabulary of qmstrack: error kinds, the acting
+// user in a context, the clock and small validated value types. It imports the
+// standard library only, so every other package may import it.
+package qms
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds. Every error that leaves a domain package wraps one of these, so
+// the web layer can choose the HTTP status from a single table.
+var (
+	ErrUnauthenticated = errors.New("unauthenticated")
+	ErrForbidden       = errors.New("forbidden")
+	ErrNotFound        = errors.New("not_found")
+	ErrInvalid         = errors.New("invalid")
+	ErrConflict        = errors.New("conflict")
+	ErrState           = errors.New("state")
+	ErrTooLarge        = errors.New("too_large")
+)
+
+var kinds = []error{ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrInvalid, ErrConflict, ErrState, ErrTooLarge}
+
+// Error is an error with a kind and a message that is safe to show to the user.
+type Error struct {
+	Kind error  // one of the Err* kinds
+	Msg  string // safe for the user
+	Err  error  // optional cause, never shown
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+// Unwrap lets errors.Is match both the kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Kind}
+}
+
+// Errorf returns an error of the given kind with a formatted, user-safe message.
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an error of the given kind that keeps err as its hidden cause.
+func Wrap(kind error, err error, msg string) error {
+	return &Error{Kind: kind, Msg: msg, Err: err}
+}
+
+// KindOf returns the kind of err, or nil when it carries none (an internal error).
+func KindOf(err error) error {
+	for _, k := range kinds {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	return nil
+}
+
+// Message returns the user-safe message of err: the outermost *Error's message.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Msg
+	}
+	if k := KindOf(err); k != nil {
+		return k.Error()
+	}
+	return "internal error"
+}
+
+// FieldErrors collects validation problems so a form can report all at once.
+type FieldErrors map[string]string
+
+// Add records a problem with a field.
+func (f FieldErrors) Add(field, msg string) { f[field] = msg }
+
+// Err returns an ErrInvalid listing every problem, or nil when there are none.
+func (f FieldErrors) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: f}
+}
+
+// ValidationError is an ErrInvalid with per-field messages.
+type ValidationError struct{ Fields FieldErrors }
+
+func (v *ValidationError) Error() string {
+	msg := "invalid input:"
+	for _, k := range sortedKeys(v.Fields) {
+		msg += " " + k + ": " + v.Fields[k] + ";"
+	}
+	return msg
+}
+
+// Unwrap makes a ValidationError an ErrInvalid.
+func (v *ValidationError) Unwrap() error { return ErrInvalid }
