@@ -1,0 +1,157 @@
+// Package org owns the organisation's structure: units (departments,
+// offices) and which user holds which role in which unit. Role assignments
+// are the Casbin grouping policy; a change is broadcast to every instance.
+package org
+
+import (
+	"context"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// Unit is a department or office; Code is its Casbin domain.
+type Unit struct {
+	Code   string `json:"code" db:"code"`
+	NameVI string `json:"name_vi" db:"name_vi"`
+	NameEN string `json:"name_en" db:"name_en"`
+	Parent string `json:"parent,omitempty" db:"parent"`
+}
+
+// Name returns the unit's name in lang.
+func (u Unit) Name(lang string) string {
+	if lang == "en" {
+		return u.NameEN
+	}
+	return u.NameVI
+}
+
+// Assignment is a role held by a user in a unit ("*": every unit).
+type Assignment struct {
+	UserID string `json:"user_id" db:"user_id"`
+	Login  string `json:"user" db:"login"`
+	Role   string `json:"role" db:"role"`
+	Unit   string `json:"unit" db:"unit"`
+}
+
+// Store is what org needs from the database.
+type Store interface {
+	CreateUnit(ctx context.Context, u Unit, ev trail.Event) (Unit, error)
+	Units(ctx context.Context) ([]Unit, error)
+	Unit(ctx context.Context, code string) (Unit, error)
+	Assign(ctx context.Context, a Assignment, ev trail.Event) error
+	Unassign(ctx context.Context, a Assignment, ev trail.Event) error
+	Assignments(ctx context.Context, userID string) ([]Assignment, error)
+}
+
+// Policy is told to reload after a local change, so a revoked role stops
+// working at this instance's next request; other instances reload on the
+// notification.
+type Policy interface {
+	Reload() error
+}
+
+// Service is the org capability. Authorization (admin) is the caller's.
+type Service struct {
+	store  Store
+	policy Policy
+}
+
+// NewService returns the org service.
+func NewService(store Store, policy Policy) *Service { return &Service{store: store, policy: policy} }
+
+// Roles qmstrack knows.
+var Roles = []string{"admin", "coordinator", "head", "author", "staff", "auditor"}
+
+func validRole(r string) bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateUnit validates and stores a unit.
+func (s *Service) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
+	fe := qms.FieldErrors{}
+	if !qms.ValidUnitCode(u.Code) {
+		fe.Add("code", "use 1 to 32 characters: lower-case letters, digits and dashes")
+	}
+	var err error
+	if u.NameVI, err = qms.CleanText("name_vi", u.NameVI, 200, true, false); err != nil {
+		fe.Add("name_vi", qms.Message(err))
+	}
+	if u.NameEN, err = qms.CleanText("name_en", u.NameEN, 200, true, false); err != nil {
+		fe.Add("name_en", qms.Message(err))
+	}
+	if u.Parent != "" && !qms.ValidUnitCode(u.Parent) {
+		fe.Add("parent", "not a unit code")
+	}
+	if err := fe.Err(); err != nil {
+		return Unit{}, err
+	}
+	return s.store.CreateUnit(ctx, u, trail.NewEvent(ctx, "unit.create", "unit", u.Code, u.Code,
+		map[string]any{"name_vi": u.NameVI, "name_en": u.NameEN, "parent": u.Parent}))
+}
+
+// Units lists units.
+func (s *Service) Units(ctx context.Context) ([]Unit, error) { return s.store.Units(ctx) }
+
+// Unit returns one unit.
+func (s *Service) Unit(ctx context.Context, code string) (Unit, error) {
+	if !qms.ValidUnitCode(code) {
+		return Unit{}, qms.Errorf(qms.ErrNotFound, "no unit %q", code)
+	}
+	return s.store.Unit(ctx, code)
+}
+
+func (s *Service) checkAssignment(ctx context.Context, a Assignment) error {
+	if !validRole(a.Role) {
+		return qms.Errorf(qms.ErrInvalid, "unknown role %q (one of admin, coordinator, head, author, staff, auditor)", a.Role)
+	}
+	if a.Unit != qms.AllUnits {
+		if _, err := s.Unit(ctx, a.Unit); err != nil {
+			return qms.Errorf(qms.ErrInvalid, "unknown unit %q", a.Unit)
+		}
+	}
+	return nil
+}
+
+// Assign gives a user a role in a unit.
+func (s *Service) Assign(ctx context.Context, a Assignment) error {
+	if err := s.checkAssignment(ctx, a); err != nil {
+		return err
+	}
+	err := s.store.Assign(ctx, a, trail.NewEvent(ctx, "role.assign", "user", a.UserID, unitOf(a),
+		map[string]any{"user": a.Login, "role": a.Role, "unit": a.Unit}))
+	if err != nil {
+		return err
+	}
+	return s.policy.Reload()
+}
+
+// Unassign takes a role away.
+func (s *Service) Unassign(ctx context.Context, a Assignment) error {
+	if err := s.checkAssignment(ctx, a); err != nil {
+		return err
+	}
+	err := s.store.Unassign(ctx, a, trail.NewEvent(ctx, "role.unassign", "user", a.UserID, unitOf(a),
+		map[string]any{"user": a.Login, "role": a.Role, "unit": a.Unit}))
+	if err != nil {
+		return err
+	}
+	return s.policy.Reload()
+}
+
+// Assignments lists role assignments (of one user when userID is set).
+func (s *Service) Assignments(ctx context.Context, userID string) ([]Assignment, error) {
+	return s.store.Assignments(ctx, userID)
+}
+
+func unitOf(a Assignment) string {
+	if a.Unit == qms.AllUnits {
+		return ""
+	}
+	return a.Unit
+}
