@@ -1,0 +1,116 @@
+# qmstrack: build, run and check.
+#
+#   make tools       install MinIO and staticcheck into .tools/bin, and
+#                    Chromium + poppler-utils from Debian (as root)
+#   make minio-test  ensure the test MinIO on 127.0.0.1:9100
+#   make check       gofmt, go vet, staticcheck, go test -race
+#   make test        check, then the browser tests (build tag 'browser')
+#   make run         dev MinIO + database + migrate + demo seed + serve
+#   make build       build .tools/bin/qmstrack
+#   make clean       remove .tools/bin/qmstrack
+#   make clean-data  remove .minio (all local MinIO data)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+TOOLS_BIN   := $(CURDIR)/.tools/bin
+MINIO       := $(TOOLS_BIN)/minio
+STATICCHECK := $(TOOLS_BIN)/staticcheck
+QMSTRACK    := $(TOOLS_BIN)/qmstrack
+
+MINIO_MODULE       := github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+STATICCHECK_VERSION := v0.7.0
+STATICCHECK_MODULE := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# Test services. The test MinIO uses its own port and data folder, apart
+# from the one 'make run' starts, so the two can run side by side.
+MINIO_TEST_PORT := 9100
+MINIO_USER      := qmstrack
+MINIO_PASSWORD  := qmstrack-secret
+
+QMS_TEST_S3_ENDPOINT   ?= 127.0.0.1:$(MINIO_TEST_PORT)
+QMS_TEST_S3_ACCESS_KEY ?= $(MINIO_USER)
+QMS_TEST_S3_SECRET_KEY ?= $(MINIO_PASSWORD)
+QMS_TEST_DATABASE_URL  ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+QMS_CHROMIUM           ?= /usr/bin/chromium
+
+TEST_ENV := QMS_TEST_S3_ENDPOINT='$(QMS_TEST_S3_ENDPOINT)' \
+	QMS_TEST_S3_ACCESS_KEY='$(QMS_TEST_S3_ACCESS_KEY)' \
+	QMS_TEST_S3_SECRET_KEY='$(QMS_TEST_S3_SECRET_KEY)' \
+	QMS_TEST_DATABASE_URL='$(QMS_TEST_DATABASE_URL)'
+
+GO_TEST_TIMEOUT := 15m
+
+.PHONY: tools tools-go tools-apt minio-test check test run build clean clean-data
+
+## tools: everything the checks, tests and 'make run' need.
+tools: tools-go tools-apt
+
+tools-go: $(MINIO)
+	@if [ ! -x "$(STATICCHECK)" ] || ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))'; then \
+		echo "installing staticcheck $(STATICCHECK_VERSION) into .tools/bin"; \
+		GOBIN="$(TOOLS_BIN)" go install $(STATICCHECK_MODULE); \
+	fi
+
+# MinIO takes a few minutes to build the first time.
+$(MINIO):
+	@echo "installing MinIO into .tools/bin (this takes a few minutes the first time)"
+	GOBIN="$(TOOLS_BIN)" go install $(MINIO_MODULE)
+
+# Chromium drives the browser tests; pdftotext (poppler-utils) extracts the
+# text of PDF documents for search.
+tools-apt:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium poppler-utils; \
+		else \
+			echo "hint: Chromium (/usr/bin/chromium) or pdftotext is missing; install them with:"; \
+			echo "      sudo apt-get update && sudo apt-get install -y chromium poppler-utils"; \
+		fi; \
+	fi
+
+## minio-test: a MinIO for the tests on 127.0.0.1:9100 (console :9101).
+minio-test: $(MINIO)
+	@MINIO_ROOT_USER='$(MINIO_USER)' MINIO_ROOT_PASSWORD='$(MINIO_PASSWORD)' \
+		scripts/minio.sh start $(MINIO_TEST_PORT) .minio/test-data .minio/test.pid .minio/test.log
+
+## check: formatting, vet, staticcheck and the unit and integration tests.
+check: tools minio-test
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		list() { git ls-files -- '*.go'; git ls-files --others --exclude-standard -- '*.go'; }; \
+	else \
+		list() { find . -name '*.go' -not -path './.tools/*' -not -path './.minio/*'; }; \
+	fi; \
+	files=$$(list | sort -u | while IFS= read -r f; do [ -f "$$f" ] && printf '%s\n' "$$f"; done); \
+	if [ -n "$$files" ]; then \
+		bad=$$(printf '%s\n' "$$files" | tr '\n' '\0' | xargs -0 gofmt -l); \
+		if [ -n "$$bad" ]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi; \
+	fi
+	go vet ./...
+	"$(STATICCHECK)" ./...
+	$(TEST_ENV) go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+
+## test: check, then the browser tests in headless Chromium.
+test: check
+	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' \
+		go test -count=1 -tags browser -run Browser -timeout $(GO_TEST_TIMEOUT) ./server/...
+
+## build: the qmstrack binary in .tools/bin.
+build:
+	go build -o "$(QMSTRACK)" ./server/cmd/qmstrack
+
+# 'make run' needs the MinIO binary only when it starts its own MinIO.
+RUN_DEPS := build
+ifeq ($(QMS_S3_ENDPOINT),)
+RUN_DEPS += $(MINIO)
+endif
+
+## run: the server on QMS_ADDR (:8080) with a dev MinIO on 127.0.0.1:9000.
+run: $(RUN_DEPS)
+	scripts/run.sh "$(QMSTRACK)"
+
+clean:
+	rm -f "$(QMSTRACK)"
+
+clean-data:
+	rm -rf .minio
