@@ -1,0 +1,334 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// RecordStore implements record.Store.
+type RecordStore struct{ db *sqlx.DB }
+
+// NewRecordStore returns a RecordStore on db.
+func NewRecordStore(db *sqlx.DB) *RecordStore { return &RecordStore{db: db} }
+
+var _ record.Store = (*RecordStore)(nil)
+
+// Types lists the record types by code.
+func (s *RecordStore) Types(ctx context.Context) ([]record.Type, error) {
+	const q = `SELECT code, name_vi, name_en, retention_years, lock_mode, updated_at FROM record_types ORDER BY code`
+	out := []record.Type{}
+	return out, translate(s.db.SelectContext(ctx, &out, q))
+}
+
+// Type returns one record type.
+func (s *RecordStore) Type(ctx context.Context, code string) (record.Type, error) {
+	const q = `SELECT code, name_vi, name_en, retention_years, lock_mode, updated_at FROM record_types WHERE code = $1`
+	var t record.Type
+	if err := s.db.GetContext(ctx, &t, q, code); err != nil {
+		return t, notFound(err, "record type %s not found", code)
+	}
+	return t, nil
+}
+
+// SaveType inserts or updates a record type.
+func (s *RecordStore) SaveType(ctx context.Context, t record.Type, ev trail.Event) (record.Type, error) {
+	const q = `INSERT INTO record_types (code, name_vi, name_en, retention_years, lock_mode) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (code) DO UPDATE SET name_vi = EXCLUDED.name_vi, name_en = EXCLUDED.name_en,
+			retention_years = EXCLUDED.retention_years, lock_mode = EXCLUDED.lock_mode, updated_at = now()
+		RETURNING code, name_vi, name_en, retention_years, lock_mode, updated_at`
+	var out record.Type
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &out, q, t.Code, t.NameVI, t.NameEN, t.RetentionYears, t.Mode); err != nil {
+			return err
+		}
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return out, err
+}
+
+// recordRow is the flat row of records.
+type recordRow struct {
+	ID           string         `db:"id"`
+	Type         string         `db:"type_code"`
+	Unit         string         `db:"unit"`
+	Title        string         `db:"title"`
+	Date         time.Time      `db:"record_date"`
+	Clauses      pq.StringArray `db:"clauses"`
+	LinkRevision string         `db:"link_revision"`
+	LinkNC       string         `db:"link_nc"`
+	LinkAction   string         `db:"link_action"`
+	LinkAudit    string         `db:"link_audit"`
+	Mode         string         `db:"lock_mode"`
+	Permanent    bool           `db:"permanent"`
+	RetainUntil  time.Time      `db:"retain_until"`
+	Held         bool           `db:"held"`
+	HoldReason   string         `db:"hold_reason"`
+	Status       string         `db:"status"`
+	DisposedAt   *time.Time     `db:"disposed_at"`
+	DisposalSig  *string        `db:"disposal_signature"`
+	Versions     int            `db:"versions"`
+	CreatedBy    string         `db:"created_by"`
+	CreatedAt    time.Time      `db:"created_at"`
+}
+
+const recordCols = `id, type_code, unit, title, record_date, clauses, link_revision, link_nc, link_action, link_audit,
+	lock_mode, permanent, retain_until, held, hold_reason, status, disposed_at, disposal_signature, versions, created_by, created_at`
+
+func (r recordRow) record() record.Record {
+	out := record.Record{ID: r.ID, Type: r.Type, Unit: r.Unit, Title: r.Title, Date: r.Date, Clauses: []string(r.Clauses),
+		Links: record.Links{Revision: r.LinkRevision, NC: r.LinkNC, Action: r.LinkAction, Audit: r.LinkAudit},
+		Mode: r.Mode, Permanent: r.Permanent, RetainUntil: r.RetainUntil.UTC(), Held: r.Held, HoldReason: r.HoldReason,
+		Status: r.Status, DisposedAt: r.DisposedAt, VersionsN: r.Versions, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
+	if out.Clauses == nil {
+		out.Clauses = []string{}
+	}
+	return out
+}
+
+const versionCols = `record_id, no, object_key, version_id, size, sha256, media_type, file_name, reason, retain_until, locked, created_by, created_at, deleted_at`
+
+func insertVersion(ctx context.Context, tx *sqlx.Tx, id string, v record.Version) (record.Version, error) {
+	const q = `INSERT INTO record_versions (record_id, no, object_key, version_id, size, sha256, media_type, file_name, reason, retain_until, locked, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ` + versionCols
+	var out record.Version
+	err := tx.GetContext(ctx, &out, q, id, v.No, v.Key, v.VersionID, v.Size, v.SHA256, v.MediaType, v.FileName, v.Reason,
+		v.RetainUntil, v.Locked, v.CreatedBy)
+	return out, err
+}
+
+// Create inserts a record with its first version and the trail entry.
+func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Version, ev trail.Event) (record.Record, error) {
+	const q = `INSERT INTO records (type_code, unit, title, record_date, clauses, link_revision, link_nc, link_action, link_audit,
+			lock_mode, permanent, retain_until, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ` + recordCols
+	var row recordRow
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &row, q, r.Type, r.Unit, r.Title, r.Date, pq.Array(r.Clauses), r.Links.Revision,
+			r.Links.NC, r.Links.Action, r.Links.Audit, r.Mode, r.Permanent, r.RetainUntil, r.CreatedBy); err != nil {
+			return err
+		}
+		v.No = 1
+		if _, err := insertVersion(ctx, tx, row.ID, v); err != nil {
+			return err
+		}
+		ev.ObjectID = row.ID
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return record.Record{}, err
+	}
+	return s.Get(ctx, row.ID)
+}
+
+// AddVersion appends a correction as the next version of a live record.
+func (s *RecordStore) AddVersion(ctx context.Context, id string, v record.Version, ev trail.Event) (record.Version, error) {
+	const lock = `SELECT status, versions FROM records WHERE id = $1 FOR UPDATE`
+	const bump = `UPDATE records SET versions = versions + 1 WHERE id = $1 RETURNING versions`
+	var out record.Version
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var cur struct {
+			Status   string `db:"status"`
+			Versions int    `db:"versions"`
+		}
+		if err := tx.GetContext(ctx, &cur, lock, id); err != nil {
+			return notFound(err, "record not found")
+		}
+		if cur.Status != record.StatusActive {
+			return qms.Errorf(qms.ErrState, "the record was disposed of")
+		}
+		if err := tx.GetContext(ctx, &v.No, bump, id); err != nil {
+			return err
+		}
+		var err error
+		if out, err = insertVersion(ctx, tx, id, v); err != nil {
+			return err
+		}
+		ev.Details["no"] = v.No
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return out, err
+}
+
+func (s *RecordStore) versions(ctx context.Context, q sqlx.QueryerContext, id string) ([]record.Version, error) {
+	const sel = `SELECT ` + versionCols + ` FROM record_versions WHERE record_id = $1 ORDER BY no`
+	out := []record.Version{}
+	if err := sqlx.SelectContext(ctx, q, &out, sel, id); err != nil {
+		return nil, translate(err)
+	}
+	for i := range out {
+		out[i].RetainUntil = out[i].RetainUntil.UTC()
+	}
+	return out, nil
+}
+
+// Get returns a record with its versions and disposal signature.
+func (s *RecordStore) Get(ctx context.Context, id string) (record.Record, error) {
+	const q = `SELECT ` + recordCols + ` FROM records WHERE id = $1`
+	var row recordRow
+	if err := s.db.GetContext(ctx, &row, q, id); err != nil {
+		return record.Record{}, notFound(err, "record not found")
+	}
+	r := row.record()
+	var err error
+	if r.Versions, err = s.versions(ctx, s.db, id); err != nil {
+		return r, err
+	}
+	if row.DisposalSig != nil {
+		sigs, err := Signatures(ctx, s.db, "record", id)
+		if err != nil {
+			return r, err
+		}
+		for i := range sigs {
+			if sigs[i].ID == *row.DisposalSig {
+				r.Disposal = &sigs[i]
+			}
+		}
+	}
+	return r, nil
+}
+
+// List returns records matching f inside scope, newest first.
+func (s *RecordStore) List(ctx context.Context, f record.Filter, scope qms.Scope) ([]record.Record, error) {
+	const q = `SELECT ` + recordCols + ` FROM records
+		WHERE ($1::text[] IS NULL OR unit = ANY($1))
+		  AND ($2 = '' OR type_code = $2) AND ($3 = '' OR unit = $3) AND ($4 = '' OR $4 = ANY(clauses))
+		  AND ($5 = '' OR link_audit = $5) AND status = $6
+		  AND ($7 = '' OR title ILIKE '%' || $7 || '%')
+		  AND (NOT $8 OR (NOT permanent AND NOT held AND retain_until <= $9))
+		ORDER BY record_date DESC, created_at DESC LIMIT $10`
+	status := f.Status
+	if status == "" {
+		status = record.StatusActive
+	}
+	var units any
+	if !scope.All {
+		units = pq.Array(scope.Filter())
+	}
+	var rows []recordRow
+	if err := s.db.SelectContext(ctx, &rows, q, units, f.Type, f.Unit, f.Clause, f.Audit, status, recordLikeEscape(f.Q),
+		f.DueOnly, f.Now, f.Limit); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]record.Record, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.record())
+	}
+	return out, nil
+}
+
+// SetHold sets or lifts the legal hold; apply runs inside the transaction,
+// after the row lock, so a failed object-store call records nothing.
+func (s *RecordStore) SetHold(ctx context.Context, id string, on bool, reason string, ev trail.Event, apply func([]record.Version) error) (record.Record, error) {
+	const lock = `SELECT status, held FROM records WHERE id = $1 FOR UPDATE`
+	const upd = `UPDATE records SET held = $2, hold_reason = $3 WHERE id = $1`
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var cur struct {
+			Status string `db:"status"`
+			Held   bool   `db:"held"`
+		}
+		if err := tx.GetContext(ctx, &cur, lock, id); err != nil {
+			return notFound(err, "record not found")
+		}
+		if cur.Status != record.StatusActive {
+			return qms.Errorf(qms.ErrState, "the record was disposed of")
+		}
+		if cur.Held == on {
+			if on {
+				return qms.Errorf(qms.ErrState, "the record is already under legal hold")
+			}
+			return qms.Errorf(qms.ErrState, "the record is not under legal hold")
+		}
+		vs, err := s.versions(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := apply(liveVersions(vs)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, upd, id, on, reason); err != nil {
+			return err
+		}
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return record.Record{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+func liveVersions(vs []record.Version) []record.Version {
+	out := vs[:0:0]
+	for _, v := range vs {
+		if v.DeletedAt == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Dispose records the signed disposition and deletes the object versions
+// before committing; a refusal of the object store rolls everything back.
+func (s *RecordStore) Dispose(ctx context.Context, id string, sig qms.Signature, ev trail.Event, check func(record.Record) error, del func([]record.Version) error) (record.Record, error) {
+	const lock = `SELECT ` + recordCols + ` FROM records WHERE id = $1 FOR UPDATE`
+	const upd = `UPDATE records SET status = 'disposed', disposed_at = now(), disposal_signature = $2 WHERE id = $1`
+	const updV = `UPDATE record_versions SET deleted_at = now() WHERE record_id = $1 AND deleted_at IS NULL`
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var row recordRow
+		if err := tx.GetContext(ctx, &row, lock, id); err != nil {
+			return notFound(err, "record not found")
+		}
+		if err := check(row.record()); err != nil {
+			return err
+		}
+		vs, err := s.versions(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		signed, err := InsertSignature(ctx, tx, sig)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, upd, id, signed.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, updV, id); err != nil {
+			return err
+		}
+		ev.Details["signature"] = signed.ID
+		if _, err := AppendTrail(ctx, tx, ev); err != nil {
+			return err
+		}
+		// Last, so that a refusal (still locked or held) rolls back the
+		// signature; the row lock keeps a concurrent disposition waiting.
+		return del(liveVersions(vs))
+	})
+	if err != nil {
+		return record.Record{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// AuditedUnits lives in audit.go (internal audits give window access).
+
+// recordLikeEscape escapes LIKE wildcards in user input.
+func recordLikeEscape(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

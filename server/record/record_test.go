@@ -1,0 +1,441 @@
+package record_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/record/recordblob"
+)
+
+// passwords checks against a fixed password per user: the identity service
+// is another capability; what matters here is that a wrong one is refused.
+type passwords struct{}
+
+func (passwords) CheckPassword(_ context.Context, _ string, pw string) error {
+	if pw != "correct horse" {
+		return qms.Errorf(qms.ErrForbidden, "the password is wrong")
+	}
+	return nil
+}
+
+type fixture struct {
+	env   *testenv.Env
+	svc   *record.Service
+	store *postgres.RecordStore
+	users map[string]qms.Actor
+	now   time.Time
+}
+
+func addUser(t *testing.T, db *sqlx.DB, login string, roles ...[2]string) qms.Actor {
+	t.Helper()
+	var id string
+	if err := db.Get(&id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, login, "User "+login); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if _, err := db.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return qms.Actor{UserID: id, Login: login, Name: "User " + login, Lang: "vi", Via: "session"}
+}
+
+func newFixture(t *testing.T, maxSize int64) *fixture {
+	t.Helper()
+	env := testenv.New(t)
+	for _, u := range []string{"land", "finance"} {
+		if _, err := env.DB.Exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $1, $1)`, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fixture{env: env, store: postgres.NewRecordStore(env.DB), users: map[string]qms.Actor{}, now: time.Now()}
+	f.users["coord"] = addUser(t, env.DB, "coord", [2]string{"coordinator", "*"})
+	f.users["lan"] = addUser(t, env.DB, "lan", [2]string{"staff", "land"})
+	f.users["fin"] = addUser(t, env.DB, "fin", [2]string{"staff", "finance"})
+	f.users["aud"] = addUser(t, env.DB, "aud", [2]string{"auditor", "finance"})
+	az, err := authz.New(env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = record.New(f.store, recordblob.New(env.Blob), az, passwords{}, record.Options{
+		MaxSize: maxSize, Now: func() time.Time { return f.now }})
+	return f
+}
+
+func (f *fixture) as(login string) context.Context {
+	return qms.WithActor(context.Background(), f.users[login])
+}
+
+func pdf(body string) io.Reader {
+	return strings.NewReader("%PDF-1.4\n" + body + "\n%%EOF\n")
+}
+
+func today() string { return time.Now().In(record.Location).Format("2006-01-02") }
+
+func (f *fixture) create(t *testing.T, typ, date string) record.Record {
+	t.Helper()
+	r, err := f.svc.Create(f.as("lan"), record.NewRecord{Type: typ, Unit: "land", Title: "Biên bản họp giao ban tháng 11",
+		Date: date, Clauses: []string{"7.5.3", "9.3"}, FileName: `C:\tmp\biên bản.pdf`, File: pdf("minutes")})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	return r
+}
+
+func wantKind(t *testing.T, err, kind error) {
+	t.Helper()
+	if qms.KindOf(err) != kind {
+		t.Fatalf("want %v error, got %v", kind, err)
+	}
+}
+
+func TestRecordTypesSeededAndEditable(t *testing.T) {
+	f := newFixture(t, 0)
+	types, err := f.svc.Types(f.as("lan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]record.Type{}
+	for _, ty := range types {
+		got[ty.Code] = ty
+	}
+	for _, code := range []string{"meeting-minutes", "filled-form", "audit-report", "training-evidence", "dossier-slip"} {
+		if _, ok := got[code]; !ok {
+			t.Errorf("seeded type %s missing", code)
+		}
+	}
+	if ar := got["audit-report"]; ar.Mode != record.ModeCompliance || ar.RetentionYears == nil || *ar.RetentionYears != 10 {
+		t.Errorf("audit-report = %+v", ar)
+	}
+	seven := 7
+	cases := []struct {
+		name  string
+		login string
+		in    record.Type
+		kind  error
+	}{
+		{"coordinator edits", "coord", record.Type{Code: "meeting-minutes", NameVI: "Biên bản họp", NameEN: "Minutes", RetentionYears: &seven, Mode: "governance"}, nil},
+		{"coordinator adds permanent", "coord", record.Type{Code: "decision", NameVI: "Quyết định", NameEN: "Decision", Mode: "COMPLIANCE"}, nil},
+		{"staff refused", "lan", record.Type{Code: "x", NameVI: "x", NameEN: "x", Mode: "COMPLIANCE"}, qms.ErrForbidden},
+		{"bad code", "coord", record.Type{Code: "Bad Code", NameVI: "x", NameEN: "x", Mode: "COMPLIANCE"}, qms.ErrInvalid},
+		{"bad mode", "coord", record.Type{Code: "y", NameVI: "x", NameEN: "x", Mode: "WORM"}, qms.ErrInvalid},
+		{"bad period", "coord", record.Type{Code: "y", NameVI: "x", NameEN: "x", Mode: "COMPLIANCE", RetentionYears: new(int)}, qms.ErrInvalid},
+		{"missing name", "coord", record.Type{Code: "y", NameEN: "x", Mode: "COMPLIANCE"}, qms.ErrInvalid},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := f.svc.SaveType(f.as(c.login), c.in)
+			if c.kind != nil {
+				wantKind(t, err, c.kind)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Mode != strings.ToUpper(c.in.Mode) {
+				t.Errorf("mode %q", out.Mode)
+			}
+		})
+	}
+	ty, err := f.store.Type(context.Background(), "meeting-minutes")
+	if err != nil || *ty.RetentionYears != 7 || ty.Mode != record.ModeGovernance {
+		t.Errorf("after edit: %+v %v", ty, err)
+	}
+}
+
+func TestRecordCreateLocksAndCorrects(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	r := f.create(t, "audit-report", today())
+	date, _ := record.ParseDate(today())
+	if want := record.RetainUntil(date, 10); !r.RetainUntil.Equal(want) {
+		t.Fatalf("retain until %v, want %v", r.RetainUntil, want)
+	}
+	if r.Mode != record.ModeCompliance || len(r.Versions) != 1 || !r.Versions[0].Locked || r.Versions[0].FileName != "biên bản.pdf" {
+		t.Fatalf("record = %+v", r)
+	}
+	if !strings.HasPrefix(r.Versions[0].Key, "record/") {
+		t.Fatalf("key %q derives from user input", r.Versions[0].Key)
+	}
+	// The object store holds the lock, not just our row.
+	mode, until, err := f.env.Blob.Client().GetObjectRetention(ctx, f.env.Blob.Bucket(), r.Versions[0].Key, r.Versions[0].VersionID)
+	if err != nil || mode == nil || *mode != minio.Compliance || until == nil || !until.Equal(r.RetainUntil) {
+		t.Fatalf("object retention %v %v %v", mode, until, err)
+	}
+
+	// A correction is a new version with a reason; the first stays readable.
+	if _, err := f.svc.AddVersion(f.as("lan"), r.ID, "", "x.pdf", pdf("fixed")); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("correction without reason: %v", err)
+	}
+	v2, err := f.svc.AddVersion(f.as("lan"), r.ID, "Sai ngày họp", "x.pdf", pdf("fixed"))
+	if err != nil || v2.No != 2 || v2.Reason != "Sai ngày họp" {
+		t.Fatalf("correction: %+v %v", v2, err)
+	}
+	if _, err := f.svc.AddVersion(f.as("fin"), r.ID, "mine", "x.pdf", pdf("no")); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("other unit corrects: %v", err)
+	}
+	for no, want := range map[int]string{1: "minutes", 2: "fixed", 0: "fixed"} {
+		rc, v, _, err := f.svc.Open(f.as("coord"), r.ID, no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Contains(b, []byte(want)) || v.SHA256 == "" {
+			t.Errorf("version %d: %q", no, b)
+		}
+	}
+	got, err := f.svc.Get(f.as("lan"), r.ID)
+	if err != nil || len(got.Versions) != 2 || got.VersionsN != 2 {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	// Scope: another unit's staff sees neither the record nor it in lists.
+	if _, err := f.svc.Get(f.as("fin"), r.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("other unit reads: %v", err)
+	}
+	list, err := f.svc.List(f.as("fin"), record.Filter{})
+	if err != nil || len(list) != 0 {
+		t.Fatalf("other unit lists %d %v", len(list), err)
+	}
+	list, err = f.svc.List(f.as("coord"), record.Filter{Clause: "9.3", Type: "audit-report"})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("coordinator lists %d %v", len(list), err)
+	}
+	var n int
+	_ = f.env.DB.Get(&n, `SELECT count(*) FROM trail WHERE object_id = $1 AND action IN ('record.create', 'record.correct')`, r.ID)
+	if n != 2 {
+		t.Fatalf("trail entries %d", n)
+	}
+}
+
+func TestRecordBadInput(t *testing.T) {
+	f := newFixture(t, 1024)
+	tomorrow := time.Now().In(record.Location).AddDate(0, 0, 3).Format("02/01/2006")
+	cases := []struct {
+		name  string
+		login string
+		in    record.NewRecord
+		kind  error
+	}{
+		{"no type", "lan", record.NewRecord{Unit: "land", Title: "t", Date: today(), File: pdf("x")}, qms.ErrInvalid},
+		{"unknown type", "lan", record.NewRecord{Type: "nope", Unit: "land", Title: "t", Date: today(), File: pdf("x")}, qms.ErrInvalid},
+		{"bad unit", "lan", record.NewRecord{Type: "filled-form", Unit: "LAND!", Title: "t", Date: today(), File: pdf("x")}, qms.ErrInvalid},
+		{"other unit", "fin", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: pdf("x")}, qms.ErrForbidden},
+		{"auditor files", "aud", record.NewRecord{Type: "filled-form", Unit: "finance", Title: "t", Date: today(), File: pdf("x")}, qms.ErrForbidden},
+		{"no title", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "  ", Date: today(), File: pdf("x")}, qms.ErrInvalid},
+		{"control chars", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "a\x00b", Date: today(), File: pdf("x")}, qms.ErrInvalid},
+		{"future date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: tomorrow, File: pdf("x")}, qms.ErrInvalid},
+		{"bad date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: "31/02/2026", File: pdf("x")}, qms.ErrInvalid},
+		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Clauses: []string{"11.2"}, File: pdf("x")}, qms.ErrInvalid},
+		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{NC: "<script>"}, File: pdf("x")}, qms.ErrInvalid},
+		{"no file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today()}, qms.ErrInvalid},
+		{"empty file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: strings.NewReader("")}, qms.ErrInvalid},
+		{"executable", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")}, qms.ErrInvalid},
+		{"too large", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: pdf(strings.Repeat("x", 4096))}, qms.ErrTooLarge},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.svc.Create(f.as(c.login), c.in)
+			wantKind(t, err, c.kind)
+		})
+	}
+	var n int
+	_ = f.env.DB.Get(&n, `SELECT count(*) FROM records`)
+	if n != 0 {
+		t.Fatalf("%d records written by bad input", n)
+	}
+	if _, err := f.svc.Get(f.as("lan"), "not-a-uuid"); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("bad id: %v", err)
+	}
+	if _, err := f.svc.Get(context.Background(), "x"); qms.KindOf(err) != qms.ErrUnauthenticated {
+		t.Fatalf("anonymous: %v", err)
+	}
+}
+
+// adminClient connects to the test object store with its root credentials,
+// which are the admin credentials of that server.
+func adminClient(t *testing.T) *minio.Client {
+	o := testenv.S3Options()
+	c, err := minio.New(o.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""), Region: o.Region})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestComplianceLockedVersionCannotBeDeletedByAdmin(t *testing.T) {
+	f := newFixture(t, 0)
+	r := f.create(t, "audit-report", today())
+	v := r.Versions[0]
+	c := adminClient(t)
+	for _, bypass := range []bool{false, true} {
+		err := c.RemoveObject(context.Background(), f.env.Blob.Bucket(), v.Key, minio.RemoveObjectOptions{VersionID: v.VersionID, GovernanceBypass: bypass})
+		if err == nil {
+			t.Fatalf("admin deleted a compliance-locked version (bypass=%v)", bypass)
+		}
+	}
+	if _, err := f.env.Blob.Open(context.Background(), v.Key, v.VersionID); err != nil {
+		t.Fatalf("version gone: %v", err)
+	}
+	// The application refuses before even asking: retention has not expired.
+	_, err := f.svc.Dispose(f.as("coord"), r.ID, "cleanup", "correct horse")
+	wantKind(t, err, qms.ErrState)
+}
+
+func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
+	f := newFixture(t, 0)
+	r := f.create(t, "meeting-minutes", today())
+	if r.Mode != record.ModeGovernance {
+		t.Fatalf("mode %s", r.Mode)
+	}
+	if _, err := f.svc.SetHold(f.as("lan"), r.ID, true, "inspection"); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("staff sets hold: %v", err)
+	}
+	if _, err := f.svc.SetHold(f.as("coord"), r.ID, true, " "); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("hold without reason: %v", err)
+	}
+	held, err := f.svc.SetHold(f.as("coord"), r.ID, true, "Thanh tra tỉnh yêu cầu giữ")
+	if err != nil || !held.Held || held.HoldReason != "Thanh tra tỉnh yêu cầu giữ" {
+		t.Fatalf("hold: %+v %v", held, err)
+	}
+	if _, err := f.svc.SetHold(f.as("coord"), r.ID, true, "again"); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("double hold: %v", err)
+	}
+	v := r.Versions[0]
+	c := adminClient(t)
+	ctx := context.Background()
+	// Shorten the governance lock away with the admin's bypass: allowed in
+	// governance mode, so only the legal hold remains.
+	past := time.Now().Add(2 * time.Second)
+	mode := minio.Governance
+	if err := c.PutObjectRetention(ctx, f.env.Blob.Bucket(), v.Key, minio.PutObjectRetentionOptions{
+		VersionID: v.VersionID, Mode: &mode, RetainUntilDate: &past, GovernanceBypass: true}); err != nil {
+		t.Fatalf("shorten governance lock: %v", err)
+	}
+	time.Sleep(3 * time.Second)
+	err = c.RemoveObject(ctx, f.env.Blob.Bucket(), v.Key, minio.RemoveObjectOptions{VersionID: v.VersionID, GovernanceBypass: true})
+	if err == nil {
+		t.Fatal("a held version was deleted in governance mode")
+	}
+	// Held records are never due and cannot be disposed of.
+	f.now = time.Now().AddDate(20, 0, 0)
+	due, err := f.svc.DueForDisposition(f.as("coord"))
+	if err != nil || len(due) != 0 {
+		t.Fatalf("due while held: %d %v", len(due), err)
+	}
+	_, err = f.svc.Dispose(f.as("coord"), r.ID, "expired", "correct horse")
+	wantKind(t, err, qms.ErrState)
+	// Lifting the hold (logged) makes it due; disposition then deletes.
+	if _, err := f.svc.SetHold(f.as("coord"), r.ID, false, "Thanh tra đã kết thúc"); err != nil {
+		t.Fatal(err)
+	}
+	due, err = f.svc.DueForDisposition(f.as("coord"))
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due after release: %d %v", len(due), err)
+	}
+	d, err := f.svc.Dispose(f.as("coord"), r.ID, "Hết thời hạn lưu trữ", "correct horse")
+	if err != nil || d.Status != record.StatusDisposed || d.Disposal == nil || d.Disposal.Comment != "Hết thời hạn lưu trữ" {
+		t.Fatalf("dispose: %+v %v", d, err)
+	}
+	var actions []string
+	_ = f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_id = $1 ORDER BY seq`, r.ID)
+	if strings.Join(actions, ",") != "record.create,record.hold,record.release,record.dispose" {
+		t.Fatalf("trail %v", actions)
+	}
+}
+
+func TestDispositionDueListSignatureAndRace(t *testing.T) {
+	f := newFixture(t, 0)
+	// Filed after its five years ended: stored without a lock, due at once.
+	old := f.create(t, "filled-form", "2015-03-01")
+	if old.Versions[0].Locked {
+		t.Fatal("an expired record was locked")
+	}
+	fresh := f.create(t, "dossier-slip", today())
+	due, err := f.svc.DueForDisposition(f.as("coord"))
+	if err != nil || len(due) != 1 || due[0].ID != old.ID {
+		t.Fatalf("due: %+v %v", due, err)
+	}
+	if _, err := f.svc.DueForDisposition(f.as("lan")); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("staff sees due list: %v", err)
+	}
+	cases := []struct {
+		name, login, id, reason, pw string
+		kind                        error
+	}{
+		{"staff", "lan", old.ID, "r", "correct horse", qms.ErrForbidden},
+		{"no reason", "coord", old.ID, "", "correct horse", qms.ErrInvalid},
+		{"no password", "coord", old.ID, "r", "", qms.ErrInvalid},
+		{"wrong password", "coord", old.ID, "r", "guess", qms.ErrForbidden},
+		{"not expired", "coord", fresh.ID, "r", "correct horse", qms.ErrState},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.svc.Dispose(f.as(c.login), c.id, c.reason, c.pw)
+			wantKind(t, err, c.kind)
+		})
+	}
+	// Two coordinators dispose at once: exactly one signature.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = f.svc.Dispose(f.as("coord"), old.ID, "Hết hạn", "correct horse")
+		}(i)
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if k := qms.KindOf(err); k != qms.ErrState && k != qms.ErrConflict {
+			t.Errorf("loser: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d dispositions succeeded", ok)
+	}
+	sigs, _ := postgres.Signatures(context.Background(), f.env.DB, "record", old.ID)
+	if len(sigs) != 1 || sigs[0].Meaning != "disposed" || len(sigs[0].SHA256s) != 1 {
+		t.Fatalf("signatures %+v", sigs)
+	}
+	if _, err := f.env.Blob.Open(context.Background(), old.Versions[0].Key, old.Versions[0].VersionID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("version still there: %v", err)
+	}
+	if _, _, _, err := f.svc.Open(f.as("coord"), old.ID, 1); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("open disposed: %v", err)
+	}
+	if _, err := f.svc.AddVersion(f.as("lan"), old.ID, "late", "x.pdf", pdf("x")); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("correct disposed: %v", err)
+	}
+
+	// With the application's clock past retention but the object store's lock
+	// still on, the store refuses and nothing is recorded.
+	f.now = time.Now().AddDate(11, 0, 0)
+	_, err = f.svc.Dispose(f.as("coord"), fresh.ID, "Hết hạn", "correct horse")
+	wantKind(t, err, qms.ErrState)
+	got, _ := f.svc.Get(f.as("coord"), fresh.ID)
+	sigs, _ = postgres.Signatures(context.Background(), f.env.DB, "record", fresh.ID)
+	if got.Status != record.StatusActive || len(sigs) != 0 {
+		t.Fatalf("refused disposition left %s and %d signatures", got.Status, len(sigs))
+	}
+	if _, err := f.env.Blob.Open(context.Background(), fresh.Versions[0].Key, fresh.Versions[0].VersionID); err != nil {
+		t.Fatal(err)
+	}
+}
