@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -62,17 +61,6 @@ func Signatures(ctx context.Context, q sqlx.QueryerContext, objectType, objectID
 	return out, translate(rows.Err())
 }
 
-// Notification is an in-app message to one user.
-type Notification struct {
-	ID        string     `json:"id" db:"id"`
-	UserID    string     `json:"user_id" db:"user_id"`
-	Kind      string     `json:"kind" db:"kind"`
-	Subject   string     `json:"subject" db:"subject"`
-	Link      string     `json:"link" db:"link"`
-	CreatedAt time.Time  `json:"created_at" db:"created_at"`
-	ReadAt    *time.Time `json:"read_at,omitempty" db:"read_at"`
-}
-
 // Notify adds an in-app notification inside tx. A non-empty dedupeKey makes
 // it idempotent per user (an escalation is sent once however often a
 // scheduled scan sees the same overdue item); it reports whether it was new.
@@ -94,10 +82,10 @@ type NotificationStore struct{ db *sqlx.DB }
 func NewNotificationStore(db *sqlx.DB) *NotificationStore { return &NotificationStore{db: db} }
 
 // List returns the user's latest notifications, unread first.
-func (s *NotificationStore) List(ctx context.Context, userID string, limit int) ([]Notification, error) {
+func (s *NotificationStore) List(ctx context.Context, userID string, limit int) ([]qms.Notification, error) {
 	const q = `SELECT id, user_id, kind, subject, link, created_at, read_at FROM notifications
 		WHERE user_id = $1 ORDER BY read_at IS NOT NULL, created_at DESC LIMIT $2`
-	out := []Notification{}
+	out := []qms.Notification{}
 	err := s.db.SelectContext(ctx, &out, q, userID, limit)
 	return out, translate(err)
 }

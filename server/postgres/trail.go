@@ -75,18 +75,8 @@ func (s *TrailStore) Record(ctx context.Context, ev trail.Event) error {
 	})
 }
 
-// TrailFilter selects trail entries; empty fields match everything. Units,
-// when not nil, restricts to entries of those units (the caller's scope).
-type TrailFilter struct {
-	ObjectType string
-	ObjectID   string
-	Units      []string // nil: every unit
-	AfterSeq   int64
-	Limit      int
-}
-
 // List returns entries matching f in sequence order.
-func (s *TrailStore) List(ctx context.Context, f TrailFilter) ([]trail.Entry, error) {
+func (s *TrailStore) List(ctx context.Context, f trail.Filter) ([]trail.Entry, error) {
 	const q = `SELECT seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
 		FROM trail
 		WHERE ($1 = '' OR object_type = $1) AND ($2 = '' OR object_id = $2)
@@ -165,5 +155,3 @@ func (s *TrailStore) Get(ctx context.Context, seq int64) (trail.Entry, error) {
 	}
 	return e, nil
 }
-
-

@@ -17,3 +17,24 @@ type Retention struct {
 	Mode  string // "COMPLIANCE" or "GOVERNANCE"; empty for none
 	Until time.Time
 }
+
+// Notification is an in-app message to one user (an escalation, a task).
+type Notification struct {
+	ID        string     `json:"id" db:"id"`
+	UserID    string     `json:"user_id" db:"user_id"`
+	Kind      string     `json:"kind" db:"kind"`
+	Subject   string     `json:"subject" db:"subject"`
+	Link      string     `json:"link" db:"link"`
+	CreatedAt time.Time  `json:"created_at" db:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty" db:"read_at"`
+}
+
+// Task is an item on a person's home page ("my tasks"): something they must
+// do, contributed by each capability.
+type Task struct {
+	Kind    string     `json:"kind"`  // e.g. "acknowledge", "action", "review"
+	Title   string     `json:"title"` // in the actor's language
+	Link    string     `json:"link"`
+	Due     *time.Time `json:"due,omitempty"`
+	Overdue bool       `json:"overdue"`
+}

@@ -163,8 +163,19 @@ func (b *BrokenError) Error() string {
 
 // Result is the outcome of verifying the whole chain.
 type Result struct {
-	OK        bool   `json:"ok"`
-	Checked   int64  `json:"checked"`
-	BrokenAt  int64  `json:"broken_at,omitempty"`
-	Reason    string `json:"reason,omitempty"`
+	OK       bool   `json:"ok"`
+	Checked  int64  `json:"checked"`
+	BrokenAt int64  `json:"broken_at,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Filter selects trail entries; empty fields match everything. Units, when
+// not nil, restricts to entries of those units (the caller's scope); entries
+// of no unit (organisation-wide acts) are then left out.
+type Filter struct {
+	ObjectType string
+	ObjectID   string
+	Units      []string // nil: every unit
+	AfterSeq   int64
+	Limit      int
 }

@@ -276,3 +276,107 @@ func New(t testing.TB) *Env {
 
 // Describe is used in failure messages.
 func (e *Env) Describe() string { return fmt.Sprintf("db=%s bucket=%s", e.DBURL, e.Blob.Bucket()) }
+
+// Seeder fills a template database once (for example with the demo
+// organisation); every test database cloned from it starts with that content.
+type Seeder struct {
+	Name string // part of the template's name
+	Seed func(ctx context.Context, url string) error
+}
+
+var (
+	seededMu  sync.Mutex
+	seededTpl = map[string]string{}
+)
+
+// SeededDatabaseURL is DatabaseURL cloned from a template that seeder filled.
+func SeededDatabaseURL(t testing.TB, seeder Seeder) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	admin, err := sql.Open("postgres", AdminURL())
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil {
+		unavailable(t, "PostgreSQL", err)
+	}
+	defer admin.Close()
+	base, err := template(ctx)
+	if err != nil {
+		t.Fatalf("test database template: %v", err)
+	}
+	seededMu.Lock()
+	name, ok := seededTpl[seeder.Name]
+	if !ok {
+		name, err = buildSeeded(ctx, admin, base, seeder)
+		if err != nil {
+			seededMu.Unlock()
+			t.Fatalf("seeded template %s: %v", seeder.Name, err)
+		}
+		seededTpl[seeder.Name] = name
+	}
+	seededMu.Unlock()
+	db := "qmstrack_test_" + randomSuffix()
+	for attempt := 0; ; attempt++ {
+		_, err = admin.ExecContext(ctx, `CREATE DATABASE `+db+` TEMPLATE `+name)
+		if err == nil || attempt >= 20 || !strings.Contains(err.Error(), "being accessed") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("postgres", AdminURL())
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		_, _ = a.Exec(`DROP DATABASE IF EXISTS ` + db + ` WITH (FORCE)`)
+	})
+	return withDB(AdminURL(), db)
+}
+
+func buildSeeded(ctx context.Context, admin *sql.DB, base string, seeder Seeder) (string, error) {
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7262003)`); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7262003)`)
+	name := base + "_" + seeder.Name + "_" + seedVersion()
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	building := name + "_b"
+	_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`)
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+building+` TEMPLATE `+base); err != nil {
+		return "", err
+	}
+	if err := seeder.Seed(ctx, withDB(AdminURL(), building)); err != nil {
+		_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`)
+		return "", err
+	}
+	if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+building+` RENAME TO `+name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// SeedVersion, when set by a test binary, names the seed content so a
+// change to it yields a fresh template (the seed code is not hashed).
+var SeedVersion = "1"
+
+func seedVersion() string {
+	h := sha256.Sum256([]byte(SeedVersion))
+	return hex.EncodeToString(h[:])[:6]
+}

@@ -1,0 +1,33 @@
+// qmstrack's small client script: confirmation prompts and upload progress.
+// Inline scripts are blocked by the Content-Security-Policy, so page
+// behaviour lives here, keyed by data- attributes.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
+      e.preventDefault();
+    }
+  });
+  // Forms with data-progress upload through XHR and show a progress bar.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f.dataset || !f.dataset.progress || e.defaultPrevented) return;
+    e.preventDefault();
+    var bar = document.getElementById(f.dataset.progress);
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    var xhr = new XMLHttpRequest();
+    xhr.open(f.method || "POST", f.action);
+    if (meta && meta.content) xhr.setRequestHeader("X-CSRF-Token", meta.content);
+    xhr.setRequestHeader("Accept", "text/html");
+    if (bar) { bar.hidden = false; bar.value = 0; }
+    xhr.upload.onprogress = function (ev) {
+      if (bar && ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100);
+    };
+    xhr.onload = function () {
+      if (xhr.responseURL && xhr.status < 400) { window.location.href = xhr.responseURL; return; }
+      document.open(); document.write(xhr.responseText); document.close();
+    };
+    xhr.send(new FormData(f));
+  });
+})();

@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/qmstrack/qmstrack/server/app"
+	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/config"
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/seed"
+)
+
+const usage = `usage: qmstrack <command>
+
+commands:
+  serve                      run the web server (migrates first)
+  migrate                    apply database migrations
+  seed --demo                seed the demo organisation into an empty database
+  user add -login L -name N -password P [-email E]
+  user grant -login L -role R -unit U   (U is a unit code or * for every unit)
+  trail verify               recompute the audit trail's hash chain
+`
+
+// exitError carries a process exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return 1
+}
+
+// run is the whole program; main only calls it, so tests can too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &exitError{code: 2, err: errors.New("no command")}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg.LogLevel, stderr)
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "migrate":
+		db, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := migrate(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "migrations applied: %d\n", n)
+		return nil
+	case "seed":
+		return seedCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "user":
+		return userCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "trail":
+		if len(args) < 2 || args[1] != "verify" {
+			fmt.Fprint(stderr, usage)
+			return &exitError{code: 2, err: errors.New("usage: qmstrack trail verify")}
+		}
+		return trailVerify(ctx, cfg, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	if h, ok := extraCommands[args[0]]; ok {
+		return h(ctx, cfg, log, args[1:], stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", args[0])}
+}
+
+// extraCommands are subcommands added by capabilities (e.g. "evidence").
+var extraCommands = map[string]func(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error{}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func openDB(ctx context.Context, cfg config.Config) (*sqlx.DB, error) {
+	return postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+}
+
+// migrate applies migrations under an advisory lock, so instances that start
+// together do not migrate at the same time.
+func migrate(ctx context.Context, db *sqlx.DB) (int, error) {
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7262002)`); err != nil {
+		return 0, err
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7262002)`)
+	return postgres.Migrate(ctx, db)
+}
+
+func openBlob(ctx context.Context, cfg config.Config) (*blob.Store, error) {
+	st, err := blob.New(blob.Options{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		UseSSL: cfg.S3UseSSL, Region: cfg.S3Region, Bucket: cfg.S3Bucket})
+	if err != nil {
+		return nil, err
+	}
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := st.EnsureBucket(bctx); err != nil {
+		return nil, fmt.Errorf("object store at %s: %w", cfg.S3Endpoint, err)
+	}
+	return st, nil
+}
+
+// build opens the database and object store and wires the application.
+func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, func(), error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	st, err := openBlob(ctx, cfg)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	a, err := app.New(cfg, log, db, st, time.Now)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return a, func() { db.Close() }, nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	a, closeFn, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if _, err := a.Authz.Watch(ctx, cfg.DatabaseURL, log); err != nil {
+		return fmt.Errorf("policy watcher: %w", err)
+	}
+	go a.RunJobs(ctx, cfg.JobInterval)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Web, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	fmt.Fprintf(stdout, "qmstrack serving on http://%s\n", displayAddr(ln.Addr().String()))
+	log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func displayAddr(a string) string {
+	if strings.HasPrefix(a, "[::]") {
+		return "localhost" + strings.TrimPrefix(a, "[::]")
+	}
+	if strings.HasPrefix(a, "0.0.0.0") {
+		return "localhost" + strings.TrimPrefix(a, "0.0.0.0")
+	}
+	return a
+}
+
+func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	demo := fs.Bool("demo", false, "seed the demo organisation (only into an empty database)")
+	extra := map[string]*int{}
+	for name, h := range extraSeeds {
+		extra[name] = fs.Int(name, 0, h.help)
+	}
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	a, closeFn, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if *demo {
+		if _, err := seed.Demo(ctx, a.Identity, a.Org, cfg.DemoPassword, stdout); err != nil {
+			return err
+		}
+		if err := seedDemoContent(ctx, a, stdout); err != nil {
+			return err
+		}
+	}
+	for name, n := range extra {
+		if *n > 0 {
+			if err := extraSeeds[name].run(ctx, a, *n, stdout); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// extraSeeds are seed flags added by capabilities (e.g. --dossiers N).
+var extraSeeds = map[string]struct {
+	help string
+	run  func(ctx context.Context, a *app.App, n int, out io.Writer) error
+}{}
+
+// demoContent are functions that add demo content after the demo
+// organisation is seeded (documents, nonconformities...), added by capabilities.
+var demoContent []func(ctx context.Context, a *app.App, out io.Writer) error
+
+func seedDemoContent(ctx context.Context, a *app.App, out io.Writer) error {
+	for _, f := range demoContent {
+		if err := f(ctx, a, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func userCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "grant") {
+		return &exitError{code: 2, err: errors.New("usage: qmstrack user add|grant ...")}
+	}
+	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	login := fs.String("login", "", "login name")
+	name := fs.String("name", "", "full name (add)")
+	email := fs.String("email", "", "email (add)")
+	password := fs.String("password", "", "password (add)")
+	role := fs.String("role", "", "role (grant): admin, coordinator, head, author, staff, auditor")
+	unit := fs.String("unit", "", "unit code, or * for every unit (grant)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := migrate(ctx, db); err != nil {
+		return err
+	}
+	ctx = qms.WithActor(ctx, qms.Actor{Login: "cli"})
+	ids := identity.NewService(postgres.NewIdentityStore(db), time.Now, identity.Options{SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax})
+	if args[0] == "add" {
+		u, err := ids.CreateUser(ctx, identity.NewUser{Login: *login, Name: *name, Email: *email, Password: *password})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s created (%s)\n", u.Login, u.ID)
+		return nil
+	}
+	u, err := ids.UserByLogin(ctx, *login)
+	if err != nil {
+		return err
+	}
+	enf, err := authzFor(db)
+	if err != nil {
+		return err
+	}
+	if err := org.NewService(postgres.NewOrgStore(db), enf).Assign(ctx, org.Assignment{UserID: u.ID, Login: u.Login, Role: *role, Unit: *unit}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s now holds %s in %s\n", u.Login, *role, *unit)
+	return nil
+}
+
+func trailVerify(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := postgres.NewTrailStore(db).Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		fmt.Fprintf(stdout, "trail BROKEN at entry %d: %s (%d entries verified before it)\n", res.BrokenAt, res.Reason, res.Checked)
+		return &exitError{code: 3, err: fmt.Errorf("trail broken at entry %d", res.BrokenAt)}
+	}
+	fmt.Fprintf(stdout, "trail intact: %d entries verified\n", res.Checked)
+	return nil
+}

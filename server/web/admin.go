@@ -1,0 +1,336 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+func (s *Server) handleUnitList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		us, err := s.Org.Units(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": us})
+	}
+}
+
+func (s *Server) handleUnitCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var u org.Unit
+		if err := bindJSON(c, &u); err != nil {
+			fail(c, err)
+			return
+		}
+		out, err := s.Org.CreateUnit(c.Request.Context(), u)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, out)
+	}
+}
+
+func (s *Server) handleUserList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		us, err := s.Identity.ListUsers(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": us})
+	}
+}
+
+func (s *Server) handleUserCreate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in identity.NewUser
+		if err := bindJSON(c, &in); err != nil {
+			fail(c, err)
+			return
+		}
+		u, err := s.Identity.CreateUser(c.Request.Context(), in)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, u)
+	}
+}
+
+func (s *Server) handleUserUpdate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in identity.UserUpdate
+		if err := bindJSON(c, &in); err != nil {
+			fail(c, err)
+			return
+		}
+		u, err := s.Identity.UpdateUser(c.Request.Context(), c.Param("id"), in)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		// A disabled user's roles stop at this instance's next request.
+		if err := s.Authz.Reload(); err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, u)
+	}
+}
+
+func (s *Server) handleAssignmentList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		as, err := s.Org.Assignments(c.Request.Context(), c.Query("user_id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": as})
+	}
+}
+
+// assignmentRequest names the user by login (or id), as the API promises.
+type assignmentRequest struct {
+	User string `json:"user"`
+	Role string `json:"role"`
+	Unit string `json:"unit"`
+}
+
+func (s *Server) resolveAssignment(c *gin.Context, req assignmentRequest) (org.Assignment, error) {
+	if req.User == "" {
+		return org.Assignment{}, qms.Errorf(qms.ErrInvalid, "user is required")
+	}
+	u, err := s.Identity.UserByLogin(c.Request.Context(), req.User)
+	if err != nil && qms.KindOf(err) == qms.ErrNotFound {
+		u, err = s.Identity.User(c.Request.Context(), req.User)
+	}
+	if err != nil {
+		if qms.KindOf(err) == qms.ErrNotFound {
+			return org.Assignment{}, qms.Errorf(qms.ErrInvalid, "no user %q", req.User)
+		}
+		return org.Assignment{}, err
+	}
+	return org.Assignment{UserID: u.ID, Login: u.Login, Role: req.Role, Unit: req.Unit}, nil
+}
+
+func (s *Server) handleAssign(add bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req assignmentRequest
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		a, err := s.resolveAssignment(c, req)
+		if err == nil {
+			if add {
+				err = s.Org.Assign(c.Request.Context(), a)
+			} else {
+				err = s.Org.Unassign(c.Request.Context(), a)
+			}
+		}
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		status := http.StatusCreated
+		if !add {
+			status = http.StatusOK
+		}
+		c.JSON(status, gin.H{"user": a.Login, "role": a.Role, "unit": a.Unit})
+	}
+}
+
+func (s *Server) adminData(c *gin.Context) (gin.H, error) {
+	ctx := c.Request.Context()
+	us, err := s.Identity.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	units, err := s.Org.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	as, err := s.Org.Assignments(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	byUser := map[string][]org.Assignment{}
+	for _, a := range as {
+		byUser[a.UserID] = append(byUser[a.UserID], a)
+	}
+	return gin.H{"Users": us, "Units": units, "Assignments": byUser, "Roles": org.Roles}, nil
+}
+
+func (s *Server) handleAdminUsersPage() gin.HandlerFunc {
+	return s.adminPage("admin/users.html", "admin.users.title", "users")
+}
+
+func (s *Server) handleAdminUnitsPage() gin.HandlerFunc {
+	return s.adminPage("admin/units.html", "admin.units.title", "units")
+}
+
+func (s *Server) adminPage(tmpl, title, perm string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.Authz.CanAnywhere(actor(c).UserID, "admin", perm) {
+			fail(c, qms.Errorf(qms.ErrForbidden, "administrators only"))
+			return
+		}
+		d, err := s.adminData(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, tmpl, s.page(c, title, d))
+	}
+}
+
+// adminFormResult re-renders an admin page with the outcome of a form.
+func (s *Server) adminFormResult(c *gin.Context, tmpl, title string, err error, okKey string) {
+	d, derr := s.adminData(c)
+	if derr != nil {
+		fail(c, derr)
+		return
+	}
+	p := s.page(c, title, d)
+	status := http.StatusOK
+	if err != nil {
+		status, _ = statusOf(err)
+		if status == http.StatusInternalServerError {
+			fail(c, err)
+			return
+		}
+		p.Error = qms.Message(err)
+	} else {
+		p.Flash = s.T(c, okKey)
+	}
+	s.render(c, status, tmpl, p)
+}
+
+func (s *Server) handleAdminUserForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var err error
+		if id := c.PostForm("id"); id != "" {
+			status := c.PostForm("status")
+			_, err = s.Identity.UpdateUser(c.Request.Context(), id, identity.UserUpdate{Status: &status})
+			if err == nil {
+				err = s.Authz.Reload()
+			}
+		} else {
+			_, err = s.Identity.CreateUser(c.Request.Context(), identity.NewUser{Login: c.PostForm("login"), Name: c.PostForm("name"),
+				Email: c.PostForm("email"), Password: c.PostForm("password"), Lang: c.PostForm("lang")})
+		}
+		s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
+	}
+}
+
+func (s *Server) handleAdminUnitForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		_, err := s.Org.CreateUnit(c.Request.Context(), org.Unit{Code: c.PostForm("code"), NameVI: c.PostForm("name_vi"),
+			NameEN: c.PostForm("name_en"), Parent: c.PostForm("parent")})
+		s.adminFormResult(c, "admin/units.html", "admin.units.title", err, "admin.saved")
+	}
+}
+
+func (s *Server) handleAdminRoleForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a, err := s.resolveAssignment(c, assignmentRequest{User: c.PostForm("user"), Role: c.PostForm("role"), Unit: c.PostForm("unit")})
+		if err == nil {
+			if c.PostForm("op") == "remove" {
+				err = s.Org.Unassign(c.Request.Context(), a)
+			} else {
+				err = s.Org.Assign(c.Request.Context(), a)
+			}
+		}
+		s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
+	}
+}
+
+// trailFilter reads the query and limits the listing to the caller's scope:
+// entries of units where they may read the trail; organisation-wide entries
+// only for those who may read it everywhere.
+func (s *Server) trailFilter(c *gin.Context) (trail.Filter, error) {
+	f := trail.Filter{ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id")}
+	if v := c.Query("after"); v != "" {
+		n, err := parseInt(v)
+		if err != nil {
+			return f, qms.Errorf(qms.ErrInvalid, "after must be a sequence number")
+		}
+		f.AfterSeq = n
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := parseInt(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, qms.Errorf(qms.ErrInvalid, "limit must be between 1 and 1000")
+		}
+		f.Limit = int(n)
+	}
+	sc := s.scope(c, "trail", "read")
+	if sc.Empty() {
+		return f, qms.Errorf(qms.ErrForbidden, "you may not read the trail")
+	}
+	f.Units = sc.Filter()
+	return f, nil
+}
+
+func (s *Server) handleTrailList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, err := s.trailFilter(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		es, err := s.Trail.List(c.Request.Context(), f)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": es})
+	}
+}
+
+func (s *Server) handleTrailVerify() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		res, err := s.Trail.Verify(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, res)
+	}
+}
+
+func (s *Server) handleTrailPage() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, err := s.trailFilter(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if f.Limit == 0 {
+			f.Limit = 200
+		}
+		es, err := s.Trail.List(c.Request.Context(), f)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		d := gin.H{"Entries": es, "Filter": f, "CanVerify": s.Authz.CanAnywhere(actor(c).UserID, "trail", "verify")}
+		if c.Query("verify") == "1" && d["CanVerify"] == true {
+			res, err := s.Trail.Verify(c.Request.Context())
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			d["Verify"] = res
+		}
+		s.render(c, http.StatusOK, "trail/index.html", s.page(c, "trail.title", d))
+	}
+}

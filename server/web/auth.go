@@ -1,0 +1,370 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+func handleHealthz() gin.HandlerFunc {
+	return func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+}
+
+// handleReadyz answers 200 only when every dependency answers.
+func (s *Server) handleReadyz() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+		defer cancel()
+		out := gin.H{}
+		ok := true
+		for _, r := range s.Ready {
+			if err := r.Check(ctx); err != nil {
+				out[r.Name] = "unavailable"
+				ok = false
+			} else {
+				out[r.Name] = "ok"
+			}
+		}
+		status := http.StatusOK
+		if !ok {
+			status = http.StatusServiceUnavailable
+		}
+		c.JSON(status, gin.H{"ready": ok, "checks": out})
+	}
+}
+
+type meRole struct {
+	Role string `json:"role"`
+	Unit string `json:"unit"`
+}
+
+func (s *Server) rolesOf(ctx context.Context, userID string) ([]meRole, error) {
+	as, err := s.Org.Assignments(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]meRole, 0, len(as))
+	for _, a := range as {
+		out = append(out, meRole{Role: a.Role, Unit: a.Unit})
+	}
+	return out, nil
+}
+
+func (s *Server) handleAPILogin() gin.HandlerFunc {
+	type request struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}
+	type userJSON struct {
+		ID    string `json:"id"`
+		Login string `json:"login"`
+		Name  string `json:"name"`
+	}
+	type response struct {
+		User userJSON `json:"user"`
+		CSRF string   `json:"csrf_token"`
+	}
+	return func(c *gin.Context) {
+		var req request
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		sess, u, err := s.Identity.Login(c.Request.Context(), req.Login, req.Password)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.setSessionCookie(c, sess.Token)
+		c.JSON(http.StatusOK, response{User: userJSON{ID: u.ID, Login: u.Login, Name: u.Name}, CSRF: sess.CSRF})
+	}
+}
+
+func (s *Server) handleAPILogout() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if tok, err := c.Cookie(sessionCookie); err == nil {
+			if err := s.Identity.Logout(c.Request.Context(), tok); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		s.clearSessionCookie(c)
+		c.JSON(http.StatusOK, gin.H{"ok": true})
+	}
+}
+
+func (s *Server) handleMe() gin.HandlerFunc {
+	type response struct {
+		ID    string   `json:"id"`
+		Login string   `json:"login"`
+		Name  string   `json:"name"`
+		Lang  string   `json:"lang"`
+		Roles []meRole `json:"roles"`
+		CSRF  string   `json:"csrf_token,omitempty"`
+	}
+	return func(c *gin.Context) {
+		a := actor(c)
+		roles, err := s.rolesOf(c.Request.Context(), a.UserID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, response{ID: a.UserID, Login: a.Login, Name: a.Name, Lang: a.Lang, Roles: roles, CSRF: c.GetString("csrf")})
+	}
+}
+
+func (s *Server) handleTokenCreate() gin.HandlerFunc {
+	type request struct {
+		Name string `json:"name"`
+	}
+	return func(c *gin.Context) {
+		var req request
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		secret, t, err := s.Identity.CreateToken(c.Request.Context(), req.Name)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"token": secret, "id": t.ID, "name": t.Name})
+	}
+}
+
+func (s *Server) handleTokenList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ts, err := s.Identity.ListTokens(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": ts})
+	}
+}
+
+func (s *Server) handleTokenRevoke() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := s.Identity.RevokeToken(c.Request.Context(), c.Param("id")); err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"ok": true})
+	}
+}
+
+// tasksFor gathers the home-page tasks from every capability.
+func (s *Server) tasksFor(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
+	s.mu.Lock()
+	srcs := append([]TaskSource(nil), s.tasks...)
+	s.mu.Unlock()
+	out := []qms.Task{}
+	for _, src := range srcs {
+		ts, err := src(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Overdue != out[j].Overdue {
+			return out[i].Overdue
+		}
+		if out[i].Due == nil || out[j].Due == nil {
+			return out[i].Due != nil
+		}
+		return out[i].Due.Before(*out[j].Due)
+	})
+	return out, nil
+}
+
+func (s *Server) handleTasks() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := actor(c)
+		a.Lang = c.GetString("lang")
+		ts, err := s.tasksFor(c.Request.Context(), a)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": ts})
+	}
+}
+
+func (s *Server) handleNotifications() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ns, err := s.Notifications.List(c.Request.Context(), actor(c).UserID, 100)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": ns})
+	}
+}
+
+func (s *Server) handleNotificationRead() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := s.Notifications.MarkRead(c.Request.Context(), actor(c).UserID, c.Param("id")); err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"ok": true})
+	}
+}
+
+func (s *Server) handleSetLangAPI() gin.HandlerFunc {
+	type request struct {
+		Lang string `json:"lang"`
+	}
+	return func(c *gin.Context) {
+		var req request
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		if _, err := s.Identity.UpdateUser(c.Request.Context(), actor(c).UserID, identity.UserUpdate{Lang: &req.Lang}); err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"lang": req.Lang})
+	}
+}
+
+// handleSetLang switches the UI language: remembered on the user when signed
+// in, in a cookie otherwise.
+func (s *Server) handleSetLang() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		lang := c.PostForm("lang")
+		if lang != "en" {
+			lang = "vi"
+		}
+		if a, ok := qms.ActorFrom(c.Request.Context()); ok {
+			if _, err := s.Identity.UpdateUser(c.Request.Context(), a.UserID, identity.UserUpdate{Lang: &lang}); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
+		back := c.PostForm("next")
+		if back == "" || back[0] != '/' || (len(back) > 1 && (back[1] == '/' || back[1] == '\\')) {
+			back = "/"
+		}
+		c.Redirect(http.StatusSeeOther, back)
+	}
+}
+
+func (s *Server) handleLoginPage() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if _, ok := qms.ActorFrom(c.Request.Context()); ok {
+			c.Redirect(http.StatusSeeOther, "/")
+			return
+		}
+		p := s.page(c, "login.title", gin.H{"Next": c.Query("next")})
+		s.render(c, http.StatusOK, "login.html", p)
+	}
+}
+
+func (s *Server) handleLoginForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		sess, _, err := s.Identity.Login(c.Request.Context(), c.PostForm("login"), c.PostForm("password"))
+		if err != nil {
+			status, _ := statusOf(err)
+			if status == http.StatusInternalServerError {
+				fail(c, err)
+				return
+			}
+			p := s.page(c, "login.title", gin.H{"Next": c.PostForm("next"), "Login": c.PostForm("login")})
+			if status == http.StatusTooManyRequests {
+				p.Error = s.T(c, "login.throttled")
+			} else {
+				p.Error = s.T(c, "login.wrong")
+			}
+			s.render(c, status, "login.html", p)
+			return
+		}
+		s.setSessionCookie(c, sess.Token)
+		next := c.PostForm("next")
+		if next == "" || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
+			next = "/"
+		}
+		c.Redirect(http.StatusSeeOther, next)
+	}
+}
+
+func (s *Server) handleLogoutForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if tok, err := c.Cookie(sessionCookie); err == nil {
+			_ = s.Identity.Logout(c.Request.Context(), tok)
+		}
+		s.clearSessionCookie(c)
+		c.Redirect(http.StatusSeeOther, "/login")
+	}
+}
+
+func (s *Server) handleHome() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := actor(c)
+		a.Lang = c.GetString("lang")
+		ts, err := s.tasksFor(c.Request.Context(), a)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ns, err := s.Notifications.List(c.Request.Context(), a.UserID, 20)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		roles, err := s.rolesOf(c.Request.Context(), a.UserID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, "home.html", s.page(c, "home.title", gin.H{"Tasks": ts, "Notifications": ns, "Roles": roles}))
+	}
+}
+
+func (s *Server) handleAccountPage() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ts, err := s.Identity.ListTokens(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		roles, err := s.rolesOf(c.Request.Context(), actor(c).UserID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, "account.html", s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": ""}))
+	}
+}
+
+func (s *Server) handleAccountTokenForm() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		secret, _, err := s.Identity.CreateToken(c.Request.Context(), c.PostForm("name"))
+		ts, lerr := s.Identity.ListTokens(c.Request.Context())
+		if lerr != nil {
+			fail(c, lerr)
+			return
+		}
+		roles, rerr := s.rolesOf(c.Request.Context(), actor(c).UserID)
+		if rerr != nil {
+			fail(c, rerr)
+			return
+		}
+		p := s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": secret})
+		status := http.StatusOK
+		if err != nil {
+			status, _ = statusOf(err)
+			p.Error = qms.Message(err)
+		}
+		s.render(c, status, "account.html", p)
+	}
+}

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// statusOf is the one table from error kinds to HTTP statuses and the codes
+// of the JSON error body.
+func statusOf(err error) (int, string) {
+	if errors.Is(err, identity.ErrThrottled) {
+		return http.StatusTooManyRequests, "forbidden"
+	}
+	switch qms.KindOf(err) {
+	case qms.ErrUnauthenticated:
+		return http.StatusUnauthorized, "unauthenticated"
+	case qms.ErrForbidden:
+		return http.StatusForbidden, "forbidden"
+	case qms.ErrNotFound:
+		return http.StatusNotFound, "not_found"
+	case qms.ErrInvalid:
+		return http.StatusBadRequest, "invalid"
+	case qms.ErrConflict:
+		return http.StatusConflict, "conflict"
+	case qms.ErrState:
+		return http.StatusConflict, "state"
+	case qms.ErrTooLarge:
+		return http.StatusRequestEntityTooLarge, "too_large"
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+// ErrorBody is the JSON body of every API error.
+type ErrorBody struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+func isAPI(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	return strings.HasPrefix(p, "/api/") || c.GetHeader("Accept") == "application/json"
+}
+
+// errors writes the response for the first error a handler recorded with
+// c.Error: JSON for the API, a page for HTML. Unknown errors are logged with
+// the request id and answered 500 without detail.
+func (s *Server) errors(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) == 0 {
+		return
+	}
+	err := c.Errors[0].Err
+	status, code := statusOf(err)
+	msg := qms.Message(err)
+	if status == http.StatusInternalServerError {
+		s.Log.Error("request failed", "request_id", c.GetString("request_id"), "path", c.Request.URL.Path, "err", err)
+		msg = "internal error (request " + c.GetString("request_id") + ")"
+	}
+	if c.Writer.Written() {
+		return
+	}
+	if isAPI(c) {
+		var body ErrorBody
+		body.Error.Code, body.Error.Message = code, msg
+		var ve *qms.ValidationError
+		if errors.As(err, &ve) {
+			body.Error.Fields = ve.Fields
+		}
+		c.AbortWithStatusJSON(status, body)
+		return
+	}
+	if status == http.StatusUnauthorized {
+		c.Redirect(http.StatusSeeOther, "/login?next="+safeNext(c.Request.URL.RequestURI()))
+		c.Abort()
+		return
+	}
+	s.renderError(c, status, code, msg)
+	c.Abort()
+}
+
+// fail records err for the error middleware.
+func fail(c *gin.Context, err error) {
+	_ = c.Error(err)
+	c.Abort()
+}

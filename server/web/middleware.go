@@ -1,0 +1,242 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+const (
+	sessionCookie = "qms_session"
+	langCookie    = "qms_lang"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set("request_id", id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.Log.Info("request", "request_id", c.GetString("request_id"), "method", c.Request.Method, "route", route,
+		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration_ms", time.Since(start).Milliseconds(),
+		"user", c.GetString("login"))
+}
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.Log.Error("panic", "request_id", c.GetString("request_id"), "panic", fmt.Sprint(r))
+			fail(c, fmt.Errorf("panic: %v", r))
+		}
+	}()
+	c.Next()
+}
+
+// metrics are Prometheus counters labelled by route pattern, never raw path,
+// so ids in URLs do not explode the series.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qmstrack_http_requests_total",
+			Help: "HTTP requests by method, route pattern and status."}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "qmstrack_http_request_duration_seconds",
+			Help: "HTTP request latency by method and route pattern.", Buckets: prometheus.DefBuckets}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *metrics) middleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	m.duration.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+}
+
+func (m *metrics) handler() gin.HandlerFunc {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return func(c *gin.Context) { h.ServeHTTP(c.Writer, c.Request) }
+}
+
+// authenticate identifies the caller by session cookie or bearer token and
+// puts the actor into the request context. Anonymous requests pass; routes
+// that need a user say so with requireUser.
+func (s *Server) authenticate(c *gin.Context) {
+	lang := ""
+	if auth := c.GetHeader("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		u, err := s.Identity.AuthenticateToken(c.Request.Context(), strings.TrimPrefix(auth, "Bearer "))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.setActor(c, qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Lang: u.Lang, Via: "token"})
+		lang = u.Lang
+	} else if tok, err := c.Cookie(sessionCookie); err == nil && tok != "" {
+		sess, u, err := s.Identity.Authenticate(c.Request.Context(), tok)
+		if err == nil {
+			s.setActor(c, qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Lang: u.Lang, Via: "session"})
+			c.Set("csrf", sess.CSRF)
+			lang = u.Lang
+		} else if qms.KindOf(err) == qms.ErrUnauthenticated {
+			s.clearSessionCookie(c)
+		} else {
+			fail(c, err)
+			return
+		}
+	}
+	if lang == "" {
+		lang, _ = c.Cookie(langCookie)
+	}
+	if lang != "en" {
+		lang = "vi"
+	}
+	c.Set("lang", lang)
+	c.Next()
+}
+
+func (s *Server) setActor(c *gin.Context, a qms.Actor) {
+	c.Request = c.Request.WithContext(qms.WithActor(c.Request.Context(), a))
+	c.Set("login", a.Login)
+}
+
+// csrf protects cookie-authenticated unsafe requests: they must carry the
+// session's token in the X-CSRF-Token header (htmx and fetch send it) or in
+// the _csrf field of a urlencoded form. Bearer-token calls are exempt: a
+// browser never adds that header on its own.
+func (s *Server) csrf(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		c.Next()
+		return
+	}
+	a, ok := qms.ActorFrom(c.Request.Context())
+	if !ok || a.Via != "session" {
+		c.Next()
+		return
+	}
+	want := c.GetString("csrf")
+	got := c.GetHeader(csrfHeader)
+	if got == "" && strings.HasPrefix(c.ContentType(), "application/x-www-form-urlencoded") {
+		got = c.PostForm("_csrf")
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		fail(c, qms.Errorf(qms.ErrForbidden, "missing or invalid CSRF token; reload the page and try again"))
+		return
+	}
+	c.Next()
+}
+
+// requireUser refuses anonymous requests (401 for the API, a redirect to the
+// login page for HTML).
+func requireUser(c *gin.Context) {
+	if _, ok := qms.ActorFrom(c.Request.Context()); !ok {
+		fail(c, qms.Errorf(qms.ErrUnauthenticated, "sign in first"))
+		return
+	}
+	c.Next()
+}
+
+func (s *Server) secure(c *gin.Context) bool {
+	switch s.SecureCookies {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"
+}
+
+func (s *Server) setSessionCookie(c *gin.Context, token string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.secure(c), SameSite: http.SameSiteLaxMode, MaxAge: int(s.SessionMax.Seconds())})
+}
+
+func (s *Server) clearSessionCookie(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secure(c), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return url.QueryEscape(next)
+}
+
+// actor returns the acting user (the route requires one).
+func actor(c *gin.Context) qms.Actor {
+	a, _ := qms.ActorFrom(c.Request.Context())
+	return a
+}
+
+// can reports whether the acting user may do act on obj in unit.
+func (s *Server) can(c *gin.Context, unit, obj, act string) bool {
+	a, ok := qms.ActorFrom(c.Request.Context())
+	return ok && s.Authz.Can(a.UserID, unit, obj, act)
+}
+
+// scope returns the units where the acting user may do act on obj: one
+// Casbin question per request, pushed into SQL by the store.
+func (s *Server) scope(c *gin.Context, obj, act string) qms.Scope {
+	a, ok := qms.ActorFrom(c.Request.Context())
+	if !ok {
+		return qms.Scope{}
+	}
+	return s.Authz.Scope(a.UserID, obj, act)
+}
+
+// require fails the request with 403 unless the user may do act on obj somewhere.
+func (s *Server) requireAnywhere(obj, act string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a, ok := qms.ActorFrom(c.Request.Context())
+		if !ok {
+			fail(c, qms.Errorf(qms.ErrUnauthenticated, "sign in first"))
+			return
+		}
+		if !s.Authz.CanAnywhere(a.UserID, obj, act) {
+			fail(c, qms.Errorf(qms.ErrForbidden, "you do not have permission to do this"))
+			return
+		}
+		c.Next()
+	}
+}

@@ -1,0 +1,306 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	qmstrack "github.com/qmstrack/qmstrack"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// views holds one parsed template set per page (the layout plus the page)
+// and the translations.
+type views struct {
+	pages  map[string]*template.Template
+	bundle *i18n.Bundle
+	loc    map[string]*i18n.Localizer
+	keys   map[string]map[string]bool // lang -> message ids, for the completeness test
+	tz     *time.Location
+}
+
+// Languages the UI speaks; Vietnamese is the default.
+var Languages = []string{"vi", "en"}
+
+func loadViews(tz *time.Location) (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, loc: map[string]*i18n.Localizer{}, keys: map[string]map[string]bool{}, tz: tz}
+	v.bundle = i18n.NewBundle(language.Vietnamese)
+	v.bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	files, err := fs.Glob(qmstrack.Assets, "assets/i18n/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		b, err := fs.ReadFile(qmstrack.Assets, f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := v.bundle.ParseMessageFileBytes(b, f)
+		if err != nil {
+			return nil, fmt.Errorf("translations %s: %w", f, err)
+		}
+		lang := mf.Tag.String()
+		if v.keys[lang] == nil {
+			v.keys[lang] = map[string]bool{}
+		}
+		for _, m := range mf.Messages {
+			v.keys[lang][m.ID] = true
+		}
+	}
+	for _, l := range Languages {
+		v.loc[l] = i18n.NewLocalizer(v.bundle, l)
+	}
+	funcs := v.funcs()
+	base, err := template.New("layout").Funcs(funcs).ParseFS(qmstrack.Assets, "assets/templates/layout.html", "assets/templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	err = fs.WalkDir(qmstrack.Assets, "assets/templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		name := strings.TrimPrefix(p, "assets/templates/")
+		if name == "layout.html" || strings.HasPrefix(name, "partials/") {
+			return nil
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return err
+		}
+		if _, err := t.ParseFS(qmstrack.Assets, p); err != nil {
+			return fmt.Errorf("template %s: %w", name, err)
+		}
+		v.pages[name] = t
+		return nil
+	})
+	return v, err
+}
+
+// T translates id into lang; args are name/value pairs for the message
+// template. A missing id shows itself, which the completeness test catches.
+func (v *views) T(lang, id string, args ...any) string {
+	l := v.loc[lang]
+	if l == nil {
+		l = v.loc["vi"]
+	}
+	var data map[string]any
+	if len(args) > 0 {
+		data = map[string]any{}
+		for i := 0; i+1 < len(args); i += 2 {
+			data[fmt.Sprint(args[i])] = args[i+1]
+		}
+	}
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+func (v *views) funcs() template.FuncMap {
+	return template.FuncMap{
+		// date formats as dd/mm/yyyy in the office's time zone.
+		"date": func(t any) string {
+			tt, ok := asTime(t)
+			if !ok {
+				return ""
+			}
+			return tt.In(v.tz).Format("02/01/2006")
+		},
+		"datetime": func(t any) string {
+			tt, ok := asTime(t)
+			if !ok {
+				return ""
+			}
+			return tt.In(v.tz).Format("02/01/2006 15:04")
+		},
+		"isodate": func(t any) string {
+			tt, ok := asTime(t)
+			if !ok {
+				return ""
+			}
+			return tt.In(v.tz).Format("2006-01-02")
+		},
+		"size": func(n int64) string {
+			switch {
+			case n >= 1<<20:
+				return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+			case n >= 1<<10:
+				return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+			}
+			return fmt.Sprintf("%d B", n)
+		},
+		"json": func(x any) (string, error) {
+			b, err := json.Marshal(x)
+			return string(b), err
+		},
+		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
+		"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // only for server-built SVG
+		"contains": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
+	}
+}
+
+func asTime(t any) (time.Time, bool) {
+	switch x := t.(type) {
+	case time.Time:
+		return x, !x.IsZero()
+	case *time.Time:
+		if x == nil {
+			return time.Time{}, false
+		}
+		return *x, !x.IsZero()
+	}
+	return time.Time{}, false
+}
+
+// NavItem is one entry of the navigation bar.
+type NavItem struct {
+	Key    string
+	Href   string
+	Active bool
+}
+
+// Page is what every template receives: the person, the language, the
+// navigation their roles allow, the CSRF token, and the page's own data.
+type Page struct {
+	Lang   string
+	Title  string
+	User   *qms.Actor
+	Nav    []NavItem
+	CSRF   string
+	Path   string
+	Data   any
+	Flash  string
+	Error  string
+	views  *views
+	Status int
+}
+
+// T translates for the page's language.
+func (p *Page) T(id string, args ...any) string { return p.views.T(p.Lang, id, args...) }
+
+// navItems are the sections of the UI, each shown to those who hold its
+// permission somewhere and only once the section's page exists.
+var navItems = []struct {
+	key, href, obj, act string
+}{
+	{"nav.documents", "/documents", "document", "read"},
+	{"nav.records", "/records", "record", "read"},
+	{"nav.ncs", "/ncs", "nc", "read"},
+	{"nav.audits", "/audits", "audit", "read"},
+	{"nav.dashboard", "/dashboard", "process", "read"},
+	{"nav.trail", "/trail", "trail", "read"},
+	{"nav.admin", "/admin/users", "admin", "users"},
+}
+
+func (s *Server) page(c *gin.Context, title string, data any) *Page {
+	p := &Page{Lang: c.GetString("lang"), Title: title, Data: data, views: s.views, CSRF: c.GetString("csrf"), Path: c.Request.URL.Path}
+	if a, ok := qms.ActorFrom(c.Request.Context()); ok {
+		p.User = &a
+		for _, n := range navItems {
+			if !s.pageURLs[n.href] || !s.Authz.CanAnywhere(a.UserID, n.obj, n.act) {
+				continue
+			}
+			p.Nav = append(p.Nav, NavItem{Key: n.key, Href: n.href, Active: strings.HasPrefix(p.Path, n.href)})
+		}
+	}
+	p.Flash = c.Query("ok")
+	return p
+}
+
+// render writes a page. name is the template's path under assets/templates.
+func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
+	t, ok := s.views.pages[name]
+	if !ok {
+		fail(c, fmt.Errorf("no template %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		fail(c, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderFragment writes one named template of a page without the layout (htmx swaps).
+func (s *Server) renderFragment(c *gin.Context, status int, name, block string, p *Page) {
+	t, ok := s.views.pages[name]
+	if !ok {
+		fail(c, fmt.Errorf("no template %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
+		fail(c, fmt.Errorf("render %s/%s: %w", name, block, err))
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) renderError(c *gin.Context, status int, code, msg string) {
+	p := s.page(c, "error.title", map[string]any{"Status": status, "Code": code, "Message": msg})
+	s.render(c, status, "error.html", p)
+}
+
+// T translates for the request's language.
+func (s *Server) T(c *gin.Context, id string, args ...any) string {
+	return s.views.T(c.GetString("lang"), id, args...)
+}
+
+// TLang translates for a given language (task sources, emails).
+func (s *Server) TLang(lang, id string, args ...any) string { return s.views.T(lang, id, args...) }
+
+// MissingTranslations lists message ids present in one language and not the other.
+func (s *Server) MissingTranslations() []string {
+	var out []string
+	for _, a := range Languages {
+		for _, b := range Languages {
+			for id := range s.views.keys[a] {
+				if !s.views.keys[b][id] {
+					out = append(out, b+": "+id)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// staticFiles serves css/, js/, img/ from the embedded assets.
+func staticFS() http.FileSystem {
+	sub, _ := fs.Sub(qmstrack.Assets, "assets")
+	return http.FS(sub)
+}
+
+var _ = path.Join

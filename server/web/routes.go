@@ -1,0 +1,99 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// routes lists every route of qmstrack. Each capability has its own
+// function below; API routes go through s.apiGroup so the OpenAPI document
+// lists them, pages through s.pages so the navigation knows them.
+func (s *Server) routes() {
+	e := s.engine
+	e.GET("/healthz", handleHealthz())
+	e.GET("/readyz", s.handleReadyz())
+	e.GET("/metrics", s.metrics.handler())
+	e.StaticFS("/static", staticFS())
+	e.GET("/robots.txt", func(c *gin.Context) { c.FileFromFS("robots.txt", staticFS()) })
+	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) })
+
+	s.foundationRoutes()
+	s.documentRoutes()
+	s.ncRoutes()
+	s.recordRoutes()
+	s.auditRoutes()
+	s.processRoutes()
+}
+
+// foundationRoutes: sign-in, the home page, administration, the trail.
+func (s *Server) foundationRoutes() {
+	e := s.engine
+	pub := s.apiGroup("auth", true)
+	pub.POST("/login", "Sign in; sets the session cookie", s.handleAPILogin())
+	pub.POST("/logout", "Sign out", s.handleAPILogout())
+
+	me := s.apiGroup("auth", false)
+	me.GET("/me", "The signed-in user and their roles", s.handleMe())
+	me.POST("/tokens", "Create an API token (shown once)", s.handleTokenCreate())
+	me.GET("/tokens", "List my API tokens", s.handleTokenList())
+	me.DELETE("/tokens/:id", "Revoke one of my API tokens", s.handleTokenRevoke())
+	me.GET("/tasks", "My tasks (home page)", s.handleTasks())
+	me.GET("/notifications", "My notifications", s.handleNotifications())
+	me.POST("/notifications/:id/read", "Mark a notification read", s.handleNotificationRead())
+	me.PUT("/me/lang", "Set my language (vi or en)", s.handleSetLangAPI())
+
+	adm := s.apiGroup("admin", false)
+	adm.GET("/units", "List units", s.handleUnitList())
+	adm.POST("/units", "Create a unit (admin)", s.requireAnywhere("admin", "units"), s.handleUnitCreate())
+	adm.GET("/users", "List users (admin)", s.requireAnywhere("admin", "users"), s.handleUserList())
+	adm.POST("/users", "Create a user (admin)", s.requireAnywhere("admin", "users"), s.handleUserCreate())
+	adm.PUT("/users/:id", "Update a user: name, email, status, language (admin)", s.requireAnywhere("admin", "users"), s.handleUserUpdate())
+	adm.GET("/role-assignments", "List role assignments (admin)", s.requireAnywhere("admin", "roles"), s.handleAssignmentList())
+	adm.POST("/role-assignments", "Give a user a role in a unit (admin)", s.requireAnywhere("admin", "roles"), s.handleAssign(true))
+	adm.DELETE("/role-assignments", "Take a role away (admin)", s.requireAnywhere("admin", "roles"), s.handleAssign(false))
+
+	tr := s.apiGroup("trail", false)
+	tr.GET("/trail", "Trail entries in my scope (object_type, object_id, after, limit)", s.handleTrailList())
+	tr.GET("/trail/verify", "Recompute the whole hash chain", s.requireAnywhere("trail", "verify"), s.handleTrailVerify())
+
+	e.GET("/login", s.handleLoginPage())
+	e.POST("/login", s.handleLoginForm())
+	e.POST("/logout", s.handleLogoutForm())
+	e.POST("/lang", s.handleSetLang())
+	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
+		"/":            s.handleHome(),
+		"/admin/users": s.handleAdminUsersPage(),
+		"/admin/units": s.handleAdminUnitsPage(),
+		"/trail":       s.handleTrailPage(),
+		"/account":     s.handleAccountPage(),
+	})
+	ui := e.Group("/ui", requireUser)
+	ui.POST("/admin/users", s.requireAnywhere("admin", "users"), s.handleAdminUserForm())
+	ui.POST("/admin/units", s.requireAnywhere("admin", "units"), s.handleAdminUnitForm())
+	ui.POST("/admin/roles", s.requireAnywhere("admin", "roles"), s.handleAdminRoleForm())
+	ui.POST("/account/tokens", s.handleAccountTokenForm())
+}
+
+// pages registers GET page routes and remembers them for the navigation.
+func (s *Server) pages(g *gin.RouterGroup, m map[string]gin.HandlerFunc) {
+	for p, h := range m {
+		g.GET(p, h)
+		s.pageURLs[p] = true
+	}
+}
+
+// documentRoutes: document control (ISO 9001 7.5).
+func (s *Server) documentRoutes() {}
+
+// ncRoutes: nonconformities and corrective actions (ISO 9001 10.2).
+func (s *Server) ncRoutes() {}
+
+// recordRoutes: retained records (ISO 9001 7.5.3).
+func (s *Server) recordRoutes() {}
+
+// auditRoutes: internal audits, evidence review, clause coverage (ISO 9001 9.2).
+func (s *Server) auditRoutes() {}
+
+// processRoutes: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
+func (s *Server) processRoutes() {}

@@ -1,0 +1,131 @@
+// Package web is qmstrack's HTTP face: the Gin engine, every route (in
+// routes.go), the JSON API and the server-rendered HTML pages, middleware
+// (request id, logs, metrics, authentication, CSRF), the one table that maps
+// error kinds to HTTP statuses (errors.go), templates and translations.
+//
+// It talks to the domain services only; it never imports the database or
+// object-store adapters, nor Casbin.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// Authorizer answers permission questions (implemented with Casbin).
+type Authorizer interface {
+	Can(userID, unit, obj, act string) bool
+	CanAnywhere(userID, obj, act string) bool
+	Scope(userID, obj, act string) qms.Scope
+	HasRole(userID, role string) bool
+	Reload() error
+}
+
+// TrailReader reads and verifies the audit trail.
+type TrailReader interface {
+	List(ctx context.Context, f trail.Filter) ([]trail.Entry, error)
+	Verify(ctx context.Context) (trail.Result, error)
+}
+
+// Notifications reads a user's in-app notifications.
+type Notifications interface {
+	List(ctx context.Context, userID string, limit int) ([]qms.Notification, error)
+	MarkRead(ctx context.Context, userID, id string) error
+}
+
+// ReadyCheck is one dependency that must answer for /readyz.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// TaskSource contributes items to a person's home page.
+type TaskSource func(ctx context.Context, a qms.Actor) ([]qms.Task, error)
+
+// Deps are the services the web layer serves. Each capability adds its
+// service here and its routes in routes.go.
+type Deps struct {
+	Log           *slog.Logger
+	Identity      *identity.Service
+	Org           *org.Service
+	Authz         Authorizer
+	Trail         TrailReader
+	Notifications Notifications
+	Ready         []ReadyCheck
+	Now           qms.Clock
+	Location      *time.Location
+
+	// Settings.
+	MaxUploadBytes int64
+	SecureCookies  string // auto, true, false
+	SessionMax     time.Duration
+
+	// Capabilities (nil when not wired).
+	Extra map[string]any
+}
+
+// Server holds the engine and what the handlers need.
+type Server struct {
+	Deps
+	engine  *gin.Engine
+	views   *views
+	metrics *metrics
+	api     *apiDoc
+
+	mu       sync.Mutex
+	tasks    []TaskSource
+	pageURLs map[string]bool
+}
+
+// New builds the HTTP handler with every route.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{Deps: d, pageURLs: map[string]bool{}, api: newAPIDoc()}
+	var err error
+	if s.views, err = loadViews(d.Location); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(prometheus.NewRegistry())
+	e := gin.New()
+	e.ContextWithFallback = true
+	e.HandleMethodNotAllowed = true
+	e.Use(s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, s.authenticate, s.csrf)
+	e.NoRoute(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrNotFound, "no such page")) })
+	e.NoMethod(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrInvalid, "method not allowed here")) })
+	s.engine = e
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine exposes the Gin engine (tests list its routes).
+func (s *Server) Engine() *gin.Engine { return s.engine }
+
+// AddTasks registers a source of home-page tasks.
+func (s *Server) AddTasks(t TaskSource) {
+	s.mu.Lock()
+	s.tasks = append(s.tasks, t)
+	s.mu.Unlock()
+}
