@@ -272,7 +272,7 @@ func (s *Server) handleLoginPage() gin.HandlerFunc {
 
 func (s *Server) handleLoginForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		sess, _, err := s.Identity.Login(c.Request.Context(), c.PostForm("login"), c.PostForm("password"))
+		sess, u, err := s.Identity.Login(c.Request.Context(), c.PostForm("login"), c.PostForm("password"))
 		if err != nil {
 			status, _ := statusOf(err)
 			if status == http.StatusInternalServerError {
@@ -289,6 +289,14 @@ func (s *Server) handleLoginForm() gin.HandlerFunc {
 			return
 		}
 		s.setSessionCookie(c, sess.Token)
+		// A language chosen on the login page becomes the user's preference.
+		if lang, _ := c.Cookie(langCookie); (lang == "vi" || lang == "en") && lang != u.Lang {
+			ctx := qms.WithActor(c.Request.Context(), qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name})
+			if _, err := s.Identity.UpdateUser(ctx, u.ID, identity.UserUpdate{Lang: &lang}); err != nil {
+				fail(c, err)
+				return
+			}
+		}
 		next := c.PostForm("next")
 		if next == "" || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
 			next = "/"

@@ -1,0 +1,119 @@
+// Package browsertest drives headless Chromium (Debian's chromium, found at
+// QMS_CHROMIUM or /usr/bin/chromium) with chromedp for the browser tests.
+// Without Chromium a test skips locally and fails under CI=true.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// Path returns the Chromium binary to use, or "".
+func Path() string {
+	if p := os.Getenv("QMS_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// New starts a fresh headless browser (own profile) for the test and returns
+// its context, valid until the test ends. Every action is bounded by timeout.
+func New(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	bin := Path()
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Chromium is not installed (CI=true, so this fails instead of skipping); run make tools")
+		}
+		t.Skip("Chromium is not installed; skipping the browser test")
+	}
+	profile, err := os.MkdirTemp("", "qmstrack-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() {
+		cancelT()
+		cancelC()
+		cancelA()
+		// Chromium may still be flushing its profile as it exits.
+		for i := 0; i < 20; i++ {
+			if os.RemoveAll(profile) == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	// Accept confirm() dialogs (e.g. "withdraw this document?").
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// Login signs in through the login form and waits for the home page.
+func Login(ctx context.Context, base, login, password string) error {
+	return chromedp.Run(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible("#login", chromedp.ByID),
+		chromedp.SetValue("#login", login, chromedp.ByID),
+		chromedp.SetValue("#password", password, chromedp.ByID),
+		chromedp.Click("#login-submit", chromedp.ByID),
+		chromedp.WaitVisible("#tasks", chromedp.ByID),
+	)
+}
+
+// Logout clears the browser's cookies, ending the session on this side.
+func Logout(ctx context.Context, base string) error {
+	return chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible("#logout", chromedp.ByID),
+		chromedp.Click("#logout", chromedp.ByID),
+		chromedp.WaitVisible("#login", chromedp.ByID),
+	)
+}
+
+// Screenshot saves a PNG of the page to dir/name.png when QMS_SCREENSHOTS
+// names a directory (useful when a test fails).
+func Screenshot(ctx context.Context, name string) {
+	dir := os.Getenv("QMS_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	var buf []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 80)); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".png"), buf, 0o644)
+	}
+}
