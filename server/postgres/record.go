@@ -85,7 +85,7 @@ const recordCols = `id, type_code, unit, title, record_date, clauses, link_revis
 func (r recordRow) record() record.Record {
 	out := record.Record{ID: r.ID, Type: r.Type, Unit: r.Unit, Title: r.Title, Date: r.Date, Clauses: []string(r.Clauses),
 		Links: record.Links{Revision: r.LinkRevision, NC: r.LinkNC, Action: r.LinkAction, Audit: r.LinkAudit},
-		Mode: r.Mode, Permanent: r.Permanent, RetainUntil: r.RetainUntil.UTC(), Held: r.Held, HoldReason: r.HoldReason,
+		Mode:  r.Mode, Permanent: r.Permanent, RetainUntil: r.RetainUntil.UTC(), Held: r.Held, HoldReason: r.HoldReason,
 		Status: r.Status, DisposedAt: r.DisposedAt, VersionsN: r.Versions, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
 	if out.Clauses == nil {
 		out.Clauses = []string{}

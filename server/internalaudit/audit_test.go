@@ -1,0 +1,411 @@
+package internalaudit_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/record/recordblob"
+)
+
+type noPasswords struct{}
+
+func (noPasswords) CheckPassword(context.Context, string, string) error {
+	return qms.Errorf(qms.ErrForbidden, "no signatures in these tests")
+}
+
+type fixture struct {
+	env     *testenv.Env
+	audits  *internalaudit.Service
+	records *record.Service
+	users   map[string]qms.Actor
+	now     time.Time
+}
+
+func addUser(t *testing.T, db *sqlx.DB, login string, roles ...string) qms.Actor {
+	t.Helper()
+	var id string
+	if err := db.Get(&id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, login, "Cán bộ "+login); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		role, unit, _ := strings.Cut(r, "@")
+		if _, err := db.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, role, unit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return qms.Actor{UserID: id, Login: login, Name: "Cán bộ " + login, Lang: "vi"}
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	env := testenv.New(t)
+	for _, u := range []string{"land", "finance", "justice"} {
+		if _, err := env.DB.Exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $1, $1)`, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fixture{env: env, users: map[string]qms.Actor{}, now: time.Now()}
+	f.users["coord"] = addUser(t, env.DB, "coord", "coordinator@*")
+	f.users["huong"] = addUser(t, env.DB, "huong", "auditor@finance", "staff@finance") // finance auditor
+	f.users["duc"] = addUser(t, env.DB, "duc", "auditor@justice")                      // justice auditor
+	f.users["binh"] = addUser(t, env.DB, "binh", "auditor@land")                       // land's own auditor
+	f.users["lan"] = addUser(t, env.DB, "lan", "staff@land")
+	f.users["fin"] = addUser(t, env.DB, "fin", "staff@finance")
+	az, err := authz.New(env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return f.now }
+	as := postgres.NewAuditStore(env.DB)
+	f.records = record.New(postgres.NewRecordStore(env.DB), recordblob.New(env.Blob), az, noPasswords{},
+		record.Options{Now: clock, Audits: auditUnits{as, clock}})
+	pdf, err := auditpdf.New(clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock,
+		Records: evidence.ReportFiler{Records: f.records}, Renderer: pdf})
+	return f
+}
+
+type auditUnits struct {
+	s   *postgres.AuditStore
+	now func() time.Time
+}
+
+func (a auditUnits) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
+	return a.s.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
+}
+
+func (f *fixture) as(login string) context.Context {
+	return qms.WithActor(context.Background(), f.users[login])
+}
+
+func day(offset int) string {
+	return time.Now().In(internalaudit.Location).AddDate(0, 0, offset).Format("02/01/2006")
+}
+
+func (f *fixture) plan(t *testing.T) internalaudit.Audit {
+	t.Helper()
+	a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá nội bộ Phòng Tài nguyên", Units: []string{"land"},
+		Processes: "Cấp giấy chứng nhận quyền sử dụng đất", Start: day(0), End: day(2), Lead: "huong", Team: []string{"duc"},
+		Questions: []string{"Sổ theo dõi hồ sơ có cập nhật hằng ngày không?"}})
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return a
+}
+
+func kind(t *testing.T, err, want error) {
+	t.Helper()
+	if qms.KindOf(err) != want {
+		t.Fatalf("want %v, got %v", want, err)
+	}
+}
+
+func TestClauseChecklistSeededAndEditable(t *testing.T) {
+	f := newFixture(t)
+	cs, err := f.audits.Clauses(f.as("lan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	questions := 0
+	for _, c := range cs {
+		order = append(order, c.Clause)
+		if c.QuestionVI != "" {
+			if c.QuestionEN == "" {
+				t.Errorf("%s has no English question", c.Clause)
+			}
+			questions++
+		}
+	}
+	joined := strings.Join(order, " ")
+	if !strings.HasPrefix(joined, "4 4.1 4.2 4.3 4.4 5") || !strings.HasSuffix(joined, "9.3 10 10.1 10.2 10.3") {
+		t.Fatalf("clause order: %s", joined)
+	}
+	for _, want := range []string{"5.1.2", "7.1.5", "7.5.3", "8.7", "9.1.3", "9.2"} {
+		if !strings.Contains(" "+joined+" ", " "+want+" ") {
+			t.Errorf("clause %s missing", want)
+		}
+	}
+	if questions < 35 {
+		t.Fatalf("only %d clauses carry a question", questions)
+	}
+	if _, err := f.audits.SaveClause(f.as("huong"), internalaudit.Clause{Clause: "7.2", TitleVI: "x", TitleEN: "x"}); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("auditor edits checklist: %v", err)
+	}
+	c, err := f.audits.SaveClause(f.as("coord"), internalaudit.Clause{Clause: "7.2", TitleVI: "Năng lực", TitleEN: "Competence",
+		QuestionVI: "Có kế hoạch đào tạo năm không?", QuestionEN: "Is there a yearly training plan?", Active: true})
+	if err != nil || c.QuestionVI != "Có kế hoạch đào tạo năm không?" {
+		t.Fatalf("edit: %+v %v", c, err)
+	}
+	if _, err := f.audits.SaveClause(f.as("coord"), internalaudit.Clause{Clause: "11", TitleVI: "x", TitleEN: "x"}); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("clause 11: %v", err)
+	}
+	// A later audit copies the edited question.
+	a := f.plan(t)
+	found := false
+	for _, it := range a.Items {
+		if it.Clause == "7.2" && it.Question == "Có kế hoạch đào tạo năm không?" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the edited question is not in the new checklist")
+	}
+}
+
+func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	year := time.Now().In(internalaudit.Location).Year()
+	if a.Number != fmt.Sprintf("IA-%d-01", year) || a.Status != internalaudit.StatusPlanned || len(a.Team) != 2 || !a.Team[0].Lead {
+		t.Fatalf("audit = %+v", a)
+	}
+	var iso, own int
+	for _, it := range a.Items {
+		if it.Source == "iso" {
+			iso++
+		} else {
+			own++
+		}
+	}
+	if iso < 35 || own != 1 {
+		t.Fatalf("checklist: %d iso, %d own", iso, own)
+	}
+	// Scoped to clauses 7.5 and 9: only their sub-clauses.
+	b, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Kiểm soát tài liệu", Units: []string{"land", "justice"},
+		Clauses: []string{"7.5", "9.2"}, Start: day(1), End: day(1), Lead: "huong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clauses []string
+	for _, it := range b.Items {
+		clauses = append(clauses, it.Clause)
+	}
+	if strings.Join(clauses, ",") != "7.5.1,7.5.2,7.5.3,9.2" {
+		t.Fatalf("scoped checklist %v", clauses)
+	}
+
+	base := internalaudit.Plan{Title: "t", Units: []string{"land"}, Start: day(0), End: day(1), Lead: "huong"}
+	with := func(m func(p *internalaudit.Plan)) internalaudit.Plan { p := base; m(&p); return p }
+	cases := []struct {
+		name  string
+		login string
+		plan  internalaudit.Plan
+		kind  error
+		msg   string
+	}{
+		{"own unit lead", "coord", with(func(p *internalaudit.Plan) { p.Lead = "binh" }), qms.ErrInvalid, "impartiality: binh belongs to unit land"},
+		{"own unit member", "coord", with(func(p *internalaudit.Plan) { p.Units = []string{"land", "finance"} }), qms.ErrInvalid, "impartiality: huong belongs to unit finance"},
+		{"not an auditor", "coord", with(func(p *internalaudit.Plan) { p.Team = []string{"fin"} }), qms.ErrInvalid, "fin is not an internal auditor"},
+		{"unknown login", "coord", with(func(p *internalaudit.Plan) { p.Team = []string{"ghost"} }), qms.ErrInvalid, "ghost"},
+		{"staff plans", "lan", base, qms.ErrForbidden, ""},
+		{"auditor plans", "huong", base, qms.ErrForbidden, ""},
+		{"no unit", "coord", with(func(p *internalaudit.Plan) { p.Units = nil }), qms.ErrInvalid, "units"},
+		{"bad unit", "coord", with(func(p *internalaudit.Plan) { p.Units = []string{"Land Office"} }), qms.ErrInvalid, "units"},
+		{"end before start", "coord", with(func(p *internalaudit.Plan) { p.Start, p.End = day(3), day(1) }), qms.ErrInvalid, "planned_end"},
+		{"bad date", "coord", with(func(p *internalaudit.Plan) { p.Start = "30/02/2026" }), qms.ErrInvalid, "planned_start"},
+		{"too long", "coord", with(func(p *internalaudit.Plan) { p.End = day(200) }), qms.ErrInvalid, "planned_end"},
+		{"bad clause", "coord", with(func(p *internalaudit.Plan) { p.Clauses = []string{"3.1"} }), qms.ErrInvalid, "clauses"},
+		{"no lead", "coord", with(func(p *internalaudit.Plan) { p.Lead = "" }), qms.ErrInvalid, "lead_auditor"},
+		{"no title", "coord", with(func(p *internalaudit.Plan) { p.Title = "" }), qms.ErrInvalid, "title"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.audits.Create(f.as(c.login), c.plan)
+			kind(t, err, c.kind)
+			if c.msg != "" && !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("message %q lacks %q", err.Error(), c.msg)
+			}
+		})
+	}
+	var n int
+	_ = f.env.DB.Get(&n, `SELECT count(*) FROM audits`)
+	if n != 2 {
+		t.Fatalf("%d audits after refusals", n)
+	}
+	// The programme: the coordinator sees both; land's staff none; the
+	// auditor the ones they are on.
+	for login, want := range map[string]int{"coord": 2, "lan": 0, "huong": 2, "duc": 2, "fin": 0} {
+		p, err := f.audits.Programme(f.as(login), year)
+		if err != nil || len(p) != want {
+			t.Errorf("%s sees %d audits (%v), want %d", login, len(p), err, want)
+		}
+	}
+	if _, err := f.audits.Get(f.as("lan"), a.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("staff reads audit: %v", err)
+	}
+}
+
+func TestAuditNumbersGapFreeUnderConcurrency(t *testing.T) {
+	f := newFixture(t)
+	const n = 12
+	var wg sync.WaitGroup
+	numbers := make([]string, n)
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: fmt.Sprintf("Audit %d", i), Units: []string{"land"},
+				Start: day(5), End: day(6), Lead: "huong"})
+			numbers[i], errs[i] = a.Number, err
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sort.Strings(numbers)
+	year := time.Now().In(internalaudit.Location).AddDate(0, 0, 5).Year()
+	for i, got := range numbers {
+		if want := fmt.Sprintf("IA-%d-%02d", year, i+1); got != want {
+			t.Fatalf("numbers %v", numbers)
+		}
+	}
+}
+
+func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	// Evidence of the audited unit, filed by its staff.
+	rec, err := f.records.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "Sổ theo dõi hồ sơ",
+		Date: time.Now().In(record.Location).Format("2006-01-02"), Clauses: []string{"8.5"}, FileName: "so.pdf",
+		File: strings.NewReader("%PDF-1.4\nso theo doi\n%%EOF")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.records.Create(f.as("fin"), record.NewRecord{Type: "filled-form", Unit: "finance", Title: "Chứng từ",
+		Date: time.Now().In(record.Location).Format("2006-01-02"), FileName: "c.pdf", File: strings.NewReader("%PDF-1.4\nc\n%%EOF")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The justice auditor reads land's records during the window only.
+	if _, err := f.records.Get(f.as("duc"), rec.ID); err != nil {
+		t.Fatalf("auditor in window: %v", err)
+	}
+	if _, err := f.records.Get(f.as("duc"), other.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("auditor outside scope: %v", err)
+	}
+	item := a.Items[len(a.Items)-1].ID
+	var iso7 string
+	for _, it := range a.Items {
+		if it.Clause == "7.5.3" {
+			iso7 = it.ID
+		}
+	}
+	good := internalaudit.NewFinding{ItemID: iso7, Kind: "nonconformity", Severity: "minor",
+		Description: "Hồ sơ lưu trữ chưa đúng quy định", Evidence: []string{"record:" + rec.ID}}
+	cases := []struct {
+		name  string
+		login string
+		in    internalaudit.NewFinding
+		kind  error
+	}{
+		{"outsider", "lan", good, qms.ErrNotFound},
+		{"coordinator not on team", "coord", good, qms.ErrForbidden},
+		{"no severity", "huong", internalaudit.NewFinding{ItemID: iso7, Kind: "nonconformity", Description: "x"}, qms.ErrInvalid},
+		{"bad kind", "huong", internalaudit.NewFinding{ItemID: iso7, Kind: "fatal", Description: "x"}, qms.ErrInvalid},
+		{"foreign item", "huong", internalaudit.NewFinding{ItemID: "00000000-0000-4000-8000-000000000000", Kind: "ofi", Description: "x"}, qms.ErrInvalid},
+		{"unit outside", "huong", internalaudit.NewFinding{ItemID: iso7, Unit: "finance", Kind: "ofi", Description: "x"}, qms.ErrInvalid},
+		{"no description", "huong", internalaudit.NewFinding{ItemID: iso7, Kind: "ofi"}, qms.ErrInvalid},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.audits.AddFinding(f.as(c.login), a.ID, c.in)
+			kind(t, err, c.kind)
+		})
+	}
+	nc, err := f.audits.AddFinding(f.as("duc"), a.ID, good)
+	if err != nil || nc.Unit != "land" || nc.Clause != "7.5.3" || nc.NCID != "" || len(nc.Evidence) != 1 {
+		t.Fatalf("nc finding: %+v %v", nc, err)
+	}
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: item, Kind: "conformity", Description: "Sổ cập nhật đầy đủ"}); err != nil {
+		t.Fatal(err)
+	}
+	// Evidence review: marks only, inside the audited units.
+	if _, err := f.audits.Review(f.as("duc"), a.ID, "record", rec.ID, "Đã xem, khớp sổ"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.audits.Review(f.as("duc"), a.ID, "record", rec.ID, "Đã xem lại"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.audits.Review(f.as("duc"), a.ID, "record", other.ID, "x"); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("review outside scope: %v", err)
+	}
+	if _, err := f.audits.Review(f.as("lan"), a.ID, "record", rec.ID, "x"); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("review by outsider: %v", err)
+	}
+	if _, err := f.audits.Review(f.as("duc"), a.ID, "spreadsheet", "1", "x"); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("bad type: %v", err)
+	}
+	rs, err := f.audits.Reviews(f.as("coord"), a.ID)
+	if err != nil || len(rs) != 1 || rs[0].Comment != "Đã xem lại" || rs[0].ReviewerLogin != "duc" {
+		t.Fatalf("reviews %+v %v", rs, err)
+	}
+
+	// Outside the window: no findings, no access to the unit's records.
+	saved := f.now
+	f.now = time.Now().AddDate(0, 0, 10)
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, good); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("finding after window: %v", err)
+	}
+	if _, err := f.records.Get(f.as("duc"), rec.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("auditor after window: %v", err)
+	}
+	f.now = saved
+
+	// The report: by the lead, filed as an audit-report record (PDF).
+	if _, err := f.audits.IssueReport(f.as("duc"), a.ID, "vi"); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("member issues report: %v", err)
+	}
+	done, err := f.audits.IssueReport(f.as("huong"), a.ID, "vi")
+	if err != nil || done.Status != internalaudit.StatusReported || done.ReportRecord == "" {
+		t.Fatalf("report: %+v %v", done, err)
+	}
+	r, err := f.records.Get(f.as("coord"), done.ReportRecord)
+	if err != nil || r.Type != "audit-report" || r.Links.Audit != a.ID || r.Mode != record.ModeCompliance || r.Versions[0].MediaType != "application/pdf" {
+		t.Fatalf("report record %+v %v", r, err)
+	}
+	rc, _, _, err := f.records.Open(f.as("coord"), r.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 5)
+	_, _ = io.ReadFull(rc, head)
+	rc.Close()
+	if string(head) != "%PDF-" {
+		t.Fatalf("report file starts %q", head)
+	}
+	if _, err := f.audits.IssueReport(f.as("coord"), a.ID, "vi"); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("second report: %v", err)
+	}
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, good); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("finding after report: %v", err)
+	}
+	var actions []string
+	_ = f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_type = 'audit' AND object_id = $1 ORDER BY seq`, a.ID)
+	if strings.Join(actions, ",") != "audit.plan,audit.finding,audit.finding,audit.report" {
+		t.Fatalf("trail %v", actions)
+	}
+}
