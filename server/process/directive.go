@@ -1,0 +1,348 @@
+package process
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+// Directive states.
+const (
+	DirectiveOpen     = "open"     // assigned, not reported yet
+	DirectiveReported = "reported" // the unit reported back; the issuer decides
+	DirectiveAccepted = "accepted" // closed
+	DirectiveReturned = "returned" // the issuer sent it back with a comment
+)
+
+// Meeting is a leadership meeting whose minutes are a record and whose
+// directives assign work to units.
+type Meeting struct {
+	ID           string            `json:"id" db:"id"`
+	HeldOn       workday.Date      `json:"held_on" db:"-"`
+	Title        string            `json:"title" db:"title"`
+	Chair        string            `json:"chair" db:"chair"`
+	Participants string            `json:"participants" db:"participants"`
+	MinutesRef   string            `json:"minutes_record,omitempty" db:"minutes_record"`
+	Minutes      *qms.StoredObject `json:"minutes,omitempty" db:"-"`
+	MinutesName  string            `json:"minutes_filename,omitempty" db:"-"`
+	CreatedBy    string            `json:"created_by" db:"created_login"`
+	CreatedAt    time.Time         `json:"created_at" db:"created_at"`
+	Directives   []Directive       `json:"directives" db:"-"`
+}
+
+// Directive is one task assigned at a meeting to a unit.
+type Directive struct {
+	ID             string       `json:"id" db:"id"`
+	MeetingID      string       `json:"meeting_id" db:"meeting_id"`
+	MeetingTitle   string       `json:"meeting_title,omitempty" db:"meeting_title"`
+	Unit           string       `json:"unit" db:"unit"`
+	Title          string       `json:"title" db:"title"`
+	ReportRequired string       `json:"report_required" db:"report_required"`
+	DueOn          workday.Date `json:"due_on" db:"-"`
+	State          string       `json:"state" db:"state"`
+	IssuerID       string       `json:"-" db:"issuer_id"`
+	Issuer         string       `json:"issuer" db:"issuer_login"`
+	CreatedAt      time.Time    `json:"created_at" db:"created_at"`
+	ClosedAt       *time.Time   `json:"closed_at,omitempty" db:"closed_at"`
+	Overdue        bool         `json:"overdue" db:"-"`
+	Reports        []Report     `json:"reports,omitempty" db:"-"`
+}
+
+// Report is a unit's report back on a directive, with evidence, and the
+// issuer's decision on it.
+type Report struct {
+	ID              string     `json:"id" db:"id"`
+	ReporterID      string     `json:"-" db:"reporter_id"`
+	Reporter        string     `json:"reporter" db:"reporter_login"`
+	Text            string     `json:"text" db:"text"`
+	At              time.Time  `json:"at" db:"at"`
+	Decision        *string    `json:"decision,omitempty" db:"decision"`
+	DecisionComment string     `json:"decision_comment,omitempty" db:"decision_comment"`
+	DecidedBy       string     `json:"decided_by,omitempty" db:"decided_by"`
+	DecidedAt       *time.Time `json:"decided_at,omitempty" db:"decided_at"`
+	Evidence        []Evidence `json:"evidence" db:"-"`
+}
+
+// Evidence is one file attached to a report.
+type Evidence struct {
+	ID       string `json:"id" db:"id"`
+	Filename string `json:"filename" db:"filename"`
+	qms.StoredObject
+}
+
+// DirectiveFilter selects directives.
+type DirectiveFilter struct {
+	Scope     qms.Scope
+	Unit      string
+	MeetingID string
+	States    []string
+	Overdue   *workday.Date // only those due before this day and not closed
+}
+
+// UnitCompliance is one unit in the list of units not complying.
+type UnitCompliance struct {
+	Unit               string `json:"unit" db:"unit"`
+	OverdueDirectives  int    `json:"overdue_directives" db:"overdue_directives"`
+	ReturnedDirectives int    `json:"returned_directives" db:"returned_directives"`
+	LateDossiersOpen   int    `json:"late_dossiers_open" db:"late_dossiers_open"`
+}
+
+// Upload is a file streamed from a multipart request.
+type Upload struct {
+	Filename string
+	Body     io.Reader
+}
+
+// CreateMeeting records a meeting; minutes, when given, are streamed into
+// the object store first (directive issue anywhere: the coordinator or the
+// chairman).
+func (p *Process) CreateMeeting(ctx context.Context, m Meeting, minutes *Upload) (Meeting, error) {
+	a, err := p.require(ctx, qms.AllUnits, ObjDirective, ActIssue)
+	if err != nil {
+		return m, err
+	}
+	fe := qms.FieldErrors{}
+	if m.Title, err = qms.CleanText("title", m.Title, 300, true, false); err != nil {
+		fe.Add("title", qms.Message(err))
+	}
+	if m.Chair, err = qms.CleanText("chair", m.Chair, 200, true, false); err != nil {
+		fe.Add("chair", qms.Message(err))
+	}
+	if m.Participants, err = qms.CleanText("participants", m.Participants, 4000, false, true); err != nil {
+		fe.Add("participants", qms.Message(err))
+	}
+	if m.MinutesRef, err = qms.CleanText("minutes_record", m.MinutesRef, 100, false, false); err != nil {
+		fe.Add("minutes_record", qms.Message(err))
+	}
+	if m.HeldOn == (workday.Date{}) {
+		fe.Add("held_on", "required (yyyy-mm-dd)")
+	} else if workday.DateOf(p.now(), p.loc).Before(m.HeldOn) {
+		fe.Add("held_on", "is in the future")
+	}
+	if err := fe.Err(); err != nil {
+		return m, err
+	}
+	if minutes != nil {
+		name, _ := qms.CleanText("filename", minutes.Filename, 200, false, false)
+		obj, err := p.blobs.PutFile(ctx, "minutes/"+newID(), minutes.Body, p.MaxEvidence)
+		if err != nil {
+			return m, err
+		}
+		m.Minutes, m.MinutesName = &obj, name
+	}
+	m.CreatedBy = a.Login
+	ev := trail.NewEvent(ctx, "meeting.create", "meeting", "", "", map[string]any{"title": m.Title, "held_on": m.HeldOn.String(), "chair": m.Chair})
+	return p.store.CreateMeeting(ctx, m, ev)
+}
+
+// Meetings lists meetings, newest first.
+func (p *Process) Meetings(ctx context.Context) ([]Meeting, error) {
+	if _, err := p.scope(ctx, ObjProcess, ActRead); err != nil {
+		return nil, err
+	}
+	return p.store.Meetings(ctx)
+}
+
+// GetMeeting returns a meeting with the directives the actor may see.
+func (p *Process) GetMeeting(ctx context.Context, id string) (Meeting, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return Meeting{}, err
+	}
+	m, err := p.store.Meeting(ctx, id)
+	if err != nil {
+		return m, err
+	}
+	ds, err := p.store.Directives(ctx, DirectiveFilter{Scope: sc, MeetingID: id})
+	if err != nil {
+		return m, err
+	}
+	today := workday.DateOf(p.now(), p.loc)
+	for i := range ds {
+		ds[i].Overdue = ds[i].IsOverdue(today)
+	}
+	m.Directives = ds
+	return m, nil
+}
+
+// IsOverdue reports whether the directive is past due and not closed (a
+// report waiting for the issuer's decision does not count against the
+// unit).
+func (d Directive) IsOverdue(today workday.Date) bool {
+	return (d.State == DirectiveOpen || d.State == DirectiveReturned) && d.DueOn.Before(today)
+}
+
+// AddDirective assigns a directive of a meeting to a unit.
+func (p *Process) AddDirective(ctx context.Context, meetingID string, d Directive) (Directive, error) {
+	a, err := p.require(ctx, d.Unit, ObjDirective, ActIssue)
+	if err != nil {
+		if !qms.ValidUnitCode(d.Unit) {
+			return d, qms.Errorf(qms.ErrInvalid, "unknown unit %q", d.Unit)
+		}
+		return d, err
+	}
+	if _, err := p.store.Meeting(ctx, meetingID); err != nil {
+		return d, err
+	}
+	fe := qms.FieldErrors{}
+	if d.Title, err = qms.CleanText("title", d.Title, 1000, true, true); err != nil {
+		fe.Add("title", qms.Message(err))
+	}
+	if d.ReportRequired, err = qms.CleanText("report_required", d.ReportRequired, 2000, false, true); err != nil {
+		fe.Add("report_required", qms.Message(err))
+	}
+	if d.DueOn == (workday.Date{}) {
+		fe.Add("due_on", "required (yyyy-mm-dd)")
+	}
+	if err := fe.Err(); err != nil {
+		return d, err
+	}
+	d.MeetingID, d.IssuerID, d.Issuer, d.State = meetingID, a.UserID, a.Login, DirectiveOpen
+	ev := trail.NewEvent(ctx, "directive.issue", "directive", "", d.Unit, map[string]any{"meeting": meetingID, "title": d.Title, "due_on": d.DueOn.String()})
+	return p.store.CreateDirective(ctx, d, ev)
+}
+
+// GetDirective returns a directive with its reports.
+func (p *Process) GetDirective(ctx context.Context, id string) (Directive, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return Directive{}, err
+	}
+	d, err := p.store.Directive(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	if !sc.Has(d.Unit) {
+		return Directive{}, qms.Errorf(qms.ErrNotFound, "no directive %s", id)
+	}
+	d.Overdue = d.IsOverdue(workday.DateOf(p.now(), p.loc))
+	return d, nil
+}
+
+// Directives lists directives in the actor's scope.
+func (p *Process) Directives(ctx context.Context, f DirectiveFilter) ([]Directive, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	f.Scope = sc
+	ds, err := p.store.Directives(ctx, f)
+	today := workday.DateOf(p.now(), p.loc)
+	for i := range ds {
+		ds[i].Overdue = ds[i].IsOverdue(today)
+	}
+	return ds, err
+}
+
+// ReportDirective records the unit's report with its evidence (directive
+// report in the directive's unit). Files are stored first, then the row.
+func (p *Process) ReportDirective(ctx context.Context, id, text string, files []Upload) (Directive, error) {
+	d, err := p.store.Directive(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	a, err := p.require(ctx, d.Unit, ObjDirective, ActReport)
+	if err != nil {
+		return d, err
+	}
+	if d.State != DirectiveOpen && d.State != DirectiveReturned {
+		return d, qms.Errorf(qms.ErrState, "directive is %s; only an open or returned directive can be reported", d.State)
+	}
+	if text, err = qms.CleanText("text", text, 8000, true, true); err != nil {
+		return d, err
+	}
+	r := Report{ReporterID: a.UserID, Reporter: a.Login, Text: text}
+	for _, f := range files {
+		name, _ := qms.CleanText("filename", f.Filename, 200, false, false)
+		obj, err := p.blobs.PutFile(ctx, "directive-evidence/"+newID(), f.Body, p.MaxEvidence)
+		if err != nil {
+			return d, err
+		}
+		r.Evidence = append(r.Evidence, Evidence{Filename: name, StoredObject: obj})
+	}
+	if len(r.Evidence) == 0 {
+		return d, qms.Errorf(qms.ErrInvalid, "a report needs evidence: attach at least one file")
+	}
+	hashes := []string{}
+	for _, e := range r.Evidence {
+		hashes = append(hashes, e.SHA256)
+	}
+	ev := trail.NewEvent(ctx, "directive.report", "directive", id, d.Unit, map[string]any{"evidence_sha256": hashes})
+	return p.store.ReportDirective(ctx, id, r, ev)
+}
+
+// DecideDirective accepts or returns a reported directive: the issuer, or
+// another holder of directive decide in its unit (the chairman, the
+// coordinator), but never the person who reported it.
+func (p *Process) DecideDirective(ctx context.Context, id string, accept bool, comment string) (Directive, error) {
+	d, err := p.store.Directive(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	a, err := p.require(ctx, d.Unit, ObjDirective, ActDecide)
+	if err != nil && a.UserID != d.IssuerID {
+		return d, err
+	}
+	if comment, err = qms.CleanText("comment", comment, 2000, !accept, true); err != nil {
+		if !accept {
+			return d, qms.Errorf(qms.ErrInvalid, "returning a report needs a comment saying what is missing")
+		}
+		return d, err
+	}
+	action := "directive.accept"
+	if !accept {
+		action = "directive.return"
+	}
+	check := func(cur Directive) error {
+		if cur.State != DirectiveReported {
+			return qms.Errorf(qms.ErrState, "directive is %s; only a reported directive can be decided", cur.State)
+		}
+		if n := len(cur.Reports); n > 0 && cur.Reports[n-1].ReporterID == a.UserID {
+			return qms.Errorf(qms.ErrForbidden, "you reported this directive; someone else must decide on it")
+		}
+		return nil
+	}
+	ev := trail.NewEvent(ctx, action, "directive", id, d.Unit, map[string]any{"comment": comment})
+	return p.store.DecideDirective(ctx, id, accept, comment, a.Login, check, ev)
+}
+
+// OpenEvidence opens one evidence file of a directive the actor may read.
+func (p *Process) OpenEvidence(ctx context.Context, directiveID, evidenceID string) (Evidence, io.ReadSeekCloser, error) {
+	if _, err := p.GetDirective(ctx, directiveID); err != nil {
+		return Evidence{}, nil, err
+	}
+	e, _, err := p.store.Evidence(ctx, directiveID, evidenceID)
+	if err != nil {
+		return e, nil, err
+	}
+	r, err := p.blobs.OpenVersion(ctx, e.Key, e.VersionID)
+	return e, r, err
+}
+
+// NonCompliantUnits is the list of units not complying: overdue or
+// returned directives and late dossiers still open, per unit. The
+// nonconformity capability and the dashboard read it.
+func (p *Process) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	all, err := p.store.NonCompliantUnits(ctx, workday.DateOf(p.now(), p.loc))
+	out := []UnitCompliance{}
+	for _, u := range all {
+		if sc.Has(u.Unit) {
+			out = append(out, u)
+		}
+	}
+	return out, err
+}
+
+// EscalateOverdue notifies the unit head and the coordinator of each
+// directive past due, once per directive and due date (scheduled job).
+func (p *Process) EscalateOverdue(ctx context.Context) (int, error) {
+	return p.store.EscalateOverdueDirectives(ctx, workday.DateOf(p.now(), p.loc))
+}

@@ -1,0 +1,227 @@
+package process
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// NewDossier is what the one-stop software (or the desk) sends when a
+// dossier is received.
+type NewDossier struct {
+	Number       string    `json:"number"`
+	Service      string    `json:"service"`
+	Channel      string    `json:"channel"`
+	ApplicantRef string    `json:"applicant_ref"`
+	ReceivedAt   time.Time `json:"received_at"`
+}
+
+// CreateDossier records a received dossier. It is idempotent by number: a
+// repeat of the same receipt returns the stored dossier (created=false); a
+// different receipt under a known number is a conflict.
+func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bool, error) {
+	fe := qms.FieldErrors{}
+	in.Number = strings.TrimSpace(in.Number)
+	if !ValidNumber(in.Number) {
+		fe.Add("number", "letters, digits, . _ / - (at most 64)")
+	}
+	ch, ok := NormalizeChannel(in.Channel)
+	if !ok {
+		fe.Add("channel", "in_person, postal or online")
+	}
+	ref, err := qms.CleanText("applicant_ref", in.ApplicantRef, 100, false, false)
+	if err != nil {
+		fe.Add("applicant_ref", qms.Message(err))
+	}
+	if in.ReceivedAt.IsZero() {
+		fe.Add("received_at", "required (RFC 3339)")
+	} else if in.ReceivedAt.After(p.now().Add(5 * time.Minute)) {
+		fe.Add("received_at", "is in the future")
+	}
+	if err := fe.Err(); err != nil {
+		return Dossier{}, false, err
+	}
+	svc, err := p.store.Service(ctx, in.Service)
+	if err != nil {
+		return Dossier{}, false, qms.Errorf(qms.ErrInvalid, "unknown service %q", in.Service)
+	}
+	if _, err := p.require(ctx, svc.Unit, ObjDossier, ActWrite); err != nil {
+		return Dossier{}, false, err
+	}
+	cal, _, err := p.Calendar(ctx)
+	if err != nil {
+		return Dossier{}, false, err
+	}
+	clock, err := Replay(cal, svc, in.ReceivedAt, nil)
+	if err != nil {
+		return Dossier{}, false, err
+	}
+	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
+		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock}
+	d.Overdue = clock.Overdue(p.now())
+	d.Late = d.Overdue
+	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{
+		"service": d.Service, "channel": d.Channel, "received_at": d.ReceivedAt, "due_at": d.DueAt})
+	out, created, err := p.store.CreateDossier(ctx, d, ev)
+	if err != nil {
+		return out, false, err
+	}
+	if !created && (out.Service != d.Service || !out.ReceivedAt.Equal(d.ReceivedAt) || out.Channel != d.Channel) {
+		return out, false, qms.Errorf(qms.ErrConflict, "dossier %s already exists with a different receipt", d.Number)
+	}
+	return out, created, nil
+}
+
+// AddEvent applies one event to a dossier, idempotently by its event id:
+// the same id again returns the dossier unchanged (duplicate=true). Events
+// may arrive out of order; the history is replayed in the order the events
+// happened, and an event that would make it impossible is refused.
+func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier, bool, error) {
+	fe := qms.FieldErrors{}
+	if !ValidNumber(e.EventID) {
+		fe.Add("event_id", "required: letters, digits, . _ / - (at most 64)")
+	}
+	if !oneOf(e.Type, EventTypes) {
+		fe.Add("type", "one of "+strings.Join(EventTypes, ", "))
+	}
+	if e.At.IsZero() {
+		fe.Add("at", "required (RFC 3339)")
+	} else if e.At.After(p.now().Add(5 * time.Minute)) {
+		fe.Add("at", "is in the future")
+	}
+	var err error
+	if e.Reason, err = qms.CleanText("reason", e.Reason, 2000, false, true); err != nil {
+		fe.Add("reason", qms.Message(err))
+	}
+	switch e.Type {
+	case EventReturned:
+		if e.Result != ResultGranted && e.Result != ResultRefused {
+			fe.Add("result", "granted or refused")
+		}
+		if e.Result == ResultRefused && e.Reason == "" {
+			fe.Add("reason", "a refusal needs its reason")
+		}
+	case EventExtended:
+		if e.NewDueAt == nil {
+			fe.Add("new_due_at", "an extension needs the new due date")
+		}
+		if e.Reason == "" {
+			fe.Add("reason", "an extension needs the reason given in the apology letter")
+		}
+	case EventHandedOver:
+		if e.ToUnit != "" && !qms.ValidUnitCode(e.ToUnit) {
+			fe.Add("to_unit", "unknown unit")
+		}
+		if e.Step != "" && !codeRE.MatchString(e.Step) {
+			fe.Add("step", "a short code")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Dossier{}, false, err
+	}
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return Dossier{}, false, err
+	}
+	e.Actor = a.Login
+	cur, err := p.store.Dossier(ctx, number)
+	if err != nil {
+		return cur, false, err
+	}
+	if _, err := p.require(ctx, cur.Unit, ObjDossier, ActWrite); err != nil {
+		return cur, false, err
+	}
+	cal, _, err := p.Calendar(ctx)
+	if err != nil {
+		return cur, false, err
+	}
+	svc, err := p.store.Service(ctx, cur.Service)
+	if err != nil {
+		return cur, false, err
+	}
+	now := p.now()
+	apply := func(d Dossier, history []Event) (Clock, error) {
+		return Replay(cal, svc, d.ReceivedAt, append(history, e))
+	}
+	evf := func(d Dossier) trail.Event {
+		det := map[string]any{"event_id": e.EventID, "type": e.Type, "at": e.At.UTC(), "status": d.Status}
+		if d.Outcome != "" {
+			det["outcome"] = d.Outcome
+		}
+		return trail.NewEvent(ctx, "dossier.event", "dossier", d.Number, d.Unit, det)
+	}
+	d, dup, err := p.store.AddEvent(ctx, number, e, apply, evf)
+	if err != nil {
+		return d, dup, err
+	}
+	d.Overdue = d.Clock.Overdue(now)
+	if !dup && (d.Outcome == "late") {
+		p.handleLate(ctx, now)
+	}
+	return d, dup, nil
+}
+
+// GetDossier returns a dossier with its events.
+func (p *Process) GetDossier(ctx context.Context, number string) (Dossier, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return Dossier{}, err
+	}
+	d, err := p.store.Dossier(ctx, number)
+	if err != nil {
+		return d, err
+	}
+	if !sc.Has(d.Unit) {
+		return Dossier{}, qms.Errorf(qms.ErrNotFound, "no dossier %s", number)
+	}
+	d.Overdue = d.Clock.Overdue(p.now())
+	return d, nil
+}
+
+// DossierFilter selects dossiers for the list.
+type DossierFilter struct {
+	Scope   qms.Scope `json:"-"`
+	Unit    string    `json:"unit"`
+	Service string    `json:"service"`
+	Field   string    `json:"field"`
+	Status  string    `json:"status"`
+	Outcome string    `json:"outcome"`
+	Late    *bool     `json:"late"`
+	Channel string    `json:"channel"`
+	Q       string    `json:"q"` // number prefix
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"` // exclusive
+	Limit   int       `json:"limit"`
+	Offset  int       `json:"offset"`
+}
+
+// Dossiers lists dossiers in the actor's scope, newest receipt first, and
+// the total count matching the filter.
+func (p *Process) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, 0, err
+	}
+	f.Scope = sc
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	if f.Offset < 0 || f.Offset > 1_000_000 {
+		f.Offset = 0
+	}
+	if f.Status != "" && !oneOf(f.Status, []string{StatusProcessing, StatusSupplement, StatusReturned, StatusWithdrawn}) {
+		return nil, 0, qms.Errorf(qms.ErrInvalid, "unknown status %q", f.Status)
+	}
+	if f.Outcome != "" && !oneOf(f.Outcome, []string{"early", "on_time", "late"}) {
+		return nil, 0, qms.Errorf(qms.ErrInvalid, "unknown outcome %q", f.Outcome)
+	}
+	list, total, err := p.store.Dossiers(ctx, f)
+	now := p.now()
+	for i := range list {
+		list[i].Overdue = list[i].Clock.Overdue(now)
+	}
+	return list, total, err
+}

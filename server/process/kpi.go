@@ -1,0 +1,310 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+// KPI groupings.
+var KPIGroupings = []string{"", "month", "day", "unit", "field", "service", "channel"}
+
+// KPIQuery selects and groups the numbers.
+type KPIQuery struct {
+	Scope   qms.Scope
+	Unit    string
+	Field   string
+	Service string
+	From    workday.Date // inclusive
+	To      workday.Date // inclusive
+	By      string       // one of KPIGroupings
+}
+
+// KPI is the set of numbers the office is judged by, for one group.
+type KPI struct {
+	Key         string   `json:"key" db:"key"`
+	Received    int64    `json:"received" db:"received"`
+	InPerson    int64    `json:"in_person" db:"in_person"`
+	Online      int64    `json:"online" db:"online"`
+	Postal      int64    `json:"postal" db:"postal"`
+	Returned    int64    `json:"returned" db:"returned"`
+	Early       int64    `json:"early" db:"early"`
+	OnTime      int64    `json:"on_time" db:"on_time"`
+	Late        int64    `json:"late" db:"late"`
+	DaysSum     float64  `json:"-" db:"days_sum"`
+	OnTimeRate  *float64 `json:"on_time_rate"` // (early + on time) / returned, in percent
+	EarlyRate   *float64 `json:"early_rate"`
+	OnlineShare *float64 `json:"online_share"`
+	PostalShare *float64 `json:"postal_share"`
+	MeanDays    *float64 `json:"mean_days"`
+}
+
+func pct(a, b int64) *float64 {
+	if b == 0 {
+		return nil
+	}
+	v := math.Round(float64(a)*10000/float64(b)) / 100
+	return &v
+}
+
+// Derive computes the rates from the counts.
+func (k *KPI) Derive() {
+	k.OnTimeRate = pct(k.Early+k.OnTime, k.Returned)
+	k.EarlyRate = pct(k.Early, k.Returned)
+	k.OnlineShare = pct(k.Online, k.Received)
+	k.PostalShare = pct(k.Postal, k.Received)
+	if k.Returned > 0 {
+		v := math.Round(k.DaysSum*100/float64(k.Returned)) / 100
+		k.MeanDays = &v
+	}
+}
+
+// Value returns the KPI named kpi (an objective's measure).
+func (k KPI) Value(kpi string) *float64 {
+	switch kpi {
+	case "on_time_rate":
+		return k.OnTimeRate
+	case "early_rate":
+		return k.EarlyRate
+	case "online_share":
+		return k.OnlineShare
+	case "postal_share":
+		return k.PostalShare
+	case "mean_days":
+		return k.MeanDays
+	case "late_count":
+		v := float64(k.Late)
+		return &v
+	}
+	return nil
+}
+
+// KPIs answers GET /kpis: the numbers of the actor's units, grouped.
+func (p *Process) KPIs(ctx context.Context, q KPIQuery) ([]KPI, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	q.Scope = sc
+	if !oneOf(q.By, KPIGroupings) {
+		return nil, qms.Errorf(qms.ErrInvalid, "by must be one of month, day, unit, field, service, channel")
+	}
+	today := workday.DateOf(p.now(), p.loc)
+	if q.To == (workday.Date{}) {
+		q.To = today
+	}
+	if q.From == (workday.Date{}) {
+		t := time.Date(q.To.Year, q.To.Month-11, 1, 12, 0, 0, 0, time.UTC)
+		q.From = workday.Date{Year: t.Year(), Month: t.Month(), Day: 1}
+	}
+	if q.To.Before(q.From) {
+		return nil, qms.Errorf(qms.ErrInvalid, "from must not be after to")
+	}
+	if q.To.In(time.UTC).Sub(q.From.In(time.UTC)) > 20*366*24*time.Hour {
+		return nil, qms.Errorf(qms.ErrInvalid, "the period is too long")
+	}
+	rows, err := p.store.KPIs(ctx, q)
+	for i := range rows {
+		rows[i].Derive()
+	}
+	return rows, err
+}
+
+// Objective kinds of measure.
+var ObjectiveKPIs = []string{"on_time_rate", "early_rate", "late_count", "online_share", "postal_share", "mean_days"}
+
+// Objective is a quality objective (ISO 9001 6.2) measured on a KPI.
+type Objective struct {
+	ID         string       `json:"id" db:"id"`
+	Title      string       `json:"title" db:"title"`
+	KPI        string       `json:"kpi" db:"kpi"`
+	Comparator string       `json:"comparator" db:"comparator"` // ">=" or "<="
+	Target     float64      `json:"target" db:"target"`
+	From       workday.Date `json:"period_from" db:"-"`
+	To         workday.Date `json:"period_to" db:"-"`
+	Unit       string       `json:"unit" db:"unit"`
+	Field      string       `json:"field,omitempty" db:"field"`
+	Service    string       `json:"service,omitempty" db:"service_code"`
+	CreatedBy  string       `json:"created_by" db:"created_by"`
+	CreatedAt  time.Time    `json:"created_at" db:"created_at"`
+	Progress   *Progress    `json:"progress,omitempty" db:"-"`
+}
+
+// Progress is an objective measured on the data so far.
+type Progress struct {
+	Value    *float64 `json:"value"`    // nil: nothing to measure yet
+	Basis    int64    `json:"basis"`    // dossiers returned (or received for shares) in the period so far
+	Status   string   `json:"status"`   // on_track, off_track, no_data
+	Fraction float64  `json:"fraction"` // 0..1 for a progress bar
+	AsOf     string   `json:"as_of"`
+}
+
+// Measure computes the progress of o from k.
+func (o Objective) Measure(k KPI, asOf workday.Date) Progress {
+	v := k.Value(o.KPI)
+	pr := Progress{Value: v, Status: "no_data", AsOf: asOf.String()}
+	pr.Basis = k.Returned
+	if o.KPI == "online_share" || o.KPI == "postal_share" {
+		pr.Basis = k.Received
+	}
+	if v == nil {
+		return pr
+	}
+	ok := *v >= o.Target
+	if o.Comparator == "<=" {
+		ok = *v <= o.Target
+	}
+	pr.Status = "off_track"
+	if ok {
+		pr.Status = "on_track"
+	}
+	switch {
+	case o.Comparator == ">=" && o.Target > 0:
+		pr.Fraction = math.Min(1, math.Max(0, *v/o.Target))
+	case o.Comparator == "<=" && *v > 0:
+		pr.Fraction = math.Min(1, math.Max(0, o.Target / *v))
+	default:
+		pr.Fraction = 1
+	}
+	return pr
+}
+
+// CreateObjective sets a quality objective (process manage in its unit).
+func (p *Process) CreateObjective(ctx context.Context, o Objective) (Objective, error) {
+	fe := qms.FieldErrors{}
+	var err error
+	if o.Title, err = qms.CleanText("title", o.Title, 300, true, false); err != nil {
+		fe.Add("title", qms.Message(err))
+	}
+	if !oneOf(o.KPI, ObjectiveKPIs) {
+		fe.Add("kpi", "one of on_time_rate, early_rate, late_count, online_share, postal_share, mean_days")
+	}
+	if o.Comparator == "" {
+		o.Comparator = ">="
+		if o.KPI == "late_count" || o.KPI == "mean_days" {
+			o.Comparator = "<="
+		}
+	}
+	if o.Comparator != ">=" && o.Comparator != "<=" {
+		fe.Add("comparator", ">= or <=")
+	}
+	if math.IsNaN(o.Target) || o.Target < 0 || (o.Target > 100 && o.KPI != "late_count" && o.KPI != "mean_days") {
+		fe.Add("target", "a percentage between 0 and 100 (or a count / a number of days)")
+	}
+	if o.From == (workday.Date{}) || o.To == (workday.Date{}) || o.To.Before(o.From) {
+		fe.Add("period_to", "the period needs a start and an end, in order")
+	}
+	if !qms.ValidUnitCode(o.Unit) {
+		fe.Add("unit", "unknown unit")
+	}
+	if o.Field != "" && !fieldRE.MatchString(o.Field) {
+		fe.Add("field", "a field code")
+	}
+	if err := fe.Err(); err != nil {
+		return o, err
+	}
+	a, err := p.require(ctx, o.Unit, ObjProcess, ActManage)
+	if err != nil {
+		return o, err
+	}
+	o.CreatedBy = a.Login
+	ev := trail.NewEvent(ctx, "objective.create", "objective", "", o.Unit, map[string]any{
+		"title": o.Title, "kpi": o.KPI, "comparator": o.Comparator, "target": o.Target, "from": o.From.String(), "to": o.To.String()})
+	return p.store.CreateObjective(ctx, o, ev)
+}
+
+// Objectives lists the objectives of the actor's units with their progress
+// measured on the data so far.
+func (p *Process) Objectives(ctx context.Context) ([]Objective, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	list, err := p.store.Objectives(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	today := workday.DateOf(p.now(), p.loc)
+	for i := range list {
+		pr, err := p.progress(ctx, list[i], today)
+		if err != nil {
+			return nil, err
+		}
+		list[i].Progress = &pr
+	}
+	return list, nil
+}
+
+func (p *Process) progress(ctx context.Context, o Objective, today workday.Date) (Progress, error) {
+	to := o.To
+	if today.Before(to) {
+		to = today
+	}
+	if to.Before(o.From) {
+		return Progress{Status: "no_data", AsOf: today.String()}, nil
+	}
+	rows, err := p.store.KPIs(ctx, KPIQuery{Scope: qms.Scope{All: true}, Unit: o.Unit, Field: o.Field, Service: o.Service, From: o.From, To: to})
+	if err != nil {
+		return Progress{}, err
+	}
+	var k KPI
+	if len(rows) > 0 {
+		k = rows[0]
+	}
+	k.Derive()
+	return o.Measure(k, to), nil
+}
+
+// Tasks returns home-page items for the actor: objectives off track in
+// the units the actor watches (unit heads and the coordinator hold
+// process.watch), and directives of the actor's units still to report or
+// returned.
+func (p *Process) Tasks(ctx context.Context, a qms.Actor, lang string) ([]qms.Task, error) {
+	var out []qms.Task
+	watch := p.authz.Scope(a.UserID, ObjProcess, "watch")
+	if !watch.Empty() {
+		list, err := p.store.Objectives(ctx, watch)
+		if err != nil {
+			return nil, err
+		}
+		today := workday.DateOf(p.now(), p.loc)
+		for _, o := range list {
+			if o.To.Before(today) || today.Before(o.From) {
+				continue
+			}
+			pr, err := p.progress(ctx, o, today)
+			if err != nil {
+				return nil, err
+			}
+			if pr.Status == "off_track" {
+				title := fmt.Sprintf("Mục tiêu chất lượng chưa đạt: %s (%s %.2f, mục tiêu %s %.2f)", o.Title, o.KPI, *pr.Value, o.Comparator, o.Target)
+				if lang == "en" {
+					title = fmt.Sprintf("Quality objective off track: %s (%s %.2f, target %s %.2f)", o.Title, o.KPI, *pr.Value, o.Comparator, o.Target)
+				}
+				out = append(out, qms.Task{Kind: "objective", Title: title, Link: "/objectives#" + o.ID, Overdue: true})
+			}
+		}
+	}
+	rep := p.authz.Scope(a.UserID, ObjDirective, ActReport)
+	if !rep.Empty() {
+		ds, err := p.store.Directives(ctx, DirectiveFilter{Scope: rep, States: []string{DirectiveOpen, DirectiveReturned}})
+		if err != nil {
+			return nil, err
+		}
+		today := workday.DateOf(p.now(), p.loc)
+		for _, d := range ds {
+			due := d.DueOn.In(p.loc)
+			title := "Báo cáo kết quả thực hiện chỉ đạo: " + d.Title
+			if lang == "en" {
+				title = "Report back on directive: " + d.Title
+			}
+			out = append(out, qms.Task{Kind: "directive", Title: title, Link: "/directives/" + d.ID, Due: &due, Overdue: d.DueOn.Before(today)})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package process
+
+import (
+	"context"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// handleLate queues newly late dossiers and, in auto mode, raises their
+// nonconformities. Failures stay queued (pending) for the scheduled job; the
+// act that made the dossier late has already succeeded.
+func (p *Process) handleLate(ctx context.Context, now time.Time) {
+	_, _ = p.ProcessLate(ctx, now)
+}
+
+// ProcessLate flags late dossiers and, when the setting is auto and the
+// nonconformity capability is wired, raises a nonconformity for each one
+// waiting. It returns how many nonconformities it raised. The scheduled job
+// calls it too, so a failure is retried.
+func (p *Process) ProcessLate(ctx context.Context, now time.Time) (int, error) {
+	_, st, err := p.store.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := p.store.MarkLate(ctx, now, st.LateMode); err != nil {
+		return 0, err
+	}
+	if st.LateMode != LateAuto || p.nc == nil {
+		return 0, nil
+	}
+	pending, err := p.store.LateRecords(ctx, LatePending, qms.Scope{All: true}, 200)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range pending {
+		if err := p.raise(ctx, r, []string{LatePending}); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (p *Process) raise(ctx context.Context, r LateRecord, from []string) error {
+	d, err := p.store.Dossier(ctx, r.Number)
+	if err != nil {
+		return err
+	}
+	svc, _ := p.store.Service(ctx, d.Service)
+	in := LateDossierNC{DossierID: d.ID, Number: d.Number, Unit: d.Unit, Service: svc.Name("vi"), DueAt: d.DueAt, Returned: d.ReturnedAt, Days: svc.Days}
+	id, number, err := p.nc.RaiseLateDossier(ctx, in)
+	if err != nil {
+		r.Error = qms.Message(err)
+		_ = p.store.SetLateRecord(ctx, d.ID, from, LateRecord{State: r.State, Error: r.Error}, nil)
+		return err
+	}
+	ev := trail.NewEvent(ctx, "dossier.late_nc", "dossier", d.Number, d.Unit, map[string]any{"nc_id": id, "nc_number": number})
+	return p.store.SetLateRecord(ctx, d.ID, from, LateRecord{State: LateRaised, NCID: id, NCNumber: number}, &ev)
+}
+
+// Triage lists late dossiers waiting for a decision (triage and pending)
+// in the actor's scope.
+func (p *Process) Triage(ctx context.Context) ([]LateRecord, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	out, err := p.store.LateRecords(ctx, LateInTriage, sc, 500)
+	if err != nil {
+		return nil, err
+	}
+	pend, err := p.store.LateRecords(ctx, LatePending, sc, 500)
+	return append(out, pend...), err
+}
+
+// LateRecords lists late records in one state within the actor's scope.
+func (p *Process) LateRecords(ctx context.Context, state string) ([]LateRecord, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	return p.store.LateRecords(ctx, state, sc, 500)
+}
+
+// RaiseFromTriage raises the nonconformity of a late dossier in the triage
+// list (coordinator).
+func (p *Process) RaiseFromTriage(ctx context.Context, number string) (Dossier, error) {
+	d, err := p.store.Dossier(ctx, number)
+	if err != nil {
+		return d, err
+	}
+	if _, err := p.require(ctx, d.Unit, ObjProcess, ActManage); err != nil {
+		return d, err
+	}
+	if d.NC == nil || (d.NC.State != LateInTriage && d.NC.State != LatePending) {
+		return d, qms.Errorf(qms.ErrState, "dossier %s is not waiting in the triage list", number)
+	}
+	if p.nc == nil {
+		return d, qms.Errorf(qms.ErrState, "nonconformities are not available")
+	}
+	if err := p.raise(ctx, *d.NC, []string{LateInTriage, LatePending}); err != nil {
+		return d, err
+	}
+	return p.store.Dossier(ctx, number)
+}
+
+// DismissLate removes a late dossier from the triage list with a reason
+// (coordinator), e.g. the delay was caused by the applicant.
+func (p *Process) DismissLate(ctx context.Context, number, reason string) (Dossier, error) {
+	d, err := p.store.Dossier(ctx, number)
+	if err != nil {
+		return d, err
+	}
+	if _, err := p.require(ctx, d.Unit, ObjProcess, ActManage); err != nil {
+		return d, err
+	}
+	if reason, err = qms.CleanText("reason", reason, 1000, true, true); err != nil {
+		return d, err
+	}
+	if d.NC == nil || (d.NC.State != LateInTriage && d.NC.State != LatePending) {
+		return d, qms.Errorf(qms.ErrState, "dossier %s is not waiting in the triage list", number)
+	}
+	ev := trail.NewEvent(ctx, "dossier.late_dismiss", "dossier", d.Number, d.Unit, map[string]any{"reason": reason})
+	if err := p.store.SetLateRecord(ctx, d.ID, []string{LateInTriage, LatePending}, LateRecord{State: LateDismissed, Reason: reason}, &ev); err != nil {
+		return d, err
+	}
+	return p.store.Dossier(ctx, number)
+}
