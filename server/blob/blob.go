@@ -131,15 +131,11 @@ func Detect(head []byte) (string, error) {
 	if len(head) == 0 {
 		return "", qms.Errorf(qms.ErrInvalid, "the file is empty")
 	}
-	m := mimetype.Detect(head)
-	for ; m != nil; m = m.Parent() {
-		t := strings.SplitN(m.String(), ";", 2)[0]
-		if _, ok := Accepted[t]; ok {
-			return t, nil
-		}
-		if t == "application/zip" || t == "application/octet-stream" {
-			break
-		}
+	// Only the most specific type counts: HTML or SVG are text too, but are
+	// refused rather than stored as plain text.
+	t := strings.SplitN(mimetype.Detect(head).String(), ";", 2)[0]
+	if _, ok := Accepted[t]; ok {
+		return t, nil
 	}
 	return "", qms.Errorf(qms.ErrInvalid, "this kind of file is not accepted; accepted types: %s", AcceptedList)
 }

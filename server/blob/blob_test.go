@@ -1,0 +1,141 @@
+package blob_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+func docx(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+		"word/document.xml":   `<w:document><w:body><w:p><w:r><w:t>Quy trình cấp phép</w:t></w:r></w:p></w:body></w:document>`,
+	} {
+		w, _ := z.Create(name)
+		_, _ = w.Write([]byte(body))
+	}
+	_ = z.Close()
+	return buf.Bytes()
+}
+
+func TestDetect(t *testing.T) {
+	cases := []struct {
+		name    string
+		content []byte
+		want    string
+		kind    error
+	}{
+		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"), "application/pdf", nil},
+		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"), "image/png", nil},
+		{"text", []byte("Biên bản họp xem xét của lãnh đạo\n"), "text/plain", nil},
+		{"docx", docx(t), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", nil},
+		{"empty", nil, "", qms.ErrInvalid},
+		{"exe", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), "", qms.ErrInvalid},
+		{"html", []byte("<!DOCTYPE html><html><script>alert(1)</script></html>"), "", qms.ErrInvalid},
+	}
+	for _, tc := range cases {
+		got, err := blob.Detect(tc.content)
+		if got != tc.want || qms.KindOf(err) != tc.kind {
+			t.Errorf("%s: got %q, %v; want %q, %v", tc.name, got, err, tc.want, tc.kind)
+		}
+	}
+}
+
+func TestPutStreamsHashesAndVersions(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	body := []byte(strings.Repeat("Hồ sơ lưu trữ. ", 5000))
+	o1, err := s.Put(ctx, "records/x", bytes.NewReader(body), blob.PutOptions{MaxSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if o1.SHA256 != hex.EncodeToString(sum[:]) || o1.Size != int64(len(body)) || o1.MediaType != "text/plain" || o1.VersionID == "" {
+		t.Fatalf("stored = %+v", o1)
+	}
+	o2, err := s.Put(ctx, "records/x", bytes.NewReader(docx(t)), blob.PutOptions{MaxSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o2.VersionID == o1.VersionID {
+		t.Fatal("a second put did not make a new version")
+	}
+	// The first version is still there, byte for byte.
+	obj, err := s.Open(ctx, "records/x", o1.VersionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	got, _ := io.ReadAll(obj)
+	if !bytes.Equal(got, body) {
+		t.Fatal("old version changed")
+	}
+}
+
+func TestPutRefusesOversizeAndLeavesNoObject(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	big := bytes.Repeat([]byte("a"), 3<<20)
+	_, err := s.Put(ctx, "documents/big", bytes.NewReader(big), blob.PutOptions{MaxSize: 1 << 20})
+	if qms.KindOf(err) != qms.ErrTooLarge {
+		t.Fatalf("want too_large, got %v", err)
+	}
+	for o := range s.Client().ListObjects(ctx, s.Bucket(), minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		if o.Err == nil {
+			t.Fatalf("an oversize upload left %s (%s)", o.Key, o.VersionID)
+		}
+	}
+}
+
+func TestBucketWithoutObjectLockIsRefused(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	name := s.Bucket() + "-nolock"
+	if err := s.Client().MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Client().RemoveBucket(ctx, name)
+	o := testenv.S3Options()
+	o.Bucket = name
+	plain, err := blob.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = plain.EnsureBucket(ctx)
+	if err == nil || !strings.Contains(err.Error(), "versioning") {
+		t.Fatalf("a bucket without versioning/object lock was accepted: %v", err)
+	}
+	_ = s.Client().EnableVersioning(ctx, name)
+	err = plain.EnsureBucket(ctx)
+	if err == nil || !strings.Contains(err.Error(), "object lock") {
+		t.Fatalf("a bucket without object lock was accepted: %v", err)
+	}
+}
+
+func TestRetentionBlocksDeletion(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	o, err := s.Put(ctx, "records/locked", strings.NewReader("biên bản"), blob.PutOptions{MaxSize: 1 << 20,
+		Retention: &qms.Retention{Mode: "GOVERNANCE", Until: time.Now().Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteVersion(ctx, o.Key, o.VersionID); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("deleting a locked version: %v", err)
+	}
+}
