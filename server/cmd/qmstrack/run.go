@@ -261,7 +261,7 @@ func seedDemoContent(ctx context.Context, a *app.App, out io.Writer) error {
 
 func userCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "grant") {
-		return &exitError{code: 2, err: errors.New("usage: qmstrack user add|grant ...")}
+		return &exitError{code: 2, err: errors.New("usage: qmstrack user add|grant with flags (see qmstrack help)")}
 	}
 	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
