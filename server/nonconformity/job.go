@@ -1,0 +1,150 @@
+package nonconformity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// LateItem is an overdue action or an NC left without a root cause.
+type LateItem struct {
+	Kind   string    `db:"kind"` // "action" or "analysis"
+	ID     string    `db:"id"`   // the action or the NC
+	NCID   string    `db:"nc_id"`
+	Number string    `db:"number"`
+	Title  string    `db:"title"`
+	Unit   string    `db:"unit"`
+	No     int       `db:"no"`
+	Owner  string    `db:"owner"` // empty for an analysis
+	Due    time.Time `db:"due"`   // the due date, or when the NC was created
+}
+
+// JobReport says what one run of the overdue scan did.
+type JobReport struct {
+	LateActions  int `json:"late_actions"`
+	LateAnalyses int `json:"late_analyses"`
+	Notified     int `json:"notified"` // new in-app notifications
+	Emailed      int `json:"emailed"`
+	EmailErrors  int `json:"email_errors"`
+}
+
+// JobAdvisoryKey is the PostgreSQL advisory lock key of the overdue scan,
+// so it runs once per cluster however many instances run.
+const JobAdvisoryKey int64 = 0x6e63_0001 // "nc" 1
+
+// RunOverdue marks actions past their due date and NCs left without a root
+// cause for more than the analysis period, and escalates each once: an
+// in-app notification to the owner, the unit's heads and the coordinators
+// (idempotent by a dedupe key), and an email when a mailer is configured.
+// The caller runs it under a cluster-wide lock. An email that fails is
+// counted and reported, not retried: the in-app notification stands.
+func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
+	var rep JobReport
+	today := s.today()
+	actions, err := s.store.LateActions(ctx, today)
+	if err != nil {
+		return rep, err
+	}
+	cutoff := s.o.Now().Add(-time.Duration(s.o.AnalysisDays) * 24 * time.Hour)
+	analyses, err := s.store.LateAnalyses(ctx, cutoff)
+	if err != nil {
+		return rep, err
+	}
+	rep.LateActions, rep.LateAnalyses = len(actions), len(analyses)
+	var mailErrs []error
+	for _, it := range append(actions, analyses...) {
+		notes, ev, err := s.escalation(ctx, it)
+		if err != nil {
+			return rep, err
+		}
+		fresh, err := s.store.Escalate(ctx, it, ev, notes)
+		if err != nil {
+			return rep, err
+		}
+		rep.Notified += len(fresh)
+		for _, n := range fresh {
+			if s.o.Mailer == nil || n.Email == "" {
+				continue
+			}
+			if err := s.o.Mailer.Send(ctx, n.Email, n.Subject, s.mailBody(n)); err != nil {
+				rep.EmailErrors++
+				mailErrs = append(mailErrs, err)
+				continue
+			}
+			rep.Emailed++
+		}
+	}
+	if len(mailErrs) > 0 {
+		return rep, fmt.Errorf("overdue scan: %d emails failed: %w", len(mailErrs), errors.Join(mailErrs...))
+	}
+	return rep, nil
+}
+
+// escalation builds the notes (one per recipient, in their language) and the
+// trail event of a late item.
+func (s *Service) escalation(ctx context.Context, it LateItem) ([]Note, trail.Event, error) {
+	var people []Person
+	if it.Owner != "" {
+		p, err := s.store.Person(ctx, it.Owner)
+		if err != nil {
+			return nil, trail.Event{}, err
+		}
+		people = append(people, p)
+	}
+	for _, role := range []string{"head", "coordinator"} {
+		ps, err := s.store.People(ctx, role, it.Unit)
+		if err != nil {
+			return nil, trail.Event{}, err
+		}
+		people = append(people, ps...)
+	}
+	seen := map[string]bool{}
+	var notes []Note
+	kind, dedupe := "nc.action.overdue", "nc-action-overdue:"+it.ID
+	if it.Kind == "analysis" {
+		kind, dedupe = "nc.analysis.overdue", "nc-analysis-overdue:"+it.ID
+	}
+	for _, p := range people {
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		notes = append(notes, Note{UserID: p.ID, Email: p.Email, Lang: p.Lang, Kind: kind,
+			Subject: s.lateSubject(it, p.Lang), Link: "/ncs/" + it.NCID, Dedupe: dedupe})
+	}
+	var ev trail.Event
+	if it.Kind == "analysis" {
+		ev = trail.NewEvent(ctx, "nc.analysis_overdue", ObjectNC, it.NCID, it.Unit,
+			map[string]any{"created": it.Due.UTC().Format(time.RFC3339), "days": s.o.AnalysisDays})
+	} else {
+		ev = trail.NewEvent(ctx, "action.overdue", ObjectNC, it.NCID, it.Unit,
+			map[string]any{"action": it.ID, "no": it.No, "due": it.Due.Format("2006-01-02")})
+	}
+	return notes, ev, nil
+}
+
+func (s *Service) lateSubject(it LateItem, lang string) string {
+	due := it.Due.Format("02/01/2006")
+	if it.Kind == "analysis" {
+		if lang == "en" {
+			return fmt.Sprintf("Nonconformity %s has no root cause after %d days: %s", it.Number, s.o.AnalysisDays, clip(it.Title, 100))
+		}
+		return fmt.Sprintf("Điểm không phù hợp %s chưa phân tích nguyên nhân sau %d ngày: %s", it.Number, s.o.AnalysisDays, clip(it.Title, 100))
+	}
+	if lang == "en" {
+		return fmt.Sprintf("Corrective action overdue: %s #%d (due %s)", it.Number, it.No, due)
+	}
+	return fmt.Sprintf("Hành động khắc phục quá hạn: %s #%d (hạn %s)", it.Number, it.No, due)
+}
+
+func (s *Service) mailBody(n Note) string {
+	link := strings.TrimRight(s.o.BaseURL, "/") + n.Link
+	if n.Lang == "en" {
+		return n.Subject + "\n\nOpen it in qmstrack: " + link + "\n"
+	}
+	return n.Subject + "\n\nXem trên qmstrack: " + link + "\n"
+}

@@ -1,0 +1,186 @@
+package nonconformity
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// UnitScore is one unit's line of the scorecard.
+type UnitScore struct {
+	Unit string `json:"unit" db:"unit"`
+	// Open counts the unit's NCs that are neither closed nor cancelled.
+	Open int `json:"open" db:"open"`
+	// Overdue counts the unit's actions past their due date, not yet done.
+	Overdue int `json:"overdue" db:"overdue"`
+	// Unanswered counts the unit's NCs still without a root cause after
+	// the analysis period (QMS_NC_ANALYSIS_DAYS).
+	Unanswered int `json:"unanswered" db:"unanswered"`
+	Closed     int `json:"closed" db:"closed"`
+	// ClosedOnTime counts closed NCs whose every action was reported done
+	// on or before its due date.
+	ClosedOnTime int `json:"closed_on_time" db:"closed_on_time"`
+	// DaysToClose is the sum of days from creation to closing of closed NCs.
+	DaysToClose float64 `json:"-" db:"days_to_close"`
+	// OnTimePct is ClosedOnTime/Closed in percent, nil without closed NCs.
+	OnTimePct *float64 `json:"closed_on_time_pct"`
+	// MeanDaysToClose is nil without closed NCs.
+	MeanDaysToClose *float64 `json:"mean_days_to_close"`
+	// NonComplying: the unit has overdue actions or unanswered NCs.
+	NonComplying bool `json:"non_complying"`
+}
+
+// MonthCount is the number of NCs opened and closed in a month (YYYY-MM).
+type MonthCount struct {
+	Month  string `json:"month" db:"month"`
+	Opened int    `json:"opened" db:"opened"`
+	Closed int    `json:"closed" db:"closed"`
+}
+
+// CauseCount is how often a cause category was found, with the cumulative
+// share for the Pareto chart.
+type CauseCount struct {
+	Category      string  `json:"category" db:"category"`
+	Count         int     `json:"count" db:"n"`
+	CumulativePct float64 `json:"cumulative_pct" db:"-"`
+}
+
+// Scorecard is the per-unit view the leadership uses.
+type Scorecard struct {
+	Units        []UnitScore  `json:"units"`
+	NonComplying []UnitScore  `json:"non_complying"`
+	Causes       []CauseCount `json:"causes"`
+	Monthly      []MonthCount `json:"monthly"`
+	AnalysisDays int          `json:"analysis_days"`
+}
+
+// Scorecard computes the scorecard over the NCs the actor may read.
+func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return Scorecard{}, err
+	}
+	scope := s.authz.Scope(a.UserID, permNC, actRead)
+	now := s.o.Now()
+	units, err := s.store.Scorecard(ctx, s.today(), now.Add(-time.Duration(s.o.AnalysisDays)*24*time.Hour), scope)
+	if err != nil {
+		return Scorecard{}, err
+	}
+	sc := Scorecard{Units: units, NonComplying: []UnitScore{}, AnalysisDays: s.o.AnalysisDays}
+	for i := range sc.Units {
+		u := &sc.Units[i]
+		if u.Closed > 0 {
+			pct := float64(u.ClosedOnTime) * 100 / float64(u.Closed)
+			mean := u.DaysToClose / float64(u.Closed)
+			u.OnTimePct, u.MeanDaysToClose = &pct, &mean
+		}
+		u.NonComplying = u.Overdue > 0 || u.Unanswered > 0
+		if u.NonComplying {
+			sc.NonComplying = append(sc.NonComplying, *u)
+		}
+	}
+	// The units to call to account first: most overdue work first.
+	sort.SliceStable(sc.NonComplying, func(i, j int) bool {
+		a, b := sc.NonComplying[i], sc.NonComplying[j]
+		if a.Overdue+a.Unanswered != b.Overdue+b.Unanswered {
+			return a.Overdue+a.Unanswered > b.Overdue+b.Unanswered
+		}
+		return a.Unit < b.Unit
+	})
+	if sc.Causes, err = s.store.Causes(ctx, scope); err != nil {
+		return Scorecard{}, err
+	}
+	sc.Causes = pareto(sc.Causes)
+	local := now.In(s.o.Location)
+	from := time.Date(local.Year(), local.Month()-11, 1, 0, 0, 0, 0, s.o.Location)
+	counts, err := s.store.Monthly(ctx, from, s.o.Location, scope)
+	if err != nil {
+		return Scorecard{}, err
+	}
+	sc.Monthly = fillMonths(from, 12, counts)
+	return sc, nil
+}
+
+// pareto sorts causes by count (ties by name) and adds the cumulative share.
+func pareto(in []CauseCount) []CauseCount {
+	out := append([]CauseCount{}, in...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Category < out[j].Category
+	})
+	total := 0
+	for _, c := range out {
+		total += c.Count
+	}
+	run := 0
+	for i := range out {
+		run += out[i].Count
+		if total > 0 {
+			out[i].CumulativePct = float64(run) * 100 / float64(total)
+		}
+	}
+	return out
+}
+
+// fillMonths returns n consecutive months from from, with zero counts where
+// the store had none.
+func fillMonths(from time.Time, n int, counts []MonthCount) []MonthCount {
+	by := map[string]MonthCount{}
+	for _, c := range counts {
+		by[c.Month] = c
+	}
+	out := make([]MonthCount, 0, n)
+	for i := 0; i < n; i++ {
+		m := from.AddDate(0, i, 0).Format("2006-01")
+		c := by[m]
+		c.Month = m
+		out = append(out, c)
+	}
+	return out
+}
+
+// SafeCell neutralises a spreadsheet cell against formula injection: a value
+// starting with =, +, -, @ (or a tab or carriage return, which some programs
+// skip before such a character) gets a leading apostrophe, so it is shown
+// as text and never evaluated.
+func SafeCell(v string) string {
+	if v == "" {
+		return v
+	}
+	switch v[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + v
+	}
+	return v
+}
+
+// ExportRow is one NC in the CSV and XLSX exports, in column order.
+func ExportRow(nc NC, today time.Time) []string {
+	overdue := "no"
+	for _, a := range nc.Actions {
+		if a.OverdueOn(today) {
+			overdue = "yes"
+		}
+	}
+	if nc.Overdue {
+		overdue = "yes"
+	}
+	closed := ""
+	if nc.ClosedAt != nil {
+		closed = nc.ClosedAt.Format("2006-01-02")
+	}
+	return []string{
+		nc.Number, nc.Status, nc.Severity, nc.Source, nc.SourceRef, nc.Unit, strings.Join(nc.Clauses, " "),
+		nc.Title, nc.DetectedBy, nc.DetectedOn.Format("2006-01-02"), strings.Join(nc.CauseCategories, " "),
+		nc.CauseSummary, overdue, nc.CreatedAt.Format("2006-01-02"), closed,
+	}
+}
+
+// ExportHeader names the export columns.
+var ExportHeader = []string{"number", "status", "severity", "source", "source_ref", "unit", "clauses", "title",
+	"detected_by", "detected_on", "cause_categories", "cause_summary", "overdue", "created_on", "closed_on"}

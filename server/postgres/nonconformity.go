@@ -1,0 +1,526 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/qmstrack/qmstrack/server/nonconformity"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// NCStore keeps nonconformities, their actions and evidence files.
+type NCStore struct {
+	db  *sqlx.DB
+	loc *time.Location // the organisation's time zone, for "done on time"
+}
+
+// NewNCStore returns an NCStore on db; loc is the organisation's time zone.
+func NewNCStore(db *sqlx.DB, loc *time.Location) *NCStore {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &NCStore{db: db, loc: loc}
+}
+
+var _ nonconformity.Store = (*NCStore)(nil)
+
+// ncRow adds the array columns to an NC for scanning.
+type ncRow struct {
+	nonconformity.NC
+	Clauses         pq.StringArray `db:"clauses"`
+	CauseCategories pq.StringArray `db:"cause_categories"`
+	Whys            pq.StringArray `db:"whys"`
+}
+
+func (r ncRow) nc() nonconformity.NC {
+	n := r.NC
+	n.Clauses, n.CauseCategories, n.Whys = nonNil(r.Clauses), nonNil(r.CauseCategories), nonNil(r.Whys)
+	n.Actions, n.Files = []nonconformity.Action{}, []nonconformity.File{}
+	return n
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const ncCols = `n.id, n.number, n.year, n.seq, n.source, n.source_ref, n.severity, n.unit, n.clauses, n.title,
+	n.description, n.detected_by, n.detected_on, n.status, n.containment, n.containment_by, n.containment_on,
+	n.cause_summary, n.cause_categories, n.whys, n.analysed_at, n.cancel_reason, n.closed_at, n.cancelled_at,
+	n.analysis_late_at, n.created_by, COALESCE(cu.name, '') AS created_by_name, n.created_at, n.updated_at`
+
+const actionCols = `a.id, a.nc_id, a.no, a.unit, a.owner, ou.name AS owner_name, a.verifier, a.description, a.due,
+	a.verify_after, a.status, a.report, a.started_at, a.done_at, a.signed_off_at, a.signed_off_by, a.verified_at,
+	a.verified_by, a.verify_comment, a.overdue_at, a.created_by, a.created_at`
+
+// scope turns a qms.Scope into the $n parameter of
+// `($n::text[] IS NULL OR unit = ANY($n))`: untyped nil for every unit.
+func scopeParam(s qms.Scope) any {
+	if f := s.Filter(); f != nil {
+		return pq.Array(f)
+	}
+	return nil
+}
+
+// Create allocates the year's next number under the counter row's lock and
+// stores the NC, its files and the trail entry in one transaction.
+func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev trail.Event) (nonconformity.NC, bool, error) {
+	var existing string
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if nc.SourceRef != "" {
+			const qRef = `SELECT id FROM ncs WHERE source_ref = $1 AND status <> 'cancelled'`
+			err := tx.GetContext(ctx, &existing, qRef, nc.SourceRef)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(translate(err), qms.ErrNotFound) {
+				return err
+			}
+		}
+		const qInit = `INSERT INTO nc_counters (year, last) VALUES ($1, 0) ON CONFLICT (year) DO NOTHING`
+		if _, err := tx.ExecContext(ctx, qInit, year); err != nil {
+			return err
+		}
+		var last int
+		const qLock = `SELECT last FROM nc_counters WHERE year = $1 FOR UPDATE`
+		if err := tx.GetContext(ctx, &last, qLock, year); err != nil {
+			return err
+		}
+		seq := last + 1
+		const qBump = `UPDATE nc_counters SET last = $2 WHERE year = $1`
+		if _, err := tx.ExecContext(ctx, qBump, year, seq); err != nil {
+			return err
+		}
+		nc.Year, nc.Seq, nc.Number = year, seq, fmt.Sprintf("NC-%d-%04d", year, seq)
+		const qIns = `INSERT INTO ncs (id, number, year, seq, source, source_ref, severity, unit, clauses, title,
+			description, detected_by, detected_on, status, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+		if _, err := tx.ExecContext(ctx, qIns, nc.ID, nc.Number, nc.Year, nc.Seq, nc.Source, nc.SourceRef, nc.Severity,
+			nc.Unit, pq.Array(nonNil(nc.Clauses)), nc.Title, nc.Description, nc.DetectedBy, nc.DetectedOn, nc.Status,
+			nc.CreatedBy, nc.CreatedAt); err != nil {
+			return err
+		}
+		for _, f := range nc.Files {
+			if err := insertNCFile(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		ev.Details = withNumber(ev.Details, nc.Number)
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		// Two raises of the same source at once: the unique index lets one
+		// through; the other returns the winner.
+		if nc.SourceRef != "" && errors.Is(err, qms.ErrConflict) {
+			const qRef = `SELECT id FROM ncs WHERE source_ref = $1 AND status <> 'cancelled'`
+			if e2 := s.db.GetContext(ctx, &existing, qRef, nc.SourceRef); e2 == nil {
+				out, err := s.Get(ctx, existing)
+				return out, false, err
+			}
+		}
+		return nonconformity.NC{}, false, err
+	}
+	if existing != "" {
+		out, err := s.Get(ctx, existing)
+		return out, false, err
+	}
+	out, err := s.Get(ctx, nc.ID)
+	return out, true, err
+}
+
+func withNumber(d map[string]any, number string) map[string]any {
+	out := map[string]any{}
+	for k, v := range d {
+		out[k] = v
+	}
+	out["number"] = number
+	return out
+}
+
+func insertNCFile(ctx context.Context, tx *sqlx.Tx, f nonconformity.File) error {
+	const q = `INSERT INTO nc_files (id, nc_id, action_id, purpose, object_key, version_id, size, sha256, media_type,
+		file_name, uploaded_by) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, '')::uuid)`
+	_, err := tx.ExecContext(ctx, q, f.ID, f.NCID, f.ActionID, f.Purpose, f.Key, f.VersionID, f.Size, f.SHA256,
+		f.MediaType, f.FileName, f.UploadedBy)
+	return err
+}
+
+// Get returns an NC with its actions, files and the actions' signatures.
+func (s *NCStore) Get(ctx context.Context, id string) (nonconformity.NC, error) {
+	return s.load(ctx, s.db, id, false)
+}
+
+func (s *NCStore) load(ctx context.Context, q sqlx.QueryerContext, id string, lock bool) (nonconformity.NC, error) {
+	if !isUUID(id) {
+		return nonconformity.NC{}, qms.Errorf(qms.ErrNotFound, "nonconformity not found")
+	}
+	sel := `SELECT ` + ncCols + ` FROM ncs n LEFT JOIN users cu ON cu.id = n.created_by WHERE n.id = $1`
+	if lock {
+		sel += ` FOR UPDATE OF n`
+	}
+	var row ncRow
+	if err := sqlx.GetContext(ctx, q, &row, sel, id); err != nil {
+		return nonconformity.NC{}, notFound(err, "nonconformity not found")
+	}
+	nc := row.nc()
+	const qa = `SELECT ` + actionCols + ` FROM nc_actions a JOIN users ou ON ou.id = a.owner WHERE a.nc_id = $1 ORDER BY a.no`
+	if err := sqlx.SelectContext(ctx, q, &nc.Actions, qa, id); err != nil {
+		return nonconformity.NC{}, translate(err)
+	}
+	const qf = `SELECT id, nc_id, COALESCE(action_id::text, '') AS action_id, purpose, file_name,
+		COALESCE(uploaded_by::text, '') AS uploaded_by, object_key, version_id, size, sha256, media_type, uploaded_at
+		FROM nc_files WHERE nc_id = $1 ORDER BY uploaded_at, id`
+	if err := sqlx.SelectContext(ctx, q, &nc.Files, qf, id); err != nil {
+		return nonconformity.NC{}, translate(err)
+	}
+	for i := range nc.Actions {
+		sigs, err := Signatures(ctx, q, nonconformity.ObjectAction, nc.Actions[i].ID)
+		if err != nil {
+			return nonconformity.NC{}, err
+		}
+		nc.Actions[i].Signatures = sigs
+	}
+	return nc, nil
+}
+
+// Mutate locks the NC row, so acts on one NC (and its actions) run one after
+// the other: of two concurrent sign-offs the second finds the action already
+// signed off and fn refuses it.
+func (s *NCStore) Mutate(ctx context.Context, id string, fn func(nc *nonconformity.NC) (nonconformity.Change, error)) (nonconformity.NC, error) {
+	var out nonconformity.NC
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		nc, err := s.load(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		before := map[string]nonconformity.Action{}
+		for _, a := range nc.Actions {
+			before[a.ID] = a
+		}
+		ch, err := fn(&nc)
+		if err != nil {
+			return err
+		}
+		const qUpd = `UPDATE ncs SET status = $2, containment = $3, containment_by = $4, containment_on = $5,
+			cause_summary = $6, cause_categories = $7, whys = $8, analysed_at = $9, cancel_reason = $10,
+			closed_at = $11, cancelled_at = $12, updated_at = now() WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, qUpd, nc.ID, nc.Status, nc.Containment, nc.ContainmentBy, nc.ContainmentOn,
+			nc.CauseSummary, pq.Array(nonNil(nc.CauseCategories)), pq.Array(nonNil(nc.Whys)), nc.AnalysedAt,
+			nc.CancelReason, nc.ClosedAt, nc.CancelledAt); err != nil {
+			return err
+		}
+		for _, a := range nc.Actions {
+			if old, ok := before[a.ID]; ok && reflect.DeepEqual(old, a) {
+				continue
+			}
+			if err := upsertAction(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		for _, sig := range ch.Signatures {
+			if _, err := InsertSignature(ctx, tx, sig); err != nil {
+				return err
+			}
+		}
+		for _, f := range ch.Files {
+			if err := insertNCFile(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		for _, n := range ch.Notes {
+			if _, err := Notify(ctx, tx, n.UserID, n.Kind, n.Subject, n.Link, n.Dedupe); err != nil {
+				return err
+			}
+		}
+		for _, ev := range ch.Events {
+			ev.Details = withNumber(ev.Details, nc.Number)
+			if _, err := AppendTrail(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		out, err = s.load(ctx, tx, id, false)
+		return err
+	})
+	return out, err
+}
+
+func upsertAction(ctx context.Context, tx *sqlx.Tx, a nonconformity.Action) error {
+	const q = `INSERT INTO nc_actions (id, nc_id, no, unit, owner, verifier, description, due, verify_after, status,
+			report, started_at, done_at, signed_off_at, signed_off_by, verified_at, verified_by, verify_comment, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, report = EXCLUDED.report,
+			started_at = EXCLUDED.started_at, done_at = EXCLUDED.done_at, signed_off_at = EXCLUDED.signed_off_at,
+			signed_off_by = EXCLUDED.signed_off_by, verified_at = EXCLUDED.verified_at,
+			verified_by = EXCLUDED.verified_by, verify_comment = EXCLUDED.verify_comment, updated_at = now()
+		WHERE nc_actions.nc_id = EXCLUDED.nc_id`
+	_, err := tx.ExecContext(ctx, q, a.ID, a.NCID, a.No, a.Unit, a.Owner, a.Verifier, a.Description, a.Due,
+		a.VerifyAfter, a.Status, a.Report, a.StartedAt, a.DoneAt, a.SignedOffAt, a.SignedOffBy, a.VerifiedAt,
+		a.VerifiedBy, a.VerifyComment, a.CreatedBy)
+	return err
+}
+
+// ActionNC returns the NC of an action.
+func (s *NCStore) ActionNC(ctx context.Context, actionID string) (string, error) {
+	if !isUUID(actionID) {
+		return "", qms.Errorf(qms.ErrNotFound, "corrective action not found")
+	}
+	var id string
+	const q = `SELECT nc_id FROM nc_actions WHERE id = $1`
+	if err := s.db.GetContext(ctx, &id, q, actionID); err != nil {
+		return "", notFound(err, "corrective action not found")
+	}
+	return id, nil
+}
+
+// parseNumber splits "NC-2026-0007" into year and sequence (the list cursor).
+func parseNumber(n string) (int, int, error) {
+	parts := strings.Split(n, "-")
+	if len(parts) != 3 || parts[0] != "NC" {
+		return 0, 0, qms.Errorf(qms.ErrInvalid, "invalid cursor")
+	}
+	y, err1 := strconv.Atoi(parts[1])
+	q, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil {
+		return 0, 0, qms.Errorf(qms.ErrInvalid, "invalid cursor")
+	}
+	return y, q, nil
+}
+
+// List returns the register newest first, one page after the cursor. The
+// scope admits an NC of a unit in scope, or with an action of one.
+func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Scope) ([]nonconformity.NC, error) {
+	cy, cs := 1<<30, 1<<30
+	if f.Cursor != "" {
+		var err error
+		if cy, cs, err = parseNumber(f.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	const q = `SELECT ` + ncCols + `,
+			EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8) AS overdue
+		FROM ncs n LEFT JOIN users cu ON cu.id = n.created_by
+		WHERE ($1::text[] IS NULL OR n.unit = ANY($1) OR EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.unit = ANY($1)))
+		  AND ($2 = '' OR n.status = $2)
+		  AND ($3 = '' OR n.unit = $3)
+		  AND ($4 = '' OR n.severity = $4)
+		  AND ($5 = '' OR n.source = $5)
+		  AND ($6 = '' OR EXISTS (SELECT 1 FROM unnest(n.clauses) c WHERE c = $6 OR c LIKE $6 || '.%'))
+		  AND (NOT $7 OR EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8))
+		  AND ($9 = '' OR n.title ILIKE '%' || $9 || '%' ESCAPE '\' OR n.number ILIKE '%' || $9 || '%' ESCAPE '\')
+		  AND (n.year, n.seq) < ($10, $11)
+		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
+	var rows []ncRow
+	if err := s.db.SelectContext(ctx, &rows, q, scopeParam(scope), f.Status, f.Unit, f.Severity, f.Source, f.Clause,
+		f.Overdue, f.Today, likeEscape(f.Q), cy, cs, f.Limit); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]nonconformity.NC, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.nc())
+	}
+	return out, nil
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Similar lists earlier NCs sharing the unit, a clause or a cause category,
+// the most alike first.
+func (s *NCStore) Similar(ctx context.Context, nc nonconformity.NC, scope qms.Scope, limit int) ([]nonconformity.Similar, error) {
+	const q = `SELECT id, number, title, status, unit, created_at,
+			unit = $2 AS same_unit, clauses && $3 AS same_clause, cause_categories && $4 AS same_cause
+		FROM ncs
+		WHERE id <> $1 AND status <> 'cancelled' AND (year, seq) < ($5, $6)
+		  AND (unit = $2 OR clauses && $3 OR cause_categories && $4)
+		  AND ($7::text[] IS NULL OR unit = ANY($7))
+		ORDER BY (unit = $2)::int + (clauses && $3)::int + (cause_categories && $4)::int DESC, year DESC, seq DESC
+		LIMIT $8`
+	out := []nonconformity.Similar{}
+	err := s.db.SelectContext(ctx, &out, q, nc.ID, nc.Unit, pq.Array(nonNil(nc.Clauses)), pq.Array(nonNil(nc.CauseCategories)),
+		nc.Year, nc.Seq, scopeParam(scope), limit)
+	return out, translate(err)
+}
+
+// MyActions lists actions waiting for the user: owned and not done, done
+// in a unit where they sign off, signed off where they verify (or are the
+// designated verifier). Never their own action for sign-off or verification.
+func (s *NCStore) MyActions(ctx context.Context, userID string, signoff, verify qms.Scope) ([]nonconformity.Action, error) {
+	const q = `SELECT ` + actionCols + `, n.number AS nc_number, n.title AS nc_title
+		FROM nc_actions a JOIN ncs n ON n.id = a.nc_id JOIN users ou ON ou.id = a.owner
+		WHERE n.status NOT IN ('closed', 'cancelled') AND (
+			(a.owner = $1 AND a.status IN ('open', 'in_progress'))
+			OR (a.status = 'done' AND a.owner <> $1 AND ($2::text[] IS NULL OR a.unit = ANY($2)))
+			OR (a.status = 'signed_off' AND a.owner <> $1 AND ($3::text[] IS NULL OR a.unit = ANY($3) OR a.verifier = $1)))
+		ORDER BY a.due, n.year, n.seq, a.no LIMIT 200`
+	if !isUUID(userID) {
+		return []nonconformity.Action{}, nil
+	}
+	out := []nonconformity.Action{}
+	err := s.db.SelectContext(ctx, &out, q, userID, scopeParam(signoff), scopeParam(verify))
+	return out, translate(err)
+}
+
+// File returns one evidence file row.
+func (s *NCStore) File(ctx context.Context, id string) (nonconformity.File, error) {
+	var f nonconformity.File
+	if !isUUID(id) {
+		return f, qms.Errorf(qms.ErrNotFound, "file not found")
+	}
+	const q = `SELECT id, nc_id, COALESCE(action_id::text, '') AS action_id, purpose, file_name,
+		COALESCE(uploaded_by::text, '') AS uploaded_by, object_key, version_id, size, sha256, media_type, uploaded_at
+		FROM nc_files WHERE id = $1`
+	if err := s.db.GetContext(ctx, &f, q, id); err != nil {
+		return f, notFound(err, "file not found")
+	}
+	return f, nil
+}
+
+// Scorecard counts per unit; NCs count for their unit, actions for theirs.
+func (s *NCStore) Scorecard(ctx context.Context, today, analysisCutoff time.Time, scope qms.Scope) ([]nonconformity.UnitScore, error) {
+	const q = `WITH u AS (
+			SELECT unit FROM ncs WHERE status <> 'cancelled'
+			UNION SELECT a.unit FROM nc_actions a JOIN ncs n ON n.id = a.nc_id WHERE n.status <> 'cancelled')
+		SELECT u.unit,
+			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status NOT IN ('closed', 'cancelled')) AS open,
+			(SELECT count(*) FROM nc_actions a JOIN ncs n ON n.id = a.nc_id WHERE a.unit = u.unit
+				AND n.status NOT IN ('closed', 'cancelled') AND a.status IN ('open', 'in_progress') AND a.due < $1) AS overdue,
+			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status = 'open' AND n.created_at < $2) AS unanswered,
+			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status = 'closed') AS closed,
+			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status = 'closed' AND NOT EXISTS (
+				SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id
+				AND (a.done_at IS NULL OR (a.done_at AT TIME ZONE $4)::date > a.due))) AS closed_on_time,
+			COALESCE((SELECT sum(extract(epoch FROM n.closed_at - n.created_at)) / 86400 FROM ncs n
+				WHERE n.unit = u.unit AND n.status = 'closed'), 0)::float8 AS days_to_close
+		FROM u WHERE ($3::text[] IS NULL OR u.unit = ANY($3)) ORDER BY u.unit`
+	out := []nonconformity.UnitScore{}
+	err := s.db.SelectContext(ctx, &out, q, today, analysisCutoff, scopeParam(scope), s.loc.String())
+	return out, translate(err)
+}
+
+// Monthly counts NCs opened and closed per month since from.
+func (s *NCStore) Monthly(ctx context.Context, from time.Time, loc *time.Location, scope qms.Scope) ([]nonconformity.MonthCount, error) {
+	const q = `SELECT m AS month, sum(o)::int AS opened, sum(c)::int AS closed FROM (
+			SELECT to_char(created_at AT TIME ZONE $2, 'YYYY-MM') AS m, 1 AS o, 0 AS c FROM ncs
+				WHERE created_at >= $1 AND status <> 'cancelled' AND ($3::text[] IS NULL OR unit = ANY($3))
+			UNION ALL
+			SELECT to_char(closed_at AT TIME ZONE $2, 'YYYY-MM'), 0, 1 FROM ncs
+				WHERE status = 'closed' AND closed_at >= $1 AND ($3::text[] IS NULL OR unit = ANY($3))
+		) x GROUP BY m ORDER BY m`
+	out := []nonconformity.MonthCount{}
+	err := s.db.SelectContext(ctx, &out, q, from, loc.String(), scopeParam(scope))
+	return out, translate(err)
+}
+
+// Causes counts cause categories over NCs in scope.
+func (s *NCStore) Causes(ctx context.Context, scope qms.Scope) ([]nonconformity.CauseCount, error) {
+	const q = `SELECT c AS category, count(*) AS n FROM ncs, unnest(cause_categories) AS c
+		WHERE status <> 'cancelled' AND ($1::text[] IS NULL OR unit = ANY($1)) GROUP BY c`
+	out := []nonconformity.CauseCount{}
+	err := s.db.SelectContext(ctx, &out, q, scopeParam(scope))
+	return out, translate(err)
+}
+
+// LateActions lists actions past their due date not yet escalated.
+func (s *NCStore) LateActions(ctx context.Context, today time.Time) ([]nonconformity.LateItem, error) {
+	const q = `SELECT 'action' AS kind, a.id, a.nc_id, n.number, n.title, a.unit, a.no, a.owner::text AS owner, a.due
+		FROM nc_actions a JOIN ncs n ON n.id = a.nc_id
+		WHERE a.status IN ('open', 'in_progress') AND a.due < $1 AND a.overdue_at IS NULL
+		  AND n.status NOT IN ('closed', 'cancelled')
+		ORDER BY a.due, n.year, n.seq, a.no`
+	out := []nonconformity.LateItem{}
+	err := s.db.SelectContext(ctx, &out, q, today)
+	return out, translate(err)
+}
+
+// LateAnalyses lists open NCs created before cutoff, not yet escalated.
+func (s *NCStore) LateAnalyses(ctx context.Context, cutoff time.Time) ([]nonconformity.LateItem, error) {
+	const q = `SELECT 'analysis' AS kind, id, id AS nc_id, number, title, unit, 0 AS no, '' AS owner, created_at AS due
+		FROM ncs WHERE status = 'open' AND created_at < $1 AND analysis_late_at IS NULL ORDER BY year, seq`
+	out := []nonconformity.LateItem{}
+	err := s.db.SelectContext(ctx, &out, q, cutoff)
+	return out, translate(err)
+}
+
+// People lists active users holding role in unit or everywhere.
+func (s *NCStore) People(ctx context.Context, role, unit string) ([]nonconformity.Person, error) {
+	const q = `SELECT DISTINCT u.id, u.name, u.email, u.lang FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+		WHERE u.status = 'active' AND ra.role = $1 AND (ra.unit = $2 OR ra.unit = '*') ORDER BY u.id`
+	out := []nonconformity.Person{}
+	err := s.db.SelectContext(ctx, &out, q, role, unit)
+	return out, translate(err)
+}
+
+// Person returns one user for notifications.
+func (s *NCStore) Person(ctx context.Context, id string) (nonconformity.Person, error) {
+	var p nonconformity.Person
+	const q = `SELECT id, name, email, lang FROM users WHERE id = $1`
+	if err := s.db.GetContext(ctx, &p, q, id); err != nil {
+		return p, notFound(err, "user not found")
+	}
+	return p, nil
+}
+
+// Escalate flags the item late (only the first runner to get the row lock
+// succeeds), appends the trail entry and adds the notifications.
+func (s *NCStore) Escalate(ctx context.Context, it nonconformity.LateItem, ev trail.Event, notes []nonconformity.Note) ([]nonconformity.Note, error) {
+	var fresh []nonconformity.Note
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		q := `UPDATE nc_actions SET overdue_at = now() WHERE id = $1 AND overdue_at IS NULL AND status IN ('open', 'in_progress')`
+		if it.Kind == "analysis" {
+			q = `UPDATE ncs SET analysis_late_at = now() WHERE id = $1 AND analysis_late_at IS NULL AND status = 'open'`
+		}
+		res, err := tx.ExecContext(ctx, q, it.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ev.Details = withNumber(ev.Details, it.Number)
+		if _, err := AppendTrail(ctx, tx, ev); err != nil {
+			return err
+		}
+		for _, n := range notes {
+			isNew, err := Notify(ctx, tx, n.UserID, n.Kind, n.Subject, n.Link, n.Dedupe)
+			if err != nil {
+				return err
+			}
+			if isNew {
+				fresh = append(fresh, n)
+			}
+		}
+		return nil
+	})
+	return fresh, err
+}
+
+// Notify adds in-app notifications in one transaction.
+func (s *NCStore) Notify(ctx context.Context, notes []nonconformity.Note) ([]nonconformity.Note, error) {
+	var fresh []nonconformity.Note
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		for _, n := range notes {
+			isNew, err := Notify(ctx, tx, n.UserID, n.Kind, n.Subject, n.Link, n.Dedupe)
+			if err != nil {
+				return err
+			}
+			if isNew {
+				fresh = append(fresh, n)
+			}
+		}
+		return nil
+	})
+	return fresh, err
+}

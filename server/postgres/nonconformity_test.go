@@ -1,0 +1,972 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	nonc "github.com/qmstrack/qmstrack/server/nonconformity"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+const ncPassword = "password123"
+
+type ncClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *ncClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *ncClock) addDays(n int) {
+	c.mu.Lock()
+	c.t = c.t.AddDate(0, 0, n)
+	c.mu.Unlock()
+}
+
+// ncBlobs adapts the object store to the capability's Blobs interface.
+type ncBlobs struct{ s *blob.Store }
+
+func (b ncBlobs) Put(ctx context.Context, key string, r io.Reader, max int64) (qms.StoredObject, error) {
+	return b.s.Put(ctx, key, r, blob.PutOptions{MaxSize: max})
+}
+
+func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekCloser, error) {
+	return b.s.Open(ctx, key, version)
+}
+
+type mailed struct {
+	to, subject, body string
+}
+
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []mailed
+}
+
+func (m *fakeMailer) Send(_ context.Context, to, subject, body string) error {
+	m.mu.Lock()
+	m.sent = append(m.sent, mailed{to, subject, body})
+	m.mu.Unlock()
+	return nil
+}
+
+type ncFixture struct {
+	t     *testing.T
+	env   *testenv.Env
+	svc   *nonc.Service
+	store *postgres.NCStore
+	clk   *ncClock
+	az    *authz.Enforcer
+	trail *postgres.TrailStore
+	users map[string]qms.Actor
+	mail  *fakeMailer
+}
+
+var hcm = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// ncUsers: key -> role@unit assignments. Matrix users hold one role in unit
+// "phong-a"; "owner-a"/"owner-b" carry out actions; "boss" is an
+// organisation-wide coordinator used for setting up states.
+var ncUsers = map[string][]string{
+	"admin":       {"admin@phong-a"},
+	"coordinator": {"coordinator@phong-a"},
+	"head":        {"head@phong-a"},
+	"author":      {"author@phong-a"},
+	"staff":       {"staff@phong-a"},
+	"auditor":     {"auditor@phong-a"},
+	"owner-a":     {"staff@phong-a"},
+	"head2-a":     {"head@phong-a"},
+	"owner-b":     {"staff@phong-b"},
+	"head-b":      {"head@phong-b"},
+	"boss":        {"coordinator@*"},
+	"boss2":       {"coordinator@*"},
+}
+
+func newNCFixture(t *testing.T) *ncFixture {
+	t.Helper()
+	env := testenv.New(t)
+	ctx := context.Background()
+	for _, u := range []string{"phong-a", "phong-b", "phong-c"} {
+		if _, err := env.DB.ExecContext(ctx, `INSERT INTO units (code, name_vi, name_en) VALUES ($1, $2, $3)`,
+			u, "Phòng "+u, "Office "+u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := &ncClock{t: time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)}
+	ids := identity.NewService(postgres.NewIdentityStore(env.DB), clk.now, identity.Options{LoginMaxFailures: 1000})
+	f := &ncFixture{t: t, env: env, clk: clk, users: map[string]qms.Actor{}, trail: postgres.NewTrailStore(env.DB), mail: &fakeMailer{}}
+	keys := make([]string, 0, len(ncUsers))
+	for k := range ncUsers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		u, err := ids.CreateUser(ctx, identity.NewUser{Login: k, Name: "Người " + k, Email: k + "@example.org", Password: ncPassword,
+			Lang: map[bool]string{true: "en", false: "vi"}[strings.HasPrefix(k, "head")]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ra := range ncUsers[k] {
+			p := strings.SplitN(ra, "@", 2)
+			if _, err := env.DB.ExecContext(ctx, `INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, u.ID, p[0], p[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.users[k] = qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Lang: u.Lang, Via: "session"}
+	}
+	az, err := authz.New(env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := az.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	f.az = az
+	f.store = postgres.NewNCStore(env.DB, hcm)
+	f.svc = nonc.New(f.store, ncBlobs{env.Blob}, az, ids, nonc.Options{
+		Now: clk.now, Location: hcm, MaxFileSize: 1 << 20, AnalysisDays: 14, BaseURL: "http://qms.example",
+		Mailer: f.mail, Trail: f.trail,
+	})
+	return f
+}
+
+func (f *ncFixture) as(key string) context.Context {
+	a, ok := f.users[key]
+	if !ok {
+		f.t.Fatalf("no user %q", key)
+	}
+	return qms.WithActor(context.Background(), a)
+}
+
+func (f *ncFixture) id(key string) string { return f.users[key].UserID }
+
+func pdf(name string) nonc.Upload {
+	return nonc.Upload{Name: name, Body: strings.NewReader("%PDF-1.4\n% evidence " + name + "\n%%EOF\n")}
+}
+
+func (f *ncFixture) today() time.Time {
+	y, m, d := f.clk.now().In(hcm).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// newNC creates an NC in unit as boss.
+func (f *ncFixture) newNC(unit string) nonc.NC {
+	f.t.Helper()
+	nc, err := f.svc.Create(f.as("boss"), nonc.NewNC{Source: nonc.SourceExternalInspection, Severity: "minor", Unit: unit,
+		Clauses: []string{"7.5.3"}, Title: "Hồ sơ lưu không đúng quy định", Description: "Thiếu sổ theo dõi"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return nc
+}
+
+// analysed returns an NC in unit with a root cause.
+func (f *ncFixture) analysed(unit string) nonc.NC {
+	f.t.Helper()
+	nc := f.newNC(unit)
+	nc, err := f.svc.RecordCause(f.as("boss"), nc.ID, nonc.Cause{Whys: []string{"Không có biểu mẫu"}, Categories: []string{"method"}, Summary: "Thiếu biểu mẫu"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return nc
+}
+
+// actionIn returns an NC of unit with one action owned by owner, brought to status.
+func (f *ncFixture) actionIn(unit, owner, head, status string) (nonc.NC, nonc.Action) {
+	f.t.Helper()
+	nc := f.analysed(unit)
+	today := f.today()
+	nc, act, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: unit, Owner: f.id(owner),
+		Description: "Lập sổ theo dõi", Due: today, VerifyAfter: today})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	steps := []struct {
+		to string
+		do func() error
+	}{
+		{nonc.ActionInProgress, func() error { _, err := f.svc.Start(f.as(owner), act.ID); return err }},
+		{nonc.ActionDone, func() error {
+			_, err := f.svc.Done(f.as(owner), act.ID, "Đã lập sổ", []nonc.Upload{pdf("so.pdf")})
+			return err
+		}},
+		{nonc.ActionSignedOff, func() error { _, err := f.svc.SignOff(f.as(head), act.ID, ncPassword); return err }},
+	}
+	for _, st := range steps {
+		if act.Status == status {
+			break
+		}
+		if err := st.do(); err != nil {
+			f.t.Fatalf("setup %s: %v", st.to, err)
+		}
+		act.Status = st.to
+	}
+	return nc, act
+}
+
+func kindName(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	if k := qms.KindOf(err); k != nil {
+		return k.Error()
+	}
+	return "internal: " + err.Error()
+}
+
+func (f *ncFixture) trailActions(ncID string) []string {
+	f.t.Helper()
+	es, err := f.trail.List(context.Background(), trail.Filter{ObjectType: nonc.ObjectNC, ObjectID: ncID, Limit: 1000})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out := []string{}
+	for _, e := range es {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func TestNCLifecycle(t *testing.T) {
+	f := newNCFixture(t)
+	ctx := f.as("boss")
+	today := f.today()
+
+	nc, err := f.svc.Create(ctx, nonc.NewNC{Source: nonc.SourceExternalInspection, Severity: "major", Unit: "phong-a",
+		Clauses: []string{"7.5.3", "8.5.1"}, Title: "Kết luận thanh tra tỉnh: hồ sơ trễ hạn", Description: "Đoàn kiểm tra phát hiện",
+		DetectedBy: "Đoàn kiểm tra tỉnh", DetectedOn: today.AddDate(0, 0, -2), Files: []nonc.Upload{pdf("bien-ban.pdf")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Number != "NC-2026-0001" || nc.Status != nonc.StatusOpen || len(nc.Files) != 1 || nc.Files[0].SHA256 == "" {
+		t.Fatalf("created: %+v", nc)
+	}
+	if !strings.HasPrefix(nc.Files[0].Key, "ncs/") || nc.Files[0].VersionID == "" || nc.Files[0].MediaType != "application/pdf" {
+		t.Fatalf("file: %+v", nc.Files[0])
+	}
+	// The evidence file is readable back from the object store.
+	_, open, err := f.svc.OpenFile(f.as("auditor"), nc.Files[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if !strings.Contains(string(b), "bien-ban.pdf") {
+		t.Fatalf("file content %q", b)
+	}
+
+	if _, err := f.svc.RecordContainment(ctx, nc.ID, nonc.Containment{Text: "Đã rà soát và trả hồ sơ ngay", On: today}); err != nil {
+		t.Fatal(err)
+	}
+	// Actions cannot be planned before the cause is known.
+	if _, _, err := f.svc.AddAction(ctx, nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Description: "x", Due: today, VerifyAfter: today}); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("action before cause: %v", err)
+	}
+	// An earlier NC of the same unit shows up as similar.
+	earlier := f.analysed("phong-c")
+	nc, err = f.svc.RecordCause(ctx, nc.ID, nonc.Cause{Whys: []string{"Hồ sơ trễ", "Không theo dõi hạn", "Không có sổ", "", "Quy trình không yêu cầu"},
+		Categories: []string{"method", "people", "method"}, Summary: "Quy trình thiếu bước theo dõi hạn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusAnalysed || len(nc.Whys) != 4 || strings.Join(nc.CauseCategories, ",") != "method,people" {
+		t.Fatalf("cause: %s %v %v", nc.Status, nc.Whys, nc.CauseCategories)
+	}
+	sim, err := f.svc.Similar(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// earlier was created after nc, so it is not "earlier": nothing similar yet.
+	if len(sim) != 0 {
+		t.Fatalf("similar before any earlier NC: %+v", sim)
+	}
+	later, err := f.svc.Similar(ctx, earlier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(later) != 1 || later[0].ID != nc.ID || strings.Join(later[0].Why, ",") != "clause,cause" {
+		t.Fatalf("similar: %+v", later)
+	}
+
+	nc, a1, err := f.svc.AddAction(ctx, nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Description: "Lập sổ theo dõi hạn",
+		Due: today.AddDate(0, 0, 7), VerifyAfter: today.AddDate(0, 0, 30)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, a2, err := f.svc.AddAction(ctx, nc.ID, nonc.NewAction{Unit: "phong-b", Owner: f.id("owner-b"), Description: "Sửa quy trình QT-07",
+		Due: today.AddDate(0, 0, 7), VerifyAfter: today.AddDate(0, 0, 30)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusActionsPlanned || a1.No != 1 || a2.No != 2 || a2.OwnerName != "Người owner-b" {
+		t.Fatalf("actions: %s %+v %+v", nc.Status, a1, a2)
+	}
+	for _, x := range []struct{ owner, head, id string }{{"owner-a", "head", a1.ID}, {"owner-b", "head-b", a2.ID}} {
+		if _, err := f.svc.Start(f.as(x.owner), x.id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Done(f.as(x.owner), x.id, "Đã thực hiện", []nonc.Upload{pdf("ket-qua.pdf")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SignOff(f.as(x.head), x.id, ncPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Verification waits for the verification date.
+	if _, err := f.svc.Verify(ctx, a1.ID, nonc.Verification{Effective: true, Password: ncPassword}); qms.KindOf(err) != qms.ErrState || !strings.Contains(qms.Message(err), "on or after") {
+		t.Fatalf("verify before date: %v", err)
+	}
+	f.clk.addDays(30)
+	nc, err = f.svc.Verify(ctx, a1.ID, nonc.Verification{Effective: true, Comment: "Không còn hồ sơ trễ", Password: ncPassword,
+		Files: []nonc.Upload{pdf("kiem-tra.pdf")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusActionsPlanned {
+		t.Fatalf("one of two verified: %s", nc.Status)
+	}
+	nc, err = f.svc.Verify(ctx, a2.ID, nonc.Verification{Effective: false, Comment: "Vẫn còn trễ", Password: ncPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusReopened {
+		t.Fatalf("not effective: %s", nc.Status)
+	}
+	today = f.today()
+	nc, a3, err := f.svc.AddAction(ctx, nc.ID, nonc.NewAction{Unit: "phong-b", Owner: f.id("owner-b"), Description: "Đào tạo lại",
+		Due: today, VerifyAfter: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusActionsPlanned || a3.No != 3 {
+		t.Fatalf("new action: %s %d", nc.Status, a3.No)
+	}
+	if _, err := f.svc.Start(f.as("owner-b"), a3.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Done(f.as("owner-b"), a3.ID, "Đã đào tạo", []nonc.Upload{pdf("dao-tao.pdf")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SignOff(f.as("head-b"), a3.ID, ncPassword); err != nil {
+		t.Fatal(err)
+	}
+	nc, err = f.svc.Verify(f.as("boss2"), a3.ID, nonc.Verification{Effective: true, Password: ncPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusClosed || nc.ClosedAt == nil {
+		t.Fatalf("closed: %s", nc.Status)
+	}
+	// Signatures: sign-off and verification on each action, with file hashes.
+	got, err := f.svc.Get(ctx, nc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range got.Actions {
+		if len(a.Signatures) != 2 || a.Signatures[0].Meaning != "signed_off" || a.Signatures[1].Meaning != "verified" || len(a.Signatures[0].SHA256s) != 1 {
+			t.Fatalf("action %d signatures: %+v", a.No, a.Signatures)
+		}
+	}
+	if len(got.Actions[0].Signatures[1].SHA256s) != 2 { // done file + verification file
+		t.Fatalf("verification hashes: %v", got.Actions[0].Signatures[1].SHA256s)
+	}
+	// Every act is in the trail, in order, and the chain verifies.
+	want := []string{"nc.create", "nc.containment", "nc.cause", "action.create", "nc.status", "action.create",
+		"action.start", "action.done", "action.signoff", "action.start", "action.done", "action.signoff",
+		"action.verify", "action.verify", "nc.reopen", "action.create", "nc.status",
+		"action.start", "action.done", "action.signoff", "action.verify", "nc.close"}
+	if got := f.trailActions(nc.ID); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("trail:\n got %v\nwant %v", got, want)
+	}
+	res, err := f.trail.Verify(context.Background())
+	if err != nil || !res.OK {
+		t.Fatalf("trail verify: %+v %v", res, err)
+	}
+	// Closed: no more acts.
+	if _, err := f.svc.Cancel(ctx, nc.ID, "nhầm"); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("cancel closed: %v", err)
+	}
+	// The owner got an in-app notification for each assigned action.
+	var n int
+	if err := f.env.DB.Get(&n, `SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'nc.action.assigned'`, f.id("owner-b")); err != nil || n != 2 {
+		t.Fatalf("assignment notifications: %d %v", n, err)
+	}
+}
+
+// matrixTarget prepares the object of one act inside (phong-a) or outside
+// (phong-b) the matrix users' unit, and returns a function doing the act.
+type matrixAct struct {
+	name  string
+	setup func(f *ncFixture, unit string) func(ctx context.Context) error
+}
+
+func ownerOf(unit string) string {
+	if unit == "phong-a" {
+		return "owner-a"
+	}
+	return "owner-b"
+}
+
+func headOf(unit string) string {
+	if unit == "phong-a" {
+		return "head2-a"
+	}
+	return "head-b"
+}
+
+var matrixActs = []matrixAct{
+	{"read", func(f *ncFixture, unit string) func(context.Context) error {
+		nc := f.newNC(unit)
+		return func(ctx context.Context) error { _, err := f.svc.Get(ctx, nc.ID); return err }
+	}},
+	{"report", func(f *ncFixture, unit string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := f.svc.Create(ctx, nonc.NewNC{Source: nonc.SourceSelfReport, Severity: "observation", Unit: unit, Title: "Tự phát hiện"})
+			return err
+		}
+	}},
+	{"containment", func(f *ncFixture, unit string) func(context.Context) error {
+		nc := f.newNC(unit)
+		return func(ctx context.Context) error {
+			_, err := f.svc.RecordContainment(ctx, nc.ID, nonc.Containment{Text: "Khắc phục ngay"})
+			return err
+		}
+	}},
+	{"cause", func(f *ncFixture, unit string) func(context.Context) error {
+		nc := f.newNC(unit)
+		return func(ctx context.Context) error {
+			_, err := f.svc.RecordCause(ctx, nc.ID, nonc.Cause{Categories: []string{"people"}, Summary: "Sơ suất"})
+			return err
+		}
+	}},
+	{"add_action", func(f *ncFixture, unit string) func(context.Context) error {
+		nc := f.analysed(unit)
+		today := f.today()
+		return func(ctx context.Context) error {
+			_, _, err := f.svc.AddAction(ctx, nc.ID, nonc.NewAction{Unit: unit, Owner: f.id(ownerOf(unit)), Description: "Làm lại", Due: today, VerifyAfter: today})
+			return err
+		}
+	}},
+	{"start", func(f *ncFixture, unit string) func(context.Context) error {
+		_, a := f.actionIn(unit, ownerOf(unit), headOf(unit), nonc.ActionOpen)
+		return func(ctx context.Context) error { _, err := f.svc.Start(ctx, a.ID); return err }
+	}},
+	{"done", func(f *ncFixture, unit string) func(context.Context) error {
+		_, a := f.actionIn(unit, ownerOf(unit), headOf(unit), nonc.ActionInProgress)
+		return func(ctx context.Context) error {
+			_, err := f.svc.Done(ctx, a.ID, "Xong", []nonc.Upload{pdf("x.pdf")})
+			return err
+		}
+	}},
+	{"signoff", func(f *ncFixture, unit string) func(context.Context) error {
+		_, a := f.actionIn(unit, ownerOf(unit), headOf(unit), nonc.ActionDone)
+		return func(ctx context.Context) error { _, err := f.svc.SignOff(ctx, a.ID, ncPassword); return err }
+	}},
+	{"verify", func(f *ncFixture, unit string) func(context.Context) error {
+		_, a := f.actionIn(unit, ownerOf(unit), headOf(unit), nonc.ActionSignedOff)
+		return func(ctx context.Context) error {
+			_, err := f.svc.Verify(ctx, a.ID, nonc.Verification{Effective: true, Password: ncPassword})
+			return err
+		}
+	}},
+	{"cancel", func(f *ncFixture, unit string) func(context.Context) error {
+		nc := f.newNC(unit)
+		return func(ctx context.Context) error { _, err := f.svc.Cancel(ctx, nc.ID, "Trùng lặp"); return err }
+	}},
+}
+
+// TestNCPermissionMatrix runs every role against every act, inside its unit
+// (phong-a) and outside it (phong-b). "owner" is a staff member who owns
+// the action in its unit.
+func TestNCPermissionMatrix(t *testing.T) {
+	f := newNCFixture(t)
+	// Allowed acts inside phong-a; outside, nothing is allowed.
+	allowed := map[string]string{
+		"admin":       "",
+		"coordinator": "read report containment cause add_action verify cancel",
+		"head":        "read report containment cause add_action signoff",
+		"author":      "read report",
+		"staff":       "read report",
+		"auditor":     "read report",
+		"owner-a":     "read report start done",
+	}
+	roles := []string{"admin", "coordinator", "head", "author", "staff", "auditor", "owner-a"}
+	// Denied attempts change nothing, so one target per act and unit serves
+	// every denied actor; an allowed attempt consumes its target.
+	targets := map[string]func(context.Context) error{}
+	get := func(act matrixAct, unit string) func(context.Context) error {
+		k := act.name + "/" + unit
+		if targets[k] == nil {
+			targets[k] = act.setup(f, unit)
+		}
+		return targets[k]
+	}
+	for _, unit := range []string{"phong-a", "phong-b"} {
+		for _, role := range roles {
+			for _, act := range matrixActs {
+				want := unit == "phong-a" && strings.Contains(" "+allowed[role]+" ", " "+act.name+" ")
+				do := get(act, unit)
+				trailBefore := countTrail(t, f)
+				err := do(f.as(role))
+				if want {
+					if err != nil {
+						t.Errorf("%s %s in %s: want allowed, got %v", role, act.name, unit, err)
+					}
+					delete(targets, act.name+"/"+unit)
+					continue
+				}
+				// Denied: 403 when the actor can see the NC, 404 when it cannot.
+				k := qms.KindOf(err)
+				if k != qms.ErrForbidden && k != qms.ErrNotFound {
+					t.Errorf("%s %s in %s: want denied, got %s", role, act.name, unit, kindName(err))
+				}
+				if canSee := unit == "phong-a" && role != "admin"; canSee && act.name != "report" && k != qms.ErrForbidden {
+					t.Errorf("%s %s in %s: a reader should get forbidden, got %s", role, act.name, unit, kindName(err))
+				}
+				if after := countTrail(t, f); after != trailBefore {
+					t.Errorf("%s %s in %s: denied act wrote %d trail entries", role, act.name, unit, after-trailBefore)
+				}
+			}
+		}
+	}
+}
+
+func countTrail(t *testing.T, f *ncFixture) int {
+	t.Helper()
+	var n int
+	if err := f.env.DB.Get(&n, `SELECT count(*) FROM trail`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestNCConcurrency(t *testing.T) {
+	f := newNCFixture(t)
+	t.Run("50 NCs get 50 consecutive numbers", func(t *testing.T) {
+		var wg sync.WaitGroup
+		numbers := make([]string, 50)
+		errs := make([]error, 50)
+		for i := 0; i < 50; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				nc, err := f.svc.Create(f.as("staff"), nonc.NewNC{Source: nonc.SourceSelfReport, Severity: "minor", Unit: "phong-a",
+					Title: fmt.Sprintf("Song song %d", i)})
+				numbers[i], errs[i] = nc.Number, err
+			}(i)
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		sort.Strings(numbers)
+		for i, n := range numbers {
+			if want := fmt.Sprintf("NC-2026-%04d", i+1); n != want {
+				t.Fatalf("number %d = %s, want %s (all: %v)", i, n, want, numbers)
+			}
+		}
+	})
+	race := func(t *testing.T, n int, do func(i int) error) (ok int, kinds []string) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				err := do(i)
+				mu.Lock()
+				defer mu.Unlock()
+				if err == nil {
+					ok++
+				} else {
+					kinds = append(kinds, kindName(err))
+				}
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		return ok, kinds
+	}
+	t.Run("two sign-offs at once: exactly one", func(t *testing.T) {
+		nc, a := f.actionIn("phong-a", "owner-a", "head", nonc.ActionDone)
+		heads := []string{"head", "head2-a"}
+		ok, kinds := race(t, 2, func(i int) error { _, err := f.svc.SignOff(f.as(heads[i]), a.ID, ncPassword); return err })
+		if ok != 1 || len(kinds) != 1 || kinds[0] != "state" {
+			t.Fatalf("ok=%d others=%v", ok, kinds)
+		}
+		if got := strings.Count(strings.Join(f.trailActions(nc.ID), " "), "action.signoff"); got != 1 {
+			t.Fatalf("%d sign-off entries", got)
+		}
+		sigs, err := postgres.Signatures(context.Background(), f.env.DB, nonc.ObjectAction, a.ID)
+		if err != nil || len(sigs) != 1 {
+			t.Fatalf("signatures %d %v", len(sigs), err)
+		}
+	})
+	t.Run("two verifications at once: exactly one", func(t *testing.T) {
+		nc, a := f.actionIn("phong-a", "owner-a", "head", nonc.ActionSignedOff)
+		bosses := []string{"boss", "boss2"}
+		ok, kinds := race(t, 2, func(i int) error {
+			_, err := f.svc.Verify(f.as(bosses[i]), a.ID, nonc.Verification{Effective: i == 0, Comment: "kết luận", Password: ncPassword})
+			return err
+		})
+		if ok != 1 || len(kinds) != 1 || kinds[0] != "state" {
+			t.Fatalf("ok=%d others=%v", ok, kinds)
+		}
+		if got := strings.Count(strings.Join(f.trailActions(nc.ID), " "), "action.verify"); got != 1 {
+			t.Fatalf("%d verify entries", got)
+		}
+	})
+	t.Run("the same source raised twice at once: one NC", func(t *testing.T) {
+		ids := make([]string, 4)
+		ok, kinds := race(t, 4, func(i int) error {
+			nc, err := f.svc.Raise(context.Background(), nonc.NewNC{Source: nonc.SourceProcess, SourceRef: "dossier:000.00.21.H56-260301-0001",
+				Severity: "minor", Unit: "phong-b", Clauses: []string{"8.5.1"}, Title: "Hồ sơ trễ hạn"})
+			ids[i] = nc.ID
+			return err
+		})
+		if ok != 4 {
+			t.Fatalf("ok=%d errors=%v", ok, kinds)
+		}
+		for _, id := range ids[1:] {
+			if id != ids[0] {
+				t.Fatalf("different NCs: %v", ids)
+			}
+		}
+		var n int
+		if err := f.env.DB.Get(&n, `SELECT count(*) FROM ncs WHERE source_ref = 'dossier:000.00.21.H56-260301-0001'`); err != nil || n != 1 {
+			t.Fatalf("%d rows %v", n, err)
+		}
+		// Gap-free: the losers' rolled-back increments left no hole.
+		var maxSeq, count int
+		if err := f.env.DB.QueryRow(`SELECT max(seq), count(*) FROM ncs WHERE year = 2026`).Scan(&maxSeq, &count); err != nil || maxSeq != count {
+			t.Fatalf("numbers have a gap: max %d, count %d, %v", maxSeq, count, err)
+		}
+	})
+}
+
+func TestNCBadInput(t *testing.T) {
+	f := newNCFixture(t)
+	today := f.today()
+	analysed := f.analysed("phong-a")
+	_, signed := f.actionIn("phong-a", "owner-a", "head", nonc.ActionSignedOff)
+	_, done := f.actionIn("phong-a", "owner-a", "head", nonc.ActionDone)
+	_, inProgress := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress)
+	// The signed-off action must wait for a later verification date.
+	nc2 := f.analysed("phong-a")
+	_, later, err := f.svc.AddAction(f.as("boss"), nc2.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Description: "Sau",
+		Due: today, VerifyAfter: today.AddDate(0, 0, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = f.svc.Start(f.as("owner-a"), later.ID)
+	must(err)
+	_, err = f.svc.Done(f.as("owner-a"), later.ID, "xong", []nonc.Upload{pdf("a.pdf")})
+	must(err)
+	_, err = f.svc.SignOff(f.as("head"), later.ID, ncPassword)
+	must(err)
+
+	cases := []struct {
+		name  string
+		actor string
+		do    func(ctx context.Context) error
+		kind  error
+		field string
+		msg   string
+	}{
+		{"due date in the past", "boss", func(ctx context.Context) error {
+			_, _, err := f.svc.AddAction(ctx, analysed.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Description: "x",
+				Due: today.AddDate(0, 0, -1), VerifyAfter: today})
+			return err
+		}, qms.ErrInvalid, "due", ""},
+		{"verification before due", "boss", func(ctx context.Context) error {
+			_, _, err := f.svc.AddAction(ctx, analysed.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Description: "x",
+				Due: today.AddDate(0, 0, 5), VerifyAfter: today})
+			return err
+		}, qms.ErrInvalid, "verify_after", ""},
+		{"owner outside the action's unit", "boss", func(ctx context.Context) error {
+			_, _, err := f.svc.AddAction(ctx, analysed.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-b"), Description: "x",
+				Due: today, VerifyAfter: today})
+			return err
+		}, qms.ErrInvalid, "owner", ""},
+		{"owner is not a user id", "boss", func(ctx context.Context) error {
+			_, _, err := f.svc.AddAction(ctx, analysed.ID, nonc.NewAction{Unit: "phong-a", Owner: "'; DROP TABLE ncs; --", Description: "x",
+				Due: today, VerifyAfter: today})
+			return err
+		}, qms.ErrInvalid, "owner", ""},
+		{"verification before the verification date", "boss", func(ctx context.Context) error {
+			_, err := f.svc.Verify(ctx, later.ID, nonc.Verification{Effective: true, Password: ncPassword})
+			return err
+		}, qms.ErrState, "", "on or after"},
+		{"head of another unit signs off", "head-b", func(ctx context.Context) error {
+			_, err := f.svc.SignOff(ctx, done.ID, ncPassword)
+			return err
+		}, qms.ErrNotFound, "", ""},
+		{"owner verifies own action", "owner-a", func(ctx context.Context) error {
+			_, err := f.svc.Verify(ctx, signed.ID, nonc.Verification{Effective: true, Password: ncPassword})
+			return err
+		}, qms.ErrForbidden, "", ""},
+		{"sign-off with a wrong password", "head", func(ctx context.Context) error {
+			_, err := f.svc.SignOff(ctx, done.ID, "wrong-password")
+			return err
+		}, qms.ErrForbidden, "", "password"},
+		{"not effective without a comment", "boss", func(ctx context.Context) error {
+			_, err := f.svc.Verify(ctx, signed.ID, nonc.Verification{Effective: false, Password: ncPassword})
+			return err
+		}, qms.ErrInvalid, "", "comment"},
+		{"done without evidence", "owner-a", func(ctx context.Context) error {
+			_, err := f.svc.Done(ctx, inProgress.ID, "xong", nil)
+			return err
+		}, qms.ErrInvalid, "", "evidence"},
+		{"done with an executable", "owner-a", func(ctx context.Context) error {
+			_, err := f.svc.Done(ctx, inProgress.ID, "xong", []nonc.Upload{{Name: "x.exe", Body: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00")}})
+			return err
+		}, qms.ErrInvalid, "", "not accepted"},
+		{"done with a file over the limit", "owner-a", func(ctx context.Context) error {
+			big := "%PDF-1.4\n" + strings.Repeat("x", 2<<20)
+			_, err := f.svc.Done(ctx, inProgress.ID, "xong", []nonc.Upload{{Name: "big.pdf", Body: strings.NewReader(big)}})
+			return err
+		}, qms.ErrTooLarge, "", ""},
+		{"auditor edits the containment", "auditor", func(ctx context.Context) error {
+			_, err := f.svc.RecordContainment(ctx, analysed.ID, nonc.Containment{Text: "sửa"})
+			return err
+		}, qms.ErrForbidden, "", ""},
+		{"unknown source and severity, no title", "staff", func(ctx context.Context) error {
+			_, err := f.svc.Create(ctx, nonc.NewNC{Source: "rumour", Severity: "huge", Unit: "phong-a"})
+			return err
+		}, qms.ErrInvalid, "source", ""},
+		{"bad clause", "staff", func(ctx context.Context) error {
+			_, err := f.svc.Create(ctx, nonc.NewNC{Source: "self_report", Severity: "minor", Unit: "phong-a", Title: "x", Clauses: []string{"11.2"}})
+			return err
+		}, qms.ErrInvalid, "clauses", ""},
+		{"detected in the future", "staff", func(ctx context.Context) error {
+			_, err := f.svc.Create(ctx, nonc.NewNC{Source: "self_report", Severity: "minor", Unit: "phong-a", Title: "x", DetectedOn: today.AddDate(0, 0, 1)})
+			return err
+		}, qms.ErrInvalid, "detected_on", ""},
+		{"unknown unit", "boss", func(ctx context.Context) error {
+			_, err := f.svc.Create(ctx, nonc.NewNC{Source: "self_report", Severity: "minor", Unit: "khong-co", Title: "x"})
+			return err
+		}, qms.ErrInvalid, "", ""},
+		{"cause without whys or categories", "boss", func(ctx context.Context) error {
+			_, err := f.svc.RecordCause(ctx, analysed.ID, nonc.Cause{Summary: "?"})
+			return err
+		}, qms.ErrInvalid, "whys", ""},
+		{"unknown cause category", "boss", func(ctx context.Context) error {
+			_, err := f.svc.RecordCause(ctx, analysed.ID, nonc.Cause{Summary: "?", Categories: []string{"luck"}})
+			return err
+		}, qms.ErrInvalid, "categories", ""},
+		{"cancel without a reason", "boss", func(ctx context.Context) error {
+			_, err := f.svc.Cancel(ctx, analysed.ID, "  ")
+			return err
+		}, qms.ErrInvalid, "", ""},
+		{"unknown action", "boss", func(ctx context.Context) error {
+			_, err := f.svc.Start(ctx, "not-a-uuid")
+			return err
+		}, qms.ErrNotFound, "", ""},
+		{"raise without a source reference", "boss", func(ctx context.Context) error {
+			_, err := f.svc.Raise(ctx, nonc.NewNC{Source: "process", Severity: "minor", Unit: "phong-a", Title: "x"})
+			return err
+		}, qms.ErrInvalid, "", ""},
+		{"no actor", "", func(ctx context.Context) error {
+			_, err := f.svc.Create(ctx, nonc.NewNC{Source: "self_report", Severity: "minor", Unit: "phong-a", Title: "x"})
+			return err
+		}, qms.ErrUnauthenticated, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			if c.actor != "" {
+				ctx = f.as(c.actor)
+			}
+			var rows [4]int
+			count := func() [4]int {
+				var r [4]int
+				_ = f.env.DB.QueryRow(`SELECT (SELECT count(*) FROM trail), (SELECT count(*) FROM ncs), (SELECT count(*) FROM nc_files),
+					(SELECT count(*) FROM signatures)`).Scan(&r[0], &r[1], &r[2], &r[3])
+				return r
+			}
+			rows = count()
+			err := c.do(ctx)
+			if !errors.Is(err, c.kind) {
+				t.Fatalf("want %v, got %s (%v)", c.kind, kindName(err), err)
+			}
+			if c.field != "" {
+				var ve *qms.ValidationError
+				if !errors.As(err, &ve) || ve.Fields[c.field] == "" {
+					t.Fatalf("want a message for field %q, got %v", c.field, err)
+				}
+			}
+			if c.msg != "" && !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("message %q does not mention %q", err.Error(), c.msg)
+			}
+			if after := count(); after != rows {
+				t.Fatalf("nothing may be written: before %v, after %v", rows, after)
+			}
+		})
+	}
+	// State is unchanged after every refusal.
+	got, err := f.svc.Get(f.as("boss"), signed.NCID)
+	if err != nil || got.Actions[0].Status != nonc.ActionSignedOff {
+		t.Fatalf("signed action changed: %v %v", got.Actions, err)
+	}
+}
+
+func TestNCListAndScorecard(t *testing.T) {
+	f := newNCFixture(t)
+	ncA, _ := f.actionIn("phong-a", "owner-a", "head", nonc.ActionOpen)
+	f.newNC("phong-b")
+	f.analysed("phong-c")
+	_, err := f.svc.Create(f.as("staff"), nonc.NewNC{Source: nonc.SourceComplaint, Severity: "major", Unit: "phong-a",
+		Clauses: []string{"9.1.2"}, Title: "=HYPERLINK(\"http://evil\",\"bấm\")"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(actor string, fl nonc.Filter) []string {
+		t.Helper()
+		ncs, err := f.svc.List(f.as(actor), fl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, n := range ncs {
+			out = append(out, n.Number)
+		}
+		return out
+	}
+	if got := list("boss", nonc.Filter{}); strings.Join(got, " ") != "NC-2026-0004 NC-2026-0003 NC-2026-0002 NC-2026-0001" {
+		t.Fatalf("all: %v", got)
+	}
+	if got := list("staff", nonc.Filter{}); strings.Join(got, " ") != "NC-2026-0004 NC-2026-0001" {
+		t.Fatalf("staff of phong-a sees %v", got)
+	}
+	if got := list("admin", nonc.Filter{}); len(got) != 0 {
+		t.Fatalf("admin sees %v", got)
+	}
+	if got := list("boss", nonc.Filter{Unit: "phong-a", Severity: "major"}); strings.Join(got, " ") != "NC-2026-0004" {
+		t.Fatalf("filter: %v", got)
+	}
+	if got := list("boss", nonc.Filter{Clause: "7.5"}); len(got) != 3 { // 7.5.3 matches 7.5
+		t.Fatalf("clause filter: %v", got)
+	}
+	if got := list("boss", nonc.Filter{Status: nonc.StatusActionsPlanned}); strings.Join(got, " ") != ncA.Number {
+		t.Fatalf("status filter: %v", got)
+	}
+	if got := list("boss", nonc.Filter{Limit: 2, Cursor: "NC-2026-0003"}); strings.Join(got, " ") != "NC-2026-0002 NC-2026-0001" {
+		t.Fatalf("cursor: %v", got)
+	}
+	if _, err := f.svc.List(f.as("boss"), nonc.Filter{Status: "weird"}); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("bad filter: %v", err)
+	}
+	if got := list("boss", nonc.Filter{Overdue: true}); len(got) != 0 {
+		t.Fatalf("overdue today: %v", got)
+	}
+	// Time passes: the action is overdue; NCs without a cause are unanswered.
+	f.clk.addDays(15)
+	if got := list("boss", nonc.Filter{Overdue: true}); strings.Join(got, " ") != ncA.Number {
+		t.Fatalf("overdue: %v", got)
+	}
+	sc, err := f.svc.Scorecard(f.as("boss"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byUnit := map[string]nonc.UnitScore{}
+	for _, u := range sc.Units {
+		byUnit[u.Unit] = u
+	}
+	if a := byUnit["phong-a"]; a.Open != 2 || a.Overdue != 1 || a.Unanswered != 1 || !a.NonComplying {
+		t.Fatalf("phong-a: %+v", a)
+	}
+	if b := byUnit["phong-b"]; b.Open != 1 || b.Unanswered != 1 || !b.NonComplying {
+		t.Fatalf("phong-b: %+v", b)
+	}
+	if c := byUnit["phong-c"]; c.NonComplying || c.Open != 1 {
+		t.Fatalf("phong-c: %+v", c)
+	}
+	if len(sc.NonComplying) != 2 || sc.NonComplying[0].Unit != "phong-a" {
+		t.Fatalf("non-complying: %+v", sc.NonComplying)
+	}
+	if len(sc.Causes) != 1 || sc.Causes[0].Category != "method" || sc.Causes[0].Count != 2 || sc.Causes[0].CumulativePct != 100 {
+		t.Fatalf("causes: %+v", sc.Causes)
+	}
+	if len(sc.Monthly) != 12 || sc.Monthly[11].Month != "2026-03" || sc.Monthly[11].Opened != 4 {
+		t.Fatalf("monthly: %+v", sc.Monthly[len(sc.Monthly)-1])
+	}
+	// Export neutralises formulas.
+	all, _ := f.svc.List(f.as("boss"), nonc.Filter{})
+	row := nonc.ExportRow(all[0], f.today())
+	if !strings.HasPrefix(nonc.SafeCell(row[7]), "'=") {
+		t.Fatalf("formula not neutralised: %q", nonc.SafeCell(row[7]))
+	}
+	for _, v := range []string{"+1", "-1", "@SUM(A1)", "=1", "\t=1"} {
+		if nonc.SafeCell(v)[0] != '\'' {
+			t.Fatalf("%q not neutralised", v)
+		}
+	}
+	if nonc.SafeCell("NC-2026-0001") != "NC-2026-0001" {
+		t.Fatal("plain text changed")
+	}
+}
+
+func TestNCMyActions(t *testing.T) {
+	f := newNCFixture(t)
+	_, open := f.actionIn("phong-a", "owner-a", "head", nonc.ActionOpen)
+	_, done := f.actionIn("phong-a", "owner-a", "head", nonc.ActionDone)
+	_, signed := f.actionIn("phong-b", "owner-b", "head-b", nonc.ActionSignedOff)
+	ids := func(actor string) string {
+		as, err := f.svc.MyActions(f.as(actor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	if got := ids("owner-a"); got != open.ID {
+		t.Fatalf("owner-a: %s", got)
+	}
+	if got := ids("head"); got != done.ID {
+		t.Fatalf("head: %s", got)
+	}
+	if got := ids("boss"); got != signed.ID {
+		t.Fatalf("boss: %s", got)
+	}
+	if got := ids("head-b"); got != "" {
+		t.Fatalf("head-b: %s", got)
+	}
+	if got := ids("auditor"); got != "" {
+		t.Fatalf("auditor: %s", got)
+	}
+}
