@@ -1,0 +1,393 @@
+// Package document owns controlled documents (ISO 9001 7.5): the register,
+// revisions with issue numbers and files, the approval state machine
+// (draft -> in_review -> approved -> effective -> superseded, withdrawal to
+// obsolete), separation of duties, electronic signatures, acknowledgement of
+// effective revisions, periodic review and the public register. It declares
+// the store, object store, authorizer and password checker it needs.
+package document
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// Document types.
+const (
+	TypePolicy      = "policy"
+	TypeManual      = "manual"
+	TypeProcedure   = "procedure"
+	TypeInstruction = "instruction"
+	TypeForm        = "form"
+	TypeExternal    = "external"
+)
+
+// Types lists the document types in display order.
+var Types = []string{TypePolicy, TypeManual, TypeProcedure, TypeInstruction, TypeForm, TypeExternal}
+
+// Document statuses.
+const (
+	DocDraft     = "draft"     // no revision has been effective yet
+	DocEffective = "effective" // one revision is in force
+	DocObsolete  = "obsolete"  // withdrawn
+)
+
+// Revision statuses.
+const (
+	StatusDraft      = "draft"
+	StatusInReview   = "in_review"
+	StatusApproved   = "approved"
+	StatusEffective  = "effective"
+	StatusSuperseded = "superseded"
+	StatusObsolete   = "obsolete"
+)
+
+// File kinds.
+const (
+	KindMain       = "main"
+	KindAttachment = "attachment"
+)
+
+// Review decisions.
+const (
+	DecisionApprove = "approve"
+	DecisionChanges = "changes"
+)
+
+// Signature meanings on revisions.
+const (
+	MeaningReviewed  = "reviewed"
+	MeaningChanges   = "changes_requested"
+	MeaningApproved  = "approved"
+	MeaningPublished = "published"
+)
+
+// ObjectRevision is the object type of revisions in signatures and the trail.
+const ObjectRevision = "revision"
+
+// ObjectDocument is the object type of documents in the trail.
+const ObjectDocument = "document"
+
+// DefaultMaxUpload is the upload limit when none is configured (512 MiB).
+const DefaultMaxUpload = 512 << 20
+
+// Document is one entry of the register.
+type Document struct {
+	ID             string     `json:"id" db:"id"`
+	Code           string     `json:"code" db:"code"`
+	Title          string     `json:"title" db:"title"`
+	Type           string     `json:"type" db:"type"`
+	Unit           string     `json:"unit" db:"unit"`
+	Clauses        []string   `json:"clauses" db:"-"`
+	ReviewMonths   int        `json:"review_months" db:"review_months"`
+	Public         bool       `json:"public" db:"public"`
+	DistUnits      []string   `json:"distribution_units" db:"-"`
+	DistRoles      []string   `json:"distribution_roles" db:"-"`
+	Status         string     `json:"status" db:"status"`
+	PendingStatus  *string    `json:"pending_status,omitempty" db:"pending_status"`
+	EffectiveRev   *string    `json:"effective_revision_id,omitempty" db:"effective_rev"`
+	EffectiveIssue *int       `json:"effective_issue,omitempty" db:"effective_issue"`
+	EffectiveAt    *time.Time `json:"effective_at,omitempty" db:"effective_at"`
+	NextReviewAt   *time.Time `json:"next_review_at,omitempty" db:"next_review_at"`
+	WithdrawnAt    *time.Time `json:"withdrawn_at,omitempty" db:"withdrawn_at"`
+	WithdrawReason string     `json:"withdraw_reason,omitempty" db:"withdraw_reason"`
+	CreatedBy      string     `json:"created_by" db:"created_by"`
+	CreatedAt      time.Time  `json:"created_at" db:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at" db:"updated_at"`
+	// ReviewOverdue is computed at read time from NextReviewAt.
+	ReviewOverdue bool `json:"review_overdue" db:"-"`
+	// Revisions, on a single document, are those the reader may see, newest first.
+	Revisions []Revision `json:"revisions,omitempty" db:"-"`
+}
+
+// Revision is one issue of a document.
+type Revision struct {
+	ID            string     `json:"id" db:"id"`
+	DocumentID    string     `json:"document_id" db:"document_id"`
+	Issue         int        `json:"issue" db:"issue"`
+	Status        string     `json:"status" db:"status"`
+	Change        string     `json:"change" db:"change"`
+	CreatedBy     string     `json:"created_by" db:"created_by"`
+	CreatedByName string     `json:"created_by_name" db:"created_by_name"`
+	CreatedAt     time.Time  `json:"created_at" db:"created_at"`
+	SubmittedAt   *time.Time `json:"submitted_at,omitempty" db:"submitted_at"`
+	ApprovedAt    *time.Time `json:"approved_at,omitempty" db:"approved_at"`
+	ApprovedBy    *string    `json:"approved_by,omitempty" db:"approved_by"`
+	PublishedAt   *time.Time `json:"published_at,omitempty" db:"published_at"`
+	PublishedBy   *string    `json:"published_by,omitempty" db:"published_by"`
+	EffectiveAt   *time.Time `json:"effective_at,omitempty" db:"effective_at"`
+	SupersededAt  *time.Time `json:"superseded_at,omitempty" db:"superseded_at"`
+	UpdatedAt     time.Time  `json:"updated_at" db:"updated_at"`
+	Files         []File     `json:"files"`
+	// OldFiles are replaced files, kept for the history.
+	OldFiles   []File          `json:"replaced_files,omitempty"`
+	Reviewers  []Reviewer      `json:"reviewers"`
+	Signatures []qms.Signature `json:"signatures"`
+	// Actions are what the reader may do now (filled by the service).
+	Actions []string `json:"actions,omitempty"`
+}
+
+// IssueLabel is the issue number as offices write it: 01, 02, ...
+func (r Revision) IssueLabel() string { return fmt.Sprintf("%02d", r.Issue) }
+
+// Working reports whether the revision is still being prepared.
+func (r Revision) Working() bool {
+	return r.Status == StatusDraft || r.Status == StatusInReview || r.Status == StatusApproved
+}
+
+// Scheduled reports whether the revision was published for a future date.
+func (r Revision) Scheduled() bool { return r.Status == StatusApproved && r.PublishedAt != nil }
+
+// MainFile returns the current main file, if any.
+func (r Revision) MainFile() (File, bool) {
+	for _, f := range r.Files {
+		if f.Kind == KindMain {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// Hashes returns the SHA-256 of every current file, main first: what a signature covers.
+func (r Revision) Hashes() []string {
+	out := []string{}
+	for _, f := range r.Files {
+		if f.Kind == KindMain {
+			out = append(out, f.SHA256)
+		}
+	}
+	for _, f := range r.Files {
+		if f.Kind != KindMain {
+			out = append(out, f.SHA256)
+		}
+	}
+	return out
+}
+
+// File is one file of a revision: a version in the object store.
+type File struct {
+	ID         string `json:"id" db:"id"`
+	RevisionID string `json:"revision_id" db:"revision_id"`
+	Kind       string `json:"kind" db:"kind"`
+	Name       string `json:"name" db:"file_name"`
+	qms.StoredObject
+	UploadedBy string     `json:"uploaded_by" db:"uploaded_by"`
+	UploadedAt time.Time  `json:"uploaded_at" db:"uploaded_at"`
+	ReplacedAt *time.Time `json:"replaced_at,omitempty" db:"replaced_at"`
+	// Text is the extracted text for search; never sent.
+	Text string `json:"-" db:"-"`
+}
+
+// Reviewer is a person chosen to review a revision and their decision.
+type Reviewer struct {
+	UserID    string     `json:"user_id" db:"user_id"`
+	Login     string     `json:"login" db:"login"`
+	Name      string     `json:"name" db:"name"`
+	Decision  *string    `json:"decision" db:"decision"`
+	Comment   string     `json:"comment" db:"comment"`
+	DecidedAt *time.Time `json:"decided_at,omitempty" db:"decided_at"`
+}
+
+// Person is a user as the document capability needs to know them.
+type Person struct {
+	UserID string `db:"id"`
+	Login  string `db:"login"`
+	Name   string `db:"name"`
+	Active bool   `db:"active"`
+}
+
+// Ack is one person's acknowledgement of an effective revision.
+type Ack struct {
+	RevisionID string     `json:"revision_id" db:"revision_id"`
+	DocumentID string     `json:"document_id" db:"document_id"`
+	UserID     string     `json:"user_id" db:"user_id"`
+	Login      string     `json:"login" db:"login"`
+	Name       string     `json:"name" db:"name"`
+	Units      []string   `json:"units" db:"-"`
+	CreatedAt  time.Time  `json:"created_at" db:"created_at"`
+	AckedAt    *time.Time `json:"acked_at,omitempty" db:"acked_at"`
+}
+
+// PendingAck is an acknowledgement task of one person.
+type PendingAck struct {
+	RevisionID string    `db:"revision_id"`
+	DocumentID string    `db:"document_id"`
+	Code       string    `db:"code"`
+	Title      string    `db:"title"`
+	Issue      int       `db:"issue"`
+	Since      time.Time `db:"created_at"`
+}
+
+// PendingReview is a revision waiting for one reviewer's decision.
+type PendingReview struct {
+	RevisionID string    `db:"revision_id"`
+	DocumentID string    `db:"document_id"`
+	Code       string    `db:"code"`
+	Title      string    `db:"title"`
+	Issue      int       `db:"issue"`
+	Since      time.Time `db:"submitted_at"`
+}
+
+// PublicEntry is one line of the public register.
+type PublicEntry struct {
+	DocumentID  string    `json:"document_id" db:"document_id"`
+	Code        string    `json:"code" db:"code"`
+	Title       string    `json:"title" db:"title"`
+	Type        string    `json:"type" db:"type"`
+	Unit        string    `json:"unit" db:"unit"`
+	UnitNameVI  string    `json:"unit_name_vi" db:"unit_name_vi"`
+	UnitNameEN  string    `json:"unit_name_en" db:"unit_name_en"`
+	RevisionID  string    `json:"revision_id" db:"revision_id"`
+	Issue       int       `json:"issue" db:"issue"`
+	EffectiveAt time.Time `json:"effective_at" db:"effective_at"`
+	FileID      *string   `json:"file_id,omitempty" db:"file_id"`
+	FileName    *string   `json:"file_name,omitempty" db:"file_name"`
+	Size        *int64    `json:"size,omitempty" db:"size"`
+	SHA256      *string   `json:"sha256,omitempty" db:"sha256"`
+	// URL is the download address (filled by the service).
+	URL string `json:"url,omitempty" db:"-"`
+}
+
+// Filter selects documents in the register.
+type Filter struct {
+	Q         string // words; accent-insensitive
+	Unit      string
+	Type      string
+	Status    string // draft, in_review, approved, effective, obsolete
+	Clause    string
+	ReviewDue bool   // due for periodic review within 30 days (or overdue)
+	Sort      string // code (default), title, updated
+	Cursor    string // opaque, from a previous page
+	Limit     int    // 1..200, default 50
+}
+
+// Visibility is what the reader may see, as unit scopes pushed into SQL.
+type Visibility struct {
+	UserID  string
+	Read    qms.Scope // effective documents
+	Draft   qms.Scope // every revision being worked on
+	History qms.Scope // superseded and obsolete
+}
+
+// ListPage is one page of the register.
+type ListPage struct {
+	Items      []Document `json:"items"`
+	NextCursor string     `json:"next_cursor"`
+}
+
+// Staged is a file streamed into the object store and not yet attached to a
+// revision: blob first, row after.
+type Staged struct {
+	Kind    string
+	Name    string
+	Replace string // id of the file it replaces, if any
+	Object  qms.StoredObject
+	Text    string
+}
+
+// Locked is the state of a revision read under a row lock, given to the
+// service to decide a transition.
+type Locked struct {
+	Doc Document
+	Rev Revision
+}
+
+// Effect is what a transition changes; the store applies it in the
+// transaction that holds the lock, with the trail event.
+type Effect struct {
+	Status     string // new revision status; "" keeps it
+	Reviewers  []Person
+	Decision   *ReviewDecision
+	Signature  *qms.Signature
+	Event      trail.Event
+	PublishAt  *time.Time // publication: effective date (now or later)
+	Notify     []Notice
+	MakeActive bool // publication now: supersede the effective revision, create acknowledgements
+}
+
+// ReviewDecision records one reviewer's decision.
+type ReviewDecision struct {
+	UserID   string
+	Decision string
+	Comment  string
+}
+
+// Notice is an in-app notification sent with a transition.
+type Notice struct {
+	UserID  string
+	Kind    string
+	Subject string
+	Link    string
+	Dedupe  string
+}
+
+// Store is what the document capability needs from the database. Methods
+// that change state write their trail event in the same transaction.
+type Store interface {
+	Create(ctx context.Context, d Document, ev trail.Event) (Document, error)
+	Update(ctx context.Context, id string, apply func(*Document) error, ev func(Document) trail.Event) (Document, error)
+	Get(ctx context.Context, id string) (Document, error)
+	GetByCode(ctx context.Context, code string) (Document, error)
+	// Revisions returns every revision of a document with its files,
+	// reviewers and signatures, newest first.
+	Revisions(ctx context.Context, docID string) ([]Revision, error)
+	Revision(ctx context.Context, id string) (Revision, error)
+	List(ctx context.Context, f Filter, v Visibility, now time.Time) (ListPage, error)
+	// CreateRevision locks the document, refuses an obsolete one or one with
+	// a revision in progress (ErrState), and inserts the next issue number.
+	CreateRevision(ctx context.Context, docID string, r Revision, files []Staged, ev trail.Event) (Revision, error)
+	// AddFiles locks the revision, calls check, stores the files (marking
+	// the replaced ones) and voids the revision's live signatures.
+	AddFiles(ctx context.Context, revID string, files []Staged, userID string, check func(Locked) error, ev func(Locked) trail.Event) (Revision, error)
+	// Act locks the revision and its document, asks decide what to change
+	// and applies it.
+	Act(ctx context.Context, revID string, decide func(Locked) (Effect, error)) (Revision, error)
+	// ActivateDue makes effective every published revision whose date has
+	// come; each is claimed with SKIP LOCKED so instances do not collide.
+	ActivateDue(ctx context.Context, now time.Time) (int, error)
+	Withdraw(ctx context.Context, docID, reason string, check func(Document) error, ev trail.Event) (Document, error)
+	Acknowledge(ctx context.Context, revID, userID string, ev trail.Event) error
+	HasAck(ctx context.Context, docID, userID string) (bool, error)
+	Acks(ctx context.Context, revID string) ([]Ack, error)
+	PendingAcks(ctx context.Context, userID string) ([]PendingAck, error)
+	PendingReviews(ctx context.Context, userID string) ([]PendingReview, error)
+	ConfirmReview(ctx context.Context, docID, userID, comment string, now time.Time, check func(Document) error, ev trail.Event) (Document, error)
+	People(ctx context.Context, logins []string) ([]Person, error)
+	PersonByID(ctx context.Context, id string) (Person, error)
+	PublicList(ctx context.Context) ([]PublicEntry, error)
+}
+
+// Blobs is what the document capability needs from the object store.
+type Blobs interface {
+	// Put streams r into a new version of key (media type from the bytes,
+	// SHA-256 while streaming, ErrTooLarge beyond maxSize).
+	Put(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error)
+	// Open opens one version for reading, with Seek for Range requests and
+	// ReadAt for the text extraction of ZIP-based formats.
+	Open(ctx context.Context, key, versionID string) (Object, error)
+}
+
+// Object is an open object version.
+type Object interface {
+	io.ReadSeekCloser
+	io.ReaderAt
+}
+
+// Authorizer answers permission questions (Casbin).
+type Authorizer interface {
+	Can(userID, unit, obj, act string) bool
+	Scope(userID, obj, act string) qms.Scope
+}
+
+// PasswordChecker re-authenticates a signer.
+type PasswordChecker interface {
+	CheckPassword(ctx context.Context, userID, password string) error
+}
+
+// RoleNamer names the role under which a person holds a permission in a
+// unit, for the sign-off block ("head", "coordinator").
+type RoleNamer func(userID, unit, obj, act string) string

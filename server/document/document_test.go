@@ -1,0 +1,709 @@
+package document_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/document/docblob"
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+const pw = apptest.Password
+
+type fixture struct {
+	t     *testing.T
+	db    *sqlx.DB
+	svc   *document.Service
+	ids   *identity.Service
+	now   time.Time
+	mu    sync.Mutex
+	users map[string]qms.Actor
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	url := testenv.SeededDatabaseURL(t, apptest.DemoSeeder)
+	db, err := postgres.Open(context.Background(), url, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bl := testenv.Blob(t)
+	enf, err := authz.New(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, now: time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC), users: map[string]qms.Actor{}}
+	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
+	f.ids = identity.NewService(postgres.NewIdentityStore(db), time.Now, identity.Options{SessionIdle: time.Hour,
+		SessionMax: time.Hour, LoginMaxFailures: 1000, LoginWindow: time.Minute})
+	f.svc = document.New(postgres.NewDocumentStore(db), docblob.New(bl), enf, f.ids, document.Options{Now: clock})
+	return f
+}
+
+func (f *fixture) setNow(t time.Time) { f.mu.Lock(); f.now = t; f.mu.Unlock() }
+
+// as returns a context acting as the demo user login.
+func (f *fixture) as(login string) context.Context {
+	f.t.Helper()
+	f.mu.Lock()
+	a, ok := f.users[login]
+	f.mu.Unlock()
+	if !ok {
+		u, err := f.ids.UserByLogin(context.Background(), login)
+		if err != nil {
+			f.t.Fatalf("user %s: %v", login, err)
+		}
+		a = qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Lang: "vi", Via: "session"}
+		f.mu.Lock()
+		f.users[login] = a
+		f.mu.Unlock()
+	}
+	return qms.WithActor(context.Background(), a)
+}
+
+func mustKind(t *testing.T, err, kind error) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Fatalf("error %v, want kind %v", err, kind)
+	}
+}
+
+func must[T any](t *testing.T) func(v T, err error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// docx builds a minimal Word document holding text.
+func docx(text string) []byte {
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	w, _ := z.Create("[Content_Types].xml")
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`)
+	w, _ = z.Create("_rels/.rels")
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`)
+	w, _ = z.Create("word/document.xml")
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>`+text+`</w:t></w:r></w:p></w:body></w:document>`)
+	z.Close()
+	return buf.Bytes()
+}
+
+func (f *fixture) stage(ctx context.Context, docID, revID, name string, body []byte) document.Staged {
+	f.t.Helper()
+	st, err := f.svc.Stage(ctx, docID, revID, document.Upload{Name: name, Body: bytes.NewReader(body)})
+	if err != nil {
+		f.t.Fatalf("stage %s: %v", name, err)
+	}
+	return st
+}
+
+func (f *fixture) newDoc(code, unit string, public bool) document.Document {
+	f.t.Helper()
+	months := 12
+	d, err := f.svc.Create(f.as("coordinator"), document.NewDocument{Code: code, Title: "Quy trình cấp phép xây dựng " + code,
+		Type: document.TypeProcedure, Unit: unit, Clauses: []string{"8.2", "7.5.3"}, ReviewMonths: &months, Public: public})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d
+}
+
+// published drives a revision from upload to effective and returns it.
+func (f *fixture) published(d document.Document, author, reviewer, approver string, text string) document.Revision {
+	f.t.Helper()
+	ctx := f.as(author)
+	st := f.stage(ctx, d.ID, "", "Quy trình.txt", []byte(text))
+	r := must[document.Revision](f.t)(f.svc.CreateRevision(ctx, d.ID, "Ban hành "+text, []document.Staged{st}))
+	must[document.Revision](f.t)(f.svc.Submit(ctx, r.ID, []string{reviewer}))
+	must[document.Revision](f.t)(f.svc.Review(f.as(reviewer), r.ID, document.DecisionApprove, "", pw))
+	must[document.Revision](f.t)(f.svc.Approve(f.as(approver), r.ID, pw))
+	return must[document.Revision](f.t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, nil))
+}
+
+func TestWholeWorkflow(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-07", "tnmt", true)
+	if d.Status != document.DocDraft || d.Code != "QT-07" {
+		t.Fatalf("new document: %+v", d)
+	}
+	author := f.as("author.tnmt")
+	main := f.stage(author, d.ID, "", "Quy trình cấp đất.docx", docx("Hồ sơ giao đất nông nghiệp"))
+	if main.Object.MediaType != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
+		t.Fatalf("media type %q", main.Object.MediaType)
+	}
+	att := f.stage(author, d.ID, "", "Biểu mẫu 01.txt", []byte("Mẫu đơn đề nghị"))
+	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "Ban hành lần đầu", []document.Staged{main, att}))
+	if r.Issue != 1 || r.Status != document.StatusDraft || len(r.Files) != 2 || r.Files[0].Kind != document.KindMain {
+		t.Fatalf("revision: %+v", r)
+	}
+	// A second revision while one is in progress is refused.
+	_, err := f.svc.CreateRevision(author, d.ID, "again", nil)
+	mustKind(t, err, qms.ErrState)
+
+	// Submit: the author cannot be a reviewer.
+	_, err = f.svc.Submit(author, r.ID, []string{"author.tnmt"})
+	mustKind(t, err, qms.ErrForbidden)
+	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.tnmt"}))
+
+	// Reviewer asks for changes with a comment (signature), back to draft.
+	reviewer := f.as("head.tnmt")
+	_, err = f.svc.Review(reviewer, r.ID, document.DecisionChanges, "", pw)
+	mustKind(t, err, qms.ErrInvalid) // a comment is required
+	_, err = f.svc.Review(reviewer, r.ID, document.DecisionChanges, "Sửa mục 3", "wrong-password")
+	mustKind(t, err, qms.ErrForbidden)
+	r = must[document.Revision](t)(f.svc.Review(reviewer, r.ID, document.DecisionChanges, "Sửa mục 3", pw))
+	if r.Status != document.StatusDraft || len(r.Signatures) != 1 || r.Signatures[0].Meaning != document.MeaningChanges {
+		t.Fatalf("after changes: %s %+v", r.Status, r.Signatures)
+	}
+	if got := r.Signatures[0].SHA256s; len(got) != 2 || got[0] != main.Object.SHA256 {
+		t.Fatalf("signature hashes %v", got)
+	}
+
+	// Author replaces the main file: a new version of the same object; the
+	// earlier signature is void.
+	repl, err := f.svc.Stage(author, "", r.ID, document.Upload{Name: "Quy trình v2.docx", Body: bytes.NewReader(docx("Hồ sơ giao đất, bản sửa")), Replace: r.Files[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if repl.Object.Key != main.Object.Key || repl.Object.VersionID == main.Object.VersionID {
+		t.Fatalf("replacement should be a new version of %s: %+v", main.Object.Key, repl.Object)
+	}
+	r = must[document.Revision](t)(f.svc.AddFiles(author, r.ID, []document.Staged{repl}))
+	if len(r.Files) != 2 || len(r.OldFiles) != 1 || r.Signatures[0].VoidedAt == nil {
+		t.Fatalf("after replace: files %d old %d sig %+v", len(r.Files), len(r.OldFiles), r.Signatures[0])
+	}
+	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.tnmt"}))
+	r = must[document.Revision](t)(f.svc.Review(reviewer, r.ID, document.DecisionApprove, "Đạt", pw))
+
+	// Separation of duties: the reviewer and the author cannot approve.
+	_, err = f.svc.Approve(reviewer, r.ID, pw)
+	mustKind(t, err, qms.ErrForbidden)
+	_, err = f.svc.Approve(author, r.ID, pw)
+	mustKind(t, err, qms.ErrForbidden) // no approve permission at all
+	// Staff cannot see the draft at all.
+	_, _, err = f.svc.Revision(f.as("staff.tnmt"), r.ID)
+	mustKind(t, err, qms.ErrNotFound)
+
+	r = must[document.Revision](t)(f.svc.Approve(f.as("chairman"), r.ID, pw))
+	if r.Status != document.StatusApproved {
+		t.Fatalf("status %s", r.Status)
+	}
+	_, err = f.svc.Publish(f.as("head.tnmt"), r.ID, pw, nil)
+	mustKind(t, err, qms.ErrForbidden)
+	r = must[document.Revision](t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, nil))
+	if r.Status != document.StatusEffective {
+		t.Fatalf("status %s", r.Status)
+	}
+	var live []string
+	for _, s := range r.Signatures {
+		if s.VoidedAt == nil {
+			live = append(live, s.Meaning)
+			if s.SHA256s[0] != repl.Object.SHA256 {
+				t.Fatalf("signature %s covers %v", s.Meaning, s.SHA256s)
+			}
+		}
+	}
+	if strings.Join(live, ",") != "reviewed,approved,published" {
+		t.Fatalf("live signatures %v", live)
+	}
+
+	// Acknowledgement: everyone of unit tnmt (no distribution listed).
+	staff := f.as("staff.tnmt")
+	tasks := must[[]qms.Task](t)(f.svc.Tasks(staff, "en"))
+	if len(tasks) != 1 || !strings.Contains(tasks[0].Title, "revision 01") {
+		t.Fatalf("tasks %+v", tasks)
+	}
+	if err := f.svc.Acknowledge(staff, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustKind(t, f.svc.Acknowledge(staff, r.ID), qms.ErrState)
+	mustKind(t, f.svc.Acknowledge(f.as("staff.vp"), r.ID), qms.ErrNotFound)
+	acks := must[[]document.Ack](t)(f.svc.Acks(f.as("coordinator"), r.ID))
+	acked := map[string]bool{}
+	for _, a := range acks {
+		acked[a.Login] = a.AckedAt != nil
+	}
+	if len(acks) != 3 || !acked["staff.tnmt"] || acked["author.tnmt"] {
+		t.Fatalf("acks %+v", acked)
+	}
+	_, err = f.svc.Acks(staff, r.ID)
+	mustKind(t, err, qms.ErrForbidden)
+
+	// Revision 02 supersedes 01 in the same transaction.
+	r2 := f.published(d, "author.tnmt", "head.tnmt", "chairman", "Lần hai")
+	if r2.Issue != 2 || r2.Status != document.StatusEffective {
+		t.Fatalf("r2 %+v", r2)
+	}
+	_, old, err := f.svc.Revision(f.as("coordinator"), r.ID)
+	if err != nil || old.Status != document.StatusSuperseded || old.SupersededAt == nil {
+		t.Fatalf("old revision %s %v", old.Status, err)
+	}
+	// Staff see the effective revision only, never the superseded one.
+	doc := must[document.Document](t)(f.svc.Get(staff, d.ID))
+	if len(doc.Revisions) != 1 || doc.Revisions[0].ID != r2.ID {
+		t.Fatalf("staff sees %d revisions", len(doc.Revisions))
+	}
+	_, _, err = f.svc.Revision(staff, r.ID)
+	mustKind(t, err, qms.ErrNotFound)
+	_, _, err = f.svc.Revision(f.as("auditor"), r.ID)
+	if err != nil {
+		t.Fatalf("auditor reads history: %v", err)
+	}
+	// /d/{code} serves the effective main file.
+	_, cur, file, obj, err := f.svc.OpenCurrent(context.Background(), "qt-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(obj)
+	obj.Close()
+	if cur.ID != r2.ID || string(body) != "Lần hai" || file.Kind != document.KindMain {
+		t.Fatalf("current %s %q", cur.ID, body)
+	}
+
+	// Withdrawal: obsolete, never served as current, history kept.
+	_, err = f.svc.Withdraw(f.as("head.tnmt"), d.ID, "replaced by law")
+	mustKind(t, err, qms.ErrForbidden)
+	wd := must[document.Document](t)(f.svc.Withdraw(f.as("coordinator"), d.ID, "Thay thế bởi QT-08"))
+	if wd.Status != document.DocObsolete {
+		t.Fatalf("withdrawn: %s", wd.Status)
+	}
+	_, _, _, _, err = f.svc.OpenCurrent(f.as("coordinator"), "QT-07")
+	mustKind(t, err, qms.ErrNotFound)
+	_, err = f.svc.Get(staff, d.ID)
+	mustKind(t, err, qms.ErrNotFound)
+	got := must[document.Document](t)(f.svc.Get(f.as("auditor"), d.ID))
+	if got.Status != document.DocObsolete || len(got.Revisions) != 2 {
+		t.Fatalf("auditor sees %s with %d revisions", got.Status, len(got.Revisions))
+	}
+	_, err = f.svc.Withdraw(f.as("coordinator"), d.ID, "again")
+	mustKind(t, err, qms.ErrState)
+
+	// Every act is in the trail, and the chain verifies.
+	res, err := postgres.NewTrailStore(f.db).Verify(context.Background())
+	if err != nil || !res.OK {
+		t.Fatalf("trail %+v %v", res, err)
+	}
+	var actions []string
+	if err := f.db.Select(&actions, `SELECT action FROM trail WHERE action LIKE 'revision.%' OR action LIKE 'document.%' ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"document.create", "revision.create", "revision.submit", "revision.review", "revision.files",
+		"revision.approve", "revision.publish", "revision.effective", "revision.acknowledge", "document.withdraw"} {
+		if !strings.Contains(strings.Join(actions, " "), want) {
+			t.Errorf("trail lacks %s: %v", want, actions)
+		}
+	}
+}
+
+func TestWrongStateTransitions(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-01", "vp", false)
+	author := f.as("author.vp")
+	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "draft", []document.Staged{f.stage(author, d.ID, "", "a.txt", []byte("nội dung"))}))
+	type act func(id string) error
+	review := func(id string) error { _, err := f.svc.Review(f.as("head.vp"), id, "approve", "", pw); return err }
+	approve := func(id string) error { _, err := f.svc.Approve(f.as("chairman"), id, pw); return err }
+	publish := func(id string) error { _, err := f.svc.Publish(f.as("coordinator"), id, pw, nil); return err }
+	submit := func(id string) error { _, err := f.svc.Submit(author, id, []string{"head.vp"}); return err }
+	ack := func(id string) error { return f.svc.Acknowledge(f.as("staff.vp"), id) }
+	upload := func(id string) error {
+		_, err := f.svc.Stage(author, "", id, document.Upload{Name: "b.txt", Body: strings.NewReader("x")})
+		return err
+	}
+	for _, tc := range []struct {
+		state string
+		acts  map[string]act
+	}{
+		{"draft", map[string]act{"approve": approve, "publish": publish}},
+		{"in_review", map[string]act{"submit": submit, "publish": publish, "approve": approve, "upload": upload}},
+		{"approved", map[string]act{"submit": submit, "review": review, "approve": approve, "upload": upload}},
+		{"effective", map[string]act{"submit": submit, "review": review, "approve": approve, "publish": publish, "upload": upload}},
+	} {
+		switch tc.state {
+		case "in_review":
+			if err := submit(r.ID); err != nil {
+				t.Fatal(err)
+			}
+		case "approved":
+			if err := review(r.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := approve(r.ID); err != nil {
+				t.Fatal(err)
+			}
+		case "effective":
+			if err := publish(r.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, a := range tc.acts {
+			err := a(r.ID)
+			if !errors.Is(err, qms.ErrState) && !errors.Is(err, qms.ErrForbidden) {
+				t.Errorf("%s in state %s: %v, want a state error", name, tc.state, err)
+			}
+			if name != "approve" && name != "review" && !errors.Is(err, qms.ErrState) {
+				t.Errorf("%s in state %s: %v, want kind state", name, tc.state, err)
+			}
+		}
+		if tc.state == "draft" {
+			mustKind(t, ack(r.ID), qms.ErrNotFound) // staff cannot see a draft
+		}
+	}
+	// Withdrawn: nothing more happens.
+	must[document.Document](t)(f.svc.Withdraw(f.as("coordinator"), d.ID, "no longer used"))
+	_, err := f.svc.CreateRevision(author, d.ID, "x", nil)
+	mustKind(t, err, qms.ErrState)
+}
+
+func TestConcurrentApprovalsAndPublishes(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-20", "noivu", false)
+	author := f.as("author.noivu")
+	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "x", []document.Staged{f.stage(author, d.ID, "", "a.txt", []byte("abc"))}))
+	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.noivu"}))
+	must[document.Revision](t)(f.svc.Review(f.as("head.noivu"), r.ID, "approve", "", pw))
+	race := func(act func(ctx context.Context) error) (ok, lost int64) {
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := act(f.as("chairman"))
+				switch {
+				case err == nil:
+					atomic.AddInt64(&ok, 1)
+				case errors.Is(err, qms.ErrState) || errors.Is(err, qms.ErrConflict):
+					atomic.AddInt64(&lost, 1)
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		return ok, lost
+	}
+	if ok, lost := race(func(ctx context.Context) error { _, err := f.svc.Approve(ctx, r.ID, pw); return err }); ok != 1 || lost != 19 {
+		t.Fatalf("approvals: %d won, %d lost", ok, lost)
+	}
+	// chairman is head everywhere but publishing needs the coordinator.
+	var okP, lostP int64
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.svc.Publish(f.as("coordinator"), r.ID, pw, nil)
+			switch {
+			case err == nil:
+				atomic.AddInt64(&okP, 1)
+			case errors.Is(err, qms.ErrState) || errors.Is(err, qms.ErrConflict):
+				atomic.AddInt64(&lostP, 1)
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if okP != 1 || lostP != 19 {
+		t.Fatalf("publishes: %d won, %d lost", okP, lostP)
+	}
+	var sigs, effective int
+	f.db.Get(&sigs, `SELECT count(*) FROM signatures WHERE object_id = $1 AND meaning IN ('approved', 'published')`, r.ID)
+	f.db.Get(&effective, `SELECT count(*) FROM revisions WHERE document_id = $1 AND status = 'effective'`, d.ID)
+	if sigs != 2 || effective != 1 {
+		t.Fatalf("signatures %d effective %d", sigs, effective)
+	}
+}
+
+func TestScheduledPublication(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-30", "vhtt", false)
+	first := f.published(d, "author.vhtt", "head.vhtt", "chairman", "một")
+	author := f.as("author.vhtt")
+	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "hai", []document.Staged{f.stage(author, d.ID, "", "b.txt", []byte("hai"))}))
+	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.vhtt"}))
+	must[document.Revision](t)(f.svc.Review(f.as("head.vhtt"), r.ID, "approve", "", pw))
+	must[document.Revision](t)(f.svc.Approve(f.as("chairman"), r.ID, pw))
+	at := f.now.AddDate(0, 0, 10)
+	r = must[document.Revision](t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, &at))
+	if r.Status != document.StatusApproved || !r.Scheduled() || !r.EffectiveAt.Equal(at) {
+		t.Fatalf("scheduled: %s %v", r.Status, r.EffectiveAt)
+	}
+	_, err := f.svc.Publish(f.as("coordinator"), r.ID, pw, nil)
+	mustKind(t, err, qms.ErrState)
+	if n := must[int](t)(f.svc.ActivateDue(context.Background())); n != 0 {
+		t.Fatalf("activated %d before the date", n)
+	}
+	f.setNow(at.Add(time.Minute))
+	if n := must[int](t)(f.svc.ActivateDue(context.Background())); n != 1 {
+		t.Fatalf("activated %d at the date", n)
+	}
+	_, cur, _, obj, err := f.svc.OpenCurrent(f.as("staff.vhtt"), "QT-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj.Close()
+	_, old, _ := f.svc.Revision(f.as("coordinator"), first.ID)
+	if cur.ID != r.ID || old.Status != document.StatusSuperseded {
+		t.Fatalf("current %s, first %s", cur.ID, old.Status)
+	}
+}
+
+func TestPeriodicReview(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-40", "motcua", false)
+	f.published(d, "author.motcua", "head.motcua", "chairman", "x")
+	coord := f.as("coordinator")
+	due := must[document.ListPage](t)(f.svc.List(coord, document.Filter{ReviewDue: true}))
+	if len(due.Items) != 0 {
+		t.Fatalf("due right after publication: %d", len(due.Items))
+	}
+	f.setNow(f.now.AddDate(1, 0, 1))
+	due = must[document.ListPage](t)(f.svc.List(coord, document.Filter{ReviewDue: true}))
+	if len(due.Items) != 1 || !due.Items[0].ReviewOverdue {
+		t.Fatalf("due a year later: %+v", due.Items)
+	}
+	_, err := f.svc.ConfirmReview(f.as("staff.motcua"), d.ID, "ok")
+	mustKind(t, err, qms.ErrForbidden)
+	_, err = f.svc.ConfirmReview(coord, d.ID, "")
+	mustKind(t, err, qms.ErrInvalid)
+	got := must[document.Document](t)(f.svc.ConfirmReview(f.as("head.motcua"), d.ID, "Không thay đổi"))
+	if !got.NextReviewAt.After(f.now.AddDate(0, 11, 0)) {
+		t.Fatalf("next review %v", got.NextReviewAt)
+	}
+	due = must[document.ListPage](t)(f.svc.List(coord, document.Filter{ReviewDue: true}))
+	if len(due.Items) != 0 {
+		t.Fatalf("still due after confirmation")
+	}
+}
+
+func TestSearchVisibilityAndPaging(t *testing.T) {
+	f := newFixture(t)
+	coord := f.as("coordinator")
+	d := f.newDoc("QT.ISO.07", "tnmt", true)
+	f.published(d, "author.tnmt", "head.tnmt", "chairman", "Thẩm định hồ sơ đất đai")
+	// A draft of another unit, with a distinctive word only in its file.
+	other := f.newDoc("QT-99", "vp", false)
+	av := f.as("author.vp")
+	must[document.Revision](t)(f.svc.CreateRevision(av, other.ID, "Dự thảo", []document.Staged{f.stage(av, other.ID, "", "x.docx", docx("Bí mật nội bộ"))}))
+
+	for _, tc := range []struct {
+		who, q string
+		want   []string
+	}{
+		{"coordinator", "quy trinh cap phep", []string{"QT-99", "QT.ISO.07"}},
+		{"coordinator", "QUY TRÌNH CẤP", []string{"QT-99", "QT.ISO.07"}},
+		{"coordinator", "dat dai", []string{"QT.ISO.07"}},  // file text of the effective revision
+		{"coordinator", "bi mat", []string{"QT-99"}},       // file text of a draft (coordinator may read drafts)
+		{"coordinator", "iso 07", []string{"QT.ISO.07"}},   // code parts
+		{"staff.tnmt", "dat dai", []string{"QT.ISO.07"}},   //
+		{"staff.tnmt", "bi mat", nil},                      // another unit's draft is invisible
+		{"staff.vp", "quy trinh", nil},                     // effective doc of another unit, not in distribution
+		{"author.vp", "bi mat", []string{"QT-99"}},         //
+		{"auditor", "quy trinh", []string{"QT.ISO.07"}},    // auditors read effective docs, not drafts
+		{"coordinator", "thẩm định", []string{"QT.ISO.07"}}, // change description
+	} {
+		p, err := f.svc.List(f.as(tc.who), document.Filter{Q: tc.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range p.Items {
+			got = append(got, it.Code)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s searching %q: %v, want %v", tc.who, tc.q, got, tc.want)
+		}
+	}
+	// Others' drafts by id: not found, same as a random id.
+	_, err := f.svc.Get(f.as("staff.tnmt"), other.ID)
+	mustKind(t, err, qms.ErrNotFound)
+	_, err = f.svc.Get(f.as("author.tnmt"), other.ID)
+	mustKind(t, err, qms.ErrNotFound)
+	_, err = f.svc.Get(f.as("author.tnmt"), "00000000-0000-4000-8000-000000000000")
+	mustKind(t, err, qms.ErrNotFound)
+
+	// Keyset pagination over every sort: pages join up without gaps or repeats.
+	for i := 0; i < 23; i++ {
+		f.newDoc(fmt.Sprintf("BM-%02d", i), "noivu", false)
+	}
+	for _, sort := range []string{"code", "title", "updated"} {
+		seen := map[string]bool{}
+		cur := ""
+		pages := 0
+		for {
+			p := must[document.ListPage](t)(f.svc.List(coord, document.Filter{Sort: sort, Limit: 5, Cursor: cur}))
+			pages++
+			for _, it := range p.Items {
+				if seen[it.ID] {
+					t.Fatalf("%s: %s repeated", sort, it.Code)
+				}
+				seen[it.ID] = true
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			cur = p.NextCursor
+		}
+		if len(seen) != 25 || pages != 5 {
+			t.Fatalf("%s: %d documents over %d pages", sort, len(seen), pages)
+		}
+	}
+	_, err = f.svc.List(coord, document.Filter{Cursor: "garbage"})
+	mustKind(t, err, qms.ErrInvalid)
+	p := must[document.ListPage](t)(f.svc.List(coord, document.Filter{Unit: "noivu", Type: "procedure", Clause: "7.5.3", Status: "draft"}))
+	if len(p.Items) != 23 {
+		t.Fatalf("filters: %d", len(p.Items))
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	f := newFixture(t)
+	coord := f.as("coordinator")
+	long := strings.Repeat("á", 1000)
+	for name, n := range map[string]document.NewDocument{
+		"empty code":   {Code: "", Title: "x", Type: "procedure", Unit: "vp"},
+		"bad code":     {Code: "../../etc/passwd", Title: "x", Type: "procedure", Unit: "vp"},
+		"long title":   {Code: "QT-1", Title: long, Type: "procedure", Unit: "vp"},
+		"control char": {Code: "QT-1", Title: "a\x00b", Type: "procedure", Unit: "vp"},
+		"bad type":     {Code: "QT-1", Title: "x", Type: "novel", Unit: "vp"},
+		"bad clause":   {Code: "QT-1", Title: "x", Type: "procedure", Unit: "vp", Clauses: []string{"11.1"}},
+		"bad unit":     {Code: "QT-1", Title: "x", Type: "procedure", Unit: "VP; drop"},
+	} {
+		_, err := f.svc.Create(coord, n)
+		if !errors.Is(err, qms.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, err := f.svc.Create(f.as("staff.vp"), document.NewDocument{Code: "QT-1", Title: "x", Type: "procedure", Unit: "vp"})
+	mustKind(t, err, qms.ErrForbidden)
+	_, err = f.svc.Create(f.as("author.vp"), document.NewDocument{Code: "QT-1", Title: "x", Type: "procedure", Unit: "tnmt"})
+	mustKind(t, err, qms.ErrForbidden)
+	d := f.newDoc("QT-1", "vp", false)
+	_, err = f.svc.Create(coord, document.NewDocument{Code: "qt-1", Title: "dup", Type: "procedure", Unit: "vp"})
+	mustKind(t, err, qms.ErrConflict)
+
+	author := f.as("author.vp")
+	for name, up := range map[string]document.Upload{
+		"empty":        {Name: "a.txt", Body: strings.NewReader("")},
+		"exe as pdf":   {Name: "a.pdf", Body: bytes.NewReader(append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 200)...))},
+		"nul in name":  {Name: "a\x00.txt", Body: strings.NewReader("x")},
+		"ctrl in name": {Name: "a\x1b.txt", Body: strings.NewReader("x")},
+		"dot dot":      {Name: "..", Body: strings.NewReader("x")},
+	} {
+		_, err := f.svc.Stage(author, d.ID, "", up)
+		if !errors.Is(err, qms.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Traversal in a name keeps only the last element; the key never uses it.
+	st := f.stage(author, d.ID, "", "../../etc/passwd", []byte("x"))
+	if st.Name != "passwd" || !strings.HasPrefix(st.Object.Key, "documents/") || strings.Contains(st.Object.Key, "passwd") {
+		t.Fatalf("staged %q at %q", st.Name, st.Object.Key)
+	}
+	// Oversize.
+	small := document.New(postgres.NewDocumentStore(f.db), docblob.New(testenv.Blob(t)), mustAuthz(t, f.db), f.ids, document.Options{MaxUpload: 1000})
+	_, err = small.Stage(author, d.ID, "", document.Upload{Name: "big.txt", Body: strings.NewReader(strings.Repeat("a", 5000))})
+	mustKind(t, err, qms.ErrTooLarge)
+	// Nothing half-written: no revision exists after the failures.
+	var n int
+	f.db.Get(&n, `SELECT count(*) FROM revisions`)
+	if n != 0 {
+		t.Fatalf("%d revisions after bad uploads", n)
+	}
+	_, err = f.svc.CreateRevision(author, d.ID, "", nil)
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.CreateRevision(author, d.ID, strings.Repeat("x", 5000), nil)
+	mustKind(t, err, qms.ErrInvalid)
+	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "ok", nil))
+	_, err = f.svc.Submit(author, r.ID, []string{"head.vp"})
+	mustKind(t, err, qms.ErrState) // no main file
+	_, err = f.svc.Submit(author, r.ID, nil)
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.Submit(author, r.ID, []string{"nobody"})
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.Submit(author, r.ID, []string{"staff.vp"}) // staff may not review
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.Review(f.as("head.vp"), r.ID, "maybe", "", pw)
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.List(coord, document.Filter{Limit: 1000})
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.List(coord, document.Filter{Status: "bogus"})
+	mustKind(t, err, qms.ErrInvalid)
+}
+
+func mustAuthz(t *testing.T, db *sqlx.DB) *authz.Enforcer {
+	e, err := authz.New(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestPublicRegister(t *testing.T) {
+	f := newFixture(t)
+	pub := f.newDoc("QT-P1", "motcua", true)
+	rp := f.published(pub, "author.motcua", "head.motcua", "chairman", "công khai")
+	priv := f.newDoc("QT-P2", "motcua", false)
+	rq := f.published(priv, "author.motcua", "head.motcua", "chairman", "nội bộ")
+	draft := f.newDoc("QT-P3", "motcua", true)
+	author := f.as("author.motcua")
+	rd := must[document.Revision](t)(f.svc.CreateRevision(author, draft.ID, "x", []document.Staged{f.stage(author, draft.ID, "", "d.txt", []byte("nháp"))}))
+
+	list := must[[]document.PublicEntry](t)(f.svc.PublicList(context.Background()))
+	if len(list) != 1 || list[0].Code != "QT-P1" || list[0].FileID == nil {
+		t.Fatalf("public list %+v", list)
+	}
+	anon := context.Background()
+	_, _, _, obj, err := f.svc.OpenPublic(anon, rp.ID, *list[0].FileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj.Close()
+	for name, ids := range map[string][2]string{
+		"private":       {rq.ID, rq.Files[0].ID},
+		"draft":         {rd.ID, rd.Files[0].ID},
+		"file mismatch": {rp.ID, rq.Files[0].ID},
+		"garbage":       {"x", "y"},
+	} {
+		_, _, _, _, err := f.svc.OpenPublic(anon, ids[0], ids[1])
+		if !errors.Is(err, qms.ErrNotFound) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, _, _, _, err = f.svc.OpenCurrent(anon, "QT-P2")
+	mustKind(t, err, qms.ErrUnauthenticated)
+	_, _, _, _, err = f.svc.OpenCurrent(anon, "NO-SUCH")
+	mustKind(t, err, qms.ErrUnauthenticated)
+	// A new public revision supersedes: the old file is gone from the public.
+	rp2 := f.published(pub, "author.motcua", "head.motcua", "chairman", "công khai 2")
+	_, _, _, _, err = f.svc.OpenPublic(anon, rp.ID, rp.Files[0].ID)
+	mustKind(t, err, qms.ErrNotFound)
+	_, _, _, obj, err = f.svc.OpenPublic(anon, rp2.ID, rp2.Files[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj.Close()
+}

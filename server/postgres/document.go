@@ -1,0 +1,893 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+// DocumentStore implements document.Store.
+type DocumentStore struct{ db *sqlx.DB }
+
+// NewDocumentStore returns a DocumentStore on db.
+func NewDocumentStore(db *sqlx.DB) *DocumentStore { return &DocumentStore{db: db} }
+
+var _ document.Store = (*DocumentStore)(nil)
+
+// Fold prepares text for accent-insensitive search: lower case, Vietnamese
+// diacritics removed (NFD, combining marks dropped, đ -> d), so that
+// "quy trinh cap phep" matches "Quy trình cấp phép". It is done here rather
+// than with PostgreSQL's unaccent so the same function folds the stored text
+// and the query, whatever extensions the server has.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r == 'đ' || r == 'Đ':
+			b.WriteRune('d')
+		case unicode.IsControl(r):
+			b.WriteRune(' ')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// docTSQuery turns the words of a search into a prefix-matching tsquery in
+// which every word must occur; punctuation never reaches to_tsquery.
+func docTSQuery(q string) string {
+	words := strings.FieldsFunc(Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) > 16 {
+		words = words[:16]
+	}
+	for i, w := range words {
+		words[i] = w + ":*"
+	}
+	return strings.Join(words, " & ")
+}
+
+// docScopeArg is a unit scope as a text[] parameter: NULL for every unit.
+func docScopeArg(s qms.Scope) any {
+	if s.All {
+		return nil
+	}
+	return pq.Array(s.Filter())
+}
+
+type docRow struct {
+	document.Document
+	Clauses   pq.StringArray `db:"clauses"`
+	DistUnits pq.StringArray `db:"dist_units"`
+	DistRoles pq.StringArray `db:"dist_roles"`
+}
+
+func (r docRow) doc() document.Document {
+	d := r.Document
+	d.Clauses, d.DistUnits, d.DistRoles = docNonNil(r.Clauses), docNonNil(r.DistUnits), docNonNil(r.DistRoles)
+	return d
+}
+
+func docNonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const docCols = `d.id, d.code, d.title, d.type, d.unit, d.clauses, d.review_months, d.public, d.dist_units, d.dist_roles,
+	d.status, d.pending_status, d.effective_rev, d.effective_issue, d.effective_at, d.next_review_at, d.withdrawn_at,
+	d.withdraw_reason, d.created_by, d.created_at, d.updated_at`
+
+// Create inserts a document and its trail entry.
+func (s *DocumentStore) Create(ctx context.Context, d document.Document, ev trail.Event) (document.Document, error) {
+	const q = `INSERT INTO documents AS d (code, code_key, title, title_key, type, unit, clauses, review_months, public,
+			dist_units, dist_roles, created_by)
+		VALUES ($1, upper($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		RETURNING ` + docCols
+	var row docRow
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &row, q, d.Code, d.Title, Fold(d.Title), d.Type, d.Unit, pq.Array(d.Clauses),
+			d.ReviewMonths, d.Public, pq.Array(d.DistUnits), pq.Array(d.DistRoles), d.CreatedBy); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, row.ID); err != nil {
+			return err
+		}
+		ev.ObjectID = row.ID
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return row.doc(), err
+}
+
+// Update locks a document, lets apply change it and stores the result.
+func (s *DocumentStore) Update(ctx context.Context, id string, apply func(*document.Document) error, ev func(document.Document) trail.Event) (document.Document, error) {
+	const q = `UPDATE documents d SET title = $2, title_key = $3, type = $4, clauses = $5, review_months = $6, public = $7,
+			dist_units = $8, dist_roles = $9, updated_at = now(),
+			next_review_at = CASE WHEN $6 = 0 THEN NULL WHEN d.effective_at IS NULL THEN NULL
+				ELSE coalesce((SELECT max(reviewed_at) FROM document_reviews r WHERE r.document_id = d.id), d.effective_at)
+					+ make_interval(months => $6) END
+		WHERE id = $1 RETURNING ` + docCols
+	var out document.Document
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		d, err := lockDoc(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := apply(&d); err != nil {
+			return err
+		}
+		var row docRow
+		if err := tx.GetContext(ctx, &row, q, id, d.Title, Fold(d.Title), d.Type, pq.Array(d.Clauses), d.ReviewMonths,
+			d.Public, pq.Array(d.DistUnits), pq.Array(d.DistRoles)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, id); err != nil {
+			return err
+		}
+		out = row.doc()
+		_, err = AppendTrail(ctx, tx, ev(out))
+		return err
+	})
+	return out, err
+}
+
+func lockDoc(ctx context.Context, tx *sqlx.Tx, id string) (document.Document, error) {
+	const q = `SELECT ` + docCols + ` FROM documents d WHERE d.id = $1 FOR UPDATE`
+	if !isUUID(id) {
+		return document.Document{}, qms.Errorf(qms.ErrNotFound, "document not found")
+	}
+	var row docRow
+	if err := tx.GetContext(ctx, &row, q, id); err != nil {
+		return document.Document{}, notFound(err, "document not found")
+	}
+	return row.doc(), nil
+}
+
+// Get returns one document (without revisions).
+func (s *DocumentStore) Get(ctx context.Context, id string) (document.Document, error) {
+	const q = `SELECT ` + docCols + ` FROM documents d WHERE d.id = $1`
+	if !isUUID(id) {
+		return document.Document{}, qms.Errorf(qms.ErrNotFound, "document not found")
+	}
+	var row docRow
+	if err := s.db.GetContext(ctx, &row, q, id); err != nil {
+		return document.Document{}, notFound(err, "document not found")
+	}
+	return row.doc(), nil
+}
+
+// GetByCode returns a document by its code, in any letter case.
+func (s *DocumentStore) GetByCode(ctx context.Context, code string) (document.Document, error) {
+	const q = `SELECT ` + docCols + ` FROM documents d WHERE d.code_key = upper($1)`
+	var row docRow
+	if err := s.db.GetContext(ctx, &row, q, code); err != nil {
+		return document.Document{}, notFound(err, "document not found")
+	}
+	return row.doc(), nil
+}
+
+const revCols = `r.id, r.document_id, r.issue, r.status, r.change, r.created_by, u.name AS created_by_name, r.created_at,
+	r.submitted_at, r.approved_at, r.approved_by, r.published_at, r.published_by, r.effective_at, r.superseded_at, r.updated_at`
+
+// Revisions returns every revision of a document, newest first.
+func (s *DocumentStore) Revisions(ctx context.Context, docID string) ([]document.Revision, error) {
+	const q = `SELECT ` + revCols + ` FROM revisions r JOIN users u ON u.id = r.created_by
+		WHERE r.document_id = $1 ORDER BY r.issue DESC`
+	if !isUUID(docID) {
+		return nil, qms.Errorf(qms.ErrNotFound, "document not found")
+	}
+	revs := []document.Revision{}
+	if err := s.db.SelectContext(ctx, &revs, q, docID); err != nil {
+		return nil, translate(err)
+	}
+	return revs, fillRevisions(ctx, s.db, revs)
+}
+
+// Revision returns one revision with files, reviewers and signatures.
+func (s *DocumentStore) Revision(ctx context.Context, id string) (document.Revision, error) {
+	return getRevision(ctx, s.db, id, false)
+}
+
+func getRevision(ctx context.Context, q sqlx.QueryerContext, id string, lock bool) (document.Revision, error) {
+	const sel = `SELECT ` + revCols + ` FROM revisions r JOIN users u ON u.id = r.created_by WHERE r.id = $1`
+	const selLock = sel + ` FOR UPDATE OF r`
+	if !isUUID(id) {
+		return document.Revision{}, qms.Errorf(qms.ErrNotFound, "revision not found")
+	}
+	query := sel
+	if lock {
+		query = selLock
+	}
+	var r document.Revision
+	if err := sqlx.GetContext(ctx, q, &r, query, id); err != nil {
+		return r, notFound(err, "revision not found")
+	}
+	revs := []document.Revision{r}
+	if err := fillRevisions(ctx, q, revs); err != nil {
+		return r, err
+	}
+	return revs[0], nil
+}
+
+// fillRevisions adds files, reviewers and signatures, one query each.
+func fillRevisions(ctx context.Context, q sqlx.QueryerContext, revs []document.Revision) error {
+	if len(revs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(revs))
+	at := map[string]int{}
+	for i := range revs {
+		ids[i] = revs[i].ID
+		at[revs[i].ID] = i
+		revs[i].Files, revs[i].Reviewers, revs[i].Signatures = []document.File{}, []document.Reviewer{}, []qms.Signature{}
+	}
+	const qFiles = `SELECT id, revision_id, kind, file_name, object_key, version_id, size, sha256, media_type, uploaded_by,
+			uploaded_at, replaced_at
+		FROM revision_files WHERE revision_id = ANY($1) ORDER BY kind DESC, uploaded_at, id`
+	var files []document.File
+	if err := sqlx.SelectContext(ctx, q, &files, qFiles, pq.Array(ids)); err != nil {
+		return translate(err)
+	}
+	for _, f := range files {
+		r := &revs[at[f.RevisionID]]
+		if f.ReplacedAt == nil {
+			r.Files = append(r.Files, f)
+		} else {
+			r.OldFiles = append(r.OldFiles, f)
+		}
+	}
+	const qRev = `SELECT rr.revision_id, rr.user_id, u.login, u.name, rr.decision, rr.comment, rr.decided_at
+		FROM revision_reviewers rr JOIN users u ON u.id = rr.user_id WHERE rr.revision_id = ANY($1) ORDER BY u.login`
+	rows, err := q.QueryxContext(ctx, qRev, pq.Array(ids))
+	if err != nil {
+		return translate(err)
+	}
+	for rows.Next() {
+		var revID string
+		var rv document.Reviewer
+		if err := rows.Scan(&revID, &rv.UserID, &rv.Login, &rv.Name, &rv.Decision, &rv.Comment, &rv.DecidedAt); err != nil {
+			rows.Close()
+			return translate(err)
+		}
+		revs[at[revID]].Reviewers = append(revs[at[revID]].Reviewers, rv)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	const qSig = `SELECT id, user_id, login, name, role, meaning, object_type, object_id, comment, sha256s, signed_at,
+			voided_at, void_reason
+		FROM signatures WHERE object_type = 'revision' AND object_id = ANY($1) ORDER BY signed_at, id`
+	srows, err := q.QueryxContext(ctx, qSig, pq.Array(ids))
+	if err != nil {
+		return translate(err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var sg qms.Signature
+		var hashes pq.StringArray
+		if err := srows.Scan(&sg.ID, &sg.UserID, &sg.Login, &sg.Name, &sg.Role, &sg.Meaning, &sg.ObjectType, &sg.ObjectID,
+			&sg.Comment, &hashes, &sg.SignedAt, &sg.VoidedAt, &sg.VoidReason); err != nil {
+			return translate(err)
+		}
+		sg.SHA256s = docNonNil(hashes)
+		sg.SignedAt = sg.SignedAt.UTC()
+		if i, ok := at[sg.ObjectID]; ok {
+			revs[i].Signatures = append(revs[i].Signatures, sg)
+		}
+	}
+	return translate(srows.Err())
+}
+
+// docCursor is the keyset position of a register page: the sort key of the
+// last row and its id.
+type docCursor struct {
+	Sort string `json:"s"`
+	Key  string `json:"k"`
+	ID   string `json:"i"`
+}
+
+func docEncodeCursor(c docCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func docDecodeCursor(s, sort string) (docCursor, error) {
+	var c docCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.Sort != sort || !isUUID(c.ID) || len(c.Key) > 1000 {
+		return c, qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
+	}
+	if sort == "updated" {
+		if _, err := time.Parse(time.RFC3339Nano, c.Key); err != nil {
+			return c, qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
+		}
+	}
+	return c, nil
+}
+
+// The register query: visibility and filters are parameters; only the
+// keyset condition and the order differ by sort, so each sort is one
+// constant query.
+const docListWhere = `
+	WHERE (($1::text[] IS NULL OR d.unit = ANY($1::text[]))
+	    OR (d.status = 'effective' AND ($2::text[] IS NULL OR d.unit = ANY($2::text[])))
+	    OR (d.status = 'obsolete' AND ($3::text[] IS NULL OR d.unit = ANY($3::text[])))
+	    OR (d.status = 'effective' AND EXISTS (SELECT 1 FROM document_acks a WHERE a.document_id = d.id AND a.user_id = $4::uuid)))
+	  AND ($5 = '' OR d.search_eff @@ to_tsquery('simple', $5)
+	       OR (d.search_all @@ to_tsquery('simple', $5) AND ($1::text[] IS NULL OR d.unit = ANY($1::text[]))))
+	  AND ($6 = '' OR d.unit = $6)
+	  AND ($7 = '' OR d.type = $7)
+	  AND ($8 = '' OR d.status = $8 OR d.pending_status = $8)
+	  AND ($9 = '' OR d.clauses @> ARRAY[$9])
+	  AND (NOT $10 OR (d.status = 'effective' AND d.next_review_at <= $11))`
+
+var docListQueries = map[string]string{
+	"code": `SELECT ` + docCols + `, d.code_key AS sort_key FROM documents d` + docListWhere + `
+	  AND ($12 = '' OR (d.code_key, d.id) > ($12, $13::uuid))
+	ORDER BY d.code_key, d.id LIMIT $14`,
+	"title": `SELECT ` + docCols + `, d.title_key AS sort_key FROM documents d` + docListWhere + `
+	  AND ($12 = '' OR (d.title_key, d.id) > ($12, $13::uuid))
+	ORDER BY d.title_key, d.id LIMIT $14`,
+	"updated": `SELECT ` + docCols + `, to_char(d.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
+	FROM documents d` + docListWhere + `
+	  AND ($12 = '' OR (d.updated_at, d.id) < ($12::timestamptz, $13::uuid))
+	ORDER BY d.updated_at DESC, d.id DESC LIMIT $14`,
+}
+
+// List returns one page of the register with keyset pagination.
+func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.Visibility, now time.Time) (document.ListPage, error) {
+	sort := f.Sort
+	if sort == "" {
+		sort = "code"
+	}
+	q, ok := docListQueries[sort]
+	if !ok {
+		return document.ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be code, title or updated")
+	}
+	var c docCursor
+	if f.Cursor != "" {
+		var err error
+		if c, err = docDecodeCursor(f.Cursor, sort); err != nil {
+			return document.ListPage{}, err
+		}
+	}
+	cid := c.ID
+	if cid == "" {
+		cid = "00000000-0000-0000-0000-000000000000"
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var me any
+	if isUUID(v.UserID) {
+		me = v.UserID
+	}
+	rows := []struct {
+		docRow
+		SortKey string `db:"sort_key"`
+	}{}
+	err := s.db.SelectContext(ctx, &rows, q, docScopeArg(v.Draft), docScopeArg(v.Read), docScopeArg(v.History), me,
+		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1)
+	if err != nil {
+		return document.ListPage{}, translate(err)
+	}
+	p := document.ListPage{Items: []document.Document{}}
+	for i, r := range rows {
+		if i == limit {
+			last := rows[limit-1]
+			p.NextCursor = docEncodeCursor(docCursor{Sort: sort, Key: last.SortKey, ID: last.ID})
+			break
+		}
+		p.Items = append(p.Items, r.doc())
+	}
+	return p, nil
+}
+
+func insertFiles(ctx context.Context, tx *sqlx.Tx, revID, userID string, files []document.Staged) error {
+	const qIns = `INSERT INTO revision_files (revision_id, kind, file_name, object_key, version_id, size, sha256, media_type,
+			text_key, uploaded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	const qReplace = `UPDATE revision_files SET replaced_at = now(), replaced_by = $3
+		WHERE id = $1 AND revision_id = $2 AND replaced_at IS NULL`
+	const qKind = `SELECT kind FROM revision_files WHERE id = $1 AND revision_id = $2 AND replaced_at IS NULL FOR UPDATE`
+	for _, f := range files {
+		kind := f.Kind
+		if f.Replace != "" {
+			if !isUUID(f.Replace) {
+				return qms.Errorf(qms.ErrNotFound, "the file to replace is not a current file of this revision")
+			}
+			if err := tx.GetContext(ctx, &kind, qKind, f.Replace, revID); err != nil {
+				return notFound(err, "the file to replace is not a current file of this revision")
+			}
+			// The old row steps aside first so the one-main-file index holds.
+			if _, err := tx.ExecContext(ctx, qReplace, f.Replace, revID, nil); err != nil {
+				return err
+			}
+		}
+		var id string
+		if err := tx.GetContext(ctx, &id, qIns, revID, kind, norm.NFC.String(f.Name), f.Object.Key, f.Object.VersionID,
+			f.Object.Size, f.Object.SHA256, f.Object.MediaType, Fold(f.Text), userID); err != nil {
+			if qms.KindOf(translate(err)) == qms.ErrConflict {
+				return qms.Errorf(qms.ErrInvalid, "a revision has one main file; replace it or add attachments")
+			}
+			return err
+		}
+		if f.Replace != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE revision_files SET replaced_by = $2 WHERE id = $1`, f.Replace, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// syncDoc keeps the document's pending status and search in step with its revisions.
+func syncDoc(ctx context.Context, tx *sqlx.Tx, docID string) error {
+	const q = `UPDATE documents d SET updated_at = now(), pending_status = (SELECT r.status FROM revisions r
+		WHERE r.document_id = d.id AND r.status IN ('draft', 'in_review', 'approved') LIMIT 1) WHERE d.id = $1`
+	if _, err := tx.ExecContext(ctx, q, docID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, docID)
+	return err
+}
+
+// CreateRevision inserts the next issue of a document with its files.
+func (s *DocumentStore) CreateRevision(ctx context.Context, docID string, r document.Revision, files []document.Staged, ev trail.Event) (document.Revision, error) {
+	const qIns = `INSERT INTO revisions (document_id, issue, change, change_key, created_by)
+		VALUES ($1, (SELECT coalesce(max(issue), 0) + 1 FROM revisions WHERE document_id = $1), $2, $3, $4)
+		RETURNING id`
+	var out document.Revision
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		d, err := lockDoc(ctx, tx, docID)
+		if err != nil {
+			return err
+		}
+		if d.Status == document.DocObsolete {
+			return qms.Errorf(qms.ErrState, "document %s is withdrawn", d.Code)
+		}
+		if d.PendingStatus != nil {
+			return qms.Errorf(qms.ErrState, "document %s already has a revision in progress (%s); finish it first", d.Code, *d.PendingStatus)
+		}
+		var id string
+		if err := tx.GetContext(ctx, &id, qIns, docID, r.Change, Fold(r.Change), r.CreatedBy); err != nil {
+			return err
+		}
+		if err := insertFiles(ctx, tx, id, r.CreatedBy, files); err != nil {
+			return err
+		}
+		if err := syncDoc(ctx, tx, docID); err != nil {
+			return err
+		}
+		if out, err = getRevision(ctx, tx, id, false); err != nil {
+			return err
+		}
+		ev.ObjectID = id
+		ev.Details["issue"] = out.Issue
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return out, err
+}
+
+// lockRev locks the document of a revision, then the revision: always in
+// that order, so concurrent acts on one document queue instead of deadlocking.
+func lockRev(ctx context.Context, tx *sqlx.Tx, revID string) (document.Locked, error) {
+	if !isUUID(revID) {
+		return document.Locked{}, qms.Errorf(qms.ErrNotFound, "revision not found")
+	}
+	var docID string
+	if err := tx.GetContext(ctx, &docID, `SELECT document_id FROM revisions WHERE id = $1`, revID); err != nil {
+		return document.Locked{}, notFound(err, "revision not found")
+	}
+	d, err := lockDoc(ctx, tx, docID)
+	if err != nil {
+		return document.Locked{}, err
+	}
+	r, err := getRevision(ctx, tx, revID, true)
+	if err != nil {
+		return document.Locked{}, err
+	}
+	return document.Locked{Doc: d, Rev: r}, nil
+}
+
+// AddFiles adds files to a draft revision and voids its live signatures.
+func (s *DocumentStore) AddFiles(ctx context.Context, revID string, files []document.Staged, userID string, check func(document.Locked) error, ev func(document.Locked) trail.Event) (document.Revision, error) {
+	var out document.Revision
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		l, err := lockRev(ctx, tx, revID)
+		if err != nil {
+			return err
+		}
+		if err := check(l); err != nil {
+			return err
+		}
+		if err := insertFiles(ctx, tx, revID, userID, files); err != nil {
+			return err
+		}
+		if _, err := VoidSignatures(ctx, tx, document.ObjectRevision, revID, "a file of the revision changed"); err != nil {
+			return err
+		}
+		if err := syncDoc(ctx, tx, l.Doc.ID); err != nil {
+			return err
+		}
+		if out, err = getRevision(ctx, tx, revID, false); err != nil {
+			return err
+		}
+		_, err = AppendTrail(ctx, tx, ev(l))
+		return err
+	})
+	return out, err
+}
+
+// Act applies a transition decided on the locked state.
+func (s *DocumentStore) Act(ctx context.Context, revID string, decide func(document.Locked) (document.Effect, error)) (document.Revision, error) {
+	var out document.Revision
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		l, err := lockRev(ctx, tx, revID)
+		if err != nil {
+			return err
+		}
+		eff, err := decide(l)
+		if err != nil {
+			return err
+		}
+		if eff.Reviewers != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM revision_reviewers WHERE revision_id = $1`, revID); err != nil {
+				return err
+			}
+			for _, p := range eff.Reviewers {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO revision_reviewers (revision_id, user_id) VALUES ($1, $2)`, revID, p.UserID); err != nil {
+					return err
+				}
+			}
+		}
+		if eff.Decision != nil {
+			const q = `UPDATE revision_reviewers SET decision = $3, comment = $4, decided_at = now()
+				WHERE revision_id = $1 AND user_id = $2 AND decision IS NULL`
+			res, err := tx.ExecContext(ctx, q, revID, eff.Decision.UserID, eff.Decision.Decision, eff.Decision.Comment)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return qms.Errorf(qms.ErrState, "you have already reviewed this revision")
+			}
+		}
+		if eff.Signature != nil {
+			if _, err := InsertSignature(ctx, tx, *eff.Signature); err != nil {
+				return err
+			}
+		}
+		if eff.Status != "" {
+			const q = `UPDATE revisions SET status = $2, updated_at = now(),
+					submitted_at = CASE WHEN $2 = 'in_review' THEN now() ELSE submitted_at END,
+					approved_at = CASE WHEN $2 = 'approved' THEN now() ELSE approved_at END,
+					approved_by = CASE WHEN $2 = 'approved' THEN $3::uuid ELSE approved_by END
+				WHERE id = $1`
+			var by any
+			if eff.Signature != nil {
+				by = eff.Signature.UserID
+			}
+			if _, err := tx.ExecContext(ctx, q, revID, eff.Status, by); err != nil {
+				return err
+			}
+		}
+		if eff.PublishAt != nil {
+			const q = `UPDATE revisions SET published_at = now(), published_by = $2, effective_at = $3, updated_at = now() WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, revID, eff.Signature.UserID, *eff.PublishAt); err != nil {
+				return err
+			}
+		}
+		if _, err := AppendTrail(ctx, tx, eff.Event); err != nil {
+			return err
+		}
+		if eff.MakeActive {
+			if err := makeEffective(ctx, tx, l.Doc, l.Rev, *eff.PublishAt); err != nil {
+				return err
+			}
+		}
+		for _, n := range eff.Notify {
+			if _, err := Notify(ctx, tx, n.UserID, n.Kind, n.Subject, n.Link, n.Dedupe); err != nil {
+				return err
+			}
+		}
+		if err := syncDoc(ctx, tx, l.Doc.ID); err != nil {
+			return err
+		}
+		out, err = getRevision(ctx, tx, revID, false)
+		return err
+	})
+	return out, err
+}
+
+// makeEffective puts a revision in force: the one in force before is
+// superseded in the same transaction, the document's next periodic review
+// is set, and everyone in the distribution gets an acknowledgement task.
+func makeEffective(ctx context.Context, tx *sqlx.Tx, d document.Document, r document.Revision, at time.Time) error {
+	const qSup = `UPDATE revisions SET status = 'superseded', superseded_at = $2, updated_at = now()
+		WHERE document_id = $1 AND status = 'effective' RETURNING issue`
+	var old []int
+	if err := tx.SelectContext(ctx, &old, qSup, d.ID, at); err != nil {
+		return err
+	}
+	const qEff = `UPDATE revisions SET status = 'effective', effective_at = $2, updated_at = now() WHERE id = $1`
+	if _, err := tx.ExecContext(ctx, qEff, r.ID, at); err != nil {
+		return err
+	}
+	const qDoc = `UPDATE documents SET status = 'effective', effective_rev = $2, effective_issue = $3, effective_at = $4::timestamptz,
+			next_review_at = CASE WHEN review_months > 0 THEN $4::timestamptz + make_interval(months => review_months) END,
+			updated_at = now()
+		WHERE id = $1`
+	if _, err := tx.ExecContext(ctx, qDoc, d.ID, r.ID, r.Issue, at); err != nil {
+		return err
+	}
+	// Distribution: the listed units and roles; with none listed, everyone
+	// holding a role in the owner unit.
+	const qAcks = `INSERT INTO document_acks (revision_id, document_id, user_id)
+		SELECT DISTINCT $1::uuid, d.id, u.id
+		FROM documents d, role_assignments ra JOIN users u ON u.id = ra.user_id
+		WHERE d.id = $2 AND u.status = 'active' AND (
+			(cardinality(d.dist_units) = 0 AND cardinality(d.dist_roles) = 0 AND ra.unit = d.unit)
+			OR ra.unit = ANY(d.dist_units) OR '*' = ANY(d.dist_units) OR ra.role = ANY(d.dist_roles))
+		ON CONFLICT DO NOTHING`
+	if _, err := tx.ExecContext(ctx, qAcks, r.ID, d.ID); err != nil {
+		return err
+	}
+	ev := trail.Event{ActorLogin: "system", Action: "revision.effective", ObjectType: document.ObjectRevision, ObjectID: r.ID,
+		Unit: d.Unit, Details: map[string]any{"document": d.ID, "code": d.Code, "issue": r.Issue,
+			"effective_at": at.UTC().Format(time.RFC3339), "superseded_issues": docNonNilInts(old)}}
+	if a, ok := qms.ActorFrom(ctx); ok {
+		ev.ActorID, ev.ActorLogin = a.UserID, a.Login
+	}
+	_, err := AppendTrail(ctx, tx, ev)
+	return err
+}
+
+func docNonNilInts(s []int) []int {
+	if s == nil {
+		return []int{}
+	}
+	return s
+}
+
+// ActivateDue makes effective the published revisions whose date has come.
+func (s *DocumentStore) ActivateDue(ctx context.Context, now time.Time) (int, error) {
+	const qDue = `SELECT id FROM revisions WHERE status = 'approved' AND published_at IS NOT NULL AND effective_at <= $1
+		ORDER BY effective_at LIMIT 100`
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, qDue, now); err != nil {
+		return 0, translate(err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			var docID string
+			if err := tx.GetContext(ctx, &docID, `SELECT document_id FROM revisions WHERE id = $1`, id); err != nil {
+				return err
+			}
+			// Another instance busy with this document takes it: skip.
+			var got []string
+			if err := tx.SelectContext(ctx, &got, `SELECT id FROM documents WHERE id = $1 FOR UPDATE SKIP LOCKED`, docID); err != nil || len(got) == 0 {
+				return err
+			}
+			l, err := lockRev(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if l.Rev.Status != document.StatusApproved || l.Rev.PublishedAt == nil || l.Rev.EffectiveAt == nil ||
+				l.Rev.EffectiveAt.After(now) || l.Doc.Status == document.DocObsolete {
+				return nil
+			}
+			if err := makeEffective(ctx, tx, l.Doc, l.Rev, *l.Rev.EffectiveAt); err != nil {
+				return err
+			}
+			n++
+			return syncDoc(ctx, tx, l.Doc.ID)
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Withdraw makes a document obsolete; its effective and unfinished
+// revisions become obsolete too, and open acknowledgement tasks lapse.
+func (s *DocumentStore) Withdraw(ctx context.Context, docID, reason string, check func(document.Document) error, ev trail.Event) (document.Document, error) {
+	const qRev = `UPDATE revisions SET status = 'obsolete', updated_at = now()
+		WHERE document_id = $1 AND status IN ('draft', 'in_review', 'approved', 'effective')`
+	const qDoc = `UPDATE documents d SET status = 'obsolete', withdrawn_at = now(), withdraw_reason = $2, pending_status = NULL,
+			updated_at = now()
+		WHERE id = $1 RETURNING ` + docCols
+	var out document.Document
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		d, err := lockDoc(ctx, tx, docID)
+		if err != nil {
+			return err
+		}
+		if err := check(d); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qRev, docID); err != nil {
+			return err
+		}
+		var row docRow
+		if err := tx.GetContext(ctx, &row, qDoc, docID, reason); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, docID); err != nil {
+			return err
+		}
+		out = row.doc()
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return out, err
+}
+
+// Acknowledge marks the user's acknowledgement of a revision.
+func (s *DocumentStore) Acknowledge(ctx context.Context, revID, userID string, ev trail.Event) error {
+	const q = `UPDATE document_acks SET acked_at = now() WHERE revision_id = $1 AND user_id = $2 AND acked_at IS NULL`
+	const qHad = `SELECT acked_at IS NOT NULL FROM document_acks WHERE revision_id = $1 AND user_id = $2`
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, q, revID, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var done bool
+			if err := tx.GetContext(ctx, &done, qHad, revID, userID); err != nil {
+				return notFound(err, "you are not in the distribution of this revision")
+			}
+			return qms.Errorf(qms.ErrState, "you have already acknowledged this revision")
+		}
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+}
+
+// HasAck reports whether the user is in the distribution of an effective
+// revision of the document.
+func (s *DocumentStore) HasAck(ctx context.Context, docID, userID string) (bool, error) {
+	const q = `SELECT EXISTS (SELECT 1 FROM document_acks a JOIN documents d ON d.effective_rev = a.revision_id
+		WHERE a.document_id = $1 AND a.user_id = $2)`
+	if !isUUID(docID) || !isUUID(userID) {
+		return false, nil
+	}
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, q, docID, userID)
+	return ok, translate(err)
+}
+
+// Acks lists the distribution of a revision with acknowledgement times and
+// the units each person belongs to.
+func (s *DocumentStore) Acks(ctx context.Context, revID string) ([]document.Ack, error) {
+	const q = `SELECT a.revision_id, a.document_id, a.user_id, u.login, u.name, a.created_at, a.acked_at,
+			coalesce((SELECT array_agg(DISTINCT ra.unit ORDER BY ra.unit) FROM role_assignments ra WHERE ra.user_id = u.id), '{}') AS units
+		FROM document_acks a JOIN users u ON u.id = a.user_id WHERE a.revision_id = $1 ORDER BY u.login`
+	rows, err := s.db.QueryxContext(ctx, q, revID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := []document.Ack{}
+	for rows.Next() {
+		var a document.Ack
+		var units pq.StringArray
+		if err := rows.Scan(&a.RevisionID, &a.DocumentID, &a.UserID, &a.Login, &a.Name, &a.CreatedAt, &a.AckedAt, &units); err != nil {
+			return nil, translate(err)
+		}
+		a.Units = docNonNil(units)
+		out = append(out, a)
+	}
+	return out, translate(rows.Err())
+}
+
+// PendingAcks lists the effective revisions the user has yet to acknowledge.
+func (s *DocumentStore) PendingAcks(ctx context.Context, userID string) ([]document.PendingAck, error) {
+	const q = `SELECT a.revision_id, a.document_id, d.code, d.title, r.issue, a.created_at
+		FROM document_acks a JOIN revisions r ON r.id = a.revision_id JOIN documents d ON d.id = a.document_id
+		WHERE a.user_id = $1 AND a.acked_at IS NULL AND r.status = 'effective' ORDER BY a.created_at, d.code_key`
+	out := []document.PendingAck{}
+	if !isUUID(userID) {
+		return out, nil
+	}
+	return out, translate(s.db.SelectContext(ctx, &out, q, userID))
+}
+
+// PendingReviews lists the revisions in review waiting for the user's decision.
+func (s *DocumentStore) PendingReviews(ctx context.Context, userID string) ([]document.PendingReview, error) {
+	const q = `SELECT rr.revision_id, r.document_id, d.code, d.title, r.issue, coalesce(r.submitted_at, r.created_at) AS submitted_at
+		FROM revision_reviewers rr JOIN revisions r ON r.id = rr.revision_id JOIN documents d ON d.id = r.document_id
+		WHERE rr.user_id = $1 AND rr.decision IS NULL AND r.status = 'in_review' ORDER BY r.submitted_at`
+	out := []document.PendingReview{}
+	if !isUUID(userID) {
+		return out, nil
+	}
+	return out, translate(s.db.SelectContext(ctx, &out, q, userID))
+}
+
+// ConfirmReview logs a periodic review without change and moves the next one.
+func (s *DocumentStore) ConfirmReview(ctx context.Context, docID, userID, comment string, now time.Time, check func(document.Document) error, ev trail.Event) (document.Document, error) {
+	const qIns = `INSERT INTO document_reviews (document_id, reviewed_by, comment, reviewed_at, next_review_at)
+		VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + make_interval(months => $5))`
+	const qDoc = `UPDATE documents d SET next_review_at = $2::timestamptz + make_interval(months => d.review_months), updated_at = now()
+		WHERE id = $1 RETURNING ` + docCols
+	var out document.Document
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		d, err := lockDoc(ctx, tx, docID)
+		if err != nil {
+			return err
+		}
+		if err := check(d); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qIns, docID, userID, comment, now, d.ReviewMonths); err != nil {
+			return err
+		}
+		var row docRow
+		if err := tx.GetContext(ctx, &row, qDoc, docID, now); err != nil {
+			return err
+		}
+		out = row.doc()
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return out, err
+}
+
+// People returns the users with the given logins.
+func (s *DocumentStore) People(ctx context.Context, logins []string) ([]document.Person, error) {
+	const q = `SELECT id, login, name, status = 'active' AS active FROM users WHERE login = ANY($1) ORDER BY login`
+	out := []document.Person{}
+	return out, translate(s.db.SelectContext(ctx, &out, q, pq.Array(logins)))
+}
+
+// PersonByID returns one user.
+func (s *DocumentStore) PersonByID(ctx context.Context, id string) (document.Person, error) {
+	const q = `SELECT id, login, name, status = 'active' AS active FROM users WHERE id = $1`
+	var p document.Person
+	if !isUUID(id) {
+		return p, qms.Errorf(qms.ErrNotFound, "user not found")
+	}
+	if err := s.db.GetContext(ctx, &p, q, id); err != nil {
+		return p, notFound(err, "user not found")
+	}
+	return p, nil
+}
+
+// PublicList lists the effective revisions of public documents with their
+// main file, by unit and code.
+func (s *DocumentStore) PublicList(ctx context.Context) ([]document.PublicEntry, error) {
+	const q = `SELECT d.id AS document_id, d.code, d.title, d.type, d.unit, un.name_vi AS unit_name_vi, un.name_en AS unit_name_en,
+			r.id AS revision_id, r.issue, r.effective_at, f.id AS file_id, f.file_name, f.size, f.sha256
+		FROM documents d
+		JOIN units un ON un.code = d.unit
+		JOIN revisions r ON r.id = d.effective_rev AND r.status = 'effective'
+		LEFT JOIN revision_files f ON f.revision_id = r.id AND f.kind = 'main' AND f.replaced_at IS NULL
+		WHERE d.public AND d.status = 'effective'
+		ORDER BY un.name_vi, d.code_key`
+	out := []document.PublicEntry{}
+	return out, translate(s.db.SelectContext(ctx, &out, q))
+}
