@@ -1,0 +1,147 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/trail"
+)
+
+var importCols = []string{"line", "number", "service_code", "unit", "field", "channel", "applicant_ref", "received_at", "clock_start",
+	"due_at", "paused_at", "supplements", "status", "returned_at", "result", "result_reason", "outcome", "processing_days",
+	"current_unit", "steps", "late"}
+
+// Import streams the valid rows with COPY into a staging table, then, in
+// the same transaction, reports duplicates within the file and rows of
+// dossiers kept by pushed events, and merges the rest into dossiers by
+// number (identical rows change nothing). The summary follows through the
+// statement triggers of dossiers: one aggregated upsert for the whole file.
+func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.ImportRow) error) error, rep *process.ImportReport, ev trail.Event) error {
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		const qTmp = `CREATE TEMP TABLE import_rows (
+			line int, number text, service_code text, unit text, field text, channel text, applicant_ref text,
+			received_at timestamptz, clock_start timestamptz, due_at timestamptz, paused_at timestamptz, supplements int,
+			status text, returned_at timestamptz, result text, result_reason text, outcome text, processing_days double precision,
+			current_unit text, steps jsonb, late boolean) ON COMMIT DROP`
+		if _, err := tx.ExecContext(ctx, qTmp); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_rows", importCols...))
+		if err != nil {
+			return err
+		}
+		staged := 0
+		err = rows(func(r process.ImportRow) error {
+			d := r.Dossier
+			steps, _ := json.Marshal(d.Steps)
+			staged++
+			_, err := stmt.ExecContext(ctx, r.Line, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt,
+				d.ClockStart, d.DueAt, d.PausedAt, d.Supplements, d.Status, d.ReturnedAt, nullStr(d.Result), d.ResultReason,
+				nullStr(d.Outcome), d.ProcessingDays, d.CurrentUnit, string(steps), d.Late)
+			return err
+		})
+		if err != nil {
+			stmt.Close()
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx); err != nil {
+			stmt.Close()
+			return err
+		}
+		if err := stmt.Close(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE INDEX ON import_rows (number, line)`); err != nil {
+			return err
+		}
+		type rej struct {
+			Line   int    `db:"line"`
+			Number string `db:"number"`
+			First  int    `db:"first"`
+		}
+		var dups []rej
+		const qDup = `DELETE FROM import_rows r USING (
+				SELECT line, min(line) OVER (PARTITION BY number) AS first FROM import_rows) x
+			WHERE r.line = x.line AND x.line <> x.first RETURNING r.line, r.number, x.first`
+		if err := tx.SelectContext(ctx, &dups, qDup); err != nil {
+			return err
+		}
+		var kept []rej
+		const qKept = `DELETE FROM import_rows r USING dossiers d WHERE d.number = r.number AND d.event_count > 0
+			RETURNING r.line, r.number, 0 AS first`
+		if err := tx.SelectContext(ctx, &kept, qKept); err != nil {
+			return err
+		}
+		all := append(dups, kept...)
+		for _, r := range all {
+			if r.First > 0 {
+				rep.Reject(r.Line, r.Number, "duplicate dossier number in the file (first at line "+itoa(r.First)+")")
+			} else {
+				rep.Reject(r.Line, r.Number, "this dossier is kept by events pushed from the one-stop software; send events instead")
+			}
+		}
+		const qMerge = `INSERT INTO dossiers AS d (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
+				paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, source)
+			SELECT number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at, paused_at, supplements,
+				status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, 'import'
+			FROM import_rows ORDER BY number
+			ON CONFLICT (number) DO UPDATE SET service_code = excluded.service_code, unit = excluded.unit, field = excluded.field,
+				channel = excluded.channel, applicant_ref = excluded.applicant_ref, received_at = excluded.received_at,
+				clock_start = excluded.clock_start, due_at = excluded.due_at, paused_at = excluded.paused_at,
+				supplements = excluded.supplements, status = excluded.status, returned_at = excluded.returned_at,
+				result = excluded.result, result_reason = excluded.result_reason, outcome = excluded.outcome,
+				processing_days = excluded.processing_days, current_unit = excluded.current_unit, steps = excluded.steps,
+				late = excluded.late OR d.late, updated_at = now()
+			WHERE (d.service_code, d.channel, d.applicant_ref, d.received_at, d.status, d.returned_at, d.result, d.outcome, d.supplements, d.clock_start)
+				IS DISTINCT FROM (excluded.service_code, excluded.channel, excluded.applicant_ref, excluded.received_at, excluded.status,
+				excluded.returned_at, excluded.result, excluded.outcome, excluded.supplements, excluded.clock_start)
+			RETURNING (xmax = 0) AS inserted, late`
+		res, err := tx.QueryxContext(ctx, qMerge)
+		if err != nil {
+			return err
+		}
+		changed := 0
+		for res.Next() {
+			var ins, late bool
+			if err := res.Scan(&ins, &late); err != nil {
+				res.Close()
+				return err
+			}
+			changed++
+			if ins {
+				rep.Inserted++
+			} else {
+				rep.Updated++
+			}
+			if late {
+				rep.Late++
+			}
+		}
+		if err := res.Err(); err != nil {
+			return err
+		}
+		res.Close()
+		rep.Unchanged = staged - len(all) - changed
+		rejections, _ := json.Marshal(rep.Rejections)
+		const qRep = `INSERT INTO dossier_imports (actor_login, filename, total, inserted, updated, unchanged, rejected, rejections)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+		if err := tx.GetContext(ctx, &rep.ID, qRep, ev.ActorLogin, ev.ObjectID, rep.Total, rep.Inserted, rep.Updated, rep.Unchanged,
+			rep.Rejected, rejections); err != nil {
+			return err
+		}
+		ev.Details = map[string]any{"filename": ev.ObjectID, "total": rep.Total, "inserted": rep.Inserted, "updated": rep.Updated,
+			"unchanged": rep.Unchanged, "rejected": rep.Rejected}
+		ev.ObjectID = rep.ID
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

@@ -1,0 +1,511 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+// ProcessStore implements process.Store.
+type ProcessStore struct{ db *sqlx.DB }
+
+// NewProcessStore returns a ProcessStore on db.
+func NewProcessStore(db *sqlx.DB) *ProcessStore { return &ProcessStore{db: db} }
+
+var _ process.Store = (*ProcessStore)(nil)
+
+// scopeArg turns a scope into the $n of `($n::text[] IS NULL OR unit = ANY($n))`.
+func scopeArg(sc qms.Scope) any {
+	f := sc.Filter()
+	if f == nil {
+		return nil
+	}
+	return pq.Array(f)
+}
+
+type serviceRow struct {
+	process.Service
+	StepsJSON []byte `db:"steps"`
+}
+
+func (r serviceRow) out() process.Service {
+	s := r.Service
+	s.Steps = []process.Step{}
+	_ = json.Unmarshal(r.StepsJSON, &s.Steps)
+	return s
+}
+
+const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at`
+
+// Services lists the services of the units in scope.
+func (s *ProcessStore) Services(ctx context.Context, sc qms.Scope) ([]process.Service, error) {
+	const q = `SELECT ` + serviceCols + ` FROM services WHERE ($1::text[] IS NULL OR unit = ANY($1)) ORDER BY field, code`
+	var rows []serviceRow
+	if err := s.db.SelectContext(ctx, &rows, q, scopeArg(sc)); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]process.Service, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.out())
+	}
+	return out, nil
+}
+
+// Service returns one service.
+func (s *ProcessStore) Service(ctx context.Context, code string) (process.Service, error) {
+	const q = `SELECT ` + serviceCols + ` FROM services WHERE code = $1`
+	var r serviceRow
+	if err := s.db.GetContext(ctx, &r, q, code); err != nil {
+		return process.Service{}, notFound(err, "no service %s", code)
+	}
+	return r.out(), nil
+}
+
+// SaveService inserts (create) or updates a service.
+func (s *ProcessStore) SaveService(ctx context.Context, svc process.Service, create bool, ev trail.Event) (process.Service, error) {
+	steps, _ := json.Marshal(svc.Steps)
+	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ` + serviceCols
+	const qUpd = `UPDATE services SET name_vi = $2, name_en = $3, field = $4, unit = $5, days = $6, steps = $7,
+		document_code = $8, active = $9, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
+	q := qUpd
+	if create {
+		q = qIns
+	}
+	var r serviceRow
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return qms.Errorf(qms.ErrNotFound, "no service %s", svc.Code)
+			}
+			if t := translate(err); errors.Is(t, qms.ErrConflict) {
+				return qms.Errorf(qms.ErrConflict, "a service with code %s already exists", svc.Code)
+			} else if errors.Is(t, qms.ErrInvalid) {
+				return qms.Errorf(qms.ErrInvalid, "unknown unit %s", svc.Unit)
+			}
+			return err
+		}
+		ev.ObjectID = svc.Code
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return r.out(), err
+}
+
+// Calendar returns every calendar day and the settings.
+func (s *ProcessStore) Calendar(ctx context.Context) ([]workday.Day, process.Settings, error) {
+	var st process.Settings
+	if err := s.db.GetContext(ctx, &st, `SELECT open_min, close_min, after_hours, late_mode FROM process_settings`); err != nil {
+		return nil, st, translate(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT day, kind, name FROM calendar_days ORDER BY day`)
+	if err != nil {
+		return nil, st, translate(err)
+	}
+	defer rows.Close()
+	var out []workday.Day
+	for rows.Next() {
+		var d time.Time
+		var day workday.Day
+		if err := rows.Scan(&d, &day.Kind, &day.Name); err != nil {
+			return nil, st, translate(err)
+		}
+		day.Date = workday.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()}
+		out = append(out, day)
+	}
+	return out, st, translate(rows.Err())
+}
+
+// SaveCalendarYear replaces the days of one year and the settings.
+func (s *ProcessStore) SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st process.Settings, ev trail.Event) error {
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)`, year); err != nil {
+			return err
+		}
+		for _, d := range days {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)`, d.Date.String(), d.Kind, d.Name); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE process_settings SET open_min = $1, close_min = $2, after_hours = $3, late_mode = $4, updated_at = now()`,
+			st.Open, st.Close, string(st.AfterHours), st.LateMode); err != nil {
+			return err
+		}
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+}
+
+// dossierRow is the flat row of dossiers.
+type dossierRow struct {
+	ID              string     `db:"id"`
+	Number          string     `db:"number"`
+	Service         string     `db:"service_code"`
+	ServiceName     string     `db:"service_name"`
+	Unit            string     `db:"unit"`
+	Field           string     `db:"field"`
+	Channel         string     `db:"channel"`
+	ApplicantRef    string     `db:"applicant_ref"`
+	ReceivedAt      time.Time  `db:"received_at"`
+	ClockStart      time.Time  `db:"clock_start"`
+	DueAt           time.Time  `db:"due_at"`
+	ExtendedDueAt   *time.Time `db:"extended_due_at"`
+	ExtensionReason string     `db:"extension_reason"`
+	PausedAt        *time.Time `db:"paused_at"`
+	Supplements     int        `db:"supplements"`
+	Status          string     `db:"status"`
+	ReturnedAt      *time.Time `db:"returned_at"`
+	Result          *string    `db:"result"`
+	ResultReason    string     `db:"result_reason"`
+	Outcome         *string    `db:"outcome"`
+	ProcessingDays  *float64   `db:"processing_days"`
+	CurrentUnit     string     `db:"current_unit"`
+	Steps           []byte     `db:"steps"`
+	Late            bool       `db:"late"`
+	CreatedAt       time.Time  `db:"created_at"`
+	UpdatedAt       time.Time  `db:"updated_at"`
+	LateState       *string    `db:"late_state"`
+	NCID            *string    `db:"nc_id"`
+	NCNumber        *string    `db:"nc_number"`
+	LateReason      *string    `db:"late_reason"`
+	LateError       *string    `db:"late_error"`
+}
+
+const dossierCols = `d.id, d.number, d.service_code, coalesce(sv.name_vi, '') AS service_name, d.unit, d.field, d.channel, d.applicant_ref,
+	d.received_at, d.clock_start, d.due_at, d.extended_due_at, d.extension_reason, d.paused_at, d.supplements, d.status,
+	d.returned_at, d.result, d.result_reason, d.outcome, d.processing_days, d.current_unit, d.steps, d.late, d.created_at, d.updated_at,
+	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error`
+
+const dossierFrom = ` FROM dossiers d LEFT JOIN services sv ON sv.code = d.service_code LEFT JOIN late_dossiers l ON l.dossier_id = d.id`
+
+func utcp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (r dossierRow) out() process.Dossier {
+	d := process.Dossier{ID: r.ID, Number: r.Number, Service: r.Service, ServiceName: r.ServiceName, Field: r.Field, Unit: r.Unit,
+		Channel: r.Channel, ApplicantRef: r.ApplicantRef, ReceivedAt: r.ReceivedAt.UTC(), Late: r.Late,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	d.Clock = process.Clock{Status: r.Status, ClockStart: r.ClockStart.UTC(), DueAt: r.DueAt.UTC(), ExtendedDueAt: utcp(r.ExtendedDueAt),
+		ExtensionReason: r.ExtensionReason, PausedAt: utcp(r.PausedAt), Supplements: r.Supplements, ReturnedAt: utcp(r.ReturnedAt),
+		ResultReason: r.ResultReason, ProcessingDays: r.ProcessingDays, CurrentUnit: r.CurrentUnit, Steps: []process.StepResult{}}
+	if r.Result != nil {
+		d.Result = *r.Result
+	}
+	if r.Outcome != nil {
+		d.Outcome = *r.Outcome
+	}
+	_ = json.Unmarshal(r.Steps, &d.Steps)
+	if r.LateState != nil {
+		d.NC = &process.LateRecord{DossierID: r.ID, Number: r.Number, Unit: r.Unit, State: *r.LateState,
+			NCID: deref(r.NCID), NCNumber: deref(r.NCNumber), Reason: deref(r.LateReason), Error: deref(r.LateError)}
+	}
+	return d
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// CreateDossier inserts a dossier; when the number exists it returns the
+// stored one with created=false (idempotent receipt).
+func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev trail.Event) (process.Dossier, bool, error) {
+	steps, _ := json.Marshal(d.Steps)
+	const q = `INSERT INTO dossiers (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
+			status, current_unit, steps, late, source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api')
+		ON CONFLICT (number) DO NOTHING RETURNING id`
+	created := false
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var id string
+		err := tx.GetContext(ctx, &id, q, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
+			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		created = true
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return d, false, err
+	}
+	out, err := s.Dossier(ctx, d.Number)
+	return out, created, err
+}
+
+func (s *ProcessStore) events(ctx context.Context, q sqlx.QueryerContext, dossierID string) ([]process.Event, error) {
+	const sel = `SELECT event_id, type, at, to_unit, step, result, reason, new_due_at, seq, actor_login, recorded_at
+		FROM dossier_events WHERE dossier_id = $1 ORDER BY at, seq`
+	out := []process.Event{}
+	if err := sqlx.SelectContext(ctx, q, &out, sel, dossierID); err != nil {
+		return nil, translate(err)
+	}
+	for i := range out {
+		out[i].At = out[i].At.UTC()
+		out[i].NewDueAt = utcp(out[i].NewDueAt)
+		out[i].Recorded = out[i].Recorded.UTC()
+	}
+	return out, nil
+}
+
+// AddEvent stores one event under a row lock on the dossier, so concurrent
+// events of one dossier replay one after the other.
+func (s *ProcessStore) AddEvent(ctx context.Context, number string, e process.Event, apply func(process.Dossier, []process.Event) (process.Clock, error), evf func(process.Dossier) trail.Event) (process.Dossier, bool, error) {
+	dup := false
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var r dossierRow
+		if err := tx.GetContext(ctx, &r, `SELECT `+dossierCols+dossierFrom+` WHERE d.number = $1 FOR UPDATE OF d`, number); err != nil {
+			return notFound(err, "no dossier %s", number)
+		}
+		var known int
+		if err := tx.GetContext(ctx, &known, `SELECT count(*) FROM dossier_events WHERE dossier_id = $1 AND event_id = $2`, r.ID, e.EventID); err != nil {
+			return err
+		}
+		if known > 0 {
+			dup = true
+			return nil
+		}
+		history, err := s.events(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		var seq int64
+		if err := tx.GetContext(ctx, &seq, `SELECT nextval('dossier_events_seq_seq')`); err != nil {
+			return err
+		}
+		e.Seq = seq
+		c, err := apply(r.out(), history)
+		if err != nil {
+			return err
+		}
+		const qEv = `INSERT INTO dossier_events (dossier_id, event_id, seq, type, at, to_unit, step, result, reason, new_due_at, actor_login)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+		if _, err := tx.ExecContext(ctx, qEv, r.ID, e.EventID, e.Seq, e.Type, e.At, e.ToUnit, e.Step, e.Result, e.Reason, e.NewDueAt, e.Actor); err != nil {
+			return err
+		}
+		steps, _ := json.Marshal(c.Steps)
+		const qUpd = `UPDATE dossiers SET clock_start = $2, due_at = $3, extended_due_at = $4, extension_reason = $5, paused_at = $6,
+			supplements = $7, status = $8, returned_at = $9, result = $10, result_reason = $11, outcome = $12, processing_days = $13,
+			current_unit = $14, steps = $15, late = ($12 IS NOT DISTINCT FROM 'late' OR ($8 = 'processing' AND $3 < now())),
+			event_count = event_count + 1, updated_at = now() WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, qUpd, r.ID, c.ClockStart, c.DueAt, c.ExtendedDueAt, c.ExtensionReason, c.PausedAt, c.Supplements,
+			c.Status, c.ReturnedAt, nullStr(c.Result), c.ResultReason, nullStr(c.Outcome), c.ProcessingDays, c.CurrentUnit, steps); err != nil {
+			return err
+		}
+		d := r.out()
+		d.Clock = c
+		_, err = AppendTrail(ctx, tx, evf(d))
+		return err
+	})
+	if err != nil {
+		return process.Dossier{}, false, err
+	}
+	d, err := s.Dossier(ctx, number)
+	return d, dup, err
+}
+
+// Dossier returns a dossier with its events.
+func (s *ProcessStore) Dossier(ctx context.Context, number string) (process.Dossier, error) {
+	var r dossierRow
+	if err := s.db.GetContext(ctx, &r, `SELECT `+dossierCols+dossierFrom+` WHERE d.number = $1`, number); err != nil {
+		return process.Dossier{}, notFound(err, "no dossier %s", number)
+	}
+	d := r.out()
+	evs, err := s.events(ctx, s.db, r.ID)
+	d.Events = evs
+	return d, err
+}
+
+// Dossiers lists dossiers matching f, newest receipt first.
+func (s *ProcessStore) Dossiers(ctx context.Context, f process.DossierFilter) ([]process.Dossier, int, error) {
+	where := ` WHERE ($1::text[] IS NULL OR d.unit = ANY($1)) AND ($2 = '' OR d.unit = $2) AND ($3 = '' OR d.service_code = $3)
+		AND ($4 = '' OR d.field = $4) AND ($5 = '' OR d.status = $5) AND ($6 = '' OR d.outcome = $6)
+		AND ($7::boolean IS NULL OR d.late = $7) AND ($8 = '' OR d.channel = $8) AND ($9 = '' OR d.number LIKE $9 || '%')
+		AND ($10::timestamptz IS NULL OR d.received_at >= $10) AND ($11::timestamptz IS NULL OR d.received_at < $11)`
+	var from, to any
+	if !f.From.IsZero() {
+		from = f.From
+	}
+	if !f.To.IsZero() {
+		to = f.To
+	}
+	args := []any{scopeArg(f.Scope), f.Unit, f.Service, f.Field, f.Status, f.Outcome, f.Late, f.Channel, escapeLike(f.Q), from, to}
+	var rows []dossierRow
+	q := `SELECT ` + dossierCols + dossierFrom + where + ` ORDER BY d.received_at DESC, d.number LIMIT $12 OFFSET $13`
+	if err := s.db.SelectContext(ctx, &rows, q, append(args, f.Limit, f.Offset)...); err != nil {
+		return nil, 0, translate(err)
+	}
+	// The exact count is bounded so a list over a million dossiers stays fast.
+	var total int
+	qc := `SELECT count(*) FROM (SELECT 1 FROM dossiers d` + where + ` LIMIT 10001) c`
+	if err := s.db.GetContext(ctx, &total, qc, args...); err != nil {
+		return nil, 0, translate(err)
+	}
+	out := make([]process.Dossier, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.out())
+	}
+	return out, total, nil
+}
+
+func escapeLike(s string) string {
+	r := []rune{}
+	for _, c := range s {
+		if c == '%' || c == '_' || c == '\\' {
+			r = append(r, '\\')
+		}
+		r = append(r, c)
+	}
+	return string(r)
+}
+
+// MarkLate flags open dossiers past due, then queues every late dossier
+// without a late record.
+func (s *ProcessStore) MarkLate(ctx context.Context, now time.Time, mode string) (int, error) {
+	state := process.LatePending
+	if mode == process.LateTriage {
+		state = process.LateInTriage
+	}
+	n := 0
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		const qFlag = `UPDATE dossiers SET late = true, updated_at = now() WHERE status = 'processing' AND due_at < $1 AND NOT late`
+		if _, err := tx.ExecContext(ctx, qFlag, now); err != nil {
+			return err
+		}
+		const qQueue = `INSERT INTO late_dossiers (dossier_id, state)
+			SELECT id, $1 FROM dossiers d WHERE late AND NOT EXISTS (SELECT 1 FROM late_dossiers l WHERE l.dossier_id = d.id)
+			ON CONFLICT DO NOTHING`
+		res, err := tx.ExecContext(ctx, qQueue, state)
+		if err != nil {
+			return err
+		}
+		k, _ := res.RowsAffected()
+		n = int(k)
+		return nil
+	})
+	return n, err
+}
+
+// LateRecords lists late records in a state within scope, oldest first.
+func (s *ProcessStore) LateRecords(ctx context.Context, state string, sc qms.Scope, limit int) ([]process.LateRecord, error) {
+	const q = `SELECT l.dossier_id, d.number, d.unit, l.state, l.nc_id, l.nc_number, l.reason, l.last_error, l.created_at
+		FROM late_dossiers l JOIN dossiers d ON d.id = l.dossier_id
+		WHERE l.state = $1 AND ($2::text[] IS NULL OR d.unit = ANY($2)) ORDER BY l.created_at, d.number LIMIT $3`
+	out := []process.LateRecord{}
+	return out, translate(s.db.SelectContext(ctx, &out, q, state, scopeArg(sc), limit))
+}
+
+// SetLateRecord moves a late record from one of the states in from to r
+// (ErrState when it is in none of them: someone else got there first).
+func (s *ProcessStore) SetLateRecord(ctx context.Context, dossierID string, from []string, r process.LateRecord, ev *trail.Event) error {
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		const q = `UPDATE late_dossiers SET state = $3, nc_id = $4, nc_number = $5, reason = $6, last_error = $7, updated_at = now()
+			WHERE dossier_id = $1 AND state = ANY($2)`
+		res, err := tx.ExecContext(ctx, q, dossierID, pq.Array(from), r.State, r.NCID, r.NCNumber, r.Reason, r.Error)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return qms.Errorf(qms.ErrState, "the late dossier was already handled")
+		}
+		if ev != nil {
+			_, err = AppendTrail(ctx, tx, *ev)
+		}
+		return err
+	})
+}
+
+// kpiKey maps a grouping to its SQL expression (fixed strings only).
+var kpiKey = map[string]string{
+	"":        `''`,
+	"month":   `to_char(day, 'YYYY-MM')`,
+	"day":     `to_char(day, 'YYYY-MM-DD')`,
+	"unit":    `unit`,
+	"field":   `field`,
+	"service": `service_code`,
+	"channel": `channel`,
+}
+
+// KPIs reads the per-day summary (never the dossiers).
+func (s *ProcessStore) KPIs(ctx context.Context, q process.KPIQuery) ([]process.KPI, error) {
+	key, ok := kpiKey[q.By]
+	if !ok {
+		return nil, qms.Errorf(qms.ErrInvalid, "unknown grouping %q", q.By)
+	}
+	sel := `SELECT ` + key + ` AS key,
+		coalesce(sum(n) FILTER (WHERE outcome = 'received'), 0) AS received,
+		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'in_person'), 0) AS in_person,
+		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'online'), 0) AS online,
+		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'postal'), 0) AS postal,
+		coalesce(sum(n) FILTER (WHERE outcome <> 'received'), 0) AS returned,
+		coalesce(sum(n) FILTER (WHERE outcome = 'early'), 0) AS early,
+		coalesce(sum(n) FILTER (WHERE outcome = 'on_time'), 0) AS on_time,
+		coalesce(sum(n) FILTER (WHERE outcome = 'late'), 0) AS late,
+		coalesce(sum(days) FILTER (WHERE outcome <> 'received'), 0) AS days_sum
+		FROM dossier_stats
+		WHERE day >= $1 AND day <= $2 AND ($3::text[] IS NULL OR unit = ANY($3)) AND ($4 = '' OR unit = $4)
+			AND ($5 = '' OR field = $5) AND ($6 = '' OR service_code = $6)
+		GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1`
+	out := []process.KPI{}
+	err := s.db.SelectContext(ctx, &out, sel, q.From.String(), q.To.String(), scopeArg(q.Scope), q.Unit, q.Field, q.Service)
+	return out, translate(err)
+}
+
+// LateHeatmap counts late returns per unit and month, from the summary.
+func (s *ProcessStore) LateHeatmap(ctx context.Context, from, to workday.Date, sc qms.Scope) ([]process.HeatCell, error) {
+	const q = `SELECT unit, to_char(day, 'YYYY-MM') AS month, sum(n) AS late FROM dossier_stats
+		WHERE outcome = 'late' AND day >= $1 AND day <= $2 AND ($3::text[] IS NULL OR unit = ANY($3))
+		GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2`
+	out := []process.HeatCell{}
+	return out, translate(s.db.SelectContext(ctx, &out, q, from.String(), to.String(), scopeArg(sc)))
+}
+
+// RefreshStats rebuilds the summary from the dossiers (a repair tool; the
+// triggers keep it exact in normal operation).
+func RefreshStats(ctx context.Context, db *sqlx.DB) error {
+	return InTx(ctx, db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dossier_stats`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO dossier_stats (day, unit, service_code, field, channel, outcome, n, days)
+			SELECT day, unit, service_code, field, channel, outcome, sum(n), sum(days) FROM (
+				SELECT (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, unit, service_code, field, channel,
+					'received' AS outcome, 1 AS n, 0::double precision AS days FROM dossiers
+				UNION ALL
+				SELECT (returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, unit, service_code, field, channel, outcome, 1,
+					coalesce(processing_days, 0) FROM dossiers WHERE outcome IS NOT NULL) c
+			GROUP BY 1, 2, 3, 4, 5, 6`)
+		return err
+	})
+}
+
+func dateOf(t time.Time) workday.Date { return workday.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()} }
+

@@ -1,0 +1,555 @@
+package process_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/process/processblob"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+var hcm, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
+
+func at(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, hcm)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// fakeNC stands in for the nonconformity capability (another package,
+// wired in main); it records what it was asked to raise.
+type fakeNC struct {
+	mu   sync.Mutex
+	got  []process.LateDossierNC
+	fail bool
+}
+
+func (f *fakeNC) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) (string, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return "", "", qms.Errorf(qms.ErrInvalid, "nc refused")
+	}
+	f.got = append(f.got, in)
+	return fmt.Sprintf("nc-%d", len(f.got)), fmt.Sprintf("NC-2026-%04d", len(f.got)), nil
+}
+
+type fixture struct {
+	db    *sqlx.DB
+	p     *process.Process
+	nc    *fakeNC
+	now   time.Time
+	users map[string]qms.Actor
+}
+
+func (f *fixture) as(login string) context.Context {
+	return qms.WithActor(context.Background(), f.users[login])
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	env := testenv.New(t)
+	ctx := context.Background()
+	f := &fixture{db: env.DB, nc: &fakeNC{}, now: at("2026-11-26 10:00"), users: map[string]qms.Actor{}}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := env.DB.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, u := range [][3]string{{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"}} {
+		exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $2, $3)`, u[0], u[1], u[2])
+	}
+	for _, u := range [][3]string{{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"}} {
+		var id string
+		if err := env.DB.GetContext(ctx, &id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $1, 'x') RETURNING id`, u[0]); err != nil {
+			t.Fatal(err)
+		}
+		exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, u[1], u[2])
+		f.users[u[0]] = qms.Actor{UserID: id, Login: u[0], Name: u[0]}
+	}
+	enf, err := authz.New(env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.p = process.New(postgres.NewProcessStore(env.DB), enf, processblob.New(env.Blob), f.nc, func() time.Time { return f.now }, hcm)
+	for _, s := range []process.Service{
+		{Code: "DD-01", NameVI: "Đăng ký biến động đất đai", NameEN: "Land change registration", Field: "land", Unit: "land", Days: 10,
+			Steps: []process.Step{{Code: "receive", Days: 1}, {Code: "process", Days: 7}, {Code: "approve", Days: 2}}},
+		{Code: "HT-01", NameVI: "Đăng ký khai sinh", NameEN: "Birth registration", Field: "civil_status", Unit: "justice", Days: 1},
+	} {
+		if _, err := f.p.SaveService(f.as("coord"), s, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func TestServicesAndCalendar(t *testing.T) {
+	f := setup(t)
+	list, err := f.p.Services(f.as("landstaff"))
+	if err != nil || len(list) != 1 || list[0].Code != "DD-01" || len(list[0].Steps) != 3 {
+		t.Fatalf("land staff sees %+v %v", list, err)
+	}
+	if _, err := f.p.SaveService(f.as("landhead"), process.Service{Code: "DD-02", NameVI: "x", Field: "land", Unit: "land", Days: 3}, true); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("head creating a service: %v", err)
+	}
+	if _, err := f.p.SaveService(f.as("coord"), process.Service{Code: "DD-01", NameVI: "x", Field: "land", Unit: "land", Days: 3}, true); !errors.Is(err, qms.ErrConflict) {
+		t.Fatalf("duplicate code: %v", err)
+	}
+	if _, err := f.p.SaveService(f.as("coord"), process.Service{Code: "bad code", NameVI: "", Field: "Land!", Unit: "land", Days: -1}, true); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("invalid service: %v", err)
+	}
+	cy, err := f.p.CalendarYear(f.as("landstaff"), 2027)
+	if err != nil || len(cy.Days) != 11 || cy.Settings.LateMode != "auto" {
+		t.Fatalf("2027 calendar %+v %v", cy, err)
+	}
+	cy.Days = append(cy.Days, workday.Day{Date: workday.Date{Year: 2027, Month: 9, Day: 4}, Kind: "workday", Name: "làm bù"})
+	cy.Settings.LateMode = "triage"
+	if _, err := f.p.SaveCalendarYear(f.as("landhead"), cy); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("head editing the calendar: %v", err)
+	}
+	got, err := f.p.SaveCalendarYear(f.as("coord"), cy)
+	if err != nil || len(got.Days) != 12 || got.Settings.LateMode != "triage" {
+		t.Fatalf("saved %+v %v", got, err)
+	}
+	bad := cy
+	bad.Days = append([]workday.Day{}, cy.Days...)
+	bad.Days = append(bad.Days, workday.Day{Date: workday.Date{Year: 2028, Month: 1, Day: 3}, Kind: "holiday"})
+	if _, err := f.p.SaveCalendarYear(f.as("coord"), bad); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("day of another year: %v", err)
+	}
+}
+
+func TestDossierEventsIdempotentAndOutOfOrder(t *testing.T) {
+	f := setup(t)
+	ctx := f.as("landstaff")
+	d, created, err := f.p.CreateDossier(ctx, process.NewDossier{Number: "000.00.01.H01-261102-0001", Service: "DD-01", Channel: "online", ApplicantRef: "A-17", ReceivedAt: at("2026-11-02 09:00")})
+	if err != nil || !created {
+		t.Fatalf("create %v %v", created, err)
+	}
+	if want := at("2026-11-16 09:00"); !d.DueAt.Equal(want) {
+		t.Fatalf("due %s", d.DueAt.In(hcm))
+	}
+	// The same receipt again is idempotent; a different one under the number conflicts.
+	if _, created, err := f.p.CreateDossier(ctx, process.NewDossier{Number: d.Number, Service: "DD-01", Channel: "online", ApplicantRef: "A-17", ReceivedAt: at("2026-11-02 09:00")}); err != nil || created {
+		t.Fatalf("repeat: %v %v", created, err)
+	}
+	if _, _, err := f.p.CreateDossier(ctx, process.NewDossier{Number: d.Number, Service: "DD-01", Channel: "postal", ReceivedAt: at("2026-11-03 09:00")}); !errors.Is(err, qms.ErrConflict) {
+		t.Fatalf("conflicting repeat: %v", err)
+	}
+	// Justice staff may not write land dossiers.
+	if _, _, err := f.p.CreateDossier(f.as("jstaff"), process.NewDossier{Number: "X1", Service: "DD-01", Channel: "online", ReceivedAt: at("2026-11-02 09:00")}); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("other unit: %v", err)
+	}
+	ret := process.Event{EventID: "ev-3", Type: process.EventReturned, At: at("2026-11-25 15:00"), Result: process.ResultGranted}
+	d, dup, err := f.p.AddEvent(ctx, d.Number, ret)
+	if err != nil || dup || d.Outcome != "late" {
+		t.Fatalf("return first: %v %v %s", err, dup, d.Outcome)
+	}
+	// Pushed late, events that happened before the return.
+	if _, _, err := f.p.AddEvent(ctx, d.Number, process.Event{EventID: "ev-1", Type: process.EventSupplementRequested, At: at("2026-11-04 10:00"), Reason: "thiếu bản vẽ"}); err != nil {
+		t.Fatal(err)
+	}
+	d, _, err = f.p.AddEvent(ctx, d.Number, process.Event{EventID: "ev-2", Type: process.EventResubmitted, At: at("2026-11-12 14:00")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != process.StatusReturned || d.Outcome != "early" || d.Supplements != 1 || !d.DueAt.Equal(at("2026-11-26 14:00")) || len(d.Events) != 3 {
+		t.Fatalf("after reordering: %s %s %d %s %d", d.Status, d.Outcome, d.Supplements, d.DueAt.In(hcm), len(d.Events))
+	}
+	// The same event id again changes nothing.
+	d2, dup, err := f.p.AddEvent(ctx, d.Number, process.Event{EventID: "ev-2", Type: process.EventResubmitted, At: at("2026-11-12 14:00")})
+	if err != nil || !dup || len(d2.Events) != 3 {
+		t.Fatalf("duplicate: %v %v %d", err, dup, len(d2.Events))
+	}
+	// An event after the return makes the history impossible: refused, not stored.
+	if _, _, err := f.p.AddEvent(ctx, d.Number, process.Event{EventID: "ev-9", Type: process.EventWithdrawn, At: at("2026-11-25 16:00")}); !errors.Is(err, qms.ErrState) {
+		t.Fatalf("after return: %v", err)
+	}
+	for _, bad := range []process.Event{
+		{EventID: "", Type: process.EventWithdrawn, At: at("2026-11-05 10:00")},
+		{EventID: "x1", Type: "teleported", At: at("2026-11-05 10:00")},
+		{EventID: "x2", Type: process.EventReturned, At: at("2026-11-05 10:00"), Result: "maybe"},
+		{EventID: "x3", Type: process.EventReturned, At: at("2026-11-05 10:00"), Result: "refused"},
+		{EventID: "x4", Type: process.EventExtended, At: at("2026-11-05 10:00"), Reason: "x"},
+		{EventID: "x5", Type: process.EventWithdrawn, At: at("2027-11-05 10:00")},
+	} {
+		if _, _, err := f.p.AddEvent(ctx, d.Number, bad); !errors.Is(err, qms.ErrInvalid) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+	if _, _, err := f.p.AddEvent(ctx, "NO-SUCH", process.Event{EventID: "a", Type: process.EventWithdrawn, At: at("2026-11-05 10:00")}); !errors.Is(err, qms.ErrNotFound) {
+		t.Fatalf("unknown dossier: %v", err)
+	}
+	// The summary counts the dossier once, by its final outcome.
+	k, err := f.p.KPIs(f.as("coord"), process.KPIQuery{From: workday.Date{Year: 2026, Month: 11, Day: 1}, To: workday.Date{Year: 2026, Month: 11, Day: 30}})
+	if err != nil || len(k) != 1 || k[0].Received != 1 || k[0].Returned != 1 || k[0].Early != 1 || k[0].Late != 0 || k[0].Online != 1 {
+		t.Fatalf("kpis %+v %v", k, err)
+	}
+}
+
+func TestConcurrentEventsOneWinner(t *testing.T) {
+	f := setup(t)
+	ctx := f.as("landstaff")
+	d, _, err := f.p.CreateDossier(ctx, process.NewDossier{Number: "C-1", Service: "DD-01", Channel: "in_person", ReceivedAt: at("2026-11-02 09:00")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ten pushes of the same event id and ten different extensions: the
+	// event is stored once, and only one extension survives.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	errs := map[string]int{}
+	for i := 0; i < 10; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, _, err := f.p.AddEvent(ctx, d.Number, process.Event{EventID: "same", Type: process.EventHandedOver, At: at("2026-11-03 09:00"), Step: "process"})
+			mu.Lock()
+			errs[fmt.Sprint("same:", qms.KindOf(err))]++
+			mu.Unlock()
+		}()
+		go func(i int) {
+			defer wg.Done()
+			nd := at("2026-11-20 17:00").Add(time.Duration(i) * time.Hour)
+			_, _, err := f.p.AddEvent(ctx, d.Number, process.Event{EventID: fmt.Sprint("ext-", i), Type: process.EventExtended, At: at("2026-11-13 09:00"), NewDueAt: &nd, Reason: "khảo sát thực địa"})
+			mu.Lock()
+			errs[fmt.Sprint("ext:", qms.KindOf(err))]++
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	got, err := f.p.GetDossier(ctx, d.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Events) != 2 || errs["same:<nil>"] != 10 || errs["ext:<nil>"] != 1 || errs["ext:state"] != 9 {
+		t.Fatalf("events %d, outcomes %v", len(got.Events), errs)
+	}
+}
+
+const importCSV = "Số hồ sơ;Mã thủ tục;Hình thức;Ngày tiếp nhận;Ngày trả kết quả;Kết quả;Lý do\n" +
+	"L-001;DD-01;trực tuyến;02/11/2026 09:00;10/11/2026 10:00;granted;\n" +
+	"L-002;DD-01;trực tiếp;02/11/2026 09:00;20/11/2026 10:00;granted;\n" + // late (due 16/11)
+	"L-003;DD-01;bưu chính;03/11/2026 18:30;;;\n" + // after hours, still open: due 18/11 07:30, overdue at 26/11
+	"L-004;HT-01;online;2026-11-23 08:00;2026-11-23 16:00;từ chối;thiếu giấy tờ\n" +
+	"L-002;DD-01;online;02/11/2026 09:00;;;\n" + // duplicate in file
+	"L-005;XX-99;online;02/11/2026 09:00;;;\n" + // unknown service
+	"L-006;DD-01;fax;02/11/2026 09:00;;;\n" + // unknown channel
+	"L-007;DD-01;online;31/02/2026 09:00;;;\n" + // no such date
+	"L-008;DD-01;online;02/11/2026 09:00;10/11/2026 10:00;;\n" + // returned without result
+	";DD-01;online;02/11/2026 09:00;;;\n" + // no number
+	"L-009;DD-01;online;02/11/2026 09:00;01/11/2026 10:00;granted;\n" + // returned before receipt
+	"L-010;HT-01;online;2027-01-05 08:00;;;\n" // in the future
+
+func TestImport(t *testing.T) {
+	f := setup(t)
+	ctx := f.as("coord")
+	rep, err := f.p.Import(ctx, strings.NewReader(importCSV), process.ImportOptions{Filename: "nov.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total != 12 || rep.Inserted != 4 || rep.Rejected != 8 || rep.Late != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	reasons := map[int]string{}
+	for _, r := range rep.Rejections {
+		reasons[r.Line] = r.Reason
+	}
+	for line, want := range map[int]string{6: "duplicate", 7: "unknown service", 8: "unknown channel", 9: "received_at", 10: "result", 11: "number is missing", 12: "before", 13: "future"} {
+		if !strings.Contains(reasons[line], want) {
+			t.Errorf("line %d: %q, want %q", line, reasons[line], want)
+		}
+	}
+	// Two late dossiers (one returned late, one overdue) raised two NCs.
+	if rep.NCsRaised != 2 || len(f.nc.got) != 2 {
+		t.Fatalf("ncs %d %+v", rep.NCsRaised, f.nc.got)
+	}
+	d, err := f.p.GetDossier(ctx, "L-003")
+	if err != nil || !d.Late || d.NC == nil || d.NC.State != "raised" || d.NC.NCNumber == "" || !d.DueAt.Equal(at("2026-11-18 07:30")) {
+		t.Fatalf("L-003 %+v %v", d, err)
+	}
+	// The same file again changes nothing and raises nothing new.
+	rep2, err := f.p.Import(ctx, strings.NewReader(importCSV), process.ImportOptions{})
+	if err != nil || rep2.Inserted != 0 || rep2.Updated != 0 || rep2.Unchanged != 4 || len(f.nc.got) != 2 {
+		t.Fatalf("re-import %+v %v", rep2, err)
+	}
+	// L-003 returned since: an update.
+	upd := "number,service,channel,received_at,returned_at,result\nL-003,DD-01,postal,03/11/2026 18:30,25/11/2026 09:00,granted\n"
+	rep3, err := f.p.Import(ctx, strings.NewReader(upd), process.ImportOptions{})
+	if err != nil || rep3.Updated != 1 {
+		t.Fatalf("update %+v %v", rep3, err)
+	}
+	// With a column mapping.
+	mapped := "So,Thu tuc,Kenh,Nhan\nM-1,HT-01,online,2026-11-24 09:00\n"
+	rep4, err := f.p.Import(ctx, strings.NewReader(mapped), process.ImportOptions{Mapping: map[string]string{"number": "So", "service": "Thu tuc", "channel": "Kenh", "received_at": "Nhan"}})
+	if err != nil || rep4.Inserted != 1 {
+		t.Fatalf("mapped %+v %v", rep4, err)
+	}
+	if _, err := f.p.Import(ctx, strings.NewReader(mapped), process.ImportOptions{}); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("no mapping for unknown headers: %v", err)
+	}
+	if _, err := f.p.Import(ctx, strings.NewReader(mapped), process.ImportOptions{Mapping: map[string]string{"number": "Nope"}}); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("mapping to a missing column: %v", err)
+	}
+	// Land staff may import only their unit's dossiers.
+	rep5, err := f.p.Import(f.as("landstaff"), strings.NewReader("number,service,channel,received_at\nS-1,HT-01,online,2026-11-24 09:00\nS-2,DD-01,online,2026-11-24 09:00\n"), process.ImportOptions{})
+	if err != nil || rep5.Inserted != 1 || rep5.Rejected != 1 {
+		t.Fatalf("scoped import %+v %v", rep5, err)
+	}
+	// The summary equals a rebuild from the dossiers.
+	assertStatsExact(t, f.db)
+	// Dossiers kept by events are not overwritten by an import.
+	if _, _, err := f.p.AddEvent(f.as("landstaff"), "S-2", process.Event{EventID: "e", Type: process.EventHandedOver, At: at("2026-11-24 10:00")}); err != nil {
+		t.Fatal(err)
+	}
+	rep6, err := f.p.Import(ctx, strings.NewReader("number,service,channel,received_at,returned_at,result\nS-2,DD-01,online,2026-11-24 09:00,2026-11-25 09:00,granted\n"), process.ImportOptions{})
+	if err != nil || rep6.Rejected != 1 || !strings.Contains(rep6.Rejections[0].Reason, "events") {
+		t.Fatalf("import over events %+v %v", rep6, err)
+	}
+}
+
+func assertStatsExact(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	const q = `SELECT count(*) FROM (
+		(SELECT day, unit, service_code, field, channel, outcome, n FROM dossier_stats WHERE n <> 0
+		 EXCEPT SELECT * FROM v) UNION ALL (SELECT * FROM v EXCEPT SELECT day, unit, service_code, field, channel, outcome, n FROM dossier_stats WHERE n <> 0)) x`
+	const v = `CREATE TEMP VIEW v AS SELECT day, unit, service_code, field, channel, outcome, sum(n) AS n FROM (
+		SELECT (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, unit, service_code, field, channel, 'received' AS outcome, 1 AS n FROM dossiers
+		UNION ALL SELECT (returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, unit, service_code, field, channel, outcome, 1 FROM dossiers WHERE outcome IS NOT NULL) c
+		GROUP BY 1, 2, 3, 4, 5, 6`
+	conn, err := db.Connx(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	var diff int
+	if err := conn.GetContext(context.Background(), &diff, q); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 {
+		t.Fatalf("the summary differs from the dossiers in %d rows", diff)
+	}
+}
+
+func TestLateTriage(t *testing.T) {
+	f := setup(t)
+	cy, _ := f.p.CalendarYear(f.as("coord"), 2026)
+	cy.Settings.LateMode = process.LateTriage
+	if _, err := f.p.SaveCalendarYear(f.as("coord"), cy); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.p.Import(f.as("coord"), strings.NewReader(importCSV), process.ImportOptions{})
+	if err != nil || rep.NCsRaised != 0 || len(f.nc.got) != 0 {
+		t.Fatalf("triage mode raised %+v %v", rep, err)
+	}
+	tri, err := f.p.Triage(f.as("coord"))
+	if err != nil || len(tri) != 2 {
+		t.Fatalf("triage %+v %v", tri, err)
+	}
+	if _, err := f.p.RaiseFromTriage(f.as("landstaff"), "L-002"); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("staff raising: %v", err)
+	}
+	d, err := f.p.RaiseFromTriage(f.as("coord"), "L-002")
+	if err != nil || d.NC.State != "raised" || len(f.nc.got) != 1 || f.nc.got[0].Number != "L-002" || f.nc.got[0].Unit != "land" {
+		t.Fatalf("raise %+v %v", d.NC, err)
+	}
+	if _, err := f.p.RaiseFromTriage(f.as("coord"), "L-002"); !errors.Is(err, qms.ErrState) {
+		t.Fatalf("raise twice: %v", err)
+	}
+	if _, err := f.p.DismissLate(f.as("coord"), "L-003", ""); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("dismiss without reason: %v", err)
+	}
+	d, err = f.p.DismissLate(f.as("coord"), "L-003", "người dân hẹn lại")
+	if err != nil || d.NC.State != "dismissed" {
+		t.Fatalf("dismiss %+v %v", d.NC, err)
+	}
+}
+
+func TestLateAutoRetriesWhenNCFails(t *testing.T) {
+	f := setup(t)
+	f.nc.fail = true
+	if _, err := f.p.Import(f.as("coord"), strings.NewReader(importCSV), process.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pend, _ := f.p.LateRecords(f.as("coord"), process.LatePending)
+	if len(pend) != 2 || pend[0].Error == "" {
+		t.Fatalf("pending %+v", pend)
+	}
+	f.nc.fail = false
+	n, err := f.p.ProcessLate(context.Background(), f.now)
+	if err != nil || n != 2 {
+		t.Fatalf("retry %d %v", n, err)
+	}
+}
+
+func TestObjectivesAndKPIs(t *testing.T) {
+	f := setup(t)
+	if _, err := f.p.Import(f.as("coord"), strings.NewReader(importCSV), process.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.p.CreateObjective(f.as("coord"), process.Objective{Title: "98% hồ sơ đất đai đúng hạn", KPI: "on_time_rate", Target: 98,
+		From: workday.Date{Year: 2026, Month: 1, Day: 1}, To: workday.Date{Year: 2026, Month: 12, Day: 31}, Unit: "land"})
+	if err != nil || o.Comparator != ">=" {
+		t.Fatalf("objective %+v %v", o, err)
+	}
+	if _, err := f.p.CreateObjective(f.as("landhead"), process.Objective{Title: "x", KPI: "on_time_rate", Target: 98, From: o.From, To: o.To, Unit: "land"}); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("head sets objective: %v", err)
+	}
+	if _, err := f.p.CreateObjective(f.as("coord"), process.Objective{Title: "x", KPI: "happiness", Target: 198, Unit: "land"}); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("invalid objective: %v", err)
+	}
+	list, err := f.p.Objectives(f.as("landhead"))
+	if err != nil || len(list) != 1 || list[0].Progress.Status != "off_track" || *list[0].Progress.Value != 50 {
+		t.Fatalf("objectives %+v %v", list, err)
+	}
+	// Off track: on the home page of the land head and the coordinator, not of staff.
+	for login, want := range map[string]int{"landhead": 1, "coord": 1, "landstaff": 0, "jstaff": 0} {
+		tasks, err := f.p.Tasks(context.Background(), f.users[login], "en")
+		n := 0
+		for _, tk := range tasks {
+			if tk.Kind == "objective" {
+				n++
+			}
+		}
+		if err != nil || n != want {
+			t.Errorf("%s: %d objective tasks %+v %v", login, n, tasks, err)
+		}
+	}
+	for _, by := range []string{"month", "unit", "field", "service", "channel", "day", ""} {
+		rows, err := f.p.KPIs(f.as("coord"), process.KPIQuery{By: by, From: workday.Date{Year: 2026, Month: 1, Day: 1}, To: workday.Date{Year: 2026, Month: 12, Day: 31}})
+		if err != nil || len(rows) == 0 {
+			t.Fatalf("by %q: %v %v", by, rows, err)
+		}
+	}
+	units, _ := f.p.KPIs(f.as("coord"), process.KPIQuery{By: "unit", From: workday.Date{Year: 2026, Month: 1, Day: 1}, To: workday.Date{Year: 2026, Month: 12, Day: 31}})
+	if units[0].Key != "justice" || units[1].Key != "land" || units[1].Received != 3 || units[1].Late != 1 || *units[1].OnTimeRate != 50 {
+		t.Fatalf("by unit %+v", units)
+	}
+	// Scope: justice staff see only justice.
+	js, _ := f.p.KPIs(f.as("jstaff"), process.KPIQuery{By: "unit", From: workday.Date{Year: 2026, Month: 1, Day: 1}, To: workday.Date{Year: 2026, Month: 12, Day: 31}})
+	if len(js) != 1 || js[0].Key != "justice" {
+		t.Fatalf("justice scope %+v", js)
+	}
+	if _, err := f.p.KPIs(f.as("coord"), process.KPIQuery{By: "planet"}); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("bad grouping: %v", err)
+	}
+	db, err := f.p.Dashboard(f.as("coord"), workday.Date{}, workday.Date{}, nil)
+	if err != nil || db.Total.Received != 4 || len(db.Units) != 2 || len(db.Objectives) != 1 || len(db.Months) != 12 {
+		t.Fatalf("dashboard %+v %v", db, err)
+	}
+}
+
+func TestMeetingDirectives(t *testing.T) {
+	f := setup(t)
+	chair := f.as("chair")
+	pdf := func() io.Reader { return bytes.NewReader([]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")) }
+	m, err := f.p.CreateMeeting(chair, process.Meeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Họp kiểm tra tiến độ CCHC", Chair: "Chủ tịch UBND", Participants: "Phòng Nội vụ, VP ĐKĐĐ"},
+		&process.Upload{Filename: "bien-ban.pdf", Body: pdf()})
+	if err != nil || m.Minutes == nil || m.Minutes.VersionID == "" {
+		t.Fatalf("meeting %+v %v", m, err)
+	}
+	if _, err := f.p.CreateMeeting(f.as("landhead"), process.Meeting{HeldOn: m.HeldOn, Title: "x", Chair: "y"}, nil); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("unit head holding an office meeting: %v", err)
+	}
+	d, err := f.p.AddDirective(chair, m.ID, process.Directive{Unit: "land", Title: "Rà soát hồ sơ đất đai trễ hạn", ReportRequired: "Danh sách hồ sơ và biện pháp khắc phục", DueOn: workday.Date{Year: 2026, Month: 11, Day: 30}})
+	if err != nil || d.State != "open" {
+		t.Fatalf("directive %+v %v", d, err)
+	}
+	late, err := f.p.AddDirective(chair, m.ID, process.Directive{Unit: "justice", Title: "Cập nhật TTHC", DueOn: workday.Date{Year: 2026, Month: 11, Day: 24}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Report: only the unit, and only with evidence.
+	if _, err := f.p.ReportDirective(f.as("jstaff"), d.ID, "xong", []process.Upload{{Filename: "a.pdf", Body: pdf()}}); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("other unit reporting: %v", err)
+	}
+	if _, err := f.p.ReportDirective(f.as("landhead"), d.ID, "xong", nil); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("report without evidence: %v", err)
+	}
+	if _, err := f.p.DecideDirective(chair, d.ID, true, ""); !errors.Is(err, qms.ErrState) {
+		t.Fatalf("accepting an open directive: %v", err)
+	}
+	// Two concurrent reports: exactly one wins.
+	var wg sync.WaitGroup
+	results := make([]error, 2)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, results[i] = f.p.ReportDirective(f.as("landhead"), d.ID, "Đã rà soát 12 hồ sơ", []process.Upload{{Filename: "ra-soat.pdf", Body: pdf()}})
+		}(i)
+	}
+	wg.Wait()
+	if (results[0] == nil) == (results[1] == nil) || !(errors.Is(results[0], qms.ErrState) || errors.Is(results[1], qms.ErrState)) {
+		t.Fatalf("concurrent reports: %v / %v", results[0], results[1])
+	}
+	if _, err := f.p.DecideDirective(f.as("landhead"), d.ID, true, ""); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("reporter deciding: %v", err)
+	}
+	if _, err := f.p.DecideDirective(chair, d.ID, false, ""); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("return without comment: %v", err)
+	}
+	got, err := f.p.DecideDirective(chair, d.ID, false, "Thiếu biện pháp khắc phục")
+	if err != nil || got.State != "returned" {
+		t.Fatalf("return %v %v", got.State, err)
+	}
+	if _, err := f.p.ReportDirective(f.as("landhead"), d.ID, "Bổ sung biện pháp", []process.Upload{{Filename: "bo-sung.pdf", Body: pdf()}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.p.DecideDirective(chair, d.ID, true, "")
+	if err != nil || got.State != "accepted" || len(got.Reports) != 2 || got.ClosedAt == nil {
+		t.Fatalf("accept %+v %v", got, err)
+	}
+	ev := got.Reports[1].Evidence[0]
+	e, rc, err := f.p.OpenEvidence(f.as("landstaff"), d.ID, ev.ID)
+	if err != nil || e.SHA256 != ev.SHA256 {
+		t.Fatalf("evidence %v", err)
+	}
+	body, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.HasPrefix(body, []byte("%PDF")) {
+		t.Fatalf("evidence body %q", body)
+	}
+	// The justice directive is overdue: escalated once, and justice is not complying.
+	n, err := f.p.EscalateOverdue(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("escalate %d %v", n, err)
+	}
+	if n, _ := f.p.EscalateOverdue(context.Background()); n != 0 {
+		t.Fatalf("escalated twice: %d", n)
+	}
+	var notes int
+	if err := f.db.Get(&notes, `SELECT count(*) FROM notifications WHERE kind = 'directive_overdue'`); err != nil || notes != 2 {
+		t.Fatalf("notifications %d %v", notes, err) // coordinator and chairman (head of "*")
+	}
+	nc, err := f.p.NonCompliantUnits(f.as("coord"))
+	if err != nil || len(nc) != 1 || nc[0].Unit != "justice" || nc[0].OverdueDirectives != 1 {
+		t.Fatalf("non-compliant %+v %v", nc, err)
+	}
+	tasks, _ := f.p.Tasks(context.Background(), f.users["jstaff"], "vi")
+	_ = late
+	if len(tasks) != 0 {
+		t.Fatalf("staff cannot report directives; tasks %+v", tasks)
+	}
+}
