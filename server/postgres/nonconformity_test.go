@@ -15,6 +15,8 @@ import (
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/mail"
+	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	nonc "github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -46,22 +48,6 @@ func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekClos
 	return b.s.Open(ctx, key, version)
 }
 
-type mailed struct {
-	to, subject, body string
-}
-
-type fakeMailer struct {
-	mu   sync.Mutex
-	sent []mailed
-}
-
-func (m *fakeMailer) Send(_ context.Context, to, subject, body string) error {
-	m.mu.Lock()
-	m.sent = append(m.sent, mailed{to, subject, body})
-	m.mu.Unlock()
-	return nil
-}
-
 type ncFixture struct {
 	t     *testing.T
 	env   *testenv.Env
@@ -71,7 +57,6 @@ type ncFixture struct {
 	az    *authz.Enforcer
 	trail *postgres.TrailStore
 	users map[string]qms.Actor
-	mail  *fakeMailer
 }
 
 var hcm = func() *time.Location {
@@ -112,7 +97,7 @@ func newNCFixture(t *testing.T) *ncFixture {
 	}
 	clk := &ncClock{t: time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)}
 	ids := identity.NewService(postgres.NewIdentityStore(env.DB), clk.now, identity.Options{LoginMaxFailures: 1000})
-	f := &ncFixture{t: t, env: env, clk: clk, users: map[string]qms.Actor{}, trail: postgres.NewTrailStore(env.DB), mail: &fakeMailer{}}
+	f := &ncFixture{t: t, env: env, clk: clk, users: map[string]qms.Actor{}, trail: postgres.NewTrailStore(env.DB)}
 	keys := make([]string, 0, len(ncUsers))
 	for k := range ncUsers {
 		keys = append(keys, k)
@@ -143,7 +128,7 @@ func newNCFixture(t *testing.T) *ncFixture {
 	f.store = postgres.NewNCStore(env.DB, hcm)
 	f.svc = nonc.New(f.store, ncBlobs{env.Blob}, az, ids, nonc.Options{
 		Now: clk.now, Location: hcm, MaxFileSize: 1 << 20, AnalysisDays: 14, BaseURL: "http://qms.example",
-		Mailer: f.mail, Trail: f.trail,
+		Trail: f.trail,
 	})
 	return f
 }
@@ -968,5 +953,159 @@ func TestNCMyActions(t *testing.T) {
 	}
 	if got := ids("auditor"); got != "" {
 		t.Fatalf("auditor: %s", got)
+	}
+}
+
+// TestNCOverdueJob: overdue actions and NCs left without a root cause are
+// escalated once to the owner, the unit's heads and the coordinators, in
+// the app and by email through a real SMTP exchange; two runners at once
+// fire once.
+func TestNCOverdueJob(t *testing.T) {
+	f := newNCFixture(t)
+	smtpd := mailtest.Start(t, "", "")
+	sender, err := mail.New(mail.Options{Host: "127.0.0.1", Port: smtpd.Port, From: "qmstrack@example.org", TLS: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, nil, nonc.Options{
+		Now: f.clk.now, Location: hcm, AnalysisDays: 14, BaseURL: "http://qms.example", Mailer: sender})
+	ncA, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress) // due today
+	ncB := f.newNC("phong-b")                                                   // no root cause yet
+	ctx := context.Background()
+	// runner is one instance's scheduled run: under the cluster-wide lock.
+	runner := func(_ chan struct{}) (bool, nonc.JobReport, error) {
+		var rep nonc.JobReport
+		ran, err := postgres.TryExclusive(ctx, f.env.DB, nonc.JobAdvisoryKey, func(ctx context.Context) error {
+			var err error
+			rep, err = svc.RunOverdue(ctx)
+			return err
+		})
+		return ran, rep, err
+	}
+	notes := func(kind string) map[string]int {
+		t.Helper()
+		rows, err := f.env.DB.Query(`SELECT u.login, count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = $1 GROUP BY u.login`, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]int{}
+		for rows.Next() {
+			var l string
+			var n int
+			if err := rows.Scan(&l, &n); err != nil {
+				t.Fatal(err)
+			}
+			out[l] = n
+		}
+		return out
+	}
+	if _, rep, err := runner(nil); err != nil || rep.LateActions != 0 || rep.Notified != 0 {
+		t.Fatalf("nothing is late on the due date: %+v %v", rep, err)
+	}
+
+	f.clk.addDays(1)
+	// One runner holds the lock while the other tries: the second does not run.
+	locked, hold := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		ran, err := postgres.TryExclusive(ctx, f.env.DB, nonc.JobAdvisoryKey, func(ctx context.Context) error {
+			close(locked)
+			<-hold
+			_, err := svc.RunOverdue(ctx)
+			return err
+		})
+		if err == nil && !ran {
+			err = errors.New("the first runner did not get the lock")
+		}
+		first <- err
+	}()
+	<-locked
+	if ran, _, err := runner(nil); err != nil || ran {
+		t.Fatalf("a second runner ran while the first held the lock: %v %v", ran, err)
+	}
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"owner-a": 1, "head": 1, "head2-a": 1, "coordinator": 1, "boss": 1, "boss2": 1}
+	if got := notes("nc.action.overdue"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("overdue notifications: %v, want %v", got, want)
+	}
+	if got := strings.Count(strings.Join(f.trailActions(ncA.ID), " "), "action.overdue"); got != 1 {
+		t.Fatalf("%d action.overdue trail entries", got)
+	}
+	msgs := smtpd.Messages()
+	if len(msgs) != 6 {
+		t.Fatalf("%d emails, want 6", len(msgs))
+	}
+	var en, vi int
+	for _, m := range msgs {
+		switch {
+		case strings.HasPrefix(m.Subject, "Corrective action overdue: "+ncA.Number+" #1 (due 10/03/2026)"):
+			en++
+		case strings.HasPrefix(m.Subject, "Hành động khắc phục quá hạn: "+ncA.Number+" #1 (hạn 10/03/2026)"):
+			vi++
+		default:
+			t.Fatalf("subject %q", m.Subject)
+		}
+		if !strings.Contains(m.Body, "http://qms.example/ncs/"+ncA.ID) {
+			t.Fatalf("body without link: %q", m.Body)
+		}
+	}
+	if en != 2 || vi != 4 { // heads read English in this fixture
+		t.Fatalf("languages: en %d vi %d", en, vi)
+	}
+	var flagged *time.Time
+	if err := f.env.DB.Get(&flagged, `SELECT overdue_at FROM nc_actions WHERE id = $1`, act.ID); err != nil || flagged == nil {
+		t.Fatalf("action not marked overdue: %v", err)
+	}
+
+	// Two runners at once, again: nothing new fires.
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := runner(nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(smtpd.Messages()) != 6 || fmt.Sprint(notes("nc.action.overdue")) != fmt.Sprint(want) {
+		t.Fatal("a second scan escalated again")
+	}
+
+	// After the analysis period, the NC without a root cause is escalated to
+	// phong-b's head and the organisation-wide coordinators.
+	f.clk.addDays(14)
+	wg = sync.WaitGroup{}
+	ranN := make(chan bool, 2)
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ran, _, err := runner(nil)
+			if err != nil {
+				t.Error(err)
+			}
+			ranN <- ran
+		}()
+	}
+	wg.Wait()
+	wantB := map[string]int{"head-b": 1, "boss": 1, "boss2": 1}
+	if got := notes("nc.analysis.overdue"); fmt.Sprint(got) != fmt.Sprint(wantB) {
+		t.Fatalf("analysis notifications: %v, want %v", got, wantB)
+	}
+	if got := strings.Count(strings.Join(f.trailActions(ncB.ID), " "), "nc.analysis_overdue"); got != 1 {
+		t.Fatalf("%d nc.analysis_overdue trail entries", got)
+	}
+	if len(smtpd.Messages()) != 9 {
+		t.Fatalf("%d emails, want 9", len(smtpd.Messages()))
+	}
+	// ncA was analysed at once, so it is never "without a root cause".
+	if got := strings.Count(strings.Join(f.trailActions(ncA.ID), " "), "nc.analysis_overdue"); got != 0 {
+		t.Fatal("an analysed NC was escalated for analysis")
 	}
 }
