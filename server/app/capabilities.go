@@ -6,5 +6,9 @@ import "github.com/qmstrack/qmstrack/server/web"
 // nonconformities, records, audits, process performance) and hands them to
 // the web layer. Each capability adds its block here.
 func (a *App) wireCapabilities(d *web.Deps) error {
+	// Nonconformities and corrective actions (ISO 9001 10.2): see nc.go.
+	if _, err := a.wireNC(d); err != nil {
+		return err
+	}
 	return nil
 }
