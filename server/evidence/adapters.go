@@ -2,8 +2,10 @@ package evidence
 
 import (
 	"context"
+	"strings"
 
 	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
@@ -23,4 +25,26 @@ func (f ReportFiler) FileAuditReport(ctx context.Context, r internalaudit.Report
 		return "", err
 	}
 	return rec.ID, nil
+}
+
+// NCRaiser raises nonconformities for audit findings through the
+// nonconformity capability; it implements internalaudit.NCRaiser.
+type NCRaiser struct{ NC *nonconformity.Service }
+
+// RaiseFromAudit creates (or, for the same finding, returns) the NC.
+func (r NCRaiser) RaiseFromAudit(ctx context.Context, in internalaudit.NCRequest) (string, string, error) {
+	desc := in.Description
+	if len(in.Evidence) > 0 {
+		desc += "\n\nBằng chứng / Evidence:\n- " + strings.Join(in.Evidence, "\n- ")
+	}
+	desc += "\n\nĐánh giá nội bộ / Internal audit " + in.AuditNumber
+	if r := []rune(desc); len(r) > 8000 {
+		desc = string(r[:7999]) + "…"
+	}
+	nc, err := r.NC.Raise(ctx, nonconformity.NewNC{Source: "internal_audit", SourceRef: in.FindingRef, Severity: in.Severity,
+		Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: desc})
+	if err != nil {
+		return "", "", err
+	}
+	return nc.ID, nc.Number, nil
 }

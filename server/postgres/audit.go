@@ -351,8 +351,12 @@ func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string
 
 // evidenceUnitQueries find the unit of each kind of evidence by id (text).
 var evidenceUnitQueries = map[string]struct{ table, sql string }{
-	"record": {"", `SELECT unit FROM records WHERE id::text = $1`},
-	"trail":  {"", `SELECT unit FROM trail WHERE seq::text = $1`},
+	"record":   {"", `SELECT unit FROM records WHERE id::text = $1`},
+	"trail":    {"", `SELECT unit FROM trail WHERE seq::text = $1`},
+	"document": {"documents", `SELECT unit FROM documents WHERE id::text = $1 OR code_key = upper($1)`},
+	"revision": {"revisions", `SELECT d.unit FROM revisions r JOIN documents d ON d.id = r.document_id WHERE r.id::text = $1`},
+	"nc":       {"ncs", `SELECT unit FROM ncs WHERE id::text = $1 OR number = $1`},
+	"action":   {"nc_actions", `SELECT unit FROM nc_actions WHERE id::text = $1`},
 }
 
 // AddReview stores (or updates the comment of) a review mark.

@@ -33,6 +33,7 @@ commands:
   user add -login L -name N -password P [-email E]
   user grant -login L -role R -unit U   (U is a unit code or * for every unit)
   trail verify               recompute the audit trail's hash chain
+  evidence verify [-offline] PACK.zip   check an evidence pack against its manifest and the live trail
 `
 
 // exitError carries a process exit code.

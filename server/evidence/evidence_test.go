@@ -1,0 +1,321 @@
+package evidence_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
+	"github.com/qmstrack/qmstrack/server/nonconformity"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/record/recordblob"
+)
+
+type noPasswords struct{}
+
+func (noPasswords) CheckPassword(context.Context, string, string) error {
+	return qms.Errorf(qms.ErrForbidden, "no signatures here")
+}
+
+type fixture struct {
+	env      *testenv.Env
+	records  *record.Service
+	audits   *internalaudit.Service
+	evidence *evidence.Service
+	ncs      *nonconformity.Service
+	users    map[string]qms.Actor
+	now      time.Time
+}
+
+func addUser(t testing.TB, db *sqlx.DB, login string, roles ...string) qms.Actor {
+	t.Helper()
+	var id string
+	if err := db.Get(&id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, login, "Cán bộ "+login); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		role, unit, _ := strings.Cut(r, "@")
+		if _, err := db.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, role, unit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return qms.Actor{UserID: id, Login: login, Name: "Cán bộ " + login, Lang: "vi"}
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	env := testenv.New(t)
+	for _, u := range []string{"land", "finance", "justice"} {
+		if _, err := env.DB.Exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $1, $1)`, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fixture{env: env, users: map[string]qms.Actor{}, now: time.Now()}
+	f.users["coord"] = addUser(t, env.DB, "coord", "coordinator@*")
+	f.users["huong"] = addUser(t, env.DB, "huong", "auditor@finance")
+	f.users["duc"] = addUser(t, env.DB, "duc", "auditor@justice")
+	f.users["lan"] = addUser(t, env.DB, "lan", "staff@land")
+	f.users["fin"] = addUser(t, env.DB, "fin", "staff@finance")
+	az, err := authz.New(env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return f.now }
+	as := postgres.NewAuditStore(env.DB)
+	blobs := recordblob.New(env.Blob)
+	f.records = record.New(postgres.NewRecordStore(env.DB), blobs, az, noPasswords{}, record.Options{Now: clock, Audits: window{as}})
+	pdf, err := auditpdf.New(clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := internalaudit.Location
+	f.ncs = nonconformity.New(postgres.NewNCStore(env.DB, loc), nil, az, noPasswords{}, nonconformity.Options{Now: clock, Location: loc})
+	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock, Records: evidence.ReportFiler{Records: f.records},
+		Renderer: pdf, NC: evidence.NCRaiser{NC: f.ncs}})
+	f.evidence = evidence.New(postgres.NewEvidenceStore(env.DB), blobs, az, f.audits, clock)
+	return f
+}
+
+type window struct{ s *postgres.AuditStore }
+
+func (w window) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
+	return w.s.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
+}
+
+func (f *fixture) as(login string) context.Context {
+	return qms.WithActor(context.Background(), f.users[login])
+}
+
+func today() string { return time.Now().In(record.Location).Format("2006-01-02") }
+
+func (f *fixture) file(t testing.TB, login, unit, title string, clauses []string, body string) record.Record {
+	t.Helper()
+	r, err := f.records.Create(f.as(login), record.NewRecord{Type: "filled-form", Unit: unit, Title: title, Date: today(),
+		Clauses: clauses, FileName: title + ".pdf", File: strings.NewReader("%PDF-1.4\n" + body + "\n%%EOF")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (f *fixture) pack(t testing.TB, login string, q evidence.Query) (*zip.Reader, []byte) {
+	t.Helper()
+	p, err := f.evidence.Prepare(f.as(login), q)
+	if err != nil {
+		t.Fatalf("prepare %+v: %v", q, err)
+	}
+	var buf bytes.Buffer
+	if err := f.evidence.Write(f.as(login), &buf, p); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zr, buf.Bytes()
+}
+
+func manifest(t testing.TB, zr *zip.Reader) evidence.Manifest {
+	t.Helper()
+	for _, f := range zr.File {
+		if f.Name == "manifest.json" {
+			rc, _ := f.Open()
+			defer rc.Close()
+			var m evidence.Manifest
+			if err := json.NewDecoder(rc).Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+	}
+	t.Fatal("no manifest.json")
+	return evidence.Manifest{}
+}
+
+// rewrite copies a pack, changing the named entry with edit.
+func rewrite(t testing.TB, zr *zip.Reader, name string, edit func([]byte) []byte) *zip.Reader {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == name {
+			b = edit(b)
+		}
+		w, _ := zw.Create(f.Name)
+		_, _ = w.Write(b)
+	}
+	_ = zw.Close()
+	out, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestAuditScenarioPackVerifyAndCoverage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	live := postgres.NewTrailStore(f.env.DB)
+
+	before, err := f.evidence.Coverage(f.as("coord"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(c evidence.Coverage, clause string) evidence.ClauseCoverage {
+		for _, x := range c.Clauses {
+			if x.Clause == clause {
+				return x
+			}
+		}
+		t.Fatalf("clause %s missing from coverage", clause)
+		return evidence.ClauseCoverage{}
+	}
+	if len(before.NoEvidence) != len(before.Clauses) {
+		t.Fatalf("a fresh database has evidence: %v", before.NoEvidence)
+	}
+
+	slip := f.file(t, "lan", "land", "Phiếu kiểm soát hồ sơ", []string{"8.5"}, "slip")
+	if _, err := f.records.AddVersion(f.as("lan"), slip.ID, "Bổ sung chữ ký", "slip2.pdf", strings.NewReader("%PDF-1.4\nslip v2\n%%EOF")); err != nil {
+		t.Fatal(err)
+	}
+	f.file(t, "lan", "land", "Sổ theo dõi", []string{"7.5.3"}, "register")
+	secret := f.file(t, "fin", "finance", "Chứng từ chi", []string{"7.5.3"}, "finance only")
+
+	day := time.Now().In(internalaudit.Location).Format("02/01/2006")
+	a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá Phòng Tài nguyên", Units: []string{"land"},
+		Start: day, End: day, Lead: "huong", Team: []string{"duc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var item string
+	for _, it := range a.Items {
+		if it.Clause == "7.5.3" {
+			item = it.ID
+		}
+	}
+	// A nonconformity finding raises a linked NC through the real
+	// nonconformity capability.
+	fnd, err := f.audits.AddFinding(f.as("duc"), a.ID, internalaudit.NewFinding{ItemID: item, Kind: "nonconformity", Severity: "minor",
+		Description: "Sổ theo dõi không ghi ngày trả kết quả", Evidence: []string{"record:" + slip.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fnd.NCID == "" || !strings.HasPrefix(fnd.NCNumber, "NC-") {
+		t.Fatalf("finding without NC: %+v", fnd)
+	}
+	nc, err := f.ncs.Get(f.as("coord"), fnd.NCID)
+	if err != nil || nc.Source != "internal_audit" || nc.Unit != "land" || nc.SourceRef != "audit:"+a.ID+"/"+fnd.ID ||
+		strings.Join(nc.Clauses, ",") != "7.5.3" || !strings.Contains(nc.Description, "record:"+slip.ID) {
+		t.Fatalf("nc %+v %v", nc, err)
+	}
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: item, Kind: "conformity", Description: "Đạt"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The auditor from another unit downloads the audit's pack.
+	zr, raw := f.pack(t, "duc", evidence.Query{Audit: a.ID})
+	m := manifest(t, zr)
+	if len(m.Files) != 3 || len(m.Problems) != 0 || m.GeneratedBy != "duc" || m.Audit != a.Number {
+		t.Fatalf("manifest %+v", m)
+	}
+	for _, it := range m.Files {
+		if it.Unit != "land" || it.ObjectID == secret.ID || it.VersionID == "" || len(it.SHA256) != 64 {
+			t.Fatalf("item %+v", it)
+		}
+	}
+	if m.Trail.Entries < 5 {
+		t.Fatalf("trail excerpt has %d entries", m.Trail.Entries)
+	}
+	if bytes.Contains(raw, []byte("finance only")) {
+		t.Fatal("another unit's file is in the pack")
+	}
+	rep, err := evidence.Verify(ctx, zr, live)
+	if err != nil || !rep.OK || !rep.LiveChecked || rep.Files != 3 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+
+	// Tampering is caught: a changed file, a changed trail entry, an extra file.
+	bad := rewrite(t, zr, m.Files[0].Path, func(b []byte) []byte { return append(b, ' ') })
+	if rep, _ := evidence.Verify(ctx, bad, live); rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "SHA-256") {
+		t.Fatalf("altered file passed: %+v", rep)
+	}
+	bad = rewrite(t, zr, "trail.jsonl", func(b []byte) []byte { return bytes.Replace(b, []byte(`"actor":"lan"`), []byte(`"actor":"fin"`), 1) })
+	if rep, _ := evidence.Verify(ctx, bad, live); rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "own hash") {
+		t.Fatalf("altered trail passed: %+v", rep)
+	}
+	// Against another organisation's chain the excerpt does not verify.
+	other := postgres.NewTrailStore(testenv.DB(t))
+	if rep, _ := evidence.Verify(ctx, zr, other); rep.OK {
+		t.Fatalf("verified against a foreign chain: %+v", rep)
+	}
+
+	// Access: outsiders cannot pack the audit; a unit pack needs a period and
+	// a readable unit; exactly one selector.
+	cases := []struct {
+		login string
+		q     evidence.Query
+		kind  error
+	}{
+		{"fin", evidence.Query{Audit: a.ID}, qms.ErrNotFound},
+		{"fin", evidence.Query{Unit: "land", From: "2026-01-01", To: "2026-12-31"}, qms.ErrForbidden},
+		{"lan", evidence.Query{Unit: "land"}, qms.ErrInvalid},
+		{"lan", evidence.Query{}, qms.ErrInvalid},
+		{"lan", evidence.Query{Unit: "land", Clause: "7.5"}, qms.ErrInvalid},
+		{"lan", evidence.Query{Clause: "12"}, qms.ErrInvalid},
+		{"lan", evidence.Query{Unit: "land", From: "2026-12-31", To: "2026-01-01"}, qms.ErrInvalid},
+		{"lan", evidence.Query{Unit: "land", From: "yesterday", To: "2026-01-01"}, qms.ErrInvalid},
+	}
+	for _, c := range cases {
+		if _, err := f.evidence.Prepare(f.as(c.login), c.q); qms.KindOf(err) != c.kind {
+			t.Errorf("%s %+v: want %v, got %v", c.login, c.q, c.kind, err)
+		}
+	}
+	// A clause pack holds only what the caller may read.
+	zr, _ = f.pack(t, "lan", evidence.Query{Clause: "7.5"})
+	if m := manifest(t, zr); len(m.Files) != 1 || m.Files[0].Unit != "land" {
+		t.Fatalf("clause pack for land staff: %+v", m.Files)
+	}
+	zr, _ = f.pack(t, "coord", evidence.Query{Clause: "7.5"})
+	if m := manifest(t, zr); len(m.Files) != 2 {
+		t.Fatalf("clause pack for the coordinator: %d files", len(m.Files))
+	}
+
+	// Coverage moved: records, the audit's findings and the NC count.
+	after, err := f.evidence.Coverage(f.as("coord"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c753 := count(after, "7.5.3")
+	if c753.Records != 2 || c753.Audits != 1 || c753.NCs != 1 {
+		t.Fatalf("7.5.3 coverage %+v", c753)
+	}
+	if c7 := count(after, "7"); c7.Records != 2 || c7.NCs != 1 {
+		t.Fatalf("clause 7 aggregates its sub-clauses: %+v", c7)
+	}
+	if len(after.NoEvidence) >= len(before.NoEvidence) || strings.Contains(" "+strings.Join(after.NoEvidence, " ")+" ", " 7.5.3 ") {
+		t.Fatalf("no-evidence list did not shrink: %v", after.NoEvidence)
+	}
+	staff, err := f.evidence.Coverage(f.as("lan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := count(staff, "7.5.3"); c.Records != 1 {
+		t.Fatalf("land staff see %d records for 7.5.3", c.Records)
+	}
+}

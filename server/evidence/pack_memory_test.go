@@ -1,0 +1,105 @@
+package evidence_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/record"
+)
+
+// countingWriter discards and counts, like a client reading the download.
+type countingWriter struct{ n atomic.Int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n.Add(int64(len(p))); return len(p), nil }
+
+// peakHeap runs fn while sampling the live heap, and returns the highest
+// HeapInuse seen above the value before fn started.
+func peakHeap(fn func()) (uint64, uint64) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}
+	}()
+	fn()
+	close(done)
+	p := peak.Load()
+	if p < base {
+		return 0, base
+	}
+	return p - base, base
+}
+
+// TestEvidencePackMemoryIsFlat streams a small and a large pack and checks
+// that the heap the pack needs does not grow with its size. The large pack
+// is QMS_PACK_TEST_MB MiB (default 96) in 8 MiB files.
+func TestEvidencePackMemoryIsFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uploads a large pack")
+	}
+	total := int64(96)
+	if v, err := strconv.ParseInt(os.Getenv("QMS_PACK_TEST_MB"), 10, 64); err == nil && v >= 16 {
+		total = v
+	}
+	f := newFixture(t)
+	const fileSize = 8 << 20
+	upload := func(unit, login string, n int64) {
+		for i := int64(0); i < n; i++ {
+			body := io.MultiReader(strings.NewReader("%PDF-1.4\n"), io.LimitReader(rand.Reader, fileSize))
+			if _, err := f.records.Create(f.as(login), record.NewRecord{Type: "filled-form", Unit: unit, Title: "Hồ sơ " + strconv.FormatInt(i, 10),
+				Date: today(), FileName: "big.pdf", File: body}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	upload("finance", "fin", 2)
+	upload("land", "lan", total/8)
+	measure := func(unit string) (uint64, int64) {
+		p, err := f.evidence.Prepare(f.as("coord"), evidence.Query{Unit: unit, From: "2000-01-01", To: today()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w countingWriter
+		peak, _ := peakHeap(func() {
+			if err := f.evidence.Write(context.Background(), &w, p); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return peak, w.n.Load()
+	}
+	smallPeak, smallBytes := measure("finance")
+	largePeak, largeBytes := measure("land")
+	t.Logf("small pack: %d MiB streamed, peak heap +%.1f MiB; large pack: %d MiB streamed, peak heap +%.1f MiB",
+		smallBytes>>20, float64(smallPeak)/(1<<20), largeBytes>>20, float64(largePeak)/(1<<20))
+	if largeBytes < total<<20 {
+		t.Fatalf("the large pack has only %d bytes", largeBytes)
+	}
+	if largePeak > smallPeak+16<<20 || largePeak > 48<<20 {
+		t.Fatalf("heap grows with the pack: +%d MiB for %d MiB vs +%d MiB for %d MiB", largePeak>>20, largeBytes>>20, smallPeak>>20, smallBytes>>20)
+	}
+}
