@@ -10,5 +10,9 @@ func (a *App) wireCapabilities(d *web.Deps) error {
 	if _, err := a.wireNC(d); err != nil {
 		return err
 	}
+	// Records, internal audits and evidence (ISO 9001 7.5.3, 9.2): see audit.go.
+	if err := a.wireRecordsAudits(d); err != nil {
+		return err
+	}
 	return nil
 }
