@@ -175,7 +175,14 @@ func DatabaseURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("test database template: %v", err)
 	}
+	return cloneDatabase(t, ctx, admin, tmpl)
+}
+
+// cloneDatabase creates a test database from tmpl, dropped at cleanup.
+func cloneDatabase(t testing.TB, ctx context.Context, admin *sql.DB, tmpl string) string {
+	t.Helper()
 	name := "qmstrack_test_" + randomSuffix()
+	var err error
 	for attempt := 0; ; attempt++ {
 		_, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+tmpl)
 		if err == nil || attempt >= 20 || !strings.Contains(err.Error(), "being accessed") {
@@ -317,26 +324,7 @@ func SeededDatabaseURL(t testing.TB, seeder Seeder) string {
 		seededTpl[seeder.Name] = name
 	}
 	seededMu.Unlock()
-	db := "qmstrack_test_" + randomSuffix()
-	for attempt := 0; ; attempt++ {
-		_, err = admin.ExecContext(ctx, `CREATE DATABASE `+db+` TEMPLATE `+name)
-		if err == nil || attempt >= 20 || !strings.Contains(err.Error(), "being accessed") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("postgres", AdminURL())
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		_, _ = a.Exec(`DROP DATABASE IF EXISTS ` + db + ` WITH (FORCE)`)
-	})
-	return withDB(AdminURL(), db)
+	return cloneDatabase(t, ctx, admin, name)
 }
 
 func buildSeeded(ctx context.Context, admin *sql.DB, base string, seeder Seeder) (string, error) {
