@@ -113,7 +113,7 @@ func Screenshot(ctx context.Context, name string) {
 		return
 	}
 	var buf []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 80)); err == nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".png"), buf, 0o644)
 	}
 }
