@@ -6,6 +6,10 @@ import "github.com/qmstrack/qmstrack/server/web"
 // nonconformities, records, audits, process performance) and hands them to
 // the web layer. Each capability adds its block here.
 func (a *App) wireCapabilities(d *web.Deps) error {
+	// Document control (ISO 9001 7.5): see documents.go.
+	if err := a.wireDocuments(d); err != nil {
+		return err
+	}
 	// Nonconformities and corrective actions (ISO 9001 10.2): see nc.go.
 	if _, err := a.wireNC(d); err != nil {
 		return err

@@ -391,3 +391,11 @@ type PasswordChecker interface {
 // RoleNamer names the role under which a person holds a permission in a
 // unit, for the sign-off block ("head", "coordinator").
 type RoleNamer func(userID, unit, obj, act string) string
+
+// DecisionText is the decision, or "" while pending.
+func (r Reviewer) DecisionText() string {
+	if r.Decision == nil {
+		return ""
+	}
+	return *r.Decision
+}

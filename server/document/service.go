@@ -1229,3 +1229,38 @@ func (s *Service) OpenPublic(ctx context.Context, revID, fileID string) (Documen
 	}
 	return Document{}, Revision{}, File{}, nil, nf
 }
+
+// MyWork returns the actor's open acknowledgements and reviews, for the
+// home page (the web layer words them in the reader's language).
+func (s *Service) MyWork(ctx context.Context) ([]PendingAck, []PendingReview, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	acks, err := s.store.PendingAcks(ctx, a.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	revs, err := s.store.PendingReviews(ctx, a.UserID)
+	return acks, revs, err
+}
+
+// Reviewable reports whether a user may be chosen as reviewer in a unit.
+func (s *Service) Reviewable(userID, unit string) bool {
+	return s.authz.Can(userID, unit, obj, actReview)
+}
+
+// CanCreate reports whether the actor may register documents in unit.
+func (s *Service) CanCreate(ctx context.Context, unit string) bool {
+	a, ok := qms.ActorFrom(ctx)
+	return ok && s.authz.Can(a.UserID, unit, obj, actCreate)
+}
+
+// CreateScope is the units where the actor may register documents.
+func (s *Service) CreateScope(ctx context.Context) qms.Scope {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return qms.Scope{}
+	}
+	return s.authz.Scope(a.UserID, obj, actCreate)
+}

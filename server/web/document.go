@@ -1,0 +1,408 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// docs returns the document service, nil when it is not wired.
+func (s *Server) docs() *document.Service {
+	d, _ := s.Extra["documents"].(*document.Service)
+	return d
+}
+
+// docFilter reads the register's query parameters.
+func docFilter(c *gin.Context) (document.Filter, error) {
+	f := document.Filter{Q: c.Query("q"), Unit: c.Query("unit"), Type: c.Query("type"), Status: c.Query("status"),
+		Clause: c.Query("clause"), Sort: c.Query("sort"), Cursor: c.Query("cursor")}
+	switch c.Query("review_due") {
+	case "", "0", "false":
+	default:
+		f.ReviewDue = true
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return f, qms.Errorf(qms.ErrInvalid, "limit must be a number between 1 and 200")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func handleDocList(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, err := docFilter(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		p, err := docs.List(c.Request.Context(), f)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, p)
+	}
+}
+
+func handleDocCreate(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req document.NewDocument
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		d, err := docs.Create(c.Request.Context(), req)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, d)
+	}
+}
+
+func handleDocUpdate(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req document.NewDocument
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		d, err := docs.Update(c.Request.Context(), c.Param("id"), req)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, d)
+	}
+}
+
+func handleDocGet(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d, err := docs.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"document": d, "actions": docs.DocActions(c.Request.Context(), d)})
+	}
+}
+
+func handleRevGet(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d, r, err := docs.Revision(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"document": d, "revision": r})
+	}
+}
+
+// maxFieldBytes bounds the text fields of an upload.
+const maxFieldBytes = 64 << 10
+
+// readDocUpload streams a multipart body: text fields (change, kind,
+// replace) and files, each file straight into the object store as it
+// arrives. Nothing is spooled to disk or held whole in memory. "replace"
+// and "kind" apply to the file part that follows them.
+func readDocUpload(c *gin.Context, docs *document.Service, docID, revID string) (string, []document.Staged, error) {
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return "", nil, qms.Errorf(qms.ErrInvalid, "send the files as multipart/form-data")
+	}
+	var change, replace, kind string
+	var staged []document.Staged
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
+		}
+		name := part.FormName()
+		if name != "file" && name != "attachment" {
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			part.Close()
+			if err != nil {
+				return "", nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
+			}
+			if len(b) > maxFieldBytes {
+				return "", nil, qms.Errorf(qms.ErrInvalid, "field %q is too long", name)
+			}
+			switch name {
+			case "change":
+				change = string(b)
+			case "replace":
+				replace = strings.TrimSpace(string(b))
+			case "kind":
+				kind = strings.TrimSpace(string(b))
+			}
+			continue
+		}
+		fname := part.FileName() // already the last path element
+		if fname == "" {
+			// A form's empty file input sends a nameless, empty part.
+			var one [1]byte
+			n, _ := io.ReadFull(part, one[:])
+			part.Close()
+			if n == 0 {
+				continue
+			}
+			return "", nil, qms.Errorf(qms.ErrInvalid, "the file has no name")
+		}
+		k := kind
+		if name == "attachment" {
+			k = document.KindAttachment
+		}
+		st, err := docs.Stage(c.Request.Context(), docID, revID, document.Upload{Name: fname, Body: part, Kind: k, Replace: replace})
+		part.Close()
+		if err != nil {
+			return "", nil, err
+		}
+		staged = append(staged, st)
+		replace, kind = "", ""
+	}
+	return change, staged, nil
+}
+
+func handleRevCreate(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		change, staged, err := readDocUpload(c, docs, c.Param("id"), "")
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		r, err := docs.CreateRevision(c.Request.Context(), c.Param("id"), change, staged)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, r)
+	}
+}
+
+func handleRevFiles(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		_, staged, err := readDocUpload(c, docs, "", c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		r, err := docs.AddFiles(c.Request.Context(), c.Param("id"), staged)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}
+
+// signRequest is the body of the signing acts.
+type signRequest struct {
+	Reviewers   []string   `json:"reviewers"`
+	Decision    string     `json:"decision"`
+	Comment     string     `json:"comment"`
+	Password    string     `json:"password"`
+	EffectiveAt *time.Time `json:"effective_at"`
+	Reason      string     `json:"reason"`
+}
+
+// revAct runs one act on a revision from a JSON body.
+func revAct(act func(ctx context.Context, id string, req signRequest) (document.Revision, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req signRequest
+		if c.Request.ContentLength != 0 {
+			if err := bindJSON(c, &req); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		r, err := act(c.Request.Context(), c.Param("id"), req)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, r)
+	}
+}
+
+func handleRevAck(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := docs.Acknowledge(c.Request.Context(), c.Param("id")); err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"ok": true})
+	}
+}
+
+func handleRevAcks(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		acks, err := docs.Acks(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		pending := 0
+		for _, a := range acks {
+			if a.AckedAt == nil {
+				pending++
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"items": acks, "pending": pending})
+	}
+}
+
+func handleDocWithdraw(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req signRequest
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		d, err := docs.Withdraw(c.Request.Context(), c.Param("id"), req.Reason)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, d)
+	}
+}
+
+func handleDocConfirmReview(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req signRequest
+		if err := bindJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		d, err := docs.ConfirmReview(c.Request.Context(), c.Param("id"), req.Comment)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, d)
+	}
+}
+
+// contentDisposition builds an RFC 6266 header: an ASCII fallback name for
+// old clients and the exact UTF-8 name in filename* (RFC 8187), so
+// Vietnamese names survive.
+func contentDisposition(disposition, name string) string {
+	name = norm.NFC.String(name)
+	var ascii strings.Builder
+	for _, r := range norm.NFD.String(name) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ':
+			ascii.WriteByte('d')
+		case r == 'Đ':
+			ascii.WriteByte('D')
+		case r < 0x20 || r >= 0x7f || r == '"' || r == '\\' || r == '%' || r == ';':
+			ascii.WriteByte('_')
+		default:
+			ascii.WriteRune(r)
+		}
+	}
+	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disposition, ascii.String(),
+		strings.ReplaceAll(url.PathEscape(name), "+", "%2B"))
+}
+
+// serveDocFile streams one object version with Range, ETag and the SHA-256.
+func serveDocFile(c *gin.Context, f document.File, obj document.Object) {
+	defer obj.Close()
+	h := c.Writer.Header()
+	h.Set("Content-Type", f.MediaType)
+	h.Set("Content-Disposition", contentDisposition("attachment", f.Name))
+	h.Set("ETag", `"`+f.SHA256+`"`)
+	h.Set("X-Content-SHA256", f.SHA256)
+	if raw, err := hex.DecodeString(f.SHA256); err == nil {
+		h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":")
+	}
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(c.Writer, c.Request, "", f.UploadedAt, obj)
+}
+
+func handleRevFile(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		_, _, f, obj, err := docs.Open(c.Request.Context(), c.Param("id"), c.Param("file_id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		serveDocFile(c, f, obj)
+	}
+}
+
+func handleDocCurrent(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		_, _, f, obj, err := docs.OpenCurrent(c.Request.Context(), c.Param("code"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		serveDocFile(c, f, obj)
+	}
+}
+
+func handlePublicFile(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		_, _, f, obj, err := docs.OpenPublic(c.Request.Context(), c.Param("rev"), c.Param("file"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		serveDocFile(c, f, obj)
+	}
+}
+
+func handlePublicList(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		list, err := docs.PublicList(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": list})
+	}
+}
+
+// docTasks words the document tasks of the home page in the reader's language.
+func (s *Server) docTasks(docs *document.Service) TaskSource {
+	return func(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
+		acks, revs, err := docs.MyWork(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := []qms.Task{}
+		for _, p := range acks {
+			out = append(out, qms.Task{Kind: "acknowledge", Link: "/documents/" + p.DocumentID + "#rev-" + p.RevisionID,
+				Title: s.TLang(a.Lang, "doc.task.ack", "Code", p.Code, "Title", p.Title, "Issue", fmt.Sprintf("%02d", p.Issue))})
+		}
+		for _, p := range revs {
+			out = append(out, qms.Task{Kind: "review", Link: "/documents/" + p.DocumentID + "#rev-" + p.RevisionID,
+				Title: s.TLang(a.Lang, "doc.task.review", "Code", p.Code, "Title", p.Title, "Issue", fmt.Sprintf("%02d", p.Issue))})
+		}
+		return out, nil
+	}
+}
