@@ -515,14 +515,14 @@ func TestSearchVisibilityAndPaging(t *testing.T) {
 	}{
 		{"coordinator", "quy trinh cap phep", []string{"QT-99", "QT.ISO.07"}},
 		{"coordinator", "QUY TRÌNH CẤP", []string{"QT-99", "QT.ISO.07"}},
-		{"coordinator", "dat dai", []string{"QT.ISO.07"}},  // file text of the effective revision
-		{"coordinator", "bi mat", []string{"QT-99"}},       // file text of a draft (coordinator may read drafts)
-		{"coordinator", "iso 07", []string{"QT.ISO.07"}},   // code parts
-		{"staff.tnmt", "dat dai", []string{"QT.ISO.07"}},   //
-		{"staff.tnmt", "bi mat", nil},                      // another unit's draft is invisible
-		{"staff.vp", "quy trinh", nil},                     // effective doc of another unit, not in distribution
-		{"author.vp", "bi mat", []string{"QT-99"}},         //
-		{"auditor", "quy trinh", []string{"QT.ISO.07"}},    // auditors read effective docs, not drafts
+		{"coordinator", "dat dai", []string{"QT.ISO.07"}},   // file text of the effective revision
+		{"coordinator", "bi mat", []string{"QT-99"}},        // file text of a draft (coordinator may read drafts)
+		{"coordinator", "iso 07", []string{"QT.ISO.07"}},    // code parts
+		{"staff.tnmt", "dat dai", []string{"QT.ISO.07"}},    //
+		{"staff.tnmt", "bi mat", nil},                       // another unit's draft is invisible
+		{"staff.vp", "quy trinh", nil},                      // effective doc of another unit, not in distribution
+		{"author.vp", "bi mat", []string{"QT-99"}},          //
+		{"auditor", "quy trinh", []string{"QT.ISO.07"}},     // auditors read effective docs, not drafts
 		{"coordinator", "thẩm định", []string{"QT.ISO.07"}}, // change description
 	} {
 		p, err := f.svc.List(f.as(tc.who), document.Filter{Q: tc.q})
