@@ -24,7 +24,7 @@ type NewNC struct {
 	Description string    `json:"description"`
 	DetectedBy  string    `json:"detected_by"` // a name; defaults to the acting user's
 	DetectedOn  time.Time `json:"detected_on"` // a date; defaults to today
-	Files       []Upload  `json:"-"`
+	Files       FileSource `json:"-"`
 }
 
 var sourceRefRE = regexp.MustCompile(`^[a-z][a-z_-]{0,31}:[^\s]{1,160}$`)
@@ -144,24 +144,50 @@ func fileSums(files []File) []map[string]any {
 	return out
 }
 
-// upload streams each file into the object store under ncs/<uuid>.
-func (s *Service) upload(ctx context.Context, ncID, actionID, purpose string, ups []Upload, by string) ([]File, error) {
-	if len(ups) > 20 {
-		return nil, qms.Errorf(qms.ErrInvalid, "at most 20 files at once")
+// FileSource yields uploads one at a time, so a multipart request is
+// streamed part by part into the object store, never held whole.
+type FileSource func(yield func(Upload) error) error
+
+// FilesOf is a FileSource of the given uploads.
+func FilesOf(ups ...Upload) FileSource {
+	return func(yield func(Upload) error) error {
+		for _, u := range ups {
+			if err := yield(u); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	out := make([]File, 0, len(ups))
-	for _, u := range ups {
+}
+
+// maxFiles bounds the files of one act.
+const maxFiles = 20
+
+// upload streams each file into the object store under ncs/<uuid>.
+func (s *Service) upload(ctx context.Context, ncID, actionID, purpose string, src FileSource, by string) ([]File, error) {
+	out := []File{}
+	if src == nil {
+		return out, nil
+	}
+	err := src(func(u Upload) error {
+		if len(out) >= maxFiles {
+			return qms.Errorf(qms.ErrInvalid, "at most %d files at once", maxFiles)
+		}
 		name := path.Base(strings.ReplaceAll(u.Name, `\`, "/"))
 		name, err := qms.CleanText("file name", name, 255, true, false)
-		if err != nil || name == "." || name == "/" {
-			return nil, qms.Errorf(qms.ErrInvalid, "a file needs a name")
+		if err != nil || name == "." || name == "/" || name == "" {
+			return qms.Errorf(qms.ErrInvalid, "a file needs a name")
 		}
 		obj, err := s.blobs.Put(ctx, "ncs/"+newID(), u.Body, s.o.MaxFileSize)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, File{ID: newID(), NCID: ncID, ActionID: actionID, Purpose: purpose, FileName: name,
 			UploadedBy: by, StoredObject: obj})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -589,7 +615,7 @@ func actionEvent(ctx context.Context, name string, nc *NC, act *Action, details 
 }
 
 // Done records what the owner did, with at least one evidence file.
-func (s *Service) Done(ctx context.Context, actionID, report string, files []Upload) (NC, error) {
+func (s *Service) Done(ctx context.Context, actionID, report string, files FileSource) (NC, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
 		return NC{}, err
@@ -608,12 +634,12 @@ func (s *Service) Done(ctx context.Context, actionID, report string, files []Upl
 	if err != nil {
 		return NC{}, err
 	}
-	if len(files) == 0 {
-		return NC{}, qms.Errorf(qms.ErrInvalid, "attach at least one evidence file of what was done")
-	}
 	stored, err := s.upload(ctx, nc.ID, act.ID, FileDone, files, a.UserID)
 	if err != nil {
 		return NC{}, err
+	}
+	if len(stored) == 0 {
+		return NC{}, qms.Errorf(qms.ErrInvalid, "attach at least one evidence file of what was done")
 	}
 	return s.actOnAction(ctx, actionID, func(a qms.Actor, nc *NC, act *Action) (Change, error) {
 		if err := s.requireOwner(a, act); err != nil {
@@ -687,8 +713,8 @@ func (s *Service) checkSignoff(a qms.Actor, act *Action) error {
 type Verification struct {
 	Effective bool     `json:"effective"`
 	Comment   string   `json:"comment"`
-	Password  string   `json:"password"`
-	Files     []Upload `json:"-"`
+	Password  string     `json:"password"`
+	Files     FileSource `json:"-"`
 }
 
 // Verify records the judgement of effectiveness, on or after the action's

@@ -1,0 +1,284 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+)
+
+func ncToday() time.Time {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	return time.Now().In(loc)
+}
+
+type ncCreated struct {
+	ID, Number, Status string
+}
+
+type ncView struct {
+	ID      string `json:"id"`
+	Number  string `json:"number"`
+	Status  string `json:"status"`
+	Actions []struct {
+		ID     string `json:"id"`
+		No     int    `json:"no"`
+		Status string `json:"status"`
+	} `json:"actions"`
+	Similar     []struct{ Number string } `json:"similar"`
+	Permissions struct {
+		Manage  bool                `json:"manage"`
+		Actions map[string][]string `json:"actions"`
+	} `json:"permissions"`
+}
+
+var pdfBytes = []byte("%PDF-1.4\n% bằng chứng\n%%EOF\n")
+
+// TestNCAPI walks the issue's API: create, containment, cause, actions,
+// start, done (multipart), sign-off, verify, register, exports, scorecard,
+// with the precise 4xx of each refusal.
+func TestNCAPI(t *testing.T) {
+	env := apptest.New(t)
+	coord, staff, head := env.As("coordinator"), env.As("staff.tnmt"), env.As("head.tnmt")
+	today := ncToday().Format("2006-01-02")
+	later := ncToday().AddDate(0, 0, 20).Format("2006-01-02")
+
+	var nc ncCreated
+	coord.Do("POST", "/api/v1/ncs", map[string]any{"source": "external_inspection", "severity": "major", "unit": "tnmt",
+		"clauses": []string{"7.5.3"}, "title": "=HYPERLINK(\"http://x\")", "description": "Đoàn kiểm tra tỉnh",
+		"detected_by": "Sở Nội vụ", "detected_on": today}).MustStatus(http.StatusCreated).Decode(&nc)
+	if nc.ID == "" || !strings.HasPrefix(nc.Number, "NC-") || nc.Status != "open" {
+		t.Fatalf("created %+v", nc)
+	}
+	// Bad input and refusals.
+	r := coord.Do("POST", "/api/v1/ncs", map[string]any{"source": "gossip", "severity": "major", "unit": "tnmt"})
+	if r.Status != http.StatusBadRequest || r.ErrorCode() != "invalid" || !strings.Contains(string(r.Body), `"source"`) {
+		t.Fatalf("bad create: %s", r)
+	}
+	env.As("staff.vhtt").Do("POST", "/api/v1/ncs", map[string]any{"source": "self_report", "severity": "minor", "unit": "tnmt", "title": "x"}).
+		MustStatus(http.StatusForbidden)
+	env.As("staff.vhtt").Do("GET", "/api/v1/ncs/"+nc.ID, nil).MustStatus(http.StatusNotFound)
+	env.As("auditor").Do("GET", "/api/v1/ncs/"+nc.ID, nil).MustStatus(http.StatusOK)
+	env.As("auditor").Do("POST", "/api/v1/ncs/"+nc.ID+"/containment", map[string]string{"text": "sửa"}).MustStatus(http.StatusForbidden)
+	coord.Do("GET", "/api/v1/ncs/not-a-uuid", nil).MustStatus(http.StatusNotFound)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/actions", map[string]string{"unit": "tnmt", "owner": "staff.tnmt", "description": "x",
+		"due": today, "verify_after": today}).MustStatus(http.StatusConflict) // no root cause yet
+
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/containment", map[string]string{"text": "Đã trả hồ sơ ngay", "on": today}).MustStatus(http.StatusOK)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cause", map[string]any{"whys": []string{"Không theo dõi hạn"}, "categories": []string{"method"},
+		"summary": "Thiếu bước theo dõi"}).MustStatus(http.StatusOK)
+
+	for _, bad := range []struct {
+		body  map[string]string
+		field string
+	}{
+		{map[string]string{"unit": "tnmt", "owner": "staff.vhtt", "description": "x", "due": today, "verify_after": today}, "owner"},
+		{map[string]string{"unit": "tnmt", "owner": "staff.tnmt", "description": "x", "due": "2020-01-01", "verify_after": today}, "due"},
+		{map[string]string{"unit": "tnmt", "owner": "staff.tnmt", "description": "x", "due": "31/02/2026", "verify_after": today}, "due"},
+		{map[string]string{"unit": "tnmt", "owner": "staff.tnmt", "description": "x", "due": later, "verify_after": today}, "verify_after"},
+	} {
+		r := coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/actions", bad.body)
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"`+bad.field+`"`) {
+			t.Fatalf("%v: %s", bad.body, r)
+		}
+	}
+	var added struct {
+		Action struct{ ID string }
+	}
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/actions", map[string]string{"unit": "tnmt", "owner": "staff.tnmt",
+		"description": "Lập sổ theo dõi hạn", "due": today, "verify_after": today}).MustStatus(http.StatusCreated).Decode(&added)
+	act := added.Action.ID
+	var late struct {
+		Action struct{ ID string }
+	}
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/actions", map[string]string{"unit": "tnmt", "owner": "head.tnmt",
+		"description": "Đào tạo", "due": today, "verify_after": later}).MustStatus(http.StatusCreated).Decode(&late)
+
+	// Home-page task for the owner.
+	var tasks struct {
+		Items []struct{ Kind, Title, Link string }
+	}
+	staff.Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&tasks)
+	found := false
+	for _, tk := range tasks.Items {
+		found = found || tk.Kind == "nc-action" && strings.Contains(tk.Title, nc.Number) && strings.Contains(tk.Link, nc.ID)
+	}
+	if !found {
+		t.Fatalf("no NC task for the owner: %+v", tasks)
+	}
+
+	head.Do("POST", "/api/v1/actions/"+act+"/start", nil).MustStatus(http.StatusForbidden) // not the owner
+	staff.Do("POST", "/api/v1/actions/"+act+"/start", nil).MustStatus(http.StatusOK)
+	staff.Do("POST", "/api/v1/actions/"+act+"/start", nil).MustStatus(http.StatusConflict)
+	staff.Multipart("/api/v1/actions/"+act+"/done", map[string]string{"report": "Đã lập sổ"}).MustStatus(http.StatusBadRequest) // no evidence
+	staff.Multipart("/api/v1/actions/"+act+"/done", map[string]string{"report": "Đã lập sổ"},
+		apptest.File{Field: "file", Name: "so-theo-doi.pdf", Content: pdfBytes}).MustStatus(http.StatusOK)
+
+	env.As("head.vhtt").Do("POST", "/api/v1/actions/"+act+"/signoff", map[string]string{"password": apptest.Password}).MustStatus(http.StatusNotFound)
+	head.Do("POST", "/api/v1/actions/"+act+"/signoff", map[string]string{"password": "wrong-password"}).MustStatus(http.StatusForbidden)
+	head.Do("POST", "/api/v1/actions/"+act+"/signoff", map[string]string{"password": apptest.Password}).MustStatus(http.StatusOK)
+	head.Do("POST", "/api/v1/actions/"+act+"/signoff", map[string]string{"password": apptest.Password}).MustStatus(http.StatusConflict)
+
+	coord.Do("POST", "/api/v1/actions/"+act+"/verify", map[string]any{"comment": "x", "password": apptest.Password}).MustStatus(http.StatusBadRequest)
+	coord.Do("POST", "/api/v1/actions/"+act+"/verify", map[string]any{"effective": true, "comment": "Không còn trễ", "password": apptest.Password}).
+		MustStatus(http.StatusOK)
+
+	// The second action: verification before its date is refused.
+	head.Do("POST", "/api/v1/actions/"+late.Action.ID+"/start", nil).MustStatus(http.StatusOK)
+	head.Multipart("/api/v1/actions/"+late.Action.ID+"/done", map[string]string{"report": "Đã đào tạo"},
+		apptest.File{Field: "file", Name: "dao-tao.pdf", Content: pdfBytes}).MustStatus(http.StatusOK)
+	head.Do("POST", "/api/v1/actions/"+late.Action.ID+"/signoff", map[string]string{"password": apptest.Password}).MustStatus(http.StatusForbidden) // own action
+	env.As("chairman").Do("POST", "/api/v1/actions/"+late.Action.ID+"/signoff", map[string]string{"password": apptest.Password}).MustStatus(http.StatusOK)
+	r = coord.Do("POST", "/api/v1/actions/"+late.Action.ID+"/verify", map[string]any{"effective": true, "password": apptest.Password})
+	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "on or after") {
+		t.Fatalf("verify before the date: %s", r)
+	}
+
+	var view ncView
+	coord.Do("GET", "/api/v1/ncs/"+nc.ID, nil).MustStatus(200).Decode(&view)
+	if view.Status != "actions_planned" || len(view.Actions) != 2 || view.Actions[0].Status != "verified_effective" || view.Actions[1].Status != "signed_off" {
+		t.Fatalf("view %+v", view)
+	}
+	var tl struct {
+		Items []struct{ Action string }
+	}
+	coord.Do("GET", "/api/v1/ncs/"+nc.ID+"/timeline", nil).MustStatus(200).Decode(&tl)
+	if len(tl.Items) < 10 || tl.Items[0].Action != "nc.create" {
+		t.Fatalf("timeline %+v", tl.Items)
+	}
+
+	// Register with filters.
+	var list struct {
+		Items      []struct{ Number string }
+		NextCursor string `json:"next_cursor"`
+	}
+	coord.Do("GET", "/api/v1/ncs?status=actions_planned&unit=tnmt&severity=major&source=external_inspection&clause=7.5", nil).MustStatus(200).Decode(&list)
+	if len(list.Items) != 1 || list.Items[0].Number != nc.Number {
+		t.Fatalf("filtered list %+v", list)
+	}
+	coord.Do("GET", "/api/v1/ncs?status=nonsense", nil).MustStatus(http.StatusBadRequest)
+	coord.Do("GET", "/api/v1/ncs?overdue=1", nil).MustStatus(200).Decode(&list)
+	if len(list.Items) != 0 {
+		t.Fatalf("overdue on the due date: %+v", list)
+	}
+
+	// Exports neutralise formulas.
+	r = coord.Do("GET", "/api/v1/ncs/export.csv?unit=tnmt", nil).MustStatus(200)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil || len(rows) != 2 || rows[0][0] != "number" || rows[1][7] != `'=HYPERLINK("http://x")` {
+		t.Fatalf("csv %v %q", err, rows)
+	}
+	r = coord.Do("GET", "/api/v1/ncs/export.xlsx?unit=tnmt", nil).MustStatus(200)
+	x, err := excelize.OpenReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := x.GetCellValue("NC", "H2")
+	f, _ := x.GetCellFormula("NC", "H2")
+	typ, _ := x.GetCellType("NC", "H2")
+	if v != `=HYPERLINK("http://x")` || f != "" || typ == excelize.CellTypeFormula {
+		t.Fatalf("xlsx cell H2 = %q formula %q type %v", v, f, typ)
+	}
+	if n, _ := x.GetCellValue("NC", "A2"); n != nc.Number {
+		t.Fatalf("xlsx A2 = %q", n)
+	}
+	env.As("admin").Do("GET", "/api/v1/ncs/export.csv", nil).MustStatus(200) // empty scope: header only
+
+	var sc struct {
+		Units []struct {
+			Unit string
+			Open int
+		}
+		NonComplying []struct{ Unit string } `json:"non_complying"`
+		Causes       []struct {
+			Category string
+			Count    int
+		}
+		Monthly []struct{ Month string }
+	}
+	coord.Do("GET", "/api/v1/scorecard", nil).MustStatus(200).Decode(&sc)
+	if len(sc.Units) != 1 || sc.Units[0].Unit != "tnmt" || sc.Units[0].Open != 1 || len(sc.Causes) != 1 || len(sc.Monthly) != 12 || len(sc.NonComplying) != 0 {
+		t.Fatalf("scorecard %+v", sc)
+	}
+
+	// Cancel: coordinator only, with a reason.
+	head.Do("POST", "/api/v1/ncs/"+nc.ID+"/cancel", map[string]string{"reason": "nhầm"}).MustStatus(http.StatusForbidden)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cancel", map[string]string{"reason": ""}).MustStatus(http.StatusBadRequest)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cancel", map[string]string{"reason": "Trùng với NC khác"}).MustStatus(http.StatusOK)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cancel", map[string]string{"reason": "lại"}).MustStatus(http.StatusConflict)
+
+	// The API routes are in the OpenAPI document.
+	r = coord.Do("GET", "/api/v1/openapi.json", nil).MustStatus(200)
+	for _, p := range []string{"/api/v1/ncs/{id}/containment", "/api/v1/actions/{id}/verify", "/api/v1/ncs/export.xlsx", "/api/v1/scorecard"} {
+		if !strings.Contains(string(r.Body), `"`+p+`"`) {
+			t.Errorf("OpenAPI lacks %s", p)
+		}
+	}
+}
+
+// TestNCPages renders each NC page in Vietnamese and English.
+func TestNCPages(t *testing.T) {
+	env := apptest.New(t)
+	coord := env.As("coordinator")
+	var nc ncCreated
+	coord.Do("POST", "/api/v1/ncs", map[string]any{"source": "complaint", "severity": "minor", "unit": "motcua",
+		"title": "Người dân phản ánh trả kết quả chậm"}).MustStatus(http.StatusCreated).Decode(&nc)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cause", map[string]any{"categories": []string{"people", "method"}, "summary": "Thiếu người"}).MustStatus(200)
+	page := func(c *apptest.Client, path string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", env.URL+path, nil)
+		req.Header.Set("Accept", "text/html")
+		r := c.Send(req)
+		if r.Status != 200 {
+			t.Fatalf("%s: %s", path, r)
+		}
+		return string(r.Body)
+	}
+	for _, want := range []struct{ path, text string }{
+		{"/ncs", nc.Number},
+		{"/ncs", "Sổ theo dõi điểm không phù hợp"},
+		{"/ncs/" + nc.ID, "Phân tích nguyên nhân"},
+		{"/ncs/" + nc.ID, `id="action-form"`},
+		{"/ncs/" + nc.ID, `id="timeline"`},
+		{"/ncs/new", `id="nc-new-form"`},
+		{"/ncs/scorecard", `id="chart-pareto"`},
+		{"/ncs/scorecard", `id="chart-trend"`},
+		{"/ncs/scorecard", "Con người"},
+	} {
+		if body := page(coord, want.path); !strings.Contains(body, want.text) {
+			t.Errorf("%s lacks %q", want.path, want.text)
+		}
+	}
+	coord.Do("PUT", "/api/v1/me/lang", map[string]string{"lang": "en"}).MustStatus(200)
+	for _, want := range []struct{ path, text string }{
+		{"/ncs", "Nonconformity register"},
+		{"/ncs/" + nc.ID, "Root cause"},
+		{"/ncs/scorecard", "Pareto chart of cause categories"},
+	} {
+		if body := page(coord, want.path); !strings.Contains(body, want.text) {
+			t.Errorf("%s (en) lacks %q", want.path, want.text)
+		}
+	}
+	// A unit's staff sees no manage buttons; another unit's staff gets 404.
+	if body := page(env.As("staff.motcua"), "/ncs/"+nc.ID); strings.Contains(body, `id="cause-form"`) || strings.Contains(body, `id="action-form"`) {
+		t.Error("staff sees manage forms")
+	}
+	req, _ := http.NewRequest("GET", env.URL+"/ncs/"+nc.ID, nil)
+	req.Header.Set("Accept", "text/html")
+	if r := env.As("staff.vhtt").Send(req); r.Status != http.StatusNotFound {
+		t.Errorf("another unit's staff: %d", r.Status)
+	}
+	if missing := env.App.Web.MissingTranslations(); len(missing) > 0 {
+		for _, m := range missing {
+			if strings.Contains(m, " nc.") {
+				t.Errorf("missing translation %s", m)
+			}
+		}
+	}
+}
