@@ -1,0 +1,153 @@
+package web_test
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+)
+
+func recPDF(s string) []byte { return []byte("%PDF-1.4\n" + s + "\n%%EOF\n") }
+
+func todayVN() string {
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	return time.Now().In(loc).Format("2006-01-02")
+}
+
+type recordCreated struct {
+	ID          string    `json:"id"`
+	VersionID   string    `json:"version_id"`
+	SHA256      string    `json:"sha256"`
+	RetainUntil time.Time `json:"retain_until"`
+	Mode        string    `json:"mode"`
+}
+
+func fileRecord(t *testing.T, c *apptest.Client, typ, unit, title string, clauses string, body []byte) recordCreated {
+	t.Helper()
+	var out recordCreated
+	c.Multipart("/api/v1/records", map[string]string{"type": typ, "unit": unit, "title": title, "date": todayVN(), "clauses": clauses},
+		apptest.File{Field: "file", Name: "biên bản họp.pdf", Content: body}).MustStatus(201).Decode(&out)
+	return out
+}
+
+// orderedMultipart sends parts in the given order (fields after the file).
+func orderedMultipart(t *testing.T, base string, c *apptest.Client, path string, parts [][3]string) *apptest.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		if p[0] == "file" {
+			fw, _ := w.CreateFormFile("file", p[1])
+			_, _ = fw.Write([]byte(p[2]))
+		} else {
+			_ = w.WriteField(p[0], p[2])
+		}
+	}
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", base+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return c.Send(req)
+}
+
+func TestRecordsAPI(t *testing.T) {
+	env := apptest.New(t)
+	staff := env.As("staff.tnmt")
+	coord := env.As("coordinator")
+
+	rec := fileRecord(t, staff, "audit-report", "tnmt", "Biên bản họp giao ban", "7.5.3, 9.3", recPDF("minutes"))
+	if rec.ID == "" || rec.VersionID == "" || len(rec.SHA256) != 64 || rec.Mode != "COMPLIANCE" ||
+		rec.RetainUntil.Year() != time.Now().Year()+10 && rec.RetainUntil.Year() != time.Now().Year()+11 {
+		t.Fatalf("created %+v", rec)
+	}
+	var got struct {
+		ID       string   `json:"id"`
+		Clauses  []string `json:"clauses"`
+		Versions []struct {
+			No       int    `json:"no"`
+			FileName string `json:"file_name"`
+		} `json:"versions"`
+	}
+	staff.Do("GET", "/api/v1/records/"+rec.ID, nil).MustStatus(200).Decode(&got)
+	if len(got.Versions) != 1 || got.Versions[0].FileName != "biên bản họp.pdf" || strings.Join(got.Clauses, ",") != "7.5.3,9.3" {
+		t.Fatalf("get %+v", got)
+	}
+	dl := staff.Do("GET", "/api/v1/records/"+rec.ID+"/versions/1/file", nil).MustStatus(200)
+	if !bytes.Equal(dl.Body, recPDF("minutes")) || dl.Header.Get("X-Content-SHA256") != rec.SHA256 ||
+		!strings.Contains(dl.Header.Get("Content-Disposition"), "filename*=UTF-8''bi%C3%AAn%20b%E1%BA%A3n") {
+		t.Fatalf("download %d bytes, headers %v", len(dl.Body), dl.Header)
+	}
+	// A correction is a new version; the first stays downloadable.
+	staff.Multipart("/api/v1/records/"+rec.ID+"/versions", map[string]string{"reason": "Sai ngày"},
+		apptest.File{Field: "file", Name: "v2.pdf", Content: recPDF("v2")}).MustStatus(201)
+	if b := staff.Do("GET", "/api/v1/records/"+rec.ID+"/versions/latest/file", nil).MustStatus(200).Body; !bytes.Contains(b, []byte("v2")) {
+		t.Fatalf("latest %q", b)
+	}
+	staff.Do("GET", "/api/v1/records/"+rec.ID+"/versions/1/file", nil).MustStatus(200)
+
+	// Bad input: precise 4xx, nothing written.
+	cases := []struct {
+		name   string
+		c      *apptest.Client
+		parts  [][3]string
+		status int
+	}{
+		{"no file", staff, [][3]string{{"type", "", "filled-form"}, {"unit", "", "tnmt"}, {"title", "", "t"}, {"date", "", todayVN()}}, 400},
+		{"fields after file", staff, [][3]string{{"type", "", "filled-form"}, {"file", "a.pdf", string(recPDF("x"))}, {"unit", "", "tnmt"}}, 400},
+		{"executable", staff, [][3]string{{"type", "", "filled-form"}, {"unit", "", "tnmt"}, {"title", "", "t"}, {"date", "", todayVN()}, {"file", "a.pdf", "MZ\x90\x00\x03\x00\x00\x00\x04"}}, 400},
+		{"other unit", staff, [][3]string{{"type", "", "filled-form"}, {"unit", "", "vhtt"}, {"title", "", "t"}, {"date", "", todayVN()}, {"file", "a.pdf", string(recPDF("x"))}}, 403},
+		{"auditor", env.As("auditor"), [][3]string{{"type", "", "filled-form"}, {"unit", "", "tnmt"}, {"title", "", "t"}, {"date", "", todayVN()}, {"file", "a.pdf", string(recPDF("x"))}}, 403},
+		{"bad date", staff, [][3]string{{"type", "", "filled-form"}, {"unit", "", "tnmt"}, {"title", "", "t"}, {"date", "", "31/02/2026"}, {"file", "a.pdf", string(recPDF("x"))}}, 400},
+	}
+	for _, tc := range cases {
+		if r := orderedMultipart(t, env.URL, tc.c, "/api/v1/records", tc.parts); r.Status != tc.status {
+			t.Errorf("%s: %s", tc.name, r)
+		}
+	}
+	staff.Do("POST", "/api/v1/records", `{"type":"x"}`).MustStatus(400)
+	var list struct{ Items []struct{ ID string } }
+	coord.Do("GET", "/api/v1/records?unit=tnmt", nil).MustStatus(200).Decode(&list)
+	if len(list.Items) != 1 {
+		t.Fatalf("%d records after refusals", len(list.Items))
+	}
+	env.As("staff.vhtt").Do("GET", "/api/v1/records/"+rec.ID, nil).MustStatus(404)
+	coord.Do("GET", "/api/v1/records?clause=abc", nil).MustStatus(400)
+
+	// Hold: coordinator only, with a reason; disposition refused while locked.
+	staff.Do("POST", "/api/v1/records/"+rec.ID+"/hold", map[string]any{"on": true, "reason": "x"}).MustStatus(403)
+	coord.Do("POST", "/api/v1/records/"+rec.ID+"/hold", map[string]any{"reason": "x"}).MustStatus(400)
+	coord.Do("POST", "/api/v1/records/"+rec.ID+"/hold", map[string]any{"on": true, "reason": "Thanh tra tỉnh"}).MustStatus(200)
+	coord.Do("POST", "/api/v1/records/"+rec.ID+"/dispose", map[string]any{"reason": "hết hạn", "password": "wrong"}).MustStatus(403)
+	coord.Do("POST", "/api/v1/records/"+rec.ID+"/dispose", map[string]any{"reason": "hết hạn", "password": apptest.Password}).MustStatus(409)
+	var due struct{ Items []any }
+	coord.Do("GET", "/api/v1/records?due=1", nil).MustStatus(200).Decode(&due)
+	staff.Do("GET", "/api/v1/records?due=1", nil).MustStatus(403)
+
+	// Record types.
+	var types struct{ Items []struct{ Code string } }
+	staff.Do("GET", "/api/v1/record-types", nil).MustStatus(200).Decode(&types)
+	if len(types.Items) < 5 {
+		t.Fatalf("types %+v", types)
+	}
+	staff.Do("POST", "/api/v1/record-types", map[string]any{"code": "x", "name_vi": "x", "name_en": "x", "mode": "COMPLIANCE"}).MustStatus(403)
+	coord.Do("POST", "/api/v1/record-types", map[string]any{"code": "decision", "name_vi": "Quyết định", "name_en": "Decision", "retention_years": 20, "mode": "COMPLIANCE"}).MustStatus(201)
+
+	// Pages, in both languages.
+	for _, lang := range []string{"vi", "en"} {
+		coord.Do("PUT", "/api/v1/me/lang", map[string]string{"lang": lang}).MustStatus(200)
+		for _, p := range []string{"/records", "/records?due=1", "/records/" + rec.ID} {
+			req, _ := http.NewRequest("GET", env.URL+p, nil)
+			req.Header.Set("Accept", "text/html")
+			r := coord.Send(req)
+			if r.Status != 200 || !bytes.Contains(r.Body, []byte("<html")) {
+				t.Fatalf("%s %s: %d", lang, p, r.Status)
+			}
+			if lang == "en" && p == "/records/"+rec.ID && !bytes.Contains(r.Body, []byte("Legal hold")) {
+				t.Fatalf("record page in English lacks the hold: %s", r.Body)
+			}
+		}
+	}
+}
