@@ -18,5 +18,9 @@ func (a *App) wireCapabilities(d *web.Deps) error {
 	if err := a.wireRecordsAudits(d); err != nil {
 		return err
 	}
+	// Process performance, dossiers, objectives, directives (ISO 9001 9.1): see process.go.
+	if err := a.wireProcess(d); err != nil {
+		return err
+	}
 	return nil
 }

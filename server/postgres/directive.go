@@ -178,7 +178,7 @@ func (s *ProcessStore) directive(ctx context.Context, q sqlx.QueryerContext, id 
 		return process.Directive{}, notFound(err, "no directive %s", id)
 	}
 	d := r.out()
-	const qr = `SELECT id, coalesce(reporter_id::text, '') AS reporter_id, reporter_login, text, at, decision, decision_comment, decided_by, decided_at
+	const qr = `SELECT id, coalesce(reporter_id::text, '') AS reporter_id, reporter_login, text, at, coalesce(decision, '') AS decision, decision_comment, decided_by, decided_at
 		FROM directive_reports WHERE directive_id = $1 ORDER BY at, id`
 	if err := sqlx.SelectContext(ctx, q, &d.Reports, qr, id); err != nil {
 		return d, translate(err)

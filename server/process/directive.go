@@ -91,10 +91,12 @@ type UnitCompliance struct {
 	LateDossiersOpen   int    `json:"late_dossiers_open" db:"late_dossiers_open"`
 }
 
-// Upload is a file streamed from a multipart request.
+// Upload is a file streamed from a multipart request; Stored is set once
+// it is in the object store (StageEvidence).
 type Upload struct {
 	Filename string
 	Body     io.Reader
+	Stored   *qms.StoredObject
 }
 
 // CreateMeeting records a meeting; minutes, when given, are streamed into
@@ -257,12 +259,13 @@ func (p *Process) ReportDirective(ctx context.Context, id, text string, files []
 	}
 	r := Report{ReporterID: a.UserID, Reporter: a.Login, Text: text}
 	for _, f := range files {
-		name, _ := qms.CleanText("filename", f.Filename, 200, false, false)
-		obj, err := p.blobs.PutFile(ctx, "directive-evidence/"+newID(), f.Body, p.MaxEvidence)
-		if err != nil {
-			return d, err
+		if f.Stored == nil {
+			if f, err = p.StageEvidence(ctx, f.Filename, f.Body); err != nil {
+				return d, err
+			}
 		}
-		r.Evidence = append(r.Evidence, Evidence{Filename: name, StoredObject: obj})
+		name, _ := qms.CleanText("filename", f.Filename, 200, false, false)
+		r.Evidence = append(r.Evidence, Evidence{Filename: name, StoredObject: *f.Stored})
 	}
 	if len(r.Evidence) == 0 {
 		return d, qms.Errorf(qms.ErrInvalid, "a report needs evidence: attach at least one file")
@@ -273,6 +276,32 @@ func (p *Process) ReportDirective(ctx context.Context, id, text string, files []
 	}
 	ev := trail.NewEvent(ctx, "directive.report", "directive", id, d.Unit, map[string]any{"evidence_sha256": hashes})
 	return p.store.ReportDirective(ctx, id, r, ev)
+}
+
+// CanReport checks, before any file is stored, that the actor may report
+// on the directive now.
+func (p *Process) CanReport(ctx context.Context, id string) error {
+	d, err := p.store.Directive(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := p.require(ctx, d.Unit, ObjDirective, ActReport); err != nil {
+		return err
+	}
+	if d.State != DirectiveOpen && d.State != DirectiveReturned {
+		return qms.Errorf(qms.ErrState, "directive is %s; only an open or returned directive can be reported", d.State)
+	}
+	return nil
+}
+
+// StageEvidence streams one evidence file into the object store (blob
+// first; the report row follows).
+func (p *Process) StageEvidence(ctx context.Context, name string, body io.Reader) (Upload, error) {
+	obj, err := p.blobs.PutFile(ctx, "directive-evidence/"+newID(), body, p.MaxEvidence)
+	if err != nil {
+		return Upload{}, err
+	}
+	return Upload{Filename: name, Stored: &obj}, nil
 }
 
 // DecideDirective accepts or returns a reported directive: the issuer, or
@@ -321,6 +350,22 @@ func (p *Process) OpenEvidence(ctx context.Context, directiveID, evidenceID stri
 	}
 	r, err := p.blobs.OpenVersion(ctx, e.Key, e.VersionID)
 	return e, r, err
+}
+
+// OpenMinutes opens the minutes file of a meeting.
+func (p *Process) OpenMinutes(ctx context.Context, id string) (Meeting, io.ReadSeekCloser, error) {
+	if _, err := p.scope(ctx, ObjProcess, ActRead); err != nil {
+		return Meeting{}, nil, err
+	}
+	m, err := p.store.Meeting(ctx, id)
+	if err != nil {
+		return m, nil, err
+	}
+	if m.Minutes == nil {
+		return m, nil, qms.Errorf(qms.ErrNotFound, "this meeting has no minutes file")
+	}
+	r, err := p.blobs.OpenVersion(ctx, m.Minutes.Key, m.Minutes.VersionID)
+	return m, r, err
 }
 
 // NonCompliantUnits is the list of units not complying: overdue or

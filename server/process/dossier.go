@@ -26,7 +26,7 @@ func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	fe := qms.FieldErrors{}
 	in.Number = strings.TrimSpace(in.Number)
 	if !ValidNumber(in.Number) {
-		fe.Add("number", "letters, digits, . _ / - (at most 64)")
+		fe.Add("number", "letters, digits, . _ - (at most 64)")
 	}
 	ch, ok := NormalizeChannel(in.Channel)
 	if !ok {
@@ -82,7 +82,7 @@ func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier, bool, error) {
 	fe := qms.FieldErrors{}
 	if !ValidNumber(e.EventID) {
-		fe.Add("event_id", "required: letters, digits, . _ / - (at most 64)")
+		fe.Add("event_id", "required: letters, digits, . _ - (at most 64)")
 	}
 	if !oneOf(e.Type, EventTypes) {
 		fe.Add("type", "one of "+strings.Join(EventTypes, ", "))

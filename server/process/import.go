@@ -277,7 +277,7 @@ func (p *Process) importRow(get func(string) string, svcs map[string]Service, ca
 		if number == "" {
 			return Dossier{}, "the dossier number is missing"
 		}
-		return Dossier{}, "the dossier number may hold letters, digits, . _ / - (at most 64)"
+		return Dossier{}, "the dossier number may hold letters, digits, . _ - (at most 64)"
 	}
 	svc, ok := svcs[get(ColService)]
 	if !ok {

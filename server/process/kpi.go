@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"time"
 
@@ -260,19 +259,32 @@ func (p *Process) progress(ctx context.Context, o Objective, today workday.Date)
 	return o.Measure(k, to), nil
 }
 
+// WorkItem is something on a person's home page, worded by the web layer.
+type WorkItem struct {
+	Kind       string // "objective" (off track) or "directive" (to report)
+	ID         string
+	Title      string
+	KPI        string
+	Value      float64
+	Comparator string
+	Target     float64
+	Due        *time.Time
+	Overdue    bool
+}
+
 // Tasks returns home-page items for the actor: objectives off track in
 // the units the actor watches (unit heads and the coordinator hold
 // process.watch), and directives of the actor's units still to report or
 // returned.
-func (p *Process) Tasks(ctx context.Context, a qms.Actor, lang string) ([]qms.Task, error) {
-	var out []qms.Task
+func (p *Process) Tasks(ctx context.Context, a qms.Actor) ([]WorkItem, error) {
+	var out []WorkItem
+	today := workday.DateOf(p.now(), p.loc)
 	watch := p.authz.Scope(a.UserID, ObjProcess, "watch")
 	if !watch.Empty() {
 		list, err := p.store.Objectives(ctx, watch)
 		if err != nil {
 			return nil, err
 		}
-		today := workday.DateOf(p.now(), p.loc)
 		for _, o := range list {
 			if o.To.Before(today) || today.Before(o.From) {
 				continue
@@ -282,11 +294,8 @@ func (p *Process) Tasks(ctx context.Context, a qms.Actor, lang string) ([]qms.Ta
 				return nil, err
 			}
 			if pr.Status == "off_track" {
-				title := fmt.Sprintf("Mục tiêu chất lượng chưa đạt: %s (%s %.2f, mục tiêu %s %.2f)", o.Title, o.KPI, *pr.Value, o.Comparator, o.Target)
-				if lang == "en" {
-					title = fmt.Sprintf("Quality objective off track: %s (%s %.2f, target %s %.2f)", o.Title, o.KPI, *pr.Value, o.Comparator, o.Target)
-				}
-				out = append(out, qms.Task{Kind: "objective", Title: title, Link: "/objectives#" + o.ID, Overdue: true})
+				out = append(out, WorkItem{Kind: "objective", ID: o.ID, Title: o.Title, KPI: o.KPI, Value: *pr.Value,
+					Comparator: o.Comparator, Target: o.Target, Overdue: true})
 			}
 		}
 	}
@@ -296,14 +305,9 @@ func (p *Process) Tasks(ctx context.Context, a qms.Actor, lang string) ([]qms.Ta
 		if err != nil {
 			return nil, err
 		}
-		today := workday.DateOf(p.now(), p.loc)
 		for _, d := range ds {
 			due := d.DueOn.In(p.loc)
-			title := "Báo cáo kết quả thực hiện chỉ đạo: " + d.Title
-			if lang == "en" {
-				title = "Report back on directive: " + d.Title
-			}
-			out = append(out, qms.Task{Kind: "directive", Title: title, Link: "/directives/" + d.ID, Due: &due, Overdue: d.DueOn.Before(today)})
+			out = append(out, WorkItem{Kind: "directive", ID: d.ID, Title: d.Title, Due: &due, Overdue: d.DueOn.Before(today)})
 		}
 	}
 	return out, nil

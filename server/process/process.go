@@ -162,10 +162,11 @@ type Blobs interface {
 var (
 	codeRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
 	fieldRE  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-	numberRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
+	numberRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 
-// ValidNumber reports whether s may be a dossier number or event id.
+// ValidNumber reports whether s may be a dossier number or event id (no
+// slash: numbers appear in URL paths).
 func ValidNumber(s string) bool { return numberRE.MatchString(s) }
 
 func oneOf(s string, set []string) bool {

@@ -425,7 +425,7 @@ func TestObjectivesAndKPIs(t *testing.T) {
 	}
 	// Off track: on the home page of the land head and the coordinator, not of staff.
 	for login, want := range map[string]int{"landhead": 1, "coord": 1, "landstaff": 0, "jstaff": 0} {
-		tasks, err := f.p.Tasks(context.Background(), f.users[login], "en")
+		tasks, err := f.p.Tasks(context.Background(), f.users[login])
 		n := 0
 		for _, tk := range tasks {
 			if tk.Kind == "objective" {
@@ -547,7 +547,7 @@ func TestMeetingDirectives(t *testing.T) {
 	if err != nil || len(nc) != 1 || nc[0].Unit != "justice" || nc[0].OverdueDirectives != 1 {
 		t.Fatalf("non-compliant %+v %v", nc, err)
 	}
-	tasks, _ := f.p.Tasks(context.Background(), f.users["jstaff"], "vi")
+	tasks, _ := f.p.Tasks(context.Background(), f.users["jstaff"])
 	_ = late
 	if len(tasks) != 0 {
 		t.Fatalf("staff cannot report directives; tasks %+v", tasks)

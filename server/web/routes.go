@@ -254,4 +254,67 @@ func (s *Server) auditRoutes() {
 }
 
 // processRoutes: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
-func (s *Server) processRoutes() {}
+func (s *Server) processRoutes() {
+	p := s.proc()
+	if p == nil {
+		return
+	}
+	s.AddTasks(s.procTasks(p))
+	a := s.apiGroup("process", false)
+	a.GET("/services", "Administrative services in my units", handleServiceList(p))
+	a.POST("/services", "Create a service (coordinator)", handleServiceSave(p, true))
+	a.PUT("/services/:code", "Update a service (coordinator)", handleServiceSave(p, false))
+	a.GET("/calendar/:year", "The working-day calendar of a year and the clock settings", handleCalendarGet(p))
+	a.PUT("/calendar/:year", "Replace a year's holidays and swapped days, and the settings (coordinator)", handleCalendarPut(p))
+	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(s, p))
+	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
+	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
+	a.GET("/dossiers/:number", "One dossier with its clock and events", handleDossierGet(p))
+	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed)", handleDossierEvent(p))
+	a.POST("/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", handleLateDecide(p, true))
+	a.POST("/dossiers/:number/late/dismiss", "Dismiss a late dossier from the triage list with a reason (coordinator)", handleLateDecide(p, false))
+	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
+	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
+	a.GET("/objectives", "Quality objectives with progress", handleObjectiveList(p))
+	a.POST("/objectives", "Set a quality objective (coordinator)", handleObjectiveCreate(p))
+	a.GET("/meetings", "Meetings", handleMeetingList(p))
+	a.Upload("/meetings", "Record a meeting (JSON, or multipart with a minutes file)", handleMeetingCreate(p))
+	a.GET("/meetings/:id", "A meeting with its directives", handleMeetingGet(p))
+	a.POST("/meetings/:id/directives", "Assign a directive to a unit", handleDirectiveCreate(p))
+	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(p))
+	a.GET("/directives/:id", "A directive with its reports and evidence", handleDirectiveGet(p))
+	a.Upload("/directives/:id/report", "Report back on a directive: text, then evidence files (multipart)", handleDirectiveReport(p))
+	a.POST("/directives/:id/accept", "Accept the report (issuer or chairman, not the reporter)", handleDirectiveDecide(p, true))
+	a.POST("/directives/:id/return", "Return the report with a comment", handleDirectiveDecide(p, false))
+	a.GET("/directives/:id/evidence/:eid", "Download one evidence file", handleEvidence(p))
+	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleNonCompliant(p))
+	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(s, p))
+
+	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
+		"/dashboard":             s.handleProcDashboardPage(p),
+		"/dashboard/export.xlsx": s.handleProcExport(p),
+		"/services":              s.handleServicesPage(p),
+		"/calendar":              s.handleCalendarPage(p),
+		"/dossiers":              s.handleDossiersPage(p),
+		"/dossiers/import":       s.handleImportPage(p),
+		"/dossiers/:number":      s.handleDossierPage(p),
+		"/late-dossiers":         s.handleLatePage(p),
+		"/kpis":                  s.handleKPIPage(p),
+		"/objectives":            s.handleObjectivesPage(p),
+		"/meetings":              s.handleMeetingsPage(p),
+		"/meetings/:id":          s.handleMeetingPage(p),
+		"/meetings/:id/minutes":  s.handleMeetingMinutes(p),
+		"/directives/:id":        s.handleDirectivePage(p),
+	})
+	ui := s.engine.Group("/ui", requireUser)
+	ui.POST("/services", s.handleServiceForm(p))
+	ui.POST("/calendar", s.handleCalendarForm(p))
+	ui.POST("/dossiers/import", s.handleImportForm(p))
+	ui.POST("/dossiers/:number/events", s.handleDossierEventForm(p))
+	ui.POST("/dossiers/:number/late", s.handleLateForm(p))
+	ui.POST("/objectives", s.handleObjectiveForm(p))
+	ui.POST("/meetings", s.handleMeetingForm(p))
+	ui.POST("/meetings/:id/directives", s.handleDirectiveForm(p))
+	ui.POST("/directives/:id/report", s.handleDirectiveReportForm(p))
+	ui.POST("/directives/:id/decide", s.handleDirectiveDecideForm(p))
+}

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/nonconformity"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/process/processblob"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/web"
+)
+
+// jobKeyProcess is the advisory-lock key of the process job (late
+// dossiers, overdue directives).
+const jobKeyProcess = 7262060
+
+// wireProcess builds process performance, adapts the nonconformity
+// capability to it (looked up when used, so the order of wiring does not
+// matter) and adds its scheduled job.
+func (a *App) wireProcess(d *web.Deps) error {
+	extra := d.Extra
+	p := process.New(postgres.NewProcessStore(a.DB), a.Authz, processblob.New(a.Blob), lateNC{extra}, a.Now, a.Cfg.Location)
+	if a.Cfg.MaxUpload > 0 {
+		p.MaxEvidence = a.Cfg.MaxUpload
+	}
+	d.Extra["process"] = p
+	d.Extra["process.ncs"] = ncCounts{extra}
+	a.Jobs = append(a.Jobs, Job{Name: "process.late_and_overdue", Key: jobKeyProcess, Run: func(ctx context.Context) error {
+		if _, err := p.ProcessLate(ctx, a.Now()); err != nil {
+			return err
+		}
+		_, err := p.EscalateOverdue(ctx)
+		return err
+	}})
+	return nil
+}
+
+// lateNC raises the nonconformity of a late dossier (source "process",
+// reference "dossier:<number>", idempotent on the nonconformity side).
+type lateNC struct{ extra map[string]any }
+
+func (l lateNC) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) (string, string, error) {
+	ncs, ok := l.extra["ncs"].(*nonconformity.Service)
+	if !ok {
+		return "", "", qms.Errorf(qms.ErrState, "nonconformities are not available")
+	}
+	loc := time.FixedZone("ICT", 7*3600)
+	desc := fmt.Sprintf("Hồ sơ %s (%s, %d ngày làm việc) hạn trả %s", in.Number, in.Service, in.Days, in.DueAt.In(loc).Format("02/01/2006 15:04"))
+	if in.Returned != nil {
+		desc += fmt.Sprintf(", trả kết quả %s.", in.Returned.In(loc).Format("02/01/2006 15:04"))
+	} else {
+		desc += ", chưa trả kết quả."
+	}
+	desc += "\nLate dossier " + in.Number + "."
+	nc, err := ncs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceProcess, SourceRef: "dossier:" + in.Number,
+		Severity: "minor", Unit: in.Unit, Clauses: []string{"8.5.1", "9.1.1"},
+		Title: "Hồ sơ trễ hạn / Late dossier " + in.Number, Description: desc})
+	return nc.ID, nc.Number, err
+}
+
+// ncCounts gives the dashboard open nonconformities and overdue actions per unit.
+type ncCounts struct{ extra map[string]any }
+
+func (n ncCounts) OpenByUnit(ctx context.Context, _ time.Time) (map[string][2]int, error) {
+	ncs, ok := n.extra["ncs"].(*nonconformity.Service)
+	if !ok {
+		return nil, nil
+	}
+	sc, err := ncs.Scorecard(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][2]int{}
+	for _, u := range sc.Units {
+		out[u.Unit] = [2]int{u.Open, u.Overdue}
+	}
+	return out, nil
+}
