@@ -223,4 +223,3 @@ func (s *Server) handleAuditReportPage(audits *internalaudit.Service) gin.Handle
 		s.render(c, http.StatusOK, "audits/report.html", s.page(c, "audits.report.title", data))
 	}
 }
-

@@ -1,0 +1,317 @@
+package web_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/postgres"
+)
+
+type auditJSON struct {
+	ID     string `json:"id"`
+	Number string `json:"number"`
+	Status string `json:"status"`
+	Items  []struct {
+		ID     string `json:"id"`
+		Clause string `json:"clause"`
+	} `json:"items"`
+	Findings []struct {
+		Kind     string `json:"kind"`
+		NCID     string `json:"nc_id"`
+		NCNumber string `json:"nc_number"`
+	} `json:"findings"`
+	ReportRecord string `json:"report_record"`
+}
+
+func (a auditJSON) item(clause string) string {
+	for _, it := range a.Items {
+		if it.Clause == clause {
+			return it.ID
+		}
+	}
+	return ""
+}
+
+// addAuditor creates an internal auditor who also belongs to unit home.
+func addAuditor(t *testing.T, env *apptest.Env, login, home string) {
+	t.Helper()
+	admin := env.As("admin")
+	admin.Do("POST", "/api/v1/users", map[string]string{"login": login, "name": "Kiểm toán viên " + home, "password": apptest.Password}).MustStatus(201)
+	admin.Do("POST", "/api/v1/role-assignments", map[string]string{"user": login, "role": "auditor", "unit": home}).MustStatus(201)
+	admin.Do("POST", "/api/v1/role-assignments", map[string]string{"user": login, "role": "staff", "unit": home}).MustStatus(201)
+}
+
+type coverageJSON struct {
+	Clauses []struct {
+		Clause  string `json:"clause"`
+		Records int    `json:"records"`
+		Audits  int    `json:"audits"`
+		NCs     int    `json:"ncs"`
+	} `json:"clauses"`
+	NoEvidence []string `json:"no_evidence"`
+}
+
+func (c coverageJSON) of(clause string) (int, int, int) {
+	for _, x := range c.Clauses {
+		if x.Clause == clause {
+			return x.Records, x.Audits, x.NCs
+		}
+	}
+	return -1, -1, -1
+}
+
+// TestAuditScenarioAPI: the coordinator plans an audit of the land office;
+// an auditor from another unit records findings, one a nonconformity (which
+// raises an NC), downloads the evidence pack, which verifies against the
+// live trail; the coordinator sees the clause coverage change.
+func TestAuditScenarioAPI(t *testing.T) {
+	env := apptest.New(t)
+	addAuditor(t, env, "auditor.noivu", "noivu")
+	addAuditor(t, env, "auditor.tnmt", "tnmt")
+	coord := env.As("coordinator")
+	staff := env.As("staff.tnmt")
+	aud := env.As("auditor.noivu")
+	fileRecord(t, staff, "filled-form", "tnmt", "Sổ theo dõi hồ sơ đất đai", "7.5.3", recPDF("register"))
+
+	var before coverageJSON
+	coord.Do("GET", "/api/v1/clauses/coverage", nil).MustStatus(200).Decode(&before)
+	r0, a0, n0 := before.of("7.5.3")
+	if r0 != 1 || a0 != 0 || n0 != 0 {
+		t.Fatalf("coverage before: %d %d %d", r0, a0, n0)
+	}
+
+	day := todayVN()
+	plan := map[string]any{"title": "Đánh giá nội bộ Phòng Tài nguyên và Môi trường", "units": []string{"tnmt"},
+		"planned_start": day, "planned_end": day, "lead_auditor": "auditor.tnmt"}
+	r := coord.Do("POST", "/api/v1/audits", plan)
+	if r.Status != 400 || !strings.Contains(string(r.Body), "impartiality") {
+		t.Fatalf("own-unit lead: %s", r)
+	}
+	plan["lead_auditor"] = "auditor.noivu"
+	staff.Do("POST", "/api/v1/audits", plan).MustStatus(403)
+	var a auditJSON
+	coord.Do("POST", "/api/v1/audits", plan).MustStatus(201).Decode(&a)
+
+	aud.Do("POST", "/api/v1/audits/"+a.ID+"/findings", map[string]any{"item_id": a.item("7.5.3"), "kind": "nonconformity",
+		"severity": "minor", "description": "Hồ sơ lưu không đúng quy định", "evidence": []string{"Sổ theo dõi hồ sơ"}}).MustStatus(201)
+	aud.Do("POST", "/api/v1/audits/"+a.ID+"/findings", map[string]any{"item_id": a.item("8.5"), "kind": "conformity",
+		"description": "Quy trình được thực hiện đúng"}).MustStatus(201)
+	aud.Do("POST", "/api/v1/audits/"+a.ID+"/findings", map[string]any{"item_id": a.item("8.5"), "kind": "nonconformity",
+		"description": "x"}).MustStatus(400)
+	staff.Do("POST", "/api/v1/audits/"+a.ID+"/findings", map[string]any{"item_id": a.item("8.5"), "kind": "ofi", "description": "x"}).MustStatus(404)
+	aud.Do("GET", "/api/v1/audits/"+a.ID, nil).MustStatus(200).Decode(&a)
+	if len(a.Findings) != 2 || a.Findings[0].NCID == "" || !strings.HasPrefix(a.Findings[0].NCNumber, "NC-") {
+		t.Fatalf("findings %+v", a.Findings)
+	}
+	coord.Do("GET", "/api/v1/ncs/"+a.Findings[0].NCID, nil).MustStatus(200)
+
+	// The evidence pack, streamed, verifies against the live trail.
+	res := aud.Do("GET", "/api/v1/evidence-pack?audit="+a.ID, nil).MustStatus(200)
+	if res.Header.Get("Content-Type") != "application/zip" || !strings.Contains(res.Header.Get("Content-Disposition"), a.Number) {
+		t.Fatalf("pack headers %v", res.Header)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(res.Body), int64(len(res.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(context.Background(), env.DBURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rep, err := evidence.Verify(context.Background(), zr, postgres.NewTrailStore(db))
+	if err != nil || !rep.OK || rep.Files != 1 || !rep.LiveChecked {
+		t.Fatalf("verify %+v %v", rep, err)
+	}
+	env.As("staff.vhtt").Do("GET", "/api/v1/evidence-pack?audit="+a.ID, nil).MustStatus(404)
+	aud.Do("GET", "/api/v1/evidence-pack", nil).MustStatus(400)
+
+	// Reviews mark evidence, nothing else.
+	var recs struct{ Items []struct{ ID string } }
+	aud.Do("GET", "/api/v1/records?unit=tnmt", nil).MustStatus(200).Decode(&recs)
+	aud.Do("POST", "/api/v1/reviews", map[string]string{"audit_id": a.ID, "object_type": "record", "object_id": recs.Items[0].ID, "comment": "Khớp sổ"}).MustStatus(201)
+	var reviews struct{ Items []struct{ Comment string } }
+	coord.Do("GET", "/api/v1/audits/"+a.ID+"/reviews", nil).MustStatus(200).Decode(&reviews)
+	if len(reviews.Items) != 1 {
+		t.Fatalf("reviews %+v", reviews)
+	}
+
+	var after coverageJSON
+	coord.Do("GET", "/api/v1/clauses/coverage", nil).MustStatus(200).Decode(&after)
+	if r1, a1, n1 := after.of("7.5.3"); r1 != 1 || a1 != 1 || n1 != 1 {
+		t.Fatalf("coverage after: %d %d %d", r1, a1, n1)
+	}
+	if r1, a1, _ := after.of("8.5"); a1 != 1 || r1 != 0 {
+		t.Fatalf("8.5 after: %d audits", a1)
+	}
+
+	// The report: by the lead, filed as an audit-report record.
+	aud.Do("POST", "/api/v1/audits/"+a.ID+"/report", map[string]string{"lang": "vi"}).MustStatus(200).Decode(&a)
+	if a.Status != "reported" || a.ReportRecord == "" {
+		t.Fatalf("report %+v", a)
+	}
+	pdf := coord.Do("GET", "/api/v1/records/"+a.ReportRecord+"/versions/latest/file", nil).MustStatus(200)
+	if !bytes.HasPrefix(pdf.Body, []byte("%PDF-")) || pdf.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("report file %q", pdf.Body[:8])
+	}
+
+	// Pages in both languages.
+	for _, lang := range []string{"vi", "en"} {
+		coord.Do("PUT", "/api/v1/me/lang", map[string]string{"lang": lang}).MustStatus(200)
+		for _, p := range []string{"/audits", "/audits/" + a.ID, "/audits/" + a.ID + "/report", "/clauses/coverage"} {
+			req, _ := http.NewRequest("GET", env.URL+p, nil)
+			req.Header.Set("Accept", "text/html")
+			if r := coord.Send(req); r.Status != 200 {
+				t.Fatalf("%s %s: %s", lang, p, r)
+			}
+		}
+	}
+}
+
+func trailHead(t *testing.T, env *apptest.Env) int64 {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), env.DBURL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var seq int64
+	if err := db.Get(&seq, `SELECT seq FROM trail_head`); err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
+// TestAuditorIsReadOnlyOnEveryWriteRoute walks every registered route that
+// can change something and sends it as an auditor who is conducting an
+// audit right now. Apart from the acts of auditing (findings, reviews, own
+// checklist questions, raising an NC) and their own account, every one is
+// refused and the trail (which records every change) does not move.
+func TestAuditorIsReadOnlyOnEveryWriteRoute(t *testing.T) {
+	env := apptest.New(t)
+	addAuditor(t, env, "auditor.noivu", "noivu")
+	coord := env.As("coordinator")
+	staff := env.As("staff.tnmt")
+	rec := fileRecord(t, staff, "meeting-minutes", "tnmt", "Biên bản", "9.3", recPDF("m"))
+	day := todayVN()
+	var a auditJSON
+	coord.Do("POST", "/api/v1/audits", map[string]any{"title": "Đánh giá", "units": []string{"tnmt"}, "planned_start": day,
+		"planned_end": day, "lead_auditor": "auditor.noivu", "team": []string{"auditor"}}).MustStatus(201).Decode(&a)
+	aud := env.As("auditor")
+	// The auditor reads the audited unit's evidence during the audit.
+	aud.Do("GET", "/api/v1/records/"+rec.ID, nil).MustStatus(200)
+
+	allowed := map[string]bool{
+		// Their own session and account.
+		"POST /api/v1/login": true, "POST /api/v1/logout": true, "POST /login": true, "POST /logout": true, "POST /lang": true,
+		"PUT /api/v1/me/lang": true, "POST /api/v1/tokens": true, "DELETE /api/v1/tokens/:id": true,
+		"POST /api/v1/notifications/:id/read": true, "POST /ui/account/tokens": true,
+		// The acts of auditing.
+		"POST /api/v1/audits/:id/findings": true, "POST /ui/audits/:id/findings": true,
+		"POST /api/v1/reviews": true, "POST /ui/reviews": true,
+		"POST /api/v1/audits/:id/questions": true, "POST /ui/audits/:id/questions": true,
+		// Auditors raise nonconformities anywhere (ISO 9001 10.2 capability).
+		"POST /api/v1/ncs": true, "POST /ui/ncs": true,
+	}
+	ids := map[string]string{"records": rec.ID, "audits": a.ID}
+	fill := func(path string) string {
+		parts := strings.Split(path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") || strings.HasPrefix(p, "*") {
+				v := "00000000-0000-4000-8000-000000000001"
+				if i > 0 {
+					if id, ok := ids[parts[i-1]]; ok {
+						v = id
+					}
+				}
+				switch p[1:] {
+				case "no":
+					v = "1"
+				case "clause":
+					v = "7.5.3"
+				case "code":
+					v = "QT-01"
+				}
+				parts[i] = v
+			}
+		}
+		return strings.Join(parts, "/")
+	}
+	// Plausible bodies for the routes of this capability, so that they are
+	// refused for want of permission rather than for bad input.
+	jsonBodies := map[string]any{
+		"/api/v1/records/:id/hold":      map[string]any{"on": true, "reason": "x"},
+		"/api/v1/records/:id/dispose":   map[string]any{"reason": "x", "password": apptest.Password},
+		"/api/v1/record-types":          map[string]any{"code": "x", "name_vi": "x", "name_en": "x", "mode": "COMPLIANCE"},
+		"/api/v1/audits":                map[string]any{"title": "x", "units": []string{"vhtt"}, "planned_start": day, "planned_end": day, "lead_auditor": "auditor"},
+		"/api/v1/audits/:id/report":     map[string]any{"lang": "vi"},
+		"/api/v1/audit-clauses/:clause": map[string]any{"title_vi": "x", "title_en": "x"},
+	}
+	head := trailHead(t, env)
+	checked := 0
+	for _, rt := range env.App.Web.Engine().Routes() {
+		switch rt.Method {
+		case "GET", "HEAD", "OPTIONS":
+			continue
+		}
+		key := rt.Method + " " + rt.Path
+		if allowed[key] {
+			continue
+		}
+		path := fill(rt.Path)
+		var res *apptest.Response
+		switch {
+		case strings.HasPrefix(rt.Path, "/ui/") || !strings.HasPrefix(rt.Path, "/api/"):
+			form := url.Values{"_csrf": {aud.CSRF}, "reason": {"x"}, "on": {"1"}, "password": {apptest.Password},
+				"title": {"x"}, "units": {"tnmt"}, "planned_start": {day}, "planned_end": {day}, "lead_auditor": {"auditor"},
+				"comment": {"x"}, "decision": {"approve"}}
+			req, _ := http.NewRequest(rt.Method, env.URL+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept", "text/html")
+			res = aud.Send(req)
+		case strings.HasSuffix(rt.Path, "/versions") || rt.Path == "/api/v1/records" || strings.HasSuffix(rt.Path, "/revisions") ||
+			strings.HasSuffix(rt.Path, "/files") || strings.HasSuffix(rt.Path, "/done"):
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			for k, v := range map[string]string{"type": "filled-form", "unit": "tnmt", "title": "x", "date": day, "reason": "x", "change": "x", "report": "x"} {
+				_ = w.WriteField(k, v)
+			}
+			fw, _ := w.CreateFormFile("file", "x.pdf")
+			_, _ = fw.Write(recPDF("auditor"))
+			_ = w.Close()
+			req, _ := http.NewRequest(rt.Method, env.URL+path, &buf)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			res = aud.Send(req)
+		default:
+			body, ok := jsonBodies[rt.Path]
+			if !ok {
+				body = map[string]any{}
+			}
+			res = aud.Do(rt.Method, path, body)
+		}
+		checked++
+		if res.Status < 400 && !(res.Status == http.StatusSeeOther && strings.Contains(res.Header.Get("Location"), "/login")) {
+			t.Errorf("%s (as %s): the auditor got %d", key, path, res.Status)
+		}
+		if res.Status >= 500 {
+			t.Errorf("%s: %s", key, res)
+		}
+		if h := trailHead(t, env); h != head {
+			t.Fatalf("%s changed something: the trail moved from %d to %d", key, head, h)
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d write routes checked", checked)
+	}
+	t.Logf("%d write routes refused to the auditor", checked)
+	_ = fmt.Sprint
+}
