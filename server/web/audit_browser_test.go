@@ -1,0 +1,153 @@
+//go:build browser
+
+package web_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/internal/browsertest"
+	"github.com/qmstrack/qmstrack/server/postgres"
+)
+
+// TestBrowserAuditScenario: the coordinator plans an audit of the land
+// office; an auditor from another unit records findings, one of them a
+// nonconformity; the auditor downloads the evidence pack (which verifies);
+// the coordinator sees the clause coverage change.
+func TestBrowserAuditScenario(t *testing.T) {
+	env := apptest.New(t)
+	addAuditor(t, env, "auditor.noivu", "noivu")
+	fileRecord(t, env.As("staff.tnmt"), "filled-form", "tnmt", "Sổ theo dõi hồ sơ đất đai", "7.5.3", recPDF("register"))
+	ctx := browsertest.New(t, 3*time.Minute)
+	step := 0
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		step++
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			browsertest.Screenshot(ctx, "audit-"+what)
+			var body string
+			_ = chromedp.Run(ctx, chromedp.Text("main", &body, chromedp.ByQuery))
+			t.Fatalf("step %d (%s): %v\npage: %.800s", step, what, err, body)
+		}
+	}
+	loggedIn := false
+	as := func(login string) {
+		t.Helper()
+		if loggedIn {
+			if err := browsertest.Logout(ctx, env.URL); err != nil {
+				t.Fatalf("logout: %v", err)
+			}
+		}
+		loggedIn = true
+		if err := browsertest.Login(ctx, env.URL, login, apptest.Password); err != nil {
+			t.Fatalf("login %s: %v", login, err)
+		}
+	}
+	coverage := func() (audits, ncs int) {
+		var a, n string
+		run("coverage",
+			chromedp.Navigate(env.URL+"/clauses/coverage"),
+			chromedp.WaitVisible("#coverage", chromedp.ByID),
+			chromedp.Text(`tr[id="clause-7.5.3"] td.n-audits`, &a, chromedp.ByQuery),
+			chromedp.Text(`tr[id="clause-7.5.3"] td.n-ncs`, &n, chromedp.ByQuery),
+		)
+		audits, _ = strconv.Atoi(strings.TrimSpace(a))
+		ncs, _ = strconv.Atoi(strings.TrimSpace(n))
+		return
+	}
+
+	// The coordinator looks at the coverage, then plans the audit.
+	as("coordinator")
+	a0, n0 := coverage()
+	day := todayVN()
+	var picked bool
+	run("plan the audit",
+		chromedp.Navigate(env.URL+"/audits"),
+		chromedp.Click("#audit-new-open", chromedp.ByID),
+		chromedp.WaitVisible("#plan-title", chromedp.ByID),
+		chromedp.SetValue("#plan-title", "Đánh giá nội bộ Phòng Tài nguyên và Môi trường", chromedp.ByID),
+		chromedp.Evaluate(`(() => { const s = document.getElementById('plan-units');
+			for (const o of s.options) { o.selected = (o.value === 'tnmt') } return true })()`, &picked),
+		chromedp.SetValue("#plan-start", day, chromedp.ByID),
+		chromedp.SetValue("#plan-end", day, chromedp.ByID),
+		chromedp.SetValue("#plan-lead", "auditor.noivu", chromedp.ByID),
+		chromedp.SetValue("#plan-questions", "Sổ theo dõi có cập nhật hằng ngày không?", chromedp.ByID),
+		chromedp.Click("#plan-submit", chromedp.ByID),
+		chromedp.WaitVisible("#flash-ok", chromedp.ByID),
+		chromedp.WaitVisible("#audit-heading", chromedp.ByID),
+	)
+	var auditURL string
+	run("audit url", chromedp.Location(&auditURL))
+
+	// The auditor from the Home Affairs office records findings.
+	as("auditor.noivu")
+	finding := func(clause, kind, severity, text string) {
+		row := `tr[data-clause="` + clause + `"]`
+		run("finding "+clause,
+			chromedp.Navigate(auditURL),
+			chromedp.WaitVisible("#checklist", chromedp.ByID),
+			chromedp.Click(row+" details.finding-add summary", chromedp.ByQuery),
+			chromedp.SetValue(row+` select[name="kind"]`, kind, chromedp.ByQuery),
+			chromedp.SetValue(row+` select[name="severity"]`, severity, chromedp.ByQuery),
+			chromedp.SetValue(row+` textarea[name="description"]`, text, chromedp.ByQuery),
+			chromedp.SetValue(row+` input[name="evidence"]`, "Sổ theo dõi hồ sơ đất đai", chromedp.ByQuery),
+			chromedp.Click(row+` form.finding-form button`, chromedp.ByQuery),
+			chromedp.WaitVisible("#flash-ok", chromedp.ByID),
+		)
+	}
+	finding("7.5.3", "nonconformity", "minor", "Hồ sơ lưu không ghi ngày trả kết quả")
+	finding("8.5", "conformity", "", "Quy trình cấp giấy chứng nhận được thực hiện đúng")
+	var ncText string
+	run("NC link", chromedp.Text(`tr[data-clause="7.5.3"] a.nc-link`, &ncText, chromedp.ByQuery))
+	if !strings.HasPrefix(ncText, "NC-") {
+		t.Fatalf("the nonconformity finding shows %q, not an NC number", ncText)
+	}
+
+	// The auditor downloads the evidence pack with the browser's session.
+	var b64 string
+	run("download the pack",
+		chromedp.WaitVisible("#audit-pack", chromedp.ByID),
+		chromedp.Evaluate(`(async () => {
+			const r = await fetch(document.getElementById('audit-pack').href);
+			if (!r.ok || r.headers.get('Content-Type') !== 'application/zip') return 'status ' + r.status;
+			const b = new Uint8Array(await r.arrayBuffer());
+			let s = ''; for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+			return btoa(s);
+		})()`, &b64, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatalf("pack download: %.80s", b64)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(context.Background(), env.DBURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rep, err := evidence.Verify(context.Background(), zr, postgres.NewTrailStore(db))
+	if err != nil || !rep.OK || rep.Files != 1 {
+		t.Fatalf("the downloaded pack does not verify: %+v %v", rep, err)
+	}
+
+	// The coordinator sees the clause coverage change.
+	as("coordinator")
+	a1, n1 := coverage()
+	if a1 != a0+1 || n1 != n0+1 {
+		t.Fatalf("coverage of 7.5.3: audits %d -> %d, NCs %d -> %d", a0, a1, n0, n1)
+	}
+}
