@@ -64,6 +64,10 @@ type Store interface {
 	// Record appends one trail event (the download of a pack) and returns
 	// its sequence number.
 	Record(ctx context.Context, ev trail.Event) (int64, error)
+	// Evidence lists the documents, NCs and actions of units (read-only).
+	Evidence(ctx context.Context, units []string, limit int) ([]Entry, error)
+	// Trail returns the latest trail entries of units, newest first.
+	Trail(ctx context.Context, units []string, limit int) ([]trail.Entry, error)
 }
 
 // Opener opens one object version for streaming.

@@ -223,3 +223,51 @@ func (s *EvidenceStore) Coverage(ctx context.Context, units []string) ([]evidenc
 	}
 	return out, nil
 }
+
+// Evidence lists the documents (not drafts), nonconformities and corrective
+// actions of units, newest first, from the tables of those capabilities
+// when they exist.
+func (s *EvidenceStore) Evidence(ctx context.Context, units []string, limit int) ([]evidence.Entry, error) {
+	parts := []struct {
+		tables []string
+		q      string
+	}{
+		{[]string{"documents"}, `SELECT 'document' AS type, id::text AS id, unit, code AS ref, title, status,
+			coalesce(effective_at, updated_at) AS date FROM documents WHERE status <> 'draft' AND unit = ANY($1)
+			ORDER BY code_key LIMIT $2`},
+		{[]string{"ncs"}, `SELECT 'nc' AS type, id::text AS id, unit, number AS ref, title, status,
+			detected_on::timestamptz AS date FROM ncs WHERE status <> 'cancelled' AND unit = ANY($1)
+			ORDER BY year DESC, seq DESC LIMIT $2`},
+		{[]string{"ncs", "nc_actions"}, `SELECT 'action' AS type, a.id::text AS id, a.unit, n.number || '/' || a.no AS ref,
+			a.description AS title, a.status, a.due::timestamptz AS date
+			FROM nc_actions a JOIN ncs n ON n.id = a.nc_id WHERE a.unit = ANY($1)
+			ORDER BY a.due DESC LIMIT $2`},
+	}
+	out := []evidence.Entry{}
+	for _, p := range parts {
+		ok, err := s.tablesExist(ctx, p.tables...)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		var es []evidence.Entry
+		if err := s.db.SelectContext(ctx, &es, p.q, pq.Array(units), limit); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, es...)
+	}
+	return out, nil
+}
+
+// Trail returns the latest trail entries of units, newest first.
+func (s *EvidenceStore) Trail(ctx context.Context, units []string, limit int) ([]trail.Entry, error) {
+	const q = `SELECT seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
+		FROM trail WHERE unit = ANY($1) ORDER BY seq DESC LIMIT $2`
+	out := []trail.Entry{}
+	if err := s.db.SelectContext(ctx, &out, q, pq.Array(units), limit); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}

@@ -7,8 +7,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
 )
 
 // audits returns the internal-audit service, nil when it is not wired.
@@ -226,5 +228,35 @@ func handleAuditClauseSave(audits *internalaudit.Service) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, out)
+	}
+}
+
+// handleAuditEvidence lists, read-only, what the audit team may examine in
+// the audited units: records, documents, NCs, actions and the trail.
+func (s *Server) handleAuditEvidence(audits *internalaudit.Service, ev *evidence.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		b, err := ev.Browse(ctx, c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		a, err := audits.Get(ctx, c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		recs := []record.Record{}
+		if rs := s.records(); rs != nil {
+			for _, u := range a.Units {
+				list, err := rs.List(ctx, record.Filter{Unit: u, Limit: 200})
+				if err != nil {
+					fail(c, err)
+					return
+				}
+				recs = append(recs, list...)
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"records": recs, "documents": b.Documents, "ncs": b.NCs, "actions": b.Actions, "trail": b.Trail})
 	}
 }

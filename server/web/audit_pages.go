@@ -117,7 +117,7 @@ func (s *Server) auditPage(c *gin.Context, audits *internalaudit.Service, id str
 		"CanFind":    onTeam && open && a.InWindow(now),
 		"CanAsk":     open && (onTeam || canPlan),
 		"CanReport":  open && (a.Lead == me || canPlan) && len(a.Findings) > 0,
-		"ReviewType": internalaudit.ReviewTypes}
+		"ReviewType": internalaudit.ReviewTypes, "Reviewed": map[string]internalaudit.Review{}}
 	// Evidence of the audited units that the actor may read now (the
 	// team reads them during the window).
 	if recs := s.records(); recs != nil {
@@ -129,6 +129,11 @@ func (s *Server) auditPage(c *gin.Context, audits *internalaudit.Service, id str
 			}
 		}
 		data["Evidence"] = ev
+	}
+	if ev := s.evidenceSvc(); ev != nil {
+		if b, err := ev.Browse(ctx, a.ID); err == nil {
+			data["Browse"] = b
+		}
 	}
 	if rs, err := audits.Reviews(ctx, a.ID); err == nil {
 		reviewed := map[string]internalaudit.Review{}

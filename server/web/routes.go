@@ -232,6 +232,7 @@ func (s *Server) auditRoutes() {
 	api.POST("/audits/:id/questions", "Add an own question to the checklist {clause, question}", handleAuditQuestion(audits))
 	api.POST("/audits/:id/report", "Issue the audit report (PDF filed as an audit-report record) {lang}", handleAuditReport(audits))
 	api.GET("/audits/:id/reviews", "Evidence marked reviewed in an audit", handleAuditReviews(audits))
+	api.GET("/audits/:id/evidence", "Read-only evidence of the audited units: records, documents, NCs, actions, trail", s.handleAuditEvidence(audits, ev))
 	api.POST("/reviews", "Mark evidence reviewed {audit_id, object_type, object_id, comment}", handleReviewCreate(audits))
 	api.GET("/audit-clauses", "The ISO 9001:2015 clause checklist", handleAuditClauses(audits))
 	api.PUT("/audit-clauses/:clause", "Edit a clause of the checklist (coordinator)", handleAuditClauseSave(audits))
