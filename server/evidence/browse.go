@@ -69,4 +69,3 @@ func (s *Service) Browse(ctx context.Context, auditID string) (Browse, error) {
 	}
 	return out, nil
 }
-
