@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
@@ -317,5 +318,77 @@ func TestAuditScenarioPackVerifyAndCoverage(t *testing.T) {
 	}
 	if c := count(staff, "7.5.3"); c.Records != 1 {
 		t.Fatalf("land staff see %d records for 7.5.3", c.Records)
+	}
+}
+
+// TestPackAndCoverageIncludeDocumentsAndNCFiles puts a document revision
+// file and an NC evidence file in the tables of those capabilities (their
+// objects written first, as they do) and checks that clause packs and the
+// coverage count them, and that drafts stay out.
+func TestPackAndCoverageIncludeDocumentsAndNCFiles(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	coord := f.users["coord"].UserID
+	put := func(key, body string) qms.StoredObject {
+		o, err := f.env.Blob.Put(ctx, key, strings.NewReader("%PDF-1.4\n"+body+"\n%%EOF"), blob.PutOptions{MaxSize: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	doc := func(code, status, revStatus string) {
+		var docID, revID string
+		if err := f.env.DB.Get(&docID, `INSERT INTO documents (code, code_key, title, title_key, type, unit, clauses, review_months, status, created_by)
+			VALUES ($1, upper($1), 'Quy trình kiểm soát hồ sơ', 'quy trinh kiem soat ho so', 'procedure', 'land', '{7.5.3}', 12, $2, $3) RETURNING id`,
+			code, status, coord); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.env.DB.Get(&revID, `INSERT INTO revisions (document_id, issue, status, change, created_by, effective_at)
+			VALUES ($1, 1, $2, 'Ban hành lần đầu', $3, now()) RETURNING id`, docID, revStatus, coord); err != nil {
+			t.Fatal(err)
+		}
+		o := put("documents/"+code, code)
+		if _, err := f.env.DB.Exec(`INSERT INTO revision_files (revision_id, kind, file_name, object_key, version_id, size, sha256, media_type, uploaded_by)
+			VALUES ($1, 'main', $2, $3, $4, $5, $6, $7, $8)`, revID, code+".pdf", o.Key, o.VersionID, o.Size, o.SHA256, o.MediaType, coord); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc("QT-07", "effective", "effective")
+	doc("QT-99", "draft", "draft")
+	nc, err := f.ncs.Raise(f.as("coord"), nonconformity.NewNC{Source: "self_report", SourceRef: "test:1", Severity: "minor", Unit: "land",
+		Clauses: []string{"7.5.3"}, Title: "Hồ sơ thiếu chữ ký"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := put("ncs/00000000-0000-4000-8000-000000000001", "nc evidence")
+	if _, err := f.env.DB.Exec(`INSERT INTO nc_files (nc_id, purpose, object_key, version_id, size, sha256, media_type, file_name, uploaded_by)
+		VALUES ($1, 'evidence', $2, $3, $4, $5, $6, 'bang-chung.pdf', $7)`, nc.ID, o.Key, o.VersionID, o.Size, o.SHA256, o.MediaType, coord); err != nil {
+		t.Fatal(err)
+	}
+	zr, raw := f.pack(t, "coord", evidence.Query{Clause: "7.5"})
+	m := manifest(t, zr)
+	kinds := map[string]int{}
+	for _, it := range m.Files {
+		kinds[it.Kind]++
+	}
+	if kinds["revision"] != 1 || kinds["nc"] != 1 || bytes.Contains(raw, []byte("QT-99")) {
+		t.Fatalf("pack kinds %v", kinds)
+	}
+	if rep, err := evidence.Verify(ctx, zr, postgres.NewTrailStore(f.env.DB)); err != nil || !rep.OK || rep.Files != 2 {
+		t.Fatalf("verify %+v %v", rep, err)
+	}
+	cov, err := f.evidence.Coverage(f.as("coord"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cov.Clauses {
+		if c.Clause == "7.5.3" && (c.Documents != 1 || c.NCs != 1) {
+			t.Fatalf("7.5.3 coverage %+v", c)
+		}
+	}
+	// A unit pack for a period picks the NC by its detection date.
+	zr, _ = f.pack(t, "coord", evidence.Query{Unit: "land", From: today(), To: today()})
+	if m := manifest(t, zr); len(m.Files) != 2 {
+		t.Fatalf("unit pack: %d files", len(m.Files))
 	}
 }
