@@ -53,5 +53,16 @@ func (a *App) wireRecordsAudits(d *web.Deps) error {
 	d.Extra["records"] = records
 	d.Extra["audits"] = audits
 	d.Extra["evidence"] = evidence.New(postgres.NewEvidenceStore(a.DB), blobs, a.Authz, audits, a.Now)
+	recStore := postgres.NewRecordStore(a.DB)
+	a.Jobs = append(a.Jobs, Job{Name: "record-expiry", Key: recordExpiryJobKey, Run: func(ctx context.Context) error {
+		n, err := recStore.NotifyDue(ctx, a.Now())
+		if n > 0 {
+			a.Log.Info("records due for disposition", "notified", n)
+		}
+		return err
+	}})
 	return nil
 }
+
+// recordExpiryJobKey is the advisory lock of the retention-expiry scan.
+const recordExpiryJobKey = 72620052

@@ -824,3 +824,33 @@ func (s *Service) Reviews(ctx context.Context, auditID string) ([]Review, error)
 func (s *Service) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
 	return s.store.AuditedUnits(ctx, userID, DateOf(now))
 }
+
+// MyAudits returns the open audits (report not issued) that the actor is on
+// the team of, from last year on, for the home page.
+func (s *Service) MyAudits(ctx context.Context) ([]Audit, error) {
+	actor, err := qms.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	year := s.now().In(Location).Year()
+	var out []Audit
+	for _, y := range []int{year - 1, year} {
+		list, err := s.store.List(ctx, y, qms.Scope{}, actor.UserID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range list {
+			if a.Status != StatusPlanned {
+				continue
+			}
+			full, err := s.store.Get(ctx, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			if full.OnTeam(actor.UserID) {
+				out = append(out, full)
+			}
+		}
+	}
+	return out, nil
+}

@@ -332,3 +332,40 @@ func recordLikeEscape(s string) string {
 	}
 	return string(out)
 }
+
+// NotifyDue tells the coordinators about every record whose retention has
+// ended (not permanent, not held), once per record and coordinator however
+// often it runs; it returns the number of new notifications.
+func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error) {
+	const q = `SELECT id, unit, title FROM records
+		WHERE status = 'active' AND NOT permanent AND NOT held AND retain_until <= $1 ORDER BY retain_until LIMIT 1000`
+	n := 0
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var due []struct {
+			ID    string `db:"id"`
+			Unit  string `db:"unit"`
+			Title string `db:"title"`
+		}
+		if err := tx.SelectContext(ctx, &due, q, now); err != nil {
+			return err
+		}
+		for _, r := range due {
+			users, err := UsersWithRole(ctx, tx, "coordinator", r.Unit)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				subject := "Hồ sơ hết thời hạn lưu trữ / Retention ended: " + r.Title
+				added, err := Notify(ctx, tx, u, "record_due", subject, "/records/"+r.ID, "record-due:"+r.ID)
+				if err != nil {
+					return err
+				}
+				if added {
+					n++
+				}
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -370,6 +370,12 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0].ID != old.ID {
 		t.Fatalf("due: %+v %v", due, err)
 	}
+	// The scheduled scan tells the coordinator once, however often it runs.
+	for i, want := range []int{1, 0} {
+		if n, err := f.store.NotifyDue(context.Background(), time.Now()); err != nil || n != want {
+			t.Fatalf("scan %d: %d notifications, %v", i, n, err)
+		}
+	}
 	if _, err := f.svc.DueForDisposition(f.as("lan")); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("staff sees due list: %v", err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -226,5 +227,41 @@ func (s *Server) handleAuditReportPage(audits *internalaudit.Service) gin.Handle
 		data := gin.H{"A": a, "UnitNames": names, "Kinds": internalaudit.Kinds, "Counts": a.Counts(), "Questions": questions,
 			"Lead": lead, "Today": s.Now()}
 		s.render(c, http.StatusOK, "audits/report.html", s.page(c, "audits.report.title", data))
+	}
+}
+
+// auditTasks puts on the home page the audits the person is conducting (and,
+// for the lead, the report once the audit has ended) and, for those who
+// dispose of records, the records whose retention has ended.
+func (s *Server) auditTasks(audits *internalaudit.Service) TaskSource {
+	return func(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
+		mine, err := audits.MyAudits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		today := internalaudit.DateOf(s.Now())
+		out := []qms.Task{}
+		for _, au := range mine {
+			end := au.End
+			switch {
+			case today.After(au.End) && au.Lead == a.UserID:
+				out = append(out, qms.Task{Kind: "audit_report", Link: "/audits/" + au.ID, Due: &end, Overdue: true,
+					Title: s.TLang(a.Lang, "audits.task.report", "Number", au.Number, "Title", au.Title)})
+			case !today.After(au.End):
+				out = append(out, qms.Task{Kind: "audit", Link: "/audits/" + au.ID, Due: &end,
+					Title: s.TLang(a.Lang, "audits.task.conduct", "Number", au.Number, "Title", au.Title, "Start", au.Start.Format("02/01/2006"))})
+			}
+		}
+		if recs := s.records(); recs != nil && !s.Authz.Scope(a.UserID, "record", "dispose").Empty() {
+			due, err := recs.DueForDisposition(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if len(due) > 0 {
+				out = append(out, qms.Task{Kind: "record_disposition", Link: "/records?due=1",
+					Title: s.TLang(a.Lang, "records.task.due", "Count", len(due))})
+			}
+		}
+		return out, nil
 	}
 }

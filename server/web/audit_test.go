@@ -114,6 +114,23 @@ func TestAuditScenarioAPI(t *testing.T) {
 	}
 	coord.Do("GET", "/api/v1/ncs/"+a.Findings[0].NCID, nil).MustStatus(200)
 
+	// The audit is on the auditor's home page.
+	var tasks struct {
+		Items []struct {
+			Kind  string `json:"kind"`
+			Title string `json:"title"`
+			Link  string `json:"link"`
+		} `json:"items"`
+	}
+	aud.Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&tasks)
+	found := false
+	for _, tk := range tasks.Items {
+		found = found || (tk.Kind == "audit" && tk.Link == "/audits/"+a.ID && strings.Contains(tk.Title, a.Number))
+	}
+	if !found {
+		t.Fatalf("auditor's tasks %+v", tasks.Items)
+	}
+
 	// The evidence pack, streamed, verifies against the live trail.
 	res := aud.Do("GET", "/api/v1/evidence-pack?audit="+a.ID, nil).MustStatus(200)
 	if res.Header.Get("Content-Type") != "application/zip" || !strings.Contains(res.Header.Get("Content-Disposition"), a.Number) {

@@ -126,6 +126,24 @@ func TestRecordsAPI(t *testing.T) {
 	coord.Do("GET", "/api/v1/records?due=1", nil).MustStatus(200).Decode(&due)
 	staff.Do("GET", "/api/v1/records?due=1", nil).MustStatus(403)
 
+	// A record filed after its retention ended is due: on the due list and
+	// on the coordinator's home page, not on staff's.
+	staff.Multipart("/api/v1/records", map[string]string{"type": "filled-form", "unit": "tnmt", "title": "Phiếu cũ", "date": "2015-03-02"},
+		apptest.File{Field: "file", Name: "old.pdf", Content: recPDF("old")}).MustStatus(201)
+	coord.Do("GET", "/api/v1/records?due=1", nil).MustStatus(200).Decode(&due)
+	if len(due.Items) != 1 {
+		t.Fatalf("due %d", len(due.Items))
+	}
+	var tasks struct{ Items []struct{ Kind, Link string } }
+	coord.Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&tasks)
+	hasDue := false
+	for _, tk := range tasks.Items {
+		hasDue = hasDue || (tk.Kind == "record_disposition" && tk.Link == "/records?due=1")
+	}
+	if !hasDue {
+		t.Fatalf("coordinator's tasks %+v", tasks.Items)
+	}
+
 	// Record types.
 	var types struct{ Items []struct{ Code string } }
 	staff.Do("GET", "/api/v1/record-types", nil).MustStatus(200).Decode(&types)

@@ -252,6 +252,7 @@ func (s *Server) auditRoutes() {
 	ui.POST("/audits/:id/questions", s.handleQuestionForm(audits))
 	ui.POST("/audits/:id/report", s.handleReportForm(audits))
 	ui.POST("/reviews", s.handleReviewForm(audits))
+	s.AddTasks(s.auditTasks(audits))
 }
 
 // processRoutes: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
