@@ -8,6 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
@@ -127,10 +128,10 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		res.Close()
 		rep.Unchanged = staged - len(all) - changed
 		rejections, _ := json.Marshal(rep.Rejections)
-		const qRep = `INSERT INTO dossier_imports (actor_login, filename, total, inserted, updated, unchanged, rejected, rejections)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+		const qRep = `INSERT INTO dossier_imports (actor_login, filename, total, inserted, updated, unchanged, rejected, rejections, late)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 		if err := tx.GetContext(ctx, &rep.ID, qRep, ev.ActorLogin, ev.ObjectID, rep.Total, rep.Inserted, rep.Updated, rep.Unchanged,
-			rep.Rejected, rejections); err != nil {
+			rep.Rejected, rejections, rep.Late); err != nil {
 			return err
 		}
 		ev.Details = map[string]any{"filename": ev.ObjectID, "total": rep.Total, "inserted": rep.Inserted, "updated": rep.Updated,
@@ -139,6 +140,33 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		_, err = AppendTrail(ctx, tx, ev)
 		return err
 	})
+}
+
+// SetImportNCs records how many nonconformities followed an import.
+func (s *ProcessStore) SetImportNCs(ctx context.Context, id string, n int) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE dossier_imports SET ncs_raised = $2 WHERE id = $1`, id, n)
+	return translate(err)
+}
+
+// ImportReport returns a stored import report and who ran it.
+func (s *ProcessStore) ImportReport(ctx context.Context, id string) (process.ImportReport, string, error) {
+	var row struct {
+		process.ImportReport
+		Actor string `db:"actor_login"`
+		Rej   []byte `db:"rejections"`
+	}
+	if !isUUID(id) {
+		return process.ImportReport{}, "", qms.Errorf(qms.ErrNotFound, "no import %s", id)
+	}
+	const q = `SELECT id, total, inserted, updated, unchanged, rejected, late, ncs_raised, rejections, actor_login FROM dossier_imports WHERE id = $1`
+	if err := s.db.GetContext(ctx, &row, q, id); err != nil {
+		return process.ImportReport{}, "", notFound(err, "no import %s", id)
+	}
+	rep := row.ImportReport
+	rep.Rejections = []process.Rejection{}
+	_ = json.Unmarshal(row.Rej, &rep.Rejections)
+	rep.Truncated = rep.Rejected > len(rep.Rejections)
+	return rep, row.Actor, nil
 }
 
 func itoa(n int) string {

@@ -507,5 +507,6 @@ func RefreshStats(ctx context.Context, db *sqlx.DB) error {
 	})
 }
 
-func dateOf(t time.Time) workday.Date { return workday.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()} }
-
+func dateOf(t time.Time) workday.Date {
+	return workday.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+}

@@ -17,8 +17,8 @@ type NCSummary interface {
 // UnitRow is one line of the dashboard's per-unit table.
 type UnitRow struct {
 	KPI
-	OpenNCs        *int `json:"open_ncs,omitempty"`
-	OverdueActions *int `json:"overdue_actions,omitempty"`
+	OpenNCs        int `json:"open_ncs"`
+	OverdueActions int `json:"overdue_actions"`
 }
 
 // HeatCell is one cell of the overdue heatmap: late dossiers of a unit in a month.
@@ -85,7 +85,7 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 		row := UnitRow{KPI: u}
 		if counts != nil {
 			c := counts[u.Key]
-			row.OpenNCs, row.OverdueActions = &c[0], &c[1]
+			row.OpenNCs, row.OverdueActions = c[0], c[1]
 		}
 		db.Units = append(db.Units, row)
 	}

@@ -70,17 +70,17 @@ const MaxRejectionDetail = 1000
 
 // ImportReport is the outcome of one import.
 type ImportReport struct {
-	ID         string      `json:"id"`
-	Total      int         `json:"total"`
-	Inserted   int         `json:"inserted"`
-	Updated    int         `json:"updated"`
-	Unchanged  int         `json:"unchanged"`
-	Rejected   int         `json:"rejected"`
-	Rejections []Rejection `json:"rejections"`
-	Truncated  bool        `json:"rejections_truncated"`
-	Late       int         `json:"late"`
-	NCsRaised  int         `json:"ncs_raised"`
-	Seconds    float64     `json:"seconds"`
+	ID         string      `json:"id" db:"id"`
+	Total      int         `json:"total" db:"total"`
+	Inserted   int         `json:"inserted" db:"inserted"`
+	Updated    int         `json:"updated" db:"updated"`
+	Unchanged  int         `json:"unchanged" db:"unchanged"`
+	Rejected   int         `json:"rejected" db:"rejected"`
+	Rejections []Rejection `json:"rejections" db:"-"`
+	Truncated  bool        `json:"rejections_truncated" db:"-"`
+	Late       int         `json:"late" db:"late"`
+	NCsRaised  int         `json:"ncs_raised" db:"ncs_raised"`
+	Seconds    float64     `json:"seconds" db:"-"`
 }
 
 // Reject adds a rejection, keeping at most MaxRejectionDetail details.
@@ -267,6 +267,7 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	}
 	n, _ := p.ProcessLate(ctx, now)
 	rep.NCsRaised = n
+	_ = p.store.SetImportNCs(ctx, rep.ID, n)
 	rep.Seconds = time.Since(started).Seconds()
 	return rep, nil
 }
@@ -375,4 +376,21 @@ func (p peekReader) detectComma() rune {
 		return ';'
 	}
 	return ','
+}
+
+// GetImport returns the report of an earlier import (the coordinator or
+// whoever may manage processes).
+func (p *Process) GetImport(ctx context.Context, id string) (ImportReport, error) {
+	if _, err := p.scope(ctx, ObjDossier, ActWrite); err != nil {
+		return ImportReport{}, err
+	}
+	a, _ := qms.MustActor(ctx)
+	rep, actor, err := p.store.ImportReport(ctx, id)
+	if err != nil {
+		return rep, err
+	}
+	if actor != a.Login && !p.authz.Can(a.UserID, qms.AllUnits, ObjProcess, ActManage) {
+		return ImportReport{}, qms.Errorf(qms.ErrNotFound, "no import %s", id)
+	}
+	return rep, nil
 }

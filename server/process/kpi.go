@@ -3,6 +3,7 @@ package process
 import (
 	"context"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -61,6 +62,15 @@ func (k *KPI) Derive() {
 		v := math.Round(k.DaysSum*100/float64(k.Returned)) / 100
 		k.MeanDays = &v
 	}
+}
+
+// Show formats the KPI named kpi with two decimals for pages, "" when
+// there is nothing to measure.
+func (k KPI) Show(kpi string) string {
+	if v := k.Value(kpi); v != nil {
+		return strconv.FormatFloat(*v, 'f', 2, 64)
+	}
+	return ""
 }
 
 // Value returns the KPI named kpi (an objective's measure).
@@ -141,6 +151,14 @@ type Progress struct {
 	Status   string   `json:"status"`   // on_track, off_track, no_data
 	Fraction float64  `json:"fraction"` // 0..1 for a progress bar
 	AsOf     string   `json:"as_of"`
+}
+
+// Show formats the measured value with two decimals, "" without data.
+func (p Progress) Show() string {
+	if p.Value == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p.Value, 'f', 2, 64)
 }
 
 // Measure computes the progress of o from k.

@@ -30,6 +30,8 @@ type Store interface {
 	Dossier(ctx context.Context, number string) (Dossier, error)
 	Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error)
 	Import(ctx context.Context, rows func(yield func(ImportRow) error) error, report *ImportReport, ev trail.Event) error
+	ImportReport(ctx context.Context, id string) (ImportReport, string, error)
+	SetImportNCs(ctx context.Context, id string, n int) error
 
 	// MarkLate flags open dossiers past their due time and returned late
 	// ones, and queues every late dossier without a late record as

@@ -193,7 +193,7 @@ func (s *Server) handleCalendarPage(p *process.Process) gin.HandlerFunc {
 		}
 		s.procPage(c, "process/calendar.html", "proc.calendar.title", map[string]any{
 			"C": cy, "Lines": strings.Join(lines, "\n"), "Prev": year - 1, "Next": year + 1,
-			"Open": fmt.Sprintf("%02d:%02d", cy.Settings.Open/60, cy.Settings.Open%60),
+			"Open":  fmt.Sprintf("%02d:%02d", cy.Settings.Open/60, cy.Settings.Open%60),
 			"Close": fmt.Sprintf("%02d:%02d", cy.Settings.Close/60, cy.Settings.Close%60),
 		})
 	}
@@ -345,11 +345,23 @@ func (s *Server) handleImportPage(p *process.Process) gin.HandlerFunc {
 	}
 }
 
-// handleImportForm imports the uploaded CSV and shows the report. The form
-// is sent by the upload script (CSRF header), so the answer is the page.
+// handleImportForm imports the uploaded CSV and redirects to its report.
+// The form is sent by the upload script (CSRF header), which follows the
+// redirect.
 func (s *Server) handleImportForm(p *process.Process) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		rep, err := importFrom(c, p)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/dossiers/imports/"+rep.ID)
+	}
+}
+
+func (s *Server) handleImportReportPage(p *process.Process) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rep, err := p.GetImport(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			fail(c, err)
 			return

@@ -126,7 +126,9 @@ func TestProcessAPI(t *testing.T) {
 		t.Fatalf("kpis %+v", kpis)
 	}
 	co.Do("GET", "/api/v1/kpis?by=galaxy", nil).MustStatus(http.StatusBadRequest)
-	var late struct{ Items []struct{ Number, State string } }
+	var late struct {
+		Items []struct{ Number, State string }
+	}
 	co.Do("GET", "/api/v1/late-dossiers?state=raised", nil).MustStatus(200).Decode(&late)
 	if len(late.Items) != 2 {
 		t.Fatalf("late dossiers raised %+v", late)
@@ -147,7 +149,9 @@ func TestProcessAPI(t *testing.T) {
 	if len(objs.Items) != 1 || objs.Items[0].Progress.Status != "off_track" {
 		t.Fatalf("objectives %+v", objs)
 	}
-	var tasks struct{ Items []struct{ Kind, Title string } }
+	var tasks struct {
+		Items []struct{ Kind, Title string }
+	}
 	env.As("head.tnmt").Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&tasks)
 	found := false
 	for _, tk := range tasks.Items {

@@ -299,6 +299,7 @@ func (s *Server) processRoutes() {
 		"/calendar":              s.handleCalendarPage(p),
 		"/dossiers":              s.handleDossiersPage(p),
 		"/dossiers/import":       s.handleImportPage(p),
+		"/dossiers/imports/:id":  s.handleImportReportPage(p),
 		"/dossiers/:number":      s.handleDossierPage(p),
 		"/late-dossiers":         s.handleLatePage(p),
 		"/kpis":                  s.handleKPIPage(p),
