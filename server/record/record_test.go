@@ -308,9 +308,36 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	if _, err := f.svc.SetHold(f.as("coord"), r.ID, true, " "); qms.KindOf(err) != qms.ErrInvalid {
 		t.Fatalf("hold without reason: %v", err)
 	}
-	held, err := f.svc.SetHold(f.as("coord"), r.ID, true, "Thanh tra tỉnh yêu cầu giữ")
+	// Four coordinators set the hold at once: exactly one wins.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = f.svc.SetHold(f.as("coord"), r.ID, true, "Thanh tra tỉnh yêu cầu giữ")
+		}(i)
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		if err == nil {
+			wins++
+		} else if qms.KindOf(err) != qms.ErrState {
+			t.Fatalf("loser: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d holds succeeded", wins)
+	}
+	held, err := f.svc.Get(f.as("coord"), r.ID)
 	if err != nil || !held.Held || held.HoldReason != "Thanh tra tỉnh yêu cầu giữ" {
 		t.Fatalf("hold: %+v %v", held, err)
+	}
+	lh, err := f.env.Blob.Client().GetObjectLegalHold(context.Background(), f.env.Blob.Bucket(), r.Versions[0].Key,
+		minio.GetObjectLegalHoldOptions{VersionID: r.Versions[0].VersionID})
+	if err != nil || lh == nil || *lh != minio.LegalHoldEnabled {
+		t.Fatalf("object store legal hold %v %v", lh, err)
 	}
 	if _, err := f.svc.SetHold(f.as("coord"), r.ID, true, "again"); qms.KindOf(err) != qms.ErrState {
 		t.Fatalf("double hold: %v", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
 
@@ -167,5 +168,22 @@ func TestRecordsAPI(t *testing.T) {
 				t.Fatalf("record page in English lacks the hold: %s", r.Body)
 			}
 		}
+	}
+}
+
+// An upload beyond the configured limit is refused with 413 and leaves no
+// record behind.
+func TestRecordUploadTooLarge(t *testing.T) {
+	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.MaxUpload = 4096 }))
+	staff := env.As("staff.tnmt")
+	r := staff.Multipart("/api/v1/records", map[string]string{"type": "filled-form", "unit": "tnmt", "title": "t", "date": todayVN()},
+		apptest.File{Field: "file", Name: "big.pdf", Content: recPDF(strings.Repeat("x", 8192))})
+	if r.Status != http.StatusRequestEntityTooLarge || r.ErrorCode() != "too_large" {
+		t.Fatalf("too large: %s", r)
+	}
+	var list struct{ Items []any }
+	staff.Do("GET", "/api/v1/records", nil).MustStatus(200).Decode(&list)
+	if len(list.Items) != 0 {
+		t.Fatalf("%d records after a refused upload", len(list.Items))
 	}
 }
