@@ -111,6 +111,9 @@ func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Vers
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ` + recordCols
 	var row recordRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := checkRecordLinks(ctx, tx, r.Links); err != nil {
+			return err
+		}
 		if err := tx.GetContext(ctx, &row, q, r.Type, r.Unit, r.Title, r.Date, pq.Array(r.Clauses), r.Links.Revision,
 			r.Links.NC, r.Links.Action, r.Links.Audit, r.Mode, r.Permanent, r.RetainUntil, r.CreatedBy); err != nil {
 			return err
@@ -368,4 +371,46 @@ func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error)
 		return nil
 	})
 	return n, err
+}
+
+// recordLinkChecks find a linked object by id (NCs also by number). Links
+// to capabilities whose tables this database lacks are not checked.
+var recordLinkChecks = []struct {
+	field, table, what, q string
+	get                   func(record.Links) string
+}{
+	{"link_revision", "revisions", "document revision", `SELECT EXISTS (SELECT 1 FROM revisions WHERE id::text = $1)`, func(l record.Links) string { return l.Revision }},
+	{"link_nc", "ncs", "nonconformity", `SELECT EXISTS (SELECT 1 FROM ncs WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.NC }},
+	{"link_action", "nc_actions", "corrective action", `SELECT EXISTS (SELECT 1 FROM nc_actions WHERE id::text = $1)`, func(l record.Links) string { return l.Action }},
+	{"link_audit", "audits", "audit", `SELECT EXISTS (SELECT 1 FROM audits WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.Audit }},
+}
+
+// CheckLinks refuses links to objects that do not exist.
+func (s *RecordStore) CheckLinks(ctx context.Context, l record.Links) error {
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error { return checkRecordLinks(ctx, tx, l) })
+}
+
+// checkRecordLinks refuses a link to an object that does not exist.
+func checkRecordLinks(ctx context.Context, tx *sqlx.Tx, l record.Links) error {
+	fe := qms.FieldErrors{}
+	for _, c := range recordLinkChecks {
+		v := c.get(l)
+		if v == "" {
+			continue
+		}
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, `SELECT to_regclass($1) IS NOT NULL`, c.table); err != nil {
+			return err
+		}
+		if !exists {
+			continue
+		}
+		if err := tx.GetContext(ctx, &exists, c.q, v); err != nil {
+			return err
+		}
+		if !exists {
+			fe.Add(c.field, "no such "+c.what)
+		}
+	}
+	return fe.Err()
 }

@@ -130,6 +130,9 @@ type Store interface {
 	Types(ctx context.Context) ([]Type, error)
 	Type(ctx context.Context, code string) (Type, error)
 	SaveType(ctx context.Context, t Type, ev trail.Event) (Type, error)
+	// CheckLinks refuses (ErrInvalid) links to objects that do not exist;
+	// asked before the file is stored, so a refusal leaves no locked object.
+	CheckLinks(ctx context.Context, l Links) error
 	Create(ctx context.Context, r Record, v Version, ev trail.Event) (Record, error)
 	// AddVersion locks the record, refuses a disposed one (ErrState) and
 	// stores v as the next version number.
@@ -392,6 +395,9 @@ func (s *Service) create(ctx context.Context, in NewRecord, checkAccess bool) (R
 		fe.Add("file", "attach the file")
 	}
 	if err := fe.Err(); err != nil {
+		return Record{}, err
+	}
+	if err := s.store.CheckLinks(ctx, r.Links); err != nil {
 		return Record{}, err
 	}
 	r.Type, r.Mode, r.Permanent = typ.Code, typ.Mode, typ.Permanent()

@@ -242,6 +242,8 @@ func TestRecordBadInput(t *testing.T) {
 		{"bad date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: "31/02/2026", File: pdf("x")}, qms.ErrInvalid},
 		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Clauses: []string{"11.2"}, File: pdf("x")}, qms.ErrInvalid},
 		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{NC: "<script>"}, File: pdf("x")}, qms.ErrInvalid},
+		{"unknown audit", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{Audit: "IA-2026-99"}, File: pdf("x")}, qms.ErrInvalid},
+		{"unknown NC", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{NC: "NC-2026-0999"}, File: pdf("x")}, qms.ErrInvalid},
 		{"no file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today()}, qms.ErrInvalid},
 		{"empty file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: strings.NewReader("")}, qms.ErrInvalid},
 		{"executable", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")}, qms.ErrInvalid},
@@ -257,6 +259,9 @@ func TestRecordBadInput(t *testing.T) {
 	_ = f.env.DB.Get(&n, `SELECT count(*) FROM records`)
 	if n != 0 {
 		t.Fatalf("%d records written by bad input", n)
+	}
+	for o := range f.env.Blob.Client().ListObjects(context.Background(), f.env.Blob.Bucket(), minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		t.Fatalf("bad input left an object in the store: %s %v", o.Key, o.Err)
 	}
 	if _, err := f.svc.Get(f.as("lan"), "not-a-uuid"); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("bad id: %v", err)
