@@ -443,18 +443,71 @@ func (s *ProcessStore) SetLateRecord(ctx context.Context, dossierID string, from
 	})
 }
 
-// kpiKey maps a grouping to its SQL expression (fixed strings only).
+// kpiKey maps a grouping to its SQL expression over the union of daily
+// and monthly rows (d is the day, or the first day of the month).
 var kpiKey = map[string]string{
 	"":        `''`,
-	"month":   `to_char(day, 'YYYY-MM')`,
-	"day":     `to_char(day, 'YYYY-MM-DD')`,
+	"month":   `to_char(d, 'YYYY-MM')`,
+	"day":     `to_char(d, 'YYYY-MM-DD')`,
 	"unit":    `unit`,
 	"field":   `field`,
 	"service": `service_code`,
 	"channel": `channel`,
 }
 
-// KPIs reads the per-day summary (never the dossiers).
+// statRanges splits [from, to] into the whole months the monthly roll-up
+// answers and the partial months at either end that the daily rows answer.
+// Empty ranges come back with from after to.
+func statRanges(from, to workday.Date, byDay bool) (head, tail, months [2]string) {
+	none := [2]string{"2000-01-02", "2000-01-01"}
+	if byDay {
+		return [2]string{from.String(), to.String()}, none, none
+	}
+	first := from
+	if first.Day != 1 {
+		t := time.Date(from.Year, from.Month+1, 1, 12, 0, 0, 0, time.UTC)
+		first = workday.Date{Year: t.Year(), Month: t.Month(), Day: 1}
+	}
+	// The last whole month ends on to's month end, or the month before.
+	endOfTo := time.Date(to.Year, to.Month+1, 0, 12, 0, 0, 0, time.UTC)
+	lastStart := time.Date(to.Year, to.Month, 1, 12, 0, 0, 0, time.UTC)
+	if endOfTo.Day() != to.Day {
+		lastStart = lastStart.AddDate(0, -1, 0)
+	}
+	last := workday.Date{Year: lastStart.Year(), Month: lastStart.Month(), Day: 1}
+	if last.Before(first) {
+		return [2]string{from.String(), to.String()}, none, none
+	}
+	head, tail, months = none, none, [2]string{first.String(), last.String()}
+	if from.Before(first) {
+		head = [2]string{from.String(), first.AddDays(-1).String()}
+	}
+	afterLast := workday.Date{Year: lastStart.AddDate(0, 1, 0).Year(), Month: lastStart.AddDate(0, 1, 0).Month(), Day: 1}
+	if !to.Before(afterLast) {
+		tail = [2]string{afterLast.String(), to.String()}
+	}
+	return head, tail, months
+}
+
+// statSource is the union of daily rows at the edges and monthly rows
+// inside a period, filtered by scope ($7), unit ($8), field ($9), service ($10).
+const statSource = `(
+	SELECT day AS d, unit, service_code, field, channel, outcome, n, days FROM dossier_stats
+	WHERE (day BETWEEN $1 AND $2 OR day BETWEEN $3 AND $4)
+		AND ($7::text[] IS NULL OR unit = ANY($7)) AND ($8 = '' OR unit = $8) AND ($9 = '' OR field = $9) AND ($10 = '' OR service_code = $10)
+	UNION ALL
+	SELECT month, unit, service_code, field, channel, outcome, n, days FROM dossier_stats_month
+	WHERE month BETWEEN $5 AND $6
+		AND ($7::text[] IS NULL OR unit = ANY($7)) AND ($8 = '' OR unit = $8) AND ($9 = '' OR field = $9) AND ($10 = '' OR service_code = $10)
+) s`
+
+func statArgs(from, to workday.Date, byDay bool, sc qms.Scope, unit, field, service string) []any {
+	h, t, m := statRanges(from, to, byDay)
+	return []any{h[0], h[1], t[0], t[1], m[0], m[1], scopeArg(sc), unit, field, service}
+}
+
+// KPIs reads the summaries (never the dossiers): whole months from the
+// monthly roll-up, partial months from the daily rows.
 func (s *ProcessStore) KPIs(ctx context.Context, q process.KPIQuery) ([]process.KPI, error) {
 	key, ok := kpiKey[q.By]
 	if !ok {
@@ -470,29 +523,26 @@ func (s *ProcessStore) KPIs(ctx context.Context, q process.KPIQuery) ([]process.
 		coalesce(sum(n) FILTER (WHERE outcome = 'on_time'), 0) AS on_time,
 		coalesce(sum(n) FILTER (WHERE outcome = 'late'), 0) AS late,
 		coalesce(sum(days) FILTER (WHERE outcome <> 'received'), 0) AS days_sum
-		FROM dossier_stats
-		WHERE day >= $1 AND day <= $2 AND ($3::text[] IS NULL OR unit = ANY($3)) AND ($4 = '' OR unit = $4)
-			AND ($5 = '' OR field = $5) AND ($6 = '' OR service_code = $6)
-		GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1`
+		FROM ` + statSource + `
+		GROUP BY 1 HAVING sum(n) <> 0 ORDER BY 1`
 	out := []process.KPI{}
-	err := s.db.SelectContext(ctx, &out, sel, q.From.String(), q.To.String(), scopeArg(q.Scope), q.Unit, q.Field, q.Service)
+	err := s.db.SelectContext(ctx, &out, sel, statArgs(q.From, q.To, q.By == "day", q.Scope, q.Unit, q.Field, q.Service)...)
 	return out, translate(err)
 }
 
-// LateHeatmap counts late returns per unit and month, from the summary.
+// LateHeatmap counts late returns per unit and month, from the summaries.
 func (s *ProcessStore) LateHeatmap(ctx context.Context, from, to workday.Date, sc qms.Scope) ([]process.HeatCell, error) {
-	const q = `SELECT unit, to_char(day, 'YYYY-MM') AS month, sum(n) AS late FROM dossier_stats
-		WHERE outcome = 'late' AND day >= $1 AND day <= $2 AND ($3::text[] IS NULL OR unit = ANY($3))
-		GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2`
+	q := `SELECT unit, to_char(d, 'YYYY-MM') AS month, sum(n) AS late FROM ` + statSource + `
+		WHERE outcome = 'late' GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2`
 	out := []process.HeatCell{}
-	return out, translate(s.db.SelectContext(ctx, &out, q, from.String(), to.String(), scopeArg(sc)))
+	return out, translate(s.db.SelectContext(ctx, &out, q, statArgs(from, to, false, sc, "", "", "")...))
 }
 
 // RefreshStats rebuilds the summary from the dossiers (a repair tool; the
 // triggers keep it exact in normal operation).
 func RefreshStats(ctx context.Context, db *sqlx.DB) error {
 	return InTx(ctx, db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM dossier_stats`); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dossier_stats; DELETE FROM dossier_stats_month`); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO dossier_stats (day, unit, service_code, field, channel, outcome, n, days)
@@ -503,6 +553,12 @@ func RefreshStats(ctx context.Context, db *sqlx.DB) error {
 				SELECT (returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, unit, service_code, field, channel, outcome, 1,
 					coalesce(processing_days, 0) FROM dossiers WHERE outcome IS NOT NULL) c
 			GROUP BY 1, 2, 3, 4, 5, 6`)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO dossier_stats_month (month, unit, service_code, field, channel, outcome, n, days)
+			SELECT date_trunc('month', day)::date, unit, service_code, field, channel, outcome, sum(n), sum(days)
+			FROM dossier_stats GROUP BY 1, 2, 3, 4, 5, 6`)
 		return err
 	})
 }

@@ -350,6 +350,60 @@ func assertStatsExact(t *testing.T, db *sqlx.DB) {
 	if diff != 0 {
 		t.Fatalf("the summary differs from the dossiers in %d rows", diff)
 	}
+	const qm = `SELECT count(*) FROM (
+		(SELECT month, unit, service_code, field, channel, outcome, n FROM dossier_stats_month WHERE n <> 0
+		 EXCEPT SELECT date_trunc('month', day)::date, unit, service_code, field, channel, outcome, sum(n) FROM v GROUP BY 1, 2, 3, 4, 5, 6)
+		UNION ALL
+		(SELECT date_trunc('month', day)::date, unit, service_code, field, channel, outcome, sum(n) FROM v GROUP BY 1, 2, 3, 4, 5, 6
+		 EXCEPT SELECT month, unit, service_code, field, channel, outcome, n FROM dossier_stats_month WHERE n <> 0)) x`
+	if err := conn.GetContext(context.Background(), &diff, qm); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 {
+		t.Fatalf("the monthly roll-up differs from the dossiers in %d rows", diff)
+	}
+}
+
+// TestKPIPeriodsMixDailyAndMonthly checks that periods cutting months in
+// the middle count exactly what the dossiers say.
+func TestKPIPeriodsMixDailyAndMonthly(t *testing.T) {
+	f := setup(t)
+	var b strings.Builder
+	b.WriteString("number,service,channel,received_at,returned_at,result\n")
+	day := at("2026-06-01 09:00")
+	for i := 0; i < 120; i++ {
+		rec := day.AddDate(0, 0, i)
+		fmt.Fprintf(&b, "K-%03d,HT-01,online,%s,%s,granted\n", i, rec.Format("2006-01-02 15:04"), rec.Add(time.Duration(i%40)*time.Hour).Format("2006-01-02 15:04"))
+	}
+	if _, err := f.p.Import(f.as("coord"), strings.NewReader(b.String()), process.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	assertStatsExact(t, f.db)
+	for _, r := range [][2]string{{"2026-06-15", "2026-08-20"}, {"2026-06-01", "2026-08-31"}, {"2026-07-01", "2026-07-31"}, {"2026-07-10", "2026-07-12"}, {"2026-05-01", "2026-10-31"}, {"2026-06-30", "2026-07-01"}} {
+		from, _ := workday.ParseDate(r[0])
+		to, _ := workday.ParseDate(r[1])
+		for _, by := range []string{"", "month", "day"} {
+			rows, err := f.p.KPIs(f.as("coord"), process.KPIQuery{From: from, To: to, By: by})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec, ret int64
+			for _, k := range rows {
+				rec += k.Received
+				ret += k.Returned
+			}
+			var wantRec, wantRet int64
+			if err := f.db.Get(&wantRec, `SELECT count(*) FROM dossiers WHERE (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN $1 AND $2`, r[0], r[1]); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.Get(&wantRet, `SELECT count(*) FROM dossiers WHERE outcome IS NOT NULL AND (returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN $1 AND $2`, r[0], r[1]); err != nil {
+				t.Fatal(err)
+			}
+			if rec != wantRec || ret != wantRet {
+				t.Errorf("%s..%s by %q: received %d returned %d, want %d %d", r[0], r[1], by, rec, ret, wantRec, wantRet)
+			}
+		}
+	}
 }
 
 func TestLateTriage(t *testing.T) {

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/app"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+func init() {
+	extraSeeds["dossiers"] = struct {
+		help string
+		run  func(ctx context.Context, a *app.App, n int, out io.Writer) error
+	}{help: "generate N administrative dossiers over the last two years (COPY; for load tests)", run: seedDossiers}
+}
+
+// seedDossiers loads n generated dossiers; when the database has no
+// services yet it first creates a standard set over its units.
+func seedDossiers(ctx context.Context, a *app.App, n int, out io.Writer) error {
+	store := postgres.NewProcessStore(a.DB)
+	var units []string
+	if err := a.DB.SelectContext(ctx, &units, `SELECT code FROM units ORDER BY code`); err != nil {
+		return err
+	}
+	if len(units) == 0 {
+		return fmt.Errorf("the database has no units: run qmstrack seed --demo first")
+	}
+	svcs, err := store.Services(ctx, allUnits())
+	if err != nil {
+		return err
+	}
+	if len(svcs) == 0 {
+		for _, s := range postgres.DemoServices(units) {
+			ev := trail.Event{ActorLogin: "seed", Action: "service.create", ObjectType: "service", ObjectID: s.Code, Unit: s.Unit,
+				Details: map[string]any{"days": s.Days, "field": s.Field}}
+			if _, err := store.SaveService(ctx, s, true, ev); err != nil {
+				return err
+			}
+		}
+		if svcs, err = store.Services(ctx, allUnits()); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created %d services\n", len(svcs))
+	}
+	days, st, err := store.Calendar(ctx)
+	if err != nil {
+		return err
+	}
+	cal := workday.New(a.Cfg.Location)
+	cal.Set(days)
+	cal.Open, cal.Close, cal.AfterHours = st.Open, st.Close, st.AfterHours
+	began := time.Now()
+	fmt.Fprintf(out, "seeding %d dossiers over %d services\n", n, len(svcs))
+	loaded, err := postgres.SeedDossiers(ctx, a.DB, n, cal, svcs, a.Now(), uint64(began.UnixNano()), out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded %d dossiers in %s\n", loaded, time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+func allUnits() qms.Scope { return qms.Scope{All: true} }
