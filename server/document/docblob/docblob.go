@@ -21,8 +21,11 @@ func New(b *blob.Store) Store { return Store{b: b} }
 var _ document.Blobs = Store{}
 
 // Put streams r into a new version of key with the size limit.
+// The upload is read ahead of the object store client (see readAhead).
 func (s Store) Put(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error) {
-	return s.b.Put(ctx, key, r, blob.PutOptions{MaxSize: maxSize})
+	ra := newReadAhead(r)
+	defer ra.Close()
+	return s.b.Put(ctx, key, ra, blob.PutOptions{MaxSize: maxSize})
 }
 
 // Open opens one version for reading.
