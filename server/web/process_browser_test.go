@@ -175,6 +175,7 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 		chromedp.Text("#dstate-accepted", &accepted, chromedp.ByID),
 		chromedp.WaitVisible("#trend-chart", chromedp.ByID),
 	)
+	browsertest.Screenshot(ctx, "process-dashboard")
 	// tnmt: 4 land dossiers received, 3 returned (L-001 early, L-002 late, L-004 early): 66.67%.
 	if !strings.Contains(unitRow, "66.67%") || !strings.Contains(objective, "98% hồ sơ đất đai đúng hạn") || !strings.Contains(objective, "66.67") ||
 		!strings.Contains(objective, "Chưa đạt") || strings.TrimSpace(accepted) != "1" {

@@ -38,6 +38,9 @@ func ParseDate(s string) (Date, error) {
 // String formats the date as yyyy-mm-dd.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
+// Display formats the date as dd/mm/yyyy, as Vietnamese offices write it.
+func (d Date) Display() string { return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year) }
+
 // In returns midnight of the date in loc.
 func (d Date) In(loc *time.Location) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
