@@ -707,3 +707,44 @@ func TestPublicRegister(t *testing.T) {
 	}
 	obj.Close()
 }
+
+// A head of unit who drafted a revision holds approve in the unit but may
+// not approve it; nor may a reviewer, whatever their role.
+func TestSeparationOfDutiesForHeads(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-60", "tnmt", false)
+	head := f.as("head.tnmt")
+	r := must[document.Revision](t)(f.svc.CreateRevision(head, d.ID, "do head soạn", []document.Staged{f.stage(head, d.ID, "", "a.txt", []byte("x"))}))
+	_, err := f.svc.Submit(head, r.ID, []string{"head.tnmt"})
+	mustKind(t, err, qms.ErrForbidden)
+	must[document.Revision](t)(f.svc.Submit(head, r.ID, []string{"author.tnmt", "chairman"}))
+	_, err = f.svc.Review(head, r.ID, document.DecisionApprove, "", pw)
+	mustKind(t, err, qms.ErrForbidden) // not a reviewer, and the author
+	must[document.Revision](t)(f.svc.Review(f.as("author.tnmt"), r.ID, document.DecisionApprove, "", pw))
+	_, err = f.svc.Approve(f.as("coordinator"), r.ID, pw)
+	mustKind(t, err, qms.ErrState) // the chairman has not reviewed yet
+	must[document.Revision](t)(f.svc.Review(f.as("chairman"), r.ID, document.DecisionApprove, "", pw))
+	_, err = f.svc.Approve(head, r.ID, pw)
+	if !errors.Is(err, qms.ErrForbidden) || !strings.Contains(qms.Message(err), "author") {
+		t.Fatalf("author approving: %v", err)
+	}
+	_, err = f.svc.Approve(f.as("chairman"), r.ID, pw)
+	if !errors.Is(err, qms.ErrForbidden) || !strings.Contains(qms.Message(err), "reviewer") {
+		t.Fatalf("reviewer approving: %v", err)
+	}
+	// Another head can, and the page shows who may do what.
+	got := must[document.Revision](t)(f.svc.Approve(f.as("coordinator"), r.ID, pw))
+	if got.Status != document.StatusApproved {
+		t.Fatalf("status %s", got.Status)
+	}
+	// A file upload by someone else makes them an author too.
+	d2 := f.newDoc("QT-61", "tnmt", false)
+	author := f.as("author.tnmt")
+	r2 := must[document.Revision](t)(f.svc.CreateRevision(author, d2.ID, "x", nil))
+	st := f.stage(head, "", r2.ID, "b.txt", []byte("y"))
+	must[document.Revision](t)(f.svc.AddFiles(head, r2.ID, []document.Staged{st}))
+	must[document.Revision](t)(f.svc.Submit(author, r2.ID, []string{"chairman"}))
+	must[document.Revision](t)(f.svc.Review(f.as("chairman"), r2.ID, document.DecisionApprove, "", pw))
+	_, err = f.svc.Approve(head, r2.ID, pw)
+	mustKind(t, err, qms.ErrForbidden)
+}

@@ -323,6 +323,13 @@ func TestDocumentBadInput(t *testing.T) {
 	if r.Files[0].Name != "passwd" {
 		t.Fatalf("name %q", r.Files[0].Name)
 	}
+	// Names are kept in Unicode NFC whatever form the client sent.
+	nfd := "Quy tri\u0300nh.txt" // "ì" as i + combining grave accent
+	var r2 apiRev
+	author.Multipart("/api/v1/revisions/"+r.ID+"/files", nil, apptest.File{Field: "attachment", Name: nfd, Content: []byte("x")}).MustStatus(200).Decode(&r2)
+	if len(r2.Files) != 2 || r2.Files[1].Name != "Quy trình.txt" {
+		t.Fatalf("files %+v", r2.Files)
+	}
 
 	// Transitions from wrong states and separation of duties, via the API.
 	id := r.ID
