@@ -534,8 +534,8 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 			key := "nc.task." + x.Status
 			due := x.Due
 			t := qms.Task{Kind: "nc-action", Link: "/ncs/" + x.NCID + "#action-" + x.ID,
-				Title:   s.TLang(a.Lang, key, "Number", x.NCNumber, "No", x.No, "Title", x.NCTitle),
-				Due:     &due, Overdue: x.OverdueOn(today)}
+				Title: s.TLang(a.Lang, key, "Number", x.NCNumber, "No", x.No, "Title", x.NCTitle),
+				Due:   &due, Overdue: x.OverdueOn(today)}
 			if x.Status == nonconformity.ActionSignedOff {
 				va := x.VerifyAfter
 				t.Due = &va

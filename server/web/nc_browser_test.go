@@ -67,7 +67,9 @@ func TestBrowserNCScenario(t *testing.T) {
 	// loaded waits until the page's deferred scripts ran: the upload forms
 	// submit through app.js, which adds the CSRF header.
 	loaded := chromedp.Poll(`document.readyState === "complete"`, nil, chromedp.WithPollingTimeout(20*time.Second))
-	open := func() { run("open NC", chromedp.Navigate(ncURL), chromedp.WaitVisible("#nc-number", chromedp.ByID), loaded) }
+	open := func() {
+		run("open NC", chromedp.Navigate(ncURL), chromedp.WaitVisible("#nc-number", chromedp.ByID), loaded)
+	}
 	status := func(sel, want string) chromedp.Action {
 		return chromedp.WaitVisible(sel+`[data-status="`+want+`"]`, chromedp.ByQuery)
 	}

@@ -225,10 +225,10 @@ func (s *Server) handleNCPage(ncs *nonconformity.Service) gin.HandlerFunc {
 		copy(whys[:], d.Whys)
 		s.render(c, http.StatusOK, "ncs/show.html", s.page(c, "nc.show.title", gin.H{
 			"Whys": whys,
-			"NC": d.NC, "Similar": d.Similar, "Can": d.Permissions, "Timeline": s.timeline(c, es), "Org": o,
+			"NC":   d.NC, "Similar": d.Similar, "Can": d.Permissions, "Timeline": s.timeline(c, es), "Org": o,
 			"NCFiles": ncFiles, "ActionFiles": filesByAction, "Overdue": overdue, "Today": ncTodayISO(s),
 			"CauseCategories": nonconformity.CauseCategories,
-			"CanAddAction": d.Permissions.Manage && d.NC.Status != nonconformity.StatusOpen,
+			"CanAddAction":    d.Permissions.Manage && d.NC.Status != nonconformity.StatusOpen,
 		}))
 	}
 }
