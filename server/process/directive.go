@@ -180,12 +180,14 @@ func (d Directive) IsOverdue(today workday.Date) bool {
 
 // AddDirective assigns a directive of a meeting to a unit.
 func (p *Process) AddDirective(ctx context.Context, meetingID string, d Directive) (Directive, error) {
-	a, err := p.require(ctx, d.Unit, ObjDirective, ActIssue)
+	// Directives come from office meetings: the coordinator or the
+	// chairman (directive issue in every unit) assigns them.
+	a, err := p.require(ctx, qms.AllUnits, ObjDirective, ActIssue)
 	if err != nil {
-		if !qms.ValidUnitCode(d.Unit) {
-			return d, qms.Errorf(qms.ErrInvalid, "unknown unit %q", d.Unit)
-		}
 		return d, err
+	}
+	if !qms.ValidUnitCode(d.Unit) {
+		return d, qms.Errorf(qms.ErrInvalid, "unknown unit %q", d.Unit)
 	}
 	if _, err := p.store.Meeting(ctx, meetingID); err != nil {
 		return d, err
@@ -305,16 +307,19 @@ func (p *Process) StageEvidence(ctx context.Context, name string, body io.Reader
 }
 
 // DecideDirective accepts or returns a reported directive: the issuer, or
-// another holder of directive decide in its unit (the chairman, the
-// coordinator), but never the person who reported it.
+// a holder of directive decide in every unit (the chairman, the
+// coordinator), never the unit itself nor the person who reported it.
 func (p *Process) DecideDirective(ctx context.Context, id string, accept bool, comment string) (Directive, error) {
 	d, err := p.store.Directive(ctx, id)
 	if err != nil {
 		return d, err
 	}
-	a, err := p.require(ctx, d.Unit, ObjDirective, ActDecide)
-	if err != nil && a.UserID != d.IssuerID {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
 		return d, err
+	}
+	if !p.CanDecide(a, d) {
+		return d, qms.Errorf(qms.ErrForbidden, "only the issuer, the chairman or the coordinator decides on a directive's report")
 	}
 	if comment, err = qms.CleanText("comment", comment, 2000, !accept, true); err != nil {
 		if !accept {
@@ -337,6 +342,11 @@ func (p *Process) DecideDirective(ctx context.Context, id string, accept bool, c
 	}
 	ev := trail.NewEvent(ctx, action, "directive", id, d.Unit, map[string]any{"comment": comment})
 	return p.store.DecideDirective(ctx, id, accept, comment, a.Login, check, ev)
+}
+
+// CanDecide reports whether a may accept or return d's reports.
+func (p *Process) CanDecide(a qms.Actor, d Directive) bool {
+	return a.UserID == d.IssuerID || p.authz.Can(a.UserID, qms.AllUnits, ObjDirective, ActDecide)
 }
 
 // OpenEvidence opens one evidence file of a directive the actor may read.

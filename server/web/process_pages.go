@@ -544,7 +544,7 @@ func (s *Server) handleDirectivePage(p *process.Process) gin.HandlerFunc {
 		a := actor(c)
 		s.procPage(c, "process/directive.html", "proc.directive.title", map[string]any{"D": d,
 			"CanReport": s.Authz.Can(a.UserID, d.Unit, process.ObjDirective, process.ActReport) && (d.State == process.DirectiveOpen || d.State == process.DirectiveReturned),
-			"CanDecide": (s.Authz.Can(a.UserID, d.Unit, process.ObjDirective, process.ActDecide) || a.UserID == d.IssuerID) && d.State == process.DirectiveReported})
+			"CanDecide": p.CanDecide(a, d) && d.State == process.DirectiveReported})
 	}
 }
 
