@@ -1109,3 +1109,44 @@ func TestNCOverdueJob(t *testing.T) {
 		t.Fatal("an analysed NC was escalated for analysis")
 	}
 }
+
+// TestNCDesignatedVerifier: a designated verifier who is not a coordinator
+// may verify; the owner can never be made the verifier; nobody else may.
+func TestNCDesignatedVerifier(t *testing.T) {
+	f := newNCFixture(t)
+	today := f.today()
+	nc := f.analysed("phong-a")
+	if _, _, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Verifier: f.id("owner-a"),
+		Description: "x", Due: today, VerifyAfter: today}); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("owner as verifier: %v", err)
+	}
+	_, act, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Verifier: f.id("head-b"),
+		Description: "Kiểm tra chéo", Due: today, VerifyAfter: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Start(f.as("owner-a"), act.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Done(f.as("owner-a"), act.ID, "xong", nonc.FilesOf(pdf("a.pdf"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SignOff(f.as("head"), act.ID, ncPassword); err != nil {
+		t.Fatal(err)
+	}
+	// head-b reads the NC as its designated verifier and has it in "my actions".
+	mine, err := f.svc.MyActions(f.as("head-b"))
+	if err != nil || len(mine) != 1 || mine[0].ID != act.ID {
+		t.Fatalf("verifier's actions: %v %v", mine, err)
+	}
+	if _, err := f.svc.Verify(f.as("head2-a"), act.ID, nonc.Verification{Effective: true, Password: ncPassword}); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("another head verifies: %v", err)
+	}
+	got, err := f.svc.Verify(f.as("head-b"), act.ID, nonc.Verification{Effective: true, Comment: "Đạt", Password: ncPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != nonc.StatusClosed || got.Actions[0].Signatures[1].Role != "verifier" {
+		t.Fatalf("closed by the verifier: %s %+v", got.Status, got.Actions[0].Signatures)
+	}
+}
