@@ -103,3 +103,39 @@ func TestEvidencePackMemoryIsFlat(t *testing.T) {
 		t.Fatalf("heap grows with the pack: +%d MiB for %d MiB vs +%d MiB for %d MiB", largePeak>>20, largeBytes>>20, smallPeak>>20, smallBytes>>20)
 	}
 }
+
+// BenchmarkEvidencePack streams a pack of QMS_PACK_TEST_MB MiB (default 64)
+// per iteration and reports the peak heap growth while it streams.
+func BenchmarkEvidencePack(b *testing.B) {
+	total := int64(64)
+	if v, err := strconv.ParseInt(os.Getenv("QMS_PACK_TEST_MB"), 10, 64); err == nil && v >= 16 {
+		total = v
+	}
+	f := newFixture(b)
+	for i := int64(0); i < total/8; i++ {
+		body := io.MultiReader(strings.NewReader("%PDF-1.4\n"), io.LimitReader(rand.Reader, 8<<20))
+		if _, err := f.records.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "Hồ sơ",
+			Date: today(), FileName: "big.pdf", File: body}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	var worst uint64
+	for i := 0; i < b.N; i++ {
+		p, err := f.evidence.Prepare(f.as("coord"), evidence.Query{Unit: "land", From: "2000-01-01", To: today()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var w countingWriter
+		peak, _ := peakHeap(func() {
+			if err := f.evidence.Write(context.Background(), &w, p); err != nil {
+				b.Fatal(err)
+			}
+		})
+		if peak > worst {
+			worst = peak
+		}
+		b.SetBytes(w.n.Load())
+	}
+	b.ReportMetric(float64(worst)/(1<<20), "peak-heap-MiB")
+}
