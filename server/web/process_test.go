@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,96 @@ func TestDirectivesAPI(t *testing.T) {
 		chair.Do("GET", page, nil).MustStatus(200)
 	}
 	chair.Do("GET", "/api/v1/non-compliant-units", nil).MustStatus(200)
+}
+
+// form posts a urlencoded form with the session's CSRF token, as the pages do.
+func form(t *testing.T, c *apptest.Client, env *apptest.Env, path string, v url.Values) *apptest.Response {
+	t.Helper()
+	v.Set("_csrf", c.CSRF)
+	req, _ := http.NewRequest("POST", env.URL+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	saved := c.CSRF
+	c.CSRF = "" // the token travels in the form, as from a browser
+	defer func() { c.CSRF = saved }()
+	return c.Send(req)
+}
+
+func TestProcessForms(t *testing.T) {
+	env, co := procSetup(t)
+	form(t, co, env, "/ui/services", url.Values{"code": {"XD-01"}, "name_vi": {"Cấp phép xây dựng"}, "field": {"construction"}, "unit": {"vhtt"},
+		"days": {"15"}, "steps": {"receive:1:motcua\nprocess:12\napprove:2:vp"}}).MustStatus(http.StatusSeeOther)
+	var svcs struct {
+		Items []struct {
+			Code  string
+			Steps []struct {
+				Code string
+				Days int
+				Unit string
+			}
+		}
+	}
+	co.Do("GET", "/api/v1/services", nil).MustStatus(200).Decode(&svcs)
+	if n := len(svcs.Items); n != 3 || svcs.Items[1].Code != "XD-01" || len(svcs.Items[1].Steps) != 3 || svcs.Items[1].Steps[1].Days != 12 {
+		t.Fatalf("services %+v", svcs)
+	}
+	r := form(t, co, env, "/ui/services", url.Values{"code": {"XD-02"}, "name_vi": {"x"}, "field": {"construction"}, "unit": {"vhtt"}, "days": {"abc"}})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "working days") {
+		t.Fatalf("bad days: %s", r)
+	}
+	// The calendar: a swapped Saturday and the triage setting.
+	form(t, co, env, "/ui/calendar", url.Values{"year": {"2027"}, "days": {"2027-01-01 holiday Tết Dương lịch\n2027-09-04 workday Làm bù"},
+		"open": {"07:30"}, "close": {"17:00"}, "after_hours": {"next_day"}, "late_mode": {"triage"}}).MustStatus(http.StatusSeeOther)
+	var cal struct {
+		Days     []struct{ Date, Kind string }
+		Settings struct {
+			LateMode string `json:"late_mode"`
+		}
+	}
+	co.Do("GET", "/api/v1/calendar/2027", nil).MustStatus(200).Decode(&cal)
+	if len(cal.Days) != 2 || cal.Days[1].Kind != "workday" || cal.Settings.LateMode != "triage" {
+		t.Fatalf("calendar %+v", cal)
+	}
+	form(t, co, env, "/ui/calendar", url.Values{"year": {"2027"}, "days": {"04/09/2027 workday"}, "open": {"07:30"}, "close": {"17:00"}}).MustStatus(http.StatusBadRequest)
+	form(t, env.As("head.tnmt"), env, "/ui/calendar", url.Values{"year": {"2027"}, "days": {""}, "open": {"07:30"}, "close": {"17:00"}}).MustStatus(http.StatusForbidden)
+	// Triage mode: the late dossier waits; the coordinator raises its NC from the list.
+	req, _ := http.NewRequest("POST", env.URL+"/api/v1/dossiers/import", strings.NewReader(procCSV))
+	req.Header.Set("Content-Type", "text/csv")
+	co.Send(req).MustStatus(200)
+	var tri struct {
+		Items []struct{ Number, State string }
+	}
+	co.Do("GET", "/api/v1/late-dossiers", nil).MustStatus(200).Decode(&tri)
+	if len(tri.Items) != 2 {
+		t.Fatalf("triage %+v", tri)
+	}
+	form(t, co, env, "/ui/dossiers/L-002/late", url.Values{"op": {"raise"}}).MustStatus(http.StatusSeeOther)
+	form(t, co, env, "/ui/dossiers/L-003/late", url.Values{"op": {"dismiss"}, "reason": {"Người dân hẹn lại ngày nhận"}}).MustStatus(http.StatusSeeOther)
+	var d struct {
+		NC struct {
+			State    string
+			NCNumber string `json:"nc_number"`
+		} `json:"nc"`
+	}
+	co.Do("GET", "/api/v1/dossiers/L-002", nil).MustStatus(200).Decode(&d)
+	if d.NC.State != "raised" || !strings.HasPrefix(d.NC.NCNumber, "NC-") {
+		t.Fatalf("L-002 %+v", d)
+	}
+	co.Do("GET", "/api/v1/dossiers/L-003", nil).MustStatus(200).Decode(&d)
+	if d.NC.State != "dismissed" {
+		t.Fatalf("L-003 %+v", d)
+	}
+	// An event from the dossier page, then an objective from its form.
+	staff := env.As("staff.tnmt")
+	form(t, staff, env, "/ui/dossiers/L-003/events", url.Values{"type": {"returned"}, "at": {"25/11/2026 09:00"}, "result": {"granted"}}).MustStatus(http.StatusSeeOther)
+	form(t, staff, env, "/ui/dossiers/L-003/events", url.Values{"type": {"returned"}, "at": {"not a date"}}).MustStatus(http.StatusBadRequest)
+	form(t, co, env, "/ui/objectives", url.Values{"title": {"Tỷ lệ trực tuyến ≥ 50%"}, "kpi": {"online_share"}, "comparator": {">="}, "target": {"50"},
+		"period_from": {"2026-01-01"}, "period_to": {"2026-12-31"}, "unit": {"tnmt"}}).MustStatus(http.StatusSeeOther)
+	// Multipart import with a mapping.
+	var rep struct{ Inserted, Rejected int }
+	co.Multipart("/api/v1/dossiers/import", map[string]string{"mapping": `{"number": "So", "service": "TT", "channel": "Kenh", "received_at": "Ngay"}`},
+		apptest.File{Field: "file", Name: "m.csv", Content: []byte("So,TT,Kenh,Ngay\nM-1,HT-01,online,24/11/2026 09:00\nM-2,HT-01,fax,24/11/2026 09:00\n")}).MustStatus(200).Decode(&rep)
+	if rep.Inserted != 1 || rep.Rejected != 1 {
+		t.Fatalf("mapped import %+v", rep)
+	}
 }
