@@ -5,16 +5,16 @@ import (
 	"encoding/json"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
-var importCols = []string{"line", "number", "service_code", "unit", "field", "channel", "applicant_ref", "received_at", "clock_start",
-	"due_at", "paused_at", "supplements", "status", "returned_at", "result", "result_reason", "outcome", "processing_days",
-	"current_unit", "steps", "late"}
+// copyImportRows is the COPY of the staging table (lib/pq runs a prepared
+// "COPY ... FROM STDIN" as the copy protocol; pq.CopyIn built the same text).
+const copyImportRows = `COPY import_rows (line, number, service_code, unit, field, channel, applicant_ref, received_at, clock_start,
+	due_at, paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late) FROM STDIN`
 
 // Import streams the valid rows with COPY into a staging table, then, in
 // the same transaction, reports duplicates within the file and rows of
@@ -31,7 +31,7 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		if _, err := tx.ExecContext(ctx, qTmp); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_rows", importCols...))
+		stmt, err := tx.PrepareContext(ctx, copyImportRows)
 		if err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/workday"
@@ -68,9 +67,9 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 	for loaded < n {
 		m := min(batch, n-loaded)
 		err := InTx(ctx, db, func(tx *sqlx.Tx) error {
-			stmt, err := tx.PrepareContext(ctx, pq.CopyIn("dossiers", "number", "service_code", "unit", "field", "channel", "applicant_ref",
-				"received_at", "clock_start", "due_at", "paused_at", "supplements", "status", "returned_at", "result", "result_reason",
-				"outcome", "processing_days", "current_unit", "steps", "late", "source"))
+			stmt, err := tx.PrepareContext(ctx, `COPY dossiers (number, service_code, unit, field, channel, applicant_ref,
+				received_at, clock_start, due_at, paused_at, supplements, status, returned_at, result, result_reason,
+				outcome, processing_days, current_unit, steps, late, source) FROM STDIN`)
 			if err != nil {
 				return err
 			}
