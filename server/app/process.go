@@ -42,6 +42,7 @@ func (a *App) wireProcess(d *web.Deps) error {
 // reference "dossier:<number>", idempotent on the nonconformity side).
 type lateNC struct{ extra map[string]any }
 
+// RaiseLateDossier implements process.NCRaiser.
 func (l lateNC) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) (string, string, error) {
 	ncs, ok := l.extra["ncs"].(*nonconformity.Service)
 	if !ok {
@@ -64,6 +65,7 @@ func (l lateNC) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) 
 // ncCounts gives the dashboard open nonconformities and overdue actions per unit.
 type ncCounts struct{ extra map[string]any }
 
+// OpenByUnit implements process.NCSummary.
 func (n ncCounts) OpenByUnit(ctx context.Context, _ time.Time) (map[string][2]int, error) {
 	ncs, ok := n.extra["ncs"].(*nonconformity.Service)
 	if !ok {
