@@ -133,20 +133,26 @@ func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Vers
 }
 
 // AddVersion appends a correction as the next version of a live record.
-func (s *RecordStore) AddVersion(ctx context.Context, id string, v record.Version, ev trail.Event) (record.Version, error) {
-	const lock = `SELECT status, versions FROM records WHERE id = $1 FOR UPDATE`
+func (s *RecordStore) AddVersion(ctx context.Context, id string, v record.Version, ev trail.Event, hold func(record.Version) error) (record.Version, error) {
+	const lock = `SELECT status, versions, held FROM records WHERE id = $1 FOR UPDATE`
 	const bump = `UPDATE records SET versions = versions + 1 WHERE id = $1 RETURNING versions`
 	var out record.Version
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var cur struct {
 			Status   string `db:"status"`
 			Versions int    `db:"versions"`
+			Held     bool   `db:"held"`
 		}
 		if err := tx.GetContext(ctx, &cur, lock, id); err != nil {
 			return notFound(err, "record not found")
 		}
 		if cur.Status != record.StatusActive {
 			return qms.Errorf(qms.ErrState, "the record was disposed of")
+		}
+		if cur.Held {
+			if err := hold(v); err != nil {
+				return err
+			}
 		}
 		if err := tx.GetContext(ctx, &v.No, bump, id); err != nil {
 			return err

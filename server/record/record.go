@@ -135,8 +135,10 @@ type Store interface {
 	CheckLinks(ctx context.Context, l Links) error
 	Create(ctx context.Context, r Record, v Version, ev trail.Event) (Record, error)
 	// AddVersion locks the record, refuses a disposed one (ErrState) and
-	// stores v as the next version number.
-	AddVersion(ctx context.Context, id string, v Version, ev trail.Event) (Version, error)
+	// stores v as the next version number; when the record is under legal
+	// hold it calls hold(v) under the row lock, so a hold set at the same
+	// time cannot miss the new version.
+	AddVersion(ctx context.Context, id string, v Version, ev trail.Event, hold func(Version) error) (Version, error)
 	Get(ctx context.Context, id string) (Record, error)
 	List(ctx context.Context, f Filter, scope qms.Scope) ([]Record, error)
 	// SetHold locks the record, calls apply with its live versions (to set
@@ -551,7 +553,9 @@ func (s *Service) AddVersion(ctx context.Context, id, reason, fileName string, f
 	}
 	ev := trail.NewEvent(ctx, "record.correct", "record", r.ID, r.Unit, map[string]any{
 		"reason": reason, "sha256": v.SHA256, "version_id": v.VersionID, "key": v.Key})
-	return s.store.AddVersion(ctx, r.ID, v, ev)
+	return s.store.AddVersion(ctx, r.ID, v, ev, func(v Version) error {
+		return s.blobs.SetLegalHold(ctx, v.Key, v.VersionID, true)
+	})
 }
 
 // SetHold sets or lifts the legal hold of a record (coordinator), with a

@@ -347,6 +347,16 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	if _, err := f.svc.SetHold(f.as("coord"), r.ID, true, "again"); qms.KindOf(err) != qms.ErrState {
 		t.Fatalf("double hold: %v", err)
 	}
+	// A correction filed while the record is held is held too.
+	v2, err := f.svc.AddVersion(f.as("lan"), r.ID, "Bổ sung chữ ký", "v2.pdf", pdf("v2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lh2, err := f.env.Blob.Client().GetObjectLegalHold(context.Background(), f.env.Blob.Bucket(), v2.Key,
+		minio.GetObjectLegalHoldOptions{VersionID: v2.VersionID})
+	if err != nil || lh2 == nil || *lh2 != minio.LegalHoldEnabled {
+		t.Fatalf("the correction of a held record is not held: %v %v", lh2, err)
+	}
 	v := r.Versions[0]
 	c := adminClient(t)
 	ctx := context.Background()
@@ -354,9 +364,11 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	// governance mode, so only the legal hold remains.
 	past := time.Now().Add(2 * time.Second)
 	mode := minio.Governance
-	if err := c.PutObjectRetention(ctx, f.env.Blob.Bucket(), v.Key, minio.PutObjectRetentionOptions{
-		VersionID: v.VersionID, Mode: &mode, RetainUntilDate: &past, GovernanceBypass: true}); err != nil {
-		t.Fatalf("shorten governance lock: %v", err)
+	for _, x := range []record.Version{v, v2} {
+		if err := c.PutObjectRetention(ctx, f.env.Blob.Bucket(), x.Key, minio.PutObjectRetentionOptions{
+			VersionID: x.VersionID, Mode: &mode, RetainUntilDate: &past, GovernanceBypass: true}); err != nil {
+			t.Fatalf("shorten governance lock: %v", err)
+		}
 	}
 	time.Sleep(3 * time.Second)
 	err = c.RemoveObject(ctx, f.env.Blob.Bucket(), v.Key, minio.RemoveObjectOptions{VersionID: v.VersionID, GovernanceBypass: true})
@@ -385,7 +397,7 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	}
 	var actions []string
 	_ = f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_id = $1 ORDER BY seq`, r.ID)
-	if strings.Join(actions, ",") != "record.create,record.hold,record.release,record.dispose" {
+	if strings.Join(actions, ",") != "record.create,record.hold,record.correct,record.release,record.dispose" {
 		t.Fatalf("trail %v", actions)
 	}
 }
