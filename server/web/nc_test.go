@@ -142,6 +142,23 @@ func TestNCAPI(t *testing.T) {
 
 	var view ncView
 	coord.Do("GET", "/api/v1/ncs/"+nc.ID, nil).MustStatus(200).Decode(&view)
+	// Evidence downloads back byte for byte, to readers of the NC only.
+	var withFiles struct {
+		Files []struct {
+			ID       string `json:"id"`
+			FileName string `json:"file_name"`
+			SHA256   string `json:"sha256"`
+		} `json:"files"`
+	}
+	coord.Do("GET", "/api/v1/ncs/"+nc.ID, nil).MustStatus(200).Decode(&withFiles)
+	if len(withFiles.Files) != 2 || withFiles.Files[0].FileName != "so-theo-doi.pdf" {
+		t.Fatalf("files %+v", withFiles.Files)
+	}
+	r = env.As("auditor").Do("GET", "/api/v1/nc-files/"+withFiles.Files[0].ID, nil).MustStatus(200)
+	if !bytes.Equal(r.Body, pdfBytes) || r.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(r.Header.Get("Content-Disposition"), "so-theo-doi.pdf") {
+		t.Fatalf("download: %q %v", r.Body, r.Header)
+	}
+	env.As("staff.vhtt").Do("GET", "/api/v1/nc-files/"+withFiles.Files[0].ID, nil).MustStatus(http.StatusNotFound)
 	if view.Status != "actions_planned" || len(view.Actions) != 2 || view.Actions[0].Status != "verified_effective" || view.Actions[1].Status != "signed_off" {
 		t.Fatalf("view %+v", view)
 	}
