@@ -399,3 +399,11 @@ func (r Reviewer) DecisionText() string {
 	}
 	return *r.Decision
 }
+
+// PendingText is the status of the revision being worked on, or "".
+func (d Document) PendingText() string {
+	if d.PendingStatus == nil {
+		return ""
+	}
+	return *d.PendingStatus
+}

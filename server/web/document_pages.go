@@ -120,6 +120,17 @@ func (s *Server) handleDocRegisterPage(docs *document.Service) gin.HandlerFunc {
 			pg.Error = qms.Message(err)
 		}
 		data["Items"] = p.Items
+		// The labels of types and statuses, translated once per page
+		// rather than once per row (each translation is a go-i18n lookup).
+		labels := map[string]string{}
+		for _, t := range document.Types {
+			labels["type."+t] = s.T(c, "doc.type."+t)
+		}
+		for _, st := range []string{"draft", "in_review", "approved", "effective", "superseded", "obsolete"} {
+			labels["status."+st] = s.T(c, "doc.status."+st)
+		}
+		labels["overdue"] = s.T(c, "doc.overdue")
+		data["Labels"] = labels
 		if p.NextCursor != "" {
 			q := c.Request.URL.Query()
 			q.Set("cursor", p.NextCursor)

@@ -178,6 +178,23 @@ func TestDocumentAPIWorkflowAndDownload(t *testing.T) {
 			t.Errorf("staff page shows %q", unwanted)
 		}
 	}
+	// A draft in progress shows its status on both pages, translated.
+	author := env.As("author.tnmt")
+	author.Multipart("/api/v1/documents/"+d.ID+"/revisions", map[string]string{"change": "Lần ba"},
+		apptest.File{Field: "file", Name: "c.txt", Content: []byte("ba")}).MustStatus(http.StatusCreated)
+	for _, path := range []string{"/documents/" + d.ID, "/documents", "/documents?status=draft", "/public"} {
+		for _, who := range []*apptest.Client{coord, author, staff, anon} {
+			if who == anon && path != "/public" {
+				continue
+			}
+			req, _ := http.NewRequest("GET", env.URL+path, nil)
+			req.Header.Set("Accept", "text/html")
+			b := string(who.Send(req).MustStatus(200).Body)
+			if strings.Contains(b, "%!") || strings.Contains(b, ">doc.") || strings.Contains(b, "\"doc.") {
+				t.Errorf("%s as %s: a template or translation slip: %.300s", path, who.Login, b[strings.Index(b, "<main"):])
+			}
+		}
+	}
 	list := string(coord.Do("GET", "/documents?q=quy+trinh+cap+phep", nil).MustStatus(200).Body)
 	if !strings.Contains(list, "QT-07") {
 		t.Fatalf("register search lacks QT-07")
