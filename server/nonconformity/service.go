@@ -584,6 +584,12 @@ func (s *Service) peekAction(ctx context.Context, actionID string) (NC, Action, 
 	return nc, *act, nil
 }
 
+// NCOfAction returns the id of the NC of an action the actor may read.
+func (s *Service) NCOfAction(ctx context.Context, actionID string) (string, error) {
+	nc, _, err := s.peekAction(ctx, actionID)
+	return nc.ID, err
+}
+
 func (s *Service) requireOwner(a qms.Actor, act *Action) error {
 	if act.Owner != a.UserID || !s.authz.Can(a.UserID, act.Unit, permAction, actWork) {
 		return qms.Errorf(qms.ErrForbidden, "only the owner of action #%d may update it", act.No)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
@@ -114,24 +116,30 @@ func (s *Server) handleNCRegisterPage(ncs *nonconformity.Service) gin.HandlerFun
 }
 
 func (s *Server) handleNCNewPage() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		o, err := s.ncOrg(c.Request.Context(), c.GetString("lang"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		sc := s.scope(c, "nc", "report")
-		var units []org.Unit
-		for _, u := range o.Units {
-			if sc.Has(u.Code) {
-				units = append(units, u)
-			}
-		}
-		s.render(c, http.StatusOK, "ncs/new.html", s.page(c, "nc.new.title", gin.H{
-			"Units": units, "Org": o, "Severities": nonconformity.Severities, "Sources": nonconformity.Sources,
-			"Today": ncTodayISO(s),
-		}))
+	return func(c *gin.Context) { s.renderNCNew(c, http.StatusOK, "") }
+}
+
+// renderNCNew renders the form to report an NC, with the reason of a
+// refused attempt when errMsg is set.
+func (s *Server) renderNCNew(c *gin.Context, status int, errMsg string) {
+	o, err := s.ncOrg(c.Request.Context(), c.GetString("lang"))
+	if err != nil {
+		fail(c, err)
+		return
 	}
+	sc := s.scope(c, "nc", "report")
+	var units []org.Unit
+	for _, u := range o.Units {
+		if sc.Has(u.Code) {
+			units = append(units, u)
+		}
+	}
+	p := s.page(c, "nc.new.title", gin.H{
+		"Units": units, "Org": o, "Severities": nonconformity.Severities, "Sources": nonconformity.Sources,
+		"Today": ncTodayISO(s),
+	})
+	p.Error = errMsg
+	s.render(c, status, "ncs/new.html", p)
 }
 
 func ncTodayISO(s *Server) string { return s.Now().In(s.Location).Format("2006-01-02") }
@@ -145,7 +153,13 @@ func (s *Server) handleNCCreateForm(ncs *nonconformity.Service) gin.HandlerFunc 
 		}
 		nc, err := ncs.Create(c.Request.Context(), in)
 		if err != nil {
-			fail(c, err)
+			switch qms.KindOf(err) {
+			case qms.ErrInvalid, qms.ErrForbidden, qms.ErrTooLarge:
+				status, _ := statusOf(err)
+				s.renderNCNew(c, status, s.ncErrorText(c, err))
+			default:
+				fail(c, err)
+			}
 			return
 		}
 		s.ncBack(c, nc.ID, "", "nc.flash.created")
@@ -190,60 +204,112 @@ func (s *Server) timeline(c *gin.Context, es []trail.Entry) []timelineItem {
 }
 
 func (s *Server) handleNCPage(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx := c.Request.Context()
-		d, err := ncDetailOf(ctx, ncs, c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		es, err := ncs.Timeline(ctx, d.NC)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		o, err := s.ncOrg(ctx, c.GetString("lang"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		filesByAction := map[string][]nonconformity.File{}
-		var ncFiles []nonconformity.File
-		for _, f := range d.Files {
-			if f.ActionID == "" {
-				ncFiles = append(ncFiles, f)
-			} else {
-				filesByAction[f.ActionID] = append(filesByAction[f.ActionID], f)
-			}
-		}
-		today := ncs.Today()
-		overdue := map[string]bool{}
-		for _, a := range d.Actions {
-			overdue[a.ID] = a.OverdueOn(today)
-		}
-		var whys [5]string
-		copy(whys[:], d.Whys)
-		s.render(c, http.StatusOK, "ncs/show.html", s.page(c, "nc.show.title", gin.H{
-			"Whys": whys,
-			"NC":   d.NC, "Similar": d.Similar, "Can": d.Permissions, "Timeline": s.timeline(c, es), "Org": o,
-			"NCFiles": ncFiles, "ActionFiles": filesByAction, "Overdue": overdue, "Today": ncTodayISO(s),
-			"CauseCategories": nonconformity.CauseCategories,
-			"CanAddAction":    d.Permissions.Manage && d.NC.Status != nonconformity.StatusOpen,
-		}))
+	return func(c *gin.Context) { s.renderNCPage(c, ncs, c.Param("id"), http.StatusOK, "") }
+}
+
+// renderNCPage renders the NC page; errMsg, when set, says why a form act
+// was refused, shown above the page with the given status.
+func (s *Server) renderNCPage(c *gin.Context, ncs *nonconformity.Service, id string, status int, errMsg string) {
+	ctx := c.Request.Context()
+	d, err := ncDetailOf(ctx, ncs, id)
+	if err != nil {
+		fail(c, err)
+		return
 	}
+	es, err := ncs.Timeline(ctx, d.NC)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	o, err := s.ncOrg(ctx, c.GetString("lang"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	filesByAction := map[string][]nonconformity.File{}
+	var ncFiles []nonconformity.File
+	for _, f := range d.Files {
+		if f.ActionID == "" {
+			ncFiles = append(ncFiles, f)
+		} else {
+			filesByAction[f.ActionID] = append(filesByAction[f.ActionID], f)
+		}
+	}
+	today := ncs.Today()
+	overdue := map[string]bool{}
+	for _, a := range d.Actions {
+		overdue[a.ID] = a.OverdueOn(today)
+	}
+	var whys [5]string
+	copy(whys[:], d.Whys)
+	p := s.page(c, "nc.show.title", gin.H{
+		"Whys": whys,
+		"NC":   d.NC, "Similar": d.Similar, "Can": d.Permissions, "Timeline": s.timeline(c, es), "Org": o,
+		"NCFiles": ncFiles, "ActionFiles": filesByAction, "Overdue": overdue, "Today": ncTodayISO(s),
+		"CauseCategories": nonconformity.CauseCategories,
+		"CanAddAction":    d.Permissions.Manage && d.NC.Status != nonconformity.StatusOpen,
+	})
+	if errMsg != "" {
+		p.Error, p.Flash = errMsg, ""
+	}
+	s.render(c, status, "ncs/show.html", p)
+}
+
+// ncErrorText is the reason a form act was refused, with the fields named
+// in the page's language.
+func (s *Server) ncErrorText(c *gin.Context, err error) string {
+	var ve *qms.ValidationError
+	if errors.As(err, &ve) {
+		keys := make([]string, 0, len(ve.Fields))
+		for k := range ve.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			label := s.T(c, "nc.field."+k)
+			if label == "nc.field."+k {
+				label = k
+			}
+			parts = append(parts, label+": "+ve.Fields[k])
+		}
+		return s.T(c, "error.invalid") + ". " + strings.Join(parts, "; ")
+	}
+	return qms.Message(err)
+}
+
+// ncFormFail shows a refused act on the NC page itself, so the person sees
+// the reason next to the form; errors that are not a refusal (not found,
+// signed out, internal) go to the error page.
+func (s *Server) ncFormFail(c *gin.Context, ncs *nonconformity.Service, ncID string, err error) {
+	switch qms.KindOf(err) {
+	case qms.ErrInvalid, qms.ErrState, qms.ErrForbidden, qms.ErrConflict, qms.ErrTooLarge:
+		if ncID != "" {
+			status, _ := statusOf(err)
+			s.renderNCPage(c, ncs, ncID, status, s.ncErrorText(c, err))
+			return
+		}
+	}
+	fail(c, err)
+}
+
+// actionFail is ncFormFail for an act on an action.
+func (s *Server) actionFail(c *gin.Context, ncs *nonconformity.Service, err error) {
+	ncID, _ := ncs.NCOfAction(c.Request.Context(), c.Param("id"))
+	s.ncFormFail(c, ncs, ncID, err)
 }
 
 func (s *Server) handleNCContainmentForm(ncs *nonconformity.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		on, err := parseDay("on", c.PostForm("on"))
 		if err != nil {
-			fail(c, err)
+			s.ncFormFail(c, ncs, c.Param("id"), err)
 			return
 		}
 		nc, err := ncs.RecordContainment(c.Request.Context(), c.Param("id"), nonconformity.Containment{
 			Text: c.PostForm("text"), By: c.PostForm("by"), On: on})
 		if err != nil {
-			fail(c, err)
+			s.ncFormFail(c, ncs, c.Param("id"), err)
 			return
 		}
 		s.ncBack(c, nc.ID, "containment", "nc.flash.saved")
@@ -255,7 +321,7 @@ func (s *Server) handleNCCauseForm(ncs *nonconformity.Service) gin.HandlerFunc {
 		nc, err := ncs.RecordCause(c.Request.Context(), c.Param("id"), nonconformity.Cause{
 			Whys: c.PostFormArray("why"), Categories: c.PostFormArray("category"), Summary: c.PostForm("summary")})
 		if err != nil {
-			fail(c, err)
+			s.ncFormFail(c, ncs, c.Param("id"), err)
 			return
 		}
 		s.ncBack(c, nc.ID, "cause", "nc.flash.saved")
@@ -275,12 +341,12 @@ func (s *Server) handleNCActionForm(ncs *nonconformity.Service) gin.HandlerFunc 
 		in, err := s.newAction(c.Request.Context(), actionReq{Unit: unit, Owner: owner, Verifier: c.PostForm("verifier"),
 			Description: c.PostForm("description"), Due: c.PostForm("due"), VerifyAfter: c.PostForm("verify_after")})
 		if err != nil {
-			fail(c, err)
+			s.ncFormFail(c, ncs, c.Param("id"), err)
 			return
 		}
 		nc, act, err := ncs.AddAction(c.Request.Context(), c.Param("id"), in)
 		if err != nil {
-			fail(c, err)
+			s.ncFormFail(c, ncs, c.Param("id"), err)
 			return
 		}
 		s.ncBack(c, nc.ID, "action-"+act.ID, "nc.flash.action")
@@ -291,7 +357,7 @@ func (s *Server) handleNCCancelForm(ncs *nonconformity.Service) gin.HandlerFunc 
 	return func(c *gin.Context) {
 		nc, err := ncs.Cancel(c.Request.Context(), c.Param("id"), c.PostForm("reason"))
 		if err != nil {
-			fail(c, err)
+			s.ncFormFail(c, ncs, c.Param("id"), err)
 			return
 		}
 		s.ncBack(c, nc.ID, "", "nc.flash.cancelled")
@@ -302,7 +368,7 @@ func (s *Server) handleActionStartForm(ncs *nonconformity.Service) gin.HandlerFu
 	return func(c *gin.Context) {
 		nc, err := ncs.Start(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
+			s.actionFail(c, ncs, err)
 			return
 		}
 		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.saved")
@@ -313,12 +379,12 @@ func (s *Server) handleActionDoneForm(ncs *nonconformity.Service) gin.HandlerFun
 	return func(c *gin.Context) {
 		fields, files, err := multipartForm(c, "file")
 		if err != nil {
-			fail(c, err)
+			s.actionFail(c, ncs, err)
 			return
 		}
 		nc, err := ncs.Done(c.Request.Context(), c.Param("id"), first(fields, "report"), files)
 		if err != nil {
-			fail(c, err)
+			s.actionFail(c, ncs, err)
 			return
 		}
 		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.done")
@@ -329,7 +395,7 @@ func (s *Server) handleActionSignoffForm(ncs *nonconformity.Service) gin.Handler
 	return func(c *gin.Context) {
 		nc, err := ncs.SignOff(c.Request.Context(), c.Param("id"), c.PostForm("password"))
 		if err != nil {
-			fail(c, err)
+			s.actionFail(c, ncs, err)
 			return
 		}
 		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.signedoff")
@@ -340,12 +406,12 @@ func (s *Server) handleActionVerifyForm(ncs *nonconformity.Service) gin.HandlerF
 	return func(c *gin.Context) {
 		in, err := readVerification(c)
 		if err != nil {
-			fail(c, err)
+			s.actionFail(c, ncs, err)
 			return
 		}
 		nc, err := ncs.Verify(c.Request.Context(), c.Param("id"), in)
 		if err != nil {
-			fail(c, err)
+			s.actionFail(c, ncs, err)
 			return
 		}
 		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.verified")

@@ -282,11 +282,21 @@ func TestNCPages(t *testing.T) {
 			t.Errorf("%s (en) lacks %q", want.path, want.text)
 		}
 	}
+	// A refused form act shows the NC page again with the reason, fields named in the page's language.
+	form := "_csrf=" + coord.CSRF + "&owner=motcua|" + "nobody" + "&description=x&due=2020-01-01&verify_after=2020-01-01"
+	req, _ := http.NewRequest("POST", env.URL+"/ui/ncs/"+nc.ID+"/actions", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	r := coord.Send(req)
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `id="flash-error"`) ||
+		!strings.Contains(string(r.Body), "Due date:") || !strings.Contains(string(r.Body), `id="action-form"`) {
+		t.Errorf("refused form: %d %.400s", r.Status, r.Body)
+	}
 	// A unit's staff sees no manage buttons; another unit's staff gets 404.
 	if body := page(env.As("staff.motcua"), "/ncs/"+nc.ID); strings.Contains(body, `id="cause-form"`) || strings.Contains(body, `id="action-form"`) {
 		t.Error("staff sees manage forms")
 	}
-	req, _ := http.NewRequest("GET", env.URL+"/ncs/"+nc.ID, nil)
+	req, _ = http.NewRequest("GET", env.URL+"/ncs/"+nc.ID, nil)
 	req.Header.Set("Accept", "text/html")
 	if r := env.As("staff.vhtt").Send(req); r.Status != http.StatusNotFound {
 		t.Errorf("another unit's staff: %d", r.Status)
