@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/nonconformity"
@@ -10,7 +11,9 @@ import (
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/process/processblob"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
+	"github.com/qmstrack/qmstrack/server/workday"
 )
 
 // jobKeyProcess is the advisory-lock key of the process job (late
@@ -26,6 +29,7 @@ func (a *App) wireProcess(d *web.Deps) error {
 	if a.Cfg.MaxUpload > 0 {
 		p.MaxEvidence = a.Cfg.MaxUpload
 	}
+	p.SetMinutesFiler(minutesRecord{extra})
 	d.Extra["process"] = p
 	d.Extra["process.ncs"] = ncCounts{extra}
 	a.Jobs = append(a.Jobs, Job{Name: "process.late_and_overdue", Key: jobKeyProcess, Run: func(ctx context.Context) error {
@@ -80,4 +84,23 @@ func (n ncCounts) OpenByUnit(ctx context.Context, _ time.Time) (map[string][2]in
 		out[u.Unit] = [2]int{u.Open, u.Overdue}
 	}
 	return out, nil
+}
+
+// minutesRecord files meeting minutes as a record of type meeting-minutes
+// of the unit keeping them; the process capability has already checked
+// that the actor may hold the meeting.
+type minutesRecord struct{ extra map[string]any }
+
+// FileMinutes implements process.MinutesFiler.
+func (m minutesRecord) FileMinutes(ctx context.Context, unit, title string, date workday.Date, filename string, r io.Reader) (string, error) {
+	recs, ok := m.extra["records"].(*record.Service)
+	if !ok {
+		return "", qms.Errorf(qms.ErrState, "records are not available")
+	}
+	if r := []rune(title); len(r) > 200 {
+		title = string(r[:200]) + "…"
+	}
+	rec, err := recs.FileTrusted(ctx, record.NewRecord{Type: "meeting-minutes", Unit: unit, Title: "Biên bản họp / Minutes: " + title,
+		Date: date.String(), Clauses: []string{"5.1", "9.3"}, FileName: filename, File: r})
+	return rec.ID, err
 }

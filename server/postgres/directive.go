@@ -76,7 +76,7 @@ func (r meetingRow) out() process.Meeting {
 	return m
 }
 
-const meetingCols = `id, held_on, title, chair, participants, minutes_record, minutes_key, minutes_version, minutes_size, minutes_sha256,
+const meetingCols = `id, held_on, title, chair, participants, unit, minutes_record, minutes_key, minutes_version, minutes_size, minutes_sha256,
 	minutes_type, minutes_filename, created_login, created_at`
 
 // Meetings lists meetings, newest first.
@@ -116,16 +116,19 @@ func (s *ProcessStore) CreateMeeting(ctx context.Context, m process.Meeting, ev 
 		actorID = a.UserID
 	}
 	const q = `INSERT INTO meetings (held_on, title, chair, participants, minutes_record, minutes_key, minutes_version, minutes_size,
-			minutes_sha256, minutes_type, minutes_filename, created_by, created_login)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id, created_at`
+			minutes_sha256, minutes_type, minutes_filename, created_by, created_login, unit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id, created_at`
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := tx.QueryRowxContext(ctx, q, m.HeldOn.String(), m.Title, m.Chair, m.Participants, m.MinutesRef, key, ver, size, sha, typ,
-			name, actorID, m.CreatedBy).Scan(&m.ID, &m.CreatedAt); err != nil {
+			name, actorID, m.CreatedBy, m.Unit).Scan(&m.ID, &m.CreatedAt); err != nil {
 			return err
 		}
 		ev.ObjectID = m.ID
 		if m.Minutes != nil {
 			ev.Details["minutes_sha256"] = m.Minutes.SHA256
+		}
+		if m.MinutesRef != "" {
+			ev.Details["minutes_record"] = m.MinutesRef
 		}
 		_, err := AppendTrail(ctx, tx, ev)
 		return err

@@ -26,6 +26,7 @@ type Meeting struct {
 	Title        string            `json:"title" db:"title"`
 	Chair        string            `json:"chair" db:"chair"`
 	Participants string            `json:"participants" db:"participants"`
+	Unit         string            `json:"unit,omitempty" db:"unit"` // keeps the minutes`
 	MinutesRef   string            `json:"minutes_record,omitempty" db:"minutes_record"`
 	Minutes      *qms.StoredObject `json:"minutes,omitempty" db:"-"`
 	MinutesName  string            `json:"minutes_filename,omitempty" db:"-"`
@@ -99,9 +100,20 @@ type Upload struct {
 	Stored   *qms.StoredObject
 }
 
-// CreateMeeting records a meeting; minutes, when given, are streamed into
-// the object store first (directive issue anywhere: the coordinator or the
-// chairman).
+// MinutesFiler files a meeting's minutes as a retained record (the record
+// capability implements it and main wires it) and returns the record's id.
+type MinutesFiler interface {
+	FileMinutes(ctx context.Context, unit, title string, date workday.Date, filename string, r io.Reader) (string, error)
+}
+
+// SetMinutesFiler wires the record capability.
+func (p *Process) SetMinutesFiler(f MinutesFiler) { p.minutes = f }
+
+// CreateMeeting records a meeting (directive issue anywhere: the
+// coordinator or the chairman). Its minutes file, when given, is filed as a
+// record of the unit keeping the minutes when the record capability is
+// wired (retention and object lock apply), otherwise streamed into the
+// object store; either way before the meeting's row is written.
 func (p *Process) CreateMeeting(ctx context.Context, m Meeting, minutes *Upload) (Meeting, error) {
 	a, err := p.require(ctx, qms.AllUnits, ObjDirective, ActIssue)
 	if err != nil {
@@ -120,6 +132,12 @@ func (p *Process) CreateMeeting(ctx context.Context, m Meeting, minutes *Upload)
 	if m.MinutesRef, err = qms.CleanText("minutes_record", m.MinutesRef, 100, false, false); err != nil {
 		fe.Add("minutes_record", qms.Message(err))
 	}
+	if m.Unit != "" && !qms.ValidUnitCode(m.Unit) {
+		fe.Add("unit", "unknown unit")
+	}
+	if minutes != nil && p.minutes != nil && m.Unit == "" {
+		fe.Add("unit", "choose the unit that keeps the minutes")
+	}
 	if m.HeldOn == (workday.Date{}) {
 		fe.Add("held_on", "required (yyyy-mm-dd)")
 	} else if workday.DateOf(p.now(), p.loc).Before(m.HeldOn) {
@@ -130,11 +148,19 @@ func (p *Process) CreateMeeting(ctx context.Context, m Meeting, minutes *Upload)
 	}
 	if minutes != nil {
 		name, _ := qms.CleanText("filename", minutes.Filename, 200, false, false)
-		obj, err := p.blobs.PutFile(ctx, "minutes/"+newID(), minutes.Body, p.MaxEvidence)
-		if err != nil {
-			return m, err
+		if p.minutes != nil {
+			id, err := p.minutes.FileMinutes(ctx, m.Unit, m.Title, m.HeldOn, name, minutes.Body)
+			if err != nil {
+				return m, err
+			}
+			m.MinutesRef = id
+		} else {
+			obj, err := p.blobs.PutFile(ctx, "minutes/"+newID(), minutes.Body, p.MaxEvidence)
+			if err != nil {
+				return m, err
+			}
+			m.Minutes, m.MinutesName = &obj, name
 		}
-		m.Minutes, m.MinutesName = &obj, name
 	}
 	m.CreatedBy = a.Login
 	ev := trail.NewEvent(ctx, "meeting.create", "meeting", "", "", map[string]any{"title": m.Title, "held_on": m.HeldOn.String(), "chair": m.Chair})

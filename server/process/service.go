@@ -61,12 +61,13 @@ type Store interface {
 
 // Process is the entry point of this capability.
 type Process struct {
-	store Store
-	authz Authorizer
-	blobs Blobs
-	nc    NCRaiser
-	now   func() time.Time
-	loc   *time.Location
+	store   Store
+	authz   Authorizer
+	blobs   Blobs
+	nc      NCRaiser
+	minutes MinutesFiler
+	now     func() time.Time
+	loc     *time.Location
 	// MaxEvidence bounds each evidence or minutes upload.
 	MaxEvidence int64
 }

@@ -452,7 +452,8 @@ func createMeeting(c *gin.Context, p *process.Process) (process.Meeting, error) 
 	var out process.Meeting
 	done := false
 	build := func() (process.Meeting, error) {
-		m := process.Meeting{Title: fields["title"], Chair: fields["chair"], Participants: fields["participants"], MinutesRef: fields["minutes_record"]}
+		m := process.Meeting{Title: fields["title"], Chair: fields["chair"], Participants: fields["participants"], MinutesRef: fields["minutes_record"],
+			Unit: fields["unit"]}
 		if v := fields["held_on"]; v != "" {
 			d, err := workday.ParseDate(v)
 			if err != nil {

@@ -36,11 +36,14 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 		"H-001;HT-01;trực tuyến;23/11/2026 08:00;23/11/2026 16:00;granted;\n" +
 		"L-002;DD-01;trực tuyến;02/11/2026 09:00;;;\n"
 	evidence := filepath.Join(dir, "bao-cao-ra-soat.pdf")
+	minutes := filepath.Join(dir, "bien-ban-hop.pdf")
 	if err := os.WriteFile(csvPath, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(evidence, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{evidence, minutes} {
+		if err := os.WriteFile(f, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := browsertest.New(t, 3*time.Minute)
 	step := func(name string, actions ...chromedp.Action) {
@@ -80,10 +83,12 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 	if !strings.Contains(raised, "L-002") || !strings.Contains(raised, "L-003") || strings.Count(raised, "NC-2026-") != 2 {
 		t.Fatalf("raised: %q", raised)
 	}
-	var ncPage string
+	var ncPage, ncHref string
+	var found bool
+	step("nc link", chromedp.AttributeValue("#raised-L-002 a.nc-link", "href", &ncHref, &found, chromedp.ByQuery))
 	step("nc",
-		chromedp.Click("#raised-L-002 a.nc-link", chromedp.ByQuery),
-		chromedp.WaitReady("body", chromedp.ByQuery),
+		chromedp.Navigate(env.URL+ncHref),
+		chromedp.WaitVisible("main", chromedp.ByQuery),
 		chromedp.Text("main", &ncPage, chromedp.ByQuery),
 	)
 	if !strings.Contains(ncPage, "L-002") {
@@ -104,8 +109,11 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 		chromedp.SetValue("#meeting-form input[name=chair]", "Chủ tịch UBND huyện", chromedp.ByQuery),
 		chromedp.SetValue("#meeting-form input[name=title]", "Kiểm tra tiến độ cải thiện Chỉ số CCHC", chromedp.ByQuery),
 		chromedp.SetValue("#meeting-form textarea[name=participants]", "Phòng Nội vụ, Phòng TN&MT, Bưu điện huyện", chromedp.ByQuery),
+		chromedp.SetValue("#meeting-unit", "vp", chromedp.ByID),
+		chromedp.SetUploadFiles("#meeting-minutes", []string{minutes}, chromedp.ByID),
 		chromedp.Click("#meeting-form button[type=submit]", chromedp.ByQuery),
 		chromedp.WaitVisible("#directive-form", chromedp.ByID),
+		chromedp.WaitVisible("#minutes-record", chromedp.ByID),
 		chromedp.Location(&meetingURL),
 		chromedp.SetValue("#directive-unit", "tnmt", chromedp.ByID),
 		chromedp.SetValue("#directive-due", "2026-12-10", chromedp.ByID),

@@ -476,7 +476,9 @@ func (s *Server) handleMeetingsPage(p *process.Process) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		s.procPage(c, "process/meetings.html", "proc.meetings.title", map[string]any{"Items": list, "Directives": ds, "Today": s.Now().In(s.Location).Format("2006-01-02")})
+		units, _ := s.Org.Units(c.Request.Context())
+		s.procPage(c, "process/meetings.html", "proc.meetings.title", map[string]any{"Items": list, "Directives": ds, "Units": units,
+			"Today": s.Now().In(s.Location).Format("2006-01-02")})
 	}
 }
 

@@ -186,9 +186,20 @@ func TestProcessAPI(t *testing.T) {
 func TestDirectivesAPI(t *testing.T) {
 	env, _ := procSetup(t)
 	chair := env.As("chairman")
-	var m struct{ ID string }
-	chair.Multipart("/api/v1/meetings", map[string]string{"held_on": "2026-11-20", "title": "Họp CCHC", "chair": "Chủ tịch UBND", "participants": "Phòng Nội vụ"},
+	var m struct {
+		ID         string
+		MinutesRef string `json:"minutes_record"`
+	}
+	// Minutes need the unit that keeps them: they become its record.
+	chair.Multipart("/api/v1/meetings", map[string]string{"held_on": "2026-11-20", "title": "Họp CCHC", "chair": "Chủ tịch UBND"},
+		apptest.File{Field: "minutes", Name: "bien-ban.pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}).MustStatus(http.StatusBadRequest)
+	chair.Multipart("/api/v1/meetings", map[string]string{"held_on": "2026-11-20", "title": "Họp CCHC", "chair": "Chủ tịch UBND", "participants": "Phòng Nội vụ", "unit": "vp"},
 		apptest.File{Field: "minutes", Name: "bien-ban.pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}).MustStatus(http.StatusCreated).Decode(&m)
+	var rec struct{ Type, Unit string }
+	chair.Do("GET", "/api/v1/records/"+m.MinutesRef, nil).MustStatus(200).Decode(&rec)
+	if rec.Type != "meeting-minutes" || rec.Unit != "vp" {
+		t.Fatalf("minutes record %+v", rec)
+	}
 	env.As("head.tnmt").Do("POST", "/api/v1/meetings", map[string]any{"held_on": "2026-11-20", "title": "x", "chair": "y"}).MustStatus(http.StatusForbidden)
 	var d struct{ ID, State string }
 	chair.Do("POST", "/api/v1/meetings/"+m.ID+"/directives", map[string]any{"unit": "tnmt", "title": "Rà soát hồ sơ đất đai trễ hạn", "report_required": "Danh sách và biện pháp", "due_on": "2026-11-30"}).MustStatus(http.StatusCreated).Decode(&d)
@@ -217,7 +228,7 @@ func TestDirectivesAPI(t *testing.T) {
 	if !strings.HasPrefix(string(ev.Body), "%PDF") {
 		t.Fatalf("evidence %q", ev.Body)
 	}
-	for _, page := range []string{"/meetings/" + m.ID, "/directives/" + d.ID, "/meetings/" + m.ID + "/minutes"} {
+	for _, page := range []string{"/meetings/" + m.ID, "/directives/" + d.ID} {
 		chair.Do("GET", page, nil).MustStatus(200)
 	}
 	chair.Do("GET", "/api/v1/non-compliant-units", nil).MustStatus(200)
