@@ -202,7 +202,7 @@ func TestDossierEventsIdempotentAndOutOfOrder(t *testing.T) {
 	k, err := f.p.KPIs(f.as("coord"), process.KPIQuery{From: workday.Date{Year: 2026, Month: 11, Day: 1}, To: workday.Date{Year: 2026, Month: 11, Day: 30}})
 	if err != nil || len(k) != 1 || k[0].Received != 1 || k[0].Returned != 1 || k[0].Early != 1 || k[0].Late != 0 || k[0].Online != 1 {
 		t.Fatalf("kpis %+v %v", k, err)
-	}
+	}	assertStatsExact(t, f.db)
 }
 
 func TestConcurrentEventsOneWinner(t *testing.T) {
@@ -243,6 +243,7 @@ func TestConcurrentEventsOneWinner(t *testing.T) {
 	if len(got.Events) != 2 || errs["same:<nil>"] != 10 || errs["ext:<nil>"] != 1 || errs["ext:state"] != 9 {
 		t.Fatalf("events %d, outcomes %v", len(got.Events), errs)
 	}
+	assertStatsExact(t, f.db)
 }
 
 const importCSV = "Số hồ sơ;Mã thủ tục;Hình thức;Ngày tiếp nhận;Ngày trả kết quả;Kết quả;Lý do\n" +
