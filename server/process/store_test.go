@@ -202,7 +202,8 @@ func TestDossierEventsIdempotentAndOutOfOrder(t *testing.T) {
 	k, err := f.p.KPIs(f.as("coord"), process.KPIQuery{From: workday.Date{Year: 2026, Month: 11, Day: 1}, To: workday.Date{Year: 2026, Month: 11, Day: 30}})
 	if err != nil || len(k) != 1 || k[0].Received != 1 || k[0].Returned != 1 || k[0].Early != 1 || k[0].Late != 0 || k[0].Online != 1 {
 		t.Fatalf("kpis %+v %v", k, err)
-	}	assertStatsExact(t, f.db)
+	}
+	assertStatsExact(t, f.db)
 }
 
 func TestConcurrentEventsOneWinner(t *testing.T) {
