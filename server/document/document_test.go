@@ -485,6 +485,16 @@ func TestPeriodicReview(t *testing.T) {
 	if len(due.Items) != 1 || !due.Items[0].ReviewOverdue {
 		t.Fatalf("due a year later: %+v", due.Items)
 	}
+	due2 := must[[]document.Document](t)(f.svc.DueReviews(f.as("head.motcua")))
+	if len(due2) != 1 || !due2[0].ReviewOverdue {
+		t.Fatalf("head's due reviews: %+v", due2)
+	}
+	if n := len(must[[]document.Document](t)(f.svc.DueReviews(f.as("head.vp")))); n != 0 {
+		t.Fatalf("another unit's head has %d due reviews", n)
+	}
+	if n := len(must[[]document.Document](t)(f.svc.DueReviews(f.as("staff.motcua")))); n != 0 {
+		t.Fatalf("staff have %d due reviews", n)
+	}
 	_, err := f.svc.ConfirmReview(f.as("staff.motcua"), d.ID, "ok")
 	mustKind(t, err, qms.ErrForbidden)
 	_, err = f.svc.ConfirmReview(coord, d.ID, "")

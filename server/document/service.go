@@ -1245,6 +1245,30 @@ func (s *Service) MyWork(ctx context.Context) ([]PendingAck, []PendingReview, er
 	return acks, revs, err
 }
 
+// DueReviews lists the effective documents, in units where the actor
+// carries out periodic reviews, that are due within 30 days or overdue.
+func (s *Service) DueReviews(ctx context.Context) ([]Document, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc := s.authz.Scope(a.UserID, obj, actPeriodic)
+	if sc.Empty() {
+		return []Document{}, nil
+	}
+	// Only the periodic-review scope: Draft lets the store show every
+	// document of those units, ReviewDue keeps the effective ones due.
+	now := s.now()
+	p, err := s.store.List(ctx, Filter{ReviewDue: true, Limit: 100}, Visibility{UserID: a.UserID, Draft: sc}, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range p.Items {
+		markOverdue(&p.Items[i], now)
+	}
+	return p.Items, nil
+}
+
 // Reviewable reports whether a user may be chosen as reviewer in a unit.
 func (s *Service) Reviewable(userID, unit string) bool {
 	return s.authz.Can(userID, unit, obj, actReview)

@@ -419,6 +419,14 @@ func (s *Server) docTasks(docs *document.Service) TaskSource {
 			out = append(out, qms.Task{Kind: "review", Link: "/documents/" + p.DocumentID + "#rev-" + p.RevisionID,
 				Title: s.TLang(a.Lang, "doc.task.review", "Code", p.Code, "Title", p.Title, "Issue", fmt.Sprintf("%02d", p.Issue))})
 		}
+		due, err := docs.DueReviews(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range due {
+			out = append(out, qms.Task{Kind: "periodic_review", Link: "/documents/" + d.ID, Due: d.NextReviewAt, Overdue: d.ReviewOverdue,
+				Title: s.TLang(a.Lang, "doc.task.periodic", "Code", d.Code, "Title", d.Title)})
+		}
 		return out, nil
 	}
 }
