@@ -15,15 +15,15 @@ import (
 
 // NewNC is the input to Create and Raise.
 type NewNC struct {
-	Source      string    `json:"source"`
-	SourceRef   string    `json:"source_ref"`
-	Severity    string    `json:"severity"`
-	Unit        string    `json:"unit"`
-	Clauses     []string  `json:"clauses"`
-	Title       string    `json:"title"`
-	Description string    `json:"description"`
-	DetectedBy  string    `json:"detected_by"` // a name; defaults to the acting user's
-	DetectedOn  time.Time `json:"detected_on"` // a date; defaults to today
+	Source      string     `json:"source"`
+	SourceRef   string     `json:"source_ref"`
+	Severity    string     `json:"severity"`
+	Unit        string     `json:"unit"`
+	Clauses     []string   `json:"clauses"`
+	Title       string     `json:"title"`
+	Description string     `json:"description"`
+	DetectedBy  string     `json:"detected_by"` // a name; defaults to the acting user's
+	DetectedOn  time.Time  `json:"detected_on"` // a date; defaults to today
 	Files       FileSource `json:"-"`
 }
 
@@ -542,8 +542,15 @@ func findAction(nc *NC, id string) (*Action, error) {
 	return nil, qms.Errorf(qms.ErrNotFound, "corrective action not found")
 }
 
-// actOnAction locks the NC of an action and runs fn on both.
+// actOnAction locks the NC of an action and runs fn on both; acts on the
+// actions of a closed or cancelled NC are refused.
 func (s *Service) actOnAction(ctx context.Context, actionID string, fn func(a qms.Actor, nc *NC, act *Action) (Change, error)) (NC, error) {
+	return s.actOnActionOf(ctx, actionID, false, fn)
+}
+
+// actOnActionOf is actOnAction; with closedOK it also reaches the actions of
+// a closed NC (a re-verification that finds the problem back).
+func (s *Service) actOnActionOf(ctx context.Context, actionID string, closedOK bool, fn func(a qms.Actor, nc *NC, act *Action) (Change, error)) (NC, error) {
 	if !uuidRE.MatchString(actionID) {
 		return NC{}, qms.Errorf(qms.ErrNotFound, "corrective action not found")
 	}
@@ -556,7 +563,7 @@ func (s *Service) actOnAction(ctx context.Context, actionID string, fn func(a qm
 		if err != nil {
 			return Change{}, err
 		}
-		if nc.Status == StatusCancelled || nc.Status == StatusClosed {
+		if nc.Status == StatusCancelled || (nc.Status == StatusClosed && !closedOK) {
 			return Change{}, qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, nc.Status)
 		}
 		return fn(a, nc, act)
@@ -717,8 +724,8 @@ func (s *Service) checkSignoff(a qms.Actor, act *Action) error {
 
 // Verification is the input to Verify.
 type Verification struct {
-	Effective bool     `json:"effective"`
-	Comment   string   `json:"comment"`
+	Effective bool       `json:"effective"`
+	Comment   string     `json:"comment"`
 	Password  string     `json:"password"`
 	Files     FileSource `json:"-"`
 }
@@ -726,7 +733,9 @@ type Verification struct {
 // Verify records the judgement of effectiveness, on or after the action's
 // verification date, by a coordinator or the designated verifier, never by
 // the owner. Effective on the last open action closes the NC; not effective
-// reopens it, and it then needs a new action.
+// reopens it, and it then needs a new action. On a closed NC, an action
+// verified effective may be judged again as not effective (the problem came
+// back): the NC goes from closed to reopened.
 func (s *Service) Verify(ctx context.Context, actionID string, in Verification) (NC, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
@@ -736,7 +745,7 @@ func (s *Service) Verify(ctx context.Context, actionID string, in Verification) 
 	if err != nil {
 		return NC{}, err
 	}
-	if err := s.checkVerify(a, &act); err != nil {
+	if err := s.checkVerify(a, &nc, &act, &in.Effective); err != nil {
 		return NC{}, err
 	}
 	comment, err := qms.CleanText("comment", in.Comment, 4000, !in.Effective, true)
@@ -750,8 +759,8 @@ func (s *Service) Verify(ctx context.Context, actionID string, in Verification) 
 	if err != nil {
 		return NC{}, err
 	}
-	return s.actOnAction(ctx, actionID, func(a qms.Actor, nc *NC, act *Action) (Change, error) {
-		if err := s.checkVerify(a, act); err != nil {
+	return s.actOnActionOf(ctx, actionID, !in.Effective, func(a qms.Actor, nc *NC, act *Action) (Change, error) {
+		if err := s.checkVerify(a, nc, act, &in.Effective); err != nil {
 			return Change{}, err
 		}
 		now := s.o.Now().UTC()
@@ -797,13 +806,21 @@ func allVerified(nc *NC) bool {
 	return effective
 }
 
-func (s *Service) checkVerify(a qms.Actor, act *Action) error {
+// checkVerify says whether a may verify act now; effective is the judgement
+// (nil: either, for the page's buttons).
+func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, effective *bool) error {
 	designated := act.Verifier != nil && *act.Verifier == a.UserID
 	if !designated && !s.authz.Can(a.UserID, act.Unit, permAction, actVerify) {
 		return qms.Errorf(qms.ErrForbidden, "only a coordinator or the designated verifier may verify action #%d", act.No)
 	}
 	if act.Owner == a.UserID {
 		return qms.Errorf(qms.ErrForbidden, "you carried out action #%d; someone else must verify its effectiveness", act.No)
+	}
+	if nc.Status == StatusClosed {
+		if act.Status != ActionVerifiedEffective || (effective != nil && *effective) {
+			return qms.Errorf(qms.ErrState, "nonconformity %s is closed; an action verified effective can only be found not effective again", nc.Number)
+		}
+		return nil
 	}
 	if act.Status != ActionSignedOff {
 		return qms.Errorf(qms.ErrState, "action #%d is %s; only a signed-off action can be verified", act.No, act.Status)
@@ -854,7 +871,7 @@ func (s *Service) OpenFile(ctx context.Context, fileID string) (File, func() (io
 type Permissions struct {
 	Manage  bool                `json:"manage"`
 	Cancel  bool                `json:"cancel"`
-	Actions map[string][]string `json:"actions"` // action id -> acts: start, done, signoff, verify
+	Actions map[string][]string `json:"actions"` // action id -> acts: start, done, signoff, verify, reverify
 }
 
 // PermissionsOf computes what the actor may do now on nc, with the same
@@ -868,6 +885,15 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 	isLive := live(&nc) == nil
 	p.Manage = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actManage)
 	p.Cancel = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actCancel)
+	if nc.Status == StatusClosed {
+		notEffective := false
+		for i := range nc.Actions {
+			if s.checkVerify(a, &nc, &nc.Actions[i], &notEffective) == nil {
+				p.Actions[nc.Actions[i].ID] = []string{"reverify"}
+			}
+		}
+		return p
+	}
 	if !isLive {
 		return p
 	}
@@ -884,7 +910,7 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 		if s.checkSignoff(a, act) == nil {
 			acts = append(acts, "signoff")
 		}
-		if s.checkVerify(a, act) == nil {
+		if s.checkVerify(a, &nc, act, nil) == nil {
 			acts = append(acts, "verify")
 		}
 		if len(acts) > 0 {

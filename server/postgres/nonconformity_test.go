@@ -1150,3 +1150,48 @@ func TestNCDesignatedVerifier(t *testing.T) {
 		t.Fatalf("closed by the verifier: %s %+v", got.Status, got.Actions[0].Signatures)
 	}
 }
+
+// TestNCReopenAfterClose: closed -> reopened when an action verified
+// effective proves not effective after all (the problem came back).
+func TestNCReopenAfterClose(t *testing.T) {
+	f := newNCFixture(t)
+	nc, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionSignedOff)
+	nc, err := f.svc.Verify(f.as("boss"), act.ID, nonc.Verification{Effective: true, Password: ncPassword})
+	if err != nil || nc.Status != nonc.StatusClosed {
+		t.Fatalf("close: %v %s", err, nc.Status)
+	}
+	if p := f.svc.PermissionsOf(f.as("boss"), nc); len(p.Actions[act.ID]) != 1 || p.Actions[act.ID][0] != "reverify" {
+		t.Fatalf("permissions on a closed NC: %+v", p)
+	}
+	if p := f.svc.PermissionsOf(f.as("owner-a"), nc); len(p.Actions) != 0 {
+		t.Fatalf("the owner may reverify: %+v", p)
+	}
+	for _, c := range []struct {
+		actor string
+		in    nonc.Verification
+		kind  error
+	}{
+		{"boss", nonc.Verification{Effective: true, Password: ncPassword}, qms.ErrState},
+		{"boss", nonc.Verification{Effective: false, Password: ncPassword}, qms.ErrInvalid}, // no comment
+		{"owner-a", nonc.Verification{Effective: false, Comment: "x", Password: ncPassword}, qms.ErrForbidden},
+		{"head", nonc.Verification{Effective: false, Comment: "x", Password: ncPassword}, qms.ErrForbidden},
+	} {
+		if _, err := f.svc.Verify(f.as(c.actor), act.ID, c.in); !errors.Is(err, c.kind) {
+			t.Fatalf("%s %+v: want %v, got %v", c.actor, c.in, c.kind, err)
+		}
+	}
+	if _, err := f.svc.Start(f.as("owner-a"), act.ID); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("act on a closed NC: %v", err)
+	}
+	nc, err = f.svc.Verify(f.as("boss2"), act.ID, nonc.Verification{Effective: false, Comment: "Tái diễn sau 2 tháng", Password: ncPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Status != nonc.StatusReopened || nc.ClosedAt != nil || nc.Actions[0].Status != nonc.ActionVerifiedNotEffective || len(nc.Actions[0].Signatures) != 3 {
+		t.Fatalf("reopened: %s %v %s %d", nc.Status, nc.ClosedAt, nc.Actions[0].Status, len(nc.Actions[0].Signatures))
+	}
+	tr := strings.Join(f.trailActions(nc.ID), " ")
+	if !strings.HasSuffix(tr, "action.verify nc.close action.verify nc.reopen") {
+		t.Fatalf("trail: %s", tr)
+	}
+}
