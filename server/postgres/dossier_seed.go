@@ -39,9 +39,20 @@ func DemoServices(units []string) []process.Service {
 		{"XH-02", "Hỗ trợ chi phí mai táng", "Funeral cost support", "social", 5},
 		{"VH-01", "Cấp giấy phép quảng cáo", "Advertising permit", "other", 5},
 	}
+	// The demo organisation's offices by field; other organisations get
+	// the services spread over their units in turn.
+	preferred := map[string]string{"land": "tnmt", "construction": "tnmt", "civil_status": "vp", "justice": "vp",
+		"business": "vp", "social": "noivu", "other": "vhtt"}
+	has := map[string]bool{}
+	for _, u := range units {
+		has[u] = true
+	}
 	out := make([]process.Service, 0, len(defs))
 	for i, d := range defs {
 		u := units[i%len(units)]
+		if has[preferred[d.field]] {
+			u = preferred[d.field]
+		}
 		out = append(out, process.Service{Code: d.code, NameVI: d.vi, NameEN: d.en, Field: d.field, Unit: u, Days: d.days, Active: true,
 			Steps: []process.Step{}})
 	}

@@ -8,16 +8,42 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
 func init() {
+	demoContent = append(demoContent, seedProcessDemo)
 	extraSeeds["dossiers"] = struct {
 		help string
 		run  func(ctx context.Context, a *app.App, n int, out io.Writer) error
 	}{help: "generate N administrative dossiers over the last two years (COPY; for load tests)", run: seedDossiers}
+}
+
+// seedProcessDemo gives the demo organisation services, 3,000 dossiers of
+// the last two years and two quality objectives, so the dashboard has
+// something to show.
+func seedProcessDemo(ctx context.Context, a *app.App, out io.Writer) error {
+	if err := seedDossiers(ctx, a, 3000, out); err != nil {
+		return err
+	}
+	store := postgres.NewProcessStore(a.DB)
+	year := a.Now().In(a.Cfg.Location).Year()
+	for _, o := range []process.Objective{
+		{Title: "98% hồ sơ đất đai được giải quyết đúng hạn", KPI: "on_time_rate", Comparator: ">=", Target: 98, Unit: "tnmt", Field: "land"},
+		{Title: "Ít nhất 50% hồ sơ hộ tịch nộp trực tuyến", KPI: "online_share", Comparator: ">=", Target: 50, Unit: "vp", Field: "civil_status"},
+	} {
+		o.From, o.To = workday.Date{Year: year, Month: 1, Day: 1}, workday.Date{Year: year, Month: 12, Day: 31}
+		o.CreatedBy = "seed"
+		ev := trail.Event{ActorLogin: "seed", Action: "objective.create", ObjectType: "objective", Unit: o.Unit,
+			Details: map[string]any{"title": o.Title, "kpi": o.KPI, "target": o.Target}}
+		if _, err := store.CreateObjective(ctx, o, ev); err != nil {
+			return fmt.Errorf("objective: %w", err)
+		}
+	}
+	return nil
 }
 
 // seedDossiers loads n generated dossiers; when the database has no
