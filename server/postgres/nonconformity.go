@@ -388,23 +388,30 @@ func (s *NCStore) File(ctx context.Context, id string) (nonconformity.File, erro
 	return f, nil
 }
 
-// Scorecard counts per unit; NCs count for their unit, actions for theirs.
+// Scorecard counts per unit in one pass over the NCs and one over the
+// pending actions; NCs count for their unit, actions for theirs.
 func (s *NCStore) Scorecard(ctx context.Context, today, analysisCutoff time.Time, scope qms.Scope) ([]nonconformity.UnitScore, error) {
-	const q = `WITH u AS (
-			SELECT unit FROM ncs WHERE status <> 'cancelled'
-			UNION SELECT a.unit FROM nc_actions a JOIN ncs n ON n.id = a.nc_id WHERE n.status <> 'cancelled')
-		SELECT u.unit,
-			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status NOT IN ('closed', 'cancelled')) AS open,
-			(SELECT count(*) FROM nc_actions a JOIN ncs n ON n.id = a.nc_id WHERE a.unit = u.unit
-				AND n.status NOT IN ('closed', 'cancelled') AND a.status IN ('open', 'in_progress') AND a.due < $1) AS overdue,
-			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status = 'open' AND n.created_at < $2) AS unanswered,
-			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status = 'closed') AS closed,
-			(SELECT count(*) FROM ncs n WHERE n.unit = u.unit AND n.status = 'closed' AND NOT EXISTS (
-				SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id
-				AND (a.done_at IS NULL OR (a.done_at AT TIME ZONE $4)::date > a.due))) AS closed_on_time,
-			COALESCE((SELECT sum(extract(epoch FROM n.closed_at - n.created_at)) / 86400 FROM ncs n
-				WHERE n.unit = u.unit AND n.status = 'closed'), 0)::float8 AS days_to_close
-		FROM u WHERE ($3::text[] IS NULL OR u.unit = ANY($3)) ORDER BY u.unit`
+	const q = `WITH nc AS (
+			SELECT n.unit, n.status, n.created_at, n.closed_at,
+				n.status = 'closed' AND NOT EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id
+					AND (a.done_at IS NULL OR (a.done_at AT TIME ZONE $4)::date > a.due)) AS on_time
+			FROM ncs n WHERE n.status <> 'cancelled' AND ($3::text[] IS NULL OR n.unit = ANY($3))),
+		per_nc AS (
+			SELECT unit,
+				count(*) FILTER (WHERE status <> 'closed') AS open,
+				count(*) FILTER (WHERE status = 'open' AND created_at < $2) AS unanswered,
+				count(*) FILTER (WHERE status = 'closed') AS closed,
+				count(*) FILTER (WHERE on_time) AS closed_on_time,
+				COALESCE(sum(extract(epoch FROM closed_at - created_at)) FILTER (WHERE status = 'closed'), 0) / 86400 AS days
+			FROM nc GROUP BY unit),
+		per_act AS (
+			SELECT a.unit, count(*) FILTER (WHERE n.status <> 'closed' AND a.status IN ('open', 'in_progress') AND a.due < $1) AS overdue
+			FROM nc_actions a JOIN ncs n ON n.id = a.nc_id
+			WHERE n.status <> 'cancelled' AND ($3::text[] IS NULL OR a.unit = ANY($3)) GROUP BY a.unit)
+		SELECT unit, COALESCE(p.open, 0) AS open, COALESCE(o.overdue, 0) AS overdue, COALESCE(p.unanswered, 0) AS unanswered,
+			COALESCE(p.closed, 0) AS closed, COALESCE(p.closed_on_time, 0) AS closed_on_time,
+			COALESCE(p.days, 0)::float8 AS days_to_close
+		FROM per_nc p FULL JOIN per_act o USING (unit) ORDER BY unit`
 	out := []nonconformity.UnitScore{}
 	err := s.db.SelectContext(ctx, &out, q, today, analysisCutoff, scopeParam(scope), s.loc.String())
 	return out, translate(err)

@@ -49,7 +49,7 @@ func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekClos
 }
 
 type ncFixture struct {
-	t     *testing.T
+	t     testing.TB
 	env   *testenv.Env
 	svc   *nonc.Service
 	store *postgres.NCStore
@@ -85,7 +85,7 @@ var ncUsers = map[string][]string{
 	"boss2":       {"coordinator@*"},
 }
 
-func newNCFixture(t *testing.T) *ncFixture {
+func newNCFixture(t testing.TB) *ncFixture {
 	t.Helper()
 	env := testenv.New(t)
 	ctx := context.Background()
