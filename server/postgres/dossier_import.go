@@ -14,7 +14,7 @@ import (
 // copyImportRows is the COPY of the staging table (lib/pq runs a prepared
 // "COPY ... FROM STDIN" as the copy protocol; pq.CopyIn built the same text).
 const copyImportRows = `COPY import_rows (line, number, service_code, unit, field, channel, applicant_ref, received_at, clock_start,
-	due_at, paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late) FROM STDIN`
+	due_at, paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, reject) FROM STDIN`
 
 // Import streams the valid rows with COPY into a staging table, then, in
 // the same transaction, reports duplicates within the file and rows of
@@ -27,7 +27,7 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 			line int, number text, service_code text, unit text, field text, channel text, applicant_ref text,
 			received_at timestamptz, clock_start timestamptz, due_at timestamptz, paused_at timestamptz, supplements int,
 			status text, returned_at timestamptz, result text, result_reason text, outcome text, processing_days double precision,
-			current_unit text, steps jsonb, late boolean) ON COMMIT DROP`
+			current_unit text, steps jsonb, late boolean, reject text) ON COMMIT DROP`
 		if _, err := tx.ExecContext(ctx, qTmp); err != nil {
 			return err
 		}
@@ -37,12 +37,17 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		}
 		staged := 0
 		err = rows(func(r process.ImportRow) error {
+			if r.Reject != "" {
+				_, err := stmt.ExecContext(ctx, r.Line, r.Number, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+					nil, nil, nil, nil, nil, r.Reject)
+				return err
+			}
 			d := r.Dossier
 			steps, _ := json.Marshal(d.Steps)
 			staged++
 			_, err := stmt.ExecContext(ctx, r.Line, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt,
 				d.ClockStart, d.DueAt, d.PausedAt, d.Supplements, d.Status, d.ReturnedAt, nullStr(d.Result), d.ResultReason,
-				nullStr(d.Outcome), d.ProcessingDays, d.CurrentUnit, string(steps), d.Late)
+				nullStr(d.Outcome), d.ProcessingDays, d.CurrentUnit, string(steps), d.Late, nil)
 			return err
 		})
 		if err != nil {
@@ -56,7 +61,13 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		if err := stmt.Close(); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `CREATE INDEX ON import_rows (number, line)`); err != nil {
+		// Rows the domain rejected move to their own staging table; the
+		// store's own rejections (duplicates, dossiers kept by events) join them.
+		const qRej = `CREATE TEMP TABLE import_rejects ON COMMIT DROP AS
+			SELECT line, coalesce(number, '') AS number, reject AS reason FROM import_rows WHERE reject IS NOT NULL;
+			DELETE FROM import_rows WHERE reject IS NOT NULL;
+			CREATE INDEX ON import_rows (number, line)`
+		if _, err := tx.ExecContext(ctx, qRej); err != nil {
 			return err
 		}
 		type rej struct {
@@ -79,10 +90,13 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		}
 		all := append(dups, kept...)
 		for _, r := range all {
+			reason := "this dossier is kept by events pushed from the one-stop software; send events instead"
 			if r.First > 0 {
-				rep.Reject(r.Line, r.Number, "duplicate dossier number in the file (first at line "+itoa(r.First)+")")
-			} else {
-				rep.Reject(r.Line, r.Number, "this dossier is kept by events pushed from the one-stop software; send events instead")
+				reason = "duplicate dossier number in the file (first at line " + itoa(r.First) + ")"
+			}
+			rep.Reject(r.Line, r.Number, reason)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO import_rejects (line, number, reason) VALUES ($1, $2, $3)`, r.Line, r.Number, reason); err != nil {
+				return err
 			}
 		}
 		const qMerge = `INSERT INTO dossiers AS d (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
@@ -134,12 +148,35 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 			rep.Rejected, rejections, rep.Late); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO dossier_import_rejections (import_id, line, number, reason)
+			SELECT $1, line, number, reason FROM import_rejects`, rep.ID); err != nil {
+			return err
+		}
 		ev.Details = map[string]any{"filename": ev.ObjectID, "total": rep.Total, "inserted": rep.Inserted, "updated": rep.Updated,
 			"unchanged": rep.Unchanged, "rejected": rep.Rejected}
 		ev.ObjectID = rep.ID
 		_, err = AppendTrail(ctx, tx, ev)
 		return err
 	})
+}
+
+// ImportRejections streams the rejected rows of an import in line order.
+func (s *ProcessStore) ImportRejections(ctx context.Context, id string, fn func(process.Rejection) error) error {
+	rows, err := s.db.QueryxContext(ctx, `SELECT line, number, reason FROM dossier_import_rejections WHERE import_id = $1 ORDER BY line`, id)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r process.Rejection
+		if err := rows.Scan(&r.Line, &r.Number, &r.Reason); err != nil {
+			return translate(err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
 }
 
 // SetImportNCs records how many nonconformities followed an import.

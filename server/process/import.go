@@ -50,11 +50,14 @@ var headerAliases = map[string]string{
 	"kết quả": ColResult, "ket qua": ColResult, "lý do": ColReason, "ngày rút": ColWithdrawnAt,
 }
 
-// ImportRow is one valid row, with its clock computed, on its way to the
-// store.
+// ImportRow is one row on its way to the store: a valid dossier with its
+// clock computed, or (Reject set) a rejected row with its reason, which the
+// store keeps with the import.
 type ImportRow struct {
 	Line    int
 	Dossier Dossier
+	Number  string // of a rejected row
+	Reject  string
 }
 
 // Rejection is one rejected row and why.
@@ -217,6 +220,10 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	now := p.now()
 	rows := func(yield func(ImportRow) error) error {
 		line := 1
+		reject := func(line int, number, reason string) error {
+			rep.Reject(line, number, reason)
+			return yield(ImportRow{Line: line, Number: number, Reject: reason})
+		}
 		for {
 			rec, err := cr.Read()
 			line++
@@ -230,7 +237,9 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 			if err != nil {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
-					rep.Reject(line, "", "unreadable CSV row: "+pe.Err.Error())
+					if err := reject(line, "", "unreadable CSV row: "+pe.Err.Error()); err != nil {
+						return err
+					}
 					continue
 				}
 				return qms.Wrap(qms.ErrInvalid, err, "the file could not be read")
@@ -244,7 +253,9 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 			number := get(ColNumber)
 			d, reason := p.importRow(get, svcs, cal, now)
 			if reason != "" {
-				rep.Reject(line, truncate(number, 64), reason)
+				if err := reject(line, truncate(number, 64), reason); err != nil {
+					return err
+				}
 				continue
 			}
 			ok, seen := canUnit[d.Unit]
@@ -253,7 +264,9 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 				canUnit[d.Unit] = ok
 			}
 			if !ok {
-				rep.Reject(line, number, "you may not write dossiers of unit "+d.Unit)
+				if err := reject(line, number, "you may not write dossiers of unit "+d.Unit); err != nil {
+					return err
+				}
 				continue
 			}
 			if err := yield(ImportRow{Line: line, Dossier: d}); err != nil {
@@ -376,6 +389,15 @@ func (p peekReader) detectComma() rune {
 		return ';'
 	}
 	return ','
+}
+
+// ImportRejections streams every rejected row of an earlier import to fn,
+// in line order.
+func (p *Process) ImportRejections(ctx context.Context, id string, fn func(Rejection) error) error {
+	if _, err := p.GetImport(ctx, id); err != nil {
+		return err
+	}
+	return p.store.ImportRejections(ctx, id, fn)
 }
 
 // GetImport returns the report of an earlier import (the coordinator or

@@ -32,6 +32,7 @@ type Store interface {
 	Import(ctx context.Context, rows func(yield func(ImportRow) error) error, report *ImportReport, ev trail.Event) error
 	ImportReport(ctx context.Context, id string) (ImportReport, string, error)
 	SetImportNCs(ctx context.Context, id string, n int) error
+	ImportRejections(ctx context.Context, id string, fn func(Rejection) error) error
 
 	// MarkLate flags open dossiers past their due time and returned late
 	// ones, and queues every late dossier without a late record as

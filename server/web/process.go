@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -297,6 +298,51 @@ func handleDossierImport(p *process.Process) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, rep)
 	}
+}
+
+func handleImportGet(p *process.Process) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rep, err := p.GetImport(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, rep)
+	}
+}
+
+// handleImportRejections streams every rejected row of an import as CSV
+// (line, number, reason), with a byte-order mark so spreadsheets read the
+// Vietnamese text as UTF-8. Cells that a spreadsheet would take for a
+// formula are prefixed with a quote.
+func handleImportRejections(p *process.Process) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		if _, err := p.GetImport(c.Request.Context(), id); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "rejected-" + id + ".csv"}))
+		c.Status(http.StatusOK)
+		w := csv.NewWriter(c.Writer)
+		_, _ = c.Writer.WriteString("\ufeff")
+		_ = w.Write([]string{"line", "number", "reason"})
+		err := p.ImportRejections(c.Request.Context(), id, func(r process.Rejection) error {
+			return w.Write([]string{strconv.Itoa(r.Line), csvSafe(r.Number), csvSafe(r.Reason)})
+		})
+		w.Flush()
+		if err != nil {
+			_ = c.Error(err)
+		}
+	}
+}
+
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func handleLateList(p *process.Process) gin.HandlerFunc {

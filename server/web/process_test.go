@@ -99,6 +99,13 @@ func TestProcessAPI(t *testing.T) {
 	if rep.Total != 6 || rep.Inserted != 4 || rep.Rejected != 2 || rep.Late != 2 {
 		t.Fatalf("import %+v", rep)
 	}
+	var repID struct{ ID string }
+	co.Send(mustReq(t, env, procCSV)).MustStatus(200).Decode(&repID)
+	rej := co.Do("GET", "/api/v1/dossiers/imports/"+repID.ID+"/rejections.csv", nil).MustStatus(200)
+	if !strings.Contains(string(rej.Body), "line,number,reason") || !strings.Contains(string(rej.Body), "7,X-1,") || !strings.Contains(string(rej.Body), "duplicate") {
+		t.Fatalf("rejections csv %q", rej.Body)
+	}
+	env.As("staff.noivu").Do("GET", "/api/v1/dossiers/imports/"+repID.ID, nil).MustStatus(http.StatusNotFound)
 
 	// Listing, KPIs, late dossiers.
 	var list struct {
@@ -324,4 +331,14 @@ func TestProcessForms(t *testing.T) {
 	if rep.Inserted != 1 || rep.Rejected != 1 {
 		t.Fatalf("mapped import %+v", rep)
 	}
+}
+
+func mustReq(t *testing.T, env *apptest.Env, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("POST", env.URL+"/api/v1/dossiers/import", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	return req
 }

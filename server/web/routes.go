@@ -271,6 +271,8 @@ func (s *Server) processRoutes() {
 	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(s, p))
 	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
 	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
+	a.GET("/dossiers/imports/:id", "The report of an import", handleImportGet(p))
+	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
 	a.GET("/dossiers/:number", "One dossier with its clock and events", handleDossierGet(p))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed)", handleDossierEvent(p))
 	a.POST("/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", handleLateDecide(p, true))
