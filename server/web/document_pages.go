@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,21 +176,95 @@ func (s *Server) handleDocNewPage(docs *document.Service) gin.HandlerFunc {
 	}
 }
 
+// docForm reads the register fields of the create and edit forms.
+func docForm(c *gin.Context) document.NewDocument {
+	months := 12
+	if v := strings.TrimSpace(c.PostForm("review_months")); v != "" {
+		n, err := parseInt(v)
+		if err != nil || n < -1 || n > 1000 {
+			months = -1 // reported by the domain's validation
+		} else {
+			months = int(n)
+		}
+	}
+	return document.NewDocument{Code: c.PostForm("code"), Title: c.PostForm("title"), Type: c.PostForm("type"),
+		Unit: c.PostForm("unit"), Clauses: []string{c.PostForm("clauses")}, ReviewMonths: &months,
+		Public: c.PostForm("public") != "", DistUnits: c.PostFormArray("dist_units"), DistRoles: c.PostFormArray("dist_roles")}
+}
+
+// docEditData fills the edit form with the document's register data.
+func (s *Server) docEditData(c *gin.Context, docs *document.Service, d document.Document) (gin.H, error) {
+	data, err := s.docNewData(c, docs)
+	if err != nil {
+		return nil, err
+	}
+	form := map[string]string{"code": d.Code, "title": d.Title, "type": d.Type, "unit": d.Unit,
+		"clauses": strings.Join(d.Clauses, ", "), "review_months": strconv.Itoa(d.ReviewMonths)}
+	if d.Public {
+		form["public"] = "1"
+	}
+	data["Form"], data["Doc"], data["Edit"] = form, d, true
+	data["Selected"] = map[string]bool{}
+	for _, u := range d.DistUnits {
+		data["Selected"].(map[string]bool)["u:"+u] = true
+	}
+	for _, r := range d.DistRoles {
+		data["Selected"].(map[string]bool)["r:"+r] = true
+	}
+	return data, nil
+}
+
+func (s *Server) handleDocEditPage(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d, err := docs.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !docs.CanCreate(c.Request.Context(), d.Unit) {
+			fail(c, qms.Errorf(qms.ErrForbidden, "you may not change this document's register data"))
+			return
+		}
+		data, err := s.docEditData(c, docs, d)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, "documents/new.html", s.page(c, "doc.edit.title", data))
+	}
+}
+
+func (s *Server) handleDocEditForm(docs *document.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d, err := docs.Update(c.Request.Context(), c.Param("id"), docForm(c))
+		if err == nil {
+			c.Redirect(http.StatusSeeOther, "/documents/"+d.ID+"?ok="+url.QueryEscape(s.T(c, "doc.flash.updated")))
+			return
+		}
+		if status, _ := statusOf(err); status == http.StatusInternalServerError || qms.KindOf(err) == qms.ErrNotFound {
+			fail(c, err)
+			return
+		}
+		cur, gerr := docs.Get(c.Request.Context(), c.Param("id"))
+		if gerr != nil {
+			fail(c, gerr)
+			return
+		}
+		data, derr := s.docEditData(c, docs, cur)
+		if derr != nil {
+			fail(c, derr)
+			return
+		}
+		p := s.page(c, "doc.edit.title", data)
+		p.Error = qms.Message(err)
+		status, _ := statusOf(err)
+		s.render(c, status, "documents/new.html", p)
+	}
+}
+
 func (s *Server) handleDocCreateForm(docs *document.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		months := 12
-		if v := strings.TrimSpace(c.PostForm("review_months")); v != "" {
-			n, err := parseInt(v)
-			if err != nil || n < -1 || n > 1000 {
-				months = -1 // reported by the domain's validation
-			} else {
-				months = int(n)
-			}
-		}
-		n := document.NewDocument{Code: c.PostForm("code"), Title: c.PostForm("title"), Type: c.PostForm("type"),
-			Unit: c.PostForm("unit"), Clauses: []string{c.PostForm("clauses")}, ReviewMonths: &months,
-			Public: c.PostForm("public") != "", DistUnits: c.PostFormArray("dist_units"), DistRoles: c.PostFormArray("dist_roles")}
-		d, err := docs.Create(c.Request.Context(), n)
+		d, err := docs.Create(c.Request.Context(), docForm(c))
 		if err == nil {
 			c.Redirect(http.StatusSeeOther, "/documents/"+d.ID+"?ok="+url.QueryEscape(s.T(c, "doc.flash.created")))
 			return
@@ -270,6 +345,7 @@ func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, form
 		actions[a] = true
 	}
 	data := gin.H{"Doc": d, "Revisions": revs, "Actions": actions, "UnitNames": names, "Reviewers": reviewers,
+		"CanTrail": s.can(c, d.Unit, "trail", "read"),
 		"AckReport": ackReport, "MaxUpload": docs.MaxUpload(), "Today": s.Now().In(s.Location).Format("2006-01-02")}
 	p := s.page(c, "doc.show.title", data)
 	p.Title = d.Code

@@ -195,6 +195,27 @@ func TestDocumentAPIWorkflowAndDownload(t *testing.T) {
 			}
 		}
 	}
+	// The edit form changes register data, not the code or the unit.
+	coord.Do("GET", "/documents/"+d.ID+"/edit", nil).MustStatus(200)
+	staff.Do("GET", "/documents/"+d.ID+"/edit", nil).MustStatus(http.StatusForbidden)
+	form := "code=HACK&unit=vp&title=Quy+tr%C3%ACnh+c%E1%BA%A5p+ph%C3%A9p+%28s%E1%BB%ADa%29&type=procedure&clauses=8.2&review_months=24&public=1&dist_units=tnmt&dist_roles=head"
+	req, _ = http.NewRequest("POST", env.URL+"/ui/documents/"+d.ID+"/edit", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	if res := coord.Send(req); res.Status != http.StatusSeeOther {
+		t.Fatalf("edit form: %s", res)
+	}
+	var edited struct {
+		Document struct {
+			Code, Unit, Title string
+			ReviewMonths      int      `json:"review_months"`
+			DistRoles         []string `json:"distribution_roles"`
+		} `json:"document"`
+	}
+	coord.Do("GET", "/api/v1/documents/"+d.ID, nil).MustStatus(200).Decode(&edited)
+	if e := edited.Document; e.Code != "QT-07" || e.Unit != "tnmt" || e.Title != "Quy trình cấp phép (sửa)" || e.ReviewMonths != 24 || len(e.DistRoles) != 1 {
+		t.Fatalf("after edit: %+v", e)
+	}
 	list := string(coord.Do("GET", "/documents?q=quy+trinh+cap+phep", nil).MustStatus(200).Body)
 	if !strings.Contains(list, "QT-07") {
 		t.Fatalf("register search lacks QT-07")

@@ -126,12 +126,14 @@ func (s *Server) documentRoutes() {
 	e.GET("/public", s.handlePublicPage(docs))
 	e.GET("/public/files/:rev/:file", handlePublicFile(docs))
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
-		"/documents":     s.handleDocRegisterPage(docs),
-		"/documents/new": s.handleDocNewPage(docs),
-		"/documents/:id": s.handleDocPage(docs),
+		"/documents":          s.handleDocRegisterPage(docs),
+		"/documents/new":      s.handleDocNewPage(docs),
+		"/documents/:id":      s.handleDocPage(docs),
+		"/documents/:id/edit": s.handleDocEditPage(docs),
 	})
 	ui := e.Group("/ui", requireUser)
 	ui.POST("/documents", s.handleDocCreateForm(docs))
+	ui.POST("/documents/:id/edit", s.handleDocEditForm(docs))
 	ui.POST("/documents/:id/revisions", s.handleRevCreateForm(docs))
 	ui.POST("/documents/:id/withdraw", s.handleDocActForm(docs, "withdraw"))
 	ui.POST("/documents/:id/periodic-review", s.handleDocActForm(docs, "confirm_review"))
