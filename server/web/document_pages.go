@@ -345,7 +345,7 @@ func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, form
 		actions[a] = true
 	}
 	data := gin.H{"Doc": d, "Revisions": revs, "Actions": actions, "UnitNames": names, "Reviewers": reviewers,
-		"CanTrail": s.can(c, d.Unit, "trail", "read"),
+		"CanTrail":  s.can(c, d.Unit, "trail", "read"),
 		"AckReport": ackReport, "MaxUpload": docs.MaxUpload(), "Today": s.Now().In(s.Location).Format("2006-01-02")}
 	p := s.page(c, "doc.show.title", data)
 	p.Title = d.Code
