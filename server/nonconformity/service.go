@@ -733,10 +733,21 @@ type Verification struct {
 // Verify records the judgement of effectiveness, on or after the action's
 // verification date, by a coordinator or the designated verifier, never by
 // the owner. Effective on the last open action closes the NC; not effective
-// reopens it, and it then needs a new action. On a closed NC, an action
-// verified effective may be judged again as not effective (the problem came
-// back): the NC goes from closed to reopened.
+// reopens it, and it then needs a new action.
 func (s *Service) Verify(ctx context.Context, actionID string, in Verification) (NC, error) {
+	return s.verify(ctx, actionID, in, false)
+}
+
+// Reverify records, on a closed NC, that an action verified effective is not
+// effective after all (the problem came back): the NC goes from closed to
+// reopened. It is a separate act from Verify, so two verifications racing
+// on the same action still give exactly one.
+func (s *Service) Reverify(ctx context.Context, actionID string, in Verification) (NC, error) {
+	in.Effective = false
+	return s.verify(ctx, actionID, in, true)
+}
+
+func (s *Service) verify(ctx context.Context, actionID string, in Verification, again bool) (NC, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
 		return NC{}, err
@@ -745,7 +756,7 @@ func (s *Service) Verify(ctx context.Context, actionID string, in Verification) 
 	if err != nil {
 		return NC{}, err
 	}
-	if err := s.checkVerify(a, &nc, &act, &in.Effective); err != nil {
+	if err := s.checkVerify(a, &nc, &act, again); err != nil {
 		return NC{}, err
 	}
 	comment, err := qms.CleanText("comment", in.Comment, 4000, !in.Effective, true)
@@ -759,8 +770,8 @@ func (s *Service) Verify(ctx context.Context, actionID string, in Verification) 
 	if err != nil {
 		return NC{}, err
 	}
-	return s.actOnActionOf(ctx, actionID, !in.Effective, func(a qms.Actor, nc *NC, act *Action) (Change, error) {
-		if err := s.checkVerify(a, nc, act, &in.Effective); err != nil {
+	return s.actOnActionOf(ctx, actionID, again, func(a qms.Actor, nc *NC, act *Action) (Change, error) {
+		if err := s.checkVerify(a, nc, act, again); err != nil {
 			return Change{}, err
 		}
 		now := s.o.Now().UTC()
@@ -777,7 +788,11 @@ func (s *Service) Verify(ctx context.Context, actionID string, in Verification) 
 		sig := qms.Signature{UserID: a.UserID, Login: a.Login, Name: a.Name, Role: role, Meaning: verifyMeaning,
 			ObjectType: ObjectAction, ObjectID: act.ID, SHA256s: sums(nc, act.ID),
 			Comment: fmt.Sprintf("%s #%d %s: %s", nc.Number, act.No, act.Status, clip(comment, 200))}
-		ch := Change{Files: stored, Signatures: []qms.Signature{sig}, Events: []trail.Event{actionEvent(ctx, "action.verify", nc, act,
+		name := "action.verify"
+		if again {
+			name = "action.reverify"
+		}
+		ch := Change{Files: stored, Signatures: []qms.Signature{sig}, Events: []trail.Event{actionEvent(ctx, name, nc, act,
 			map[string]any{"effective": in.Effective, "comment": comment, "files": fileSums(stored)})}}
 		switch {
 		case !in.Effective:
@@ -806,9 +821,9 @@ func allVerified(nc *NC) bool {
 	return effective
 }
 
-// checkVerify says whether a may verify act now; effective is the judgement
-// (nil: either, for the page's buttons).
-func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, effective *bool) error {
+// checkVerify says whether a may verify act now (again: re-verify an action
+// of a closed NC).
+func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, again bool) error {
 	designated := act.Verifier != nil && *act.Verifier == a.UserID
 	if !designated && !s.authz.Can(a.UserID, act.Unit, permAction, actVerify) {
 		return qms.Errorf(qms.ErrForbidden, "only a coordinator or the designated verifier may verify action #%d", act.No)
@@ -816,9 +831,9 @@ func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, effective *bool)
 	if act.Owner == a.UserID {
 		return qms.Errorf(qms.ErrForbidden, "you carried out action #%d; someone else must verify its effectiveness", act.No)
 	}
-	if nc.Status == StatusClosed {
-		if act.Status != ActionVerifiedEffective || (effective != nil && *effective) {
-			return qms.Errorf(qms.ErrState, "nonconformity %s is closed; an action verified effective can only be found not effective again", nc.Number)
+	if again {
+		if nc.Status != StatusClosed || act.Status != ActionVerifiedEffective {
+			return qms.Errorf(qms.ErrState, "only an action verified effective of a closed nonconformity can be found not effective again")
 		}
 		return nil
 	}
@@ -886,9 +901,8 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 	p.Manage = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actManage)
 	p.Cancel = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actCancel)
 	if nc.Status == StatusClosed {
-		notEffective := false
 		for i := range nc.Actions {
-			if s.checkVerify(a, &nc, &nc.Actions[i], &notEffective) == nil {
+			if s.checkVerify(a, &nc, &nc.Actions[i], true) == nil {
 				p.Actions[nc.Actions[i].ID] = []string{"reverify"}
 			}
 		}
@@ -910,7 +924,7 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 		if s.checkSignoff(a, act) == nil {
 			acts = append(acts, "signoff")
 		}
-		if s.checkVerify(a, &nc, act, nil) == nil {
+		if s.checkVerify(a, &nc, act, false) == nil {
 			acts = append(acts, "verify")
 		}
 		if len(acts) > 0 {

@@ -1166,24 +1166,34 @@ func TestNCReopenAfterClose(t *testing.T) {
 	if p := f.svc.PermissionsOf(f.as("owner-a"), nc); len(p.Actions) != 0 {
 		t.Fatalf("the owner may reverify: %+v", p)
 	}
+	// Verify does not reach a closed NC: a late second verification of the
+	// same action is refused, whatever it says.
+	if _, err := f.svc.Verify(f.as("boss2"), act.ID, nonc.Verification{Effective: false, Comment: "x", Password: ncPassword}); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("verify on a closed NC: %v", err)
+	}
 	for _, c := range []struct {
 		actor string
 		in    nonc.Verification
 		kind  error
 	}{
-		{"boss", nonc.Verification{Effective: true, Password: ncPassword}, qms.ErrState},
-		{"boss", nonc.Verification{Effective: false, Password: ncPassword}, qms.ErrInvalid}, // no comment
-		{"owner-a", nonc.Verification{Effective: false, Comment: "x", Password: ncPassword}, qms.ErrForbidden},
-		{"head", nonc.Verification{Effective: false, Comment: "x", Password: ncPassword}, qms.ErrForbidden},
+		{"boss", nonc.Verification{Password: ncPassword}, qms.ErrInvalid}, // no comment
+		{"owner-a", nonc.Verification{Comment: "x", Password: ncPassword}, qms.ErrForbidden},
+		{"head", nonc.Verification{Comment: "x", Password: ncPassword}, qms.ErrForbidden},
+		{"boss", nonc.Verification{Comment: "x", Password: "wrong-password"}, qms.ErrForbidden},
 	} {
-		if _, err := f.svc.Verify(f.as(c.actor), act.ID, c.in); !errors.Is(err, c.kind) {
+		if _, err := f.svc.Reverify(f.as(c.actor), act.ID, c.in); !errors.Is(err, c.kind) {
 			t.Fatalf("%s %+v: want %v, got %v", c.actor, c.in, c.kind, err)
 		}
+	}
+	// Reverify only reaches closed NCs.
+	_, open := f.actionIn("phong-a", "owner-a", "head", nonc.ActionSignedOff)
+	if _, err := f.svc.Reverify(f.as("boss"), open.ID, nonc.Verification{Comment: "x", Password: ncPassword}); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("reverify an open NC: %v", err)
 	}
 	if _, err := f.svc.Start(f.as("owner-a"), act.ID); qms.KindOf(err) != qms.ErrState {
 		t.Fatalf("act on a closed NC: %v", err)
 	}
-	nc, err = f.svc.Verify(f.as("boss2"), act.ID, nonc.Verification{Effective: false, Comment: "Tái diễn sau 2 tháng", Password: ncPassword})
+	nc, err = f.svc.Reverify(f.as("boss2"), act.ID, nonc.Verification{Comment: "Tái diễn sau 2 tháng", Password: ncPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1191,7 +1201,7 @@ func TestNCReopenAfterClose(t *testing.T) {
 		t.Fatalf("reopened: %s %v %s %d", nc.Status, nc.ClosedAt, nc.Actions[0].Status, len(nc.Actions[0].Signatures))
 	}
 	tr := strings.Join(f.trailActions(nc.ID), " ")
-	if !strings.HasSuffix(tr, "action.verify nc.close action.verify nc.reopen") {
+	if !strings.HasSuffix(tr, "action.verify nc.close action.reverify nc.reopen") {
 		t.Fatalf("trail: %s", tr)
 	}
 }

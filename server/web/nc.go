@@ -447,6 +447,38 @@ func handleActionVerify(ncs *nonconformity.Service) gin.HandlerFunc {
 	}
 }
 
+func handleActionReverify(ncs *nonconformity.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		in, err := readReverification(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		nc, err := ncs.Reverify(c.Request.Context(), c.Param("id"), in)
+		ncReply(c, nc, err)
+	}
+}
+
+// readReverification reads {"comment","password"} as JSON, or a multipart
+// form with evidence "file" parts after the fields.
+func readReverification(c *gin.Context) (nonconformity.Verification, error) {
+	if strings.HasPrefix(c.ContentType(), "multipart/") {
+		fields, files, err := multipartForm(c, "file")
+		if err != nil {
+			return nonconformity.Verification{}, err
+		}
+		return nonconformity.Verification{Comment: first(fields, "comment"), Password: first(fields, "password"), Files: files}, nil
+	}
+	var r struct {
+		Comment  string `json:"comment"`
+		Password string `json:"password"`
+	}
+	if err := bindJSON(c, &r); err != nil {
+		return nonconformity.Verification{}, err
+	}
+	return nonconformity.Verification{Comment: r.Comment, Password: r.Password}, nil
+}
+
 func handleNCCancel(ncs *nonconformity.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var r struct {

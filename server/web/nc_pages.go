@@ -418,6 +418,22 @@ func (s *Server) handleActionVerifyForm(ncs *nonconformity.Service) gin.HandlerF
 	}
 }
 
+func (s *Server) handleActionReverifyForm(ncs *nonconformity.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		in, err := readReverification(c)
+		if err != nil {
+			s.actionFail(c, ncs, err)
+			return
+		}
+		nc, err := ncs.Reverify(c.Request.Context(), c.Param("id"), in)
+		if err != nil {
+			s.actionFail(c, ncs, err)
+			return
+		}
+		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.reopened")
+	}
+}
+
 func (s *Server) handleNCScorecardPage(ncs *nonconformity.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		sc, err := ncs.Scorecard(c.Request.Context())

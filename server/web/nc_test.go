@@ -309,3 +309,44 @@ func TestNCPages(t *testing.T) {
 		}
 	}
 }
+
+// TestNCReverifyAPI: a closed NC reopens when an action proves not effective
+// after all; the page offers it to the coordinator only.
+func TestNCReverifyAPI(t *testing.T) {
+	env := apptest.New(t)
+	coord, staff, head := env.As("coordinator"), env.As("staff.motcua"), env.As("head.motcua")
+	today := ncToday().Format("2006-01-02")
+	var nc ncCreated
+	coord.Do("POST", "/api/v1/ncs", map[string]any{"source": "self_report", "severity": "minor", "unit": "motcua", "title": "Thiếu phiếu hẹn"}).
+		MustStatus(http.StatusCreated).Decode(&nc)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cause", map[string]any{"categories": []string{"people"}, "summary": "Sơ suất"}).MustStatus(200)
+	var added struct {
+		Action struct{ ID string }
+	}
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/actions", map[string]string{"unit": "motcua", "owner": "staff.motcua", "description": "Nhắc nhở",
+		"due": today, "verify_after": today}).MustStatus(http.StatusCreated).Decode(&added)
+	id := added.Action.ID
+	staff.Do("POST", "/api/v1/actions/"+id+"/start", nil).MustStatus(200)
+	staff.Multipart("/api/v1/actions/"+id+"/done", map[string]string{"report": "Đã nhắc"}, apptest.File{Field: "file", Name: "a.pdf", Content: pdfBytes}).MustStatus(200)
+	head.Do("POST", "/api/v1/actions/"+id+"/signoff", map[string]string{"password": apptest.Password}).MustStatus(200)
+	coord.Do("POST", "/api/v1/actions/"+id+"/reverify", map[string]string{"comment": "x", "password": apptest.Password}).MustStatus(http.StatusConflict)
+	var v ncView
+	coord.Do("POST", "/api/v1/actions/"+id+"/verify", map[string]any{"effective": true, "password": apptest.Password}).MustStatus(200).Decode(&v)
+	if v.Status != "closed" {
+		t.Fatalf("status %s", v.Status)
+	}
+	page := func(c *apptest.Client) string {
+		req, _ := http.NewRequest("GET", env.URL+"/ncs/"+nc.ID, nil)
+		req.Header.Set("Accept", "text/html")
+		return string(c.Send(req).MustStatus(200).Body)
+	}
+	if !strings.Contains(page(coord), `id="reverify-form-1"`) || strings.Contains(page(staff), `id="reverify-form-1"`) {
+		t.Fatal("the reverify form is offered to the wrong people")
+	}
+	staff.Do("POST", "/api/v1/actions/"+id+"/reverify", map[string]string{"comment": "x", "password": apptest.Password}).MustStatus(http.StatusForbidden)
+	coord.Do("POST", "/api/v1/actions/"+id+"/reverify", map[string]string{"comment": "Lại thiếu phiếu hẹn", "password": apptest.Password}).
+		MustStatus(200).Decode(&v)
+	if v.Status != "reopened" || v.Actions[0].Status != "verified_not_effective" {
+		t.Fatalf("after reverify: %+v", v)
+	}
+}

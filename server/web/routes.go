@@ -165,6 +165,7 @@ func (s *Server) ncRoutes() {
 	g.Upload("/actions/:id/done", "Report an action done: report and evidence file parts (its owner)", handleActionDone(ncs))
 	g.POST("/actions/:id/signoff", "Sign off an action {password} (a head of its unit)", handleActionSignoff(ncs))
 	g.POST("/actions/:id/verify", "Verify effectiveness {effective, comment, password} (coordinator, not the owner)", handleActionVerify(ncs))
+	g.POST("/actions/:id/reverify", "On a closed NC: an action verified effective is not effective after all {comment, password}; reopens the NC", handleActionReverify(ncs))
 	g.GET("/my-actions", "My corrective actions: to carry out, sign off or verify", handleMyActions(ncs))
 	g.GET("/scorecard", "Per-unit scorecard, units not complying, causes and monthly trend", handleNCScorecard(ncs))
 	g.GET("/nc-files/:id", "Download an evidence file", handleNCFile(ncs))
@@ -188,6 +189,7 @@ func (s *Server) ncRoutes() {
 	ui.POST("/actions/:id/done", s.handleActionDoneForm(ncs))
 	ui.POST("/actions/:id/signoff", s.handleActionSignoffForm(ncs))
 	ui.POST("/actions/:id/verify", s.handleActionVerifyForm(ncs))
+	ui.POST("/actions/:id/reverify", s.handleActionReverifyForm(ncs))
 	s.AddTasks(s.ncTasks(ncs))
 }
 
