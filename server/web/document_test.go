@@ -1,10 +1,8 @@
 package web_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -50,16 +48,6 @@ func createDoc(t *testing.T, c *apptest.Client, code, unit string, public bool) 
 	return d
 }
 
-func docxBytes(text string) []byte {
-	var buf bytes.Buffer
-	z := zip.NewWriter(&buf)
-	w, _ := z.Create("[Content_Types].xml")
-	io.WriteString(w, `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>`)
-	w, _ = z.Create("word/document.xml")
-	io.WriteString(w, `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>`+text+`</w:t></w:r></w:p></w:body></w:document>`)
-	z.Close()
-	return buf.Bytes()
-}
 
 // publishVia drives a revision to effective through the API.
 func publishVia(t *testing.T, env *apptest.Env, docID, text string) apiRev {
