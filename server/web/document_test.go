@@ -48,7 +48,6 @@ func createDoc(t *testing.T, c *apptest.Client, code, unit string, public bool) 
 	return d
 }
 
-
 // publishVia drives a revision to effective through the API.
 func publishVia(t *testing.T, env *apptest.Env, docID, text string) apiRev {
 	t.Helper()
