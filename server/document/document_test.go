@@ -371,9 +371,30 @@ func TestWrongStateTransitions(t *testing.T) {
 			mustKind(t, ack(r.ID), qms.ErrNotFound) // staff cannot see a draft
 		}
 	}
+	// A draft can be discarded (kept as obsolete), and then a new one started.
+	d2 := f.newDoc("QT-02", "vp", false)
+	r2 := must[document.Revision](t)(f.svc.CreateRevision(author, d2.ID, "nháp bỏ", nil))
+	_, err := f.svc.Discard(author, r2.ID, "")
+	mustKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.Discard(f.as("staff.vp"), r2.ID, "x")
+	mustKind(t, err, qms.ErrNotFound)
+	r2 = must[document.Revision](t)(f.svc.Discard(author, r2.ID, "làm lại"))
+	if r2.Status != document.StatusObsolete {
+		t.Fatalf("discarded: %s", r2.Status)
+	}
+	_, err = f.svc.Discard(author, r2.ID, "again")
+	mustKind(t, err, qms.ErrNotFound) // authors do not read obsolete revisions
+	_, err = f.svc.Discard(f.as("coordinator"), r2.ID, "again")
+	mustKind(t, err, qms.ErrState)
+	r3 := must[document.Revision](t)(f.svc.CreateRevision(author, d2.ID, "mới", nil))
+	if r3.Issue != 2 {
+		t.Fatalf("next issue %d", r3.Issue)
+	}
+	_, err = f.svc.Discard(author, r.ID, "effective")
+	mustKind(t, err, qms.ErrState)
 	// Withdrawn: nothing more happens.
 	must[document.Document](t)(f.svc.Withdraw(f.as("coordinator"), d.ID, "no longer used"))
-	_, err := f.svc.CreateRevision(author, d.ID, "x", nil)
+	_, err = f.svc.CreateRevision(author, d.ID, "x", nil)
 	mustKind(t, err, qms.ErrState)
 }
 

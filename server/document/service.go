@@ -42,6 +42,7 @@ const (
 	ActionPublish     = "publish"
 	ActionAcknowledge = "acknowledge"
 	ActionAckReport   = "ack_report"
+	ActionDiscard     = "discard"
 )
 
 // Service is the document capability.
@@ -500,7 +501,7 @@ func (s *Service) actions(a qms.Actor, d Document, r Revision, owesAck bool) []s
 	switch r.Status {
 	case StatusDraft:
 		if s.authz.Can(u, d.Unit, obj, actDraft) {
-			out = append(out, ActionUpload, ActionSubmit)
+			out = append(out, ActionUpload, ActionSubmit, ActionDiscard)
 		}
 	case StatusInReview:
 		if rv, ok := reviewerOf(r, u); ok && rv.Decision == nil && !isAuthor(r, u) {
@@ -990,6 +991,34 @@ func (s *Service) Publish(ctx context.Context, revID, password string, effective
 			Event: trail.NewEvent(ctx, "revision.publish", ObjectRevision, l.Rev.ID, l.Doc.Unit, map[string]any{
 				"document": l.Doc.ID, "code": l.Doc.Code, "issue": l.Rev.Issue, "effective_at": at.Format(time.RFC3339),
 				"sha256s": sig.SHA256s})}, nil
+	})
+}
+
+// Discard abandons a draft revision with a reason: it becomes obsolete
+// (kept, with its files, for the history) and the document may start a
+// new revision.
+func (s *Service) Discard(ctx context.Context, revID, reason string) (Revision, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return Revision{}, err
+	}
+	d, _, err := s.visibleRev(ctx, a, revID)
+	if err != nil {
+		return Revision{}, err
+	}
+	if !s.authz.Can(a.UserID, d.Unit, obj, actDraft) {
+		return Revision{}, qms.Errorf(qms.ErrForbidden, "you may not discard revisions of %s", d.Code)
+	}
+	reason, err = qms.CleanText("reason", reason, maxCommentLen, true, true)
+	if err != nil {
+		return Revision{}, err
+	}
+	return s.store.Act(ctx, revID, func(l Locked) (Effect, error) {
+		if l.Rev.Status != StatusDraft {
+			return Effect{}, qms.Errorf(qms.ErrState, "only a draft can be discarded (revision %s is %s)", l.Rev.IssueLabel(), l.Rev.Status)
+		}
+		return Effect{Status: StatusObsolete, Event: trail.NewEvent(ctx, "revision.discard", ObjectRevision, l.Rev.ID, l.Doc.Unit,
+			map[string]any{"document": l.Doc.ID, "code": l.Doc.Code, "issue": l.Rev.Issue, "reason": reason})}, nil
 	})
 }
 

@@ -441,6 +441,8 @@ func (s *Server) handleRevActForm(docs *document.Service, act string) gin.Handle
 			_, err = docs.Publish(ctx, id, pw, at)
 		case "acknowledge":
 			err = docs.Acknowledge(ctx, id)
+		case "discard":
+			_, err = docs.Discard(ctx, id, c.PostForm("reason"))
 		}
 		s.formDone(c, docs, docID, err, "doc.flash."+act)
 	}

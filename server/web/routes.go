@@ -114,6 +114,9 @@ func (s *Server) documentRoutes() {
 	api.POST("/revisions/:id/publish", "Publish now or at effective_at, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
 		return docs.Publish(ctx, id, r.Password, r.EffectiveAt)
 	}))
+	api.POST("/revisions/:id/discard", "Abandon a draft revision with a reason (it becomes obsolete)", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
+		return docs.Discard(ctx, id, r.Reason)
+	}))
 	api.POST("/revisions/:id/acknowledge", "I have read this effective revision", handleRevAck(docs))
 	api.GET("/revisions/:id/acks", "Who has and has not acknowledged a revision", handleRevAcks(docs))
 	api.GET("/revisions/:id/files/:file_id", "Download a file (Range, ETag, SHA-256)", handleRevFile(docs))
@@ -138,7 +141,7 @@ func (s *Server) documentRoutes() {
 	ui.POST("/documents/:id/withdraw", s.handleDocActForm(docs, "withdraw"))
 	ui.POST("/documents/:id/periodic-review", s.handleDocActForm(docs, "confirm_review"))
 	ui.POST("/revisions/:id/files", s.handleRevFilesForm(docs))
-	for _, act := range []string{"submit", "review", "approve", "publish", "acknowledge"} {
+	for _, act := range []string{"submit", "review", "approve", "publish", "acknowledge", "discard"} {
 		ui.POST("/revisions/:id/"+act, s.handleRevActForm(docs, act))
 	}
 	s.AddTasks(s.docTasks(docs))
