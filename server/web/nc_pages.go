@@ -271,11 +271,11 @@ func (s *Server) ncErrorText(c *gin.Context, err error) string {
 			if label == "nc.field."+k {
 				label = k
 			}
-			parts = append(parts, label+": "+ve.Fields[k])
+			parts = append(parts, label+": "+s.ncMsg(c.GetString("lang"), ve.Fields[k]))
 		}
 		return s.T(c, "error.invalid") + ". " + strings.Join(parts, "; ")
 	}
-	return qms.Message(err)
+	return s.ncMsg(c.GetString("lang"), qms.Message(err))
 }
 
 // ncFormFail shows a refused act on the NC page itself, so the person sees

@@ -350,3 +350,26 @@ func TestNCReverifyAPI(t *testing.T) {
 		t.Fatalf("after reverify: %+v", v)
 	}
 }
+
+// TestNCMessagesVietnamese: the reasons the NC forms show are translated by
+// their shape, status codes become labels, unknown messages pass unchanged.
+func TestNCMessagesVietnamese(t *testing.T) {
+	env := apptest.New(t)
+	s := env.App.Web
+	for _, c := range []struct{ in, want string }{
+		{"action #2 is signed_off; only an action reported done can be signed off", "Hành động #2 đang ở trạng thái «Trưởng đơn vị đã ký, chờ kiểm tra hiệu lực»; chỉ ký xác nhận hành động đã báo cáo hoàn thành"},
+		{"nonconformity NC-2026-0001 is closed", "Điểm không phù hợp NC-2026-0001 đang ở trạng thái «Đã đóng»"},
+		{"action #1 can be verified on or after 30/12/2026", "Hành động #1 chỉ được kiểm tra hiệu lực từ ngày 30/12/2026"},
+		{"the password is wrong: the signature was not applied", "Mật khẩu không đúng: chữ ký chưa được thực hiện"},
+		{"comment is required (say why the action was not effective)", "Cần ghi nhận xét: vì sao hành động không có hiệu lực"},
+		{`"11.2" is not an ISO 9001 clause (use numbers such as 7.5.3)`, "«11.2» không phải điều khoản ISO 9001 (ví dụ 7.5.3)"},
+		{"something new", "something new"},
+	} {
+		if got := s.NCMessage("vi", c.in); got != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.in, got, c.want)
+		}
+		if got := s.NCMessage("en", c.in); got != c.in {
+			t.Errorf("en changed %q to %q", c.in, got)
+		}
+	}
+}
