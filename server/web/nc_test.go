@@ -262,6 +262,7 @@ func TestNCPages(t *testing.T) {
 		{"/ncs", "Sổ theo dõi điểm không phù hợp"},
 		{"/ncs/" + nc.ID, "Phân tích nguyên nhân"},
 		{"/ncs/" + nc.ID, `id="action-form"`},
+		{"/ncs/" + nc.ID, `id="action-verifier"`},
 		{"/ncs/" + nc.ID, `id="timeline"`},
 		{"/ncs/new", `id="nc-new-form"`},
 		{"/ncs/scorecard", `id="chart-pareto"`},
