@@ -34,6 +34,8 @@ func (a *App) wireNC(d *web.Deps) (*nonconformity.Service, error) {
 	o := nonconformity.Options{
 		Now: a.Now, Location: a.Cfg.Location, MaxFileSize: a.Cfg.MaxUpload, AnalysisDays: a.Cfg.NCAnalysisDays,
 		BaseURL: a.Cfg.BaseURL, Trail: a.Trail,
+		// Auditors read the NCs of the units they audit during the audit's window.
+		Audits: auditWindow{postgres.NewAuditStore(a.DB)},
 	}
 	sender, err := mail.FromConfig(a.Cfg)
 	if err != nil {

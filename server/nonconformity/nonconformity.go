@@ -318,6 +318,15 @@ type Options struct {
 	BaseURL      string // for links in emails
 	Mailer       Mailer
 	Trail        TrailReader // for the NC timeline
+	// Audits, when set, lets auditors read the NCs of the units they audit
+	// during the audit's window.
+	Audits AuditAccess
+}
+
+// AuditAccess gives the units a user is auditing on day now (the internal
+// audit capability, wired in the app).
+type AuditAccess interface {
+	AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error)
 }
 
 // TrailReader reads trail entries of one object.

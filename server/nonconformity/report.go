@@ -63,7 +63,10 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 	if err != nil {
 		return Scorecard{}, err
 	}
-	scope := s.authz.Scope(a.UserID, permNC, actRead)
+	scope, err := s.readScope(ctx, a.UserID)
+	if err != nil {
+		return Scorecard{}, err
+	}
 	now := s.o.Now()
 	units, err := s.store.Scorecard(ctx, s.today(), now.Add(-time.Duration(s.o.AnalysisDays)*24*time.Hour), scope)
 	if err != nil {

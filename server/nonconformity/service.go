@@ -192,10 +192,29 @@ func (s *Service) upload(ctx context.Context, ncID, actionID, purpose string, sr
 	return out, nil
 }
 
-// canRead reports whether the actor may see nc: "nc read" in its unit or in
-// the unit of one of its actions, or owning one of its actions.
-func (s *Service) canRead(userID string, nc NC) bool {
+// readScope is where the user reads NCs: the units where a role gives
+// "nc read", plus the units of the audits the user is conducting today
+// (an auditor reads the units of their audit during its window).
+func (s *Service) readScope(ctx context.Context, userID string) (qms.Scope, error) {
 	sc := s.authz.Scope(userID, permNC, actRead)
+	if sc.All || s.o.Audits == nil {
+		return sc, nil
+	}
+	units, err := s.o.Audits.AuditedUnits(ctx, userID, s.o.Now())
+	if err != nil {
+		return qms.Scope{}, err
+	}
+	for _, u := range units {
+		if !sc.Has(u) {
+			sc.Units = append(sc.Units, u)
+		}
+	}
+	return sc, nil
+}
+
+// canRead reports whether the actor may see nc: read scope on its unit or
+// on the unit of one of its actions, or owning or verifying one of them.
+func canRead(sc qms.Scope, userID string, nc NC) bool {
 	if sc.Has(nc.Unit) {
 		return true
 	}
@@ -218,7 +237,11 @@ func (s *Service) Get(ctx context.Context, id string) (NC, error) {
 	if err != nil {
 		return NC{}, err
 	}
-	if !s.canRead(a.UserID, nc) {
+	sc, err := s.readScope(ctx, a.UserID)
+	if err != nil {
+		return NC{}, err
+	}
+	if !canRead(sc, a.UserID, nc) {
 		return NC{}, qms.Errorf(qms.ErrNotFound, "nonconformity not found")
 	}
 	today := s.today()
@@ -256,7 +279,11 @@ func (s *Service) List(ctx context.Context, f Filter) ([]NC, error) {
 		f.Limit = 100
 	}
 	f.Today = s.today()
-	return s.store.List(ctx, f, s.authz.Scope(a.UserID, permNC, actRead))
+	sc, err := s.readScope(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.List(ctx, f, sc)
 }
 
 // Similar lists earlier NCs of the same unit, clause or cause category that
@@ -266,7 +293,11 @@ func (s *Service) Similar(ctx context.Context, nc NC) ([]Similar, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.store.Similar(ctx, nc, s.authz.Scope(a.UserID, permNC, actRead), 10)
+	sc, err := s.readScope(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.store.Similar(ctx, nc, sc, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -299,8 +330,12 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(a qms.Actor, nc
 	if err != nil {
 		return NC{}, err
 	}
+	sc, err := s.readScope(ctx, a.UserID)
+	if err != nil {
+		return NC{}, err
+	}
 	return s.store.Mutate(ctx, id, func(nc *NC) (Change, error) {
-		if !s.canRead(a.UserID, *nc) {
+		if !canRead(sc, a.UserID, *nc) {
 			return Change{}, qms.Errorf(qms.ErrNotFound, "nonconformity not found")
 		}
 		return fn(a, nc)

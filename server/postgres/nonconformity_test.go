@@ -1205,3 +1205,38 @@ func TestNCReopenAfterClose(t *testing.T) {
 		t.Fatalf("trail: %s", tr)
 	}
 }
+
+// auditWindow stands for the internal-audit capability: who audits which
+// units today.
+type auditWindow map[string][]string
+
+func (w auditWindow) AuditedUnits(_ context.Context, userID string, _ time.Time) ([]string, error) {
+	return w[userID], nil
+}
+
+// TestNCAuditWindow: an auditor reads the NCs of the units of the audit they
+// conduct, during its window, and still changes nothing there.
+func TestNCAuditWindow(t *testing.T) {
+	f := newNCFixture(t)
+	ncB := f.newNC("phong-b")
+	ids := identity.NewService(postgres.NewIdentityStore(f.env.DB), f.clk.now, identity.Options{})
+	withWindow := nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, ids, nonc.Options{Now: f.clk.now, Location: hcm, Trail: f.trail,
+		Audits: auditWindow{f.id("auditor"): {"phong-b"}}})
+	if _, err := f.svc.Get(f.as("auditor"), ncB.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("without the window: %v", err)
+	}
+	if _, err := withWindow.Get(f.as("auditor"), ncB.ID); err != nil {
+		t.Fatalf("within the window: %v", err)
+	}
+	list, err := withWindow.List(f.as("auditor"), nonc.Filter{})
+	if err != nil || len(list) != 1 || list[0].ID != ncB.ID {
+		t.Fatalf("list within the window: %v %v", list, err)
+	}
+	if _, err := withWindow.RecordContainment(f.as("auditor"), ncB.ID, nonc.Containment{Text: "sửa"}); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("auditor edits within the window: %v", err)
+	}
+	// Others are not affected by an auditor's window.
+	if _, err := withWindow.Get(f.as("staff"), ncB.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("staff of another unit: %v", err)
+	}
+}
