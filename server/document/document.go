@@ -407,3 +407,12 @@ func (d Document) PendingText() string {
 	}
 	return *d.PendingStatus
 }
+
+// EffectiveIssueLabel is the issue number in force as offices write it
+// (01, 02, ...), or "" when none is.
+func (d Document) EffectiveIssueLabel() string {
+	if d.EffectiveIssue == nil {
+		return ""
+	}
+	return fmt.Sprintf("%02d", *d.EffectiveIssue)
+}

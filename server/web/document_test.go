@@ -154,7 +154,7 @@ func TestDocumentAPIWorkflowAndDownload(t *testing.T) {
 
 	// Pages render with the user's actions only.
 	body := string(coord.Do("GET", "/documents/"+d.ID, nil).MustStatus(200).Body)
-	for _, want := range []string{"QT-07", "signoff-approved", "Ban hành Lần hai", "withdraw", "ack-report"} {
+	for _, want := range []string{"QT-07", "signoff-approved", "Ban hành Lần hai", "withdraw", "ack-report", "Lần ban hành 02 · "} {
 		if !strings.Contains(body, want) {
 			t.Errorf("coordinator page lacks %q", want)
 		}
@@ -204,7 +204,7 @@ func TestDocumentAPIWorkflowAndDownload(t *testing.T) {
 		t.Fatalf("after edit: %+v", e)
 	}
 	list := string(coord.Do("GET", "/documents?q=quy+trinh+cap+phep", nil).MustStatus(200).Body)
-	if !strings.Contains(list, "QT-07") {
+	if !strings.Contains(list, "QT-07") || !strings.Contains(list, "<td>02 · ") {
 		t.Fatalf("register search lacks QT-07")
 	}
 	var lp struct {
