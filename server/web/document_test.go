@@ -122,7 +122,8 @@ func TestDocumentAPIWorkflowAndDownload(t *testing.T) {
 	}
 	anon.Do("GET", pub.Items[0].URL, nil).MustStatus(200)
 	page := anon.Do("GET", "/public", nil).MustStatus(200)
-	if !strings.Contains(string(page.Body), "QT-07") || !strings.Contains(string(page.Body), "Phòng Tài nguyên và Môi trường") {
+	if !strings.Contains(string(page.Body), "QT-07") || !strings.Contains(string(page.Body), "Phòng Tài nguyên và Môi trường") ||
+		!strings.Contains(string(page.Body), ">Quy trình cấp phép.txt</a>") {
 		t.Fatalf("public page lacks the document")
 	}
 
