@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,9 +68,16 @@ func (s *Server) handleRecordsPage(recs *record.Service) gin.HandlerFunc {
 		}
 		due := c.Query("due") == "1"
 		data := gin.H{"Filter": f, "Units": units, "UnitNames": names, "Types": types, "CreateUnits": mine, "Due": due,
-			"CanDispose": !s.scope(c, "record", "dispose").Empty(), "Today": s.Now().In(s.Location).Format("2006-01-02")}
+			"CanDispose": !s.scope(c, "record", "dispose").Empty(), "Today": s.Now().In(s.Location).Format("2006-01-02"),
+			"CanTypes": s.can(c, qms.AllUnits, "record", "types")}
 		pg := s.page(c, "records.title", data)
 		status := http.StatusOK
+		if v, ok := c.Get("form_error"); ok {
+			var internal bool
+			if status, internal = pageError(c, pg, v.(error)); internal {
+				return
+			}
+		}
 		var items []record.Record
 		if due {
 			items, err = recs.DueForDisposition(ctx)
@@ -191,5 +200,32 @@ func (s *Server) handleRecordDisposeForm(recs *record.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		_, err := recs.Dispose(c.Request.Context(), c.Param("id"), c.PostForm("reason"), c.PostForm("password"))
 		s.recordDone(c, recs, c.Param("id"), err, "records.flash.disposed")
+	}
+}
+
+// handleRecordTypeForm creates or changes a record type from the records page.
+func (s *Server) handleRecordTypeForm(recs *record.Service) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		t := record.Type{Code: c.PostForm("code"), NameVI: c.PostForm("name_vi"), NameEN: c.PostForm("name_en"), Mode: c.PostForm("mode")}
+		if v := strings.TrimSpace(c.PostForm("retention_years")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				n = -1 // reported by the domain's validation
+			}
+			t.RetentionYears = &n
+		}
+		_, err := recs.SaveType(c.Request.Context(), t)
+		if err == nil {
+			c.Redirect(http.StatusSeeOther, "/records?ok="+url.QueryEscape(s.T(c, "records.flash.type_saved"))+"#rec-types")
+			return
+		}
+		if status, _ := statusOf(err); status == http.StatusInternalServerError {
+			fail(c, err)
+			return
+		}
+		// Show the records page again with the message.
+		c.Request.URL.RawQuery = ""
+		c.Set("form_error", err)
+		s.handleRecordsPage(recs)(c)
 	}
 }

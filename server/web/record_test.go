@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +186,55 @@ func TestRecordUploadTooLarge(t *testing.T) {
 	staff.Do("GET", "/api/v1/records", nil).MustStatus(200).Decode(&list)
 	if len(list.Items) != 0 {
 		t.Fatalf("%d records after a refused upload", len(list.Items))
+	}
+}
+
+// The coordinator edits record types and the clause checklist from the pages.
+func TestRecordTypeAndClauseForms(t *testing.T) {
+	env := apptest.New(t)
+	post := func(c *apptest.Client, path string, form map[string]string) *apptest.Response {
+		v := url.Values{"_csrf": {c.CSRF}}
+		for k, x := range form {
+			v.Set(k, x)
+		}
+		req, _ := http.NewRequest("POST", env.URL+path, strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		return c.Send(req)
+	}
+	coord, staff, aud := env.As("coordinator"), env.As("staff.tnmt"), env.As("auditor")
+	if r := post(coord, "/ui/record-types", map[string]string{"code": "decision", "name_vi": "Quyết định", "name_en": "Decision",
+		"retention_years": "20", "mode": "COMPLIANCE"}); r.Status != http.StatusSeeOther {
+		t.Fatalf("save type: %s", r)
+	}
+	if r := post(coord, "/ui/record-types", map[string]string{"code": "Bad Code", "name_vi": "x", "name_en": "x", "mode": "COMPLIANCE"}); r.Status != 400 ||
+		!strings.Contains(string(r.Body), "rec-type-form") {
+		t.Fatalf("bad type: %d", r.Status)
+	}
+	if r := post(staff, "/ui/record-types", map[string]string{"code": "x", "name_vi": "x", "name_en": "x", "mode": "COMPLIANCE"}); r.Status != 403 {
+		t.Fatalf("staff saves a type: %d", r.Status)
+	}
+	var types struct{ Items []struct{ Code string } }
+	staff.Do("GET", "/api/v1/record-types", nil).MustStatus(200).Decode(&types)
+	n := 0
+	for _, ty := range types.Items {
+		if ty.Code == "decision" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("types %+v", types.Items)
+	}
+	if r := post(coord, "/ui/clauses", map[string]string{"clause": "7.2", "title_vi": "Năng lực", "title_en": "Competence",
+		"question_vi": "Có kế hoạch đào tạo năm không?", "question_en": "Is there a yearly training plan?", "active": "1"}); r.Status != http.StatusSeeOther {
+		t.Fatalf("save clause: %s", r)
+	}
+	if r := post(aud, "/ui/clauses", map[string]string{"clause": "7.2", "title_vi": "x", "title_en": "x"}); r.Status != 403 {
+		t.Fatalf("auditor edits the checklist: %d", r.Status)
+	}
+	req, _ := http.NewRequest("GET", env.URL+"/clauses", nil)
+	req.Header.Set("Accept", "text/html")
+	if r := coord.Send(req); r.Status != 200 || !strings.Contains(string(r.Body), "Có kế hoạch đào tạo năm không?") {
+		t.Fatalf("clauses page: %d", r.Status)
 	}
 }

@@ -223,6 +223,7 @@ func (s *Server) recordRoutes() {
 	ui.POST("/records/:id/versions", s.handleRecordVersionForm(recs))
 	ui.POST("/records/:id/hold", s.handleRecordHoldForm(recs))
 	ui.POST("/records/:id/dispose", s.handleRecordDisposeForm(recs))
+	ui.POST("/record-types", s.handleRecordTypeForm(recs))
 }
 
 // auditRoutes: internal audits, evidence review, clause coverage (ISO 9001 9.2).
@@ -252,6 +253,7 @@ func (s *Server) auditRoutes() {
 		"/audits/:id":        s.handleAuditPage(audits),
 		"/audits/:id/report": s.handleAuditReportPage(audits),
 		"/clauses/coverage":  s.handleCoveragePage(ev),
+		"/clauses":           s.handleClausesPage(audits),
 	})
 	ui := e.Group("/ui", requireUser)
 	ui.POST("/audits", s.handleAuditCreateForm(audits))
@@ -259,6 +261,7 @@ func (s *Server) auditRoutes() {
 	ui.POST("/audits/:id/questions", s.handleQuestionForm(audits))
 	ui.POST("/audits/:id/report", s.handleReportForm(audits))
 	ui.POST("/reviews", s.handleReviewForm(audits))
+	ui.POST("/clauses", s.handleClauseForm(audits))
 	s.AddTasks(s.auditTasks(audits))
 }
 
