@@ -189,6 +189,9 @@ func (s *Server) timeline(c *gin.Context, es []trail.Entry) []timelineItem {
 				break
 			}
 		}
+		if to, ok := d["to"].(string); ok && it.Note == "" {
+			it.Note = "→ " + s.T(c, "nc.status."+to)
+		}
 		if e.Action == "action.verify" {
 			if eff, ok := d["effective"].(bool); ok {
 				state := s.T(c, "nc.verify.noteffective")
