@@ -81,6 +81,7 @@ type limitedBuffer struct {
 	max int
 }
 
+// Write keeps the first max bytes and discards the rest without failing.
 func (l *limitedBuffer) Write(p []byte) (int, error) {
 	if room := l.max - l.b.Len(); room > 0 {
 		if len(p) > room {
