@@ -356,3 +356,43 @@ func TestAuditorIsReadOnlyOnEveryWriteRoute(t *testing.T) {
 	}
 	t.Logf("%d write routes refused to the auditor", checked)
 }
+
+// Refused forms show their page again with the message, never a 500.
+func TestAuditFormErrorsShowThePage(t *testing.T) {
+	env := apptest.New(t)
+	addAuditor(t, env, "auditor.tnmt", "tnmt")
+	coord := env.As("coordinator")
+	form := func(c *apptest.Client, path string, v url.Values) *apptest.Response {
+		v.Set("_csrf", c.CSRF)
+		req, _ := http.NewRequest("POST", env.URL+path, strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		return c.Send(req)
+	}
+	day := todayVN()
+	r := form(coord, "/ui/audits", url.Values{"title": {"Đánh giá"}, "units": {"tnmt"}, "planned_start": {day}, "planned_end": {day}, "lead_auditor": {"auditor.tnmt"}})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "impartiality") || !strings.Contains(string(r.Body), `value="Đánh giá"`) {
+		t.Fatalf("plan with an own-unit lead: %d %.300s", r.Status, r.Body)
+	}
+	r = form(coord, "/ui/audits", url.Values{"title": {"Đánh giá"}, "units": {"tnmt"}, "planned_start": {day}, "planned_end": {day}, "lead_auditor": {"auditor"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("plan: %s", r)
+	}
+	loc := r.Header.Get("Location")
+	id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/audits/")
+	aud := env.As("auditor")
+	var a auditJSON
+	aud.Do("GET", "/api/v1/audits/"+id, nil).MustStatus(200).Decode(&a)
+	r = form(aud, "/ui/audits/"+id+"/findings", url.Values{"item_id": {a.item("7.5.3")}, "kind": {"nonconformity"}, "description": {"x"}})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "checklist") {
+		t.Fatalf("finding without severity: %d", r.Status)
+	}
+	r = form(aud, "/ui/audits/"+id+"/findings", url.Values{"item_id": {a.item("7.5.3")}, "kind": {"observation"}, "description": {"Sổ chưa ký"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("finding: %s", r)
+	}
+	r = form(aud, "/ui/reviews", url.Values{"audit_id": {id}, "object_type": {"record"}, "object_id": {"00000000-0000-4000-8000-000000000009"}})
+	if r.Status != 404 {
+		t.Fatalf("review of a missing record: %d", r.Status)
+	}
+}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -38,8 +40,27 @@ func pageError(c *gin.Context, pg *Page, err error) (int, bool) {
 		fail(c, err)
 		return status, true
 	}
-	pg.Error = qms.Message(err)
+	pg.Error = formMessage(err)
 	return status, false
+}
+
+// formMessage is the message of a refused form: every field problem of a
+// validation error, or the error's safe message.
+func formMessage(err error) string {
+	var ve *qms.ValidationError
+	if errors.As(err, &ve) {
+		keys := make([]string, 0, len(ve.Fields))
+		for k := range ve.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+": "+ve.Fields[k])
+		}
+		return strings.Join(parts, "; ")
+	}
+	return qms.Message(err)
 }
 
 func (s *Server) handleRecordsPage(recs *record.Service) gin.HandlerFunc {
@@ -66,10 +87,14 @@ func (s *Server) handleRecordsPage(recs *record.Service) gin.HandlerFunc {
 				mine = append(mine, u)
 			}
 		}
+		typeNames := map[string]string{}
+		for _, t := range types {
+			typeNames[t.Code] = t.Name(c.GetString("lang"))
+		}
 		due := c.Query("due") == "1"
 		data := gin.H{"Filter": f, "Units": units, "UnitNames": names, "Types": types, "CreateUnits": mine, "Due": due,
 			"CanDispose": !s.scope(c, "record", "dispose").Empty(), "Today": s.Now().In(s.Location).Format("2006-01-02"),
-			"CanTypes": s.can(c, qms.AllUnits, "record", "types")}
+			"CanTypes": s.can(c, qms.AllUnits, "record", "types"), "TypeNames": typeNames}
 		pg := s.page(c, "records.title", data)
 		status := http.StatusOK
 		if v, ok := c.Get("form_error"); ok {
@@ -167,7 +192,11 @@ func (s *Server) handleRecordCreateForm(recs *record.Service) gin.HandlerFunc {
 			}
 		}
 		items, _ := recs.List(c.Request.Context(), record.Filter{})
-		data := gin.H{"Units": units, "UnitNames": names, "Types": types, "CreateUnits": mine, "Items": items,
+		typeNames := map[string]string{}
+		for _, t := range types {
+			typeNames[t.Code] = t.Name(c.GetString("lang"))
+		}
+		data := gin.H{"Filter": record.Filter{}, "Units": units, "UnitNames": names, "Types": types, "CreateUnits": mine, "Items": items, "TypeNames": typeNames,
 			"CanDispose": !s.scope(c, "record", "dispose").Empty(), "Today": s.Now().In(s.Location).Format("2006-01-02")}
 		pg := s.page(c, "records.title", data)
 		status, internal := pageError(c, pg, err)

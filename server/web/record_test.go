@@ -238,3 +238,33 @@ func TestRecordTypeAndClauseForms(t *testing.T) {
 		t.Fatalf("clauses page: %d", r.Status)
 	}
 }
+
+// A refused upload through the page shows the page again with the message.
+func TestRecordFormErrorsShowThePage(t *testing.T) {
+	env := apptest.New(t)
+	staff := env.As("staff.tnmt")
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField("type", "filled-form")
+	_ = w.WriteField("unit", "tnmt")
+	_ = w.WriteField("title", "")
+	_ = w.WriteField("date", todayVN())
+	fw, _ := w.CreateFormFile("file", "a.pdf")
+	_, _ = fw.Write(recPDF("x"))
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", env.URL+"/ui/records", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	r := staff.Send(req)
+	if r.Status != 400 || !strings.Contains(string(r.Body), "flash-error") || !strings.Contains(string(r.Body), "rec-create") {
+		t.Fatalf("form error: %d %.300s", r.Status, r.Body)
+	}
+	rec := fileRecord(t, staff, "filled-form", "tnmt", "Phiếu", "", recPDF("p"))
+	v := url.Values{"_csrf": {staff.CSRF}, "reason": {"x"}, "password": {apptest.Password}}
+	req, _ = http.NewRequest("POST", env.URL+"/ui/records/"+rec.ID+"/dispose", strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	if r := staff.Send(req); r.Status != 403 || !strings.Contains(string(r.Body), "rec-versions") {
+		t.Fatalf("dispose by staff through the page: %d", r.Status)
+	}
+}
