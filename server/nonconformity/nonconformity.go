@@ -125,9 +125,13 @@ type NC struct {
 	CreatedByName   string     `json:"created_by_name,omitempty" db:"created_by_name"`
 	CreatedAt       time.Time  `json:"created_at" db:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at" db:"updated_at"`
-	Actions         []Action   `json:"actions" db:"-"`
-	Files           []File     `json:"files" db:"-"`
-	// Overdue is computed by the list query: an action is past its due date.
+	// Actions and Files are loaded for one NC; register rows leave them
+	// out and give ActionCount instead.
+	Actions []Action `json:"actions,omitempty" db:"-"`
+	Files   []File   `json:"files,omitempty" db:"-"`
+	// ActionCount is the number of actions (register rows).
+	ActionCount int `json:"action_count" db:"action_count"`
+	// Overdue: an action is past its due date and not done.
 	Overdue bool `json:"overdue" db:"overdue"`
 }
 

@@ -185,6 +185,7 @@ func (s *NCStore) load(ctx context.Context, q sqlx.QueryerContext, id string, lo
 	if err := sqlx.SelectContext(ctx, q, &nc.Files, qf, id); err != nil {
 		return nonconformity.NC{}, translate(err)
 	}
+	nc.ActionCount = len(nc.Actions)
 	for i := range nc.Actions {
 		sigs, err := Signatures(ctx, q, nonconformity.ObjectAction, nc.Actions[i].ID)
 		if err != nil {
@@ -309,7 +310,8 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 		}
 	}
 	const q = `SELECT ` + ncCols + `,
-			EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8) AS overdue
+			EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8) AS overdue,
+			(SELECT count(*) FROM nc_actions a WHERE a.nc_id = n.id) AS action_count
 		FROM ncs n LEFT JOIN users cu ON cu.id = n.created_by
 		WHERE ($1::text[] IS NULL OR n.unit = ANY($1) OR EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.unit = ANY($1)))
 		  AND ($2 = '' OR n.status = $2)
@@ -328,7 +330,9 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 	}
 	out := make([]nonconformity.NC, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, r.nc())
+		nc := r.nc()
+		nc.Actions, nc.Files = nil, nil
+		out = append(out, nc)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -172,11 +173,15 @@ func TestNCAPI(t *testing.T) {
 
 	// Register with filters.
 	var list struct {
-		Items      []struct{ Number string }
+		Items []struct {
+			Number      string
+			ActionCount int             `json:"action_count"`
+			Actions     json.RawMessage `json:"actions"`
+		}
 		NextCursor string `json:"next_cursor"`
 	}
 	coord.Do("GET", "/api/v1/ncs?status=actions_planned&unit=tnmt&severity=major&source=external_inspection&clause=7.5", nil).MustStatus(200).Decode(&list)
-	if len(list.Items) != 1 || list.Items[0].Number != nc.Number {
+	if len(list.Items) != 1 || list.Items[0].Number != nc.Number || list.Items[0].ActionCount != 2 || list.Items[0].Actions != nil {
 		t.Fatalf("filtered list %+v", list)
 	}
 	coord.Do("GET", "/api/v1/ncs?status=nonsense", nil).MustStatus(http.StatusBadRequest)
