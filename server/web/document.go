@@ -219,12 +219,31 @@ func handleRevFiles(docs *document.Service) gin.HandlerFunc {
 
 // signRequest is the body of the signing acts.
 type signRequest struct {
-	Reviewers   []string   `json:"reviewers"`
-	Decision    string     `json:"decision"`
-	Comment     string     `json:"comment"`
-	Password    string     `json:"password"`
-	EffectiveAt *time.Time `json:"effective_at"`
-	Reason      string     `json:"reason"`
+	Reviewers   []string `json:"reviewers"`
+	Decision    string   `json:"decision"`
+	Comment     string   `json:"comment"`
+	Password    string   `json:"password"`
+	EffectiveAt string   `json:"effective_at"`
+	Reason      string   `json:"reason"`
+}
+
+// parseEffectiveAt reads a publication date: RFC 3339, or a day as
+// yyyy-mm-dd or dd/mm/yyyy (the start of that day in the office's zone).
+// Empty means now.
+func parseEffectiveAt(v string, loc *time.Location) (*time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return &t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "02/01/2006"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, qms.Errorf(qms.ErrInvalid, "effective_at must be a date (dd/mm/yyyy or yyyy-mm-dd) or an RFC 3339 time")
 }
 
 // revAct runs one act on a revision from a JSON body.

@@ -430,13 +430,8 @@ func (s *Server) handleRevActForm(docs *document.Service, act string) gin.Handle
 			_, err = docs.Approve(ctx, id, pw)
 		case "publish":
 			var at *time.Time
-			if v := strings.TrimSpace(c.PostForm("effective_at")); v != "" {
-				t, perr := time.ParseInLocation("2006-01-02", v, s.Location)
-				if perr != nil {
-					err = qms.Errorf(qms.ErrInvalid, "the effective date must be a date (dd/mm/yyyy)")
-					break
-				}
-				at = &t
+			if at, err = parseEffectiveAt(c.PostForm("effective_at"), s.Location); err != nil {
+				break
 			}
 			_, err = docs.Publish(ctx, id, pw, at)
 		case "acknowledge":

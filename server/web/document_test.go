@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
@@ -376,6 +379,7 @@ func TestDocumentBadInput(t *testing.T) {
 		{"head.tnmt", "review", map[string]string{"decision": "approve", "password": apptest.Password}, 200, ""},
 		{"head.tnmt", "approve", map[string]string{"password": apptest.Password}, 403, "forbidden"},
 		{"coordinator", "publish", map[string]string{"password": apptest.Password}, 409, "state"},
+		{"coordinator", "publish", map[string]string{"password": apptest.Password, "effective_at": "next week"}, 400, "invalid"},
 		{"staff.tnmt", "approve", map[string]string{"password": apptest.Password}, 404, "not_found"},
 		{"author.vp", "approve", map[string]string{"password": apptest.Password}, 404, "not_found"},
 		{"staff.tnmt", "acknowledge", nil, 404, "not_found"},
@@ -403,4 +407,50 @@ func TestDocumentBadInput(t *testing.T) {
 		t.Errorf("/d anonymous: %d %d", res.Status, res2.Status)
 	}
 	_ = fmt.Sprint
+}
+
+func TestDocumentScheduledPublishAPI(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	env := apptest.New(t, apptest.WithClock(clock))
+	coord := env.As("coordinator")
+	d := createDoc(t, coord, "QT-70", "tnmt", true)
+	author := env.As("author.tnmt")
+	var r apiRev
+	author.Multipart("/api/v1/documents/"+d.ID+"/revisions", map[string]string{"change": "x"},
+		apptest.File{Field: "file", Name: "a.txt", Content: []byte("hẹn ngày")}).MustStatus(http.StatusCreated).Decode(&r)
+	author.Do("POST", "/api/v1/revisions/"+r.ID+"/submit", map[string]any{"reviewers": []string{"head.tnmt"}}).MustStatus(200)
+	env.As("head.tnmt").Do("POST", "/api/v1/revisions/"+r.ID+"/review", map[string]any{"decision": "approve", "password": apptest.Password}).MustStatus(200)
+	env.As("chairman").Do("POST", "/api/v1/revisions/"+r.ID+"/approve", map[string]any{"password": apptest.Password}).MustStatus(200)
+	var pub struct {
+		Status      string `json:"status"`
+		EffectiveAt string `json:"effective_at"`
+	}
+	coord.Do("POST", "/api/v1/revisions/"+r.ID+"/publish", map[string]any{"password": apptest.Password, "effective_at": "12/03/2026"}).MustStatus(200).Decode(&pub)
+	// 12/03/2026 00:00 in Asia/Ho_Chi_Minh is 11/03/2026 17:00 UTC.
+	if pub.Status != "approved" || pub.EffectiveAt != "2026-03-11T17:00:00Z" {
+		t.Fatalf("scheduled: %+v", pub)
+	}
+	env.Anon().Do("GET", "/d/QT-70", nil).MustStatus(http.StatusUnauthorized)
+	run := func() {
+		for _, j := range env.App.Jobs {
+			if j.Name == "documents.activate" {
+				if err := j.Run(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		}
+		t.Fatal("no documents.activate job")
+	}
+	run()
+	env.Anon().Do("GET", "/d/QT-70", nil).MustStatus(http.StatusUnauthorized)
+	mu.Lock()
+	now = time.Date(2026, 3, 11, 17, 0, 1, 0, time.UTC)
+	mu.Unlock()
+	run()
+	if got := env.Anon().Do("GET", "/d/QT-70", nil).MustStatus(200); string(got.Body) != "hẹn ngày" {
+		t.Fatalf("/d: %q", got.Body)
+	}
 }
