@@ -90,6 +90,10 @@ type Record struct {
 	Disposal *qms.Signature `json:"disposal,omitempty" db:"-"`
 }
 
+// LastDay is the last day the record is kept (retention ends at the start
+// of the next day); shown to people, where the instant would read a day late.
+func (r Record) LastDay() time.Time { return r.RetainUntil.Add(-time.Second) }
+
 // Due reports whether the record's retention has expired at now and it may
 // be disposed of (not permanent, not held, not yet disposed).
 func (r Record) Due(now time.Time) bool {
@@ -626,7 +630,7 @@ func (s *Service) Dispose(ctx context.Context, id, reason, password string) (Rec
 		case cur.Held:
 			return qms.Errorf(qms.ErrState, "the record is under legal hold")
 		case now.Before(cur.RetainUntil):
-			return qms.Errorf(qms.ErrState, "the retention period runs until %s", cur.RetainUntil.In(Location).Format("02/01/2006"))
+			return qms.Errorf(qms.ErrState, "the retention period runs until the end of %s", cur.LastDay().In(Location).Format("02/01/2006"))
 		}
 		return nil
 	}
