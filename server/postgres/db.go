@@ -45,7 +45,10 @@ func Migrate(ctx context.Context, db *sqlx.DB) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub)
+	// Out-of-order: capabilities number their migrations in ranges of their
+	// own, so a database may meet a lower-numbered migration after a higher
+	// one; each migration is still applied exactly once.
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
