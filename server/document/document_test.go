@@ -779,3 +779,30 @@ func TestSeparationOfDutiesForHeads(t *testing.T) {
 	_, err = f.svc.Approve(head, r2.ID, pw)
 	mustKind(t, err, qms.ErrForbidden)
 }
+
+// Several large attachments full of distinct words stay within what a
+// search vector can hold, and the upload succeeds.
+func TestSearchVectorCap(t *testing.T) {
+	f := newFixture(t)
+	d := f.newDoc("QT-80", "vp", false)
+	author := f.as("author.vp")
+	var files []document.Staged
+	for n := 0; n < 7; n++ {
+		var sb strings.Builder
+		for i := 0; i < 12000; i++ {
+			fmt.Fprintf(&sb, "w%d%08x%08x ", n, i, i*2654435761)
+		}
+		files = append(files, f.stage(author, d.ID, "", fmt.Sprintf("f%d.txt", n), []byte(sb.String())))
+	}
+	r, err := f.svc.CreateRevision(author, d.ID, "tài liệu lớn", files)
+	if err != nil {
+		t.Fatalf("large attachments: %v", err)
+	}
+	if len(r.Files) != 7 {
+		t.Fatalf("%d files", len(r.Files))
+	}
+	p := must[document.ListPage](t)(f.svc.List(f.as("coordinator"), document.Filter{Q: fmt.Sprintf("w0%08x%08x", 0, 0)}))
+	if len(p.Items) != 1 {
+		t.Fatalf("first word of the first file not found: %d", len(p.Items))
+	}
+}
