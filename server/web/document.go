@@ -120,6 +120,10 @@ func handleRevGet(docs *document.Service) gin.HandlerFunc {
 // maxFieldBytes bounds the text fields of an upload.
 const maxFieldBytes = 64 << 10
 
+// maxFilesPerUpload bounds the files of one request: each becomes an object
+// before any row is written.
+const maxFilesPerUpload = 20
+
 // readDocUpload streams a multipart body: text fields (change, kind,
 // replace) and files, each file straight into the object store as it
 // arrives. Nothing is spooled to disk or held whole in memory. "replace"
@@ -169,6 +173,10 @@ func readDocUpload(c *gin.Context, docs *document.Service, docID, revID string) 
 				continue
 			}
 			return "", nil, qms.Errorf(qms.ErrInvalid, "the file has no name")
+		}
+		if len(staged) >= maxFilesPerUpload {
+			part.Close()
+			return "", nil, qms.Errorf(qms.ErrInvalid, "at most %d files per upload", maxFilesPerUpload)
 		}
 		k := kind
 		if name == "attachment" {
