@@ -180,8 +180,11 @@ type Store interface {
 	List(ctx context.Context, year int, scope qms.Scope, userID string) ([]Audit, error)
 	AddItem(ctx context.Context, auditID string, it Item, ev trail.Event) (Item, error)
 	AddFinding(ctx context.Context, f Finding, ev trail.Event) (Finding, error)
-	// SetReport locks the audit, refuses a reported one and links the record.
-	SetReport(ctx context.Context, auditID, recordID string, ev trail.Event) (Audit, error)
+	// Report locks the audit row for the whole act, so findings and a second
+	// report wait: it refuses a reported audit (ErrState), calls issue with
+	// the audit as it stands under the lock, links the record it returns,
+	// marks the audit reported and writes ev (with "record" added).
+	Report(ctx context.Context, auditID string, ev trail.Event, issue func(Audit) (string, error)) (Audit, error)
 	// AuditedUnits returns the units of audits whose window contains day and
 	// whose team includes userID.
 	AuditedUnits(ctx context.Context, userID string, day time.Time) ([]string, error)
@@ -747,6 +750,17 @@ func (s *Service) IssueReport(ctx context.Context, auditID, lang string) (Audit,
 	if lang != "en" {
 		lang = "vi"
 	}
+	ev := trail.NewEvent(ctx, "audit.report", "audit", a.ID, a.Units[0], map[string]any{"lang": lang})
+	return s.store.Report(ctx, a.ID, ev, func(cur Audit) (string, error) {
+		if len(cur.Findings) == 0 {
+			return "", qms.Errorf(qms.ErrState, "record at least one finding before issuing the report")
+		}
+		return s.fileReport(ctx, cur, lang)
+	})
+}
+
+// fileReport renders the report of a and streams it into a new record.
+func (s *Service) fileReport(ctx context.Context, a Audit, lang string) (string, error) {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.CloseWithError(s.renderer.RenderReport(ctx, pw, a, lang))
@@ -761,11 +775,7 @@ func (s *Service) IssueReport(ctx context.Context, auditID, lang string) (Audit,
 		FileName: "bao-cao-danh-gia-noi-bo-" + a.Number + "." + s.renderer.Extension(), File: pr})
 	// Unblocks the renderer if the filing stopped reading early.
 	pr.CloseWithError(io.ErrClosedPipe)
-	if err != nil {
-		return Audit{}, err
-	}
-	ev := trail.NewEvent(ctx, "audit.report", "audit", a.ID, a.Units[0], map[string]any{"record": recID, "findings": a.Counts()})
-	return s.store.SetReport(ctx, a.ID, recID, ev)
+	return recID, err
 }
 
 // Review marks a piece of evidence reviewed (a member of the audit team,

@@ -375,13 +375,43 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 	}
 	f.now = saved
 
-	// The report: by the lead, filed as an audit-report record (PDF).
+	// The report: by the lead, filed as an audit-report record (PDF). The
+	// lead and the coordinator click at once: one report, one record.
 	if _, err := f.audits.IssueReport(f.as("duc"), a.ID, "vi"); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("member issues report: %v", err)
 	}
-	done, err := f.audits.IssueReport(f.as("huong"), a.ID, "vi")
-	if err != nil || done.Status != internalaudit.StatusReported || done.ReportRecord == "" {
-		t.Fatalf("report: %+v %v", done, err)
+	var wg sync.WaitGroup
+	results := make([]internalaudit.Audit, 4)
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			who := "huong"
+			if i%2 == 1 {
+				who = "coord"
+			}
+			results[i], errs[i] = f.audits.IssueReport(f.as(who), a.ID, "vi")
+		}(i)
+	}
+	wg.Wait()
+	var done internalaudit.Audit
+	wins := 0
+	for i, err := range errs {
+		if err == nil {
+			wins++
+			done = results[i]
+		} else if qms.KindOf(err) != qms.ErrState {
+			t.Fatalf("loser: %v", err)
+		}
+	}
+	if wins != 1 || done.Status != internalaudit.StatusReported || done.ReportRecord == "" {
+		t.Fatalf("%d reports issued: %+v", wins, done)
+	}
+	var reports int
+	_ = f.env.DB.Get(&reports, `SELECT count(*) FROM records WHERE type_code = 'audit-report' AND link_audit = $1`, a.ID)
+	if reports != 1 {
+		t.Fatalf("%d report records filed", reports)
 	}
 	r, err := f.records.Get(f.as("coord"), done.ReportRecord)
 	if err != nil || r.Type != "audit-report" || r.Links.Audit != a.ID || r.Mode != record.ModeCompliance || r.Versions[0].MediaType != "application/pdf" {

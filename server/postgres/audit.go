@@ -297,17 +297,30 @@ func (s *AuditStore) AddFinding(ctx context.Context, f internalaudit.Finding, ev
 	return f, err
 }
 
-// SetReport links the filed report and closes the audit to findings.
-func (s *AuditStore) SetReport(ctx context.Context, auditID, recordID string, ev trail.Event) (internalaudit.Audit, error) {
+// Report issues the report under the audit's row lock (see
+// internalaudit.Store): findings and a concurrent report wait for it and
+// then find the audit reported. The record is filed by issue in its own
+// transaction; it links the audit by id only, so the lock does not block it.
+func (s *AuditStore) Report(ctx context.Context, auditID string, ev trail.Event, issue func(internalaudit.Audit) (string, error)) (internalaudit.Audit, error) {
 	const q = `UPDATE audits SET status = 'reported', report_record = $2, reported_at = now() WHERE id = $1`
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := lockPlanned(ctx, tx, auditID); err != nil {
 			return err
 		}
+		cur, err := s.Get(ctx, auditID)
+		if err != nil {
+			return err
+		}
+		recordID, err := issue(cur)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, q, auditID, recordID); err != nil {
 			return err
 		}
-		_, err := AppendTrail(ctx, tx, ev)
+		ev.Details["record"] = recordID
+		ev.Details["findings"] = cur.Counts()
+		_, err = AppendTrail(ctx, tx, ev)
 		return err
 	})
 	if err != nil {
