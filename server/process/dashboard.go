@@ -2,8 +2,10 @@ package process
 
 import (
 	"context"
+	"sync"
 	"time"
 
+	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
@@ -44,14 +46,15 @@ type Dashboard struct {
 	Triage       int              `json:"triage"`
 }
 
-// Dashboard assembles the dashboard over the last twelve months (or from..to).
+// Dashboard assembles the dashboard over the last twelve months (or
+// from..to). Its parts are independent reads of small summary tables, so
+// they run concurrently: the page waits for the slowest, not for the sum.
 func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSummary) (Dashboard, error) {
 	var db Dashboard
-	trend, err := p.KPIs(ctx, KPIQuery{From: from, To: to, By: "month"})
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
 		return db, err
 	}
-	db.Trend = trend
 	today := workday.DateOf(p.now(), p.loc)
 	if to == (workday.Date{}) {
 		to = today
@@ -60,8 +63,51 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 		t := time.Date(to.Year, to.Month-11, 1, 12, 0, 0, 0, time.UTC)
 		from = workday.Date{Year: t.Year(), Month: t.Month(), Day: 1}
 	}
+	if to.Before(from) {
+		return db, qms.Errorf(qms.ErrInvalid, "from must not be after to")
+	}
 	db.From, db.To = from, to
-	for _, k := range trend {
+	var (
+		units []KPI
+		ds    []Directive
+		heat  []HeatCell
+	)
+	var counts map[string][2]int
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	run := func(fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	run(func() (err error) { db.Trend, err = p.KPIs(ctx, KPIQuery{From: from, To: to, By: "month"}); return })
+	run(func() (err error) { units, err = p.KPIs(ctx, KPIQuery{From: from, To: to, By: "unit"}); return })
+	run(func() (err error) { db.Fields, err = p.KPIs(ctx, KPIQuery{From: from, To: to, By: "field"}); return })
+	run(func() (err error) { db.Objectives, err = p.Objectives(ctx); return })
+	run(func() (err error) { ds, err = p.Directives(ctx, DirectiveFilter{}); return })
+	run(func() (err error) { db.NonCompliant, err = p.NonCompliantUnits(ctx); return })
+	run(func() (err error) { heat, err = p.store.LateHeatmap(ctx, from, to, sc); return })
+	run(func() (err error) {
+		db.Triage, err = p.store.CountLate(ctx, []string{LateInTriage, LatePending}, sc)
+		return
+	})
+	if ncs != nil {
+		run(func() error { counts, _ = ncs.OpenByUnit(ctx, p.now()); return nil })
+	}
+	wg.Wait()
+	if first != nil {
+		return db, first
+	}
+	for _, k := range db.Trend {
 		db.Total.Received += k.Received
 		db.Total.InPerson += k.InPerson
 		db.Total.Online += k.Online
@@ -73,14 +119,6 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 		db.Total.DaysSum += k.DaysSum
 	}
 	db.Total.Derive()
-	units, err := p.KPIs(ctx, KPIQuery{From: from, To: to, By: "unit"})
-	if err != nil {
-		return db, err
-	}
-	var counts map[string][2]int
-	if ncs != nil {
-		counts, _ = ncs.OpenByUnit(ctx, p.now())
-	}
 	for _, u := range units {
 		row := UnitRow{KPI: u}
 		if counts != nil {
@@ -89,16 +127,6 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 		}
 		db.Units = append(db.Units, row)
 	}
-	if db.Fields, err = p.KPIs(ctx, KPIQuery{From: from, To: to, By: "field"}); err != nil {
-		return db, err
-	}
-	if db.Objectives, err = p.Objectives(ctx); err != nil {
-		return db, err
-	}
-	ds, err := p.Directives(ctx, DirectiveFilter{})
-	if err != nil {
-		return db, err
-	}
 	db.Directives = map[string]int{DirectiveOpen: 0, DirectiveReported: 0, DirectiveAccepted: 0, DirectiveReturned: 0, "overdue": 0}
 	for _, d := range ds {
 		db.Directives[d.State]++
@@ -106,25 +134,9 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 			db.Directives["overdue"]++
 		}
 	}
-	if db.NonCompliant, err = p.NonCompliantUnits(ctx); err != nil {
-		return db, err
-	}
-	sc, err := p.scope(ctx, ObjProcess, ActRead)
-	if err != nil {
-		return db, err
-	}
-	heat, err := p.store.LateHeatmap(ctx, from, to, sc)
-	if err != nil {
-		return db, err
-	}
 	db.Heatmap = heat
 	for m := time.Date(from.Year, from.Month, 1, 12, 0, 0, 0, time.UTC); !m.After(to.In(time.UTC)); m = m.AddDate(0, 1, 0) {
 		db.Months = append(db.Months, m.Format("2006-01"))
 	}
-	tr, err := p.Triage(ctx)
-	if err != nil {
-		return db, err
-	}
-	db.Triage = len(tr)
 	return db, nil
 }
