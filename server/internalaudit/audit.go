@@ -179,7 +179,10 @@ type Store interface {
 	// or having userID on the team.
 	List(ctx context.Context, year int, scope qms.Scope, userID string) ([]Audit, error)
 	AddItem(ctx context.Context, auditID string, it Item, ev trail.Event) (Item, error)
-	AddFinding(ctx context.Context, f Finding, ev trail.Event) (Finding, error)
+	// AddFinding locks the audit, refuses a reported one, calls raise (nil
+	// when no NC is due) under the lock so that an NC is raised only for a
+	// finding that will be stored, and stores f with the NC it returns.
+	AddFinding(ctx context.Context, f Finding, ev trail.Event, raise func() (ncID, ncNumber string, err error)) (Finding, error)
 	// Report locks the audit row for the whole act, so findings and a second
 	// report wait: it refuses a reported audit (ErrState), calls issue with
 	// the audit as it stands under the lock, links the record it returns,
@@ -694,23 +697,20 @@ func (s *Service) AddFinding(ctx context.Context, auditID string, in NewFinding)
 	if err := fe.Err(); err != nil {
 		return Finding{}, err
 	}
+	var raise func() (string, string, error)
 	if f.Kind == KindNonconformity && s.nc != nil {
 		var clauses []string
 		if f.Clause != "" {
 			clauses = []string{f.Clause}
 		}
 		title := fmt.Sprintf("%s: %s", a.Number, firstLine(f.Description, 120))
-		f.NCID, f.NCNumber, err = s.nc.RaiseFromAudit(ctx, NCRequest{Unit: f.Unit, Severity: f.Severity, Clauses: clauses,
-			Title: title, Description: f.Description, Evidence: f.Evidence, AuditID: a.ID, AuditNumber: a.Number,
-			FindingRef: "audit:" + a.ID + "/" + f.ID})
-		if err != nil {
-			return Finding{}, err
-		}
+		req := NCRequest{Unit: f.Unit, Severity: f.Severity, Clauses: clauses, Title: title, Description: f.Description,
+			Evidence: f.Evidence, AuditID: a.ID, AuditNumber: a.Number, FindingRef: "audit:" + a.ID + "/" + f.ID}
+		raise = func() (string, string, error) { return s.nc.RaiseFromAudit(ctx, req) }
 	}
 	ev := trail.NewEvent(ctx, "audit.finding", "audit", a.ID, f.Unit, map[string]any{
-		"kind": f.Kind, "severity": f.Severity, "clause": f.Clause, "description": f.Description,
-		"evidence": f.Evidence, "nc_id": f.NCID, "nc_number": f.NCNumber})
-	return s.store.AddFinding(ctx, f, ev)
+		"kind": f.Kind, "severity": f.Severity, "clause": f.Clause, "description": f.Description, "evidence": f.Evidence})
+	return s.store.AddFinding(ctx, f, ev, raise)
 }
 
 func firstLine(s string, n int) string {

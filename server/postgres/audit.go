@@ -278,12 +278,22 @@ func (s *AuditStore) AddItem(ctx context.Context, auditID string, it internalaud
 }
 
 // AddFinding stores a finding while the audit is open.
-func (s *AuditStore) AddFinding(ctx context.Context, f internalaudit.Finding, ev trail.Event) (internalaudit.Finding, error) {
+func (s *AuditStore) AddFinding(ctx context.Context, f internalaudit.Finding, ev trail.Event, raise func() (string, string, error)) (internalaudit.Finding, error) {
 	const q = `INSERT INTO audit_findings (id, audit_id, item_id, unit, kind, severity, description, evidence, nc_id, nc_number, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, created_at`
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := lockPlanned(ctx, tx, f.AuditID); err != nil {
 			return err
+		}
+		// The NC capability writes in its own transaction; raising is
+		// idempotent by the finding's reference, so a retry after a failure
+		// here gets the same NC back.
+		if raise != nil {
+			var err error
+			if f.NCID, f.NCNumber, err = raise(); err != nil {
+				return err
+			}
+			ev.Details["nc_id"], ev.Details["nc_number"] = f.NCID, f.NCNumber
 		}
 		if err := tx.QueryRowxContext(ctx, q, f.ID, f.AuditID, f.ItemID, f.Unit, f.Kind, f.Severity, f.Description,
 			pq.Array(f.Evidence), f.NCID, f.NCNumber, f.CreatedBy).Scan(&f.ID, &f.CreatedAt); err != nil {
