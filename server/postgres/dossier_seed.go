@@ -109,8 +109,8 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 			fmt.Fprintf(out, "  %d dossiers\n", loaded)
 		}
 	}
-	const qLate = `INSERT INTO late_dossiers (dossier_id, state, reason)
-		SELECT id, 'dismissed', 'generated test data' FROM dossiers d WHERE d.source = 'seed' AND d.late
+	const qLate = `INSERT INTO late_dossiers (dossier_id, state, reason, unit)
+		SELECT id, 'dismissed', 'generated test data', unit FROM dossiers d WHERE d.source = 'seed' AND d.late
 			AND NOT EXISTS (SELECT 1 FROM late_dossiers l WHERE l.dossier_id = d.id)`
 	if _, err := db.ExecContext(ctx, qLate); err != nil {
 		return loaded, translate(err)

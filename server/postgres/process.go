@@ -400,8 +400,8 @@ func (s *ProcessStore) MarkLate(ctx context.Context, now time.Time, mode string)
 		if _, err := tx.ExecContext(ctx, qFlag, now); err != nil {
 			return err
 		}
-		const qQueue = `INSERT INTO late_dossiers (dossier_id, state)
-			SELECT id, $1 FROM dossiers d WHERE late AND NOT EXISTS (SELECT 1 FROM late_dossiers l WHERE l.dossier_id = d.id)
+		const qQueue = `INSERT INTO late_dossiers (dossier_id, state, unit)
+			SELECT id, $1, unit FROM dossiers d WHERE late AND NOT EXISTS (SELECT 1 FROM late_dossiers l WHERE l.dossier_id = d.id)
 			ON CONFLICT DO NOTHING`
 		res, err := tx.ExecContext(ctx, qQueue, state)
 		if err != nil {
@@ -416,17 +416,16 @@ func (s *ProcessStore) MarkLate(ctx context.Context, now time.Time, mode string)
 
 // LateRecords lists late records in a state within scope, oldest first.
 func (s *ProcessStore) LateRecords(ctx context.Context, state string, sc qms.Scope, limit int) ([]process.LateRecord, error) {
-	const q = `SELECT l.dossier_id, d.number, d.unit, l.state, l.nc_id, l.nc_number, l.reason, l.last_error, l.created_at
+	const q = `SELECT l.dossier_id, d.number, l.unit, l.state, l.nc_id, l.nc_number, l.reason, l.last_error, l.created_at
 		FROM late_dossiers l JOIN dossiers d ON d.id = l.dossier_id
-		WHERE l.state = $1 AND ($2::text[] IS NULL OR d.unit = ANY($2)) ORDER BY l.created_at, l.dossier_id LIMIT $3`
+		WHERE l.state = $1 AND ($2::text[] IS NULL OR l.unit = ANY($2)) ORDER BY l.created_at, l.dossier_id LIMIT $3`
 	out := []process.LateRecord{}
 	return out, translate(s.db.SelectContext(ctx, &out, q, state, scopeArg(sc), limit))
 }
 
 // CountLate counts late records in the given states within scope.
 func (s *ProcessStore) CountLate(ctx context.Context, states []string, sc qms.Scope) (int, error) {
-	const q = `SELECT count(*) FROM late_dossiers l JOIN dossiers d ON d.id = l.dossier_id
-		WHERE l.state = ANY($1) AND ($2::text[] IS NULL OR d.unit = ANY($2))`
+	const q = `SELECT count(*) FROM late_dossiers WHERE state = ANY($1) AND ($2::text[] IS NULL OR unit = ANY($2))`
 	var n int
 	return n, translate(s.db.GetContext(ctx, &n, q, pq.Array(states), scopeArg(sc)))
 }
