@@ -420,20 +420,20 @@ func (s *Service) Get(ctx context.Context, id string) (Document, error) {
 	if err != nil {
 		return Document{}, err
 	}
-	acked := map[string]bool{}
+	owes := map[string]bool{} // revisions the actor has yet to acknowledge
 	pending, err := s.store.PendingAcks(ctx, a.UserID)
 	if err != nil {
 		return Document{}, err
 	}
 	for _, p := range pending {
-		acked[p.RevisionID] = true // true: an acknowledgement is still owed
+		owes[p.RevisionID] = true
 	}
 	d.Revisions = []Revision{}
 	for _, r := range revs {
 		if !s.canSeeRev(a, d, r) {
 			continue
 		}
-		r.Actions = s.actions(a, d, r, acked[r.ID])
+		r.Actions = s.actions(a, d, r, owes[r.ID])
 		d.Revisions = append(d.Revisions, r)
 	}
 	markOverdue(&d, s.now())
