@@ -120,6 +120,7 @@ type Plan struct {
 	Name     string // file name of the ZIP
 	actor    qms.Actor
 	auditNum string
+	headSeq  int64 // the trail entry of this download, once recorded
 }
 
 var dayLayouts = []string{"2006-01-02", "02/01/2006"}
@@ -297,11 +298,13 @@ const ManifestFormat = "qmstrack-evidence-pack/1"
 // CSVHeader is the header of manifest.csv.
 var CSVHeader = []string{"path", "kind", "object_id", "unit", "title", "file_name", "object_key", "version_id", "sha256", "size", "media_type", "clauses", "date"}
 
-// Write streams the pack as a ZIP to w: each file straight from the object
-// store (one copy buffer at a time), then trail.jsonl, manifest.json and
-// manifest.csv. The download itself is recorded in the trail first, so the
-// excerpt ends with it.
-func (s *Service) Write(ctx context.Context, w io.Writer, p *Plan) error {
+// Begin records the download in the trail; the pack's trail excerpt ends
+// with this entry. Call it before the first byte is sent, so that a failure
+// is still a proper error response.
+func (s *Service) Begin(ctx context.Context, p *Plan) error {
+	if p.headSeq != 0 {
+		return nil
+	}
 	detail := map[string]any{"audit": p.Query.Audit, "clause": p.Query.Clause, "unit": p.Query.Unit,
 		"from": p.Query.From, "to": p.Query.To, "files": len(p.Items)}
 	unit := ""
@@ -309,9 +312,18 @@ func (s *Service) Write(ctx context.Context, w io.Writer, p *Plan) error {
 		unit = p.Filter.Units[0]
 	}
 	head, err := s.store.Record(ctx, trail.NewEvent(ctx, "evidence.pack", "evidence_pack", p.Name, unit, detail))
-	if err != nil {
+	p.headSeq = head
+	return err
+}
+
+// Write streams the pack as a ZIP to w: each file straight from the object
+// store (one copy buffer at a time), then trail.jsonl, manifest.json and
+// manifest.csv. It calls Begin first if the caller did not.
+func (s *Service) Write(ctx context.Context, w io.Writer, p *Plan) error {
+	if err := s.Begin(ctx, p); err != nil {
 		return err
 	}
+	head := p.headSeq
 	zw := zip.NewWriter(w)
 	m := Manifest{Format: ManifestFormat, GeneratedAt: s.now().UTC(), GeneratedBy: p.actor.Login, Selection: p.Query,
 		Audit: p.auditNum, Files: p.Items, Problems: []string{}}

@@ -26,6 +26,10 @@ func (s *Server) handleEvidencePack(ev *evidence.Service) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
+		if err := ev.Begin(c.Request.Context(), p); err != nil {
+			fail(c, err)
+			return
+		}
 		h := c.Writer.Header()
 		h.Set("Content-Type", "application/zip")
 		h.Set("Content-Disposition", recordDisposition(p.Name))
