@@ -17,6 +17,7 @@ import (
 // today, without record importing internalaudit.
 type auditWindow struct{ s *postgres.AuditStore }
 
+// AuditedUnits returns the units userID is auditing on the day of now.
 func (w auditWindow) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
 	return w.s.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
 }
