@@ -168,6 +168,8 @@ type Store interface {
 	SaveClause(ctx context.Context, c Clause, ev trail.Event) (Clause, error)
 	// Members resolves logins to users (ErrInvalid naming an unknown login).
 	Members(ctx context.Context, logins []string) ([]Member, error)
+	// Units returns the codes of every unit of the organisation.
+	Units(ctx context.Context) ([]string, error)
 	// HomeUnits returns the units in which the user holds any role
 	// assignment other than the organisation-wide "*".
 	HomeUnits(ctx context.Context, userID string) ([]string, error)
@@ -406,7 +408,17 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 		}
 	}
 	if len(a.Units) == 0 && fe["units"] == "" {
-		fe.Add("units", "choose at least one unit to audit")
+		// No unit named: the audit is scoped by processes or clauses and
+		// covers the whole organisation.
+		if !s.authz.Can(actor.UserID, qms.AllUnits, "audit", "plan") {
+			return Audit{}, qms.Errorf(qms.ErrForbidden, "only the QMS coordinator may plan an audit of the whole organisation")
+		}
+		if a.Units, err = s.store.Units(ctx); err != nil {
+			return Audit{}, err
+		}
+		if len(a.Units) == 0 {
+			fe.Add("units", "there are no units to audit")
+		}
 	}
 	for _, u := range a.Units {
 		if !s.authz.Can(actor.UserID, u, "audit", "plan") {

@@ -67,6 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	f.users["binh"] = addUser(t, env.DB, "binh", "auditor@land")                       // land's own auditor
 	f.users["lan"] = addUser(t, env.DB, "lan", "staff@land")
 	f.users["fin"] = addUser(t, env.DB, "fin", "staff@finance")
+	f.users["ext"] = addUser(t, env.DB, "ext", "auditor@*") // an external auditor, of no unit
 	az, err := authz.New(env.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 		{"unknown login", "coord", with(func(p *internalaudit.Plan) { p.Team = []string{"ghost"} }), qms.ErrInvalid, "ghost"},
 		{"staff plans", "lan", base, qms.ErrForbidden, ""},
 		{"auditor plans", "huong", base, qms.ErrForbidden, ""},
-		{"no unit", "coord", with(func(p *internalaudit.Plan) { p.Units = nil }), qms.ErrInvalid, "units"},
+		{"whole organisation with unit-bound auditors", "coord", with(func(p *internalaudit.Plan) { p.Units = nil }), qms.ErrInvalid, "impartiality: huong belongs to unit finance"},
 		{"bad unit", "coord", with(func(p *internalaudit.Plan) { p.Units = []string{"Land Office"} }), qms.ErrInvalid, "units"},
 		{"end before start", "coord", with(func(p *internalaudit.Plan) { p.Start, p.End = day(3), day(1) }), qms.ErrInvalid, "planned_end"},
 		{"bad date", "coord", with(func(p *internalaudit.Plan) { p.Start = "30/02/2026" }), qms.ErrInvalid, "planned_start"},
@@ -242,9 +243,19 @@ func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d audits after refusals", n)
 	}
+	// Scoped by clauses only: the whole organisation, led by an auditor of
+	// no unit.
+	org, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá điều 7.5 toàn cơ quan", Clauses: []string{"7.5"},
+		Processes: "Kiểm soát thông tin dạng văn bản", Start: day(3), End: day(4), Lead: "ext"})
+	if err != nil || strings.Join(org.Units, ",") != "finance,justice,land" {
+		t.Fatalf("organisation-wide audit: %+v %v", org.Units, err)
+	}
+	if _, err := f.audits.Create(f.as("huong"), internalaudit.Plan{Title: "x", Start: day(3), End: day(4), Lead: "ext"}); qms.KindOf(err) != qms.ErrForbidden {
+		t.Fatalf("auditor plans an organisation-wide audit: %v", err)
+	}
 	// The programme: the coordinator sees both; land's staff none; the
 	// auditor the ones they are on.
-	for login, want := range map[string]int{"coord": 2, "lan": 0, "huong": 2, "duc": 2, "fin": 0} {
+	for login, want := range map[string]int{"coord": 3, "lan": 0, "huong": 3, "duc": 3, "fin": 0, "ext": 3} {
 		p, err := f.audits.Programme(f.as(login), year)
 		if err != nil || len(p) != want {
 			t.Errorf("%s sees %d audits (%v), want %d", login, len(p), err, want)

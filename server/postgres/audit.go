@@ -76,6 +76,12 @@ func (s *AuditStore) Members(ctx context.Context, logins []string) ([]internalau
 	return out, fe.Err()
 }
 
+// Units returns every unit code.
+func (s *AuditStore) Units(ctx context.Context) ([]string, error) {
+	out := []string{}
+	return out, translate(s.db.SelectContext(ctx, &out, `SELECT code FROM units ORDER BY code`))
+}
+
 // HomeUnits returns the units of the user's unit-bound role assignments.
 func (s *AuditStore) HomeUnits(ctx context.Context, userID string) ([]string, error) {
 	const q = `SELECT DISTINCT unit FROM role_assignments WHERE user_id = $1 AND unit <> '*' ORDER BY unit`
