@@ -106,13 +106,15 @@ type Document struct {
 
 // Revision is one issue of a document.
 type Revision struct {
-	ID            string     `json:"id" db:"id"`
-	DocumentID    string     `json:"document_id" db:"document_id"`
-	Issue         int        `json:"issue" db:"issue"`
-	Status        string     `json:"status" db:"status"`
-	Change        string     `json:"change" db:"change"`
-	CreatedBy     string     `json:"created_by" db:"created_by"`
-	CreatedByName string     `json:"created_by_name" db:"created_by_name"`
+	ID            string `json:"id" db:"id"`
+	DocumentID    string `json:"document_id" db:"document_id"`
+	Issue         int    `json:"issue" db:"issue"`
+	Status        string `json:"status" db:"status"`
+	Change        string `json:"change" db:"change"`
+	CreatedBy     string `json:"created_by" db:"created_by"`
+	CreatedByName string `json:"created_by_name" db:"created_by_name"`
+	// CreatedByRole is the drafter's role in the owner unit, for the sign-off block.
+	CreatedByRole string     `json:"created_by_role,omitempty" db:"-"`
 	CreatedAt     time.Time  `json:"created_at" db:"created_at"`
 	SubmittedAt   *time.Time `json:"submitted_at,omitempty" db:"submitted_at"`
 	ApprovedAt    *time.Time `json:"approved_at,omitempty" db:"approved_at"`

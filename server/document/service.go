@@ -434,6 +434,7 @@ func (s *Service) Get(ctx context.Context, id string) (Document, error) {
 			continue
 		}
 		r.Actions = s.actions(a, d, r, owes[r.ID])
+		r.CreatedByRole = s.roleOf(r.CreatedBy, d.Unit, obj, actDraft)
 		d.Revisions = append(d.Revisions, r)
 	}
 	markOverdue(&d, s.now())

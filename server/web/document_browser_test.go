@@ -3,6 +3,7 @@
 package web_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +46,12 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 	// mark flags the current page so that waitDone waits for the page the
 	// form leads to, not a flash message still showing from the last one.
 	mark := chromedp.Evaluate(`document.body.setAttribute('data-stale', '1')`, nil)
+	// submit clicks a button that leads to another page from JavaScript:
+	// chromedp's Click holds node ids that the navigation can invalidate
+	// halfway ("could not find node"), which made the test flaky.
+	submit := func(sel string) chromedp.Action {
+		return chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).click()`, sel), nil)
+	}
 	waitDone := chromedp.WaitVisible(`body:not([data-stale]) #flash-ok`, chromedp.ByQuery)
 	login := func(who string) {
 		t.Helper()
@@ -72,14 +79,14 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 	step("register",
 		chromedp.Navigate(env.URL+"/documents"),
 		chromedp.WaitVisible("#doc-new", chromedp.ByID),
-		chromedp.Click("#doc-new", chromedp.ByID),
+		chromedp.Navigate(env.URL+"/documents/new"),
 		chromedp.WaitVisible("#doc-create", chromedp.ByID),
 		chromedp.SetValue("#f-code", "QT-07", chromedp.ByID),
 		chromedp.SetValue("#f-title", "Quy trình cấp phép xây dựng", chromedp.ByID),
 		chromedp.SetValue("#f-unit", "tnmt", chromedp.ByID),
 		chromedp.SetValue("#f-clauses", "7.5.3, 8.2", chromedp.ByID),
 		chromedp.Click("#f-public", chromedp.ByID),
-		chromedp.Click("#f-create", chromedp.ByID),
+		submit("#f-create"),
 		chromedp.WaitVisible("#doc-code", chromedp.ByID),
 		chromedp.Location(&docURL),
 	)
@@ -93,11 +100,11 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.SetValue("#rev-change", "Ban hành lần đầu", chromedp.ByID),
 		chromedp.SetUploadFiles("#rev-file", []string{v1}, chromedp.ByID),
 		mark,
-		chromedp.Click("#rev-upload", chromedp.ByID),
+		submit("#rev-upload"),
 		waitDone,
 		chromedp.SetValue(".reviewers-select", "head.tnmt", chromedp.ByQuery),
 		mark,
-		chromedp.Click(".submit-button", chromedp.ByQuery),
+		submit(".submit-button"),
 		waitDone,
 	)
 	logout()
@@ -111,7 +118,7 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.SetValue(".review-comment-input", "Bổ sung thời hạn giải quyết", chromedp.ByQuery),
 		chromedp.SetValue(".act-review .sign-password", apptest.Password, chromedp.ByQuery),
 		mark,
-		chromedp.Click(".act-review .sign-button", chromedp.ByQuery),
+		submit(".act-review .sign-button"),
 		waitDone,
 	)
 	logout()
@@ -127,11 +134,11 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.Evaluate(`(function(){var s=document.querySelector('.replace-select'); s.selectedIndex=1; return s.value})()`, nil),
 		chromedp.SetUploadFiles(".files-input", []string{v2}, chromedp.ByQuery),
 		mark,
-		chromedp.Click(".files-submit", chromedp.ByQuery),
+		submit(".files-submit"),
 		waitDone,
 		chromedp.SetValue(".reviewers-select", "head.tnmt", chromedp.ByQuery),
 		mark,
-		chromedp.Click(".submit-button", chromedp.ByQuery),
+		submit(".submit-button"),
 		waitDone,
 	)
 	if !strings.Contains(comment, "Bổ sung thời hạn") {
@@ -146,7 +153,7 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.Click(".decision-approve", chromedp.ByQuery),
 		chromedp.SetValue(".act-review .sign-password", apptest.Password, chromedp.ByQuery),
 		mark,
-		chromedp.Click(".act-review .sign-button", chromedp.ByQuery),
+		submit(".act-review .sign-button"),
 		waitDone,
 	)
 	// The reviewer is not offered the approval.
@@ -163,7 +170,7 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.WaitVisible(".act-approve", chromedp.ByQuery),
 		chromedp.SetValue(".act-approve .sign-password", apptest.Password, chromedp.ByQuery),
 		mark,
-		chromedp.Click(".act-approve .sign-button", chromedp.ByQuery),
+		submit(".act-approve .sign-button"),
 		waitDone,
 	)
 	logout()
@@ -175,12 +182,13 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.WaitVisible(".act-publish", chromedp.ByQuery),
 		chromedp.SetValue(".act-publish .sign-password", apptest.Password, chromedp.ByQuery),
 		mark,
-		chromedp.Click(".act-publish .sign-button", chromedp.ByQuery),
+		submit(".act-publish .sign-button"),
 		waitDone,
 		chromedp.WaitVisible(".ack-report", chromedp.ByQuery),
 		chromedp.Text(".signoff", &signoff, chromedp.ByQuery),
 	)
-	for _, want := range []string{"Chuyên viên soạn thảo Tài nguyên", "Trưởng phòng Tài nguyên", "Chủ tịch UBND", "Lương Hoàng Minh"} {
+	browsertest.Screenshot(ctx, "doc-published")
+	for _, want := range []string{"Chuyên viên soạn thảo Tài nguyên", "Người soạn thảo", "Trưởng phòng Tài nguyên", "Chủ tịch UBND", "Lương Hoàng Minh"} {
 		if !strings.Contains(signoff, want) {
 			t.Errorf("sign-off block lacks %q: %q", want, signoff)
 		}
@@ -199,7 +207,7 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.Navigate(env.URL+link),
 		chromedp.WaitVisible(".ack-button", chromedp.ByQuery),
 		mark,
-		chromedp.Click(".ack-button", chromedp.ByQuery),
+		submit(".ack-button"),
 		waitDone,
 		chromedp.Navigate(env.URL+"/"),
 		chromedp.WaitVisible("#tasks", chromedp.ByID),
@@ -223,6 +231,7 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 		chromedp.Evaluate(`fetch(document.querySelector('#pub-QT-07 .pub-download').href).then(r => r.text())`, &got,
 			func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
 	)
+	browsertest.Screenshot(ctx, "doc-public")
 	if got != "Bản đã sửa theo ý kiến soát xét" {
 		t.Fatalf("public download %q from %s", got, href)
 	}
