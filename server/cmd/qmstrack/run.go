@@ -224,11 +224,16 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	}
 	defer closeFn()
 	if *demo {
-		if _, err := seed.Demo(ctx, a.Identity, a.Org, cfg.DemoPassword, stdout); err != nil {
+		// Demo content goes only into the database the demo organisation was
+		// just seeded into: a second `seed --demo` changes nothing.
+		seeded, err := seed.Demo(ctx, a.Identity, a.Org, cfg.DemoPassword, stdout)
+		if err != nil {
 			return err
 		}
-		if err := seedDemoContent(ctx, a, stdout); err != nil {
-			return err
+		if seeded {
+			if err := seedDemoContent(ctx, a, stdout); err != nil {
+				return err
+			}
 		}
 	}
 	for name, n := range extra {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"net/http"
 	"strings"
 	"testing"
@@ -58,8 +59,19 @@ func TestSeedUserTrailVerifyAndServe(t *testing.T) {
 		t.Fatalf("seed did not print the logins: %s", out.String())
 	}
 	out.Reset()
+	var trailBefore, trailAfter int
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.QueryRow(`SELECT count(*) FROM trail`).Scan(&trailBefore)
 	if err := run(ctx, []string{"seed", "--demo"}, getenv, &out, &errb); err != nil || !strings.Contains(out.String(), "not seeded") {
 		t.Fatalf("second seed: %v %s", err, out.String())
+	}
+	_ = db.QueryRow(`SELECT count(*) FROM trail`).Scan(&trailAfter)
+	if trailAfter != trailBefore {
+		t.Fatalf("a second seed --demo wrote %d trail entries", trailAfter-trailBefore)
 	}
 	if err := run(ctx, []string{"user", "add", "-login", "it", "-name", "IT", "-password", "password1"}, getenv, &out, &errb); err != nil {
 		t.Fatal(err)
