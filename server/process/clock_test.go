@@ -119,6 +119,14 @@ func TestReplay(t *testing.T) {
 			}},
 		{name: "received after hours before Tết", received: "2026-02-13 17:30", events: nil,
 			wantStatus: StatusProcessing, wantDue: "2026-03-02 07:30"},
+		{name: "no hand-over: the first step is not judged on its own allowance", received: "2026-11-02 09:00",
+			events:     []Event{{EventID: "x", Type: EventReturned, At: at("2026-11-06 10:00"), Result: ResultGranted}},
+			wantStatus: StatusReturned, wantDue: "2026-11-09 09:00", wantOutcome: "early",
+			check: func(t *testing.T, c Clock) {
+				if len(c.Steps) != 1 || c.Steps[0].Due != nil || c.Steps[0].Outcome != "" || c.Steps[0].End == nil {
+					t.Fatalf("steps %+v", c.Steps)
+				}
+			}},
 		{name: "withdrawn", received: "2026-11-02 09:00",
 			events:     []Event{{EventID: "w", Type: EventWithdrawn, At: at("2026-11-03 09:00")}},
 			wantStatus: StatusWithdrawn, wantDue: "2026-11-09 09:00"},

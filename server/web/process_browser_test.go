@@ -184,6 +184,19 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 		chromedp.WaitVisible("#trend-chart", chromedp.ByID),
 	)
 	browsertest.Screenshot(ctx, "process-dashboard")
+	// The dossier page: its clock, the late outcome, its nonconformity and events.
+	var clock, lateNC, events string
+	step("dossier page",
+		chromedp.Navigate(env.URL+"/dossiers/L-002"),
+		chromedp.WaitVisible("#clock", chromedp.ByID),
+		chromedp.Text("#clock", &clock, chromedp.ByID),
+		chromedp.Text("#late-nc", &lateNC, chromedp.ByID),
+		chromedp.Text("#events", &events, chromedp.ByID),
+	)
+	browsertest.Screenshot(ctx, "process-dossier")
+	if !strings.Contains(clock, "16/11/2026 09:00") || !strings.Contains(clock, "Trễ hạn") || !strings.Contains(lateNC, "NC-2026-") || !strings.Contains(events, "Trả kết quả") {
+		t.Fatalf("dossier page: clock %q nc %q events %q", clock, lateNC, events)
+	}
 	// tnmt: 4 land dossiers received, 3 returned (L-001 early, L-002 late, L-004 early): 66.67%.
 	if !strings.Contains(unitRow, "66.67%") || !strings.Contains(objective, "98% hồ sơ đất đai đúng hạn") || !strings.Contains(objective, "66.67") ||
 		!strings.Contains(objective, "Chưa đạt") || strings.TrimSpace(accepted) != "1" {
