@@ -399,7 +399,7 @@ func handleRevFile(docs *document.Service) gin.HandlerFunc {
 
 func handleDocCurrent(docs *document.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		_, _, f, obj, err := docs.OpenCurrent(c.Request.Context(), c.Param("code"))
+		_, _, f, obj, err := docs.OpenCurrent(c.Request.Context(), strings.TrimPrefix(c.Param("code"), "/"))
 		if err != nil {
 			fail(c, err)
 			return

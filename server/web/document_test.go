@@ -454,3 +454,15 @@ func TestDocumentScheduledPublishAPI(t *testing.T) {
 		t.Fatalf("/d: %q", got.Body)
 	}
 }
+
+// Codes may hold a slash; the stable link still finds them.
+func TestDocumentCodeWithSlash(t *testing.T) {
+	env := apptest.New(t)
+	d := createDoc(t, env.As("coordinator"), "QT/ISO-08", "tnmt", true)
+	publishVia(t, env, d.ID, "Có gạch chéo")
+	if got := env.Anon().Do("GET", "/d/QT/ISO-08", nil).MustStatus(200); string(got.Body) != "Có gạch chéo" {
+		t.Fatalf("/d with a slash: %q", got.Body)
+	}
+	env.Anon().Do("GET", "/d/", nil).MustStatus(http.StatusUnauthorized)
+	env.As("staff.tnmt").Do("GET", "/d/", nil).MustStatus(http.StatusNotFound)
+}

@@ -129,7 +129,7 @@ func (s *Server) documentRoutes() {
 	pub.GET("/public/documents", "The public register: effective revisions of public documents", handlePublicList(docs))
 
 	e := s.engine
-	e.GET("/d/:code", handleDocCurrent(docs))
+	e.GET("/d/*code", handleDocCurrent(docs)) // codes may hold "/" (QT/ISO-07)
 	e.GET("/public", s.handlePublicPage(docs))
 	e.GET("/public/files/:rev/:file", handlePublicFile(docs))
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
