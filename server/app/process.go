@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/qmstrack/qmstrack/server/mail"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
@@ -30,13 +31,24 @@ func (a *App) wireProcess(d *web.Deps) error {
 		p.MaxEvidence = a.Cfg.MaxUpload
 	}
 	p.SetMinutesFiler(minutesRecord{extra})
+	sender, err := mail.FromConfig(a.Cfg)
+	if err != nil {
+		return err
+	}
+	if sender != nil { // a nil *Sender must not become a non-nil interface
+		p.SetMailer(sender, a.Cfg.BaseURL)
+	}
 	d.Extra["process"] = p
 	d.Extra["process.ncs"] = ncCounts{extra}
 	a.Jobs = append(a.Jobs, Job{Name: "process.late_and_overdue", Key: jobKeyProcess, Run: func(ctx context.Context) error {
 		if _, err := p.ProcessLate(ctx, a.Now()); err != nil {
 			return err
 		}
-		_, err := p.EscalateOverdue(ctx)
+		rep, err := p.EscalateOverdue(ctx)
+		if rep.Directives > 0 || err != nil {
+			a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
+				"email_errors", rep.EmailErrors)
+		}
 		return err
 	}})
 	return nil

@@ -324,17 +324,20 @@ func (s *ProcessStore) Evidence(ctx context.Context, directiveID, evidenceID str
 
 // EscalateOverdueDirectives notifies the head of the unit and every
 // coordinator of each directive past due and not closed, once per
-// directive and due date (the dedupe key), and writes one trail entry per
-// newly escalated directive.
-func (s *ProcessStore) EscalateOverdueDirectives(ctx context.Context, today workday.Date) (int, error) {
+// directive and due date (the dedupe key), writes one trail entry per newly
+// escalated directive, and returns the new notifications with the
+// recipients' email addresses.
+func (s *ProcessStore) EscalateOverdueDirectives(ctx context.Context, today workday.Date) ([]process.Escalation, error) {
 	od := today
 	list, err := s.Directives(ctx, process.DirectiveFilter{Scope: qms.Scope{All: true}, Overdue: &od})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var out []process.Escalation
 	for _, d := range list {
+		var fresh []process.Escalation
 		err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			fresh = nil
 			heads, err := UsersWithRole(ctx, tx, "head", d.Unit)
 			if err != nil {
 				return err
@@ -344,27 +347,38 @@ func (s *ProcessStore) EscalateOverdueDirectives(ctx context.Context, today work
 				return err
 			}
 			key := fmt.Sprintf("directive-overdue:%s:%s", d.ID, d.DueOn)
-			subject := fmt.Sprintf("Chỉ đạo quá hạn / Overdue directive (%s, %s): %s", d.Unit, d.DueOn, truncateText(d.Title, 120))
-			fresh := false
+			subject := fmt.Sprintf("Chỉ đạo quá hạn / Overdue directive (%s, %s): %s", d.Unit, d.DueOn.Display(), truncateText(d.Title, 120))
+			link := "/directives/" + d.ID
+			notified := map[string]bool{}
 			for _, u := range append(heads, coords...) {
-				ok, err := Notify(ctx, tx, u, "directive_overdue", subject, "/directives/"+d.ID, key)
+				if notified[u] {
+					continue
+				}
+				notified[u] = true
+				ok, err := Notify(ctx, tx, u, "directive_overdue", subject, link, key)
 				if err != nil {
 					return err
 				}
-				fresh = fresh || ok
+				if ok {
+					var email string
+					if err := tx.GetContext(ctx, &email, `SELECT email FROM users WHERE id = $1`, u); err != nil {
+						return err
+					}
+					fresh = append(fresh, process.Escalation{UserID: u, Email: email, Subject: subject, Link: link, Directive: d.ID})
+				}
 			}
-			if fresh {
-				n++
+			if len(fresh) > 0 {
 				_, err = AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "directive.escalate", ObjectType: "directive",
-					ObjectID: d.ID, Unit: d.Unit, Details: map[string]any{"due_on": d.DueOn.String(), "notified": len(heads) + len(coords)}})
+					ObjectID: d.ID, Unit: d.Unit, Details: map[string]any{"due_on": d.DueOn.String(), "notified": len(fresh)}})
 			}
 			return err
 		})
 		if err != nil {
-			return n, err
+			return out, err
 		}
+		out = append(out, fresh...)
 	}
-	return n, nil
+	return out, nil
 }
 
 func truncateText(s string, n int) string {

@@ -422,8 +422,61 @@ func (p *Process) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, erro
 	return out, err
 }
 
-// EscalateOverdue notifies the unit head and the coordinator of each
-// directive past due, once per directive and due date (scheduled job).
-func (p *Process) EscalateOverdue(ctx context.Context) (int, error) {
-	return p.store.EscalateOverdueDirectives(ctx, workday.DateOf(p.now(), p.loc))
+// Escalation is one new notification of an overdue directive, returned so
+// that it can also be emailed.
+type Escalation struct {
+	UserID    string
+	Email     string
+	Subject   string
+	Link      string
+	Directive string
+}
+
+// Mailer sends one plain-text email (the mail package implements it).
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// SetMailer makes overdue escalations go out by email too; baseURL makes
+// the link absolute.
+func (p *Process) SetMailer(m Mailer, baseURL string) { p.mailer, p.baseURL = m, baseURL }
+
+// EscalationReport counts what one run of the overdue scan did.
+type EscalationReport struct {
+	Directives  int `json:"directives"`
+	Notified    int `json:"notified"`
+	Emailed     int `json:"emailed"`
+	EmailErrors int `json:"email_errors"`
+}
+
+// EscalateOverdue notifies the unit head and the coordinators of each
+// directive past due, once per directive and due date (scheduled job), as
+// overdue corrective actions are: in the application, and by email when a
+// mail server is configured. Emails go after the notifications are
+// committed; one that fails is counted, not retried (the in-app
+// notification stands).
+func (p *Process) EscalateOverdue(ctx context.Context) (EscalationReport, error) {
+	var rep EscalationReport
+	fresh, err := p.store.EscalateOverdueDirectives(ctx, workday.DateOf(p.now(), p.loc))
+	if err != nil {
+		return rep, err
+	}
+	seen := map[string]bool{}
+	for _, e := range fresh {
+		if !seen[e.Directive] {
+			seen[e.Directive] = true
+			rep.Directives++
+		}
+		rep.Notified++
+		if p.mailer == nil || e.Email == "" {
+			continue
+		}
+		body := e.Subject + "\n\n" + p.baseURL + e.Link + "\n"
+		if err := p.mailer.Send(ctx, e.Email, e.Subject, body); err != nil {
+			rep.EmailErrors++
+			continue
+		}
+		rep.Emailed++
+	}
+	return rep, nil
 }

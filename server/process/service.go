@@ -56,7 +56,9 @@ type Store interface {
 	Directives(ctx context.Context, f DirectiveFilter) ([]Directive, error)
 	ReportDirective(ctx context.Context, id string, r Report, ev trail.Event) (Directive, error)
 	DecideDirective(ctx context.Context, id string, accept bool, comment, deciderLogin string, check func(Directive) error, ev trail.Event) (Directive, error)
-	EscalateOverdueDirectives(ctx context.Context, today workday.Date) (int, error)
+	// EscalateOverdueDirectives notifies (idempotently) and returns the
+	// notifications that are new.
+	EscalateOverdueDirectives(ctx context.Context, today workday.Date) ([]Escalation, error)
 	NonCompliantUnits(ctx context.Context, today workday.Date) ([]UnitCompliance, error)
 	Evidence(ctx context.Context, directiveID, evidenceID string) (Evidence, string, error)
 }
@@ -68,6 +70,8 @@ type Process struct {
 	blobs   Blobs
 	nc      NCRaiser
 	minutes MinutesFiler
+	mailer  Mailer
+	baseURL string
 	now     func() time.Time
 	loc     *time.Location
 	// MaxEvidence bounds each evidence or minutes upload.

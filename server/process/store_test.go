@@ -15,6 +15,8 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/mail"
+	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/process/processblob"
@@ -588,12 +590,25 @@ func TestMeetingDirectives(t *testing.T) {
 		t.Fatalf("evidence body %q", body)
 	}
 	// The justice directive is overdue: escalated once, and justice is not complying.
-	n, err := f.p.EscalateOverdue(context.Background())
-	if err != nil || n != 1 {
-		t.Fatalf("escalate %d %v", n, err)
+	smtpd := mailtest.Start(t, "", "")
+	sender, err := mail.New(mail.Options{Host: "127.0.0.1", Port: smtpd.Port, From: "qmstrack@example.org", TLS: "none"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n, _ := f.p.EscalateOverdue(context.Background()); n != 0 {
-		t.Fatalf("escalated twice: %d", n)
+	f.p.SetMailer(sender, "http://qms.example")
+	if _, err := f.db.Exec(`UPDATE users SET email = login || '@example.org' WHERE login IN ('coord', 'chair')`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.p.EscalateOverdue(context.Background())
+	if err != nil || rep.Directives != 1 || rep.Notified != 2 || rep.Emailed != 2 {
+		t.Fatalf("escalate %+v %v", rep, err)
+	}
+	if rep, _ := f.p.EscalateOverdue(context.Background()); rep.Directives != 0 || rep.Emailed != 0 {
+		t.Fatalf("escalated twice: %+v", rep)
+	}
+	msgs := smtpd.Messages()
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Subject, "Overdue directive") || !strings.Contains(msgs[0].Body, "http://qms.example/directives/"+late.ID) {
+		t.Fatalf("emails %+v", msgs)
 	}
 	var notes int
 	if err := f.db.Get(&notes, `SELECT count(*) FROM notifications WHERE kind = 'directive_overdue'`); err != nil || notes != 2 {
@@ -604,7 +619,6 @@ func TestMeetingDirectives(t *testing.T) {
 		t.Fatalf("non-compliant %+v %v", nc, err)
 	}
 	tasks, _ := f.p.Tasks(context.Background(), f.users["jstaff"])
-	_ = late
 	if len(tasks) != 0 {
 		t.Fatalf("staff cannot report directives; tasks %+v", tasks)
 	}
