@@ -49,6 +49,24 @@ func parseDateParam(c *gin.Context, name string) (workday.Date, error) {
 	return workday.Date{}, qms.Errorf(qms.ErrInvalid, "%s must be a date (yyyy-mm-dd)", name)
 }
 
+// dashboardPeriod reads month=yyyy-mm (the monthly report) or from and to.
+func dashboardPeriod(c *gin.Context) (workday.Date, workday.Date, error) {
+	if m := c.Query("month"); m != "" {
+		t, err := time.Parse("2006-01", m)
+		if err != nil {
+			return workday.Date{}, workday.Date{}, qms.Errorf(qms.ErrInvalid, "month must be written yyyy-mm")
+		}
+		end := time.Date(t.Year(), t.Month()+1, 0, 12, 0, 0, 0, time.UTC)
+		return workday.Date{Year: t.Year(), Month: t.Month(), Day: 1}, workday.Date{Year: end.Year(), Month: end.Month(), Day: end.Day()}, nil
+	}
+	from, err := parseDateParam(c, "from")
+	if err != nil {
+		return from, from, err
+	}
+	to, err := parseDateParam(c, "to")
+	return from, to, err
+}
+
 func kpiQuery(c *gin.Context) (process.KPIQuery, error) {
 	q := process.KPIQuery{Unit: c.Query("unit"), Field: c.Query("field"), Service: c.Query("service"), By: c.Query("by")}
 	var err error
@@ -699,12 +717,7 @@ func handleNonCompliant(p *process.Process) gin.HandlerFunc {
 
 func handleDashboard(s *Server, p *process.Process) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		from, err := parseDateParam(c, "from")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		to, err := parseDateParam(c, "to")
+		from, to, err := dashboardPeriod(c)
 		if err != nil {
 			fail(c, err)
 			return

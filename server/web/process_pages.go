@@ -54,12 +54,7 @@ func back(c *gin.Context, to, ok string) {
 
 func (s *Server) handleProcDashboardPage(p *process.Process) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		from, err := parseDateParam(c, "from")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		to, err := parseDateParam(c, "to")
+		from, to, err := dashboardPeriod(c)
 		if err != nil {
 			fail(c, err)
 			return
@@ -74,18 +69,14 @@ func (s *Server) handleProcDashboardPage(p *process.Process) gin.HandlerFunc {
 			"D": db, "Trend": procTrendSVG(db, s.T(c, "proc.kpi.on_time_rate")), "UnitsChart": procUnitsSVG(db, lang),
 			"Heat": procHeatRows(db), "HasNCs": s.procNCs() != nil,
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
+			"Month":   c.Query("month"),
 		})
 	}
 }
 
 func (s *Server) handleProcExport(p *process.Process) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		from, err := parseDateParam(c, "from")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		to, err := parseDateParam(c, "to")
+		from, to, err := dashboardPeriod(c)
 		if err != nil {
 			fail(c, err)
 			return

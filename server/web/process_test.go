@@ -178,6 +178,17 @@ func TestProcessAPI(t *testing.T) {
 	if dash.Total.Received != 5 || len(dash.Units) != 2 {
 		t.Fatalf("dashboard %+v", dash)
 	}
+	var month struct {
+		From, To string
+		Total    struct{ Received int }
+		Months   []string
+	}
+	co.Do("GET", "/api/v1/dashboard?month=2026-11", nil).MustStatus(200).Decode(&month)
+	if month.From != "2026-11-01" || month.To != "2026-11-30" || len(month.Months) != 1 || month.Total.Received != 5 {
+		t.Fatalf("monthly dashboard %+v", month)
+	}
+	co.Do("GET", "/api/v1/dashboard?month=11/2026", nil).MustStatus(http.StatusBadRequest)
+	co.Do("GET", "/dashboard?month=2026-11", nil).MustStatus(200)
 	x := co.Do("GET", "/dashboard/export.xlsx?from=2026-01-01&to=2026-12-31", nil).MustStatus(200)
 	if len(x.Body) < 100 || string(x.Body[:2]) != "PK" {
 		t.Fatalf("xlsx %d bytes", len(x.Body))
