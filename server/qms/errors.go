@@ -25,8 +25,13 @@ var kinds = []error{ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrInvalid, E
 // Error is an error with a kind and a message that is safe to show to the user.
 type Error struct {
 	Kind error  // one of the Err* kinds
-	Msg  string // safe for the user
+	Msg  string // safe for the user, in English
 	Err  error  // optional cause, never shown
+	// Format and Args are what Msg was made of, so the web layer can show
+	// the message in the reader's language: it translates Format and applies
+	// the same Args (see Localize).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -46,12 +51,12 @@ func (e *Error) Unwrap() []error {
 
 // Errorf returns an error of the given kind with a formatted, user-safe message.
 func Errorf(kind error, format string, args ...any) error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Wrap returns an error of the given kind that keeps err as its hidden cause.
 func Wrap(kind error, err error, msg string) error {
-	return &Error{Kind: kind, Msg: msg, Err: err}
+	return &Error{Kind: kind, Msg: msg, Err: err, Format: msg}
 }
 
 // KindOf returns the kind of err, or nil when it carries none (an internal error).
