@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -406,7 +405,6 @@ func TestDocumentBadInput(t *testing.T) {
 	if res.Status != 401 || res2.Status != 401 {
 		t.Errorf("/d anonymous: %d %d", res.Status, res2.Status)
 	}
-	_ = fmt.Sprint
 }
 
 func TestDocumentScheduledPublishAPI(t *testing.T) {
