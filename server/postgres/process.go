@@ -420,6 +420,17 @@ func (s *ProcessStore) MarkLate(ctx context.Context, now time.Time, mode string)
 	return n, err
 }
 
+// QueueLate adds the late record of one dossier unless it has one.
+func (s *ProcessStore) QueueLate(ctx context.Context, dossierID, unit, state string) (bool, error) {
+	const q = `INSERT INTO late_dossiers (dossier_id, state, unit) VALUES ($1, $2, $3) ON CONFLICT (dossier_id) DO NOTHING`
+	res, err := s.db.ExecContext(ctx, q, dossierID, state, unit)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // LateRecords lists late records in a state within scope, oldest first.
 func (s *ProcessStore) LateRecords(ctx context.Context, state string, sc qms.Scope, limit int) ([]process.LateRecord, error) {
 	const q = `SELECT l.dossier_id, d.number, l.unit, l.state, l.nc_id, l.nc_number, l.reason, l.last_error, l.created_at

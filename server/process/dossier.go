@@ -159,7 +159,7 @@ func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	}
 	d.Overdue = d.Clock.Overdue(now)
 	if !dup && (d.Outcome == "late") {
-		p.handleLate(ctx, now)
+		p.handleLate(ctx, d)
 	}
 	return d, dup, nil
 }

@@ -8,11 +8,24 @@ import (
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
-// handleLate queues newly late dossiers and, in auto mode, raises their
-// nonconformities. Failures stay queued (pending) for the scheduled job; the
-// act that made the dossier late has already succeeded.
-func (p *Process) handleLate(ctx context.Context, now time.Time) {
-	_, _ = p.ProcessLate(ctx, now)
+// handleLate queues one dossier that has just become late and, in auto
+// mode, raises its nonconformity. A failure leaves it queued (pending) for
+// the scheduled job; the act that made the dossier late has already
+// succeeded.
+func (p *Process) handleLate(ctx context.Context, d Dossier) {
+	_, st, err := p.store.Calendar(ctx)
+	if err != nil {
+		return
+	}
+	state := LatePending
+	if st.LateMode == LateTriage {
+		state = LateInTriage
+	}
+	queued, err := p.store.QueueLate(ctx, d.ID, d.Unit, state)
+	if err != nil || !queued || state != LatePending || p.nc == nil {
+		return
+	}
+	_ = p.raise(ctx, LateRecord{DossierID: d.ID, Number: d.Number, Unit: d.Unit, State: LatePending}, []string{LatePending})
 }
 
 // ProcessLate flags late dossiers and, when the setting is auto and the

@@ -39,6 +39,8 @@ type Store interface {
 	// pending (auto) or triage; it returns how many it queued.
 	MarkLate(ctx context.Context, now time.Time, mode string) (int, error)
 	LateRecords(ctx context.Context, state string, scope qms.Scope, limit int) ([]LateRecord, error)
+	// QueueLate adds the late record of one dossier unless it has one.
+	QueueLate(ctx context.Context, dossierID, unit, state string) (bool, error)
 	CountLate(ctx context.Context, states []string, scope qms.Scope) (int, error)
 	SetLateRecord(ctx context.Context, dossierID string, from []string, r LateRecord, ev *trail.Event) error
 

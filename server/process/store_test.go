@@ -165,6 +165,13 @@ func TestDossierEventsIdempotentAndOutOfOrder(t *testing.T) {
 	if err != nil || dup || d.Outcome != "late" {
 		t.Fatalf("return first: %v %v %s", err, dup, d.Outcome)
 	}
+	// Returned late: its nonconformity is raised at once (auto mode).
+	if len(f.nc.got) != 1 || f.nc.got[0].Number != d.Number {
+		t.Fatalf("late event raised %+v", f.nc.got)
+	}
+	if got, _ := f.p.GetDossier(ctx, d.Number); got.NC == nil || got.NC.State != process.LateRaised {
+		t.Fatalf("late record %+v", got.NC)
+	}
 	// Pushed late, events that happened before the return.
 	if _, _, err := f.p.AddEvent(ctx, d.Number, process.Event{EventID: "ev-1", Type: process.EventSupplementRequested, At: at("2026-11-04 10:00"), Reason: "thiếu bản vẽ"}); err != nil {
 		t.Fatal(err)
