@@ -15,7 +15,9 @@ import "time"
 // 2026: Tết Bính Ngọ is 17 February; the announced days off for civil
 // servants are 16 to 20 February (with the weekends, 14 to 22 February).
 // Hùng Kings' day is Sunday 26 April, compensated on Monday 27 April.
-// National Day: 1 and 2 September.
+// National Day: 2 September with 1 September as the adjacent day (the
+// notice for 2026, and whether Monday 31 August is swapped against a
+// Saturday, was not confirmed when this was written).
 //
 // 2027: Tết Đinh Mùi is Saturday 6 February (the 12th lunar month of Bính
 // Ngọ has 29 days, so the eve is Friday 5 February); Hùng Kings' day is
