@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -731,4 +730,3 @@ func handleDashboard(s *Server, p *process.Process) gin.HandlerFunc {
 	}
 }
 
-var _ = multipart.ErrMessageTooLarge
