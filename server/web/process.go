@@ -729,4 +729,3 @@ func handleDashboard(s *Server, p *process.Process) gin.HandlerFunc {
 		c.JSON(http.StatusOK, db)
 	}
 }
-
