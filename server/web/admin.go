@@ -207,7 +207,7 @@ func (s *Server) adminFormResult(c *gin.Context, tmpl, title string, err error, 
 			fail(c, err)
 			return
 		}
-		p.Error = qms.Message(err)
+		p.Error = s.errorText(c, err)
 	} else {
 		p.Flash = s.T(c, okKey)
 	}

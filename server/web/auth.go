@@ -371,7 +371,7 @@ func (s *Server) handleAccountTokenForm() gin.HandlerFunc {
 		status := http.StatusOK
 		if err != nil {
 			status, _ = statusOf(err)
-			p.Error = qms.Message(err)
+			p.Error = s.errorText(c, err)
 		}
 		s.render(c, status, "account.html", p)
 	}

@@ -60,20 +60,31 @@ func (s *Server) errors(c *gin.Context) {
 	}
 	err := c.Errors[0].Err
 	status, code := statusOf(err)
+	// The API speaks English unless asked for Vietnamese (Accept-Language),
+	// so programs get a stable wording; pages speak the reader's language.
+	api := isAPI(c)
+	lang := c.GetString("lang")
+	if api {
+		lang = apiLang(c)
+	}
+	tr := s.translator(lang)
 	msg := qms.Message(err)
+	if tr != nil || (!api && errors.As(err, new(*qms.ValidationError))) {
+		msg = s.errorTextLang(lang, err)
+	}
 	if status == http.StatusInternalServerError {
 		s.Log.Error("request failed", "request_id", c.GetString("request_id"), "path", c.Request.URL.Path, "err", err)
-		msg = "internal error (request " + c.GetString("request_id") + ")"
+		msg = s.errorfLang(lang, "internal error (request %s)", c.GetString("request_id"))
 	}
 	if c.Writer.Written() {
 		return
 	}
-	if isAPI(c) {
+	if api {
 		var body ErrorBody
 		body.Error.Code, body.Error.Message = code, msg
 		var ve *qms.ValidationError
 		if errors.As(err, &ve) {
-			body.Error.Fields = ve.Fields
+			body.Error.Fields = qms.LocalizeFields(ve.Fields, tr)
 		}
 		c.AbortWithStatusJSON(status, body)
 		return

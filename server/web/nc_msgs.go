@@ -68,7 +68,7 @@ var ncMsgsVI = []struct {
 var ncStatusMark = regexp.MustCompile(`\{([AN]):([a-z_]+)\}`)
 
 // ncMsg returns msg in lang: Vietnamese when a translation of its shape
-// exists, otherwise msg unchanged.
+// exists here or in the error catalog, otherwise msg unchanged.
 func (s *Server) ncMsg(lang, msg string) string {
 	if lang != "vi" {
 		return msg
@@ -90,7 +90,8 @@ func (s *Server) ncMsg(lang, msg string) string {
 			return p[2]
 		})
 	}
-	return strings.TrimSpace(msg)
+	// Otherwise the shared catalog of the domain's messages.
+	return strings.TrimSpace(s.msgText(lang, msg))
 }
 
 // NCMessage is ncMsg for tests and other callers.

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -40,27 +38,8 @@ func pageError(c *gin.Context, pg *Page, err error) (int, bool) {
 		fail(c, err)
 		return status, true
 	}
-	pg.Error = formMessage(err)
+	pg.Error = pg.errorText(err)
 	return status, false
-}
-
-// formMessage is the message of a refused form: every field problem of a
-// validation error, or the error's safe message.
-func formMessage(err error) string {
-	var ve *qms.ValidationError
-	if errors.As(err, &ve) {
-		keys := make([]string, 0, len(ve.Fields))
-		for k := range ve.Fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, 0, len(keys))
-		for _, k := range keys {
-			parts = append(parts, k+": "+ve.Fields[k])
-		}
-		return strings.Join(parts, "; ")
-	}
-	return qms.Message(err)
 }
 
 func (s *Server) handleRecordsPage(recs *record.Service) gin.HandlerFunc {

@@ -27,6 +27,7 @@ type views struct {
 	bundle *i18n.Bundle
 	loc    map[string]*i18n.Localizer
 	keys   map[string]map[string]bool // lang -> message ids, for the completeness test
+	errVI  *errorCatalog              // Vietnamese of the domain's English error messages
 	tz     *time.Location
 }
 
@@ -60,6 +61,9 @@ func loadViews(tz *time.Location) (*views, error) {
 	}
 	for _, l := range Languages {
 		v.loc[l] = i18n.NewLocalizer(v.bundle, l)
+	}
+	if v.errVI, err = loadErrorCatalog(); err != nil {
+		return nil, err
 	}
 	funcs := v.funcs()
 	base, err := template.New("layout").Funcs(funcs).ParseFS(qmstrack.Assets, "assets/templates/layout.html", "assets/templates/partials/*.html")
