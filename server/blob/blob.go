@@ -24,9 +24,16 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
-// PartSize is the fixed multipart part size of uploads. minio-go holds one
-// part in memory per upload (size unknown), so it bounds upload memory.
-const PartSize = 16 << 20
+// PartSize is the fixed multipart part size of uploads, and PartsInFlight
+// how many parts of one upload are sent at once. minio-go holds one buffer of
+// PartSize per part in flight (the size is unknown while streaming), so an
+// upload needs PartSize × PartsInFlight = 32 MiB whatever the file's size;
+// sending two parts at once lets reading the next part overlap sending the
+// previous one.
+const (
+	PartSize      = 16 << 20
+	PartsInFlight = 2
+)
 
 // Options configure the connection to the object store.
 type Options struct {
@@ -113,9 +120,11 @@ var Accepted = map[string]string{
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":       "XLSX",
 	"application/vnd.oasis.opendocument.text":                                 "ODT",
 	"application/vnd.oasis.opendocument.spreadsheet":                          "ODS",
-	"image/png":  "PNG",
-	"image/jpeg": "JPEG",
-	"text/plain": "plain text",
+	"image/png":                 "PNG",
+	"image/jpeg":                "JPEG",
+	"text/plain":                "plain text",
+	"text/csv":                  "plain text (CSV)",
+	"text/tab-separated-values": "plain text (TSV)",
 }
 
 // AcceptedList names the accepted types for error messages.
@@ -168,9 +177,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) 
 	}
 	lr := &limitHashReader{r: br, max: o.MaxSize, h: sha256.New()}
 	opts := minio.PutObjectOptions{
-		ContentType:  mt,
-		PartSize:     PartSize,
-		UserMetadata: o.Metadata,
+		ContentType:           mt,
+		PartSize:              PartSize,
+		NumThreads:            PartsInFlight,
+		ConcurrentStreamParts: true,
+		UserMetadata:          o.Metadata,
 	}
 	if o.Retention != nil && o.Retention.Mode != "" {
 		opts.Mode = minio.RetentionMode(o.Retention.Mode)

@@ -44,6 +44,7 @@ func TestDetect(t *testing.T) {
 		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"), "image/png", nil},
 		{"text", []byte("Biên bản họp xem xét của lãnh đạo\n"), "text/plain", nil},
 		{"docx", docx(t), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", nil},
+		{"csv-like text", []byte("so_ho_so,ngay_nhan,linh_vuc\n000.00.01.H12,01/11/2026,dat_dai\n000.00.01.H13,02/11/2026,ho_tich\n"), "text/csv", nil},
 		{"empty", nil, "", qms.ErrInvalid},
 		{"exe", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), "", qms.ErrInvalid},
 		{"html", []byte("<!DOCTYPE html><html><script>alert(1)</script></html>"), "", qms.ErrInvalid},

@@ -141,22 +141,33 @@ func (s *IdentityStore) CreateSession(ctx context.Context, sess identity.Session
 	})
 }
 
+// touchEvery is how stale last_seen may get before a request writes it:
+// most requests then only read the session, and the idle timeout is exact
+// to within this much.
+const touchEvery = time.Minute
+
 // TouchSession returns a live session and its active user, and records the
 // activity. A session is live while now is before its absolute expiry and
 // within idle of its last activity.
 func (s *IdentityStore) TouchSession(ctx context.Context, hash []byte, now time.Time, idle time.Duration) (identity.Session, identity.User, error) {
-	const q = `UPDATE sessions s SET last_seen = $2
-		FROM users u
-		WHERE s.token_hash = $1 AND u.id = s.user_id AND u.status = 'active'
-		  AND s.expires_at > $2 AND s.last_seen > $2::timestamptz - make_interval(secs => $3::float8)
-		RETURNING s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen, s.expires_at,
-		  u.id, u.login, u.name, u.email, u.status, u.lang, u.created_at`
+	const q = `SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen, s.expires_at,
+		  u.id, u.login, u.name, u.email, u.status, u.lang, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND u.status = 'active'
+		  AND s.expires_at > $2 AND s.last_seen > $2::timestamptz - make_interval(secs => $3::float8)`
 	var sess identity.Session
 	var u identity.User
 	err := s.db.QueryRowxContext(ctx, q, hash, now, idle.Seconds()).Scan(&sess.Hash, &sess.UserID, &sess.CSRF,
 		&sess.CreatedAt, &sess.LastSeen, &sess.ExpiresAt, &u.ID, &u.Login, &u.Name, &u.Email, &u.Status, &u.Lang, &u.CreatedAt)
 	if err != nil {
 		return sess, u, notFound(err, "session not found")
+	}
+	if now.Sub(sess.LastSeen) >= touchEvery {
+		const upd = `UPDATE sessions SET last_seen = $2 WHERE token_hash = $1 AND last_seen < $2`
+		if _, err := s.db.ExecContext(ctx, upd, hash, now); err != nil {
+			return sess, u, translate(err)
+		}
+		sess.LastSeen = now
 	}
 	return sess, u, nil
 }

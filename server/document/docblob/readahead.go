@@ -24,7 +24,7 @@ type readAhead struct {
 
 const (
 	chunkSize = 256 << 10
-	depth     = 64 // 16 MiB ahead: one whole part of blob.PartSize
+	depth     = 8 // 2 MiB ahead: with blob.PartsInFlight parts sending, more only costs memory
 )
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
