@@ -230,3 +230,15 @@ func (s *Server) errorfLang(lang, format string, args ...any) string {
 // errorText is the user-safe message of err in the page's language, for
 // helpers that hold the page rather than the server.
 func (p *Page) errorText(err error) string { return p.views.errorText(p.Lang, err) }
+
+// Msg translates an English message kept as text into the page's language
+// (e.g. the reason stored with a rejected import row); without a
+// translation it shows as written.
+func (p *Page) Msg(msg string) string {
+	if tr := p.views.translator(p.Lang); tr != nil {
+		if t, ok := tr(msg); ok {
+			return t
+		}
+	}
+	return msg
+}
