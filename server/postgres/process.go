@@ -332,6 +332,46 @@ func (s *ProcessStore) AddEvent(ctx context.Context, number string, e process.Ev
 	return d, dup, err
 }
 
+// AddPendingEvent keeps an event for a dossier not recorded yet.
+func (s *ProcessStore) AddPendingEvent(ctx context.Context, number string, e process.Event, actorID string) (bool, error) {
+	const q = `INSERT INTO dossier_pending_events (number, event_id, type, at, to_unit, step, result, reason, new_due_at, actor_id, actor_login)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (number, event_id) DO NOTHING`
+	res, err := s.db.ExecContext(ctx, q, number, e.EventID, e.Type, e.At, e.ToUnit, e.Step, e.Result, e.Reason, e.NewDueAt, actorID, e.Actor)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 0, nil
+}
+
+// PendingEvents lists the events kept for a number that have not failed,
+// in the order they happened.
+func (s *ProcessStore) PendingEvents(ctx context.Context, number string) ([]process.PendingEvent, error) {
+	const q = `SELECT event_id, type, at, to_unit, step, result, reason, new_due_at, seq, actor_login, recorded_at, actor_id, last_error
+		FROM dossier_pending_events WHERE number = $1 AND last_error = '' ORDER BY at, seq`
+	out := []process.PendingEvent{}
+	return out, translate(s.db.SelectContext(ctx, &out, q, number))
+}
+
+// PendingRecorded lists numbers with pending events whose dossier now exists.
+func (s *ProcessStore) PendingRecorded(ctx context.Context, limit int) ([]string, error) {
+	const q = `SELECT DISTINCT p.number FROM dossier_pending_events p JOIN dossiers d ON d.number = p.number
+		WHERE p.last_error = '' ORDER BY 1 LIMIT $1`
+	out := []string{}
+	return out, translate(s.db.SelectContext(ctx, &out, q, limit))
+}
+
+// ResolvePending removes an applied pending event, or keeps a failed one
+// with the reason.
+func (s *ProcessStore) ResolvePending(ctx context.Context, number, eventID, failure string) error {
+	q := `DELETE FROM dossier_pending_events WHERE number = $1 AND event_id = $2 AND $3 = ''`
+	if failure != "" {
+		q = `UPDATE dossier_pending_events SET last_error = $3 WHERE number = $1 AND event_id = $2`
+	}
+	_, err := s.db.ExecContext(ctx, q, number, eventID, failure)
+	return translate(err)
+}
+
 // Dossier returns a dossier with its events.
 func (s *ProcessStore) Dossier(ctx context.Context, number string) (process.Dossier, error) {
 	var r dossierRow

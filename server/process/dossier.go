@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -69,6 +70,11 @@ func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if err != nil {
 		return out, false, err
 	}
+	if created {
+		if out, err = p.applyPending(ctx, out); err != nil {
+			return out, created, err
+		}
+	}
 	if !created && (out.Service != d.Service || !out.ReceivedAt.Equal(d.ReceivedAt) || out.Channel != d.Channel) {
 		return out, false, qms.Errorf(qms.ErrConflict, "dossier %s already exists with a different receipt", d.Number)
 	}
@@ -128,6 +134,14 @@ func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	}
 	e.Actor = a.Login
 	cur, err := p.store.Dossier(ctx, number)
+	if errors.Is(err, qms.ErrNotFound) && ValidNumber(number) {
+		// The receipt has not arrived yet: keep the event for it.
+		if p.authz.Scope(a.UserID, ObjDossier, ActWrite).Empty() {
+			return Dossier{}, false, qms.Errorf(qms.ErrForbidden, "you may not write dossiers")
+		}
+		dup, err := p.store.AddPendingEvent(ctx, number, e, a.UserID)
+		return Dossier{Number: number, Pending: true, Events: []Event{}}, dup, err
+	}
 	if err != nil {
 		return cur, false, err
 	}
@@ -162,6 +176,41 @@ func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier
 		p.handleLate(ctx, d)
 	}
 	return d, dup, nil
+}
+
+// PendingEvent is an event kept for a dossier not recorded yet.
+type PendingEvent struct {
+	Event
+	ActorID string `db:"actor_id"`
+	Error   string `db:"last_error"`
+}
+
+// applyPending applies the events that arrived before the dossier, in the
+// order they happened, each as the person who sent it (and only if that
+// person may write the dossier's unit). One that cannot be applied stays
+// pending with the reason; the others are applied.
+func (p *Process) applyPending(ctx context.Context, d Dossier) (Dossier, error) {
+	pend, err := p.store.PendingEvents(ctx, d.Number)
+	if err != nil || len(pend) == 0 {
+		return d, err
+	}
+	for _, pe := range pend {
+		actx := qms.WithActor(ctx, qms.Actor{UserID: pe.ActorID, Login: pe.Actor, Via: "pending"})
+		e := pe.Event
+		e.Seq, e.Actor = 0, ""
+		failure := ""
+		if _, _, err := p.AddEvent(actx, d.Number, e); err != nil {
+			failure = qms.Message(err)
+		}
+		if err := p.store.ResolvePending(ctx, d.Number, pe.EventID, failure); err != nil {
+			return d, err
+		}
+	}
+	out, err := p.store.Dossier(ctx, d.Number)
+	if err == nil {
+		out.Overdue = out.Clock.Overdue(p.now())
+	}
+	return out, err
 }
 
 // GetDossier returns a dossier with its events.

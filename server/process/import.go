@@ -278,6 +278,14 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	if err := p.store.Import(ctx, rows, &rep, ev); err != nil {
 		return rep, err
 	}
+	// Events that arrived before these dossiers are applied now.
+	if nums, err := p.store.PendingRecorded(ctx, 10000); err == nil {
+		for _, num := range nums {
+			if d, err := p.store.Dossier(ctx, num); err == nil {
+				_, _ = p.applyPending(ctx, d)
+			}
+		}
+	}
 	n, _ := p.ProcessLate(ctx, now)
 	rep.NCsRaised = n
 	_ = p.store.SetImportNCs(ctx, rep.ID, n)

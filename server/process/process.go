@@ -101,6 +101,9 @@ type Dossier struct {
 	ReceivedAt   time.Time `json:"received_at"`
 	Clock
 	Late      bool        `json:"late"`
+	// Pending is set on the answer to an event pushed before the dossier's
+	// receipt: the event is kept and applied when the dossier is recorded.
+	Pending bool `json:"pending,omitempty"`
 	Overdue   bool        `json:"overdue"`
 	NC        *LateRecord `json:"nc,omitempty"`
 	Events    []Event     `json:"events,omitempty"`

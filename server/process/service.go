@@ -28,6 +28,15 @@ type Store interface {
 	// new event through apply and stores the event and the new clock.
 	AddEvent(ctx context.Context, number string, e Event, apply func(d Dossier, history []Event) (Clock, error), ev func(d Dossier) trail.Event) (Dossier, bool, error)
 	Dossier(ctx context.Context, number string) (Dossier, error)
+	// AddPendingEvent keeps an event for a dossier not recorded yet
+	// (duplicate when the number and event id are known); PendingEvents
+	// lists them in the order they happened; ResolvePending removes one, or
+	// keeps it with the reason it could not be applied.
+	AddPendingEvent(ctx context.Context, number string, e Event, actorID string) (bool, error)
+	PendingEvents(ctx context.Context, number string) ([]PendingEvent, error)
+	ResolvePending(ctx context.Context, number, eventID, failure string) error
+	// PendingRecorded lists numbers with pending events whose dossier now exists.
+	PendingRecorded(ctx context.Context, limit int) ([]string, error)
 	Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error)
 	Import(ctx context.Context, rows func(yield func(ImportRow) error) error, report *ImportReport, ev trail.Event) error
 	ImportReport(ctx context.Context, id string) (ImportReport, string, error)

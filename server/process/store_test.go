@@ -204,8 +204,9 @@ func TestDossierEventsIdempotentAndOutOfOrder(t *testing.T) {
 			t.Errorf("%+v: %v", bad, err)
 		}
 	}
-	if _, _, err := f.p.AddEvent(ctx, "NO-SUCH", process.Event{EventID: "a", Type: process.EventWithdrawn, At: at("2026-11-05 10:00")}); !errors.Is(err, qms.ErrNotFound) {
-		t.Fatalf("unknown dossier: %v", err)
+	// An event for a dossier not recorded yet is kept for its receipt.
+	if p, _, err := f.p.AddEvent(ctx, "NO-SUCH", process.Event{EventID: "a", Type: process.EventWithdrawn, At: at("2026-11-05 10:00")}); err != nil || !p.Pending {
+		t.Fatalf("unknown dossier: %+v %v", p, err)
 	}
 	// The summary counts the dossier once, by its final outcome.
 	k, err := f.p.KPIs(f.as("coord"), process.KPIQuery{From: workday.Date{Year: 2026, Month: 11, Day: 1}, To: workday.Date{Year: 2026, Month: 11, Day: 30}})
@@ -629,4 +630,48 @@ func TestMeetingDirectives(t *testing.T) {
 	if len(tasks) != 0 {
 		t.Fatalf("staff cannot report directives; tasks %+v", tasks)
 	}
+}
+
+// Events pushed before the dossier's receipt are kept and applied, as
+// their sender, when the receipt arrives.
+func TestEventsBeforeReceipt(t *testing.T) {
+	f := setup(t)
+	staff := f.as("landstaff")
+	ret := process.Event{EventID: "os-9", Type: process.EventReturned, At: at("2026-11-20 10:00"), Result: process.ResultGranted}
+	d, dup, err := f.p.AddEvent(staff, "EARLY-1", ret)
+	if err != nil || dup || !d.Pending {
+		t.Fatalf("early event: %+v %v %v", d, dup, err)
+	}
+	if _, dup, err := f.p.AddEvent(staff, "EARLY-1", ret); err != nil || !dup {
+		t.Fatalf("early event again: %v %v", dup, err)
+	}
+	// Justice staff may push events, but not for a land dossier: theirs stays pending.
+	if _, _, err := f.p.AddEvent(f.as("jstaff"), "EARLY-1", process.Event{EventID: "os-8", Type: process.EventHandedOver, At: at("2026-11-05 10:00")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.p.AddEvent(f.as("aud"), "EARLY-1", ret); !errors.Is(err, qms.ErrForbidden) {
+		t.Fatalf("auditor pushing: %v", err)
+	}
+	got, created, err := f.p.CreateDossier(staff, process.NewDossier{Number: "EARLY-1", Service: "DD-01", Channel: "online", ReceivedAt: at("2026-11-02 09:00")})
+	if err != nil || !created {
+		t.Fatal(err)
+	}
+	if got.Status != process.StatusReturned || got.Outcome != "late" || len(got.Events) != 1 || got.Events[0].Actor != "landstaff" {
+		t.Fatalf("after receipt: %s %s %+v", got.Status, got.Outcome, got.Events)
+	}
+	var failed string
+	if err := f.db.Get(&failed, `SELECT last_error FROM dossier_pending_events WHERE number = 'EARLY-1' AND event_id = 'os-8'`); err != nil || failed == "" {
+		t.Fatalf("justice's event: %q %v", failed, err)
+	}
+	// An import records the dossier: its early event is applied too.
+	if _, _, err := f.p.AddEvent(staff, "EARLY-2", process.Event{EventID: "os-1", Type: process.EventWithdrawn, At: at("2026-11-04 10:00")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.Import(f.as("coord"), strings.NewReader("number,service,channel,received_at\nEARLY-2,DD-01,online,02/11/2026 09:00\n"), process.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.p.GetDossier(staff, "EARLY-2"); got.Status != process.StatusWithdrawn {
+		t.Fatalf("imported dossier with an early event: %s", got.Status)
+	}
+	assertStatsExact(t, f.db)
 }

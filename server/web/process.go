@@ -230,10 +230,13 @@ func handleDossierEvent(p *process.Process) gin.HandlerFunc {
 			return
 		}
 		status := http.StatusCreated
-		if dup {
+		switch {
+		case d.Pending:
+			status = http.StatusAccepted // kept until the dossier's receipt arrives
+		case dup:
 			status = http.StatusOK
 		}
-		c.JSON(status, gin.H{"dossier": d, "duplicate": dup})
+		c.JSON(status, gin.H{"dossier": d, "duplicate": dup, "pending": d.Pending})
 	}
 }
 

@@ -82,7 +82,16 @@ func TestProcessAPI(t *testing.T) {
 	}
 	staff.Do("POST", "/api/v1/dossiers/000.00.01.H01-261102-0001/events", map[string]any{"event_id": "os-2", "type": "withdrawn", "at": "2026-11-14T09:00:00+07:00"}).MustStatus(http.StatusConflict)
 	staff.Do("POST", "/api/v1/dossiers/000.00.01.H01-261102-0001/events", map[string]any{"event_id": "os-3", "type": "bogus", "at": "2026-11-14T09:00:00+07:00"}).MustStatus(http.StatusBadRequest)
-	staff.Do("POST", "/api/v1/dossiers/NOPE/events", map[string]any{"event_id": "os-3", "type": "withdrawn", "at": "2026-11-14T09:00:00+07:00"}).MustStatus(http.StatusNotFound)
+	// Before its receipt: kept (202), then applied when the dossier is recorded.
+	staff.Do("POST", "/api/v1/dossiers/LATER-1/events", map[string]any{"event_id": "os-3", "type": "withdrawn", "at": "2026-11-14T09:00:00+07:00"}).MustStatus(http.StatusAccepted)
+	var later struct {
+		Dossier struct{ Status string } `json:"dossier"`
+	}
+	staff.Do("POST", "/api/v1/dossiers", map[string]any{"number": "LATER-1", "service": "DD-01", "channel": "online", "received_at": "2026-11-10T09:00:00+07:00"}).MustStatus(http.StatusCreated).Decode(&later)
+	if later.Dossier.Status != "withdrawn" {
+		t.Fatalf("pending event not applied: %+v", later)
+	}
+	staff.Do("POST", "/api/v1/dossiers/bad%20number/events", map[string]any{"event_id": "os-3", "type": "withdrawn", "at": "2026-11-14T09:00:00+07:00"}).MustStatus(http.StatusNotFound)
 	staff.Do("POST", "/api/v1/dossiers/000.00.01.H01-261102-0001/events", "{not json").MustStatus(http.StatusBadRequest)
 
 	// CSV import as text/csv.
@@ -130,7 +139,7 @@ func TestProcessAPI(t *testing.T) {
 		}
 	}
 	co.Do("GET", "/api/v1/kpis?by=unit&from=2026-01-01&to=2026-12-31", nil).MustStatus(200).Decode(&kpis)
-	if len(kpis.Items) != 2 || kpis.Items[1].Key != "tnmt" || kpis.Items[1].Received != 4 || kpis.Items[1].Late != 1 {
+	if len(kpis.Items) != 2 || kpis.Items[1].Key != "tnmt" || kpis.Items[1].Received != 5 || kpis.Items[1].Late != 1 {
 		t.Fatalf("kpis %+v", kpis)
 	}
 	co.Do("GET", "/api/v1/kpis?by=galaxy", nil).MustStatus(http.StatusBadRequest)
@@ -175,7 +184,7 @@ func TestProcessAPI(t *testing.T) {
 		Units []struct{ Key string }
 	}
 	co.Do("GET", "/api/v1/dashboard?from=2026-01-01&to=2026-12-31", nil).MustStatus(200).Decode(&dash)
-	if dash.Total.Received != 5 || len(dash.Units) != 2 {
+	if dash.Total.Received != 6 || len(dash.Units) != 2 {
 		t.Fatalf("dashboard %+v", dash)
 	}
 	var month struct {
@@ -184,7 +193,7 @@ func TestProcessAPI(t *testing.T) {
 		Months   []string
 	}
 	co.Do("GET", "/api/v1/dashboard?month=2026-11", nil).MustStatus(200).Decode(&month)
-	if month.From != "2026-11-01" || month.To != "2026-11-30" || len(month.Months) != 1 || month.Total.Received != 5 {
+	if month.From != "2026-11-01" || month.To != "2026-11-30" || len(month.Months) != 1 || month.Total.Received != 6 {
 		t.Fatalf("monthly dashboard %+v", month)
 	}
 	co.Do("GET", "/api/v1/dashboard?month=11/2026", nil).MustStatus(http.StatusBadRequest)

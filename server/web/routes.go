@@ -288,7 +288,7 @@ func (s *Server) processRoutes() {
 	a.GET("/dossiers/imports/:id", "The report of an import", handleImportGet(p))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
 	a.GET("/dossiers/:number", "One dossier with its clock and events", handleDossierGet(p))
-	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed)", handleDossierEvent(p))
+	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
 	a.POST("/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", handleLateDecide(p, true))
 	a.POST("/dossiers/:number/late/dismiss", "Dismiss a late dossier from the triage list with a reason (coordinator)", handleLateDecide(p, false))
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
