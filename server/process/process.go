@@ -100,10 +100,10 @@ type Dossier struct {
 	ApplicantRef string    `json:"applicant_ref"`
 	ReceivedAt   time.Time `json:"received_at"`
 	Clock
-	Late      bool        `json:"late"`
+	Late bool `json:"late"`
 	// Pending is set on the answer to an event pushed before the dossier's
 	// receipt: the event is kept and applied when the dossier is recorded.
-	Pending bool `json:"pending,omitempty"`
+	Pending   bool        `json:"pending,omitempty"`
 	Overdue   bool        `json:"overdue"`
 	NC        *LateRecord `json:"nc,omitempty"`
 	Events    []Event     `json:"events,omitempty"`
