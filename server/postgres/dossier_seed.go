@@ -70,7 +70,9 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 		return 0, fmt.Errorf("no services to seed dossiers for")
 	}
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	prefix := "S" + now.UTC().Format("060102150405")
+	// The prefix differs between runs even with a fixed clock (tests), so a
+	// second seeding never collides with the first.
+	prefix := fmt.Sprintf("S%s-%04X", now.UTC().Format("060102"), r.IntN(1<<16))
 	start := now.AddDate(-2, 0, 0)
 	spanDays := int(now.Sub(start).Hours() / 24)
 	const batch = 50000
