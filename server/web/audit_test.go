@@ -371,7 +371,7 @@ func TestAuditFormErrorsShowThePage(t *testing.T) {
 	}
 	day := todayVN()
 	r := form(coord, "/ui/audits", url.Values{"title": {"Đánh giá"}, "units": {"tnmt"}, "planned_start": {day}, "planned_end": {day}, "lead_auditor": {"auditor.tnmt"}})
-	if r.Status != 400 || !strings.Contains(string(r.Body), "impartiality") || !strings.Contains(string(r.Body), `value="Đánh giá"`) {
+	if r.Status != 400 || !strings.Contains(string(r.Body), "Bảo đảm khách quan") || !strings.Contains(string(r.Body), `value="Đánh giá"`) {
 		t.Fatalf("plan with an own-unit lead: %d %.300s", r.Status, r.Body)
 	}
 	r = form(coord, "/ui/audits", url.Values{"title": {"Đánh giá"}, "units": {"tnmt"}, "planned_start": {day}, "planned_end": {day}, "lead_auditor": {"auditor"}})
