@@ -10,6 +10,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/web"
+	"github.com/qmstrack/qmstrack/server/workday"
 )
 
 // ncBlobs adapts the object store to what the nonconformity capability needs.
@@ -21,6 +22,21 @@ func (b ncBlobs) Put(ctx context.Context, key string, r io.Reader, max int64) (q
 
 func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekCloser, error) {
 	return b.s.Open(ctx, key, version)
+}
+
+// overdueDirectives reads the process capability's overdue directives per unit.
+type overdueDirectives struct{ a *App }
+
+func (o overdueDirectives) OverdueDirectivesByUnit(ctx context.Context) (map[string]int, error) {
+	list, err := postgres.NewProcessStore(o.a.DB).NonCompliantUnits(ctx, workday.DateOf(o.a.Now(), o.a.Cfg.Location))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(list))
+	for _, u := range list {
+		out[u.Unit] = u.OverdueDirectives
+	}
+	return out, nil
 }
 
 // wireNC builds the nonconformity capability, hands it to the web layer
@@ -36,6 +52,8 @@ func (a *App) wireNC(d *web.Deps) (*nonconformity.Service, error) {
 		BaseURL: a.Cfg.BaseURL, Trail: a.Trail,
 		// Auditors read the NCs of the units they audit during the audit's window.
 		Audits: auditWindow{postgres.NewAuditStore(a.DB)},
+		// Overdue leadership directives count in the list of units not complying.
+		Directives: overdueDirectives{a},
 	}
 	sender, err := mail.FromConfig(a.Cfg)
 	if err != nil {

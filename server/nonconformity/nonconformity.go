@@ -325,6 +325,15 @@ type Options struct {
 	// Audits, when set, lets auditors read the NCs of the units they audit
 	// during the audit's window.
 	Audits AuditAccess
+	// Directives, when set, adds overdue leadership directives to the list of
+	// units not complying.
+	Directives OverdueDirectives
+}
+
+// OverdueDirectives counts, per unit, the directives past due without an
+// accepted report (the process capability answers it).
+type OverdueDirectives interface {
+	OverdueDirectivesByUnit(ctx context.Context) (map[string]int, error)
 }
 
 // AuditAccess gives the units a user is auditing on day now (the internal

@@ -29,7 +29,12 @@ type UnitScore struct {
 	OnTimePct *float64 `json:"closed_on_time_pct"`
 	// MeanDaysToClose is nil without closed NCs.
 	MeanDaysToClose *float64 `json:"mean_days_to_close"`
-	// NonComplying: the unit has overdue actions or unanswered NCs.
+	// OverdueDirectives counts leadership directives assigned to the unit
+	// that are past due without an accepted report (from the process
+	// capability, when wired).
+	OverdueDirectives int `json:"overdue_directives" db:"-"`
+	// NonComplying: the unit has overdue actions, unanswered NCs or overdue
+	// directives.
 	NonComplying bool `json:"non_complying"`
 }
 
@@ -72,6 +77,11 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 	if err != nil {
 		return Scorecard{}, err
 	}
+	if s.o.Directives != nil {
+		if units, err = addDirectives(ctx, s.o.Directives, units, scope); err != nil {
+			return Scorecard{}, err
+		}
+	}
 	sc := Scorecard{Units: units, NonComplying: []UnitScore{}, AnalysisDays: s.o.AnalysisDays}
 	for i := range sc.Units {
 		u := &sc.Units[i]
@@ -80,7 +90,7 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 			mean := u.DaysToClose / float64(u.Closed)
 			u.OnTimePct, u.MeanDaysToClose = &pct, &mean
 		}
-		u.NonComplying = u.Overdue > 0 || u.Unanswered > 0
+		u.NonComplying = u.Overdue > 0 || u.Unanswered > 0 || u.OverdueDirectives > 0
 		if u.NonComplying {
 			sc.NonComplying = append(sc.NonComplying, *u)
 		}
@@ -88,8 +98,8 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 	// The units to call to account first: most overdue work first.
 	sort.SliceStable(sc.NonComplying, func(i, j int) bool {
 		a, b := sc.NonComplying[i], sc.NonComplying[j]
-		if a.Overdue+a.Unanswered != b.Overdue+b.Unanswered {
-			return a.Overdue+a.Unanswered > b.Overdue+b.Unanswered
+		if x, y := a.Overdue+a.Unanswered+a.OverdueDirectives, b.Overdue+b.Unanswered+b.OverdueDirectives; x != y {
+			return x > y
 		}
 		return a.Unit < b.Unit
 	})
@@ -105,6 +115,31 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 	}
 	sc.Monthly = fillMonths(from, 12, counts)
 	return sc, nil
+}
+
+// addDirectives adds each unit's overdue directives to its line, adding a
+// line for a unit in scope that has no NCs but overdue directives.
+func addDirectives(ctx context.Context, d OverdueDirectives, units []UnitScore, scope qms.Scope) ([]UnitScore, error) {
+	byUnit, err := d.OverdueDirectivesByUnit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i := range units {
+		units[i].OverdueDirectives = byUnit[units[i].Unit]
+		seen[units[i].Unit] = true
+	}
+	var extra []string
+	for u, n := range byUnit {
+		if n > 0 && !seen[u] && scope.Has(u) {
+			extra = append(extra, u)
+		}
+	}
+	sort.Strings(extra)
+	for _, u := range extra {
+		units = append(units, UnitScore{Unit: u, OverdueDirectives: byUnit[u]})
+	}
+	return units, nil
 }
 
 // pareto sorts causes by count (ties by name) and adds the cumulative share.
