@@ -257,21 +257,6 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-// renderFragment writes one named template of a page without the layout (htmx swaps).
-func (s *Server) renderFragment(c *gin.Context, status int, name, block string, p *Page) {
-	t, ok := s.views.pages[name]
-	if !ok {
-		fail(c, fmt.Errorf("no template %q", name))
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
-		fail(c, fmt.Errorf("render %s/%s: %w", name, block, err))
-		return
-	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-}
-
 func (s *Server) renderError(c *gin.Context, status int, code, msg string) {
 	p := s.page(c, "error.title", map[string]any{"Status": status, "Code": code, "Message": msg})
 	s.render(c, status, "error.html", p)
