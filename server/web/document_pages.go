@@ -132,6 +132,7 @@ func (s *Server) handleDocRegisterPage(docs *document.Service) gin.HandlerFunc {
 		}
 		labels["overdue"] = s.T(c, "doc.overdue")
 		data["Labels"] = labels
+		data["Rows"] = registerRows(p.Items, labels, names, s.Location)
 		if p.NextCursor != "" {
 			q := c.Request.URL.Query()
 			q.Set("cursor", p.NextCursor)
