@@ -118,7 +118,7 @@ func (s *Server) handleDocRegisterPage(docs *document.Service) gin.HandlerFunc {
 				fail(c, err)
 				return
 			}
-			pg.Error = qms.Message(err)
+			pg.Error = s.errorText(c, err)
 		}
 		data["Items"] = p.Items
 		// The labels of types and statuses, translated once per page
@@ -257,7 +257,7 @@ func (s *Server) handleDocEditForm(docs *document.Service) gin.HandlerFunc {
 			return
 		}
 		p := s.page(c, "doc.edit.title", data)
-		p.Error = qms.Message(err)
+		p.Error = s.errorText(c, err)
 		status, _ := statusOf(err)
 		s.render(c, status, "documents/new.html", p)
 	}
@@ -288,9 +288,9 @@ func (s *Server) handleDocCreateForm(docs *document.Service) gin.HandlerFunc {
 		}
 		data["Form"] = form
 		p := s.page(c, "doc.new.title", data)
-		p.Error = qms.Message(err)
+		p.Error = s.errorText(c, err)
 		if ve := (*qms.ValidationError)(nil); errors.As(err, &ve) {
-			data["Fields"] = ve.Fields
+			data["Fields"] = qms.LocalizeFields(ve.Fields, s.translator(c.GetString("lang")))
 		}
 		s.render(c, status, "documents/new.html", p)
 	}
@@ -356,7 +356,7 @@ func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, form
 			fail(c, formErr)
 			return
 		}
-		p.Error = qms.Message(formErr)
+		p.Error = s.errorText(c, formErr)
 	}
 	s.render(c, status, "documents/show.html", p)
 }
