@@ -73,6 +73,18 @@ func TestErrorMessagesFollowTheLanguage(t *testing.T) {
 		})
 	}
 
+	// A document form (the field messages of a validation error).
+	author := env.As("author.tnmt")
+	r := page(author, "POST", "/ui/documents", url.Values{"code": {""}, "title": {""}, "type": {"procedure"}, "unit": {"tnmt"}})
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("document form: %s", r)
+	}
+	for _, want := range []string{"Mã không được để trống", "Trường title không được để trống"} {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("refused document form lacks %q", want)
+		}
+	}
+
 	// The API: English by default whatever the user's language, Vietnamese
 	// when Vietnamese comes first in Accept-Language. The code never changes.
 	for _, c := range []*apptest.Client{admin, staff} {
