@@ -91,6 +91,9 @@ func TestBrowserWrongPasswordAndLanguage(t *testing.T) {
 	var heading string
 	err = chromedp.Run(ctx,
 		chromedp.Click("#lang-switch", chromedp.ByID),
+		// The login page is on screen before and after the switch: wait
+		// for the English one, so the cookie is set before signing in.
+		chromedp.WaitReady(`html[lang="en"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#login", chromedp.ByID),
 	)
 	if err != nil {
