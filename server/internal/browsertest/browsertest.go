@@ -83,10 +83,25 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	return ctx
 }
 
+// Navigate loads url, trying again when Chromium aborts the load because
+// an earlier navigation (a form just submitted) was still finishing.
+func Navigate(ctx context.Context, url string) error {
+	var err error
+	for i := 0; i < 5; i++ {
+		if err = chromedp.Run(ctx, chromedp.Navigate(url)); err == nil || !strings.Contains(err.Error(), "ERR_ABORTED") {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return err
+}
+
 // Login signs in through the login form and waits for the home page.
 func Login(ctx context.Context, base, login, password string) error {
+	if err := Navigate(ctx, base+"/login"); err != nil {
+		return err
+	}
 	return chromedp.Run(ctx,
-		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible("#login", chromedp.ByID),
 		chromedp.SetValue("#login", login, chromedp.ByID),
 		chromedp.SetValue("#password", password, chromedp.ByID),
@@ -97,8 +112,10 @@ func Login(ctx context.Context, base, login, password string) error {
 
 // Logout clears the browser's cookies, ending the session on this side.
 func Logout(ctx context.Context, base string) error {
+	if err := Navigate(ctx, base+"/"); err != nil {
+		return err
+	}
 	return chromedp.Run(ctx,
-		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible("#logout", chromedp.ByID),
 		chromedp.Click("#logout", chromedp.ByID),
 		chromedp.WaitVisible("#login", chromedp.ByID),
