@@ -9,7 +9,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/record"
-	"github.com/qmstrack/qmstrack/server/record/recordblob"
 	"github.com/qmstrack/qmstrack/server/web"
 )
 
@@ -31,7 +30,7 @@ func (a *App) wireRecordsAudits(d *web.Deps) error {
 	if err != nil {
 		return err
 	}
-	blobs := recordblob.New(a.Blob)
+	blobs := a.Blob
 	auditStore := postgres.NewAuditStore(a.DB)
 	records := record.New(postgres.NewRecordStore(a.DB), blobs, a.Authz, a.Identity, record.Options{
 		MaxSize: a.Cfg.MaxUpload, Now: a.Now, Audits: auditWindow{auditStore}})

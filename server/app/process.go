@@ -10,7 +10,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
-	"github.com/qmstrack/qmstrack/server/process/processblob"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
@@ -26,7 +25,7 @@ const jobKeyProcess = 7262060
 // matter) and adds its scheduled job.
 func (a *App) wireProcess(d *web.Deps) error {
 	extra := d.Extra
-	p := process.New(postgres.NewProcessStore(a.DB), a.Authz, processblob.New(a.Blob), lateNC{extra}, a.Now, a.Cfg.Location)
+	p := process.New(postgres.NewProcessStore(a.DB), a.Authz, a.Blob, lateNC{extra}, a.Now, a.Cfg.Location)
 	if a.Cfg.MaxUpload > 0 {
 		p.MaxEvidence = a.Cfg.MaxUpload
 	}

@@ -310,3 +310,30 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// PutFile streams r into a new version of key with a size limit: the
+// domain-facing form of Put, with only standard and qms types, so capability
+// packages can declare it in their own interfaces.
+func (s *Store) PutFile(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error) {
+	return s.Put(ctx, key, r, PutOptions{MaxSize: maxSize})
+}
+
+// PutLocked is PutFile with an object lock (WORM) on the new version when
+// ret names a mode.
+func (s *Store) PutLocked(ctx context.Context, key string, r io.Reader, maxSize int64, ret qms.Retention) (qms.StoredObject, error) {
+	o := PutOptions{MaxSize: maxSize}
+	if ret.Mode != "" {
+		o.Retention = &ret
+	}
+	return s.Put(ctx, key, r, o)
+}
+
+// OpenVersion opens one version for reading, as an io.ReadSeekCloser (for
+// Range requests).
+func (s *Store) OpenVersion(ctx context.Context, key, versionID string) (io.ReadSeekCloser, error) {
+	o, err := s.Open(ctx, key, versionID)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}

@@ -22,7 +22,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
-	"github.com/qmstrack/qmstrack/server/record/recordblob"
 )
 
 type noPasswords struct{}
@@ -76,7 +75,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	clock := func() time.Time { return f.now }
 	as := postgres.NewAuditStore(env.DB)
-	blobs := recordblob.New(env.Blob)
+	blobs := env.Blob
 	f.records = record.New(postgres.NewRecordStore(env.DB), blobs, az, noPasswords{}, record.Options{Now: clock, Audits: window{as}})
 	pdf, err := auditpdf.New(clock)
 	if err != nil {

@@ -20,7 +20,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
-	"github.com/qmstrack/qmstrack/server/record/recordblob"
 )
 
 type noPasswords struct{}
@@ -74,7 +73,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	clock := func() time.Time { return f.now }
 	as := postgres.NewAuditStore(env.DB)
-	f.records = record.New(postgres.NewRecordStore(env.DB), recordblob.New(env.Blob), az, noPasswords{},
+	f.records = record.New(postgres.NewRecordStore(env.DB), env.Blob, az, noPasswords{},
 		record.Options{Now: clock, Audits: auditUnits{as, clock}})
 	pdf, err := auditpdf.New(clock)
 	if err != nil {

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
-	"github.com/qmstrack/qmstrack/server/process/processblob"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
@@ -57,7 +57,7 @@ func TestPerf(t *testing.T) {
 		return qms.WithActor(ctx, qms.Actor{UserID: id, Login: login})
 	}
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	p := process.New(postgres.NewProcessStore(db), enf, processblob.Store{}, nil, time.Now, loc)
+	p := process.New(postgres.NewProcessStore(db), enf, (*blob.Store)(nil), nil, time.Now, loc)
 	co, head := actor("coordinator"), actor("head.tnmt")
 	today := workday.DateOf(time.Now(), loc)
 	yearAgo := today.AddDays(-365)

@@ -19,7 +19,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
-	"github.com/qmstrack/qmstrack/server/process/processblob"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
@@ -90,7 +89,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.p = process.New(postgres.NewProcessStore(env.DB), enf, processblob.New(env.Blob), f.nc, func() time.Time { return f.now }, hcm)
+	f.p = process.New(postgres.NewProcessStore(env.DB), enf, env.Blob, f.nc, func() time.Time { return f.now }, hcm)
 	for _, s := range []process.Service{
 		{Code: "DD-01", NameVI: "Đăng ký biến động đất đai", NameEN: "Land change registration", Field: "land", Unit: "land", Days: 10,
 			Steps: []process.Step{{Code: "receive", Days: 1}, {Code: "process", Days: 7}, {Code: "approve", Days: 2}}},

@@ -18,7 +18,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
-	"github.com/qmstrack/qmstrack/server/record/recordblob"
 )
 
 // passwords checks against a fixed password per user: the identity service
@@ -71,7 +70,7 @@ func newFixture(t *testing.T, maxSize int64) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = record.New(f.store, recordblob.New(env.Blob), az, passwords{}, record.Options{
+	f.svc = record.New(f.store, env.Blob, az, passwords{}, record.Options{
 		MaxSize: maxSize, Now: func() time.Time { return f.now }})
 	return f
 }
