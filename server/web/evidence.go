@@ -32,7 +32,7 @@ func (s *Server) handleEvidencePack(ev *evidence.Service) gin.HandlerFunc {
 		}
 		h := c.Writer.Header()
 		h.Set("Content-Type", "application/zip")
-		h.Set("Content-Disposition", recordDisposition(p.Name))
+		h.Set("Content-Disposition", contentDisposition("attachment", p.Name))
 		h.Set("Cache-Control", "private, no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		c.Status(http.StatusOK)

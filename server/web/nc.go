@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -546,7 +545,7 @@ func handleNCFile(ncs *nonconformity.Service) gin.HandlerFunc {
 		}
 		defer r.Close()
 		c.Header("Content-Type", f.MediaType)
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName}))
+		c.Header("Content-Disposition", contentDisposition("attachment", f.FileName))
 		c.Header("X-Content-Type-Options", "nosniff")
 		c.Header("ETag", `"`+f.SHA256+`"`)
 		http.ServeContent(c.Writer, c.Request, "", f.UploadedAt, r)

@@ -343,7 +343,7 @@ func handleImportRejections(p *process.Process) gin.HandlerFunc {
 			return
 		}
 		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "rejected-" + id + ".csv"}))
+		c.Header("Content-Disposition", contentDisposition("attachment", "rejected-"+id+".csv"))
 		c.Status(http.StatusOK)
 		w := csv.NewWriter(c.Writer)
 		_, _ = c.Writer.WriteString("\ufeff")
@@ -700,7 +700,7 @@ func handleEvidence(p *process.Process) gin.HandlerFunc {
 		}
 		defer rc.Close()
 		c.Header("Content-Type", e.MediaType)
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.Filename}))
+		c.Header("Content-Disposition", contentDisposition("attachment", e.Filename))
 		c.Header("X-Content-Type-Options", "nosniff")
 		http.ServeContent(c.Writer, c.Request, "", time.Time{}, rc)
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -95,7 +94,7 @@ func (s *Server) handleProcExport(p *process.Process) gin.HandlerFunc {
 		defer f.Close()
 		name := fmt.Sprintf("qmstrack-dashboard-%s-%s.xlsx", db.From, db.To)
 		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+		c.Header("Content-Disposition", contentDisposition("attachment", name))
 		c.Status(http.StatusOK)
 		if err := f.Write(c.Writer); err != nil {
 			s.Log.Error("xlsx export", "err", err)
@@ -505,7 +504,7 @@ func (s *Server) handleMeetingMinutes(p *process.Process) gin.HandlerFunc {
 		}
 		defer rc.Close()
 		c.Header("Content-Type", m.Minutes.MediaType)
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.MinutesName}))
+		c.Header("Content-Disposition", contentDisposition("attachment", m.MinutesName))
 		c.Header("X-Content-Type-Options", "nosniff")
 		http.ServeContent(c.Writer, c.Request, "", time.Time{}, rc)
 	}

@@ -2,16 +2,11 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
@@ -268,27 +263,6 @@ func handleRecordTypeSave(recs *record.Service) gin.HandlerFunc {
 	}
 }
 
-// recordDisposition builds an RFC 6266 Content-Disposition with an ASCII
-// fallback and the exact UTF-8 name (RFC 8187), so Vietnamese names survive.
-func recordDisposition(name string) string {
-	name = norm.NFC.String(name)
-	var ascii strings.Builder
-	for _, r := range norm.NFD.String(name) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ':
-			ascii.WriteByte('d')
-		case r == 'Đ':
-			ascii.WriteByte('D')
-		case r < 0x20 || r >= 0x7f || r == '"' || r == '\\' || r == '%' || r == ';':
-			ascii.WriteByte('_')
-		default:
-			ascii.WriteRune(r)
-		}
-	}
-	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii.String(), url.PathEscape(name))
-}
-
 // handleRecordFile streams one version of a record with Range and ETag;
 // version "latest" (or 0) is the newest.
 func handleRecordFile(recs *record.Service) gin.HandlerFunc {
@@ -310,7 +284,7 @@ func handleRecordFile(recs *record.Service) gin.HandlerFunc {
 		defer rc.Close()
 		h := c.Writer.Header()
 		h.Set("Content-Type", v.MediaType)
-		h.Set("Content-Disposition", recordDisposition(v.FileName))
+		h.Set("Content-Disposition", contentDisposition("attachment", v.FileName))
 		h.Set("ETag", `"`+v.SHA256+`"`)
 		h.Set("X-Content-SHA256", v.SHA256)
 		h.Set("Cache-Control", "private, no-cache")
