@@ -1,7 +1,13 @@
 // Package app wires qmstrack together: from a configuration, a database and
-// an object store it builds every service, the web server and the scheduled
-// jobs. The command and the end-to-end tests both start qmstrack through it,
-// so what is tested is what runs.
+// an object store it builds every service once, in dependency order, hands
+// them to the web layer as typed fields, and lists the scheduled jobs. The
+// command and the end-to-end tests both start qmstrack through it, so what
+// is tested is what runs.
+//
+// Three files: app.go builds (New), bridges.go holds the adapters through
+// which one capability uses another (field mapping only; the rules and texts
+// belong to the capabilities), jobs.go lists every scheduled job with its
+// advisory-lock key.
 package app
 
 import (
@@ -14,20 +20,21 @@ import (
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/config"
+	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/document/docblob"
+	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
+	"github.com/qmstrack/qmstrack/server/mail"
+	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
 )
-
-// Job is a scheduled task. Every instance runs it; the advisory lock Key
-// lets only one of them fire at a time.
-type Job struct {
-	Name string
-	Key  int64
-	Run  func(ctx context.Context) error
-}
 
 // App is a wired qmstrack instance.
 type App struct {
@@ -42,12 +49,27 @@ type App struct {
 	Web      *web.Server
 	Now      qms.Clock
 	Jobs     []Job
+
+	// The quality capabilities.
+	Documents *document.Service
+	NCs       *nonconformity.Service
+	Records   *record.Service
+	Audits    *internalaudit.Service
+	Evidence  *evidence.Service
+	Process   *process.Process
 }
 
-// New builds every service on db and store.
+// New builds every service on db and store, each once and after what it
+// needs: the foundation (authorization, identity, units), then documents,
+// nonconformities, records, audits and evidence, process performance, and
+// last the web server that serves them all.
 func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, now qms.Clock) (*App, error) {
 	if now == nil {
 		now = time.Now
+	}
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.UTC
 	}
 	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Trail: postgres.NewTrailStore(db)}
 	var err error
@@ -59,47 +81,77 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow,
 	})
 	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
-	deps := web.Deps{
+	mailer, err := newMailer(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	// Document control (ISO 9001 7.5).
+	a.Documents = document.New(postgres.NewDocumentStore(db), docblob.New(store), a.Authz, a.Identity, document.Options{
+		MaxUpload: cfg.MaxUpload, Now: now, RoleOf: a.Authz.SigningRole,
+	})
+
+	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
+	// the NCs of the units they audit during the audit's window; overdue
+	// leadership directives count in the list of units not complying.
+	auditStore := postgres.NewAuditStore(db)
+	processStore := postgres.NewProcessStore(db)
+	ncOpts := nonconformity.Options{
+		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
+		BaseURL: cfg.BaseURL, Trail: a.Trail,
+		Audits:     AuditWindow{auditStore},
+		Directives: overdueDirectives{store: processStore, now: now, loc: loc},
+	}
+	if mailer != nil { // a nil *Sender must not become a non-nil interface
+		ncOpts.Mailer = mailer
+	}
+	a.NCs = nonconformity.New(postgres.NewNCStore(db, loc), ncBlobs{store}, a.Authz, a.Identity, ncOpts)
+
+	// Records under retention, internal audits, evidence (ISO 9001 7.5.3, 9.2).
+	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
+		MaxSize: cfg.MaxUpload, Now: now, Audits: AuditWindow{auditStore}})
+	pdf, err := auditpdf.New(now)
+	if err != nil {
+		return nil, err
+	}
+	pdf.UnitName = unitNamer{a.Org}.Name
+	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: now,
+		NC: AuditNCs{a.NCs}, Records: AuditReports{a.Records}, Renderer: pdf})
+	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, a.Audits, now)
+
+	// Process performance: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
+	a.Process = process.New(processStore, a.Authz, store, lateNCs{a.NCs}, now, loc)
+	if cfg.MaxUpload > 0 {
+		a.Process.MaxEvidence = cfg.MaxUpload
+	}
+	a.Process.SetMinutesFiler(minutesRecords{a.Records})
+	if mailer != nil {
+		a.Process.SetMailer(mailer, cfg.BaseURL)
+	}
+
+	a.Web, err = web.New(web.Deps{
 		Log: log, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
-		Notifications: postgres.NewNotificationStore(db), Now: now, Location: cfg.Location,
+		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
 		MaxUploadBytes: cfg.MaxUpload, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ping},
 		},
-		Extra: map[string]any{},
-	}
-	if err := a.wireCapabilities(&deps); err != nil {
+		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
+		Process: a.Process, NCSummary: ncSummary{a.NCs},
+	})
+	if err != nil {
 		return nil, err
 	}
-	if a.Web, err = web.New(deps); err != nil {
-		return nil, err
-	}
+	a.Jobs = a.jobs()
 	return a, nil
 }
 
-// RunJobs runs every job each interval until ctx ends. Each run takes the
-// job's advisory lock, so a job fires once per cluster however many
-// instances run.
-func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
-	if len(a.Jobs) == 0 {
-		return
+// newMailer returns the e-mail sender, nil when no SMTP host is configured.
+func newMailer(cfg config.Config) (*mail.Sender, error) {
+	if cfg.SMTPHost == "" {
+		return nil, nil
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for _, j := range a.Jobs {
-			ran, err := postgres.TryExclusive(ctx, a.DB, j.Key, j.Run)
-			if err != nil && ctx.Err() == nil {
-				a.Log.Error("scheduled job failed", "job", j.Name, "err", err)
-			} else if ran {
-				a.Log.Debug("scheduled job ran", "job", j.Name)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return mail.New(mail.Options{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword,
+		From: cfg.SMTPFrom, TLS: cfg.SMTPTLS})
 }

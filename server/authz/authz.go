@@ -25,6 +25,10 @@ import (
 // Roles are the roles qmstrack knows (see DOMAIN.md).
 var Roles = []string{"admin", "coordinator", "head", "author", "staff", "auditor"}
 
+// seniority orders the roles for a signature's "signed as": the most senior
+// role that grants the act is the one named in a sign-off block.
+var seniority = []string{"coordinator", "head", "author", "auditor", "staff", "admin"}
+
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r string) bool {
 	for _, x := range Roles {
@@ -37,7 +41,8 @@ func ValidRole(r string) bool {
 
 // Enforcer wraps a synced Casbin enforcer. It is safe for concurrent use.
 type Enforcer struct {
-	e *casbin.SyncedEnforcer
+	e      *casbin.SyncedEnforcer
+	grants map[[3]string]bool // role, object, action of the baseline policy
 }
 
 // New builds an enforcer from the embedded model and policy and the role
@@ -59,7 +64,29 @@ func New(db *sqlx.DB) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("casbin: %w", err)
 	}
-	return &Enforcer{e: e}, nil
+	grants := map[[3]string]bool{}
+	for _, r := range rules {
+		grants[[3]string{r[0], r[1], r[2]}] = true
+	}
+	return &Enforcer{e: e, grants: grants}, nil
+}
+
+// SigningRole names the role under which userID holds permission obj/act in
+// unit, for a sign-off block: the most senior of their roles there (or in
+// every unit) that grants it; "" when none does.
+func (a *Enforcer) SigningRole(userID, unit, obj, act string) string {
+	held := map[string]bool{}
+	for _, as := range a.RolesOf(userID) {
+		if (as.Unit == unit || as.Unit == qms.AllUnits) && a.grants[[3]string{as.Role, obj, act}] {
+			held[as.Role] = true
+		}
+	}
+	for _, r := range seniority {
+		if held[r] {
+			return r
+		}
+	}
+	return ""
 }
 
 // BaselinePolicy parses the embedded policy.csv into p rules.

@@ -123,7 +123,7 @@ func (n NewDocument) validate() (Document, error) {
 	d.Code = code
 	title, err := qms.CleanText("title", n.Title, 300, true, false)
 	if err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	d.Title = title
 	if !validType(n.Type) {
@@ -136,7 +136,7 @@ func (n NewDocument) validate() (Document, error) {
 	d.Unit = n.Unit
 	cl, err := qms.NormalizeClauses(n.Clauses)
 	if err != nil {
-		fe.Add("clauses", qms.Message(err))
+		fe.AddErr("clauses", err)
 	}
 	d.Clauses = cl
 	d.ReviewMonths = 12
@@ -150,7 +150,7 @@ func (n NewDocument) validate() (Document, error) {
 	d.DistUnits = []string{}
 	for _, u := range dedupe(n.DistUnits) {
 		if u != qms.AllUnits && !qms.ValidUnitCode(u) {
-			fe.Add("distribution_units", fmt.Sprintf("%q is not a unit code", trunc(u, 40)))
+			fe.Add("distribution_units", "%q is not a unit code", trunc(u, 40))
 			continue
 		}
 		d.DistUnits = append(d.DistUnits, u)
@@ -158,7 +158,7 @@ func (n NewDocument) validate() (Document, error) {
 	d.DistRoles = []string{}
 	for _, r := range dedupe(n.DistRoles) {
 		if !roles[r] {
-			fe.Add("distribution_roles", fmt.Sprintf("%q is not a role", trunc(r, 40)))
+			fe.Add("distribution_roles", "%q is not a role", trunc(r, 40))
 			continue
 		}
 		d.DistRoles = append(d.DistRoles, r)

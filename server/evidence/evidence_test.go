@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/evidence"
@@ -83,8 +84,8 @@ func newFixture(t testing.TB) *fixture {
 	}
 	loc := internalaudit.Location
 	f.ncs = nonconformity.New(postgres.NewNCStore(env.DB, loc), nil, az, noPasswords{}, nonconformity.Options{Now: clock, Location: loc})
-	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock, Records: evidence.ReportFiler{Records: f.records},
-		Renderer: pdf, NC: evidence.NCRaiser{NC: f.ncs}})
+	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock, Records: app.AuditReports{Records: f.records},
+		Renderer: pdf, NC: app.AuditNCs{NCs: f.ncs}})
 	f.evidence = evidence.New(postgres.NewEvidenceStore(env.DB), blobs, az, f.audits, clock)
 	return f
 }

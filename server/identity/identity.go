@@ -128,7 +128,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	}
 	name, err := qms.CleanText("name", in.Name, 200, true, false)
 	if err != nil {
-		fe.Add("name", qms.Message(err))
+		fe.AddErr("name", err)
 	}
 	email, err := qms.CleanText("email", in.Email, 200, false, false)
 	if err != nil || (email != "" && !strings.Contains(email, "@")) {

@@ -220,6 +220,24 @@ type NCRequest struct {
 	FindingRef string
 }
 
+// ReportRecordType is the record type audit reports are filed under (seeded).
+const ReportRecordType = "audit-report"
+
+// NCDescription is the description of the nonconformity raised for the
+// finding: the finding's text, its evidence and the audit it comes from,
+// at most 8,000 characters.
+func (r NCRequest) NCDescription() string {
+	desc := r.Description
+	if len(r.Evidence) > 0 {
+		desc += "\n\nBằng chứng / Evidence:\n- " + strings.Join(r.Evidence, "\n- ")
+	}
+	desc += "\n\nĐánh giá nội bộ / Internal audit " + r.AuditNumber
+	if rs := []rune(desc); len(rs) > 8000 {
+		desc = string(rs[:7999]) + "…"
+	}
+	return desc
+}
+
 // NCRaiser creates a nonconformity of source "internal audit" and returns
 // its id and number.
 type NCRaiser interface {
@@ -336,7 +354,7 @@ func (s *Service) SaveClause(ctx context.Context, c Clause) (Clause, error) {
 		required bool
 	}{{"title_vi", &c.TitleVI, 300, true}, {"title_en", &c.TitleEN, 300, true}, {"question_vi", &c.QuestionVI, 2000, false}, {"question_en", &c.QuestionEN, 2000, false}} {
 		if *f.v, err = qms.CleanText(f.name, *f.v, f.max, f.required, true); err != nil {
-			fe.Add(f.name, qms.Message(err))
+			fe.AddErr(f.name, err)
 		}
 	}
 	if err := fe.Err(); err != nil {
@@ -391,7 +409,7 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 	fe := qms.FieldErrors{}
 	a := Audit{Status: StatusPlanned, CreatedBy: actor.UserID}
 	if a.Title, err = qms.CleanText("title", p.Title, 300, true, false); err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	seen := map[string]bool{}
 	for _, u := range p.Units {
@@ -401,13 +419,13 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 			}
 			seen[part] = true
 			if !qms.ValidUnitCode(part) {
-				fe.Add("units", fmt.Sprintf("%q is not a unit code", part))
+				fe.Add("units", "%q is not a unit code", part)
 				continue
 			}
 			a.Units = append(a.Units, part)
 		}
 	}
-	if len(a.Units) == 0 && fe["units"] == "" {
+	if len(a.Units) == 0 && fe["units"].ID == "" {
 		// No unit named: the audit is scoped by processes or clauses and
 		// covers the whole organisation.
 		if !s.authz.Can(actor.UserID, qms.AllUnits, "audit", "plan") {
@@ -426,10 +444,10 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 		}
 	}
 	if a.Processes, err = qms.CleanText("processes", p.Processes, 1000, false, true); err != nil {
-		fe.Add("processes", qms.Message(err))
+		fe.AddErr("processes", err)
 	}
 	if a.Clauses, err = qms.NormalizeClauses(p.Clauses); err != nil {
-		fe.Add("clauses", qms.Message(err))
+		fe.AddErr("clauses", err)
 	}
 	if a.Start, err = parseDate(p.Start); err != nil {
 		fe.Add("planned_start", "use dd/mm/yyyy")
@@ -437,7 +455,7 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 	if a.End, err = parseDate(p.End); err != nil {
 		fe.Add("planned_end", "use dd/mm/yyyy")
 	}
-	if fe["planned_start"] == "" && fe["planned_end"] == "" {
+	if fe["planned_start"].ID == "" && fe["planned_end"].ID == "" {
 		switch {
 		case a.End.Before(a.Start):
 			fe.Add("planned_end", "the end is before the start")
@@ -452,7 +470,7 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 	for i, q := range p.Questions {
 		q, err := qms.CleanText("question", q, 2000, false, true)
 		if err != nil {
-			fe.Add(fmt.Sprintf("questions[%d]", i), qms.Message(err))
+			fe.AddErr(fmt.Sprintf("questions[%d]", i), err)
 		} else if q != "" {
 			questions = append(questions, q)
 		}
@@ -479,7 +497,7 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 		team[i].Lead = i == 0
 		m := team[i]
 		if s.authz.Scope(m.UserID, "audit", "conduct").Empty() {
-			fe.Add("team", fmt.Sprintf("%s is not an internal auditor", m.Login))
+			fe.Add("team", "%s is not an internal auditor", m.Login)
 			continue
 		}
 		home, err := s.store.HomeUnits(ctx, m.UserID)
@@ -488,7 +506,7 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 		}
 		for _, u := range a.Units {
 			if containsStr(home, u) {
-				fe.Add("team", fmt.Sprintf("impartiality: %s belongs to unit %s and cannot audit it", m.Login, u))
+				fe.Add("team", "impartiality: %s belongs to unit %s and cannot audit it", m.Login, u)
 			}
 		}
 	}
@@ -690,14 +708,14 @@ func (s *Service) AddFinding(ctx context.Context, auditID string, in NewFinding)
 		f.Severity = ""
 	}
 	if f.Description, err = qms.CleanText("description", in.Description, 4000, true, true); err != nil {
-		fe.Add("description", qms.Message(err))
+		fe.AddErr("description", err)
 	}
 	f.Evidence = []string{}
 	for _, e := range in.Evidence {
 		for _, line := range strings.Split(e, "\n") {
 			line, err := qms.CleanText("evidence", line, 300, false, false)
 			if err != nil {
-				fe.Add("evidence", qms.Message(err))
+				fe.AddErr("evidence", err)
 			} else if line != "" {
 				f.Evidence = append(f.Evidence, line)
 			}

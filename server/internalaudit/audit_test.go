@@ -12,8 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/authz"
-	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
@@ -80,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock,
-		Records: evidence.ReportFiler{Records: f.records}, Renderer: pdf})
+		Records: app.AuditReports{Records: f.records}, Renderer: pdf})
 	return f
 }
 

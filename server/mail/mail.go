@@ -11,8 +11,6 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
-
-	"github.com/qmstrack/qmstrack/server/config"
 )
 
 // Options configure the SMTP connection.
@@ -53,16 +51,6 @@ func New(o Options) (*Sender, error) {
 		return nil, fmt.Errorf("mail: invalid sender address %q: %w", o.From, err)
 	}
 	return &Sender{o: o}, nil
-}
-
-// FromConfig returns a Sender for the configured SMTP server, or nil when
-// QMS_SMTP_HOST is empty (email is then simply not sent).
-func FromConfig(c config.Config) (*Sender, error) {
-	if c.SMTPHost == "" {
-		return nil, nil
-	}
-	return New(Options{Host: c.SMTPHost, Port: c.SMTPPort, User: c.SMTPUser, Password: c.SMTPPassword,
-		From: c.SMTPFrom, TLS: c.SMTPTLS})
 }
 
 func (s *Sender) client() (*gomail.Client, error) {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/mail"
 	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 )
@@ -83,13 +82,5 @@ func TestOptions(t *testing.T) {
 		if _, err := mail.New(o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
-	}
-	s, err := mail.FromConfig(config.Config{})
-	if err != nil || s != nil {
-		t.Fatalf("no host: %v %v", s, err)
-	}
-	s, err = mail.FromConfig(config.Config{SMTPHost: "127.0.0.1", SMTPPort: 2525, SMTPFrom: "q@x.example", SMTPTLS: "opportunistic"})
-	if err != nil || s == nil {
-		t.Fatalf("configured: %v", err)
 	}
 }

@@ -190,13 +190,6 @@ type File struct {
 	UploadedAt time.Time `json:"uploaded_at" db:"uploaded_at"`
 }
 
-// Upload is a file to store with an act. Body is streamed into the object
-// store; the service never buffers it.
-type Upload struct {
-	Name string
-	Body io.Reader
-}
-
 // Filter selects NCs in the register.
 type Filter struct {
 	Status   string

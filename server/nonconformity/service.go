@@ -15,16 +15,16 @@ import (
 
 // NewNC is the input to Create and Raise.
 type NewNC struct {
-	Source      string     `json:"source"`
-	SourceRef   string     `json:"source_ref"`
-	Severity    string     `json:"severity"`
-	Unit        string     `json:"unit"`
-	Clauses     []string   `json:"clauses"`
-	Title       string     `json:"title"`
-	Description string     `json:"description"`
-	DetectedBy  string     `json:"detected_by"` // a name; defaults to the acting user's
-	DetectedOn  time.Time  `json:"detected_on"` // a date; defaults to today
-	Files       FileSource `json:"-"`
+	Source      string         `json:"source"`
+	SourceRef   string         `json:"source_ref"`
+	Severity    string         `json:"severity"`
+	Unit        string         `json:"unit"`
+	Clauses     []string       `json:"clauses"`
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	DetectedBy  string         `json:"detected_by"` // a name; defaults to the acting user's
+	DetectedOn  time.Time      `json:"detected_on"` // a date; defaults to today
+	Files       qms.FileSource `json:"-"`
 }
 
 var sourceRefRE = regexp.MustCompile(`^[a-z][a-z_-]{0,31}:[^\s]{1,160}$`)
@@ -81,22 +81,22 @@ func (s *Service) create(ctx context.Context, in NewNC, by, byName string) (NC, 
 	}
 	clauses, err := qms.NormalizeClauses(in.Clauses)
 	if err != nil {
-		fe.Add("clauses", qms.Message(err))
+		fe.AddErr("clauses", err)
 	}
 	title, err := qms.CleanText("title", in.Title, 300, true, false)
 	if err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	desc, err := qms.CleanText("description", in.Description, 8000, false, true)
 	if err != nil {
-		fe.Add("description", qms.Message(err))
+		fe.AddErr("description", err)
 	}
 	if strings.TrimSpace(in.DetectedBy) == "" {
 		in.DetectedBy = byName
 	}
 	detectedBy, err := qms.CleanText("detected_by", in.DetectedBy, 200, true, false)
 	if err != nil {
-		fe.Add("detected_by", qms.Message(err))
+		fe.AddErr("detected_by", err)
 	}
 	on := today
 	if !in.DetectedOn.IsZero() {
@@ -144,32 +144,16 @@ func fileSums(files []File) []map[string]any {
 	return out
 }
 
-// FileSource yields uploads one at a time, so a multipart request is
-// streamed part by part into the object store, never held whole.
-type FileSource func(yield func(Upload) error) error
-
-// FilesOf is a FileSource of the given uploads.
-func FilesOf(ups ...Upload) FileSource {
-	return func(yield func(Upload) error) error {
-		for _, u := range ups {
-			if err := yield(u); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // maxFiles bounds the files of one act.
 const maxFiles = 20
 
 // upload streams each file into the object store under ncs/<uuid>.
-func (s *Service) upload(ctx context.Context, ncID, actionID, purpose string, src FileSource, by string) ([]File, error) {
+func (s *Service) upload(ctx context.Context, ncID, actionID, purpose string, src qms.FileSource, by string) ([]File, error) {
 	out := []File{}
 	if src == nil {
 		return out, nil
 	}
-	err := src(func(u Upload) error {
+	err := src(func(u qms.Upload) error {
 		if len(out) >= maxFiles {
 			return qms.Errorf(qms.ErrInvalid, "at most %d files at once", maxFiles)
 		}
@@ -368,14 +352,14 @@ func (s *Service) RecordContainment(ctx context.Context, id string, in Containme
 		fe := qms.FieldErrors{}
 		text, err := qms.CleanText("text", in.Text, 4000, true, true)
 		if err != nil {
-			fe.Add("text", qms.Message(err))
+			fe.AddErr("text", err)
 		}
 		if strings.TrimSpace(in.By) == "" {
 			in.By = a.Name
 		}
 		by, err := qms.CleanText("by", in.By, 200, true, false)
 		if err != nil {
-			fe.Add("by", qms.Message(err))
+			fe.AddErr("by", err)
 		}
 		on := s.today()
 		if !in.On.IsZero() {
@@ -415,13 +399,13 @@ func (s *Service) RecordCause(ctx context.Context, id string, in Cause) (NC, err
 		fe := qms.FieldErrors{}
 		summary, err := qms.CleanText("summary", in.Summary, 4000, true, true)
 		if err != nil {
-			fe.Add("summary", qms.Message(err))
+			fe.AddErr("summary", err)
 		}
 		whys := []string{}
 		for i, w := range in.Whys {
 			w, err := qms.CleanText(fmt.Sprintf("why %d", i+1), w, 500, false, false)
 			if err != nil {
-				fe.Add("whys", qms.Message(err))
+				fe.AddErr("whys", err)
 			} else if w != "" {
 				whys = append(whys, w)
 			}
@@ -496,7 +480,7 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 		if !uuidRE.MatchString(owner) {
 			fe.Add("owner", "choose the person who carries out the action")
 		} else if qms.ValidUnitCode(in.Unit) && !s.authz.Can(owner, in.Unit, permAction, actWork) {
-			fe.Add("owner", fmt.Sprintf("the owner must be a person of unit %s", in.Unit))
+			fe.Add("owner", "the owner must be a person of unit %s", in.Unit)
 		}
 		var verifier *string
 		if v := strings.ToLower(strings.TrimSpace(in.Verifier)); v != "" {
@@ -510,7 +494,7 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 		}
 		desc, err := qms.CleanText("description", in.Description, 4000, true, true)
 		if err != nil {
-			fe.Add("description", qms.Message(err))
+			fe.AddErr("description", err)
 		}
 		due, verifyAfter := dateOf(in.Due), dateOf(in.VerifyAfter)
 		switch {
@@ -663,7 +647,7 @@ func actionEvent(ctx context.Context, name string, nc *NC, act *Action, details 
 }
 
 // Done records what the owner did, with at least one evidence file.
-func (s *Service) Done(ctx context.Context, actionID, report string, files FileSource) (NC, error) {
+func (s *Service) Done(ctx context.Context, actionID, report string, files qms.FileSource) (NC, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
 		return NC{}, err
@@ -759,10 +743,10 @@ func (s *Service) checkSignoff(a qms.Actor, act *Action) error {
 
 // Verification is the input to Verify.
 type Verification struct {
-	Effective bool       `json:"effective"`
-	Comment   string     `json:"comment"`
-	Password  string     `json:"password"`
-	Files     FileSource `json:"-"`
+	Effective bool           `json:"effective"`
+	Comment   string         `json:"comment"`
+	Password  string         `json:"password"`
+	Files     qms.FileSource `json:"-"`
 }
 
 // Verify records the judgement of effectiveness, on or after the action's

@@ -80,10 +80,10 @@ func (s *Service) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
 	}
 	var err error
 	if u.NameVI, err = qms.CleanText("name_vi", u.NameVI, 200, true, false); err != nil {
-		fe.Add("name_vi", qms.Message(err))
+		fe.AddErr("name_vi", err)
 	}
 	if u.NameEN, err = qms.CleanText("name_en", u.NameEN, 200, true, false); err != nil {
-		fe.Add("name_en", qms.Message(err))
+		fe.AddErr("name_en", err)
 	}
 	if u.Parent != "" && !qms.ValidUnitCode(u.Parent) {
 		fe.Add("parent", "not a unit code")

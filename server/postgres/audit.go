@@ -68,7 +68,7 @@ func (s *AuditStore) Members(ctx context.Context, logins []string) ([]internalau
 	for _, l := range logins {
 		m, ok := by[l]
 		if !ok {
-			fe.Add("team", fmt.Sprintf("no active user %q", l))
+			fe.Add("team", "no active user %q", l)
 			continue
 		}
 		out = append(out, m)

@@ -143,8 +143,8 @@ func (f *ncFixture) as(key string) context.Context {
 
 func (f *ncFixture) id(key string) string { return f.users[key].UserID }
 
-func pdf(name string) nonc.Upload {
-	return nonc.Upload{Name: name, Body: strings.NewReader("%PDF-1.4\n% evidence " + name + "\n%%EOF\n")}
+func pdf(name string) qms.Upload {
+	return qms.Upload{Name: name, Body: strings.NewReader("%PDF-1.4\n% evidence " + name + "\n%%EOF\n")}
 }
 
 func (f *ncFixture) today() time.Time {
@@ -190,7 +190,7 @@ func (f *ncFixture) actionIn(unit, owner, head, status string) (nonc.NC, nonc.Ac
 	}{
 		{nonc.ActionInProgress, func() error { _, err := f.svc.Start(f.as(owner), act.ID); return err }},
 		{nonc.ActionDone, func() error {
-			_, err := f.svc.Done(f.as(owner), act.ID, "Đã lập sổ", nonc.FilesOf(pdf("so.pdf")))
+			_, err := f.svc.Done(f.as(owner), act.ID, "Đã lập sổ", qms.FilesOf(pdf("so.pdf")))
 			return err
 		}},
 		{nonc.ActionSignedOff, func() error { _, err := f.svc.SignOff(f.as(head), act.ID, ncPassword); return err }},
@@ -237,7 +237,7 @@ func TestNCLifecycle(t *testing.T) {
 
 	nc, err := f.svc.Create(ctx, nonc.NewNC{Source: nonc.SourceExternalInspection, Severity: "major", Unit: "phong-a",
 		Clauses: []string{"7.5.3", "8.5.1"}, Title: "Kết luận thanh tra tỉnh: hồ sơ trễ hạn", Description: "Đoàn kiểm tra phát hiện",
-		DetectedBy: "Đoàn kiểm tra tỉnh", DetectedOn: today.AddDate(0, 0, -2), Files: nonc.FilesOf(pdf("bien-ban.pdf"))})
+		DetectedBy: "Đoàn kiểm tra tỉnh", DetectedOn: today.AddDate(0, 0, -2), Files: qms.FilesOf(pdf("bien-ban.pdf"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestNCLifecycle(t *testing.T) {
 		if _, err := f.svc.Start(f.as(x.owner), x.id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Done(f.as(x.owner), x.id, "Đã thực hiện", nonc.FilesOf(pdf("ket-qua.pdf"))); err != nil {
+		if _, err := f.svc.Done(f.as(x.owner), x.id, "Đã thực hiện", qms.FilesOf(pdf("ket-qua.pdf"))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.SignOff(f.as(x.head), x.id, ncPassword); err != nil {
@@ -325,7 +325,7 @@ func TestNCLifecycle(t *testing.T) {
 	}
 	f.clk.addDays(30)
 	nc, err = f.svc.Verify(ctx, a1.ID, nonc.Verification{Effective: true, Comment: "Không còn hồ sơ trễ", Password: ncPassword,
-		Files: nonc.FilesOf(pdf("kiem-tra.pdf"))})
+		Files: qms.FilesOf(pdf("kiem-tra.pdf"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestNCLifecycle(t *testing.T) {
 	if _, err := f.svc.Start(f.as("owner-b"), a3.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Done(f.as("owner-b"), a3.ID, "Đã đào tạo", nonc.FilesOf(pdf("dao-tao.pdf"))); err != nil {
+	if _, err := f.svc.Done(f.as("owner-b"), a3.ID, "Đã đào tạo", qms.FilesOf(pdf("dao-tao.pdf"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.SignOff(f.as("head-b"), a3.ID, ncPassword); err != nil {
@@ -461,7 +461,7 @@ var matrixActs = []matrixAct{
 	{"done", func(f *ncFixture, unit string) func(context.Context) error {
 		_, a := f.actionIn(unit, ownerOf(unit), headOf(unit), nonc.ActionInProgress)
 		return func(ctx context.Context) error {
-			_, err := f.svc.Done(ctx, a.ID, "Xong", nonc.FilesOf(pdf("x.pdf")))
+			_, err := f.svc.Done(ctx, a.ID, "Xong", qms.FilesOf(pdf("x.pdf")))
 			return err
 		}
 	}},
@@ -676,7 +676,7 @@ func TestNCBadInput(t *testing.T) {
 	}
 	_, err = f.svc.Start(f.as("owner-a"), later.ID)
 	must(err)
-	_, err = f.svc.Done(f.as("owner-a"), later.ID, "xong", nonc.FilesOf(pdf("a.pdf")))
+	_, err = f.svc.Done(f.as("owner-a"), later.ID, "xong", qms.FilesOf(pdf("a.pdf")))
 	must(err)
 	_, err = f.svc.SignOff(f.as("head"), later.ID, ncPassword)
 	must(err)
@@ -734,12 +734,12 @@ func TestNCBadInput(t *testing.T) {
 			return err
 		}, qms.ErrInvalid, "", "evidence"},
 		{"done with an executable", "owner-a", func(ctx context.Context) error {
-			_, err := f.svc.Done(ctx, inProgress.ID, "xong", nonc.FilesOf(nonc.Upload{Name: "x.exe", Body: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00")}))
+			_, err := f.svc.Done(ctx, inProgress.ID, "xong", qms.FilesOf(qms.Upload{Name: "x.exe", Body: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00")}))
 			return err
 		}, qms.ErrInvalid, "", "not accepted"},
 		{"done with a file over the limit", "owner-a", func(ctx context.Context) error {
 			big := "%PDF-1.4\n" + strings.Repeat("x", 2<<20)
-			_, err := f.svc.Done(ctx, inProgress.ID, "xong", nonc.FilesOf(nonc.Upload{Name: "big.pdf", Body: strings.NewReader(big)}))
+			_, err := f.svc.Done(ctx, inProgress.ID, "xong", qms.FilesOf(qms.Upload{Name: "big.pdf", Body: strings.NewReader(big)}))
 			return err
 		}, qms.ErrTooLarge, "", ""},
 		{"auditor edits the containment", "auditor", func(ctx context.Context) error {
@@ -807,7 +807,7 @@ func TestNCBadInput(t *testing.T) {
 			}
 			if c.field != "" {
 				var ve *qms.ValidationError
-				if !errors.As(err, &ve) || ve.Fields[c.field] == "" {
+				if !errors.As(err, &ve) || ve.Fields[c.field].ID == "" {
 					t.Fatalf("want a message for field %q, got %v", c.field, err)
 				}
 			}
@@ -1128,7 +1128,7 @@ func TestNCDesignatedVerifier(t *testing.T) {
 	if _, err := f.svc.Start(f.as("owner-a"), act.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Done(f.as("owner-a"), act.ID, "xong", nonc.FilesOf(pdf("a.pdf"))); err != nil {
+	if _, err := f.svc.Done(f.as("owner-a"), act.ID, "xong", qms.FilesOf(pdf("a.pdf"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.SignOff(f.as("head"), act.ID, ncPassword); err != nil {

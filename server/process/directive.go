@@ -103,7 +103,28 @@ type Upload struct {
 // MinutesFiler files a meeting's minutes as a retained record (the record
 // capability implements it and main wires it) and returns the record's id.
 type MinutesFiler interface {
-	FileMinutes(ctx context.Context, unit, title string, date workday.Date, filename string, r io.Reader) (string, error)
+	FileMinutes(ctx context.Context, m MinutesRecord) (string, error)
+}
+
+// MinutesRecord is the record a meeting's minutes are filed as.
+type MinutesRecord struct {
+	Type     string // the record type, "meeting-minutes"
+	Unit     string
+	Title    string
+	Date     workday.Date
+	Clauses  []string
+	FileName string
+	File     io.Reader
+}
+
+// minutesRecord says how the minutes of meeting m are filed.
+func minutesRecord(m Meeting, filename string, r io.Reader) MinutesRecord {
+	title := m.Title
+	if rs := []rune(title); len(rs) > 200 {
+		title = string(rs[:200]) + "…"
+	}
+	return MinutesRecord{Type: "meeting-minutes", Unit: m.Unit, Title: "Biên bản họp / Minutes: " + title, Date: m.HeldOn,
+		Clauses: []string{"5.1", "9.3"}, FileName: filename, File: r}
 }
 
 // SetMinutesFiler wires the record capability.
@@ -121,16 +142,16 @@ func (p *Process) CreateMeeting(ctx context.Context, m Meeting, minutes *Upload)
 	}
 	fe := qms.FieldErrors{}
 	if m.Title, err = qms.CleanText("title", m.Title, 300, true, false); err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	if m.Chair, err = qms.CleanText("chair", m.Chair, 200, true, false); err != nil {
-		fe.Add("chair", qms.Message(err))
+		fe.AddErr("chair", err)
 	}
 	if m.Participants, err = qms.CleanText("participants", m.Participants, 4000, false, true); err != nil {
-		fe.Add("participants", qms.Message(err))
+		fe.AddErr("participants", err)
 	}
 	if m.MinutesRef, err = qms.CleanText("minutes_record", m.MinutesRef, 100, false, false); err != nil {
-		fe.Add("minutes_record", qms.Message(err))
+		fe.AddErr("minutes_record", err)
 	}
 	if m.Unit != "" && !qms.ValidUnitCode(m.Unit) {
 		fe.Add("unit", "unknown unit")
@@ -149,7 +170,7 @@ func (p *Process) CreateMeeting(ctx context.Context, m Meeting, minutes *Upload)
 	if minutes != nil {
 		name, _ := qms.CleanText("filename", minutes.Filename, 200, false, false)
 		if p.minutes != nil {
-			id, err := p.minutes.FileMinutes(ctx, m.Unit, m.Title, m.HeldOn, name, minutes.Body)
+			id, err := p.minutes.FileMinutes(ctx, minutesRecord(m, name, minutes.Body))
 			if err != nil {
 				return m, err
 			}
@@ -220,10 +241,10 @@ func (p *Process) AddDirective(ctx context.Context, meetingID string, d Directiv
 	}
 	fe := qms.FieldErrors{}
 	if d.Title, err = qms.CleanText("title", d.Title, 1000, true, true); err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	if d.ReportRequired, err = qms.CleanText("report_required", d.ReportRequired, 2000, false, true); err != nil {
-		fe.Add("report_required", qms.Message(err))
+		fe.AddErr("report_required", err)
 	}
 	if d.DueOn == (workday.Date{}) {
 		fe.Add("due_on", "required (yyyy-mm-dd)")

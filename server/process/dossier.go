@@ -35,7 +35,7 @@ func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	ref, err := qms.CleanText("applicant_ref", in.ApplicantRef, 100, false, false)
 	if err != nil {
-		fe.Add("applicant_ref", qms.Message(err))
+		fe.AddErr("applicant_ref", err)
 	}
 	if in.ReceivedAt.IsZero() {
 		fe.Add("received_at", "required (RFC 3339)")
@@ -100,7 +100,7 @@ func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	}
 	var err error
 	if e.Reason, err = qms.CleanText("reason", e.Reason, 2000, false, true); err != nil {
-		fe.Add("reason", qms.Message(err))
+		fe.AddErr("reason", err)
 	}
 	switch e.Type {
 	case EventReturned:

@@ -196,7 +196,7 @@ func (p *Process) CreateObjective(ctx context.Context, o Objective) (Objective, 
 	fe := qms.FieldErrors{}
 	var err error
 	if o.Title, err = qms.CleanText("title", o.Title, 300, true, false); err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	if !oneOf(o.KPI, ObjectiveKPIs) {
 		fe.Add("kpi", "one of on_time_rate, early_rate, late_count, online_share, postal_share, mean_days")

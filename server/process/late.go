@@ -62,7 +62,7 @@ func (p *Process) raise(ctx context.Context, r LateRecord, from []string) error 
 		return err
 	}
 	svc, _ := p.store.Service(ctx, d.Service)
-	in := LateDossierNC{DossierID: d.ID, Number: d.Number, Unit: d.Unit, Service: svc.Name("vi"), DueAt: d.DueAt, Returned: d.ReturnedAt, Days: svc.Days}
+	in := lateDossierNC(d, svc, p.loc)
 	id, number, err := p.nc.RaiseLateDossier(ctx, in)
 	if err != nil {
 		r.Error = qms.Message(err)

@@ -133,15 +133,32 @@ const (
 	LateDismissed = "dismissed"
 )
 
-// LateDossierNC is what a nonconformity about a late dossier needs to say.
+// LateDossierNC is the nonconformity a late dossier raises: source
+// "process", reference "dossier:<number>" (idempotent on the nonconformity
+// side), its unit, severity, clauses and texts.
 type LateDossierNC struct {
-	DossierID string
-	Number    string
-	Unit      string
-	Service   string
-	DueAt     time.Time
-	Returned  *time.Time
-	Days      int
+	DossierID   string
+	Number      string
+	Ref         string
+	Unit        string
+	Severity    string
+	Clauses     []string
+	Title       string
+	Description string
+}
+
+// lateDossierNC says what the nonconformity of late dossier d of service
+// svc records; times are shown in the office's time zone loc.
+func lateDossierNC(d Dossier, svc Service, loc *time.Location) LateDossierNC {
+	desc := fmt.Sprintf("Hồ sơ %s (%s, %d ngày làm việc) hạn trả %s", d.Number, svc.Name("vi"), svc.Days, d.DueAt.In(loc).Format("02/01/2006 15:04"))
+	if d.ReturnedAt != nil {
+		desc += fmt.Sprintf(", trả kết quả %s.", d.ReturnedAt.In(loc).Format("02/01/2006 15:04"))
+	} else {
+		desc += ", chưa trả kết quả."
+	}
+	desc += "\nLate dossier " + d.Number + "."
+	return LateDossierNC{DossierID: d.ID, Number: d.Number, Ref: "dossier:" + d.Number, Unit: d.Unit, Severity: "minor",
+		Clauses: []string{"8.5.1", "9.1.1"}, Title: "Hồ sơ trễ hạn / Late dossier " + d.Number, Description: desc}
 }
 
 // NCRaiser creates a nonconformity of source "late dossier"; the

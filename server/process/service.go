@@ -190,7 +190,7 @@ func (p *Process) SaveCalendarYear(ctx context.Context, in CalendarYear) (Calend
 		seen[d.Date] = true
 		name, err := qms.CleanText("name", d.Name, 200, false, false)
 		if err != nil {
-			fe.Add(fmt.Sprintf("days[%d].name", i), qms.Message(err))
+			fe.AddErr(fmt.Sprintf("days[%d].name", i), err)
 		}
 		in.Days[i].Name = name
 	}
@@ -260,10 +260,10 @@ func validateService(s *Service) error {
 	}
 	var err error
 	if s.NameVI, err = qms.CleanText("name_vi", s.NameVI, 300, true, false); err != nil {
-		fe.Add("name_vi", qms.Message(err))
+		fe.AddErr("name_vi", err)
 	}
 	if s.NameEN, err = qms.CleanText("name_en", s.NameEN, 300, false, false); err != nil {
-		fe.Add("name_en", qms.Message(err))
+		fe.AddErr("name_en", err)
 	}
 	if !fieldRE.MatchString(s.Field) {
 		fe.Add("field", "a short code such as land, construction, civil_status")
@@ -275,7 +275,7 @@ func validateService(s *Service) error {
 		fe.Add("days", "between 0 and 365 working days")
 	}
 	if s.Document, err = qms.CleanText("document", s.Document, 64, false, false); err != nil {
-		fe.Add("document", qms.Message(err))
+		fe.AddErr("document", err)
 	}
 	total := 0
 	seen := map[string]bool{}
@@ -286,7 +286,7 @@ func validateService(s *Service) error {
 		}
 		seen[st.Code] = true
 		if s.Steps[i].Name, err = qms.CleanText("name", st.Name, 200, false, false); err != nil {
-			fe.Add(k+".name", qms.Message(err))
+			fe.AddErr(k+".name", err)
 		}
 		if st.Unit != "" && !qms.ValidUnitCode(st.Unit) {
 			fe.Add(k+".unit", "unknown unit")
@@ -297,7 +297,7 @@ func validateService(s *Service) error {
 		total += st.Days
 	}
 	if total > s.Days && s.Days > 0 {
-		fe.Add("steps", fmt.Sprintf("the steps' allowances (%d days) exceed the processing time (%d)", total, s.Days))
+		fe.Add("steps", "the steps' allowances (%d days) exceed the processing time (%d)", total, s.Days)
 	}
 	if s.Steps == nil {
 		s.Steps = []Step{}

@@ -6,6 +6,7 @@ package qms
 import (
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // Error kinds. Every error that leaves a domain package wraps one of these, so
@@ -18,9 +19,12 @@ var (
 	ErrConflict        = errors.New("conflict")
 	ErrState           = errors.New("state")
 	ErrTooLarge        = errors.New("too_large")
+	// ErrTooManyRequests: the caller is throttled (sign-in failures,
+	// look-ups by code); answered 429.
+	ErrTooManyRequests = errors.New("too_many_requests")
 )
 
-var kinds = []error{ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrInvalid, ErrConflict, ErrState, ErrTooLarge}
+var kinds = []error{ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrInvalid, ErrConflict, ErrState, ErrTooLarge, ErrTooManyRequests}
 
 // Error is an error with a kind and a message that is safe to show to the user.
 type Error struct {
@@ -81,11 +85,17 @@ func Message(err error) string {
 	return "internal error"
 }
 
-// FieldErrors collects validation problems so a form can report all at once.
-type FieldErrors map[string]string
+// FieldErrors collects validation problems so a form can report all at
+// once: each field's problem is a message (an English format as its id, with
+// arguments), rendered in the reader's language by the web layer.
+type FieldErrors map[string]Msg
 
 // Add records a problem with a field.
-func (f FieldErrors) Add(field, msg string) { f[field] = msg }
+func (f FieldErrors) Add(field, format string, args ...any) { f[field] = Msg{ID: format, Args: args} }
+
+// AddErr records err as the problem with a field: its message, kept as a
+// message so it can still be translated.
+func (f FieldErrors) AddErr(field string, err error) { f[field] = MsgOf(err) }
 
 // Err returns an ErrInvalid listing every problem, or nil when there are none.
 func (f FieldErrors) Err() error {
@@ -100,10 +110,28 @@ type ValidationError struct{ Fields FieldErrors }
 
 func (v *ValidationError) Error() string {
 	msg := "invalid input:"
-	for _, k := range sortedKeys(v.Fields) {
-		msg += " " + k + ": " + v.Fields[k] + ";"
+	keys := make([]string, 0, len(v.Fields))
+	for k := range v.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		msg += " " + k + ": " + v.Fields[k].String() + ";"
 	}
 	return msg
+}
+
+// MsgOf returns the user-safe message of err as a message: the outermost
+// *Error's format and arguments, or the kind's name.
+func MsgOf(err error) Msg {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Format == "" {
+			return Msg{ID: e.Msg}
+		}
+		return Msg{ID: e.Format, Args: e.Args}
+	}
+	return Msg{ID: Message(err)}
 }
 
 // Unwrap makes a ValidationError an ErrInvalid.

@@ -42,18 +42,21 @@ func Localize(err error, tr Translator) string {
 }
 
 // LocalizeFields translates each field message of a validation error.
-func LocalizeFields(f FieldErrors, tr Translator) FieldErrors {
-	out := make(FieldErrors, len(f))
-	for k, msg := range f {
-		out[k] = msg
-		if tr == nil {
-			continue
-		}
-		if t, ok := tr(msg); ok {
-			out[k] = t
-		}
+func LocalizeFields(f FieldErrors, tr Translator) map[string]string {
+	out := make(map[string]string, len(f))
+	for k, m := range f {
+		out[k] = LocalizeMsg(m, tr)
 	}
 	return out
+}
+
+// LocalizeMsg renders m with tr (English as written where tr has no
+// translation or is nil).
+func LocalizeMsg(m Msg, tr Translator) string {
+	if tr == nil {
+		tr = func(string) (string, bool) { return "", false }
+	}
+	return localizeError(&Error{Msg: m.String(), Format: m.ID, Args: m.Args}, tr)
 }
 
 func localizeError(e *Error, tr Translator) string {

@@ -131,6 +131,10 @@ type Filter struct {
 // Store is what the record capability needs from the database. Each method
 // that changes state writes ev to the trail in the same transaction.
 type Store interface {
+	// NotifyDue tells the coordinators about every record whose retention
+	// ended by now, once per record and coordinator; it returns how many
+	// notifications it added.
+	NotifyDue(ctx context.Context, now time.Time) (int, error)
 	Types(ctx context.Context) ([]Type, error)
 	Type(ctx context.Context, code string) (Type, error)
 	SaveType(ctx context.Context, t Type, ev trail.Event) (Type, error)
@@ -205,6 +209,13 @@ type Options struct {
 	NewKey func() string
 }
 
+// NotifyDue tells the coordinators about the records whose retention has
+// ended (the scheduled retention-expiry job); it returns how many new
+// notifications it added.
+func (s *Service) NotifyDue(ctx context.Context) (int, error) {
+	return s.store.NotifyDue(ctx, s.now())
+}
+
 // New returns the record service.
 func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options) *Service {
 	s := &Service{store: store, blobs: blobs, authz: az, pw: pw, audits: o.Audits, now: o.Now, maxSize: o.MaxSize, newID: o.NewKey}
@@ -249,13 +260,13 @@ func (s *Service) SaveType(ctx context.Context, t Type) (Type, error) {
 		fe.Add("code", "use lower-case letters, digits and hyphens (at most 32)")
 	}
 	if t.NameVI, err = qms.CleanText("name_vi", t.NameVI, 200, true, false); err != nil {
-		fe.Add("name_vi", qms.Message(err))
+		fe.AddErr("name_vi", err)
 	}
 	if t.NameEN, err = qms.CleanText("name_en", t.NameEN, 200, true, false); err != nil {
-		fe.Add("name_en", qms.Message(err))
+		fe.AddErr("name_en", err)
 	}
 	if t.RetentionYears != nil && (*t.RetentionYears < 1 || *t.RetentionYears > PermanentYears) {
-		fe.Add("retention_years", fmt.Sprintf("between 1 and %d years, or empty for permanent", PermanentYears))
+		fe.Add("retention_years", "between 1 and %d years, or empty for permanent", PermanentYears)
 	}
 	t.Mode = strings.ToUpper(strings.TrimSpace(t.Mode))
 	if t.Mode != ModeCompliance && t.Mode != ModeGovernance {
@@ -384,7 +395,7 @@ func (s *Service) create(ctx context.Context, in NewRecord, checkAccess bool) (R
 		fe.Add("type", "unknown record type")
 	}
 	if r.Title, err = qms.CleanText("title", in.Title, 300, true, false); err != nil {
-		fe.Add("title", qms.Message(err))
+		fe.AddErr("title", err)
 	}
 	if r.Date, err = ParseDate(in.Date); err != nil {
 		fe.Add("date", "use dd/mm/yyyy")
@@ -394,7 +405,7 @@ func (s *Service) create(ctx context.Context, in NewRecord, checkAccess bool) (R
 		fe.Add("date", "too far in the past")
 	}
 	if r.Clauses, err = qms.NormalizeClauses(in.Clauses); err != nil {
-		fe.Add("clauses", qms.Message(err))
+		fe.AddErr("clauses", err)
 	}
 	r.Links = cleanLinks(in.Links, fe)
 	if in.File == nil {

@@ -13,12 +13,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-// audits returns the internal-audit service, nil when it is not wired.
-func (s *Server) audits() *internalaudit.Service {
-	a, _ := s.Extra["audits"].(*internalaudit.Service)
-	return a
-}
-
 // auditPlanRequest is the JSON body of POST /api/v1/audits.
 type auditPlanRequest struct {
 	Title       string   `json:"title"`
@@ -247,7 +241,7 @@ func (s *Server) handleAuditEvidence(audits *internalaudit.Service, ev *evidence
 			return
 		}
 		recs := []record.Record{}
-		if rs := s.records(); rs != nil {
+		if rs := s.Records; rs != nil {
 			for _, u := range a.Units {
 				list, err := rs.List(ctx, record.Filter{Unit: u, Limit: 200})
 				if err != nil {

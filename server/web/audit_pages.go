@@ -121,7 +121,7 @@ func (s *Server) auditPage(c *gin.Context, audits *internalaudit.Service, id str
 		"ReviewType": internalaudit.ReviewTypes, "Reviewed": map[string]internalaudit.Review{}}
 	// Evidence of the audited units that the actor may read now (the
 	// team reads them during the window).
-	if recs := s.records(); recs != nil {
+	if recs := s.Records; recs != nil {
 		var ev []record.Record
 		for _, u := range a.Units {
 			rs, err := recs.List(ctx, record.Filter{Unit: u, Limit: 100})
@@ -131,7 +131,7 @@ func (s *Server) auditPage(c *gin.Context, audits *internalaudit.Service, id str
 		}
 		data["Evidence"] = ev
 	}
-	if ev := s.evidenceSvc(); ev != nil {
+	if ev := s.Evidence; ev != nil {
 		if b, err := ev.Browse(ctx, a.ID); err == nil {
 			data["Browse"] = b
 		}
@@ -252,7 +252,7 @@ func (s *Server) auditTasks(audits *internalaudit.Service) TaskSource {
 					Title: s.TLang(a.Lang, "audits.task.conduct", "Number", au.Number, "Title", au.Title, "Start", au.Start.Format("02/01/2006"))})
 			}
 		}
-		if recs := s.records(); recs != nil && !s.Authz.Scope(a.UserID, "record", "dispose").Empty() {
+		if recs := s.Records; recs != nil && !s.Authz.Scope(a.UserID, "record", "dispose").Empty() {
 			due, err := recs.DueForDisposition(ctx)
 			if err != nil {
 				return nil, err

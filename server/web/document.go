@@ -19,12 +19,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
-// docs returns the document service, nil when it is not wired.
-func (s *Server) docs() *document.Service {
-	d, _ := s.Extra["documents"].(*document.Service)
-	return d
-}
-
 // docFilter reads the register's query parameters.
 func docFilter(c *gin.Context) (document.Filter, error) {
 	f := document.Filter{Q: c.Query("q"), Unit: c.Query("unit"), Type: c.Query("type"), Status: c.Query("status"),

@@ -8,12 +8,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/evidence"
 )
 
-// evidenceSvc returns the evidence service, nil when it is not wired.
-func (s *Server) evidenceSvc() *evidence.Service {
-	e, _ := s.Extra["evidence"].(*evidence.Service)
-	return e
-}
-
 // handleEvidencePack streams the ZIP: the checks and the file list come
 // first, so a refusal is still a proper error response; once the first byte
 // is sent, a failure can only cut the download short (the verifier then

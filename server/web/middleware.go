@@ -32,6 +32,7 @@ func (s *Server) requestID(c *gin.Context) {
 		id = hex.EncodeToString(b)
 	}
 	c.Set("request_id", id)
+	c.Set(viewsKey, s.views)
 	c.Header("X-Request-Id", id)
 	c.Next()
 }

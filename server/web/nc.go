@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,12 +15,6 @@ import (
 
 // ncMaxField bounds one text field of a multipart form.
 const ncMaxField = 64 << 10
-
-// ncs returns the nonconformity service, nil when it is not wired.
-func (s *Server) ncs() *nonconformity.Service {
-	n, _ := s.Extra["ncs"].(*nonconformity.Service)
-	return n
-}
 
 // parseDay reads a date as yyyy-mm-dd (the API and <input type=date>) or
 // dd/mm/yyyy (as people write it); empty is the zero time.
@@ -61,82 +52,6 @@ func ncFilter(c *gin.Context) (nonconformity.Filter, error) {
 	return f, nil
 }
 
-// multipartForm streams a multipart body: it reads the text fields that
-// come before the first file, and returns a FileSource that streams that
-// file and the following ones straight into the object store. Browsers send
-// parts in the order of the form, so forms put their files last.
-func multipartForm(c *gin.Context, fileFields ...string) (map[string][]string, nonconformity.FileSource, error) {
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return nil, nil, qms.Errorf(qms.ErrInvalid, "send the form as multipart/form-data")
-	}
-	isFile := func(name string) bool {
-		for _, f := range fileFields {
-			if f == name {
-				return true
-			}
-		}
-		return false
-	}
-	fields := map[string][]string{}
-	var first *multipart.Part
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
-		}
-		if isFile(part.FormName()) {
-			first = part
-			break
-		}
-		b, err := io.ReadAll(io.LimitReader(part, ncMaxField+1))
-		part.Close()
-		if err != nil {
-			return nil, nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
-		}
-		if len(b) > ncMaxField {
-			return nil, nil, qms.Errorf(qms.ErrInvalid, "field %q is too long", part.FormName())
-		}
-		fields[part.FormName()] = append(fields[part.FormName()], string(b))
-	}
-	src := func(yield func(nonconformity.Upload) error) error {
-		part := first
-		for part != nil {
-			if isFile(part.FormName()) {
-				name := part.FileName()
-				if name == "" {
-					// An empty file input sends a nameless, empty part.
-					var one [1]byte
-					n, _ := io.ReadFull(part, one[:])
-					if n != 0 {
-						part.Close()
-						return qms.Errorf(qms.ErrInvalid, "the file has no name")
-					}
-				} else if err := yield(nonconformity.Upload{Name: name, Body: part}); err != nil {
-					part.Close()
-					return err
-				}
-			} else {
-				_, _ = io.Copy(io.Discard, io.LimitReader(part, ncMaxField))
-			}
-			part.Close()
-			next, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
-			}
-			part = next
-		}
-		return nil
-	}
-	return fields, src, nil
-}
-
 func first(m map[string][]string, k string) string {
 	if v := m[k]; len(v) > 0 {
 		return v[0]
@@ -161,9 +76,9 @@ type ncCreateReq struct {
 // "file" parts are evidence.
 func readNCCreate(c *gin.Context) (nonconformity.NewNC, error) {
 	var r ncCreateReq
-	var files nonconformity.FileSource
+	var files qms.FileSource
 	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		fields, src, err := multipartForm(c, "file")
+		fields, src, err := readMultipart(c, "file")
 		if err != nil {
 			return nonconformity.NewNC{}, err
 		}
@@ -368,7 +283,7 @@ func handleActionStart(ncs *nonconformity.Service) gin.HandlerFunc {
 
 func handleActionDone(ncs *nonconformity.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		fields, files, err := multipartForm(c, "file")
+		fields, files, err := readMultipart(c, "file")
 		if err != nil {
 			fail(c, err)
 			return
@@ -396,7 +311,7 @@ func handleActionSignoff(ncs *nonconformity.Service) gin.HandlerFunc {
 // a multipart form with evidence "file" parts after the fields.
 func readVerification(c *gin.Context) (nonconformity.Verification, error) {
 	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		fields, files, err := multipartForm(c, "file")
+		fields, files, err := readMultipart(c, "file")
 		if err != nil {
 			return nonconformity.Verification{}, err
 		}
@@ -462,7 +377,7 @@ func handleActionReverify(ncs *nonconformity.Service) gin.HandlerFunc {
 // form with evidence "file" parts after the fields.
 func readReverification(c *gin.Context) (nonconformity.Verification, error) {
 	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		fields, files, err := multipartForm(c, "file")
+		fields, files, err := readMultipart(c, "file")
 		if err != nil {
 			return nonconformity.Verification{}, err
 		}

@@ -274,7 +274,7 @@ func (s *Server) ncErrorText(c *gin.Context, err error) string {
 			if label == "nc.field."+k {
 				label = k
 			}
-			parts = append(parts, label+": "+s.ncMsg(c.GetString("lang"), ve.Fields[k]))
+			parts = append(parts, label+": "+s.ncMsg(c.GetString("lang"), ve.Fields[k].String()))
 		}
 		return s.T(c, "error.invalid") + ". " + strings.Join(parts, "; ")
 	}
@@ -380,7 +380,7 @@ func (s *Server) handleActionStartForm(ncs *nonconformity.Service) gin.HandlerFu
 
 func (s *Server) handleActionDoneForm(ncs *nonconformity.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		fields, files, err := multipartForm(c, "file")
+		fields, files, err := readMultipart(c, "file")
 		if err != nil {
 			s.actionFail(c, ncs, err)
 			return

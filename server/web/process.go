@@ -18,19 +18,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
-// proc returns the process capability, nil when it is not wired.
-func (s *Server) proc() *process.Process {
-	p, _ := s.Extra["process"].(*process.Process)
-	return p
-}
-
-// procNCs returns the nonconformity counts for the dashboard, nil when the
-// nonconformity capability is not wired.
-func (s *Server) procNCs() process.NCSummary {
-	n, _ := s.Extra["process.ncs"].(process.NCSummary)
-	return n
-}
-
 func parseDateParam(c *gin.Context, name string) (workday.Date, error) {
 	v := strings.TrimSpace(c.Query(name))
 	if v == "" {
@@ -724,7 +711,7 @@ func handleDashboard(s *Server, p *process.Process) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		db, err := p.Dashboard(c.Request.Context(), from, to, s.procNCs())
+		db, err := p.Dashboard(c.Request.Context(), from, to, s.NCSummary)
 		if err != nil {
 			fail(c, err)
 			return

@@ -58,7 +58,7 @@ func (s *Server) handleProcDashboardPage(p *process.Process) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		db, err := p.Dashboard(c.Request.Context(), from, to, s.procNCs())
+		db, err := p.Dashboard(c.Request.Context(), from, to, s.NCSummary)
 		if err != nil {
 			fail(c, err)
 			return
@@ -66,7 +66,7 @@ func (s *Server) handleProcDashboardPage(p *process.Process) gin.HandlerFunc {
 		lang := c.GetString("lang")
 		s.procPage(c, "process/dashboard.html", "proc.dashboard.title", map[string]any{
 			"D": db, "Trend": procTrendSVG(db, s.T(c, "proc.kpi.on_time_rate")), "UnitsChart": procUnitsSVG(db, lang),
-			"Heat": procHeatRows(db), "HasNCs": s.procNCs() != nil,
+			"Heat": procHeatRows(db), "HasNCs": s.NCSummary != nil,
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),
 		})
@@ -80,7 +80,7 @@ func (s *Server) handleProcExport(p *process.Process) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		db, err := p.Dashboard(c.Request.Context(), from, to, s.procNCs())
+		db, err := p.Dashboard(c.Request.Context(), from, to, s.NCSummary)
 		if err != nil {
 			fail(c, err)
 			return

@@ -12,12 +12,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-// records returns the record service, nil when it is not wired.
-func (s *Server) records() *record.Service {
-	r, _ := s.Extra["records"].(*record.Service)
-	return r
-}
-
 // maxRecordField bounds one text field of a record upload.
 const maxRecordField = 16 << 10
 

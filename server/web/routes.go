@@ -88,10 +88,7 @@ func (s *Server) pages(g *gin.RouterGroup, m map[string]gin.HandlerFunc) {
 
 // documentRoutes: document control (ISO 9001 7.5).
 func (s *Server) documentRoutes() {
-	docs := s.docs()
-	if docs == nil {
-		return
-	}
+	docs := s.Documents
 	api := s.apiGroup("documents", false)
 	api.POST("/documents", "Register a document", handleDocCreate(docs))
 	api.GET("/documents", "The register (q, unit, type, status, clause, review_due, sort, cursor, limit)", handleDocList(docs))
@@ -153,10 +150,7 @@ func (s *Server) documentRoutes() {
 
 // ncRoutes: nonconformities and corrective actions (ISO 9001 10.2).
 func (s *Server) ncRoutes() {
-	ncs := s.ncs()
-	if ncs == nil {
-		return
-	}
+	ncs := s.NCs
 	g := s.apiGroup("nonconformities", false)
 	g.POST("/ncs", "Report a nonconformity (JSON, or multipart with evidence files)", handleNCCreate(ncs))
 	g.GET("/ncs", "The NC register (status, unit, severity, source, clause, overdue, q, cursor, limit)", handleNCList(ncs))
@@ -202,10 +196,7 @@ func (s *Server) ncRoutes() {
 
 // recordRoutes: retained records (ISO 9001 7.5.3).
 func (s *Server) recordRoutes() {
-	recs := s.records()
-	if recs == nil {
-		return
-	}
+	recs := s.Records
 	api := s.apiGroup("records", false)
 	api.Upload("/records", "File a record (multipart: type, unit, title, date, clauses, link_revision, link_nc, link_action, link_audit, then file)", handleRecordCreate(recs))
 	api.GET("/records", "Records in my scope (type, unit, clause, audit, status, q, limit; due=1 for the disposition list)", handleRecordList(recs))
@@ -232,10 +223,7 @@ func (s *Server) recordRoutes() {
 
 // auditRoutes: internal audits, evidence review, clause coverage (ISO 9001 9.2).
 func (s *Server) auditRoutes() {
-	audits, ev := s.audits(), s.evidenceSvc()
-	if audits == nil || ev == nil {
-		return
-	}
+	audits, ev := s.Audits, s.Evidence
 	api := s.apiGroup("audits", false)
 	api.POST("/audits", "Plan an audit {title, units, processes, clauses, planned_start, planned_end, lead_auditor, team, questions}", handleAuditCreate(audits))
 	api.GET("/audits", "The audit programme (year)", handleAuditList(audits))
@@ -271,10 +259,7 @@ func (s *Server) auditRoutes() {
 
 // processRoutes: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
 func (s *Server) processRoutes() {
-	p := s.proc()
-	if p == nil {
-		return
-	}
+	p := s.Process
 	s.AddTasks(s.procTasks(p))
 	a := s.apiGroup("process", false)
 	a.GET("/services", "Administrative services in my units", handleServiceList(p))

@@ -9,17 +9,26 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
@@ -71,8 +80,29 @@ type Deps struct {
 	SecureCookies  string // auto, true, false
 	SessionMax     time.Duration
 
-	// Capabilities (nil when not wired).
-	Extra map[string]any
+	// The quality capabilities; New refuses to start without any of them.
+	Documents *document.Service
+	NCs       *nonconformity.Service
+	Records   *record.Service
+	Audits    *internalaudit.Service
+	Evidence  *evidence.Service
+	Process   *process.Process
+	NCSummary process.NCSummary // open NCs and overdue actions per unit, for the dashboard
+}
+
+// missing names the capabilities that were not given.
+func (d Deps) missing() []string {
+	var out []string
+	for name, nilCap := range map[string]bool{
+		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
+		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "NCSummary": d.NCSummary == nil,
+	} {
+		if nilCap {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Server holds the engine and what the handlers need.
@@ -98,6 +128,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if m := d.missing(); len(m) > 0 {
+		return nil, fmt.Errorf("web: capabilities not wired: %s", strings.Join(m, ", "))
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, pageURLs: map[string]bool{}, api: newAPIDoc()}

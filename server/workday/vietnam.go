@@ -1,6 +1,10 @@
 package workday
 
-import "time"
+import (
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
 
 // Vietnam returns the public holidays of Vietnam for the years whose dates
 // are known here (2026 and 2027), as days off for the offices of the state,
@@ -27,7 +31,7 @@ import "time"
 // September as its adjacent day.
 func Vietnam(year int) (days []Day, ok bool) {
 	h := func(y int, m, d int, name string) Day {
-		return Day{Date: Date{y, monthOf(m), d}, Kind: KindHoliday, Name: name}
+		return Day{Date: qms.NewDate(y, monthOf(m), d), Kind: KindHoliday, Name: name}
 	}
 	switch year {
 	case 2026:

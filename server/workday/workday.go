@@ -11,60 +11,19 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
 )
 
-// Date is a civil date (no time of day, no zone).
-type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
-}
+// Date is a civil date; the type is qms.Date, named here for the
+// calendar's readers.
+type Date = qms.Date
 
 // DateOf returns the civil date of t in loc.
-func DateOf(t time.Time, loc *time.Location) Date {
-	y, m, d := t.In(loc).Date()
-	return Date{y, m, d}
-}
+func DateOf(t time.Time, loc *time.Location) Date { return qms.DateOf(t, loc) }
 
-// ParseDate reads "2006-01-02".
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date (yyyy-mm-dd)", s)
-	}
-	return Date{t.Year(), t.Month(), t.Day()}, nil
-}
-
-// String formats the date as yyyy-mm-dd.
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
-
-// Display formats the date as dd/mm/yyyy, as Vietnamese offices write it.
-func (d Date) Display() string { return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year) }
-
-// In returns midnight of the date in loc.
-func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
-}
-
-// AddDays returns the date n calendar days later (n may be negative).
-func (d Date) AddDays(n int) Date {
-	t := time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC)
-	return Date{t.Year(), t.Month(), t.Day()}
-}
-
-// Before reports whether d is earlier than e.
-func (d Date) Before(e Date) bool {
-	if d.Year != e.Year {
-		return d.Year < e.Year
-	}
-	if d.Month != e.Month {
-		return d.Month < e.Month
-	}
-	return d.Day < e.Day
-}
-
-// Weekday returns the day of the week.
-func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
+// ParseDate reads a date written yyyy-mm-dd.
+func ParseDate(s string) (Date, error) { return qms.ParseISODate(s) }
 
 // AfterHoursRule says how a dossier received outside office hours counts.
 type AfterHoursRule string
@@ -272,17 +231,4 @@ func (c *Calendar) Days(year int) []Day {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
 	return out
-}
-
-// MarshalText writes the date as yyyy-mm-dd (JSON, forms).
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText reads yyyy-mm-dd.
-func (d *Date) UnmarshalText(b []byte) error {
-	v, err := ParseDate(string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 var hcm = func() *time.Location {
@@ -38,8 +40,8 @@ func at(s string) time.Time {
 func TestIsWorkingDay(t *testing.T) {
 	c := vn(t)
 	c.Set([]Day{
-		{Date: Date{2026, 8, 31}, Kind: KindHoliday, Name: "swap: off"},
-		{Date: Date{2026, 8, 22}, Kind: KindWorkday, Name: "swap: worked"},
+		{Date: qms.NewDate(2026, 8, 31), Kind: KindHoliday, Name: "swap: off"},
+		{Date: qms.NewDate(2026, 8, 22), Kind: KindWorkday, Name: "swap: worked"},
 	})
 	tests := []struct {
 		day  string
@@ -128,8 +130,8 @@ func TestSwappedDays(t *testing.T) {
 	c := New(hcm)
 	// Off on Monday 31 August, worked on Saturday 22 August instead.
 	c.Set([]Day{
-		{Date: Date{2026, 8, 31}, Kind: KindHoliday},
-		{Date: Date{2026, 8, 22}, Kind: KindWorkday},
+		{Date: qms.NewDate(2026, 8, 31), Kind: KindHoliday},
+		{Date: qms.NewDate(2026, 8, 22), Kind: KindWorkday},
 	})
 	// Friday 21 August + 1 working day = Saturday 22 August.
 	if got := c.Due(c.Start(at("2026-08-21 10:00")), 1); !got.Equal(at("2026-08-22 10:00")) {
@@ -208,7 +210,7 @@ func TestValidate(t *testing.T) {
 
 func TestNoWorkingDaysTerminates(t *testing.T) {
 	c := New(hcm)
-	d := Date{2026, 1, 1}
+	d := qms.NewDate(2026, 1, 1)
 	for i := 0; i < 400; i++ {
 		c.Holidays[d.AddDays(i)] = "off"
 	}
@@ -217,7 +219,7 @@ func TestNoWorkingDaysTerminates(t *testing.T) {
 
 func TestDateText(t *testing.T) {
 	var d Date
-	if err := d.UnmarshalText([]byte("2027-02-06")); err != nil || d != (Date{2027, 2, 6}) {
+	if err := d.UnmarshalText([]byte("2027-02-06")); err != nil || d != (qms.NewDate(2027, 2, 6)) {
 		t.Fatalf("got %v %v", d, err)
 	}
 	if d.UnmarshalText([]byte("06/02/2027")) == nil {

@@ -14,8 +14,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 )
 
-func init() { extraCommands["evidence"] = evidenceCmd }
-
 const evidenceUsage = `usage: qmstrack evidence verify [-offline] PACK.zip
   checks every file of an evidence pack against its manifest, and its trail
   excerpt against the live trail (QMS_DATABASE_URL); -offline skips the live check

@@ -11,18 +11,13 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
-func init() { demoContent = append(demoContent, seedDemoNCs) }
-
 // seedDemoNCs adds a few nonconformities to the demo organisation, so the
 // register, the NC page, the home-page tasks and the scorecard show
 // something at once: a provincial inspection finding with an action for the
 // land office, a citizen complaint at the one-stop desk still without a root
 // cause, and an internal-audit observation.
 func seedDemoNCs(ctx context.Context, a *app.App, out io.Writer) error {
-	ncs, ok := a.Web.Extra["ncs"].(*nonconformity.Service)
-	if !ok {
-		return nil
-	}
+	ncs := a.NCs
 	coord, err := a.Identity.UserByLogin(ctx, "coordinator")
 	if err != nil {
 		return err

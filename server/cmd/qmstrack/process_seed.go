@@ -14,14 +14,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
-func init() {
-	demoContent = append(demoContent, seedProcessDemo)
-	extraSeeds["dossiers"] = struct {
-		help string
-		run  func(ctx context.Context, a *app.App, n int, out io.Writer) error
-	}{help: "generate N administrative dossiers over the last two years (COPY; for load tests)", run: seedDossiers}
-}
-
 // seedProcessDemo gives the demo organisation services, 3,000 dossiers of
 // the last two years and two quality objectives, so the dashboard has
 // something to show.

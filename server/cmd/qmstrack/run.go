@@ -92,16 +92,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	}
-	if h, ok := extraCommands[args[0]]; ok {
-		return h(ctx, cfg, log, args[1:], stdout, stderr)
+	case "evidence":
+		return evidenceCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", args[0])}
 }
-
-// extraCommands are subcommands added by capabilities (e.g. "evidence").
-var extraCommands = map[string]func(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error{}
 
 func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
@@ -246,15 +242,17 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	return nil
 }
 
-// extraSeeds are seed flags added by capabilities (e.g. --dossiers N).
+// extraSeeds are the seed flags that generate data in bulk (load tests).
 var extraSeeds = map[string]struct {
 	help string
 	run  func(ctx context.Context, a *app.App, n int, out io.Writer) error
-}{}
+}{
+	"dossiers": {help: "generate N administrative dossiers over the last two years (COPY; for load tests)", run: seedDossiers},
+}
 
-// demoContent are functions that add demo content after the demo
-// organisation is seeded (documents, nonconformities...), added by capabilities.
-var demoContent []func(ctx context.Context, a *app.App, out io.Writer) error
+// demoContent adds the demo content after the demo organisation is seeded:
+// process data (services, dossiers, objectives), then nonconformities.
+var demoContent = []func(ctx context.Context, a *app.App, out io.Writer) error{seedProcessDemo, seedDemoNCs}
 
 func seedDemoContent(ctx context.Context, a *app.App, out io.Writer) error {
 	for _, f := range demoContent {

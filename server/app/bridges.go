@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/nonconformity"
+	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+// The adapters through which one capability uses another. Capabilities never
+// import each other: each declares the small interface it needs, and the
+// types here satisfy it by mapping fields. A rule or a sentence found here
+// belongs in a capability instead.
+
+// ncBlobs gives the nonconformity capability the object store.
+type ncBlobs struct{ s *blob.Store }
+
+func (b ncBlobs) Put(ctx context.Context, key string, r io.Reader, max int64) (qms.StoredObject, error) {
+	return b.s.Put(ctx, key, r, blob.PutOptions{MaxSize: max})
+}
+
+func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekCloser, error) {
+	return b.s.Open(ctx, key, version)
+}
+
+// AuditWindow gives records and nonconformities the units an auditor is
+// auditing today (internal audits own the audit window).
+type AuditWindow struct{ Store *postgres.AuditStore }
+
+// AuditedUnits returns the units userID is auditing on the day of now.
+func (w AuditWindow) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
+	return w.Store.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
+}
+
+// overdueDirectives gives the NC scorecard the overdue directives per unit.
+type overdueDirectives struct {
+	store *postgres.ProcessStore
+	now   qms.Clock
+	loc   *time.Location
+}
+
+// OverdueDirectivesByUnit implements nonconformity.DirectiveCounter.
+func (o overdueDirectives) OverdueDirectivesByUnit(ctx context.Context) (map[string]int, error) {
+	list, err := o.store.NonCompliantUnits(ctx, workday.DateOf(o.now(), o.loc))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(list))
+	for _, u := range list {
+		out[u.Unit] = u.OverdueDirectives
+	}
+	return out, nil
+}
+
+// unitNamer names a unit in a language (for the audit report PDF).
+type unitNamer struct{ o *org.Service }
+
+func (n unitNamer) Name(code, lang string) string {
+	u, err := n.o.Unit(context.Background(), code)
+	if err != nil {
+		return ""
+	}
+	return u.Name(lang)
+}
+
+// AuditNCs raises the nonconformity of an audit finding.
+type AuditNCs struct{ NCs *nonconformity.Service }
+
+// RaiseFromAudit implements internalaudit.NCRaiser.
+func (r AuditNCs) RaiseFromAudit(ctx context.Context, in internalaudit.NCRequest) (string, string, error) {
+	nc, err := r.NCs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceInternalAudit, SourceRef: in.FindingRef,
+		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: in.NCDescription()})
+	return nc.ID, nc.Number, err
+}
+
+// AuditReports files audit reports as records of type audit report.
+type AuditReports struct{ Records *record.Service }
+
+// FileAuditReport implements internalaudit.RecordFiler.
+func (f AuditReports) FileAuditReport(ctx context.Context, r internalaudit.ReportFile) (string, error) {
+	rec, err := f.Records.FileTrusted(ctx, record.NewRecord{Type: internalaudit.ReportRecordType, Unit: r.Unit, Title: r.Title,
+		Date: r.Date.Format("2006-01-02"), Clauses: r.Clauses, Links: record.Links{Audit: r.AuditID},
+		FileName: r.FileName, File: r.File})
+	return rec.ID, err
+}
+
+// lateNCs raises the nonconformity of a late dossier.
+type lateNCs struct{ ncs *nonconformity.Service }
+
+// RaiseLateDossier implements process.NCRaiser.
+func (l lateNCs) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) (string, string, error) {
+	nc, err := l.ncs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceProcess, SourceRef: in.Ref,
+		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: in.Description})
+	return nc.ID, nc.Number, err
+}
+
+// ncSummary gives the dashboard open nonconformities and overdue actions per unit.
+type ncSummary struct{ ncs *nonconformity.Service }
+
+// OpenByUnit implements process.NCSummary.
+func (n ncSummary) OpenByUnit(ctx context.Context, _ time.Time) (map[string][2]int, error) {
+	sc, err := n.ncs.Scorecard(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][2]int{}
+	for _, u := range sc.Units {
+		out[u.Unit] = [2]int{u.Open, u.Overdue}
+	}
+	return out, nil
+}
+
+// minutesRecords files meeting minutes as records.
+type minutesRecords struct{ recs *record.Service }
+
+// FileMinutes implements process.MinutesFiler.
+func (m minutesRecords) FileMinutes(ctx context.Context, in process.MinutesRecord) (string, error) {
+	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, Title: in.Title,
+		Date: in.Date.String(), Clauses: in.Clauses, FileName: in.FileName, File: in.File})
+	return rec.ID, err
+}

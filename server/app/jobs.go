@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/postgres"
+)
+
+// Job is a scheduled task. Every instance runs it; the advisory lock Key
+// lets only one of them fire at a time.
+type Job struct {
+	Name string
+	Key  int64
+	Run  func(ctx context.Context) error
+}
+
+// The advisory-lock keys of the scheduled jobs, one per job, all here so no
+// two jobs can share one by accident.
+const (
+	jobKeyDocuments    = 7262010    // scheduled publications
+	jobKeyNCOverdue    = 0x6e630001 // overdue corrective actions and analyses
+	jobKeyRecordExpiry = 72620052   // records whose retention has ended
+	jobKeyProcess      = 7262060    // late dossiers, overdue directives
+)
+
+// jobs lists every scheduled job of the instance.
+func (a *App) jobs() []Job {
+	return []Job{
+		{Name: "documents.activate", Key: jobKeyDocuments, Run: func(ctx context.Context) error {
+			_, err := a.Documents.ActivateDue(ctx)
+			return err
+		}},
+		{Name: "nc-overdue", Key: jobKeyNCOverdue, Run: func(ctx context.Context) error {
+			rep, err := a.NCs.RunOverdue(ctx)
+			if rep.LateActions+rep.LateAnalyses > 0 || err != nil {
+				a.Log.Info("nonconformity overdue scan", "late_actions", rep.LateActions, "late_analyses", rep.LateAnalyses,
+					"notified", rep.Notified, "emailed", rep.Emailed, "email_errors", rep.EmailErrors)
+			}
+			return err
+		}},
+		{Name: "record-expiry", Key: jobKeyRecordExpiry, Run: func(ctx context.Context) error {
+			n, err := a.Records.NotifyDue(ctx)
+			if n > 0 {
+				a.Log.Info("records due for disposition", "notified", n)
+			}
+			return err
+		}},
+		{Name: "process.late_and_overdue", Key: jobKeyProcess, Run: func(ctx context.Context) error {
+			if _, err := a.Process.ProcessLate(ctx, a.Now()); err != nil {
+				return err
+			}
+			rep, err := a.Process.EscalateOverdue(ctx)
+			if rep.Directives > 0 || err != nil {
+				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
+					"email_errors", rep.EmailErrors)
+			}
+			return err
+		}},
+	}
+}
+
+// RunJobs runs every job each interval until ctx ends. Each run takes the
+// job's advisory lock, so a job fires once per cluster however many
+// instances run.
+func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
+	if len(a.Jobs) == 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for _, j := range a.Jobs {
+			ran, err := postgres.TryExclusive(ctx, a.DB, j.Key, j.Run)
+			if err != nil && ctx.Err() == nil {
+				a.Log.Error("scheduled job failed", "job", j.Name, "err", err)
+			} else if ran {
+				a.Log.Debug("scheduled job ran", "job", j.Name)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

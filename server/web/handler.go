@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// handlerFunc is how every handler of this package is written: it returns
+// its error instead of writing it. h turns it into a gin.HandlerFunc whose
+// error goes to the one error middleware (errors.go), which picks the status
+// from the error's kind and answers JSON for the API or a page for HTML. The
+// pattern is golang/pkgsite's errorHandler: a handler cannot forget the
+// "return" after reporting an error, and cannot write two answers.
+type handlerFunc func(c *gin.Context) error
+
+// h adapts a handlerFunc to Gin.
+func h(f handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := f(c); err != nil {
+			fail(c, err)
+		}
+	}
+}
+
+// reply answers an API request with v as JSON and the status.
+func reply(c *gin.Context, status int, v any) error {
+	c.JSON(status, v)
+	return nil
+}
+
+// An act is one state change of a capability, served from one request
+// struct R on two routes: POST /api/v1<path> decodes R from JSON (or a
+// multipart body) and answers the result as JSON; POST /ui<path> decodes
+// the same R from the form and redirects back with a flash message, or
+// shows the form's page again with the refusal. What an act may do, and
+// whether the person may do it, is the capability's business: Do calls the
+// service and nothing else decides.
+type act[R, T any] struct {
+	Path    string // under /api/v1 and /ui, e.g. "/ncs/:id/containment"
+	Summary string // for the OpenAPI document
+	Upload  bool   // the API body is multipart (files); forms always may be
+	Created bool   // the API answers 201 instead of 200
+	NoUI    bool   // the act has no form (API only)
+	NoAPI   bool   // the act has no API route (a form of the pages only)
+
+	// Do performs the act with the decoded request.
+	Do func(c *gin.Context, r *R) (T, error)
+	// Reply shapes the API answer; nil answers T itself.
+	Reply func(T) any
+	// Back is where the form returns on success (a path, with an anchor
+	// if any), and Flash the message id of the success message shown there.
+	Back  func(c *gin.Context, r *R, res T) string
+	Flash string
+	// Refused shows the form's page again with the refusal err and its
+	// status; nil shows the error page. Not-found and internal errors always
+	// go to the error page.
+	Refused func(c *gin.Context, status int, err error, r *R) error
+}
+
+// serve registers the act on the API group and the UI group.
+func serve[R, T any](api *api, ui *gin.RouterGroup, a act[R, T]) {
+	if !a.NoAPI {
+		body := "json"
+		if a.Upload {
+			body = "multipart"
+		}
+		api.handle(http.MethodPost, a.Path, a.Summary, body, h(func(c *gin.Context) error {
+			var r R
+			if err := decode(c, &r); err != nil {
+				return err
+			}
+			res, err := a.Do(c, &r)
+			if err != nil {
+				return err
+			}
+			status := http.StatusOK
+			if a.Created {
+				status = http.StatusCreated
+			}
+			if a.Reply != nil {
+				return reply(c, status, a.Reply(res))
+			}
+			return reply(c, status, res)
+		}))
+	}
+	if a.NoUI {
+		return
+	}
+	ui.POST(a.Path, h(func(c *gin.Context) error {
+		var r R
+		err := decode(c, &r)
+		var res T
+		if err == nil {
+			res, err = a.Do(c, &r)
+		}
+		if err != nil {
+			return refuse(c, err, func(status int, err error) error {
+				if a.Refused == nil {
+					return err
+				}
+				return a.Refused(c, status, err, &r)
+			})
+		}
+		back := "/"
+		if a.Back != nil {
+			back = a.Back(c, &r, res)
+		}
+		return redirectFlash(c, back, a.Flash)
+	}))
+}
+
+// refuse answers a refused form: not-found and internal errors go to the
+// error page; any other refusal (invalid input, no permission, wrong state,
+// a file too large) is shown on the form's own page by again, with its status.
+func refuse(c *gin.Context, err error, again func(status int, err error) error) error {
+	status, _ := statusOf(err)
+	if status == http.StatusInternalServerError || qms.KindOf(err) == qms.ErrNotFound {
+		return err
+	}
+	// The page is shown for the form's URL, not with its query.
+	c.Request.URL.RawQuery = ""
+	return again(status, err)
+}
+
+// redirectFlash sends a form back to path with the success message msgID
+// (translated into the reader's language) shown there.
+func redirectFlash(c *gin.Context, path, msgID string) error {
+	if msgID != "" {
+		anchor := ""
+		if i := strings.IndexByte(path, '#'); i >= 0 {
+			path, anchor = path[:i], path[i:]
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "ok=" + url.QueryEscape(tr(c).T(msgID)) + anchor
+	}
+	c.Redirect(http.StatusSeeOther, path)
+	return nil
+}
