@@ -529,7 +529,7 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 		}
 		ch.Notes = []Note{{UserID: owner, Kind: "nc.action.assigned", Link: "/ncs/" + nc.ID,
 			Dedupe:  "nc-action-assigned:" + added.ID,
-			Subject: fmt.Sprintf("%s #%d: %s", nc.Number, added.No, clip(desc, 120))}}
+			Subject: qms.M("New corrective action %s #%d: %s", nc.Number, added.No, clip(desc, 120))}}
 		return ch, nil
 	})
 	if err != nil {

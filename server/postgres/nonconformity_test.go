@@ -13,6 +13,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/mail"
@@ -967,8 +968,12 @@ func TestNCOverdueJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, nil, nonc.Options{
-		Now: f.clk.now, Location: hcm, AnalysisDays: 14, BaseURL: "http://qms.example", Mailer: sender})
+		Now: f.clk.now, Location: hcm, AnalysisDays: 14, BaseURL: "http://qms.example", Mailer: sender, Render: cat.Msg})
 	ncA, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress) // due today
 	ncB := f.newNC("phong-b")                                                   // no root cause yet
 	ctx := context.Background()
