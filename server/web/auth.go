@@ -238,10 +238,7 @@ func (s *Server) handleSetLang() gin.HandlerFunc {
 		}
 		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
 		back := c.PostForm("next")
-		if back == "" || back[0] != '/' || (len(back) > 1 && (back[1] == '/' || back[1] == '\\')) {
-			back = "/"
-		}
-		c.Redirect(http.StatusSeeOther, back)
+		c.Redirect(http.StatusSeeOther, localPath(back))
 		return nil
 	})
 }
@@ -284,10 +281,7 @@ func (s *Server) handleLoginForm() gin.HandlerFunc {
 			}
 		}
 		next := c.PostForm("next")
-		if next == "" || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
-			next = "/"
-		}
-		c.Redirect(http.StatusSeeOther, next)
+		c.Redirect(http.StatusSeeOther, localPath(next))
 		return nil
 	})
 }

@@ -78,6 +78,7 @@ type Deps struct {
 	Location      *time.Location
 
 	// Settings.
+	BaseURL        string // the public address (QMS_BASE_URL), an origin of this site
 	MaxUploadBytes int64
 	SecureCookies  string // auto, true, false
 	SessionMax     time.Duration
@@ -144,7 +145,7 @@ func New(d Deps) (*Server, error) {
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, s.authenticate, s.csrf)
+	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, s.authenticate, s.csrf)
 	e.NoRoute(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrNotFound, "no such page")) })
 	e.NoMethod(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrInvalid, "method not allowed here")) })
 	s.engine = e
