@@ -122,3 +122,33 @@ func trailCount(t *testing.T, env *apptest.Env) int {
 	}
 	return n
 }
+
+// TestHeadAndUnknownMethods: HEAD of a page answers like its GET without a
+// body; a method the address does not take answers 405 naming those it does.
+func TestHeadAndUnknownMethods(t *testing.T) {
+	env := apptest.New(t)
+	r := env.Anon().Do("HEAD", "/login", nil)
+	if r.Status != http.StatusOK || len(r.Body) != 0 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("HEAD /login: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	r = env.As("coordinator").Do("PATCH", "/api/v1/ncs", nil)
+	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "GET, HEAD, POST" || r.ErrorCode() != "method_not_allowed" {
+		t.Fatalf("PATCH /api/v1/ncs: %s Allow %q", r, r.Header.Get("Allow"))
+	}
+}
+
+// TestNonUTF8Refused: bytes that are not text in a path or a parameter are
+// refused with 400 before anything reads them, for anonymous callers too.
+func TestNonUTF8Refused(t *testing.T) {
+	env := apptest.New(t)
+	coord := env.As("coordinator")
+	for _, path := range []string{"/api/v1/directives?state=%00", "/api/v1/dossiers?unit=%ff", "/api/v1/kpis?field=%c3", "/api/v1/records?q=%ff",
+		"/api/v1/trail?object_type=%ff", "/api/v1/late-dossiers?%ff=1"} {
+		if r := coord.Do("GET", path, nil); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "not text") {
+			t.Errorf("%s: %s", path, r)
+		}
+	}
+	if r := env.Anon().Do("GET", "/d/%ff", nil); r.Status != http.StatusBadRequest {
+		t.Errorf("anonymous /d/%%ff: %s", r)
+	}
+}

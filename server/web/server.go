@@ -116,6 +116,7 @@ type Server struct {
 	metrics *metrics
 	api     *apiDoc
 
+	methods  []routeMethod // every route's pattern and method, for Allow
 	mu       sync.Mutex
 	tasks    []TaskSource
 	pageURLs map[string]bool
@@ -145,16 +146,29 @@ func New(d Deps) (*Server, error) {
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, s.authenticate, s.csrf)
+	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, validText, s.authenticate, s.csrf)
 	e.NoRoute(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrNotFound, "no such page")) })
-	e.NoMethod(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrInvalid, "method not allowed here")) })
+	e.NoMethod(func(c *gin.Context) {
+		c.Header("Allow", strings.Join(s.allowed(c.Request.URL.Path), ", "))
+		c.Error(errMethodNotAllowed)
+	})
 	s.engine = e
 	s.routes()
+	s.methods = routeMethods(e.Routes())
 	return s, nil
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. A HEAD request is answered
+// as the GET of the same address without its body (RFC 9110 9.3.2).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		g := r.Clone(r.Context())
+		g.Method = http.MethodGet
+		s.engine.ServeHTTP(headWriter{w}, g)
+		return
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 // Engine exposes the Gin engine (tests list its routes).
 func (s *Server) Engine() *gin.Engine { return s.engine }
