@@ -3,10 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/leadership"
+	"github.com/qmstrack/qmstrack/server/process"
 )
 
 // routes lists every route of qmstrack. Each capability has its own
@@ -27,6 +31,7 @@ func (s *Server) routes() {
 	s.recordRoutes()
 	s.auditRoutes()
 	s.processRoutes()
+	s.leadershipRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.
@@ -257,68 +262,106 @@ func (s *Server) auditRoutes() {
 	s.AddTasks(s.auditTasks(audits))
 }
 
-// processRoutes: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
+// processRoutes: procedures, the calendar, dossiers, KPIs, objectives, late
+// dossiers and the dashboard (ISO 9001 9.1).
 func (s *Server) processRoutes() {
 	p := s.Process
 	s.AddTasks(s.procTasks(p))
 	a := s.apiGroup("process", false)
-	a.GET("/services", "Administrative services in my units", handleServiceList(p))
-	a.POST("/services", "Create a service (coordinator)", handleServiceSave(p, true))
-	a.PUT("/services/:code", "Update a service (coordinator)", handleServiceSave(p, false))
+	ui := s.engine.Group("/ui", requireUser)
+	a.GET("/services", "Administrative services in my units", handleProcedureList(p))
+	a.POST("/services", "Create a service (coordinator)", handleProcedureSave(p, true))
+	a.PUT("/services/:code", "Update a service (coordinator)", handleProcedureSave(p, false))
+	serve(a, ui, act[procedureForm, process.Procedure]{Path: "/services", NoAPI: true, Do: saveProcedureForm(p),
+		Back: backTo[procedureForm, process.Procedure]("/services"), Flash: "proc.saved"})
 	a.GET("/calendar/:year", "The working-day calendar of a year and the clock settings", handleCalendarGet(p))
 	a.PUT("/calendar/:year", "Replace a year's holidays and swapped days, and the settings (coordinator)", handleCalendarPut(p))
-	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(s, p))
+	serve(a, ui, act[calendarForm, process.CalendarYear]{Path: "/calendar", NoAPI: true, Do: saveCalendarForm(p),
+		Back: func(_ *gin.Context, r *calendarForm, _ process.CalendarYear) string {
+			return "/calendar?year=" + strings.TrimSpace(r.Year)
+		},
+		Flash: "proc.saved"})
+	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(p, s.Location))
 	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
 	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
+	// The import form is sent by the upload script (CSRF header), which
+	// follows the redirect to the import's report.
+	serve(a, ui, act[importReq, process.ImportReport]{Path: "/dossiers/import", NoAPI: true, Do: importForm(p),
+		Back: func(_ *gin.Context, _ *importReq, rep process.ImportReport) string {
+			return "/dossiers/imports/" + rep.ID
+		}})
 	a.GET("/dossiers/imports/:id", "The report of an import", handleImportGet(p))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
 	a.GET("/dossiers/:number", "One dossier with its clock and events", handleDossierGet(p))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
-	a.POST("/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", handleLateDecide(p, true))
-	a.POST("/dossiers/:number/late/dismiss", "Dismiss a late dossier from the triage list with a reason (coordinator)", handleLateDecide(p, false))
+	serve(a, ui, act[eventForm, process.Dossier]{Path: "/dossiers/:number/events", NoAPI: true, Do: addEventForm(p, s.Location),
+		Back: func(c *gin.Context, _ *eventForm, _ process.Dossier) string {
+			return "/dossiers/" + url.PathEscape(c.Param("number"))
+		},
+		Flash: "proc.saved"})
+	serve(a, ui, act[struct{}, process.Dossier]{Path: "/dossiers/:number/late/raise", NoUI: true, Do: raiseLate(p),
+		Summary: "Raise the nonconformity of a late dossier in the triage list (coordinator)"})
+	serve(a, ui, act[lateReq, process.Dossier]{Path: "/dossiers/:number/late/dismiss", NoUI: true, Do: decideLate(p, "dismiss"),
+		Summary: "Dismiss a late dossier from the triage list with a reason (coordinator)"})
+	serve(a, ui, act[lateReq, process.Dossier]{Path: "/dossiers/:number/late", NoAPI: true, Do: decideLate(p, ""),
+		Back: backTo[lateReq, process.Dossier]("/late-dossiers"), Flash: "proc.saved"})
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
 	a.GET("/objectives", "Quality objectives with progress", handleObjectiveList(p))
-	a.POST("/objectives", "Set a quality objective (coordinator)", handleObjectiveCreate(p))
-	a.GET("/meetings", "Meetings", handleMeetingList(p))
-	a.Upload("/meetings", "Record a meeting (JSON, or multipart with a minutes file)", handleMeetingCreate(p))
-	a.GET("/meetings/:id", "A meeting with its directives", handleMeetingGet(p))
-	a.POST("/meetings/:id/directives", "Assign a directive to a unit", handleDirectiveCreate(p))
-	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(p))
-	a.GET("/directives/:id", "A directive with its reports and evidence", handleDirectiveGet(p))
-	a.Upload("/directives/:id/report", "Report back on a directive: text, then evidence files (multipart)", handleDirectiveReport(p))
-	a.POST("/directives/:id/accept", "Accept the report (issuer or chairman, not the reporter)", handleDirectiveDecide(p, true))
-	a.POST("/directives/:id/return", "Return the report with a comment", handleDirectiveDecide(p, false))
-	a.GET("/directives/:id/evidence/:eid", "Download one evidence file", handleEvidence(p))
+	serve(a, ui, act[process.Objective, process.Objective]{Path: "/objectives", Summary: "Set a quality objective (coordinator)", Created: true,
+		Do: createObjective(p), Back: backTo[process.Objective, process.Objective]("/objectives"), Flash: "proc.saved"})
 	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleNonCompliant(p))
-	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(s, p))
+	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(p))
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
-		"/dashboard":             s.handleProcDashboardPage(p),
-		"/dashboard/export.xlsx": s.handleProcExport(p),
-		"/services":              s.handleServicesPage(p),
-		"/calendar":              s.handleCalendarPage(p),
-		"/dossiers":              s.handleDossiersPage(p),
-		"/dossiers/import":       s.handleImportPage(p),
-		"/dossiers/imports/:id":  s.handleImportReportPage(p),
-		"/dossiers/:number":      s.handleDossierPage(p),
-		"/late-dossiers":         s.handleLatePage(p),
-		"/kpis":                  s.handleKPIPage(p),
-		"/objectives":            s.handleObjectivesPage(p),
-		"/meetings":              s.handleMeetingsPage(p),
-		"/meetings/:id":          s.handleMeetingPage(p),
-		"/meetings/:id/minutes":  s.handleMeetingMinutes(p),
-		"/directives/:id":        s.handleDirectivePage(p),
+		"/dashboard":             h(s.procDashboardPage(p)),
+		"/dashboard/export.xlsx": h(s.procExport(p)),
+		"/services":              h(s.procServicesPage(p)),
+		"/calendar":              h(s.procCalendarPage(p)),
+		"/dossiers":              h(s.procDossiersPage(p)),
+		"/dossiers/import":       h(s.procImportPage(p)),
+		"/dossiers/imports/:id":  h(s.procImportPage(p)),
+		"/dossiers/:number":      h(s.procDossierPage(p)),
+		"/late-dossiers":         h(s.procLatePage(p)),
+		"/kpis":                  h(s.procKPIPage(p)),
+		"/objectives":            h(s.procObjectivesPage(p)),
 	})
+}
+
+// leadershipRoutes: meetings, directives, reports back with evidence (ISO
+// 9001 5.1, 9.3). Their API is documented with the process routes and
+// their pages share the process pages' navigation.
+func (s *Server) leadershipRoutes() {
+	l := s.Leadership
+	s.AddTasks(s.leadTasks(l))
+	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
-	ui.POST("/services", s.handleServiceForm(p))
-	ui.POST("/calendar", s.handleCalendarForm(p))
-	ui.POST("/dossiers/import", s.handleImportForm(p))
-	ui.POST("/dossiers/:number/events", s.handleDossierEventForm(p))
-	ui.POST("/dossiers/:number/late", s.handleLateForm(p))
-	ui.POST("/objectives", s.handleObjectiveForm(p))
-	ui.POST("/meetings", s.handleMeetingForm(p))
-	ui.POST("/meetings/:id/directives", s.handleDirectiveForm(p))
-	ui.POST("/directives/:id/report", s.handleDirectiveReportForm(p))
-	ui.POST("/directives/:id/decide", s.handleDirectiveDecideForm(p))
+	a.GET("/meetings", "Meetings", handleMeetingList(l))
+	serve(a, ui, act[leadership.NewMeeting, leadership.Meeting]{Path: "/meetings", Upload: true, Created: true, Do: createMeeting(l),
+		Summary: "Record a meeting (JSON, or multipart with a minutes file)",
+		Back: func(_ *gin.Context, _ *leadership.NewMeeting, m leadership.Meeting) string {
+			return "/meetings/" + m.ID
+		}, Flash: "proc.saved"})
+	a.GET("/meetings/:id", "A meeting with its directives", handleMeetingGet(l))
+	serve(a, ui, act[leadership.NewDirective, leadership.Directive]{Path: "/meetings/:id/directives", Created: true, Do: addDirective(l),
+		Summary: "Assign a directive to a unit", Back: backToParam[leadership.NewDirective, leadership.Directive]("/meetings/"), Flash: "proc.saved"})
+	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(l))
+	a.GET("/directives/:id", "A directive with its reports and evidence", handleDirectiveGet(l))
+	serve(a, ui, act[leadership.ReportIn, leadership.Directive]{Path: "/directives/:id/report", Upload: true, Do: reportDirective(l),
+		Summary: "Report back on a directive: text, then evidence files (multipart)",
+		Back:    backToParam[leadership.ReportIn, leadership.Directive]("/directives/"), Flash: "proc.saved"})
+	serve(a, ui, act[struct{}, leadership.Directive]{Path: "/directives/:id/accept", NoUI: true, Do: acceptDirective(l),
+		Summary: "Accept the report (issuer or chairman, not the reporter)"})
+	serve(a, ui, act[decideReq, leadership.Directive]{Path: "/directives/:id/return", NoUI: true, Do: decideDirective(l, "return"),
+		Summary: "Return the report with a comment"})
+	serve(a, ui, act[decideReq, leadership.Directive]{Path: "/directives/:id/decide", NoAPI: true, Do: decideDirective(l, ""),
+		Back: backToParam[decideReq, leadership.Directive]("/directives/"), Flash: "proc.saved"})
+	a.GET("/directives/:id/evidence/:eid", "Download one evidence file", handleEvidence(l))
+
+	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
+		"/meetings":             h(s.leadMeetingsPage(l)),
+		"/meetings/:id":         h(s.leadMeetingPage(l)),
+		"/meetings/:id/minutes": h(s.leadMinutes(l)),
+		"/directives/:id":       h(s.leadDirectivePage(l)),
+	})
 }

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qmstrack/qmstrack/server/leadership"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+func handleMeetingList(l *leadership.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		list, err := l.Meetings(c.Request.Context())
+		return replyItems(c, list, err)
+	})
+}
+
+func handleMeetingGet(l *leadership.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		m, err := l.Meeting(c.Request.Context(), c.Param("id"))
+		return replyOK(c, m, err)
+	})
+}
+
+func handleDirectiveList(l *leadership.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		f := leadership.DirectiveFilter{Unit: c.Query("unit"), MeetingID: c.Query("meeting")}
+		if st := c.Query("state"); st != "" {
+			f.States = strings.Split(st, ",")
+		}
+		list, err := l.Directives(c.Request.Context(), f)
+		if err != nil {
+			return err
+		}
+		if c.Query("overdue") == "true" {
+			out := []leadership.Directive{}
+			for _, d := range list {
+				if d.Overdue {
+					out = append(out, d)
+				}
+			}
+			list = out
+		}
+		return replyItems(c, list, nil)
+	})
+}
+
+func handleDirectiveGet(l *leadership.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		d, err := l.Directive(c.Request.Context(), c.Param("id"))
+		return replyOK(c, d, err)
+	})
+}
+
+func handleEvidence(l *leadership.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		e, rc, err := l.OpenEvidence(c.Request.Context(), c.Param("id"), c.Param("eid"))
+		if err != nil {
+			return err
+		}
+		serveFile(c, e.MediaType, e.Filename, rc)
+		return nil
+	})
+}
+
+// serveFile answers a stored file as a download and closes it.
+func serveFile(c *gin.Context, mediaType, name string, rc io.ReadSeekCloser) {
+	defer rc.Close()
+	c.Header("Content-Type", mediaType)
+	c.Header("Content-Disposition", contentDisposition("attachment", name))
+	c.Header("X-Content-Type-Options", "nosniff")
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, rc)
+}
+
+// backToParam is an act's Back that returns to prefix followed by the
+// route's :id.
+func backToParam[R, T any](prefix string) func(*gin.Context, *R, T) string {
+	return func(c *gin.Context, _ *R, _ T) string { return prefix + c.Param("id") }
+}
+
+func createMeeting(l *leadership.Service) func(*gin.Context, *leadership.NewMeeting) (leadership.Meeting, error) {
+	return func(c *gin.Context, r *leadership.NewMeeting) (leadership.Meeting, error) {
+		return l.CreateMeeting(c.Request.Context(), *r)
+	}
+}
+
+func addDirective(l *leadership.Service) func(*gin.Context, *leadership.NewDirective) (leadership.Directive, error) {
+	return func(c *gin.Context, r *leadership.NewDirective) (leadership.Directive, error) {
+		return l.AddDirective(c.Request.Context(), c.Param("id"), *r)
+	}
+}
+
+func reportDirective(l *leadership.Service) func(*gin.Context, *leadership.ReportIn) (leadership.Directive, error) {
+	return func(c *gin.Context, r *leadership.ReportIn) (leadership.Directive, error) {
+		return l.ReportDirective(c.Request.Context(), c.Param("id"), *r)
+	}
+}
+
+func acceptDirective(l *leadership.Service) func(*gin.Context, *struct{}) (leadership.Directive, error) {
+	return func(c *gin.Context, _ *struct{}) (leadership.Directive, error) {
+		return l.DecideDirective(c.Request.Context(), c.Param("id"), true, leadership.DecideIn{})
+	}
+}
+
+// decideReq is the decision on a directive's report; the form says in op
+// whether it accepts or returns it.
+type decideReq struct {
+	Op      string `json:"op"`
+	Comment string `json:"comment"`
+}
+
+func decideDirective(l *leadership.Service, op string) func(*gin.Context, *decideReq) (leadership.Directive, error) {
+	return func(c *gin.Context, r *decideReq) (leadership.Directive, error) {
+		accept := op == "" && r.Op == "accept"
+		return l.DecideDirective(c.Request.Context(), c.Param("id"), accept, leadership.DecideIn{Comment: r.Comment})
+	}
+}
+
+func (s *Server) leadMeetingsPage(l *leadership.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		list, err := l.Meetings(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		ds, err := l.Directives(c.Request.Context(), leadership.DirectiveFilter{})
+		if err != nil {
+			return err
+		}
+		units, _ := s.Org.Units(c.Request.Context())
+		return s.procPage(c, "process/meetings.html", "proc.meetings.title", map[string]any{"Items": list, "Directives": ds, "Units": units,
+			"Today": s.Now().In(s.Location).Format("2006-01-02"), "CanIssue": l.Permissions(c.Request.Context()).Issue})
+	}
+}
+
+func (s *Server) leadMeetingPage(l *leadership.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		m, err := l.Meeting(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		units, _ := s.Org.Units(c.Request.Context())
+		return s.procPage(c, "process/meeting.html", "proc.meeting.title", map[string]any{"M": m, "Units": units,
+			"CanIssue": l.Permissions(c.Request.Context()).Issue})
+	}
+}
+
+func (s *Server) leadMinutes(l *leadership.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		m, rc, err := l.OpenMinutes(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		serveFile(c, m.Minutes.MediaType, m.MinutesName, rc)
+		return nil
+	}
+}
+
+func (s *Server) leadDirectivePage(l *leadership.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		d, err := l.Directive(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		can := l.PermissionsOf(c.Request.Context(), d)
+		return s.procPage(c, "process/directive.html", "proc.directive.title", map[string]any{"D": d,
+			"CanReport": can.Report, "CanDecide": can.Decide})
+	}
+}
+
+// leadTasks puts directives to report on the home page, worded in the
+// reader's language.
+func (s *Server) leadTasks(l *leadership.Service) TaskSource {
+	return func(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
+		ds, err := l.ToReport(ctx, a)
+		out := make([]qms.Task, 0, len(ds))
+		for _, d := range ds {
+			due := d.DueOn.In(s.Location)
+			out = append(out, qms.Task{Kind: "directive", Link: "/directives/" + d.ID, Due: &due, Overdue: d.Overdue,
+				Title: s.trLang(a.Lang).T("proc.task.directive", "Title", d.Title)})
+		}
+		return out, err
+	}
+}
