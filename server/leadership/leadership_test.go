@@ -50,25 +50,12 @@ func (f *fixture) service(o leadership.Options) *leadership.Service {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	env := testenv.New(t)
-	ctx := context.Background()
 	f := &fixture{db: env.DB, blob: env.Blob, now: time.Date(2026, 11, 26, 10, 0, 0, 0, hcm), users: map[string]qms.Actor{}}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := env.DB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	for _, u := range [][3]string{{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"}} {
-		exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $2, $3)`, u[0], u[1], u[2])
-	}
-	for _, u := range [][3]string{{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"}} {
-		var id string
-		if err := env.DB.GetContext(ctx, &id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $1, 'x') RETURNING id`, u[0]); err != nil {
-			t.Fatal(err)
-		}
-		exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, u[1], u[2])
-		f.users[u[0]] = qms.Actor{UserID: id, Login: u[0], Name: u[0]}
-	}
+	f.users = testenv.People(t, env.DB, [][3]string{
+		{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"},
+	}, [][3]string{
+		{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"},
+	})
 	var err error
 	if f.enf, err = authz.New(env.DB); err != nil {
 		t.Fatal(err)
@@ -191,5 +178,62 @@ func TestMeetingDirectives(t *testing.T) {
 	}
 	if tasks, _ := f.l.ToReport(context.Background(), f.users["landhead"]); len(tasks) != 0 {
 		t.Fatalf("the land directive is accepted; tasks %+v", tasks)
+	}
+}
+
+// fakeMinutes stands in for the record capability.
+type fakeMinutes struct{ got []leadership.MinutesRecord }
+
+func (f *fakeMinutes) FileMinutes(_ context.Context, m leadership.MinutesRecord) (string, error) {
+	body, _ := io.ReadAll(m.File)
+	m.File = bytes.NewReader(body)
+	f.got = append(f.got, m)
+	return "rec-1", nil
+}
+
+// With the record capability wired, minutes become a record of the unit
+// that keeps them (which must be chosen), and the pages are told who may
+// issue, report and decide.
+func TestMinutesAsRecordAndPermissions(t *testing.T) {
+	f := setup(t)
+	recs := &fakeMinutes{}
+	f.l = f.service(leadership.Options{Minutes: recs})
+	chair := f.as("chair")
+	in := leadership.NewMeeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Họp giao ban", Chair: "Chủ tịch", Minutes: file("bien-ban.pdf")}
+	if _, err := f.l.CreateMeeting(chair, in); !errors.Is(err, qms.ErrInvalid) || len(recs.got) != 0 {
+		t.Fatalf("minutes without the unit keeping them: %v", err)
+	}
+	in.Unit, in.Minutes = "home", file("dir/bien-ban.pdf")
+	m, err := f.l.CreateMeeting(chair, in)
+	if err != nil || m.MinutesRef != "rec-1" || m.Minutes != nil || len(recs.got) != 1 {
+		t.Fatalf("meeting %+v %v", m, err)
+	}
+	if r := recs.got[0]; r.Type != "meeting-minutes" || r.Unit != "home" || r.FileName != "bien-ban.pdf" || r.Date != in.HeldOn || !strings.HasSuffix(r.Title, "Họp giao ban") {
+		t.Fatalf("minutes record %+v", r)
+	}
+	if _, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 27}, Title: "x", Chair: "y"}); !errors.Is(err, qms.ErrInvalid) {
+		t.Fatalf("a meeting tomorrow: %v", err)
+	}
+	if !f.l.Permissions(chair).Issue || f.l.Permissions(f.as("landhead")).Issue {
+		t.Fatal("only the chairman and the coordinator issue directives")
+	}
+	d, err := f.l.AddDirective(chair, m.ID, leadership.NewDirective{Unit: "land", Title: "Rà soát", DueOn: workday.Date{Year: 2026, Month: 12, Day: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := f.l.PermissionsOf(f.as("landhead"), d); !p.Report || p.Decide {
+		t.Fatalf("land head on an open directive: %+v", p)
+	}
+	if p := f.l.PermissionsOf(f.as("jstaff"), d); p.Report || p.Decide {
+		t.Fatalf("justice staff: %+v", p)
+	}
+	if d, err = f.l.ReportDirective(f.as("landhead"), d.ID, leadership.ReportIn{Text: "xong", Files: file("a.pdf")}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.l.PermissionsOf(chair, d); p.Report || !p.Decide {
+		t.Fatalf("chairman on a reported directive: %+v", p)
+	}
+	if _, _, err := f.l.OpenMinutes(chair, m.ID); !errors.Is(err, qms.ErrNotFound) {
+		t.Fatalf("minutes filed as a record are read as the record: %v", err)
 	}
 }

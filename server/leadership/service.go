@@ -54,35 +54,31 @@ func New(store Store, authz Authorizer, blobs Blobs, o Options) *Service {
 
 func (s *Service) today() workday.Date { return workday.DateOf(s.o.Now(), s.o.Location) }
 
-// Permission objects and actions (policies/policy.csv). Meetings and
-// directives are read with the process read permission.
+// Permissions (policies/policy.csv): directive issue, report and decide;
+// meetings and directives are read with the process read permission.
 const (
-	objRead      = "process"
-	actRead      = "read"
 	ObjDirective = "directive"
 	actIssue     = "issue"
 	actDecide    = "decide"
 	actReport    = "report"
 )
 
-func (s *Service) require(ctx context.Context, unit, obj, act string) (qms.Actor, error) {
+// may returns the actor, refused unless they hold directive act in unit.
+func (s *Service) may(ctx context.Context, unit, act string) (qms.Actor, error) {
 	a, err := qms.MustActor(ctx)
-	if err != nil {
-		return a, err
+	if err == nil && !s.authz.Can(a.UserID, unit, ObjDirective, act) {
+		err = qms.Errorf(qms.ErrForbidden, "you may not %s %s in unit %s", act, ObjDirective, unit)
 	}
-	if !s.authz.Can(a.UserID, unit, obj, act) {
-		return a, qms.Errorf(qms.ErrForbidden, "you may not %s %s in unit %s", act, obj, unit)
-	}
-	return a, nil
+	return a, err
 }
 
-// readScope is the units whose meetings' directives the actor may read.
+// readScope is the units whose directives the actor may read.
 func (s *Service) readScope(ctx context.Context) (qms.Scope, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
 		return qms.Scope{}, err
 	}
-	return s.authz.Scope(a.UserID, objRead, actRead), nil
+	return s.authz.Scope(a.UserID, "process", "read"), nil
 }
 
 // Permissions are the acts a person may do on the meeting pages.

@@ -76,25 +76,12 @@ func (f *fixture) as(login string) context.Context {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	env := testenv.New(t)
-	ctx := context.Background()
 	f := &fixture{db: env.DB, nc: &fakeNC{}, dirs: &fakeDirectives{}, now: at("2026-11-26 10:00"), users: map[string]qms.Actor{}}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := env.DB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	for _, u := range [][3]string{{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"}} {
-		exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $2, $3)`, u[0], u[1], u[2])
-	}
-	for _, u := range [][3]string{{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"}} {
-		var id string
-		if err := env.DB.GetContext(ctx, &id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $1, 'x') RETURNING id`, u[0]); err != nil {
-			t.Fatal(err)
-		}
-		exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, u[1], u[2])
-		f.users[u[0]] = qms.Actor{UserID: id, Login: u[0], Name: u[0]}
-	}
+	f.users = testenv.People(t, env.DB, [][3]string{
+		{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"},
+	}, [][3]string{
+		{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"},
+	})
 	enf, err := authz.New(env.DB)
 	if err != nil {
 		t.Fatal(err)

@@ -13,20 +13,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
-func handleMeetingList(l *leadership.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		list, err := l.Meetings(c.Request.Context())
-		return replyItems(c, list, err)
-	})
-}
-
-func handleMeetingGet(l *leadership.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		m, err := l.Meeting(c.Request.Context(), c.Param("id"))
-		return replyOK(c, m, err)
-	})
-}
-
 func handleDirectiveList(l *leadership.Service) gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		f := leadership.DirectiveFilter{Unit: c.Query("unit"), MeetingID: c.Query("meeting")}
@@ -47,13 +33,6 @@ func handleDirectiveList(l *leadership.Service) gin.HandlerFunc {
 			list = out
 		}
 		return replyItems(c, list, nil)
-	})
-}
-
-func handleDirectiveGet(l *leadership.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		d, err := l.Directive(c.Request.Context(), c.Param("id"))
-		return replyOK(c, d, err)
 	})
 }
 

@@ -21,13 +21,6 @@ import (
 
 // The API's reads and its acts that have no form of the same shape.
 
-func handleProcedureList(p *process.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		list, err := p.Procedures(c.Request.Context())
-		return replyItems(c, list, err)
-	})
-}
-
 func handleCalendarGet(p *process.Service) gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		y, err := yearParam(c.Param("year"))
@@ -90,13 +83,6 @@ func handleDossierImport(p *process.Service) gin.HandlerFunc {
 	})
 }
 
-func handleImportGet(p *process.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		rep, err := p.GetImport(c.Request.Context(), c.Param("id"))
-		return replyOK(c, rep, err)
-	})
-}
-
 func handleImportRejections(p *process.Service) gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		id := c.Param("id")
@@ -112,13 +98,6 @@ func handleImportRejections(p *process.Service) gin.HandlerFunc {
 			_ = c.Error(err) // the answer has begun: logged, not written
 		}
 		return nil
-	})
-}
-
-func handleDossierGet(p *process.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		d, err := p.GetDossier(c.Request.Context(), c.Param("number"))
-		return replyOK(c, d, err)
 	})
 }
 
@@ -168,27 +147,6 @@ func handleKPIs(p *process.Service) gin.HandlerFunc {
 			return err
 		}
 		return reply(c, http.StatusOK, gin.H{"items": rows, "by": q.By})
-	})
-}
-
-func handleObjectiveList(p *process.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		list, err := p.Objectives(c.Request.Context())
-		return replyItems(c, list, err)
-	})
-}
-
-func handleNonCompliant(p *process.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		list, err := p.NonCompliantUnits(c.Request.Context())
-		return replyItems(c, list, err)
-	})
-}
-
-func handleDashboard(p *process.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		db, err := dashboard(c, p)
-		return replyOK(c, db, err)
 	})
 }
 
@@ -244,6 +202,22 @@ func addEventForm(p *process.Service, loc *time.Location) func(*gin.Context, *ev
 		d, _, err := p.AddEvent(c.Request.Context(), c.Param("number"), e)
 		return d, err
 	}
+}
+
+// handleItems answers GET with {"items": list} from list.
+func handleItems[T any](list func(context.Context) ([]T, error)) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		items, err := list(c.Request.Context())
+		return replyItems(c, items, err)
+	})
+}
+
+// handleOne answers GET with the object get returns for the route's param.
+func handleOne[T any](param string, get func(context.Context, string) (T, error)) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		v, err := get(c.Request.Context(), c.Param(param))
+		return replyOK(c, v, err)
+	})
 }
 
 // replyOK answers v, or the error.
@@ -478,6 +452,13 @@ func importFrom(c *gin.Context, p *process.Service) (process.ImportReport, error
 		return process.ImportReport{}, err
 	}
 	return r.run(c, p)
+}
+
+func handleDashboard(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		db, err := dashboard(c, p)
+		return replyOK(c, db, err)
+	})
 }
 
 // dashboard reads month=yyyy-mm (the monthly report) or from and to, and

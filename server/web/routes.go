@@ -269,7 +269,7 @@ func (s *Server) processRoutes() {
 	s.AddTasks(s.procTasks(p))
 	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
-	a.GET("/services", "Administrative services in my units", handleProcedureList(p))
+	a.GET("/services", "Administrative services in my units", handleItems(p.Procedures))
 	a.POST("/services", "Create a service (coordinator)", handleProcedureSave(p, true))
 	a.PUT("/services/:code", "Update a service (coordinator)", handleProcedureSave(p, false))
 	serve(a, ui, act[procedureForm, process.Procedure]{Path: "/services", NoAPI: true, Do: saveProcedureForm(p),
@@ -290,9 +290,9 @@ func (s *Server) processRoutes() {
 		Back: func(_ *gin.Context, _ *importReq, rep process.ImportReport) string {
 			return "/dossiers/imports/" + rep.ID
 		}})
-	a.GET("/dossiers/imports/:id", "The report of an import", handleImportGet(p))
+	a.GET("/dossiers/imports/:id", "The report of an import", handleOne("id", p.GetImport))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
-	a.GET("/dossiers/:number", "One dossier with its clock and events", handleDossierGet(p))
+	a.GET("/dossiers/:number", "One dossier with its clock and events", handleOne("number", p.GetDossier))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
 	serve(a, ui, act[eventForm, process.Dossier]{Path: "/dossiers/:number/events", NoAPI: true, Do: addEventForm(p, s.Location),
 		Back: func(c *gin.Context, _ *eventForm, _ process.Dossier) string {
@@ -307,10 +307,10 @@ func (s *Server) processRoutes() {
 		Back: backTo[lateReq, process.Dossier]("/late-dossiers"), Flash: "proc.saved"})
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
-	a.GET("/objectives", "Quality objectives with progress", handleObjectiveList(p))
+	a.GET("/objectives", "Quality objectives with progress", handleItems(p.Objectives))
 	serve(a, ui, act[process.Objective, process.Objective]{Path: "/objectives", Summary: "Set a quality objective (coordinator)", Created: true,
 		Do: createObjective(p), Back: backTo[process.Objective, process.Objective]("/objectives"), Flash: "proc.saved"})
-	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleNonCompliant(p))
+	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleItems(p.NonCompliantUnits))
 	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(p))
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
@@ -336,17 +336,17 @@ func (s *Server) leadershipRoutes() {
 	s.AddTasks(s.leadTasks(l))
 	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
-	a.GET("/meetings", "Meetings", handleMeetingList(l))
+	a.GET("/meetings", "Meetings", handleItems(l.Meetings))
 	serve(a, ui, act[leadership.NewMeeting, leadership.Meeting]{Path: "/meetings", Upload: true, Created: true, Do: createMeeting(l),
 		Summary: "Record a meeting (JSON, or multipart with a minutes file)",
 		Back: func(_ *gin.Context, _ *leadership.NewMeeting, m leadership.Meeting) string {
 			return "/meetings/" + m.ID
 		}, Flash: "proc.saved"})
-	a.GET("/meetings/:id", "A meeting with its directives", handleMeetingGet(l))
+	a.GET("/meetings/:id", "A meeting with its directives", handleOne("id", l.Meeting))
 	serve(a, ui, act[leadership.NewDirective, leadership.Directive]{Path: "/meetings/:id/directives", Created: true, Do: addDirective(l),
 		Summary: "Assign a directive to a unit", Back: backToParam[leadership.NewDirective, leadership.Directive]("/meetings/"), Flash: "proc.saved"})
 	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(l))
-	a.GET("/directives/:id", "A directive with its reports and evidence", handleDirectiveGet(l))
+	a.GET("/directives/:id", "A directive with its reports and evidence", handleOne("id", l.Directive))
 	serve(a, ui, act[leadership.ReportIn, leadership.Directive]{Path: "/directives/:id/report", Upload: true, Do: reportDirective(l),
 		Summary: "Report back on a directive: text, then evidence files (multipart)",
 		Back:    backToParam[leadership.ReportIn, leadership.Directive]("/directives/"), Flash: "proc.saved"})
