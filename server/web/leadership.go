@@ -111,7 +111,7 @@ func (s *Server) leadMeetingsPage(l *leadership.Service) handlerFunc {
 			return err
 		}
 		units, _ := s.Org.Units(c.Request.Context())
-		return s.procPage(c, "process/meetings.html", "proc.meetings.title", map[string]any{"Items": list, "Directives": ds, "Units": units,
+		return s.procPage(c, "leadership/meetings.html", "proc.meetings.title", map[string]any{"Items": list, "Directives": ds, "Units": units,
 			"Today": s.Now().In(s.Location).Format("2006-01-02"), "CanIssue": l.Permissions(c.Request.Context()).Issue})
 	}
 }
@@ -123,7 +123,7 @@ func (s *Server) leadMeetingPage(l *leadership.Service) handlerFunc {
 			return err
 		}
 		units, _ := s.Org.Units(c.Request.Context())
-		return s.procPage(c, "process/meeting.html", "proc.meeting.title", map[string]any{"M": m, "Units": units,
+		return s.procPage(c, "leadership/meeting.html", "proc.meeting.title", map[string]any{"M": m, "Units": units,
 			"CanIssue": l.Permissions(c.Request.Context()).Issue})
 	}
 }
@@ -146,7 +146,7 @@ func (s *Server) leadDirectivePage(l *leadership.Service) handlerFunc {
 			return err
 		}
 		can := l.PermissionsOf(c.Request.Context(), d)
-		return s.procPage(c, "process/directive.html", "proc.directive.title", map[string]any{"D": d,
+		return s.procPage(c, "leadership/directive.html", "proc.directive.title", map[string]any{"D": d,
 			"CanReport": can.Report, "CanDecide": can.Decide})
 	}
 }
