@@ -62,24 +62,6 @@ func backToParam[R, T any](prefix string) func(*gin.Context, *R, T) string {
 	return func(c *gin.Context, _ *R, _ T) string { return prefix + c.Param("id") }
 }
 
-func createMeeting(l *leadership.Service) func(*gin.Context, *leadership.NewMeeting) (leadership.Meeting, error) {
-	return func(c *gin.Context, r *leadership.NewMeeting) (leadership.Meeting, error) {
-		return l.CreateMeeting(c.Request.Context(), *r)
-	}
-}
-
-func addDirective(l *leadership.Service) func(*gin.Context, *leadership.NewDirective) (leadership.Directive, error) {
-	return func(c *gin.Context, r *leadership.NewDirective) (leadership.Directive, error) {
-		return l.AddDirective(c.Request.Context(), c.Param("id"), *r)
-	}
-}
-
-func reportDirective(l *leadership.Service) func(*gin.Context, *leadership.ReportIn) (leadership.Directive, error) {
-	return func(c *gin.Context, r *leadership.ReportIn) (leadership.Directive, error) {
-		return l.ReportDirective(c.Request.Context(), c.Param("id"), *r)
-	}
-}
-
 func acceptDirective(l *leadership.Service) func(*gin.Context, *struct{}) (leadership.Directive, error) {
 	return func(c *gin.Context, _ *struct{}) (leadership.Directive, error) {
 		return l.DecideDirective(c.Request.Context(), c.Param("id"), true, leadership.DecideIn{})

@@ -163,12 +163,6 @@ func raiseLate(p *process.Service) func(*gin.Context, *struct{}) (process.Dossie
 	}
 }
 
-func createObjective(p *process.Service) func(*gin.Context, *process.Objective) (process.Objective, error) {
-	return func(c *gin.Context, r *process.Objective) (process.Objective, error) {
-		return p.CreateObjective(c.Request.Context(), *r)
-	}
-}
-
 func saveProcedureForm(p *process.Service) func(*gin.Context, *procedureForm) (process.Procedure, error) {
 	return func(c *gin.Context, r *procedureForm) (process.Procedure, error) {
 		svc, err := r.procedure()
@@ -202,6 +196,16 @@ func addEventForm(p *process.Service, loc *time.Location) func(*gin.Context, *ev
 		d, _, err := p.AddEvent(c.Request.Context(), c.Param("number"), e)
 		return d, err
 	}
+}
+
+// with adapts a capability's act taking the request to an act's Do.
+func with[R, T any](fn func(context.Context, R) (T, error)) func(*gin.Context, *R) (T, error) {
+	return func(c *gin.Context, r *R) (T, error) { return fn(c.Request.Context(), *r) }
+}
+
+// withParam is with for an act on the object named by the route's param.
+func withParam[R, T any](param string, fn func(context.Context, string, R) (T, error)) func(*gin.Context, *R) (T, error) {
+	return func(c *gin.Context, r *R) (T, error) { return fn(c.Request.Context(), c.Param(param), *r) }
 }
 
 // handleItems answers GET with {"items": list} from list.

@@ -309,7 +309,7 @@ func (s *Server) processRoutes() {
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
 	a.GET("/objectives", "Quality objectives with progress", handleItems(p.Objectives))
 	serve(a, ui, act[process.Objective, process.Objective]{Path: "/objectives", Summary: "Set a quality objective (coordinator)", Created: true,
-		Do: createObjective(p), Back: backTo[process.Objective, process.Objective]("/objectives"), Flash: "proc.saved"})
+		Do: with(p.CreateObjective), Back: backTo[process.Objective, process.Objective]("/objectives"), Flash: "proc.saved"})
 	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleItems(p.NonCompliantUnits))
 	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(p))
 
@@ -337,17 +337,17 @@ func (s *Server) leadershipRoutes() {
 	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
 	a.GET("/meetings", "Meetings", handleItems(l.Meetings))
-	serve(a, ui, act[leadership.NewMeeting, leadership.Meeting]{Path: "/meetings", Upload: true, Created: true, Do: createMeeting(l),
+	serve(a, ui, act[leadership.NewMeeting, leadership.Meeting]{Path: "/meetings", Upload: true, Created: true, Do: with(l.CreateMeeting),
 		Summary: "Record a meeting (JSON, or multipart with a minutes file)",
 		Back: func(_ *gin.Context, _ *leadership.NewMeeting, m leadership.Meeting) string {
 			return "/meetings/" + m.ID
 		}, Flash: "proc.saved"})
 	a.GET("/meetings/:id", "A meeting with its directives", handleOne("id", l.Meeting))
-	serve(a, ui, act[leadership.NewDirective, leadership.Directive]{Path: "/meetings/:id/directives", Created: true, Do: addDirective(l),
+	serve(a, ui, act[leadership.NewDirective, leadership.Directive]{Path: "/meetings/:id/directives", Created: true, Do: withParam("id", l.AddDirective),
 		Summary: "Assign a directive to a unit", Back: backToParam[leadership.NewDirective, leadership.Directive]("/meetings/"), Flash: "proc.saved"})
 	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(l))
 	a.GET("/directives/:id", "A directive with its reports and evidence", handleOne("id", l.Directive))
-	serve(a, ui, act[leadership.ReportIn, leadership.Directive]{Path: "/directives/:id/report", Upload: true, Do: reportDirective(l),
+	serve(a, ui, act[leadership.ReportIn, leadership.Directive]{Path: "/directives/:id/report", Upload: true, Do: withParam("id", l.ReportDirective),
 		Summary: "Report back on a directive: text, then evidence files (multipart)",
 		Back:    backToParam[leadership.ReportIn, leadership.Directive]("/directives/"), Flash: "proc.saved"})
 	serve(a, ui, act[struct{}, leadership.Directive]{Path: "/directives/:id/accept", NoUI: true, Do: acceptDirective(l),
