@@ -158,12 +158,21 @@ func (c *Catalog) Text(lang, msg string) string {
 	return msg
 }
 
-// Translator is the format translator for lang (nil: English as written).
+// Translator is the format translator for lang (nil: English as written,
+// codes shown as codes, which is the API's stable wording).
 func (c *Catalog) Translator(lang string) qms.Translator {
-	if lang == "vi" && c.errVI != nil {
-		return c.errVI.lookup
+	if lang != "vi" || c.errVI == nil {
+		return nil
 	}
-	return nil
+	return func(id string) (string, bool) {
+		if key, ok := strings.CutPrefix(id, qms.LabelKey); ok {
+			if t := c.T(lang, key); t != key {
+				return t, true
+			}
+			return "", false
+		}
+		return c.errVI.lookup(id)
+	}
 }
 
 // IsValidation reports whether err carries per-field messages.

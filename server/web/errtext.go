@@ -25,16 +25,6 @@ func (s *Server) errorTextLang(lang string, err error) string { return s.views.e
 // errorText is the user-safe message of err in lang.
 func (v *views) errorText(lang string, err error) string { return v.cat.Err(lang, err) }
 
-// msgText translates an English message kept as text (e.g. a field message).
-func (s *Server) msgText(lang, msg string) string {
-	if tr := s.translator(lang); tr != nil {
-		if t, ok := tr(msg); ok {
-			return t
-		}
-	}
-	return msg
-}
-
 // apiLang is the language of an API error message: the caller's language only
 // when the request asks for Vietnamese first (Accept-Language: vi), so other
 // programs keep getting the stable English wording.

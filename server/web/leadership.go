@@ -56,30 +56,56 @@ func serveFile(c *gin.Context, mediaType, name string, rc io.ReadSeekCloser) {
 	http.ServeContent(c.Writer, c.Request, "", time.Time{}, rc)
 }
 
-// backToParam is an act's Back that returns to prefix followed by the
-// route's :id.
-func backToParam[R, T any](prefix string) func(*gin.Context, *R, T) string {
-	return func(c *gin.Context, _ *R, _ T) string { return prefix + c.Param("id") }
+// leadActs are the acts of the meeting and directive pages and API.
+type leadActs struct {
+	s *Server
+	l *leadership.Service
 }
 
-func acceptDirective(l *leadership.Service) func(*gin.Context, *struct{}) (leadership.Directive, error) {
-	return func(c *gin.Context, _ *struct{}) (leadership.Directive, error) {
-		return l.DecideDirective(c.Request.Context(), c.Param("id"), true, leadership.DecideIn{})
-	}
+func (la leadActs) meeting() act[leadership.NewMeeting, leadership.Meeting] {
+	return act[leadership.NewMeeting, leadership.Meeting]{Upload: true, Created: true, Do: with(la.l.CreateMeeting),
+		Back:  func(_ *gin.Context, m leadership.Meeting) string { return "/meetings/" + m.ID },
+		Flash: "proc.saved", Refused: la.s.procRefused(la.s.leadMeetingsPage(la.l))}
 }
 
-// decideReq is the decision on a directive's report; the form says in op
-// whether it accepts or returns it.
+func (la leadActs) directive() act[leadership.NewDirective, leadership.Directive] {
+	return act[leadership.NewDirective, leadership.Directive]{Created: true, Do: withParam("id", la.l.AddDirective),
+		Back:  func(c *gin.Context, _ leadership.Directive) string { return "/meetings/" + c.Param("id") },
+		Flash: "proc.saved", Refused: la.s.procRefused(la.s.leadMeetingPage(la.l))}
+}
+
+// back returns a directive's form to the directive's page.
+func (la leadActs) back(_ *gin.Context, d leadership.Directive) string { return "/directives/" + d.ID }
+
+func (la leadActs) report() act[leadership.ReportIn, leadership.Directive] {
+	return act[leadership.ReportIn, leadership.Directive]{Upload: true, Do: withParam("id", la.l.ReportDirective),
+		Back: la.back, Flash: "proc.saved", Refused: la.s.procRefused(la.s.leadDirectivePage(la.l))}
+}
+
+func (la leadActs) accept() act[noBody, leadership.Directive] {
+	return act[noBody, leadership.Directive]{NoUI: true, Do: func(c *gin.Context, _ *noBody) (leadership.Directive, error) {
+		return la.l.DecideDirective(ctxOf(c), c.Param("id"), true, leadership.DecideIn{})
+	}}
+}
+
+func (la leadActs) giveBack() act[leadership.DecideIn, leadership.Directive] {
+	return act[leadership.DecideIn, leadership.Directive]{NoUI: true, Do: func(c *gin.Context, r *leadership.DecideIn) (leadership.Directive, error) {
+		return la.l.DecideDirective(ctxOf(c), c.Param("id"), false, *r)
+	}}
+}
+
+// decideReq is the decision form of a directive's page: op accept or return.
 type decideReq struct {
 	Op      string `json:"op"`
 	Comment string `json:"comment"`
 }
 
-func decideDirective(l *leadership.Service, op string) func(*gin.Context, *decideReq) (leadership.Directive, error) {
-	return func(c *gin.Context, r *decideReq) (leadership.Directive, error) {
-		accept := op == "" && r.Op == "accept"
-		return l.DecideDirective(c.Request.Context(), c.Param("id"), accept, leadership.DecideIn{Comment: r.Comment})
-	}
+func (la leadActs) decideForm() act[decideReq, leadership.Directive] {
+	return act[decideReq, leadership.Directive]{NoAPI: true,
+		Do: func(c *gin.Context, r *decideReq) (leadership.Directive, error) {
+			return la.l.DecideDirective(ctxOf(c), c.Param("id"), r.Op == "accept", leadership.DecideIn{Comment: r.Comment})
+		},
+		Back: la.back, Flash: "proc.saved", Refused: la.s.procRefused(la.s.leadDirectivePage(la.l))}
 }
 
 func (s *Server) leadMeetingsPage(l *leadership.Service) handlerFunc {

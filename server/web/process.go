@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -92,9 +93,12 @@ func handleImportRejections(p *process.Service) gin.HandlerFunc {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", contentDisposition("attachment", "rejected-"+id+".csv"))
 		c.Status(http.StatusOK)
-		if err := export.ProcessRejections(c.Writer, func(fn func(process.Rejection) error) error {
-			return p.ImportRejections(c.Request.Context(), id, fn)
-		}); err != nil {
+		rows := func(yield func([]string) error) error {
+			return p.ImportRejections(c.Request.Context(), id, func(r process.Rejection) error {
+				return yield([]string{strconv.Itoa(r.Line), r.Number, r.Reason})
+			})
+		}
+		if err := export.CSV(c.Writer, []string{"line", "number", "reason"}, rows, tr(c).Err); err != nil {
 			_ = c.Error(err) // the answer has begun: logged, not written
 		}
 		return nil
@@ -150,54 +154,6 @@ func handleKPIs(p *process.Service) gin.HandlerFunc {
 	})
 }
 
-// backTo is an act's Back that always returns to path.
-func backTo[R, T any](path string) func(*gin.Context, *R, T) string {
-	return func(*gin.Context, *R, T) string { return path }
-}
-
-// The acts: each Do calls the capability and nothing else decides.
-
-func raiseLate(p *process.Service) func(*gin.Context, *struct{}) (process.Dossier, error) {
-	return func(c *gin.Context, _ *struct{}) (process.Dossier, error) {
-		return p.RaiseFromTriage(c.Request.Context(), c.Param("number"))
-	}
-}
-
-func saveProcedureForm(p *process.Service) func(*gin.Context, *procedureForm) (process.Procedure, error) {
-	return func(c *gin.Context, r *procedureForm) (process.Procedure, error) {
-		svc, err := r.procedure()
-		if err != nil {
-			return svc, err
-		}
-		return p.SaveProcedure(c.Request.Context(), svc, r.Op != "update")
-	}
-}
-
-func saveCalendarForm(p *process.Service) func(*gin.Context, *calendarForm) (process.CalendarYear, error) {
-	return func(c *gin.Context, r *calendarForm) (process.CalendarYear, error) {
-		cy, err := r.calendarYear()
-		if err != nil {
-			return cy, err
-		}
-		return p.SaveCalendarYear(c.Request.Context(), cy)
-	}
-}
-
-func importForm(p *process.Service) func(*gin.Context, *importReq) (process.ImportReport, error) {
-	return func(c *gin.Context, r *importReq) (process.ImportReport, error) { return r.run(c, p) }
-}
-
-func addEventForm(p *process.Service, loc *time.Location) func(*gin.Context, *eventForm) (process.Dossier, error) {
-	return func(c *gin.Context, r *eventForm) (process.Dossier, error) {
-		e, err := r.event(loc)
-		if err != nil {
-			return process.Dossier{}, err
-		}
-		d, _, err := p.AddEvent(c.Request.Context(), c.Param("number"), e)
-		return d, err
-	}
-}
-
 // with adapts a capability's act taking the request to an act's Do.
 func with[R, T any](fn func(context.Context, R) (T, error)) func(*gin.Context, *R) (T, error) {
 	return func(c *gin.Context, r *R) (T, error) { return fn(c.Request.Context(), *r) }
@@ -208,16 +164,8 @@ func withParam[R, T any](param string, fn func(context.Context, string, R) (T, e
 	return func(c *gin.Context, r *R) (T, error) { return fn(c.Request.Context(), c.Param(param), *r) }
 }
 
-// handleItems answers GET with {"items": list} from list.
-func handleItems[T any](list func(context.Context) ([]T, error)) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		items, err := list(c.Request.Context())
-		return replyItems(c, items, err)
-	})
-}
-
-// handleOne answers GET with the object get returns for the route's param.
-func handleOne[T any](param string, get func(context.Context, string) (T, error)) gin.HandlerFunc {
+// one answers GET with the object get returns for the route's param.
+func one[T any](param string, get func(context.Context, string) (T, error)) gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		v, err := get(c.Request.Context(), c.Param(param))
 		return replyOK(c, v, err)
@@ -265,6 +213,14 @@ func handleProcedureSave(p *process.Service, create bool) gin.HandlerFunc {
 	})
 }
 
+// procActs are the acts of the process pages and API, each a request
+// struct, a Do that calls the capability, where the form goes back to, and
+// the page that shows a refusal.
+type procActs struct {
+	s *Server
+	p *process.Service
+}
+
 // lateReq decides on a late dossier in the triage list: raise its
 // nonconformity or dismiss it with a reason (the form says which in op).
 type lateReq struct {
@@ -272,12 +228,105 @@ type lateReq struct {
 	Reason string `json:"reason"`
 }
 
-func decideLate(p *process.Service, op string) func(c *gin.Context, r *lateReq) (process.Dossier, error) {
-	return func(c *gin.Context, r *lateReq) (process.Dossier, error) {
-		if op == "dismiss" || op == "" && r.Op == "dismiss" {
-			return p.DismissLate(c.Request.Context(), c.Param("number"), r.Reason)
-		}
-		return p.RaiseFromTriage(c.Request.Context(), c.Param("number"))
+func (pa procActs) objective() act[process.Objective, process.Objective] {
+	return act[process.Objective, process.Objective]{Created: true, Do: with(pa.p.CreateObjective),
+		Back: backTo[process.Objective]("/objectives"), Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procObjectivesPage(pa.p))}
+}
+
+func (pa procActs) raiseLate() act[noBody, process.Dossier] {
+	return act[noBody, process.Dossier]{NoUI: true, Do: func(c *gin.Context, _ *noBody) (process.Dossier, error) {
+		return pa.p.RaiseFromTriage(ctxOf(c), c.Param("number"))
+	}}
+}
+
+func (pa procActs) dismissLate() act[lateReq, process.Dossier] {
+	return act[lateReq, process.Dossier]{NoUI: true, Do: func(c *gin.Context, r *lateReq) (process.Dossier, error) {
+		return pa.p.DismissLate(ctxOf(c), c.Param("number"), r.Reason)
+	}}
+}
+
+// lateForm is the form of the late-dossiers list: op raise or dismiss.
+func (pa procActs) lateForm() act[lateReq, process.Dossier] {
+	return act[lateReq, process.Dossier]{NoAPI: true,
+		Do: func(c *gin.Context, r *lateReq) (process.Dossier, error) {
+			if r.Op == "dismiss" {
+				return pa.p.DismissLate(ctxOf(c), c.Param("number"), r.Reason)
+			}
+			return pa.p.RaiseFromTriage(ctxOf(c), c.Param("number"))
+		},
+		Back: backTo[process.Dossier]("/late-dossiers"), Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procLatePage(pa.p))}
+}
+
+func (pa procActs) procedureForm() act[procedureForm, process.Procedure] {
+	return act[procedureForm, process.Procedure]{NoAPI: true,
+		Do: func(c *gin.Context, r *procedureForm) (process.Procedure, error) {
+			svc, err := r.procedure()
+			if err != nil {
+				return svc, err
+			}
+			return pa.p.SaveProcedure(ctxOf(c), svc, r.Op != "update")
+		},
+		Back: backTo[process.Procedure]("/services"), Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procServicesPage(pa.p))}
+}
+
+func (pa procActs) calendarForm() act[calendarForm, process.CalendarYear] {
+	return act[calendarForm, process.CalendarYear]{NoAPI: true,
+		Do: func(c *gin.Context, r *calendarForm) (process.CalendarYear, error) {
+			cy, err := r.calendarYear()
+			if err != nil {
+				return cy, err
+			}
+			return pa.p.SaveCalendarYear(ctxOf(c), cy)
+		},
+		Back:  func(_ *gin.Context, cy process.CalendarYear) string { return fmt.Sprintf("/calendar?year=%d", cy.Year) },
+		Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procCalendarPage(pa.p))}
+}
+
+// importForm is sent by the upload script (CSRF header), which follows the
+// redirect to the import's report.
+func (pa procActs) importForm() act[importReq, process.ImportReport] {
+	return act[importReq, process.ImportReport]{NoAPI: true,
+		Do:      func(c *gin.Context, r *importReq) (process.ImportReport, error) { return r.run(c, pa.p) },
+		Back:    func(_ *gin.Context, rep process.ImportReport) string { return "/dossiers/imports/" + rep.ID },
+		Refused: pa.s.procRefused(pa.s.procImportPage(pa.p))}
+}
+
+func (pa procActs) eventForm() act[eventForm, process.Dossier] {
+	return act[eventForm, process.Dossier]{NoAPI: true,
+		Do: func(c *gin.Context, r *eventForm) (process.Dossier, error) {
+			e, err := r.event(pa.s.Location)
+			if err != nil {
+				return process.Dossier{}, err
+			}
+			d, _, err := pa.p.AddEvent(ctxOf(c), c.Param("number"), e)
+			return d, err
+		},
+		Back: func(c *gin.Context, _ process.Dossier) string {
+			return "/dossiers/" + url.PathEscape(c.Param("number"))
+		},
+		Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procDossierPage(pa.p))}
+}
+
+// backTo is an act's Back that always returns to path.
+func backTo[T any](path string) func(*gin.Context, T) string {
+	return func(*gin.Context, T) string { return path }
+}
+
+// refusalKey holds, in a request whose form was refused, the refusal the
+// form's page shows (procRefused, procPage).
+const refusalKey = "proc.refusal"
+
+type refusal struct {
+	status int
+	err    error
+}
+
+// procRefused is the Refused of every process and leadership form: page
+// shows the form's page again, with the refusal and its status.
+func (s *Server) procRefused(page handlerFunc) func(c *gin.Context, status int, err error) error {
+	return func(c *gin.Context, status int, err error) error {
+		c.Set(refusalKey, refusal{status, err})
+		return page(c)
 	}
 }
 
@@ -584,7 +633,12 @@ func (s *Server) procPage(c *gin.Context, name, title string, data map[string]an
 	data["Nav"] = nav
 	can := s.Process.Permissions(c.Request.Context())
 	data["CanManage"], data["CanWrite"] = can.Manage, can.Write
-	s.render(c, http.StatusOK, name, s.page(c, title, data))
+	pg, status := s.page(c, title, data), http.StatusOK
+	if v, ok := c.Get(refusalKey); ok {
+		r := v.(refusal)
+		pg.Error, pg.Flash, status = s.ncErrorText(c, r.err), "", r.status
+	}
+	s.render(c, status, name, pg)
 	return nil
 }
 

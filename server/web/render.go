@@ -163,6 +163,10 @@ type Page struct {
 // T translates for the page's language.
 func (p *Page) T(id string, args ...any) string { return p.views.T(p.Lang, id, args...) }
 
+// Render writes a message kept as a qms.Msg (a notification's subject) in
+// the page's language.
+func (p *Page) Render(m qms.Msg) string { return p.views.cat.Msg(p.Lang, m) }
+
 // navItems are the sections of the UI, each shown to those who hold its
 // permission somewhere and only once the section's page exists.
 var navItems = []struct {

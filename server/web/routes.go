@@ -3,14 +3,10 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/qmstrack/qmstrack/server/document"
-	"github.com/qmstrack/qmstrack/server/leadership"
-	"github.com/qmstrack/qmstrack/server/process"
 )
 
 // routes lists every route of qmstrack. Each capability has its own
@@ -157,45 +153,37 @@ func (s *Server) documentRoutes() {
 func (s *Server) ncRoutes() {
 	ncs := s.NCs
 	g := s.apiGroup("nonconformities", false)
-	g.POST("/ncs", "Report a nonconformity (JSON, or multipart with evidence files)", handleNCCreate(ncs))
+	ui := s.engine.Group("/ui", requireUser)
 	g.GET("/ncs", "The NC register (status, unit, severity, source, clause, overdue, q, cursor, limit)", handleNCList(ncs))
-	g.GET("/ncs/export.csv", "Export the register as CSV (same filters)", handleNCExportCSV(ncs))
-	g.GET("/ncs/export.xlsx", "Export the register as XLSX (same filters)", handleNCExportXLSX(ncs))
+	g.GET("/ncs/export.csv", "Export the register as CSV (same filters)", handleNCExport(ncs, "csv"))
+	g.GET("/ncs/export.xlsx", "Export the register as XLSX (same filters)", handleNCExport(ncs, "xlsx"))
 	g.GET("/ncs/:id", "One NC with actions, files, similar NCs and what I may do", handleNCGet(ncs))
 	g.GET("/ncs/:id/timeline", "The NC's history from the trail", handleNCTimeline(ncs))
-	g.POST("/ncs/:id/containment", "Record the correction / containment", handleNCContainment(ncs))
-	g.POST("/ncs/:id/cause", "Record the root cause (whys, categories, summary)", handleNCCause(ncs))
-	g.POST("/ncs/:id/actions", "Plan a corrective action {unit, owner, description, due, verify_after}", s.handleNCAddAction(ncs))
-	g.POST("/ncs/:id/cancel", "Cancel an NC with a reason (coordinator)", handleNCCancel(ncs))
-	g.POST("/actions/:id/start", "Start an action (its owner)", handleActionStart(ncs))
-	g.Upload("/actions/:id/done", "Report an action done: report and evidence file parts (its owner)", handleActionDone(ncs))
-	g.POST("/actions/:id/signoff", "Sign off an action {password} (a head of its unit)", handleActionSignoff(ncs))
-	g.POST("/actions/:id/verify", "Verify effectiveness {effective, comment, password} (coordinator, not the owner)", handleActionVerify(ncs))
-	g.POST("/actions/:id/reverify", "On a closed NC: an action verified effective is not effective after all {comment, password}; reopens the NC", handleActionReverify(ncs))
 	g.GET("/my-actions", "My corrective actions: to carry out, sign off or verify", handleMyActions(ncs))
 	g.GET("/scorecard", "Per-unit scorecard, units not complying, causes and monthly trend", handleNCScorecard(ncs))
 	g.GET("/nc-files/:id", "Download an evidence file", handleNCFile(ncs))
+	// The acts, each on /api/v1 and /ui (POST).
+	na := ncActs{s, ncs}
+	serve(g, ui, "/ncs", "Report a nonconformity (JSON, or multipart with evidence files)", na.create())
+	serve(g, ui, "/ncs/:id/containment", "Record the correction / containment", na.containment())
+	serve(g, ui, "/ncs/:id/cause", "Record the root cause (whys, categories, summary)", na.cause())
+	serve(g, ui, "/ncs/:id/actions", "Plan a corrective action {unit, owner, description, due, verify_after}", na.action())
+	serve(g, ui, "/ncs/:id/cancel", "Cancel an NC with a reason (coordinator)", na.cancel())
+	serve(g, ui, "/actions/:id/start", "Start an action (its owner)", na.start())
+	serve(g, ui, "/actions/:id/done", "Report an action done: report and evidence file parts (its owner)", na.done())
+	serve(g, ui, "/actions/:id/signoff", "Sign off an action {password} (a head of its unit)", na.signoff())
+	serve(g, ui, "/actions/:id/verify", "Verify effectiveness {effective, comment, password} (coordinator, not the owner)", na.verify())
+	serve(g, ui, "/actions/:id/reverify", "On a closed NC: an action verified effective is not effective after all {comment, password}; reopens the NC", na.reverify())
 
 	e := s.engine
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/ncs":           s.handleNCRegisterPage(ncs),
-		"/ncs/new":       s.handleNCNewPage(),
+		"/ncs/new":       s.handleNCNewPage(ncs),
 		"/ncs/scorecard": s.handleNCScorecardPage(ncs),
 	})
 	pg := e.Group("/", requireUser)
 	pg.GET("/ncs/:id", s.handleNCPage(ncs))
 	pg.GET("/ncs/files/:id", handleNCFile(ncs))
-	ui := e.Group("/ui", requireUser)
-	ui.POST("/ncs", s.handleNCCreateForm(ncs))
-	ui.POST("/ncs/:id/containment", s.handleNCContainmentForm(ncs))
-	ui.POST("/ncs/:id/cause", s.handleNCCauseForm(ncs))
-	ui.POST("/ncs/:id/actions", s.handleNCActionForm(ncs))
-	ui.POST("/ncs/:id/cancel", s.handleNCCancelForm(ncs))
-	ui.POST("/actions/:id/start", s.handleActionStartForm(ncs))
-	ui.POST("/actions/:id/done", s.handleActionDoneForm(ncs))
-	ui.POST("/actions/:id/signoff", s.handleActionSignoffForm(ncs))
-	ui.POST("/actions/:id/verify", s.handleActionVerifyForm(ncs))
-	ui.POST("/actions/:id/reverify", s.handleActionReverifyForm(ncs))
 	s.AddTasks(s.ncTasks(ncs))
 }
 
@@ -269,49 +257,34 @@ func (s *Server) processRoutes() {
 	s.AddTasks(s.procTasks(p))
 	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
-	a.GET("/services", "Administrative services in my units", handleItems(p.Procedures))
+	a.GET("/services", "Administrative services in my units", items(p.Procedures))
 	a.POST("/services", "Create a service (coordinator)", handleProcedureSave(p, true))
 	a.PUT("/services/:code", "Update a service (coordinator)", handleProcedureSave(p, false))
-	serve(a, ui, act[procedureForm, process.Procedure]{Path: "/services", NoAPI: true, Do: saveProcedureForm(p),
-		Back: backTo[procedureForm, process.Procedure]("/services"), Flash: "proc.saved"})
 	a.GET("/calendar/:year", "The working-day calendar of a year and the clock settings", handleCalendarGet(p))
 	a.PUT("/calendar/:year", "Replace a year's holidays and swapped days, and the settings (coordinator)", handleCalendarPut(p))
-	serve(a, ui, act[calendarForm, process.CalendarYear]{Path: "/calendar", NoAPI: true, Do: saveCalendarForm(p),
-		Back: func(_ *gin.Context, r *calendarForm, _ process.CalendarYear) string {
-			return "/calendar?year=" + strings.TrimSpace(r.Year)
-		},
-		Flash: "proc.saved"})
 	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(p, s.Location))
 	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
 	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
-	// The import form is sent by the upload script (CSRF header), which
-	// follows the redirect to the import's report.
-	serve(a, ui, act[importReq, process.ImportReport]{Path: "/dossiers/import", NoAPI: true, Do: importForm(p),
-		Back: func(_ *gin.Context, _ *importReq, rep process.ImportReport) string {
-			return "/dossiers/imports/" + rep.ID
-		}})
-	a.GET("/dossiers/imports/:id", "The report of an import", handleOne("id", p.GetImport))
+	a.GET("/dossiers/imports/:id", "The report of an import", one("id", p.GetImport))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
-	a.GET("/dossiers/:number", "One dossier with its clock and events", handleOne("number", p.GetDossier))
+	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
-	serve(a, ui, act[eventForm, process.Dossier]{Path: "/dossiers/:number/events", NoAPI: true, Do: addEventForm(p, s.Location),
-		Back: func(c *gin.Context, _ *eventForm, _ process.Dossier) string {
-			return "/dossiers/" + url.PathEscape(c.Param("number"))
-		},
-		Flash: "proc.saved"})
-	serve(a, ui, act[struct{}, process.Dossier]{Path: "/dossiers/:number/late/raise", NoUI: true, Do: raiseLate(p),
-		Summary: "Raise the nonconformity of a late dossier in the triage list (coordinator)"})
-	serve(a, ui, act[lateReq, process.Dossier]{Path: "/dossiers/:number/late/dismiss", NoUI: true, Do: decideLate(p, "dismiss"),
-		Summary: "Dismiss a late dossier from the triage list with a reason (coordinator)"})
-	serve(a, ui, act[lateReq, process.Dossier]{Path: "/dossiers/:number/late", NoAPI: true, Do: decideLate(p, ""),
-		Back: backTo[lateReq, process.Dossier]("/late-dossiers"), Flash: "proc.saved"})
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
-	a.GET("/objectives", "Quality objectives with progress", handleItems(p.Objectives))
-	serve(a, ui, act[process.Objective, process.Objective]{Path: "/objectives", Summary: "Set a quality objective (coordinator)", Created: true,
-		Do: with(p.CreateObjective), Back: backTo[process.Objective, process.Objective]("/objectives"), Flash: "proc.saved"})
-	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleItems(p.NonCompliantUnits))
+	a.GET("/objectives", "Quality objectives with progress", items(p.Objectives))
+	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", items(p.NonCompliantUnits))
 	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(p))
+	// The acts. Where the API and the pages had different routes or
+	// request shapes, each keeps its own (NoUI / NoAPI).
+	pa := procActs{s, p}
+	serve(a, ui, "/objectives", "Set a quality objective (coordinator)", pa.objective())
+	serve(a, ui, "/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", pa.raiseLate())
+	serve(a, ui, "/dossiers/:number/late/dismiss", "Dismiss a late dossier from the triage list with a reason (coordinator)", pa.dismissLate())
+	serve(a, ui, "/dossiers/:number/late", "", pa.lateForm())
+	serve(a, ui, "/services", "", pa.procedureForm())
+	serve(a, ui, "/calendar", "", pa.calendarForm())
+	serve(a, ui, "/dossiers/import", "", pa.importForm())
+	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/dashboard":             h(s.procDashboardPage(p)),
@@ -336,27 +309,18 @@ func (s *Server) leadershipRoutes() {
 	s.AddTasks(s.leadTasks(l))
 	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
-	a.GET("/meetings", "Meetings", handleItems(l.Meetings))
-	serve(a, ui, act[leadership.NewMeeting, leadership.Meeting]{Path: "/meetings", Upload: true, Created: true, Do: with(l.CreateMeeting),
-		Summary: "Record a meeting (JSON, or multipart with a minutes file)",
-		Back: func(_ *gin.Context, _ *leadership.NewMeeting, m leadership.Meeting) string {
-			return "/meetings/" + m.ID
-		}, Flash: "proc.saved"})
-	a.GET("/meetings/:id", "A meeting with its directives", handleOne("id", l.Meeting))
-	serve(a, ui, act[leadership.NewDirective, leadership.Directive]{Path: "/meetings/:id/directives", Created: true, Do: withParam("id", l.AddDirective),
-		Summary: "Assign a directive to a unit", Back: backToParam[leadership.NewDirective, leadership.Directive]("/meetings/"), Flash: "proc.saved"})
+	a.GET("/meetings", "Meetings", items(l.Meetings))
+	a.GET("/meetings/:id", "A meeting with its directives", one("id", l.Meeting))
 	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(l))
-	a.GET("/directives/:id", "A directive with its reports and evidence", handleOne("id", l.Directive))
-	serve(a, ui, act[leadership.ReportIn, leadership.Directive]{Path: "/directives/:id/report", Upload: true, Do: withParam("id", l.ReportDirective),
-		Summary: "Report back on a directive: text, then evidence files (multipart)",
-		Back:    backToParam[leadership.ReportIn, leadership.Directive]("/directives/"), Flash: "proc.saved"})
-	serve(a, ui, act[struct{}, leadership.Directive]{Path: "/directives/:id/accept", NoUI: true, Do: acceptDirective(l),
-		Summary: "Accept the report (issuer or chairman, not the reporter)"})
-	serve(a, ui, act[decideReq, leadership.Directive]{Path: "/directives/:id/return", NoUI: true, Do: decideDirective(l, "return"),
-		Summary: "Return the report with a comment"})
-	serve(a, ui, act[decideReq, leadership.Directive]{Path: "/directives/:id/decide", NoAPI: true, Do: decideDirective(l, ""),
-		Back: backToParam[decideReq, leadership.Directive]("/directives/"), Flash: "proc.saved"})
+	a.GET("/directives/:id", "A directive with its reports and evidence", one("id", l.Directive))
 	a.GET("/directives/:id/evidence/:eid", "Download one evidence file", handleEvidence(l))
+	la := leadActs{s, l}
+	serve(a, ui, "/meetings", "Record a meeting (JSON, or multipart with a minutes file)", la.meeting())
+	serve(a, ui, "/meetings/:id/directives", "Assign a directive to a unit", la.directive())
+	serve(a, ui, "/directives/:id/report", "Report back on a directive: text, then evidence files (multipart)", la.report())
+	serve(a, ui, "/directives/:id/accept", "Accept the report (issuer or chairman, not the reporter)", la.accept())
+	serve(a, ui, "/directives/:id/return", "Return the report with a comment", la.giveBack())
+	serve(a, ui, "/directives/:id/decide", "", la.decideForm())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/meetings":             h(s.leadMeetingsPage(l)),

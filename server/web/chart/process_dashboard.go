@@ -1,8 +1,7 @@
-// Package chart draws the charts of the pages as SVG on the server: they
-// print, they need no script (the Content-Security-Policy allows none
-// inline), and every label is escaped here. Pure code: data in, markup out.
-// File names start with the capability whose charts they draw.
 package chart
+
+// The process dashboard's charts: the monthly on-time rate, the units'
+// outcomes, the overdue heatmap.
 
 import (
 	"fmt"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/process"
 )
-
-func esc(s string) string { return template.HTMLEscapeString(s) }
 
 // ProcessTrend draws the dashboard's monthly on-time rate as a line with
 // its points; label names the chart for screen readers.

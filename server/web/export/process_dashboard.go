@@ -1,14 +1,7 @@
-// Package export writes the spreadsheets and CSV files people download.
-// Pure code: data in, bytes out. File names start with the capability whose
-// data they write.
 package export
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
-	"strconv"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -96,31 +89,4 @@ func procStrings(ss []string) []any {
 		out[i] = s
 	}
 	return out
-}
-
-// ProcessRejections writes every rejected row of an import as CSV (line,
-// number, reason), with a byte-order mark so spreadsheets read the
-// Vietnamese text as UTF-8. Cells that a spreadsheet would take for a
-// formula are prefixed with a quote.
-func ProcessRejections(w io.Writer, rows func(fn func(process.Rejection) error) error) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"line", "number", "reason"})
-	err := rows(func(r process.Rejection) error {
-		return cw.Write([]string{strconv.Itoa(r.Line), procCSVSafe(r.Number), procCSVSafe(r.Reason)})
-	})
-	cw.Flush()
-	if err != nil {
-		return err
-	}
-	return cw.Error()
-}
-
-func procCSVSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
 
@@ -49,26 +48,5 @@ func TestProcessDashboard(t *testing.T) {
 	}
 	if _, err := excelize.OpenReader(&buf); err != nil {
 		t.Fatalf("the workbook does not open: %v", err)
-	}
-}
-
-func TestProcessRejections(t *testing.T) {
-	var buf bytes.Buffer
-	rows := []process.Rejection{{Line: 2, Number: "=HYPERLINK()", Reason: "unknown service \"X\""}, {Line: 7, Number: "L-1", Reason: "-bad"}}
-	err := ProcessRejections(&buf, func(fn func(process.Rejection) error) error {
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	want := "\ufeffline,number,reason\n2,'=HYPERLINK(),\"unknown service \"\"X\"\"\"\n7,L-1,'-bad\n"
-	if err != nil || buf.String() != want {
-		t.Fatalf("csv %q %v", buf.String(), err)
-	}
-	boom := errors.New("boom")
-	if err := ProcessRejections(&bytes.Buffer{}, func(func(process.Rejection) error) error { return boom }); !errors.Is(err, boom) {
-		t.Fatalf("error %v", err)
 	}
 }
