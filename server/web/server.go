@@ -25,6 +25,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/process"
@@ -84,13 +85,13 @@ type Deps struct {
 	SessionMax     time.Duration
 
 	// The quality capabilities; New refuses to start without any of them.
-	Documents *document.Service
-	NCs       *nonconformity.Service
-	Records   *record.Service
-	Audits    *internalaudit.Service
-	Evidence  *evidence.Service
-	Process   *process.Process
-	NCSummary process.NCSummary // open NCs and overdue actions per unit, for the dashboard
+	Documents  *document.Service
+	NCs        *nonconformity.Service
+	Records    *record.Service
+	Audits     *internalaudit.Service
+	Evidence   *evidence.Service
+	Process    *process.Service
+	Leadership *leadership.Service
 }
 
 // missing names the capabilities that were not given.
@@ -98,7 +99,7 @@ func (d Deps) missing() []string {
 	var out []string
 	for name, nilCap := range map[string]bool{
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
-		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "NCSummary": d.NCSummary == nil,
+		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
