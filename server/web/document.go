@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -108,90 +108,97 @@ func handleRevGet(docs *document.Service) gin.HandlerFunc {
 	}
 }
 
-// maxFieldBytes bounds the text fields of an upload.
-const maxFieldBytes = 64 << 10
-
-// maxFilesPerUpload bounds the files of one request: each becomes an object
-// before any row is written.
-const maxFilesPerUpload = 20
-
-// readDocUpload streams a multipart body: text fields (change, kind,
-// replace) and files, each file straight into the object store as it
-// arrives. Nothing is spooled to disk or held whole in memory. "replace"
-// and "kind" apply to the file part that follows them.
-func readDocUpload(c *gin.Context, docs *document.Service, docID, revID string) (string, []document.Staged, error) {
+// readDocUpload streams a multipart body: the text fields before the
+// first file (change, replace, kind), then the files, each straight into
+// the object store as the service reads it. "replace" and "kind" apply to
+// the file part that follows them; a part named "attachment" is one.
+func readDocUpload(c *gin.Context) (fields map[string]string, files qms.FileSource, err error) {
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return "", nil, qms.Errorf(qms.ErrInvalid, "send the files as multipart/form-data")
+		return nil, nil, qms.Errorf(qms.ErrInvalid, "send the files as multipart/form-data")
 	}
-	var change, replace, kind string
-	var staged []document.Staged
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return "", nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
-		}
-		name := part.FormName()
-		if name != "file" && name != "attachment" {
-			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-			part.Close()
-			if err != nil {
-				return "", nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
-			}
-			if len(b) > maxFieldBytes {
-				return "", nil, qms.Errorf(qms.ErrInvalid, "field %q is too long", name)
-			}
-			switch name {
-			case "change":
-				change = string(b)
-			case "replace":
-				replace = strings.TrimSpace(string(b))
-			case "kind":
-				kind = strings.TrimSpace(string(b))
-			}
-			continue
-		}
-		fname := part.FileName() // already the last path element
-		if fname == "" {
-			// A form's empty file input sends a nameless, empty part.
-			var one [1]byte
-			n, _ := io.ReadFull(part, one[:])
-			part.Close()
-			if n == 0 {
-				continue
-			}
-			return "", nil, qms.Errorf(qms.ErrInvalid, "the file has no name")
-		}
-		if len(staged) >= maxFilesPerUpload {
-			part.Close()
-			return "", nil, qms.Errorf(qms.ErrInvalid, "at most %d files per upload", maxFilesPerUpload)
-		}
-		k := kind
-		if name == "attachment" {
-			k = document.KindAttachment
-		}
-		st, err := docs.Stage(c.Request.Context(), docID, revID, document.Upload{Name: fname, Body: part, Kind: k, Replace: replace})
+	fields = map[string]string{}
+	field := func(part *multipart.Part) error {
+		b, err := io.ReadAll(io.LimitReader(part, maxFormField+1))
 		part.Close()
 		if err != nil {
-			return "", nil, err
+			return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
 		}
-		staged = append(staged, st)
-		replace, kind = "", ""
+		if len(b) > maxFormField {
+			return qms.Errorf(qms.ErrInvalid, "field %q is too long", part.FormName())
+		}
+		fields[part.FormName()] = string(b)
+		return nil
 	}
-	return change, staged, nil
+	isFile := func(p *multipart.Part) bool { return p.FormName() == "file" || p.FormName() == "attachment" }
+	next := func() (*multipart.Part, error) {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
+		}
+		return part, nil
+	}
+	var first *multipart.Part
+	for {
+		if first, err = next(); err != nil || first == nil || isFile(first) {
+			break
+		}
+		if err = field(first); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	replace, kind := strings.TrimSpace(fields["replace"]), strings.TrimSpace(fields["kind"])
+	files = func(yield func(qms.Upload) error) error {
+		for part := first; part != nil; {
+			if !isFile(part) {
+				if err := field(part); err != nil {
+					return err
+				}
+				replace, kind = strings.TrimSpace(fields["replace"]), strings.TrimSpace(fields["kind"])
+			} else if part.FileName() == "" {
+				// A form's empty file input sends a nameless, empty part.
+				var one [1]byte
+				n, _ := io.ReadFull(part, one[:])
+				part.Close()
+				if n != 0 {
+					return qms.Errorf(qms.ErrInvalid, "the file has no name")
+				}
+			} else {
+				k := kind
+				if part.FormName() == "attachment" {
+					k = document.KindAttachment
+				}
+				err := yield(qms.Upload{Name: part.FileName(), Body: part, Kind: k, Replace: replace})
+				part.Close()
+				if err != nil {
+					return err
+				}
+				replace, kind = "", ""
+			}
+			var err error
+			if part, err = next(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fields, files, nil
 }
 
 func handleRevCreate(docs *document.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		change, staged, err := readDocUpload(c, docs, c.Param("id"), "")
+		fields, files, err := readDocUpload(c)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		r, err := docs.CreateRevision(c.Request.Context(), c.Param("id"), change, staged)
+		r, err := docs.CreateRevision(c.Request.Context(), c.Param("id"), document.NewRevision{Change: fields["change"], Files: files})
 		if err != nil {
 			fail(c, err)
 			return
@@ -202,12 +209,12 @@ func handleRevCreate(docs *document.Service) gin.HandlerFunc {
 
 func handleRevFiles(docs *document.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		_, staged, err := readDocUpload(c, docs, "", c.Param("id"))
+		_, files, err := readDocUpload(c)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		r, err := docs.AddFiles(c.Request.Context(), c.Param("id"), staged)
+		r, err := docs.AddFiles(c.Request.Context(), c.Param("id"), document.NewFiles{Files: files})
 		if err != nil {
 			fail(c, err)
 			return
@@ -224,25 +231,6 @@ type signRequest struct {
 	Password    string   `json:"password"`
 	EffectiveAt string   `json:"effective_at"`
 	Reason      string   `json:"reason"`
-}
-
-// parseEffectiveAt reads a publication date: RFC 3339, or a day as
-// yyyy-mm-dd or dd/mm/yyyy (the start of that day in the office's zone).
-// Empty means now.
-func parseEffectiveAt(v string, loc *time.Location) (*time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return &t, nil
-	}
-	for _, layout := range []string{"2006-01-02", "02/01/2006"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return &t, nil
-		}
-	}
-	return nil, qms.Errorf(qms.ErrInvalid, "effective_at must be a date (dd/mm/yyyy or yyyy-mm-dd) or an RFC 3339 time")
 }
 
 // revAct runs one act on a revision from a JSON body.
@@ -324,7 +312,7 @@ func handleDocConfirmReview(docs *document.Service) gin.HandlerFunc {
 }
 
 // serveDocFile streams one object version with Range, ETag and the SHA-256.
-func serveDocFile(c *gin.Context, f document.File, obj document.Object) {
+func serveDocFile(c *gin.Context, f document.File, obj io.ReadSeekCloser) {
 	defer obj.Close()
 	h := c.Writer.Header()
 	h.Set("Content-Type", f.MediaType)

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -387,9 +386,9 @@ func revDocID(c *gin.Context, docs *document.Service) (string, error) {
 
 func (s *Server) handleRevCreateForm(docs *document.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		change, staged, err := readDocUpload(c, docs, c.Param("id"), "")
+		fields, files, err := readDocUpload(c)
 		if err == nil {
-			_, err = docs.CreateRevision(c.Request.Context(), c.Param("id"), change, staged)
+			_, err = docs.CreateRevision(c.Request.Context(), c.Param("id"), document.NewRevision{Change: fields["change"], Files: files})
 		}
 		s.formDone(c, docs, c.Param("id"), err, "doc.flash.revision")
 	}
@@ -402,9 +401,9 @@ func (s *Server) handleRevFilesForm(docs *document.Service) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		_, staged, err := readDocUpload(c, docs, "", c.Param("id"))
+		_, files, err := readDocUpload(c)
 		if err == nil {
-			_, err = docs.AddFiles(c.Request.Context(), c.Param("id"), staged)
+			_, err = docs.AddFiles(c.Request.Context(), c.Param("id"), document.NewFiles{Files: files})
 		}
 		s.formDone(c, docs, docID, err, "doc.flash.files")
 	}
@@ -430,11 +429,7 @@ func (s *Server) handleRevActForm(docs *document.Service, act string) gin.Handle
 		case "approve":
 			_, err = docs.Approve(ctx, id, pw)
 		case "publish":
-			var at *time.Time
-			if at, err = parseEffectiveAt(c.PostForm("effective_at"), s.Location); err != nil {
-				break
-			}
-			_, err = docs.Publish(ctx, id, pw, at)
+			_, err = docs.Publish(ctx, id, pw, c.PostForm("effective_at"))
 		case "acknowledge":
 			err = docs.Acknowledge(ctx, id)
 		case "discard":

@@ -109,11 +109,7 @@ func (s *Server) documentRoutes() {
 		return docs.Approve(ctx, id, r.Password)
 	}))
 	api.POST("/revisions/:id/publish", "Publish now or at effective_at, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		at, err := parseEffectiveAt(r.EffectiveAt, s.Location)
-		if err != nil {
-			return document.Revision{}, err
-		}
-		return docs.Publish(ctx, id, r.Password, at)
+		return docs.Publish(ctx, id, r.Password, r.EffectiveAt)
 	}))
 	api.POST("/revisions/:id/discard", "Abandon a draft revision with a reason (it becomes obsolete)", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
 		return docs.Discard(ctx, id, r.Reason)
