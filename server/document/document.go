@@ -352,11 +352,12 @@ type PeriodicReview struct {
 	At      time.Time
 }
 
-// Notice is an in-app notification sent with a change.
+// Notice is an in-app notification sent with a change; its subject is a
+// message, rendered in the recipient's language where it is shown.
 type Notice struct {
 	UserID  string
 	Kind    string
-	Subject string
+	Subject qms.Msg
 	Link    string
 	Dedupe  string
 }

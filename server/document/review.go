@@ -2,7 +2,6 @@ package document
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -65,7 +64,7 @@ func (s *Service) Submit(ctx context.Context, revID string, reviewerLogins []str
 				"document": l.Doc.ID, "code": l.Doc.Code, "issue": l.Rev.Issue, "reviewers": logins})}
 		for _, p := range people {
 			ch.Notify = append(ch.Notify, Notice{UserID: p.UserID, Kind: "document.review",
-				Subject: fmt.Sprintf("%s %s (%s)", l.Doc.Code, l.Doc.Title, l.Rev.IssueLabel()),
+				Subject: qms.M("%s %s (%s)", l.Doc.Code, l.Doc.Title, l.Rev.IssueLabel()),
 				Link:    "/documents/" + l.Doc.ID, Dedupe: "review:" + l.Rev.ID + ":" + s.o.Now().UTC().Format(time.RFC3339Nano)})
 		}
 		return ch, nil
@@ -120,7 +119,7 @@ func (s *Service) Review(ctx context.Context, revID, decision, comment, password
 		if decision == DecisionChanges {
 			ch.Status = StatusDraft
 			ch.Notify = append(ch.Notify, Notice{UserID: l.Rev.CreatedBy, Kind: "document.changes",
-				Subject: fmt.Sprintf("%s (%s): %s", l.Doc.Code, l.Rev.IssueLabel(), trunc(comment, 120)),
+				Subject: qms.M("%s (%s): %s", l.Doc.Code, l.Rev.IssueLabel(), trunc(comment, 120)),
 				Link:    "/documents/" + l.Doc.ID})
 		}
 		return ch, nil
