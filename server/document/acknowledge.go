@@ -10,17 +10,19 @@ import (
 // Acknowledgement: everyone in the distribution of an effective revision
 // confirms they have read it; the owner unit sees who has and who has not.
 
-// Acknowledge records that the actor has read an effective revision.
-func (s *Service) Acknowledge(ctx context.Context, revID string) error {
+// Acknowledge records that the actor has read an effective revision, and
+// returns that revision.
+func (s *Service) Acknowledge(ctx context.Context, revID string) (Revision, error) {
 	a, d, r, err := s.onRev(ctx, revID, "", nil)
 	if err != nil {
-		return err
+		return Revision{}, err
 	}
 	if r.Status != StatusEffective {
-		return qms.Errorf(qms.ErrState, "only the effective revision can be acknowledged")
+		return Revision{}, qms.Errorf(qms.ErrState, "only the effective revision can be acknowledged")
 	}
-	return s.store.Acknowledge(ctx, revID, a.UserID, trail.NewEvent(ctx, "revision.acknowledge", ObjectRevision, r.ID, d.Unit,
+	err = s.store.Acknowledge(ctx, revID, a.UserID, trail.NewEvent(ctx, "revision.acknowledge", ObjectRevision, r.ID, d.Unit,
 		map[string]any{"document": d.ID, "code": d.Code, "issue": r.Issue}))
+	return r, err
 }
 
 // Acks lists who must acknowledge a revision and who has, for those

@@ -244,11 +244,13 @@ func TestWholeWorkflow(t *testing.T) {
 	if err != nil || len(owed) != 1 || owed[0].RevisionID != r.ID || owed[0].Issue != 1 || owed[0].Code != "QT-07" {
 		t.Fatalf("acknowledgements owed %+v, %v", owed, err)
 	}
-	if err := f.svc.Acknowledge(staff, r.ID); err != nil {
-		t.Fatal(err)
+	if ackd, err := f.svc.Acknowledge(staff, r.ID); err != nil || ackd.ID != r.ID {
+		t.Fatalf("acknowledged %s: %v", ackd.ID, err)
 	}
-	mustKind(t, f.svc.Acknowledge(staff, r.ID), qms.ErrState)
-	mustKind(t, f.svc.Acknowledge(f.as("staff.vp"), r.ID), qms.ErrNotFound)
+	_, err = f.svc.Acknowledge(staff, r.ID)
+	mustKind(t, err, qms.ErrState)
+	_, err = f.svc.Acknowledge(f.as("staff.vp"), r.ID)
+	mustKind(t, err, qms.ErrNotFound)
 	acks := must[[]document.Ack](t)(f.svc.Acks(f.as("coordinator"), r.ID))
 	acked := map[string]bool{}
 	for _, a := range acks {
@@ -336,7 +338,7 @@ func TestWrongStateTransitions(t *testing.T) {
 	approve := func(id string) error { _, err := f.svc.Approve(f.as("chairman"), id, pw); return err }
 	publish := func(id string) error { _, err := f.svc.Publish(f.as("coordinator"), id, pw, ""); return err }
 	submit := func(id string) error { _, err := f.svc.Submit(author, id, []string{"head.vp"}); return err }
-	ack := func(id string) error { return f.svc.Acknowledge(f.as("staff.vp"), id) }
+	ack := func(id string) error { _, err := f.svc.Acknowledge(f.as("staff.vp"), id); return err }
 	upload := func(id string) error {
 		_, err := f.addFiles(author, id, file("b.txt", []byte("x")))
 		return err
