@@ -1,3 +1,7 @@
+// The service: its options, its construction, and the rules every act
+// shares (who may see a document or a revision, what an actor may do on
+// it, entering an act, the locked change, signatures).
+
 package document
 
 import (
