@@ -21,7 +21,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/document"
-	"github.com/qmstrack/qmstrack/server/document/docblob"
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
@@ -95,8 +94,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 
 	// Document control (ISO 9001 7.5).
-	a.Documents = document.New(postgres.NewDocumentStore(db), docblob.New(store), a.Authz, a.Identity, document.Options{
-		MaxUpload: cfg.MaxUpload, Now: now, RoleOf: a.Authz.SigningRole,
+	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
+		Now: now, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
 	})
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's

@@ -1,12 +1,9 @@
 package web
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/qmstrack/qmstrack/server/document"
 )
 
 // routes lists every route of qmstrack. Each capability has its own
@@ -91,61 +88,40 @@ func (s *Server) pages(g *gin.RouterGroup, m map[string]gin.HandlerFunc) {
 func (s *Server) documentRoutes() {
 	docs := s.Documents
 	api := s.apiGroup("documents", false)
-	api.POST("/documents", "Register a document", handleDocCreate(docs))
+	ui := s.engine.Group("/ui", requireUser)
+	da := docActs{s, docs}
+	serve(api, ui, "/documents", "Register a document", da.create())
 	api.GET("/documents", "The register (q, unit, type, status, clause, review_due, sort, cursor, limit)", handleDocList(docs))
 	api.GET("/documents/:id", "A document with the revisions I may see and my actions", handleDocGet(docs))
 	api.PUT("/documents/:id", "Change a document's register data", handleDocUpdate(docs))
-	api.Upload("/documents/:id/revisions", "Start the next revision (multipart: change, file, attachment)", handleRevCreate(docs))
-	api.POST("/documents/:id/withdraw", "Withdraw a document (obsolete) with a reason", handleDocWithdraw(docs))
-	api.POST("/documents/:id/periodic-review", "Confirm a periodic review without change (comment)", handleDocConfirmReview(docs))
+	serve(api, ui, "/documents/:id/edit", "", da.update()) // the edit form only
+	serve(api, ui, "/documents/:id/revisions", "Start the next revision (multipart: change, file, attachment)", da.newRevision())
+	serve(api, ui, "/documents/:id/withdraw", "Withdraw a document (obsolete) with a reason", da.withdraw())
+	serve(api, ui, "/documents/:id/periodic-review", "Confirm a periodic review without change (comment)", da.confirmReview())
 	api.GET("/revisions/:id", "A revision with files, reviewers and signatures", handleRevGet(docs))
-	api.Upload("/revisions/:id/files", "Add files to a draft, or replace one (multipart: replace, kind, file)", handleRevFiles(docs))
-	api.POST("/revisions/:id/submit", "Submit a draft for review (reviewers)", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Submit(ctx, id, r.Reviewers)
-	}))
-	api.POST("/revisions/:id/review", "Review: approve or request changes, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Review(ctx, id, r.Decision, r.Comment, r.Password)
-	}))
-	api.POST("/revisions/:id/approve", "Approve, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Approve(ctx, id, r.Password)
-	}))
-	api.POST("/revisions/:id/publish", "Publish now or at effective_at, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		at, err := parseEffectiveAt(r.EffectiveAt, s.Location)
-		if err != nil {
-			return document.Revision{}, err
-		}
-		return docs.Publish(ctx, id, r.Password, at)
-	}))
-	api.POST("/revisions/:id/discard", "Abandon a draft revision with a reason (it becomes obsolete)", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Discard(ctx, id, r.Reason)
-	}))
-	api.POST("/revisions/:id/acknowledge", "I have read this effective revision", handleRevAck(docs))
+	serve(api, ui, "/revisions/:id/files", "Add files to a draft, or replace one (multipart: replace, kind, file)", da.files())
+	serve(api, ui, "/revisions/:id/submit", "Submit a draft for review (reviewers)", da.submit())
+	serve(api, ui, "/revisions/:id/review", "Review: approve or request changes, signed with the password", da.review())
+	serve(api, ui, "/revisions/:id/approve", "Approve, signed with the password", da.approve())
+	serve(api, ui, "/revisions/:id/publish", "Publish now or at effective_at, signed with the password", da.publish())
+	serve(api, ui, "/revisions/:id/discard", "Abandon a draft revision with a reason (it becomes obsolete)", da.discard())
+	serve(api, ui, "/revisions/:id/acknowledge", "I have read this effective revision", da.acknowledge())
 	api.GET("/revisions/:id/acks", "Who has and has not acknowledged a revision", handleRevAcks(docs))
-	api.GET("/revisions/:id/files/:file_id", "Download a file (Range, ETag, SHA-256)", handleRevFile(docs))
+	api.GET("/revisions/:id/files/:file_id", "Download a file (Range, ETag, SHA-256)", handleDocFile(docs.Open, "id", "file_id"))
 
 	pub := s.apiGroup("public", true)
 	pub.GET("/public/documents", "The public register: effective revisions of public documents", handlePublicList(docs))
 
 	e := s.engine
-	e.GET("/d/*code", handleDocCurrent(docs)) // codes may hold "/" (QT/ISO-07)
+	e.GET("/d/*code", handleDocFile(openCurrent(docs), "code", ""))
 	e.GET("/public", s.handlePublicPage(docs))
-	e.GET("/public/files/:rev/:file", handlePublicFile(docs))
+	e.GET("/public/files/:rev/:file", handleDocFile(docs.OpenPublic, "rev", "file"))
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/documents":          s.handleDocRegisterPage(docs),
 		"/documents/new":      s.handleDocNewPage(docs),
 		"/documents/:id":      s.handleDocPage(docs),
-		"/documents/:id/edit": s.handleDocEditPage(docs),
+		"/documents/:id/edit": s.handleDocEditPage(),
 	})
-	ui := e.Group("/ui", requireUser)
-	ui.POST("/documents", s.handleDocCreateForm(docs))
-	ui.POST("/documents/:id/edit", s.handleDocEditForm(docs))
-	ui.POST("/documents/:id/revisions", s.handleRevCreateForm(docs))
-	ui.POST("/documents/:id/withdraw", s.handleDocActForm(docs, "withdraw"))
-	ui.POST("/documents/:id/periodic-review", s.handleDocActForm(docs, "confirm_review"))
-	ui.POST("/revisions/:id/files", s.handleRevFilesForm(docs))
-	for _, act := range []string{"submit", "review", "approve", "publish", "acknowledge", "discard"} {
-		ui.POST("/revisions/:id/"+act, s.handleRevActForm(docs, act))
-	}
 	s.AddTasks(s.docTasks(docs))
 }
 
