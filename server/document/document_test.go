@@ -701,6 +701,15 @@ func TestBadInput(t *testing.T) {
 	r := must[document.Revision](t)(f.revise(author, d.ID, "ok"))
 	_, err = f.svc.AddFiles(author, r.ID, document.NewFiles{Files: qms.NoFiles})
 	mustKind(t, err, qms.ErrInvalid)
+	// A file sent in the form's attachment field stays an attachment, even
+	// while the revision has no main file yet (which then still blocks
+	// submission below).
+	att := file("phu-luc.txt", []byte("phụ lục"))
+	att.Field = "attachment"
+	ra := must[document.Revision](t)(f.addFiles(author, r.ID, att))
+	if len(ra.Files) != 1 || ra.Files[0].Kind != document.KindAttachment {
+		t.Fatalf("attachment field stored as %+v", ra.Files)
+	}
 	_, err = f.svc.Submit(author, r.ID, []string{"head.vp"})
 	mustKind(t, err, qms.ErrState) // no main file
 	_, err = f.svc.Submit(author, r.ID, nil)

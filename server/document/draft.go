@@ -137,6 +137,10 @@ func (s *Service) stream(ctx context.Context, a qms.Actor, src qms.FileSource, f
 		if len(staged) >= maxFilesPerUpload {
 			return qms.Errorf(qms.ErrInvalid, "at most %d files per upload", maxFilesPerUpload)
 		}
+		if u.Kind == "" && u.Field == KindAttachment {
+			// A file sent in the form's attachment field is an attachment.
+			u.Kind = KindAttachment
+		}
 		if len(staged) == 0 {
 			if u.Kind == "" {
 				u.Kind = first.Kind

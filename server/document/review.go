@@ -64,7 +64,7 @@ func (s *Service) Submit(ctx context.Context, revID string, reviewerLogins []str
 				"document": l.Doc.ID, "code": l.Doc.Code, "issue": l.Rev.Issue, "reviewers": logins})}
 		for _, p := range people {
 			ch.Notify = append(ch.Notify, Notice{UserID: p.UserID, Kind: "document.review",
-				Subject: qms.M("%s %s (%s)", l.Doc.Code, l.Doc.Title, l.Rev.IssueLabel()),
+				Subject: qms.M("To review: %s %s (%s)", l.Doc.Code, l.Doc.Title, l.Rev.IssueLabel()),
 				Link:    "/documents/" + l.Doc.ID, Dedupe: "review:" + l.Rev.ID + ":" + s.o.Now().UTC().Format(time.RFC3339Nano)})
 		}
 		return ch, nil
@@ -119,7 +119,7 @@ func (s *Service) Review(ctx context.Context, revID, decision, comment, password
 		if decision == DecisionChanges {
 			ch.Status = StatusDraft
 			ch.Notify = append(ch.Notify, Notice{UserID: l.Rev.CreatedBy, Kind: "document.changes",
-				Subject: qms.M("%s (%s): %s", l.Doc.Code, l.Rev.IssueLabel(), trunc(comment, 120)),
+				Subject: qms.M("Changes requested on %s (%s): %s", l.Doc.Code, l.Rev.IssueLabel(), trunc(comment, 120)),
 				Link:    "/documents/" + l.Doc.ID})
 		}
 		return ch, nil
