@@ -322,3 +322,20 @@ func TestLoginThrottledAnswers429(t *testing.T) {
 		t.Fatalf("throttled answer: %s", r)
 	}
 }
+
+// TestAuditorVerifiesTheTrail: an inspector with the auditor role verifies
+// the hash chain (reading, not changing it); staff may not.
+func TestAuditorVerifiesTheTrail(t *testing.T) {
+	env := apptest.New(t)
+	var res struct {
+		OK      bool  `json:"ok"`
+		Checked int64 `json:"checked"`
+	}
+	env.As("auditor").Do("GET", "/api/v1/trail/verify", nil).MustStatus(http.StatusOK).Decode(&res)
+	if !res.OK || res.Checked == 0 {
+		t.Fatalf("verify as auditor: %+v", res)
+	}
+	if r := env.As("staff.tnmt").Do("GET", "/api/v1/trail/verify", nil); r.Status != http.StatusForbidden || r.ErrorCode() != "forbidden" {
+		t.Fatalf("verify as staff: %s", r)
+	}
+}
