@@ -1,11 +1,15 @@
 package web_test
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
 
@@ -150,5 +154,54 @@ func TestNonUTF8Refused(t *testing.T) {
 	}
 	if r := env.Anon().Do("GET", "/d/%ff", nil); r.Status != http.StatusBadRequest {
 		t.Errorf("anonymous /d/%%ff: %s", r)
+	}
+}
+
+// TestSlowBodyIsCut: a client that trickles a request body is cut once it
+// falls below the minimum rate after the grace period; the request fails
+// instead of holding the connection as long as the client likes, and
+// nothing is stored.
+func TestSlowBodyIsCut(t *testing.T) {
+	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) {
+		c.BodyGrace = 300 * time.Millisecond
+		c.BodyMinRate = 64 << 10
+	}))
+	coord := env.As("coordinator")
+	before := trailCount(t, env)
+	pr, pw := io.Pipe()
+	stop := make(chan struct{})
+	go func() {
+		defer pw.Close()
+		_, _ = pw.Write([]byte(`{"source":"self_report","severity":"minor","unit":"tnmt","title":"`))
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				if _, err := pw.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer close(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", env.URL+"/api/v1/ncs", pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", coord.CSRF)
+	req.ContentLength = 1 << 20
+	res, err := coord.HTTP.Do(req)
+	if ctx.Err() != nil {
+		t.Fatal("the server held a trickling body for 30 s")
+	}
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode < 400 {
+			t.Fatalf("a trickled body was accepted: %d", res.StatusCode)
+		}
+	}
+	if after := trailCount(t, env); after != before {
+		t.Fatalf("a cut request wrote %d trail entries", after-before)
 	}
 }
