@@ -205,3 +205,71 @@ func TestSlowBodyIsCut(t *testing.T) {
 		t.Fatalf("a cut request wrote %d trail entries", after-before)
 	}
 }
+
+// rowCount counts the rows of a table.
+func rowCount(t *testing.T, env *apptest.Env, table string) int {
+	t.Helper()
+	var n int
+	if err := env.App.DB.Get(&n, `SELECT count(*) FROM `+table); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// userID is the id of a demo user.
+func userID(t *testing.T, env *apptest.Env, login string) string {
+	t.Helper()
+	var id string
+	if err := env.App.DB.Get(&id, `SELECT id FROM users WHERE login = $1`, login); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestAdminAuthorityIsPerUnit: an admin of one unit administers that unit
+// only: no role in every unit, no role in another unit, no change to its own
+// roles, no change to a user with roles elsewhere; every refusal says why and
+// leaves the assignments, the users and the trail as they were. Within its
+// unit it grants and disables.
+func TestAdminAuthorityIsPerUnit(t *testing.T) {
+	env := apptest.New(t)
+	admin := env.As("admin")
+	admin.Do("POST", "/api/v1/users", map[string]string{"login": "admin.tnmt", "name": "Quản trị TNMT", "password": apptest.Password}).MustStatus(201)
+	admin.Do("POST", "/api/v1/role-assignments", map[string]string{"user": "admin.tnmt", "role": "admin", "unit": "tnmt"}).MustStatus(201)
+	ua := env.As("admin.tnmt")
+	before := [3]int{rowCount(t, env, "role_assignments"), trailCount(t, env), rowCount(t, env, "users WHERE status = 'disabled'")}
+	for _, c := range []struct {
+		method string
+		body   map[string]string
+		why    string
+	}{
+		{"POST", map[string]string{"user": "admin.tnmt", "role": "coordinator", "unit": "*"}, "your own roles"},
+		{"POST", map[string]string{"user": "admin.tnmt", "role": "head", "unit": "tnmt"}, "your own roles"},
+		{"POST", map[string]string{"user": "author.tnmt", "role": "coordinator", "unit": "*"}, "every unit"},
+		{"POST", map[string]string{"user": "staff.vhtt", "role": "head", "unit": "vhtt"}, "not an administrator of unit vhtt"},
+		{"DELETE", map[string]string{"user": "head.vhtt", "role": "head", "unit": "vhtt"}, "not an administrator of unit vhtt"},
+	} {
+		r := ua.Do(c.method, "/api/v1/role-assignments", c.body)
+		if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), c.why) {
+			t.Errorf("%s %v: %s, want 403 saying %q", c.method, c.body, r, c.why)
+		}
+	}
+	r := ua.Do("PUT", "/api/v1/users/"+userID(t, env, "staff.vhtt"), map[string]string{"status": "disabled"})
+	if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "outside the units you administer") {
+		t.Errorf("disable a user of another unit: %s", r)
+	}
+	r = ua.Do("PUT", "/api/v1/users/"+userID(t, env, "coordinator"), map[string]string{"status": "disabled"})
+	if r.Status != http.StatusForbidden {
+		t.Errorf("disable the coordinator (every unit): %s", r)
+	}
+	if r := admin.Do("POST", "/api/v1/role-assignments", map[string]string{"user": "admin", "role": "coordinator", "unit": "*"}); r.Status != http.StatusForbidden ||
+		!strings.Contains(string(r.Body), "your own roles") {
+		t.Errorf("the admin of every unit made itself coordinator: %s", r)
+	}
+	after := [3]int{rowCount(t, env, "role_assignments"), trailCount(t, env), rowCount(t, env, "users WHERE status = 'disabled'")}
+	if after != before {
+		t.Fatalf("refusals changed assignments/trail/disabled users: %v -> %v", before, after)
+	}
+	ua.Do("POST", "/api/v1/role-assignments", map[string]string{"user": "staff.tnmt", "role": "author", "unit": "tnmt"}).MustStatus(201)
+	ua.Do("PUT", "/api/v1/users/"+userID(t, env, "staff.tnmt"), map[string]string{"status": "disabled"}).MustStatus(200)
+}
