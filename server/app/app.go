@@ -115,7 +115,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// leadership directives count in the list of units not complying.
 	ncOpts := nonconformity.Options{
 		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
-		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg,
+		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg, AuditorsMayVerify: cfg.NCAuditorVerifier,
 		Audits:     AuditWindow{auditStore},
 		Directives: overdueDirectives{a.Leadership},
 	}
