@@ -5,7 +5,9 @@
 #   make minio-test  ensure the test MinIO on 127.0.0.1:9100
 #   make check       gofmt, go vet, staticcheck, govulncheck, go test -race
 #                    (installs nothing from Debian: run 'make tools' once)
-#   make test        tools, check, then the browser tests (build tag 'browser')
+#   make test        tools, check, the browser tests (build tag 'browser'),
+#                    then every fuzz target for FUZZTIME each (default 10s)
+#   make fuzz        only the fuzz targets
 #   make run         dev MinIO + database + migrate + demo seed + serve
 #   make build       build .tools/bin/qmstrack
 #   make clean       remove .tools/bin/qmstrack
@@ -44,8 +46,9 @@ TEST_ENV := QMS_TEST_S3_ENDPOINT='$(QMS_TEST_S3_ENDPOINT)' \
 	QMS_TEST_DATABASE_URL='$(QMS_TEST_DATABASE_URL)'
 
 GO_TEST_TIMEOUT := 15m
+FUZZTIME        ?= 10s
 
-.PHONY: tools tools-go tools-apt minio-test check test run build clean clean-data
+.PHONY: tools tools-go tools-apt minio-test check test fuzz run build clean clean-data
 
 ## tools: everything the checks, tests and 'make run' need.
 tools: tools-go tools-apt
@@ -110,6 +113,18 @@ check: tools-go minio-test
 test: tools check
 	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' \
 		go test -count=1 -tags browser -run Browser -timeout $(GO_TEST_TIMEOUT) ./server/...
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: every Fuzz target of the tree, found in the test files, each run
+## for FUZZTIME on top of its committed corpus (testdata/fuzz/<Name>/).
+fuzz: minio-test
+	@set -e; grep -rlE '^func Fuzz[A-Za-z0-9_]+\(' --include='*_test.go' server | sort | while IFS= read -r f; do \
+		dir=./$$(dirname "$$f"); \
+		for fn in $$(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$$f" | sed 's/^func //'); do \
+			echo "fuzz $$dir $$fn ($(FUZZTIME))"; \
+			$(TEST_ENV) go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" >.tools/fuzz.log 2>&1 || { cat .tools/fuzz.log; exit 1; }; \
+		done; \
+	done
 
 ## build: the qmstrack binary in .tools/bin.
 build:
