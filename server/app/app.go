@@ -99,7 +99,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	ncOpts := nonconformity.Options{
 		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
 		BaseURL: cfg.BaseURL, Trail: a.Trail,
-		Audits:     AuditWindow{auditStore},
+		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{store: processStore, now: now, loc: loc},
 	}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
@@ -109,15 +109,15 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 
 	// Records under retention, internal audits, evidence (ISO 9001 7.5.3, 9.2).
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: now, Audits: AuditWindow{auditStore}})
-	pdf, err := auditpdf.New(now)
+		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}})
+	pdf, err := auditpdf.New(auditpdf.Options{Now: now, Location: loc, UnitName: unitNamer{a.Org}.Name})
 	if err != nil {
 		return nil, err
 	}
-	pdf.UnitName = unitNamer{a.Org}.Name
-	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: now,
+	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: now, Location: loc,
 		NC: AuditNCs{a.NCs}, Records: AuditReports{a.Records}, Renderer: pdf})
-	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, a.Audits, now)
+	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, EvidenceAudits{a.Audits},
+		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
 	a.Process = process.New(processStore, a.Authz, store, lateNCs{a.NCs}, now, loc)

@@ -28,7 +28,7 @@ type auditPlanRequest struct {
 
 func (r auditPlanRequest) plan() internalaudit.Plan {
 	return internalaudit.Plan{Title: r.Title, Units: r.Units, Processes: r.Processes, Clauses: r.Clauses, Start: r.Start,
-		End: r.End, Lead: r.LeadAuditor, Team: r.Team, Questions: r.Questions}
+		End: r.End, Lead: r.LeadAuditor, Team: r.Team, Questions: internalaudit.Lines(r.Questions)}
 }
 
 func handleAuditCreate(audits *internalaudit.Service) gin.HandlerFunc {
@@ -104,7 +104,7 @@ func handleAuditFinding(audits *internalaudit.Service) gin.HandlerFunc {
 			return
 		}
 		f, err := audits.AddFinding(c.Request.Context(), c.Param("id"), internalaudit.NewFinding{ItemID: req.ItemID, Unit: req.Unit,
-			Kind: req.Kind, Severity: req.Severity, Description: req.Description, Evidence: req.Evidence})
+			Kind: req.Kind, Severity: req.Severity, Description: req.Description, Evidence: internalaudit.Lines(req.Evidence)})
 		if err != nil {
 			fail(c, err)
 			return
@@ -123,7 +123,7 @@ func handleAuditQuestion(audits *internalaudit.Service) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		it, err := audits.AddQuestion(c.Request.Context(), c.Param("id"), req.Clause, req.Question)
+		it, err := audits.AddQuestion(c.Request.Context(), c.Param("id"), internalaudit.NewQuestion{Clause: req.Clause, Question: req.Question})
 		if err != nil {
 			fail(c, err)
 			return
@@ -170,7 +170,7 @@ func handleReviewCreate(audits *internalaudit.Service) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		r, err := audits.Review(c.Request.Context(), req.AuditID, req.ObjectType, req.ObjectID, req.Comment)
+		r, err := audits.Review(c.Request.Context(), internalaudit.NewReview(req))
 		if err != nil {
 			fail(c, err)
 			return

@@ -109,13 +109,12 @@ func (s *Server) auditPage(c *gin.Context, audits *internalaudit.Service, id str
 		rows = append(rows, checkRow{Item: it, Findings: byItem[it.ID]})
 	}
 	me := actor(c).UserID
-	now := s.Now()
 	open := a.Status == internalaudit.StatusPlanned
 	onTeam := a.OnTeam(me)
 	canPlan := s.can(c, a.Units[0], "audit", "plan")
 	data := gin.H{"A": a, "Rows": rows, "UnitNames": names, "Kinds": internalaudit.Kinds, "Counts": a.Counts(),
-		"InWindow": a.InWindow(now), "OnTeam": onTeam,
-		"CanFind":    onTeam && open && a.InWindow(now),
+		"InWindow": audits.ActsOn(ctx, a).InWindow, "OnTeam": onTeam,
+		"CanFind":    audits.ActsOn(ctx, a).Find,
 		"CanAsk":     open && (onTeam || canPlan),
 		"CanReport":  open && (a.Lead == me || canPlan) && len(a.Findings) > 0,
 		"ReviewType": internalaudit.ReviewTypes, "Reviewed": map[string]internalaudit.Review{}}
@@ -181,7 +180,7 @@ func (s *Server) handleFindingForm(audits *internalaudit.Service) gin.HandlerFun
 
 func (s *Server) handleQuestionForm(audits *internalaudit.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		_, err := audits.AddQuestion(c.Request.Context(), c.Param("id"), c.PostForm("clause"), c.PostForm("question"))
+		_, err := audits.AddQuestion(c.Request.Context(), c.Param("id"), internalaudit.NewQuestion{Clause: c.PostForm("clause"), Question: c.PostForm("question")})
 		s.auditDone(c, audits, c.Param("id"), err, "audits.flash.question")
 	}
 }
@@ -196,7 +195,7 @@ func (s *Server) handleReportForm(audits *internalaudit.Service) gin.HandlerFunc
 func (s *Server) handleReviewForm(audits *internalaudit.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.PostForm("audit_id")
-		_, err := audits.Review(c.Request.Context(), id, c.PostForm("object_type"), c.PostForm("object_id"), c.PostForm("comment"))
+		_, err := audits.Review(c.Request.Context(), internalaudit.NewReview{AuditID: id, ObjectType: c.PostForm("object_type"), ObjectID: c.PostForm("object_id"), Comment: c.PostForm("comment")})
 		s.auditDone(c, audits, id, err, "audits.flash.reviewed")
 	}
 }
@@ -239,7 +238,7 @@ func (s *Server) auditTasks(audits *internalaudit.Service) TaskSource {
 		if err != nil {
 			return nil, err
 		}
-		today := internalaudit.DateOf(s.Now())
+		today := qms.DateOf(s.Now(), s.Location).UTC()
 		out := []qms.Task{}
 		for _, au := range mine {
 			end := au.End

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -12,100 +10,13 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-// maxRecordField bounds one text field of a record upload.
-const maxRecordField = 16 << 10
-
-// recordUpload is a streamed multipart record upload: the text fields come
-// first, then the file, which goes straight to the domain as it arrives.
-type recordUpload struct {
-	fields map[string][]string
-}
-
-func (u recordUpload) get(k string) string {
-	if v := u.fields[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// readRecordUpload reads the fields of a multipart body up to the first file
-// part and calls withFile with that part (never spooled to disk, never held
-// whole). Fields after the file are refused: the record must be validated
-// before its file is stored.
-func readRecordUpload(c *gin.Context, withFile func(u recordUpload, name string, file io.Reader) error) error {
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return qms.Errorf(qms.ErrInvalid, "send the record as multipart/form-data")
-	}
-	u := recordUpload{fields: map[string][]string{}}
-	done := false
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
-		}
-		name := part.FormName()
-		if name == "file" {
-			if done {
-				part.Close()
-				return qms.Errorf(qms.ErrInvalid, "send one file per record")
-			}
-			fname := part.FileName()
-			if fname == "" {
-				// An empty file input of a form: a nameless, empty part.
-				var one [1]byte
-				n, _ := io.ReadFull(part, one[:])
-				part.Close()
-				if n == 0 {
-					continue
-				}
-				return qms.Errorf(qms.ErrInvalid, "the file has no name")
-			}
-			err := withFile(u, fname, part)
-			part.Close()
-			if err != nil {
-				return err
-			}
-			done = true
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(part, maxRecordField+1))
-		part.Close()
-		if err != nil {
-			return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
-		}
-		if len(b) > maxRecordField {
-			return qms.Errorf(qms.ErrInvalid, "field %q is too long", name)
-		}
-		if done {
-			return qms.Errorf(qms.ErrInvalid, "send the fields before the file (field %q came after it)", name)
-		}
-		u.fields[name] = append(u.fields[name], string(b))
-	}
-	if !done {
-		return withFile(u, "", nil)
-	}
-	return nil
-}
-
-func newRecordFrom(u recordUpload, fileName string, file io.Reader) record.NewRecord {
-	return record.NewRecord{Type: u.get("type"), Unit: u.get("unit"), Title: u.get("title"), Date: u.get("date"),
-		Clauses: u.fields["clauses"], FileName: fileName, File: file,
-		Links: record.Links{Revision: u.get("link_revision"), NC: u.get("link_nc"), Action: u.get("link_action"), Audit: u.get("link_audit")}}
-}
-
 // createRecord streams a multipart upload into a new record.
 func createRecord(c *gin.Context, recs *record.Service) (record.Record, error) {
-	var out record.Record
-	err := readRecordUpload(c, func(u recordUpload, name string, file io.Reader) error {
-		r, err := recs.Create(c.Request.Context(), newRecordFrom(u, name, file))
-		out = r
-		return err
-	})
-	return out, err
+	var in record.NewRecord
+	if err := decode(c, &in); err != nil {
+		return record.Record{}, err
+	}
+	return recs.Create(c.Request.Context(), in)
 }
 
 func handleRecordCreate(recs *record.Service) gin.HandlerFunc {
@@ -168,13 +79,11 @@ func handleRecordGet(recs *record.Service) gin.HandlerFunc {
 
 // addRecordVersion streams a correction (multipart: reason, file).
 func addRecordVersion(c *gin.Context, recs *record.Service) (record.Version, error) {
-	var out record.Version
-	err := readRecordUpload(c, func(u recordUpload, name string, file io.Reader) error {
-		v, err := recs.AddVersion(c.Request.Context(), c.Param("id"), u.get("reason"), name, file)
-		out = v
-		return err
-	})
-	return out, err
+	var in record.Correction
+	if err := decode(c, &in); err != nil {
+		return record.Version{}, err
+	}
+	return recs.AddVersion(c.Request.Context(), c.Param("id"), in)
 }
 
 func handleRecordVersion(recs *record.Service) gin.HandlerFunc {

@@ -1,0 +1,101 @@
+package record
+
+import (
+	"context"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// Options configure a Service.
+type Options struct {
+	Now func() time.Time
+	// Location is the office's time zone: record dates and the end of
+	// retention are days there. Defaults to UTC.
+	Location *time.Location
+	// MaxSize is the upload limit; defaults to DefaultMaxSize.
+	MaxSize int64
+	// Audits may be nil (no audit window access).
+	Audits AuditAccess
+	// NewKey names object keys; defaults to a random UUID.
+	NewKey func() string
+}
+
+// Service is the record capability.
+type Service struct {
+	store Store
+	blobs Blobs
+	authz Authorizer
+	pw    PasswordChecker
+	o     Options
+}
+
+// New returns the record service.
+func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.NewKey == nil {
+		o.NewKey = qms.NewID
+	}
+	return &Service{store: store, blobs: blobs, authz: az, pw: pw, o: o}
+}
+
+// MaxSize is the upload limit.
+func (s *Service) MaxSize() int64 { return s.o.MaxSize }
+
+// today is the current date in the office's time zone.
+func (s *Service) today() qms.Date { return qms.DateOf(s.o.Now(), s.o.Location) }
+
+// Today is the current date in the office's time zone (the default date of
+// the filing form).
+func (s *Service) Today() qms.Date { return s.today() }
+
+// RetainUntil is the end of retention of a record dated d and kept years:
+// the start of the day after d plus years, in loc.
+func RetainUntil(d qms.Date, years int, loc *time.Location) time.Time {
+	return time.Date(d.Year+years, d.Month, d.Day+1, 0, 0, 0, 0, loc).UTC()
+}
+
+// Acts are what the actor may do, for the pages: on the records list
+// (FileIn, Dispose, Types) or on one record (Correct, Hold, Dispose).
+type Acts struct {
+	// FileIn is where the actor may file records.
+	FileIn qms.Scope
+	// Correct: file a new version of this record.
+	Correct bool
+	// Hold: set or lift its legal hold.
+	Hold bool
+	// Dispose: of this record (it is due), or, on the list, of any record.
+	Dispose bool
+	// Types: edit the record types.
+	Types bool
+}
+
+// ListActs are the acts of the records list.
+func (s *Service) ListActs(ctx context.Context) Acts {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return Acts{}
+	}
+	return Acts{FileIn: s.authz.Scope(a.UserID, permRecord, actCreate),
+		Dispose: !s.authz.Scope(a.UserID, permRecord, actDispose).Empty(),
+		Types:   s.authz.Can(a.UserID, qms.AllUnits, permRecord, actTypes)}
+}
+
+// ActsOn are the acts the actor may do on r now.
+func (s *Service) ActsOn(ctx context.Context, r Record) Acts {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok || r.Status != StatusActive {
+		return Acts{}
+	}
+	return Acts{Correct: s.authz.Can(a.UserID, r.Unit, permRecord, actCreate),
+		Hold:    s.authz.Can(a.UserID, r.Unit, permRecord, actHold),
+		Dispose: r.Due(s.o.Now()) && s.authz.Can(a.UserID, r.Unit, permRecord, actDispose)}
+}
