@@ -1,10 +1,11 @@
 # qmstrack: build, run and check.
 #
-#   make tools       install MinIO and staticcheck into .tools/bin, and
-#                    Chromium + poppler-utils from Debian (as root)
+#   make tools       install MinIO, staticcheck and govulncheck into .tools/bin,
+#                    and Chromium + poppler-utils from Debian (as root)
 #   make minio-test  ensure the test MinIO on 127.0.0.1:9100
-#   make check       gofmt, go vet, staticcheck, go test -race
-#   make test        check, then the browser tests (build tag 'browser')
+#   make check       gofmt, go vet, staticcheck, govulncheck, go test -race
+#                    (installs nothing from Debian: run 'make tools' once)
+#   make test        tools, check, then the browser tests (build tag 'browser')
 #   make run         dev MinIO + database + migrate + demo seed + serve
 #   make build       build .tools/bin/qmstrack
 #   make clean       remove .tools/bin/qmstrack
@@ -16,11 +17,14 @@ SHELL := /bin/bash
 TOOLS_BIN   := $(CURDIR)/.tools/bin
 MINIO       := $(TOOLS_BIN)/minio
 STATICCHECK := $(TOOLS_BIN)/staticcheck
+GOVULNCHECK := $(TOOLS_BIN)/govulncheck
 QMSTRACK    := $(TOOLS_BIN)/qmstrack
 
 MINIO_MODULE       := github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
 STATICCHECK_VERSION := v0.7.0
 STATICCHECK_MODULE := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+GOVULNCHECK_VERSION := v1.1.4
+GOVULNCHECK_MODULE := golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 
 # Test services. The test MinIO uses its own port and data folder, apart
 # from the one 'make run' starts, so the two can run side by side.
@@ -51,6 +55,10 @@ tools-go: $(MINIO)
 		echo "installing staticcheck $(STATICCHECK_VERSION) into .tools/bin"; \
 		GOBIN="$(TOOLS_BIN)" go install $(STATICCHECK_MODULE); \
 	fi
+	@if [ ! -x "$(GOVULNCHECK)" ] || ! "$(GOVULNCHECK)" -version 2>/dev/null | grep -qF 'govulncheck@$(GOVULNCHECK_VERSION)'; then \
+		echo "installing govulncheck $(GOVULNCHECK_VERSION) into .tools/bin"; \
+		GOBIN="$(TOOLS_BIN)" go install $(GOVULNCHECK_MODULE); \
+	fi
 
 # MinIO takes a few minutes to build the first time.
 $(MINIO):
@@ -75,7 +83,7 @@ minio-test: $(MINIO)
 		scripts/minio.sh start $(MINIO_TEST_PORT) .minio/test-data .minio/test.pid .minio/test.log
 
 ## check: formatting, vet, staticcheck and the unit and integration tests.
-check: tools minio-test
+check: tools-go minio-test
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 		list() { git ls-files -- '*.go'; git ls-files --others --exclude-standard -- '*.go'; }; \
 	else \
@@ -88,10 +96,18 @@ check: tools minio-test
 	fi
 	go vet ./...
 	"$(STATICCHECK)" ./...
+	@# govulncheck needs its vulnerability database (vuln.go.dev, or a copy
+	@# named by GOVULNDB). Where neither can be reached it says so and the
+	@# check goes on; a vulnerability it finds fails the check.
+	@out=$$("$(GOVULNCHECK)" $${GOVULNDB:+-db "$$GOVULNDB"} ./... 2>&1); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "govulncheck: no known vulnerabilities"; \
+	elif printf '%s' "$$out" | grep -qiE 'fetching vulnerabilities|no such host|dial tcp|connection refused|i/o timeout'; then \
+		echo "govulncheck: vulnerability database not reachable here; skipped (set GOVULNDB to a local copy)"; \
+	else printf '%s\n' "$$out"; exit $$rc; fi
 	$(TEST_ENV) go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
 
 ## test: check, then the browser tests in headless Chromium.
-test: check
+test: tools check
 	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' \
 		go test -count=1 -tags browser -run Browser -timeout $(GO_TEST_TIMEOUT) ./server/...
 

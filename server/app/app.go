@@ -23,6 +23,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/document"
 	"github.com/qmstrack/qmstrack/server/document/docblob"
 	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
@@ -85,6 +86,10 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if err != nil {
 		return nil, err
 	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
 
 	// Document control (ISO 9001 7.5).
 	a.Documents = document.New(postgres.NewDocumentStore(db), docblob.New(store), a.Authz, a.Identity, document.Options{
@@ -98,7 +103,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	processStore := postgres.NewProcessStore(db)
 	ncOpts := nonconformity.Options{
 		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
-		BaseURL: cfg.BaseURL, Trail: a.Trail,
+		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg,
 		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{store: processStore, now: now, loc: loc},
 	}
@@ -130,7 +135,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 
 	a.Web, err = web.New(web.Deps{
-		Log: log, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
+		Log: log, Catalog: cat, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
 		MaxUploadBytes: cfg.MaxUpload, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
 		Ready: []web.ReadyCheck{

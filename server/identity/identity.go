@@ -106,7 +106,7 @@ func NewService(store Store, now qms.Clock, opt Options) *Service {
 
 // ErrThrottled marks a login refused because of too many failures; the web
 // layer answers 429.
-var ErrThrottled = qms.Errorf(qms.ErrForbidden, "too many failed sign-in attempts; wait a few minutes and try again")
+var ErrThrottled = qms.Errorf(qms.ErrTooManyRequests, "too many failed sign-in attempts; wait a few minutes and try again")
 
 var loginRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 

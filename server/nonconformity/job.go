@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
@@ -70,7 +71,7 @@ func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
 			if s.o.Mailer == nil || n.Email == "" {
 				continue
 			}
-			if err := s.o.Mailer.Send(ctx, n.Email, n.Subject, s.mailBody(n)); err != nil {
+			if err := s.o.Mailer.Send(ctx, n.Email, s.render(n.Lang, n.Subject), s.mailBody(n)); err != nil {
 				rep.EmailErrors++
 				mailErrs = append(mailErrs, err)
 				continue
@@ -114,7 +115,7 @@ func (s *Service) escalation(ctx context.Context, it LateItem) ([]Note, trail.Ev
 		}
 		seen[p.ID] = true
 		notes = append(notes, Note{UserID: p.ID, Email: p.Email, Lang: p.Lang, Kind: kind,
-			Subject: s.lateSubject(it, p.Lang), Link: "/ncs/" + it.NCID, Dedupe: dedupe})
+			Subject: s.lateSubject(it), Link: "/ncs/" + it.NCID, Dedupe: dedupe})
 	}
 	var ev trail.Event
 	if it.Kind == "analysis" {
@@ -127,24 +128,24 @@ func (s *Service) escalation(ctx context.Context, it LateItem) ([]Note, trail.Ev
 	return notes, ev, nil
 }
 
-func (s *Service) lateSubject(it LateItem, lang string) string {
-	due := it.Due.Format("02/01/2006")
+// lateSubject says what is late.
+func (s *Service) lateSubject(it LateItem) qms.Msg {
 	if it.Kind == "analysis" {
-		if lang == "en" {
-			return fmt.Sprintf("Nonconformity %s has no root cause after %d days: %s", it.Number, s.o.AnalysisDays, clip(it.Title, 100))
-		}
-		return fmt.Sprintf("Điểm không phù hợp %s chưa phân tích nguyên nhân sau %d ngày: %s", it.Number, s.o.AnalysisDays, clip(it.Title, 100))
+		return qms.M("Nonconformity %s has no root cause after %d days: %s", it.Number, s.o.AnalysisDays, clip(it.Title, 100))
 	}
-	if lang == "en" {
-		return fmt.Sprintf("Corrective action overdue: %s #%d (due %s)", it.Number, it.No, due)
-	}
-	return fmt.Sprintf("Hành động khắc phục quá hạn: %s #%d (hạn %s)", it.Number, it.No, due)
+	return qms.M("Corrective action overdue: %s #%d (due %s)", it.Number, it.No, it.Due.Format("02/01/2006"))
 }
 
+// mailBody is the e-mail of a note, in the recipient's language.
 func (s *Service) mailBody(n Note) string {
 	link := strings.TrimRight(s.o.BaseURL, "/") + n.Link
-	if n.Lang == "en" {
-		return n.Subject + "\n\nOpen it in qmstrack: " + link + "\n"
+	return s.render(n.Lang, qms.M("%s\n\nOpen it in qmstrack: %s\n", n.Subject, link))
+}
+
+// render writes m in lang.
+func (s *Service) render(lang string, m qms.Msg) string {
+	if s.o.Render == nil {
+		return m.String()
 	}
-	return n.Subject + "\n\nXem trên qmstrack: " + link + "\n"
+	return s.o.Render(lang, m)
 }

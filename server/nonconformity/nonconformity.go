@@ -236,7 +236,7 @@ type Note struct {
 	Email   string
 	Lang    string
 	Kind    string
-	Subject string
+	Subject qms.Msg
 	Link    string
 	Dedupe  string
 }
@@ -314,7 +314,11 @@ type Options struct {
 	AnalysisDays int    // QMS_NC_ANALYSIS_DAYS
 	BaseURL      string // for links in emails
 	Mailer       Mailer
-	Trail        TrailReader // for the NC timeline
+	// Render writes a message in a language (the one translator,
+	// server/i18n), for e-mails in the recipient's language; nil writes
+	// English.
+	Render func(lang string, m qms.Msg) string
+	Trail  TrailReader // for the NC timeline
 	// Audits, when set, lets auditors read the NCs of the units they audit
 	// during the audit's window.
 	Audits AuditAccess

@@ -182,21 +182,6 @@ func fillMonths(from time.Time, n int, counts []MonthCount) []MonthCount {
 	return out
 }
 
-// SafeCell neutralises a spreadsheet cell against formula injection: a value
-// starting with =, +, -, @ (or a tab or carriage return, which some programs
-// skip before such a character) gets a leading apostrophe, so it is shown
-// as text and never evaluated.
-func SafeCell(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + v
-	}
-	return v
-}
-
 // ExportRow is one NC in the CSV and XLSX exports, in column order.
 func ExportRow(nc NC, today time.Time) []string {
 	overdue := "no"

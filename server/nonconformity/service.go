@@ -335,7 +335,7 @@ func (s *Service) requireManage(a qms.Actor, nc *NC) error {
 
 func live(nc *NC) error {
 	if nc.Status == StatusClosed || nc.Status == StatusCancelled {
-		return qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, nc.Status)
+		return qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, qms.Label{Prefix: "nc.status", Code: nc.Status})
 	}
 	return nil
 }
@@ -466,7 +466,7 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 		case StatusOpen:
 			return Change{}, qms.Errorf(qms.ErrState, "record the root cause of %s before planning actions", nc.Number)
 		default:
-			return Change{}, qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, nc.Status)
+			return Change{}, qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, qms.Label{Prefix: "nc.status", Code: nc.Status})
 		}
 		if len(nc.Actions) >= maxActionsPerNC {
 			return Change{}, qms.Errorf(qms.ErrInvalid, "at most %d actions per nonconformity", maxActionsPerNC)
@@ -529,7 +529,7 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 		}
 		ch.Notes = []Note{{UserID: owner, Kind: "nc.action.assigned", Link: "/ncs/" + nc.ID,
 			Dedupe:  "nc-action-assigned:" + added.ID,
-			Subject: fmt.Sprintf("%s #%d: %s", nc.Number, added.No, clip(desc, 120))}}
+			Subject: qms.M("New corrective action %s #%d: %s", nc.Number, added.No, clip(desc, 120))}}
 		return ch, nil
 	})
 	if err != nil {
@@ -583,7 +583,7 @@ func (s *Service) actOnActionOf(ctx context.Context, actionID string, closedOK b
 			return Change{}, err
 		}
 		if nc.Status == StatusCancelled || (nc.Status == StatusClosed && !closedOK) {
-			return Change{}, qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, nc.Status)
+			return Change{}, qms.Errorf(qms.ErrState, "nonconformity %s is %s", nc.Number, qms.Label{Prefix: "nc.status", Code: nc.Status})
 		}
 		return fn(a, nc, act)
 	})
@@ -630,7 +630,7 @@ func (s *Service) Start(ctx context.Context, actionID string) (NC, error) {
 			return Change{}, err
 		}
 		if act.Status != ActionOpen {
-			return Change{}, qms.Errorf(qms.ErrState, "action #%d is %s, not open", act.No, act.Status)
+			return Change{}, qms.Errorf(qms.ErrState, "action #%d is %s, not open", act.No, qms.Label{Prefix: "nc.action", Code: act.Status})
 		}
 		now := s.o.Now().UTC()
 		act.Status, act.StartedAt = ActionInProgress, &now
@@ -660,7 +660,7 @@ func (s *Service) Done(ctx context.Context, actionID, report string, files qms.F
 		return NC{}, err
 	}
 	if act.Status != ActionInProgress {
-		return NC{}, qms.Errorf(qms.ErrState, "action #%d is %s; start it before reporting it done", act.No, act.Status)
+		return NC{}, qms.Errorf(qms.ErrState, "action #%d is %s; start it before reporting it done", act.No, qms.Label{Prefix: "nc.action", Code: act.Status})
 	}
 	report, err = qms.CleanText("report", report, 4000, true, true)
 	if err != nil {
@@ -678,7 +678,7 @@ func (s *Service) Done(ctx context.Context, actionID, report string, files qms.F
 			return Change{}, err
 		}
 		if act.Status != ActionInProgress {
-			return Change{}, qms.Errorf(qms.ErrState, "action #%d is %s, not in progress", act.No, act.Status)
+			return Change{}, qms.Errorf(qms.ErrState, "action #%d is %s, not in progress", act.No, qms.Label{Prefix: "nc.action", Code: act.Status})
 		}
 		now := s.o.Now().UTC()
 		act.Status, act.DoneAt, act.Report = ActionDone, &now, report
@@ -736,7 +736,7 @@ func (s *Service) checkSignoff(a qms.Actor, act *Action) error {
 		return qms.Errorf(qms.ErrForbidden, "you carried out action #%d; another head must sign it off", act.No)
 	}
 	if act.Status != ActionDone {
-		return qms.Errorf(qms.ErrState, "action #%d is %s; only an action reported done can be signed off", act.No, act.Status)
+		return qms.Errorf(qms.ErrState, "action #%d is %s; only an action reported done can be signed off", act.No, qms.Label{Prefix: "nc.action", Code: act.Status})
 	}
 	return nil
 }
@@ -780,7 +780,7 @@ func (s *Service) verify(ctx context.Context, actionID string, in Verification, 
 	}
 	comment, err := qms.CleanText("comment", in.Comment, 4000, !in.Effective, true)
 	if err != nil {
-		return NC{}, qms.Errorf(qms.ErrInvalid, "%s (say why the action was not effective)", qms.Message(err))
+		return NC{}, qms.Errorf(qms.ErrInvalid, "%s (say why the action was not effective)", err)
 	}
 	if err := s.pw.CheckPassword(ctx, a.UserID, in.Password); err != nil {
 		return NC{}, err
@@ -857,7 +857,7 @@ func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, again bool) erro
 		return nil
 	}
 	if act.Status != ActionSignedOff {
-		return qms.Errorf(qms.ErrState, "action #%d is %s; only a signed-off action can be verified", act.No, act.Status)
+		return qms.Errorf(qms.ErrState, "action #%d is %s; only a signed-off action can be verified", act.No, qms.Label{Prefix: "nc.action", Code: act.Status})
 	}
 	if s.today().Before(act.VerifyAfter) {
 		return qms.Errorf(qms.ErrState, "action #%d can be verified on or after %s", act.No, act.VerifyAfter.Format("02/01/2006"))
@@ -906,6 +906,16 @@ type Permissions struct {
 	Manage  bool                `json:"manage"`
 	Cancel  bool                `json:"cancel"`
 	Actions map[string][]string `json:"actions"` // action id -> acts: start, done, signoff, verify, reverify
+}
+
+// ReportScope is the units where the actor may report nonconformities (the
+// units the report form offers); empty when signed out.
+func (s *Service) ReportScope(ctx context.Context) qms.Scope {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return qms.Scope{}
+	}
+	return s.authz.Scope(a.UserID, permNC, actReport)
 }
 
 // PermissionsOf computes what the actor may do now on nc, with the same

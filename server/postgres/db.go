@@ -98,9 +98,6 @@ func translate(err error) error {
 	return err
 }
 
-// Translate is translate for other packages' adapters.
-func Translate(err error) error { return translate(err) }
-
 // notFound turns sql.ErrNoRows into an ErrNotFound with a message naming what.
 func notFound(err error, format string, args ...any) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -355,7 +355,8 @@ func (s *ProcessStore) EscalateOverdueDirectives(ctx context.Context, today work
 					continue
 				}
 				notified[u] = true
-				ok, err := Notify(ctx, tx, u, "directive_overdue", subject, link, key)
+				ok, err := Notify(ctx, tx, u, "directive_overdue",
+					qms.M("Overdue directive (%s, %s): %s", d.Unit, d.DueOn, truncateText(d.Title, 120)), link, key)
 				if err != nil {
 					return err
 				}

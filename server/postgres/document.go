@@ -608,7 +608,7 @@ func (s *DocumentStore) Act(ctx context.Context, revID string, decide func(docum
 			}
 		}
 		for _, n := range eff.Notify {
-			if _, err := Notify(ctx, tx, n.UserID, n.Kind, n.Subject, n.Link, n.Dedupe); err != nil {
+			if _, err := Notify(ctx, tx, n.UserID, n.Kind, qms.Msg{ID: n.Subject}, n.Link, n.Dedupe); err != nil {
 				return err
 			}
 		}

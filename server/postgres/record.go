@@ -307,8 +307,7 @@ func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error)
 				return err
 			}
 			for _, u := range users {
-				subject := "Hồ sơ hết thời hạn lưu trữ / Retention ended: " + r.Title
-				added, err := Notify(ctx, tx, u, "record_due", subject, "/records/"+r.ID, "record-due:"+r.ID)
+				added, err := Notify(ctx, tx, u, "record_due", qms.M("Retention ended: %s", r.Title), "/records/"+r.ID, "record-due:"+r.ID)
 				if err != nil {
 					return err
 				}

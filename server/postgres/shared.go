@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -64,10 +65,14 @@ func Signatures(ctx context.Context, q sqlx.QueryerContext, objectType, objectID
 // Notify adds an in-app notification inside tx. A non-empty dedupeKey makes
 // it idempotent per user (an escalation is sent once however often a
 // scheduled scan sees the same overdue item); it reports whether it was new.
-func Notify(ctx context.Context, tx *sqlx.Tx, userID, kind, subject, link, dedupeKey string) (bool, error) {
-	const q = `INSERT INTO notifications (user_id, kind, subject, link, dedupe_key)
-		VALUES ($1, $2, $3, $4, NULLIF($5, '')) ON CONFLICT (user_id, dedupe_key) DO NOTHING`
-	res, err := tx.ExecContext(ctx, q, userID, kind, subject, link, dedupeKey)
+func Notify(ctx context.Context, tx *sqlx.Tx, userID, kind string, subject qms.Msg, link, dedupeKey string) (bool, error) {
+	const q = `INSERT INTO notifications (user_id, kind, subject, subject_msg, link, dedupe_key)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, '')) ON CONFLICT (user_id, dedupe_key) DO NOTHING`
+	msg, err := json.Marshal(subject)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, q, userID, kind, subject.String(), msg, link, dedupeKey)
 	if err != nil {
 		return false, translate(err)
 	}
@@ -83,11 +88,24 @@ func NewNotificationStore(db *sqlx.DB) *NotificationStore { return &Notification
 
 // List returns the user's latest notifications, unread first.
 func (s *NotificationStore) List(ctx context.Context, userID string, limit int) ([]qms.Notification, error) {
-	const q = `SELECT id, user_id, kind, subject, link, created_at, read_at FROM notifications
+	const q = `SELECT id, user_id, kind, subject, coalesce(subject_msg, jsonb_build_object('id', subject)) AS subject_msg,
+		link, created_at, read_at FROM notifications
 		WHERE user_id = $1 ORDER BY read_at IS NOT NULL, created_at DESC LIMIT $2`
-	out := []qms.Notification{}
-	err := s.db.SelectContext(ctx, &out, q, userID, limit)
-	return out, translate(err)
+	var rows []struct {
+		qms.Notification
+		Msg []byte `db:"subject_msg"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, userID, limit); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]qms.Notification, len(rows))
+	for i, r := range rows {
+		out[i] = r.Notification
+		if err := json.Unmarshal(r.Msg, &out[i].Message); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // MarkRead marks one of the user's notifications read.

@@ -31,6 +31,3 @@ func isUUID(s string) bool {
 	}
 	return true
 }
-
-// IsUUID is isUUID for other packages.
-func IsUUID(s string) bool { return isUUID(s) }

@@ -82,6 +82,12 @@ func localizeError(e *Error, tr Translator) string {
 		}
 		var s string
 		switch a := args[i].(type) {
+		case Label:
+			// A code of a closed list: its label, when the translator has one.
+			if t, ok := tr(LabelKey + a.Prefix + "." + a.Code); ok {
+				args[i] = t
+			}
+			continue
 		case string:
 			s = a
 		case error:
@@ -97,6 +103,10 @@ func localizeError(e *Error, tr Translator) string {
 	}
 	return fmt.Sprintf(t, args...)
 }
+
+// LabelKey prefixes the id a Translator is asked for to name the label of a
+// code (qms.Label) rather than to translate a format.
+const LabelKey = "label:"
 
 // Verbs returns the verb letters of a format string in order (%% excluded),
 // e.g. "%q is %d" → ['q', 'd']. Catalog checks use it to make sure a

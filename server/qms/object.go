@@ -23,7 +23,8 @@ type Notification struct {
 	ID        string     `json:"id" db:"id"`
 	UserID    string     `json:"user_id" db:"user_id"`
 	Kind      string     `json:"kind" db:"kind"`
-	Subject   string     `json:"subject" db:"subject"`
+	Subject   string     `json:"subject" db:"subject"` // in English, as the API speaks
+	Message   Msg        `json:"-" db:"-"`             // the subject as a message, shown in the reader's language
 	Link      string     `json:"link" db:"link"`
 	CreatedAt time.Time  `json:"created_at" db:"created_at"`
 	ReadAt    *time.Time `json:"read_at,omitempty" db:"read_at"`

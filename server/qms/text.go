@@ -1,6 +1,9 @@
 package qms
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Text is a name kept in both languages of the office (a unit, a record
 // type, an administrative service, a holiday). Stores keep the two columns;
@@ -59,3 +62,85 @@ type Label struct {
 
 // String is the code, which is what the English API wording shows.
 func (l Label) String() string { return l.Code }
+
+// msgArg is one argument of a Msg as stored (notifications keep their
+// subject as a message): its kind is kept, so a number is still a number
+// for %d and a label is still a label when the message is read back.
+type msgArg struct {
+	S *string  `json:"s,omitempty"`
+	I *int64   `json:"i,omitempty"`
+	F *float64 `json:"f,omitempty"`
+	L *Label   `json:"l,omitempty"`
+	M *Msg     `json:"m,omitempty"`
+	D *string  `json:"d,omitempty"` // a Date, yyyy-mm-dd
+}
+
+// MarshalJSON writes the message with typed arguments.
+func (m Msg) MarshalJSON() ([]byte, error) {
+	args := make([]msgArg, len(m.Args))
+	for i, a := range m.Args {
+		switch x := a.(type) {
+		case string:
+			args[i].S = &x
+		case int:
+			v := int64(x)
+			args[i].I = &v
+		case int64:
+			args[i].I = &x
+		case float64:
+			args[i].F = &x
+		case Label:
+			args[i].L = &x
+		case Msg:
+			args[i].M = &x
+		case Date:
+			v := x.String()
+			args[i].D = &v
+		case error:
+			v := MsgOf(x)
+			args[i].M = &v
+		default:
+			v := fmt.Sprint(x)
+			args[i].S = &v
+		}
+	}
+	return json.Marshal(struct {
+		ID   string   `json:"id"`
+		Args []msgArg `json:"args,omitempty"`
+	}{m.ID, args})
+}
+
+// UnmarshalJSON reads a message written by MarshalJSON.
+func (m *Msg) UnmarshalJSON(b []byte) error {
+	var v struct {
+		ID   string   `json:"id"`
+		Args []msgArg `json:"args"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	m.ID, m.Args = v.ID, nil
+	for _, a := range v.Args {
+		switch {
+		case a.S != nil:
+			m.Args = append(m.Args, *a.S)
+		case a.I != nil:
+			m.Args = append(m.Args, *a.I)
+		case a.F != nil:
+			m.Args = append(m.Args, *a.F)
+		case a.L != nil:
+			m.Args = append(m.Args, *a.L)
+		case a.M != nil:
+			m.Args = append(m.Args, *a.M)
+		case a.D != nil:
+			d, err := ParseISODate(*a.D)
+			if err != nil {
+				return err
+			}
+			m.Args = append(m.Args, d)
+		default:
+			m.Args = append(m.Args, "")
+		}
+	}
+	return nil
+}

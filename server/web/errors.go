@@ -7,17 +7,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 // statusOf is the one table from error kinds to HTTP statuses and the codes
 // of the JSON error body.
 func statusOf(err error) (int, string) {
-	if errors.Is(err, identity.ErrThrottled) {
-		return http.StatusTooManyRequests, "forbidden"
-	}
 	switch qms.KindOf(err) {
+	case qms.ErrTooManyRequests:
+		return http.StatusTooManyRequests, "too_many_requests"
 	case qms.ErrUnauthenticated:
 		return http.StatusUnauthorized, "unauthenticated"
 	case qms.ErrForbidden:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
 
@@ -304,5 +305,20 @@ func TestPagesFollowRoles(t *testing.T) {
 	req.Header.Set("Accept", "text/html")
 	if r := env.As("staff.tnmt").Send(req); r.Status != 403 {
 		t.Errorf("staff on the admin page: %d", r.Status)
+	}
+}
+
+// TestLoginThrottledAnswers429: after the allowed failures a sign-in is
+// refused with 429 and the code too_many_requests (not forbidden), even with
+// the right password, and the message says to wait.
+func TestLoginThrottledAnswers429(t *testing.T) {
+	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.LoginMaxFailures = 3 }))
+	anon := env.Anon()
+	for i := 0; i < 3; i++ {
+		anon.Do("POST", "/api/v1/login", map[string]string{"login": "staff.tnmt", "password": "wrong-password"}).MustStatus(http.StatusUnauthorized)
+	}
+	r := anon.Do("POST", "/api/v1/login", map[string]string{"login": "staff.tnmt", "password": apptest.Password})
+	if r.Status != http.StatusTooManyRequests || r.ErrorCode() != "too_many_requests" || !strings.Contains(r.String(), "wait a few minutes") {
+		t.Fatalf("throttled answer: %s", r)
 	}
 }

@@ -41,12 +41,10 @@ func reply(c *gin.Context, status int, v any) error {
 // whether the person may do it, is the capability's business: Do calls the
 // service and nothing else decides.
 type act[R, T any] struct {
-	Path    string // under /api/v1 and /ui, e.g. "/ncs/:id/containment"
-	Summary string // for the OpenAPI document
-	Upload  bool   // the API body is multipart (files); forms always may be
-	Created bool   // the API answers 201 instead of 200
-	NoUI    bool   // the act has no form (API only)
-	NoAPI   bool   // the act has no API route (a form of the pages only)
+	Upload  bool // the API body is multipart (files); forms always may be
+	Created bool // the API answers 201 instead of 200
+	NoUI    bool // the act has no form (API only)
+	NoAPI   bool // the act has no API route (a form of the pages only)
 
 	// Do performs the act with the decoded request.
 	Do func(c *gin.Context, r *R) (T, error)
@@ -54,22 +52,24 @@ type act[R, T any] struct {
 	Reply func(T) any
 	// Back is where the form returns on success (a path, with an anchor
 	// if any), and Flash the message id of the success message shown there.
-	Back  func(c *gin.Context, r *R, res T) string
+	Back  func(c *gin.Context, res T) string
 	Flash string
 	// Refused shows the form's page again with the refusal err and its
-	// status; nil shows the error page. Not-found and internal errors always
-	// go to the error page.
-	Refused func(c *gin.Context, status int, err error, r *R) error
+	// status (the form's values are still in c.Request.PostForm); nil shows
+	// the error page. Not-found and internal errors always go to the error
+	// page.
+	Refused func(c *gin.Context, status int, err error) error
 }
 
-// serve registers the act on the API group and the UI group.
-func serve[R, T any](api *api, ui *gin.RouterGroup, a act[R, T]) {
+// serve registers the act at path (under /api/v1 and under /ui); summary
+// describes it in the OpenAPI document.
+func serve[R, T any](api *api, ui *gin.RouterGroup, path, summary string, a act[R, T]) {
 	if !a.NoAPI {
 		body := "json"
 		if a.Upload {
 			body = "multipart"
 		}
-		api.handle(http.MethodPost, a.Path, a.Summary, body, h(func(c *gin.Context) error {
+		api.handle(http.MethodPost, path, summary, body, h(func(c *gin.Context) error {
 			var r R
 			if err := decode(c, &r); err != nil {
 				return err
@@ -91,7 +91,7 @@ func serve[R, T any](api *api, ui *gin.RouterGroup, a act[R, T]) {
 	if a.NoUI {
 		return
 	}
-	ui.POST(a.Path, h(func(c *gin.Context) error {
+	ui.POST(path, h(func(c *gin.Context) error {
 		var r R
 		err := decode(c, &r)
 		var res T
@@ -103,12 +103,12 @@ func serve[R, T any](api *api, ui *gin.RouterGroup, a act[R, T]) {
 				if a.Refused == nil {
 					return err
 				}
-				return a.Refused(c, status, err, &r)
+				return a.Refused(c, status, err)
 			})
 		}
 		back := "/"
 		if a.Back != nil {
-			back = a.Back(c, &r, res)
+			back = a.Back(c, res)
 		}
 		return redirectFlash(c, back, a.Flash)
 	}))

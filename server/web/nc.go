@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -11,37 +12,20 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/web/export"
 )
 
-// ncMaxField bounds one text field of a multipart form.
-const ncMaxField = 64 << 10
-
-// parseDay reads a date as yyyy-mm-dd (the API and <input type=date>) or
-// dd/mm/yyyy (as people write it); empty is the zero time.
-func parseDay(field, v string) (time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range []string{"2006-01-02", "02/01/2006"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, nil
-		}
-	}
-	fe := qms.FieldErrors{}
-	fe.Add(field, "a date as yyyy-mm-dd or dd/mm/yyyy")
-	return time.Time{}, fe.Err()
-}
+// The nonconformity capability over HTTP: the register and one NC (reads),
+// and its acts, each served on /api/v1 and /ui from one request struct (see
+// handler.go). The pages are in nc_pages.go. This file is the worked example
+// of the act shape: a request struct, a Do that calls the service, where
+// the form goes back to, and the page that shows a refusal.
 
 // ncFilter reads the register's query parameters.
 func ncFilter(c *gin.Context) (nonconformity.Filter, error) {
 	f := nonconformity.Filter{Status: c.Query("status"), Unit: c.Query("unit"), Severity: c.Query("severity"),
 		Source: c.Query("source"), Clause: c.Query("clause"), Cursor: c.Query("cursor"), Q: c.Query("q")}
-	switch c.Query("overdue") {
-	case "", "0", "false":
-	default:
-		f.Overdue = true
-	}
+	f.Overdue, _ = parseFormBool(c.Query("overdue"))
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {
@@ -49,91 +33,28 @@ func ncFilter(c *gin.Context) (nonconformity.Filter, error) {
 		}
 		f.Limit = n
 	}
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
 	return f, nil
 }
 
-func first(m map[string][]string, k string) string {
-	if v := m[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// ncCreateReq is the JSON body of POST /api/v1/ncs.
-type ncCreateReq struct {
-	Source      string   `json:"source"`
-	SourceRef   string   `json:"source_ref"`
-	Severity    string   `json:"severity"`
-	Unit        string   `json:"unit"`
-	Clauses     []string `json:"clauses"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"`
-	DetectedBy  string   `json:"detected_by"`
-	DetectedOn  string   `json:"detected_on"`
-}
-
-// readNCCreate reads the new NC from JSON, or from a multipart form whose
-// "file" parts are evidence.
-func readNCCreate(c *gin.Context) (nonconformity.NewNC, error) {
-	var r ncCreateReq
-	var files qms.FileSource
-	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		fields, src, err := readMultipart(c, "file")
-		if err != nil {
-			return nonconformity.NewNC{}, err
-		}
-		r = ncCreateReq{Source: first(fields, "source"), SourceRef: first(fields, "source_ref"), Severity: first(fields, "severity"),
-			Unit: first(fields, "unit"), Clauses: fields["clauses"], Title: first(fields, "title"),
-			Description: first(fields, "description"), DetectedBy: first(fields, "detected_by"), DetectedOn: first(fields, "detected_on")}
-		files = src
-	} else if err := bindJSON(c, &r); err != nil {
-		return nonconformity.NewNC{}, err
-	}
-	on, err := parseDay("detected_on", r.DetectedOn)
-	if err != nil {
-		return nonconformity.NewNC{}, err
-	}
-	return nonconformity.NewNC{Source: r.Source, SourceRef: r.SourceRef, Severity: r.Severity, Unit: r.Unit, Clauses: r.Clauses,
-		Title: r.Title, Description: r.Description, DetectedBy: r.DetectedBy, DetectedOn: on, Files: files}, nil
-}
-
-func handleNCCreate(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		in, err := readNCCreate(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.Create(c.Request.Context(), in)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"id": nc.ID, "number": nc.Number, "status": nc.Status})
-	}
-}
-
 func handleNCList(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := ncFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
-		}
-		if f.Limit == 0 {
-			f.Limit = 100
+			return err
 		}
 		items, err := ncs.List(c.Request.Context(), f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		next := ""
 		if len(items) == f.Limit {
 			next = items[len(items)-1].Number
 		}
-		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	})
 }
 
 // ncDetail is the NC with what the page and API clients need around it.
@@ -156,68 +77,179 @@ func ncDetailOf(ctx context.Context, ncs *nonconformity.Service, id string) (ncD
 }
 
 func handleNCGet(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		d, err := ncDetailOf(c.Request.Context(), ncs, c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, d)
-	}
+		return reply(c, http.StatusOK, d)
+	})
 }
 
-func ncReply(c *gin.Context, nc nonconformity.NC, err error) {
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, nc)
-}
-
-func handleNCContainment(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var r struct {
-			Text string `json:"text"`
-			By   string `json:"by"`
-			On   string `json:"on"`
-		}
-		if err := bindJSON(c, &r); err != nil {
-			fail(c, err)
-			return
-		}
-		on, err := parseDay("on", r.On)
+func handleNCTimeline(ncs *nonconformity.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		nc, err := ncs.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		nc, err := ncs.RecordContainment(c.Request.Context(), c.Param("id"), nonconformity.Containment{Text: r.Text, By: r.By, On: on})
-		ncReply(c, nc, err)
+		es, err := ncs.Timeline(c.Request.Context(), nc)
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, gin.H{"items": es})
+	})
+}
+
+func handleNCScorecard(ncs *nonconformity.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		sc, err := ncs.Scorecard(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, sc)
+	})
+}
+
+func handleMyActions(ncs *nonconformity.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		as, err := ncs.MyActions(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, gin.H{"items": as})
+	})
+}
+
+// handleNCFile streams one evidence file (Range requests supported).
+func handleNCFile(ncs *nonconformity.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		f, open, err := ncs.OpenFile(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		r, err := open()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		c.Header("Content-Type", f.MediaType)
+		c.Header("Content-Disposition", contentDisposition("attachment", f.FileName))
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Header("ETag", `"`+f.SHA256+`"`)
+		http.ServeContent(c.Writer, c.Request, "", f.UploadedAt, r)
+		return nil
+	})
+}
+
+// ncRows yields the register's rows for an export, page by page with the
+// request's filters, at most maxExportRows.
+func ncRows(ctx context.Context, ncs *nonconformity.Service, f nonconformity.Filter) export.Rows {
+	return func(yield func([]string) error) error {
+		f.Limit, f.Cursor = 500, ""
+		n, today := 0, ncs.Today()
+		for {
+			items, err := ncs.List(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, nc := range items {
+				if n++; n > maxExportRows {
+					return qms.Errorf(qms.ErrTooLarge, "more than %d nonconformities: narrow the filters", maxExportRows)
+				}
+				if err := yield(nonconformity.ExportRow(nc, today)); err != nil {
+					return err
+				}
+			}
+			if len(items) < f.Limit {
+				return nil
+			}
+			f.Cursor = items[len(items)-1].Number
+		}
 	}
 }
 
-func handleNCCause(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var r nonconformity.Cause
-		if err := bindJSON(c, &r); err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.RecordCause(c.Request.Context(), c.Param("id"), r)
+// maxExportRows bounds one export; the register's filters narrow it.
+const maxExportRows = 20000
+
+// handleNCExport writes the register as CSV or XLSX (web/export: text cells,
+// formulas neutralised). The filters and the reader's access are checked
+// before the first byte is written.
+func handleNCExport(ncs *nonconformity.Service, format string) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		f, err := ncFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		sim, err := ncs.Similar(c.Request.Context(), nc)
+		probe := f
+		probe.Limit, probe.Cursor, probe.Overdue = 1, "", false
+		if _, err := ncs.List(c.Request.Context(), probe); err != nil {
+			return err
+		}
+		rows := ncRows(c.Request.Context(), ncs, f)
+		if format == "csv" {
+			c.Header("Content-Type", "text/csv; charset=utf-8")
+			c.Header("Content-Disposition", `attachment; filename="nonconformities.csv"`)
+			c.Status(http.StatusOK)
+			_ = export.CSV(c.Writer, nonconformity.ExportHeader, rows, qms.Message)
+			return nil
+		}
+		var buf bytes.Buffer // the workbook is zipped whole; its rows are bounded above
+		if err := export.XLSX(&buf, "NC", nonconformity.ExportHeader, rows); err != nil {
+			return err
+		}
+		c.Header("Content-Disposition", `attachment; filename="nonconformities.xlsx"`)
+		c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+		return nil
+	})
+}
+
+// The acts. Each request struct is decoded from JSON or from the form.
+
+// ncCreateReq reports an NC; a form may carry evidence files.
+type ncCreateReq struct {
+	Source      string         `json:"source"`
+	SourceRef   string         `json:"source_ref"`
+	Severity    string         `json:"severity"`
+	Unit        string         `json:"unit"`
+	Clauses     []string       `json:"clauses"`
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	DetectedBy  string         `json:"detected_by"`
+	DetectedOn  string         `json:"detected_on"`
+	Files       qms.FileSource `json:"-" form:"file"`
+}
+
+func ncCreate(ncs *nonconformity.Service) func(c *gin.Context, r *ncCreateReq) (nonconformity.NC, error) {
+	return func(c *gin.Context, r *ncCreateReq) (nonconformity.NC, error) {
+		on, err := qms.ParseDateField("detected_on", r.DetectedOn)
 		if err != nil {
-			fail(c, err)
-			return
+			return nonconformity.NC{}, err
 		}
-		c.JSON(http.StatusOK, gin.H{"nc": nc, "similar": sim})
+		return ncs.Create(c.Request.Context(), nonconformity.NewNC{Source: r.Source, SourceRef: r.SourceRef, Severity: r.Severity,
+			Unit: r.Unit, Clauses: r.Clauses, Title: r.Title, Description: r.Description, DetectedBy: r.DetectedBy,
+			DetectedOn: dateTime(on), Files: r.Files})
 	}
 }
 
-// actionReq is the body of POST /api/v1/ncs/{id}/actions. owner and
-// verifier are user ids or logins.
+type containmentReq struct {
+	Text string `json:"text"`
+	By   string `json:"by"`
+	On   string `json:"on"`
+}
+
+type reasonReq struct {
+	Reason string `json:"reason"`
+}
+
+type passwordReq struct {
+	Password string `json:"password"`
+}
+
+type noBody struct{}
+
+// actionReq plans a corrective action. owner and verifier are user ids or
+// logins; the form's owner list sends "unit|user", so one list serves every
+// unit.
 type actionReq struct {
 	Unit        string `json:"unit"`
 	Owner       string `json:"owner"`
@@ -227,11 +259,26 @@ type actionReq struct {
 	VerifyAfter string `json:"verify_after"`
 }
 
+// actionDoneReq reports an action done with evidence files.
+type actionDoneReq struct {
+	Report string         `json:"report"`
+	Files  qms.FileSource `json:"-" form:"file"`
+}
+
+// verifyReq verifies an action's effectiveness (effective is required), or
+// finds an action of a closed NC not effective after all (reverify).
+type verifyReq struct {
+	Effective *bool          `json:"effective"`
+	Comment   string         `json:"comment"`
+	Password  string         `json:"password"`
+	Files     qms.FileSource `json:"-" form:"file"`
+}
+
 // userRef turns a login into a user id; ids pass through. An unknown login
 // is left as it is and refused by the service as "not a person of the unit".
 func (s *Server) userRef(ctx context.Context, v string) string {
 	v = strings.TrimSpace(v)
-	if v == "" || len(v) == 36 && strings.Count(v, "-") == 4 {
+	if v == "" || qms.ValidID(v) {
 		return v
 	}
 	if u, err := s.Identity.UserByLogin(ctx, v); err == nil {
@@ -241,229 +288,202 @@ func (s *Server) userRef(ctx context.Context, v string) string {
 }
 
 func (s *Server) newAction(ctx context.Context, r actionReq) (nonconformity.NewAction, error) {
-	due, err := parseDay("due", r.Due)
-	if err != nil {
-		return nonconformity.NewAction{}, err
-	}
-	va, err := parseDay("verify_after", r.VerifyAfter)
-	if err != nil {
-		return nonconformity.NewAction{}, err
-	}
-	return nonconformity.NewAction{Unit: strings.TrimSpace(r.Unit), Owner: s.userRef(ctx, r.Owner), Verifier: s.userRef(ctx, r.Verifier),
-		Description: r.Description, Due: due, VerifyAfter: va}, nil
-}
-
-func (s *Server) handleNCAddAction(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var r actionReq
-		if err := bindJSON(c, &r); err != nil {
-			fail(c, err)
-			return
+	unit, owner := strings.TrimSpace(r.Unit), r.Owner
+	if u, o, ok := strings.Cut(owner, "|"); ok {
+		if unit == "" {
+			unit = u
 		}
-		in, err := s.newAction(c.Request.Context(), r)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		nc, act, err := ncs.AddAction(c.Request.Context(), c.Param("id"), in)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"action": act, "nc": gin.H{"id": nc.ID, "number": nc.Number, "status": nc.Status}})
-	}
-}
-
-func handleActionStart(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		nc, err := ncs.Start(c.Request.Context(), c.Param("id"))
-		ncReply(c, nc, err)
-	}
-}
-
-func handleActionDone(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		fields, files, err := readMultipart(c, "file")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.Done(c.Request.Context(), c.Param("id"), first(fields, "report"), files)
-		ncReply(c, nc, err)
-	}
-}
-
-func handleActionSignoff(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var r struct {
-			Password string `json:"password"`
-		}
-		if err := bindJSON(c, &r); err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.SignOff(c.Request.Context(), c.Param("id"), r.Password)
-		ncReply(c, nc, err)
-	}
-}
-
-// readVerification reads {"effective","comment","password"} as JSON, or as
-// a multipart form with evidence "file" parts after the fields.
-func readVerification(c *gin.Context) (nonconformity.Verification, error) {
-	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		fields, files, err := readMultipart(c, "file")
-		if err != nil {
-			return nonconformity.Verification{}, err
-		}
-		eff, err := parseBool("effective", first(fields, "effective"))
-		if err != nil {
-			return nonconformity.Verification{}, err
-		}
-		return nonconformity.Verification{Effective: eff, Comment: first(fields, "comment"), Password: first(fields, "password"), Files: files}, nil
-	}
-	var r struct {
-		Effective *bool  `json:"effective"`
-		Comment   string `json:"comment"`
-		Password  string `json:"password"`
-	}
-	if err := bindJSON(c, &r); err != nil {
-		return nonconformity.Verification{}, err
-	}
-	if r.Effective == nil {
-		fe := qms.FieldErrors{}
-		fe.Add("effective", "say whether the action was effective (true or false)")
-		return nonconformity.Verification{}, fe.Err()
-	}
-	return nonconformity.Verification{Effective: *r.Effective, Comment: r.Comment, Password: r.Password}, nil
-}
-
-func parseBool(field, v string) (bool, error) {
-	switch strings.TrimSpace(v) {
-	case "true", "1", "yes", "on":
-		return true, nil
-	case "false", "0", "no":
-		return false, nil
+		owner = o
 	}
 	fe := qms.FieldErrors{}
-	fe.Add(field, "say whether the action was effective (true or false)")
-	return false, fe.Err()
+	due, err := qms.ParseDateField("due", r.Due)
+	if err != nil {
+		fe.Add("due", "a date as yyyy-mm-dd or dd/mm/yyyy")
+	}
+	va, err := qms.ParseDateField("verify_after", r.VerifyAfter)
+	if err != nil {
+		fe.Add("verify_after", "a date as yyyy-mm-dd or dd/mm/yyyy")
+	}
+	if err := fe.Err(); err != nil {
+		return nonconformity.NewAction{}, err
+	}
+	return nonconformity.NewAction{Unit: unit, Owner: s.userRef(ctx, owner), Verifier: s.userRef(ctx, r.Verifier),
+		Description: r.Description, Due: dateTime(due), VerifyAfter: dateTime(va)}, nil
 }
 
-func handleActionVerify(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		in, err := readVerification(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.Verify(c.Request.Context(), c.Param("id"), in)
-		ncReply(c, nc, err)
+// dateTime is a date as the capability's dates are kept: midnight UTC, or
+// the zero time for no date.
+func dateTime(d qms.Date) (t time.Time) {
+	if d.IsZero() {
+		return t
 	}
+	return d.UTC()
 }
 
-func handleActionReverify(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		in, err := readReverification(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.Reverify(c.Request.Context(), c.Param("id"), in)
-		ncReply(c, nc, err)
-	}
+// ncActs builds the acts on NCs and their corrective actions; routes.go
+// registers each on its path. A refused act is shown on the NC page, next to
+// its form.
+type ncActs struct {
+	s   *Server
+	ncs *nonconformity.Service
 }
 
-// readReverification reads {"comment","password"} as JSON, or a multipart
-// form with evidence "file" parts after the fields.
-func readReverification(c *gin.Context) (nonconformity.Verification, error) {
-	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		fields, files, err := readMultipart(c, "file")
-		if err != nil {
-			return nonconformity.Verification{}, err
-		}
-		return nonconformity.Verification{Comment: first(fields, "comment"), Password: first(fields, "password"), Files: files}, nil
-	}
-	var r struct {
-		Comment  string `json:"comment"`
-		Password string `json:"password"`
-	}
-	if err := bindJSON(c, &r); err != nil {
-		return nonconformity.Verification{}, err
-	}
-	return nonconformity.Verification{Comment: r.Comment, Password: r.Password}, nil
+func (na ncActs) onNC(c *gin.Context, status int, err error) error {
+	return na.s.renderNCPage(c, na.ncs, c.Param("id"), status, err)
 }
 
-func handleNCCancel(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var r struct {
-			Reason string `json:"reason"`
+func (na ncActs) onAction(c *gin.Context, status int, err error) error {
+	ncID, nerr := na.ncs.NCOfAction(c.Request.Context(), c.Param("id"))
+	if nerr != nil {
+		return err
+	}
+	return na.s.renderNCPage(c, na.ncs, ncID, status, err)
+}
+
+func ncBackTo(anchor string) func(*gin.Context, nonconformity.NC) string {
+	return func(c *gin.Context, nc nonconformity.NC) string {
+		if anchor == "" {
+			return "/ncs/" + nc.ID
 		}
-		if err := bindJSON(c, &r); err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.Cancel(c.Request.Context(), c.Param("id"), r.Reason)
-		ncReply(c, nc, err)
+		return "/ncs/" + nc.ID + "#" + anchor
 	}
 }
 
-func handleNCScorecard(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		sc, err := ncs.Scorecard(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, sc)
+func actionBack(c *gin.Context, nc nonconformity.NC) string {
+	return "/ncs/" + nc.ID + "#action-" + c.Param("id")
+}
+
+func ctxOf(c *gin.Context) context.Context { return c.Request.Context() }
+
+type ncCauseRes struct {
+	NC      nonconformity.NC        `json:"nc"`
+	Similar []nonconformity.Similar `json:"similar"`
+}
+type ncActionRes struct {
+	NC     nonconformity.NC     `json:"-"`
+	Action nonconformity.Action `json:"action"`
+	Ref    gin.H                `json:"nc"`
+}
+
+func (na ncActs) create() act[ncCreateReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[ncCreateReq, nonconformity.NC]{
+		Created: true, Do: ncCreate(ncs),
+		Reply: func(nc nonconformity.NC) any { return gin.H{"id": nc.ID, "number": nc.Number, "status": nc.Status} },
+		Back:  ncBackTo(""), Flash: "nc.flash.created",
+		Refused: na.s.renderNCNew,
 	}
 }
 
-func handleMyActions(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		as, err := ncs.MyActions(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": as})
+func (na ncActs) containment() act[containmentReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[containmentReq, nonconformity.NC]{
+		Do: func(c *gin.Context, r *containmentReq) (nonconformity.NC, error) {
+			on, err := qms.ParseDateField("on", r.On)
+			if err != nil {
+				return nonconformity.NC{}, err
+			}
+			return ncs.RecordContainment(ctxOf(c), c.Param("id"), nonconformity.Containment{Text: r.Text, By: r.By, On: dateTime(on)})
+		},
+		Back: ncBackTo("containment"), Flash: "nc.flash.saved", Refused: na.onNC,
 	}
 }
 
-func handleNCTimeline(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		nc, err := ncs.Get(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		es, err := ncs.Timeline(c.Request.Context(), nc)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": es})
+func (na ncActs) cause() act[nonconformity.Cause, ncCauseRes] {
+	ncs := na.ncs
+	return act[nonconformity.Cause, ncCauseRes]{
+		Do: func(c *gin.Context, r *nonconformity.Cause) (ncCauseRes, error) {
+			nc, err := ncs.RecordCause(ctxOf(c), c.Param("id"), *r)
+			if err != nil {
+				return ncCauseRes{}, err
+			}
+			sim, err := ncs.Similar(ctxOf(c), nc)
+			return ncCauseRes{NC: nc, Similar: sim}, err
+		},
+		Back:  func(c *gin.Context, r ncCauseRes) string { return "/ncs/" + r.NC.ID + "#cause" },
+		Flash: "nc.flash.saved", Refused: na.onNC,
 	}
 }
 
-// handleNCFile streams one evidence file (Range requests supported).
-func handleNCFile(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f, open, err := ncs.OpenFile(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		r, err := open()
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		defer r.Close()
-		c.Header("Content-Type", f.MediaType)
-		c.Header("Content-Disposition", contentDisposition("attachment", f.FileName))
-		c.Header("X-Content-Type-Options", "nosniff")
-		c.Header("ETag", `"`+f.SHA256+`"`)
-		http.ServeContent(c.Writer, c.Request, "", f.UploadedAt, r)
+func (na ncActs) action() act[actionReq, ncActionRes] {
+	s, ncs := na.s, na.ncs
+	return act[actionReq, ncActionRes]{
+		Created: true,
+		Do: func(c *gin.Context, r *actionReq) (ncActionRes, error) {
+			in, err := s.newAction(ctxOf(c), *r)
+			if err != nil {
+				return ncActionRes{}, err
+			}
+			nc, a, err := ncs.AddAction(ctxOf(c), c.Param("id"), in)
+			return ncActionRes{NC: nc, Action: a, Ref: gin.H{"id": nc.ID, "number": nc.Number, "status": nc.Status}}, err
+		},
+		Back:  func(c *gin.Context, r ncActionRes) string { return "/ncs/" + r.NC.ID + "#action-" + r.Action.ID },
+		Flash: "nc.flash.action", Refused: na.onNC,
+	}
+}
+
+func (na ncActs) cancel() act[reasonReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[reasonReq, nonconformity.NC]{
+		Do: func(c *gin.Context, r *reasonReq) (nonconformity.NC, error) {
+			return ncs.Cancel(ctxOf(c), c.Param("id"), r.Reason)
+		},
+		Back: ncBackTo(""), Flash: "nc.flash.cancelled", Refused: na.onNC,
+	}
+}
+
+func (na ncActs) start() act[noBody, nonconformity.NC] {
+	ncs := na.ncs
+	return act[noBody, nonconformity.NC]{
+		Do:   func(c *gin.Context, _ *noBody) (nonconformity.NC, error) { return ncs.Start(ctxOf(c), c.Param("id")) },
+		Back: actionBack, Flash: "nc.flash.saved", Refused: na.onAction,
+	}
+}
+
+func (na ncActs) done() act[actionDoneReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[actionDoneReq, nonconformity.NC]{
+		Upload: true,
+		Do: func(c *gin.Context, r *actionDoneReq) (nonconformity.NC, error) {
+			return ncs.Done(ctxOf(c), c.Param("id"), r.Report, r.Files)
+		},
+		Back: actionBack, Flash: "nc.flash.done", Refused: na.onAction,
+	}
+}
+
+func (na ncActs) signoff() act[passwordReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[passwordReq, nonconformity.NC]{
+		Do: func(c *gin.Context, r *passwordReq) (nonconformity.NC, error) {
+			return ncs.SignOff(ctxOf(c), c.Param("id"), r.Password)
+		},
+		Back: actionBack, Flash: "nc.flash.signedoff", Refused: na.onAction,
+	}
+}
+
+func (na ncActs) verify() act[verifyReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[verifyReq, nonconformity.NC]{
+		Do: func(c *gin.Context, r *verifyReq) (nonconformity.NC, error) {
+			if r.Effective == nil {
+				fe := qms.FieldErrors{}
+				fe.Add("effective", "say whether the action was effective (true or false)")
+				return nonconformity.NC{}, fe.Err()
+			}
+			return ncs.Verify(ctxOf(c), c.Param("id"), nonconformity.Verification{Effective: *r.Effective, Comment: r.Comment,
+				Password: r.Password, Files: r.Files})
+		},
+		Back: actionBack, Flash: "nc.flash.verified", Refused: na.onAction,
+	}
+}
+
+func (na ncActs) reverify() act[verifyReq, nonconformity.NC] {
+	ncs := na.ncs
+	return act[verifyReq, nonconformity.NC]{
+		Do: func(c *gin.Context, r *verifyReq) (nonconformity.NC, error) {
+			return ncs.Reverify(ctxOf(c), c.Param("id"), nonconformity.Verification{Comment: r.Comment, Password: r.Password, Files: r.Files})
+		},
+		Back: actionBack, Flash: "nc.flash.reopened", Refused: na.onAction,
 	}
 }
 
@@ -477,10 +497,9 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 		today := ncs.Today()
 		out := make([]qms.Task, 0, len(as))
 		for _, x := range as {
-			key := "nc.task." + x.Status
 			due := x.Due
 			t := qms.Task{Kind: "nc-action", Link: "/ncs/" + x.NCID + "#action-" + x.ID,
-				Title: s.TLang(a.Lang, key, "Number", x.NCNumber, "No", x.No, "Title", x.NCTitle),
+				Title: s.trLang(a.Lang).T("nc.task."+x.Status, "Number", x.NCNumber, "No", x.No, "Title", x.NCTitle),
 				Due:   &due, Overdue: x.OverdueOn(today)}
 			if x.Status == nonconformity.ActionSignedOff {
 				va := x.VerifyAfter

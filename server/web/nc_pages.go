@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/web/chart"
 )
 
 // ncPerson is someone who may own an action in a unit.
@@ -70,34 +70,19 @@ func (s *Server) ncOrg(ctx context.Context, lang string) (ncOrg, error) {
 	return o, nil
 }
 
-// ncBack redirects a form post to the NC page with a flash message.
-func (s *Server) ncBack(c *gin.Context, ncID, anchor, msgID string) {
-	u := "/ncs/" + ncID + "?ok=" + url.QueryEscape(s.T(c, msgID))
-	if anchor != "" {
-		u += "#" + anchor
-	}
-	c.Redirect(http.StatusSeeOther, u)
-}
-
 func (s *Server) handleNCRegisterPage(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := ncFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
-		}
-		if f.Limit == 0 {
-			f.Limit = 100
+			return err
 		}
 		items, err := ncs.List(c.Request.Context(), f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		o, err := s.ncOrg(c.Request.Context(), c.GetString("lang"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		next := ""
 		if len(items) == f.Limit {
@@ -110,24 +95,24 @@ func (s *Server) handleNCRegisterPage(ncs *nonconformity.Service) gin.HandlerFun
 		s.render(c, http.StatusOK, "ncs/index.html", s.page(c, "nc.register.title", gin.H{
 			"Items": items, "Filter": f, "Org": o, "Next": next, "ExportQuery": exportQ.Encode(),
 			"Statuses": nonconformity.NCStatuses, "Severities": nonconformity.Severities, "Sources": nonconformity.Sources,
-			"CanReport": !s.scope(c, "nc", "report").Empty(),
+			"CanReport": !ncs.ReportScope(c.Request.Context()).Empty(),
 		}))
-	}
+		return nil
+	})
 }
 
-func (s *Server) handleNCNewPage() gin.HandlerFunc {
-	return func(c *gin.Context) { s.renderNCNew(c, http.StatusOK, "") }
+func (s *Server) handleNCNewPage(ncs *nonconformity.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error { return s.renderNCNew(c, http.StatusOK, nil) })
 }
 
 // renderNCNew renders the form to report an NC, with the reason of a
-// refused attempt when errMsg is set.
-func (s *Server) renderNCNew(c *gin.Context, status int, errMsg string) {
+// refused attempt when refusal is set.
+func (s *Server) renderNCNew(c *gin.Context, status int, refusal error) error {
 	o, err := s.ncOrg(c.Request.Context(), c.GetString("lang"))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	sc := s.scope(c, "nc", "report")
+	sc := s.NCs.ReportScope(c.Request.Context())
 	var units []org.Unit
 	for _, u := range o.Units {
 		if sc.Has(u.Code) {
@@ -138,33 +123,14 @@ func (s *Server) renderNCNew(c *gin.Context, status int, errMsg string) {
 		"Units": units, "Org": o, "Severities": nonconformity.Severities, "Sources": nonconformity.Sources,
 		"Today": ncTodayISO(s),
 	})
-	p.Error = errMsg
+	if refusal != nil {
+		p.Error = s.ncErrorText(c, refusal)
+	}
 	s.render(c, status, "ncs/new.html", p)
+	return nil
 }
 
 func ncTodayISO(s *Server) string { return s.Now().In(s.Location).Format("2006-01-02") }
-
-func (s *Server) handleNCCreateForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		in, err := readNCCreate(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		nc, err := ncs.Create(c.Request.Context(), in)
-		if err != nil {
-			switch qms.KindOf(err) {
-			case qms.ErrInvalid, qms.ErrForbidden, qms.ErrTooLarge:
-				status, _ := statusOf(err)
-				s.renderNCNew(c, status, s.ncErrorText(c, err))
-			default:
-				fail(c, err)
-			}
-			return
-		}
-		s.ncBack(c, nc.ID, "", "nc.flash.created")
-	}
-}
 
 // timelineItem is one line of an NC's history.
 type timelineItem struct {
@@ -207,27 +173,24 @@ func (s *Server) timeline(c *gin.Context, es []trail.Entry) []timelineItem {
 }
 
 func (s *Server) handleNCPage(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) { s.renderNCPage(c, ncs, c.Param("id"), http.StatusOK, "") }
+	return h(func(c *gin.Context) error { return s.renderNCPage(c, ncs, c.Param("id"), http.StatusOK, nil) })
 }
 
-// renderNCPage renders the NC page; errMsg, when set, says why a form act
+// renderNCPage renders the NC page; refusal, when set, says why a form act
 // was refused, shown above the page with the given status.
-func (s *Server) renderNCPage(c *gin.Context, ncs *nonconformity.Service, id string, status int, errMsg string) {
+func (s *Server) renderNCPage(c *gin.Context, ncs *nonconformity.Service, id string, status int, refusal error) error {
 	ctx := c.Request.Context()
 	d, err := ncDetailOf(ctx, ncs, id)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	es, err := ncs.Timeline(ctx, d.NC)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	o, err := s.ncOrg(ctx, c.GetString("lang"))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	filesByAction := map[string][]nonconformity.File{}
 	var ncFiles []nonconformity.File
@@ -252,204 +215,57 @@ func (s *Server) renderNCPage(c *gin.Context, ncs *nonconformity.Service, id str
 		"CauseCategories": nonconformity.CauseCategories,
 		"CanAddAction":    d.Permissions.Manage && d.NC.Status != nonconformity.StatusOpen,
 	})
-	if errMsg != "" {
-		p.Error, p.Flash = errMsg, ""
+	if refusal != nil {
+		p.Error, p.Flash = s.ncErrorText(c, refusal), ""
 	}
 	s.render(c, status, "ncs/show.html", p)
+	return nil
 }
 
 // ncErrorText is the reason a form act was refused, with the fields named
 // in the page's language.
 func (s *Server) ncErrorText(c *gin.Context, err error) string {
+	t := tr(c)
 	var ve *qms.ValidationError
-	if errors.As(err, &ve) {
-		keys := make([]string, 0, len(ve.Fields))
-		for k := range ve.Fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, 0, len(keys))
-		for _, k := range keys {
-			label := s.T(c, "nc.field."+k)
-			if label == "nc.field."+k {
-				label = k
-			}
-			parts = append(parts, label+": "+s.ncMsg(c.GetString("lang"), ve.Fields[k].String()))
-		}
-		return s.T(c, "error.invalid") + ". " + strings.Join(parts, "; ")
+	if !errors.As(err, &ve) {
+		return t.Err(err)
 	}
-	return s.ncMsg(c.GetString("lang"), qms.Message(err))
-}
-
-// ncFormFail shows a refused act on the NC page itself, so the person sees
-// the reason next to the form; errors that are not a refusal (not found,
-// signed out, internal) go to the error page.
-func (s *Server) ncFormFail(c *gin.Context, ncs *nonconformity.Service, ncID string, err error) {
-	switch qms.KindOf(err) {
-	case qms.ErrInvalid, qms.ErrState, qms.ErrForbidden, qms.ErrConflict, qms.ErrTooLarge:
-		if ncID != "" {
-			status, _ := statusOf(err)
-			s.renderNCPage(c, ncs, ncID, status, s.ncErrorText(c, err))
-			return
-		}
+	fields := s.views.cat.Fields(t.lang, ve.Fields)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
 	}
-	fail(c, err)
-}
-
-// actionFail is ncFormFail for an act on an action.
-func (s *Server) actionFail(c *gin.Context, ncs *nonconformity.Service, err error) {
-	ncID, _ := ncs.NCOfAction(c.Request.Context(), c.Param("id"))
-	s.ncFormFail(c, ncs, ncID, err)
-}
-
-func (s *Server) handleNCContainmentForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		on, err := parseDay("on", c.PostForm("on"))
-		if err != nil {
-			s.ncFormFail(c, ncs, c.Param("id"), err)
-			return
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		label := t.T("nc.field." + k)
+		if label == "nc.field."+k {
+			label = k
 		}
-		nc, err := ncs.RecordContainment(c.Request.Context(), c.Param("id"), nonconformity.Containment{
-			Text: c.PostForm("text"), By: c.PostForm("by"), On: on})
-		if err != nil {
-			s.ncFormFail(c, ncs, c.Param("id"), err)
-			return
-		}
-		s.ncBack(c, nc.ID, "containment", "nc.flash.saved")
+		parts = append(parts, label+": "+fields[k])
 	}
-}
-
-func (s *Server) handleNCCauseForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		nc, err := ncs.RecordCause(c.Request.Context(), c.Param("id"), nonconformity.Cause{
-			Whys: c.PostFormArray("why"), Categories: c.PostFormArray("category"), Summary: c.PostForm("summary")})
-		if err != nil {
-			s.ncFormFail(c, ncs, c.Param("id"), err)
-			return
-		}
-		s.ncBack(c, nc.ID, "cause", "nc.flash.saved")
-	}
-}
-
-func (s *Server) handleNCActionForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		// The form's owner select carries "unit|user" so one list serves every unit.
-		unit, owner := c.PostForm("unit"), c.PostForm("owner")
-		if u, o, ok := strings.Cut(owner, "|"); ok {
-			if unit == "" {
-				unit = u
-			}
-			owner = o
-		}
-		in, err := s.newAction(c.Request.Context(), actionReq{Unit: unit, Owner: owner, Verifier: c.PostForm("verifier"),
-			Description: c.PostForm("description"), Due: c.PostForm("due"), VerifyAfter: c.PostForm("verify_after")})
-		if err != nil {
-			s.ncFormFail(c, ncs, c.Param("id"), err)
-			return
-		}
-		nc, act, err := ncs.AddAction(c.Request.Context(), c.Param("id"), in)
-		if err != nil {
-			s.ncFormFail(c, ncs, c.Param("id"), err)
-			return
-		}
-		s.ncBack(c, nc.ID, "action-"+act.ID, "nc.flash.action")
-	}
-}
-
-func (s *Server) handleNCCancelForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		nc, err := ncs.Cancel(c.Request.Context(), c.Param("id"), c.PostForm("reason"))
-		if err != nil {
-			s.ncFormFail(c, ncs, c.Param("id"), err)
-			return
-		}
-		s.ncBack(c, nc.ID, "", "nc.flash.cancelled")
-	}
-}
-
-func (s *Server) handleActionStartForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		nc, err := ncs.Start(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.saved")
-	}
-}
-
-func (s *Server) handleActionDoneForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		fields, files, err := readMultipart(c, "file")
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		nc, err := ncs.Done(c.Request.Context(), c.Param("id"), first(fields, "report"), files)
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.done")
-	}
-}
-
-func (s *Server) handleActionSignoffForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		nc, err := ncs.SignOff(c.Request.Context(), c.Param("id"), c.PostForm("password"))
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.signedoff")
-	}
-}
-
-func (s *Server) handleActionVerifyForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		in, err := readVerification(c)
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		nc, err := ncs.Verify(c.Request.Context(), c.Param("id"), in)
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.verified")
-	}
-}
-
-func (s *Server) handleActionReverifyForm(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		in, err := readReverification(c)
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		nc, err := ncs.Reverify(c.Request.Context(), c.Param("id"), in)
-		if err != nil {
-			s.actionFail(c, ncs, err)
-			return
-		}
-		s.ncBack(c, nc.ID, "action-"+c.Param("id"), "nc.flash.reopened")
-	}
+	return t.T("error.invalid") + ". " + strings.Join(parts, "; ")
 }
 
 func (s *Server) handleNCScorecardPage(ncs *nonconformity.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		sc, err := ncs.Scorecard(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		o, err := s.ncOrg(c.Request.Context(), c.GetString("lang"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		label := func(cat string) string { return s.T(c, "nc.cause."+cat) }
+		t := tr(c)
+		bars := make([]chart.Bar, len(sc.Causes))
+		for i, cc := range sc.Causes {
+			bars[i] = chart.Bar{Key: cc.Category, Label: t.T("nc.cause." + cc.Category), Count: cc.Count, CumulativePct: cc.CumulativePct}
+		}
+		months := make([]chart.Month, len(sc.Monthly))
+		for i, m := range sc.Monthly {
+			months[i] = chart.Month{Month: m.Month, Opened: m.Opened, Closed: m.Closed}
+		}
 		type row struct {
 			nonconformity.UnitScore
 			Name, OnTime, Mean string
@@ -470,8 +286,9 @@ func (s *Server) handleNCScorecardPage(ncs *nonconformity.Service) gin.HandlerFu
 		}
 		s.render(c, http.StatusOK, "ncs/scorecard.html", s.page(c, "nc.scorecard.title", gin.H{
 			"Score": sc, "Org": o, "Rows": rows,
-			"Pareto": paretoSVG(sc.Causes, label, s.T(c, "nc.chart.pareto"), s.T(c, "nc.chart.empty")),
-			"Trend":  trendSVG(sc.Monthly, s.T(c, "nc.chart.opened"), s.T(c, "nc.chart.closed"), s.T(c, "nc.chart.trend")),
+			"Pareto": chart.Pareto("chart-pareto", t.T("nc.chart.pareto"), t.T("nc.chart.empty"), bars),
+			"Trend":  chart.Trend("chart-trend", t.T("nc.chart.trend"), t.T("nc.chart.opened"), t.T("nc.chart.closed"), months),
 		}))
-	}
+		return nil
+	})
 }

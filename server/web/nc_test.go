@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 func ncToday() time.Time {
@@ -357,25 +358,36 @@ func TestNCReverifyAPI(t *testing.T) {
 	}
 }
 
-// TestNCMessagesVietnamese: the reasons the NC forms show are translated by
-// their shape, status codes become labels, unknown messages pass unchanged.
+// TestNCMessagesVietnamese: the reasons the NC forms show come from the one
+// catalog, status codes become their labels in Vietnamese, the English
+// wording (the API's) keeps the codes, and unknown messages pass unchanged.
 func TestNCMessagesVietnamese(t *testing.T) {
 	env := apptest.New(t)
 	s := env.App.Web
-	for _, c := range []struct{ in, want string }{
-		{"action #2 is signed_off; only an action reported done can be signed off", "Hành động #2 đang ở trạng thái «Trưởng đơn vị đã ký, chờ kiểm tra hiệu lực»; chỉ ký xác nhận hành động đã báo cáo hoàn thành"},
-		{"nonconformity NC-2026-0001 is closed", "Điểm không phù hợp NC-2026-0001 đang ở trạng thái «Đã đóng»"},
-		{"action #1 can be verified on or after 30/12/2026", "Hành động #1 chỉ được kiểm tra hiệu lực từ ngày 30/12/2026"},
-		{"the password is wrong: the signature was not applied", "Mật khẩu không đúng: chữ ký chưa được thực hiện"},
-		{"comment is required (say why the action was not effective)", "Cần ghi nhận xét: vì sao hành động không có hiệu lực"},
-		{`"11.2" is not an ISO 9001 clause (use numbers such as 7.5.3)`, "«11.2» không phải điều khoản ISO 9001 (ví dụ 7.5.3)"},
-		{"something new", "something new"},
+	fe := qms.FieldErrors{}
+	fe.Add("comment", "%s (say why the action was not effective)", qms.Errorf(qms.ErrInvalid, "%s is required", "comment"))
+	for _, c := range []struct {
+		err    error
+		vi, en string
+	}{
+		{qms.Errorf(qms.ErrState, "action #%d is %s; only an action reported done can be signed off", 2, qms.Label{Prefix: "nc.action", Code: "signed_off"}),
+			"Hành động #2 đang ở trạng thái «Trưởng đơn vị đã ký, chờ kiểm tra hiệu lực»; chỉ ký xác nhận hành động đã báo cáo hoàn thành",
+			"action #2 is signed_off; only an action reported done can be signed off"},
+		{qms.Errorf(qms.ErrState, "nonconformity %s is %s", "NC-2026-0001", qms.Label{Prefix: "nc.status", Code: "closed"}),
+			"Điểm không phù hợp NC-2026-0001 đang ở trạng thái «Đã đóng»", "nonconformity NC-2026-0001 is closed"},
+		{qms.Errorf(qms.ErrState, "action #%d can be verified on or after %s", 1, "30/12/2026"),
+			"Hành động #1 chỉ được kiểm tra hiệu lực từ ngày 30/12/2026", "action #1 can be verified on or after 30/12/2026"},
+		{qms.Errorf(qms.ErrForbidden, "the password is wrong: the signature was not applied"),
+			"Mật khẩu không đúng: chữ ký chưa được thực hiện", "the password is wrong: the signature was not applied"},
+		{fe.Err(), "comment: Trường comment không được để trống (nêu lý do hành động không có hiệu lực)",
+			"comment: comment is required (say why the action was not effective)"},
+		{qms.Errorf(qms.ErrInvalid, "something new"), "something new", "something new"},
 	} {
-		if got := s.NCMessage("vi", c.in); got != c.want {
-			t.Errorf("%q:\n got %q\nwant %q", c.in, got, c.want)
+		if got := s.TranslateError("vi", c.err); got != c.vi {
+			t.Errorf("vi %v:\n got %q\nwant %q", c.err, got, c.vi)
 		}
-		if got := s.NCMessage("en", c.in); got != c.in {
-			t.Errorf("en changed %q to %q", c.in, got)
+		if got := s.TranslateError("en", c.err); got != c.en {
+			t.Errorf("en %v:\n got %q\nwant %q", c.err, got, c.en)
 		}
 	}
 }

@@ -7,63 +7,34 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"path"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"golang.org/x/text/language"
 
 	qmstrack "github.com/qmstrack/qmstrack"
+	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 // views holds one parsed template set per page (the layout plus the page)
-// and the translations.
+// and the one translator.
 type views struct {
-	pages  map[string]*template.Template
-	bundle *i18n.Bundle
-	loc    map[string]*i18n.Localizer
-	keys   map[string]map[string]bool // lang -> message ids, for the completeness test
-	errVI  *errorCatalog              // Vietnamese of the domain's English error messages
-	tz     *time.Location
+	pages map[string]*template.Template
+	cat   *i18n.Catalog
+	tz    *time.Location
 }
 
 // Languages the UI speaks; Vietnamese is the default.
-var Languages = []string{"vi", "en"}
+var Languages = i18n.Languages
 
-func loadViews(tz *time.Location) (*views, error) {
-	v := &views{pages: map[string]*template.Template{}, loc: map[string]*i18n.Localizer{}, keys: map[string]map[string]bool{}, tz: tz}
-	v.bundle = i18n.NewBundle(language.Vietnamese)
-	v.bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	files, err := fs.Glob(qmstrack.Assets, "assets/i18n/*.json")
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		b, err := fs.ReadFile(qmstrack.Assets, f)
-		if err != nil {
+func loadViews(tz *time.Location, cat *i18n.Catalog) (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, tz: tz, cat: cat}
+	if v.cat == nil {
+		var err error
+		if v.cat, err = i18n.Load(); err != nil {
 			return nil, err
 		}
-		mf, err := v.bundle.ParseMessageFileBytes(b, f)
-		if err != nil {
-			return nil, fmt.Errorf("translations %s: %w", f, err)
-		}
-		lang := mf.Tag.String()
-		if v.keys[lang] == nil {
-			v.keys[lang] = map[string]bool{}
-		}
-		for _, m := range mf.Messages {
-			v.keys[lang][m.ID] = true
-		}
-	}
-	for _, l := range Languages {
-		v.loc[l] = i18n.NewLocalizer(v.bundle, l)
-	}
-	if v.errVI, err = loadErrorCatalog(); err != nil {
-		return nil, err
 	}
 	funcs := v.funcs()
 	base, err := template.New("layout").Funcs(funcs).ParseFS(qmstrack.Assets, "assets/templates/layout.html", "assets/templates/partials/*.html")
@@ -91,26 +62,8 @@ func loadViews(tz *time.Location) (*views, error) {
 	return v, err
 }
 
-// T translates id into lang; args are name/value pairs for the message
-// template. A missing id shows itself, which the completeness test catches.
-func (v *views) T(lang, id string, args ...any) string {
-	l := v.loc[lang]
-	if l == nil {
-		l = v.loc["vi"]
-	}
-	var data map[string]any
-	if len(args) > 0 {
-		data = map[string]any{}
-		for i := 0; i+1 < len(args); i += 2 {
-			data[fmt.Sprint(args[i])] = args[i+1]
-		}
-	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
-	if err != nil || s == "" {
-		return id
-	}
-	return s
-}
+// T translates the page text id into lang; args are name/value pairs.
+func (v *views) T(lang, id string, args ...any) string { return v.cat.T(lang, id, args...) }
 
 func (v *views) funcs() template.FuncMap {
 	return template.FuncMap{
@@ -210,6 +163,10 @@ type Page struct {
 // T translates for the page's language.
 func (p *Page) T(id string, args ...any) string { return p.views.T(p.Lang, id, args...) }
 
+// Render writes a message kept as a qms.Msg (a notification's subject) in
+// the page's language.
+func (p *Page) Render(m qms.Msg) string { return p.views.cat.Msg(p.Lang, m) }
+
 // navItems are the sections of the UI, each shown to those who hold its
 // permission somewhere and only once the section's page exists.
 var navItems = []struct {
@@ -271,25 +228,10 @@ func (s *Server) T(c *gin.Context, id string, args ...any) string {
 func (s *Server) TLang(lang, id string, args ...any) string { return s.views.T(lang, id, args...) }
 
 // MissingTranslations lists message ids present in one language and not the other.
-func (s *Server) MissingTranslations() []string {
-	var out []string
-	for _, a := range Languages {
-		for _, b := range Languages {
-			for id := range s.views.keys[a] {
-				if !s.views.keys[b][id] {
-					out = append(out, b+": "+id)
-				}
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func (s *Server) MissingTranslations() []string { return s.views.cat.Missing() }
 
 // staticFiles serves css/, js/, img/ from the embedded assets.
 func staticFS() http.FileSystem {
 	sub, _ := fs.Sub(qmstrack.Assets, "assets")
 	return http.FS(sub)
 }
-
-var _ = path.Join

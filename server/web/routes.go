@@ -152,45 +152,37 @@ func (s *Server) documentRoutes() {
 func (s *Server) ncRoutes() {
 	ncs := s.NCs
 	g := s.apiGroup("nonconformities", false)
-	g.POST("/ncs", "Report a nonconformity (JSON, or multipart with evidence files)", handleNCCreate(ncs))
+	ui := s.engine.Group("/ui", requireUser)
 	g.GET("/ncs", "The NC register (status, unit, severity, source, clause, overdue, q, cursor, limit)", handleNCList(ncs))
-	g.GET("/ncs/export.csv", "Export the register as CSV (same filters)", handleNCExportCSV(ncs))
-	g.GET("/ncs/export.xlsx", "Export the register as XLSX (same filters)", handleNCExportXLSX(ncs))
+	g.GET("/ncs/export.csv", "Export the register as CSV (same filters)", handleNCExport(ncs, "csv"))
+	g.GET("/ncs/export.xlsx", "Export the register as XLSX (same filters)", handleNCExport(ncs, "xlsx"))
 	g.GET("/ncs/:id", "One NC with actions, files, similar NCs and what I may do", handleNCGet(ncs))
 	g.GET("/ncs/:id/timeline", "The NC's history from the trail", handleNCTimeline(ncs))
-	g.POST("/ncs/:id/containment", "Record the correction / containment", handleNCContainment(ncs))
-	g.POST("/ncs/:id/cause", "Record the root cause (whys, categories, summary)", handleNCCause(ncs))
-	g.POST("/ncs/:id/actions", "Plan a corrective action {unit, owner, description, due, verify_after}", s.handleNCAddAction(ncs))
-	g.POST("/ncs/:id/cancel", "Cancel an NC with a reason (coordinator)", handleNCCancel(ncs))
-	g.POST("/actions/:id/start", "Start an action (its owner)", handleActionStart(ncs))
-	g.Upload("/actions/:id/done", "Report an action done: report and evidence file parts (its owner)", handleActionDone(ncs))
-	g.POST("/actions/:id/signoff", "Sign off an action {password} (a head of its unit)", handleActionSignoff(ncs))
-	g.POST("/actions/:id/verify", "Verify effectiveness {effective, comment, password} (coordinator, not the owner)", handleActionVerify(ncs))
-	g.POST("/actions/:id/reverify", "On a closed NC: an action verified effective is not effective after all {comment, password}; reopens the NC", handleActionReverify(ncs))
 	g.GET("/my-actions", "My corrective actions: to carry out, sign off or verify", handleMyActions(ncs))
 	g.GET("/scorecard", "Per-unit scorecard, units not complying, causes and monthly trend", handleNCScorecard(ncs))
 	g.GET("/nc-files/:id", "Download an evidence file", handleNCFile(ncs))
+	// The acts, each on /api/v1 and /ui (POST).
+	na := ncActs{s, ncs}
+	serve(g, ui, "/ncs", "Report a nonconformity (JSON, or multipart with evidence files)", na.create())
+	serve(g, ui, "/ncs/:id/containment", "Record the correction / containment", na.containment())
+	serve(g, ui, "/ncs/:id/cause", "Record the root cause (whys, categories, summary)", na.cause())
+	serve(g, ui, "/ncs/:id/actions", "Plan a corrective action {unit, owner, description, due, verify_after}", na.action())
+	serve(g, ui, "/ncs/:id/cancel", "Cancel an NC with a reason (coordinator)", na.cancel())
+	serve(g, ui, "/actions/:id/start", "Start an action (its owner)", na.start())
+	serve(g, ui, "/actions/:id/done", "Report an action done: report and evidence file parts (its owner)", na.done())
+	serve(g, ui, "/actions/:id/signoff", "Sign off an action {password} (a head of its unit)", na.signoff())
+	serve(g, ui, "/actions/:id/verify", "Verify effectiveness {effective, comment, password} (coordinator, not the owner)", na.verify())
+	serve(g, ui, "/actions/:id/reverify", "On a closed NC: an action verified effective is not effective after all {comment, password}; reopens the NC", na.reverify())
 
 	e := s.engine
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/ncs":           s.handleNCRegisterPage(ncs),
-		"/ncs/new":       s.handleNCNewPage(),
+		"/ncs/new":       s.handleNCNewPage(ncs),
 		"/ncs/scorecard": s.handleNCScorecardPage(ncs),
 	})
 	pg := e.Group("/", requireUser)
 	pg.GET("/ncs/:id", s.handleNCPage(ncs))
 	pg.GET("/ncs/files/:id", handleNCFile(ncs))
-	ui := e.Group("/ui", requireUser)
-	ui.POST("/ncs", s.handleNCCreateForm(ncs))
-	ui.POST("/ncs/:id/containment", s.handleNCContainmentForm(ncs))
-	ui.POST("/ncs/:id/cause", s.handleNCCauseForm(ncs))
-	ui.POST("/ncs/:id/actions", s.handleNCActionForm(ncs))
-	ui.POST("/ncs/:id/cancel", s.handleNCCancelForm(ncs))
-	ui.POST("/actions/:id/start", s.handleActionStartForm(ncs))
-	ui.POST("/actions/:id/done", s.handleActionDoneForm(ncs))
-	ui.POST("/actions/:id/signoff", s.handleActionSignoffForm(ncs))
-	ui.POST("/actions/:id/verify", s.handleActionVerifyForm(ncs))
-	ui.POST("/actions/:id/reverify", s.handleActionReverifyForm(ncs))
 	s.AddTasks(s.ncTasks(ncs))
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/document"
 	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
@@ -71,6 +72,7 @@ type Deps struct {
 	Authz         Authorizer
 	Trail         TrailReader
 	Notifications Notifications
+	Catalog       *i18n.Catalog // the one translator; loaded here when nil
 	Ready         []ReadyCheck
 	Now           qms.Clock
 	Location      *time.Location
@@ -135,7 +137,7 @@ func New(d Deps) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, pageURLs: map[string]bool{}, api: newAPIDoc()}
 	var err error
-	if s.views, err = loadViews(d.Location); err != nil {
+	if s.views, err = loadViews(d.Location, d.Catalog); err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics(prometheus.NewRegistry())

@@ -130,21 +130,8 @@ func template(ctx context.Context) (string, error) {
 				tmplErr = err
 				return
 			}
-			// Old templates of earlier migrations are no longer needed.
-			rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'qmstrack\_tmpl\_%' AND datname <> $1`, name)
-			if err == nil {
-				var old []string
-				for rows.Next() {
-					var n string
-					if rows.Scan(&n) == nil {
-						old = append(old, n)
-					}
-				}
-				rows.Close()
-				for _, n := range old {
-					_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+n+` WITH (FORCE)`)
-				}
-			}
+			// Templates of other migration sets are left alone: another
+			// checkout (a branch) may be running its tests on one right now.
 		}
 		tmplName = name
 	})

@@ -1,15 +1,13 @@
-package web
+// Package chart draws the charts of qmstrack's pages as SVG, on the server:
+// no chart library, no script, nothing fetched from elsewhere, and they
+// print. It is pure: data in, markup out; labels come translated.
+package chart
 
 import (
 	"fmt"
 	"html"
 	"strings"
-
-	"github.com/qmstrack/qmstrack/server/nonconformity"
 )
-
-// The scorecard's charts are drawn here as SVG, on the server: no chart
-// library, no script, nothing fetched from elsewhere, and they print.
 
 const (
 	chartW, chartH             = 640, 300
@@ -34,11 +32,19 @@ func niceMax(n int) int {
 	return (n + step - 1) / step * step
 }
 
-// paretoSVG draws cause categories as bars, most frequent first, with the
-// cumulative share as a line (right axis, 0-100 %).
-func paretoSVG(causes []nonconformity.CauseCount, label func(string) string, title, empty string) string {
+// Bar is one bar of a Pareto chart: Key goes into the markup (data-category),
+// Label is shown.
+type Bar struct {
+	Key, Label    string
+	Count         int
+	CumulativePct float64
+}
+
+// Pareto draws bars, most frequent first, with the cumulative share as a
+// line (right axis, 0-100 %); empty is shown when there are no bars.
+func Pareto(id, title, empty string, causes []Bar) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" class="chart" id="chart-pareto">`, chartW, chartH, esc(title))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" class="chart" id="%s">`, chartW, chartH, esc(title), esc(id))
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(title))
 	plotW, plotH := chartW-chartLeft-chartRight, chartH-chartTop-chartBottomSpace
 	baseY := chartTop + plotH
@@ -70,9 +76,9 @@ func paretoSVG(causes []nonconformity.CauseCount, label func(string) string, tit
 		x := chartLeft + i*slot + (slot-barW)/2
 		h := plotH * c.Count / top
 		fmt.Fprintf(&b, `<rect class="bar" data-category="%s" data-count="%d" x="%d" y="%d" width="%d" height="%d" fill="#2f6fab"><title>%s: %d</title></rect>`,
-			esc(c.Category), c.Count, x, baseY-h, barW, h, esc(label(c.Category)), c.Count)
+			esc(c.Key), c.Count, x, baseY-h, barW, h, esc(c.Label), c.Count)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="11">%d</text>`, x+barW/2, baseY-h-4, c.Count)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="11" fill="#333">%s</text>`, x+barW/2, baseY+16, esc(label(c.Category)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="11" fill="#333">%s</text>`, x+barW/2, baseY+16, esc(c.Label))
 		cy := baseY - int(float64(plotH)*c.CumulativePct/100)
 		pts = append(pts, fmt.Sprintf("%d,%d", x+barW/2, cy))
 	}
@@ -85,10 +91,17 @@ func paretoSVG(causes []nonconformity.CauseCount, label func(string) string, tit
 	return b.String()
 }
 
-// trendSVG draws NCs opened and closed per month as paired bars.
-func trendSVG(months []nonconformity.MonthCount, opened, closed, title string) string {
+// Month is one month of a Trend chart: Month as yyyy-mm, two counts.
+type Month struct {
+	Month          string
+	Opened, Closed int
+}
+
+// Trend draws two counts per month as paired bars (opened and closed), with
+// a legend naming them.
+func Trend(id, title, opened, closed string, months []Month) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" class="chart" id="chart-trend">`, chartW, chartH, esc(title))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" class="chart" id="%s">`, chartW, chartH, esc(title), esc(id))
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(title))
 	plotW, plotH := chartW-chartLeft-chartRight, chartH-chartTop-chartBottomSpace
 	baseY := chartTop + plotH
