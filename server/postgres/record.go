@@ -288,7 +288,7 @@ func recordLikeEscape(s string) string {
 // NotifyDue tells the coordinators about every record whose retention has
 // ended (not permanent, not held), once per record and coordinator however
 // often it runs; it returns the number of new notifications.
-func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error) {
+func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time, subject func(title string) qms.Msg) (int, error) {
 	const q = `SELECT id, unit, title FROM records
 		WHERE status = 'active' AND NOT permanent AND NOT held AND retain_until <= $1 ORDER BY retain_until LIMIT 1000`
 	n := 0
@@ -307,7 +307,7 @@ func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error)
 				return err
 			}
 			for _, u := range users {
-				added, err := Notify(ctx, tx, u, "record_due", qms.M("Retention ended: %s", r.Title), "/records/"+r.ID, "record-due:"+r.ID)
+				added, err := Notify(ctx, tx, u, "record_due", subject(r.Title), "/records/"+r.ID, "record-due:"+r.ID)
 				if err != nil {
 					return err
 				}

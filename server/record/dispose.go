@@ -86,5 +86,8 @@ func (s *Service) Dispose(ctx context.Context, id, reason, password string) (Rec
 // ended (the scheduled retention-expiry job); it returns how many new
 // notifications it added.
 func (s *Service) NotifyDue(ctx context.Context) (int, error) {
-	return s.store.NotifyDue(ctx, s.o.Now())
+	return s.store.NotifyDue(ctx, s.o.Now(), dueSubject)
 }
+
+// dueSubject is the notice of a record whose retention has ended.
+func dueSubject(title string) qms.Msg { return qms.M("Retention ended: %s", title) }

@@ -173,9 +173,9 @@ type Change struct {
 // that changes state writes its trail events in the same transaction.
 type Store interface {
 	// NotifyDue tells the coordinators about every record whose retention
-	// ended by now, once per record and coordinator; it returns how many
-	// notifications it added.
-	NotifyDue(ctx context.Context, now time.Time) (int, error)
+	// ended by now, once per record and coordinator, with the subject of
+	// the record's title; it returns how many notifications it added.
+	NotifyDue(ctx context.Context, now time.Time, subject func(title string) qms.Msg) (int, error)
 	Types(ctx context.Context) ([]Type, error)
 	Type(ctx context.Context, code string) (Type, error)
 	SaveType(ctx context.Context, t Type, ev trail.Event) (Type, error)

@@ -405,9 +405,14 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 	}
 	// The scheduled scan tells the coordinator once, however often it runs.
 	for i, want := range []int{1, 0} {
-		if n, err := f.store.NotifyDue(context.Background(), time.Now()); err != nil || n != want {
+		if n, err := f.svc.NotifyDue(context.Background()); err != nil || n != want {
 			t.Fatalf("scan %d: %d notifications, %v", i, n, err)
 		}
+	}
+	var note string
+	_ = f.env.DB.Get(&note, `SELECT subject_msg::text FROM notifications WHERE kind = 'record_due'`)
+	if !strings.Contains(note, "Retention ended: %s") || !strings.Contains(note, old.Title) {
+		t.Fatalf("notification %s", note)
 	}
 	if _, err := f.svc.DueForDisposition(f.as("lan")); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("staff sees due list: %v", err)
