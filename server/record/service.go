@@ -32,6 +32,10 @@ type Service struct {
 
 // New returns the record service.
 func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options) *Service {
+	return &Service{store: store, blobs: blobs, authz: az, pw: pw, o: o.withDefaults()}
+}
+
+func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -44,7 +48,7 @@ func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options)
 	if o.NewKey == nil {
 		o.NewKey = qms.NewID
 	}
-	return &Service{store: store, blobs: blobs, authz: az, pw: pw, o: o}
+	return o
 }
 
 // MaxSize is the upload limit.
