@@ -9,8 +9,6 @@ package nonconformity
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"io"
 	"time"
 
@@ -306,33 +304,6 @@ type Mailer interface {
 	Send(ctx context.Context, to, subject, body string) error
 }
 
-// Options configure a Service.
-type Options struct {
-	Now          func() time.Time
-	Location     *time.Location // the organisation's time zone for dates
-	MaxFileSize  int64
-	AnalysisDays int    // QMS_NC_ANALYSIS_DAYS
-	BaseURL      string // for links in emails
-	Mailer       Mailer
-	// Render writes a message in a language (the one translator,
-	// server/i18n), for e-mails in the recipient's language; nil writes
-	// English.
-	Render func(lang string, m qms.Msg) string
-	Trail  TrailReader // for the NC timeline
-	// Audits, when set, lets auditors read the NCs of the units they audit
-	// during the audit's window.
-	Audits AuditAccess
-	// Directives, when set, adds overdue leadership directives to the list of
-	// units not complying.
-	Directives OverdueDirectives
-}
-
-// OverdueDirectives counts, per unit, the directives past due without an
-// accepted report (the process capability answers it).
-type OverdueDirectives interface {
-	OverdueDirectivesByUnit(ctx context.Context) (map[string]int, error)
-}
-
 // AuditAccess gives the units a user is auditing on day now (the internal
 // audit capability, wired in the app).
 type AuditAccess interface {
@@ -344,58 +315,8 @@ type TrailReader interface {
 	List(ctx context.Context, f trail.Filter) ([]trail.Entry, error)
 }
 
-// Service is the nonconformity capability.
-type Service struct {
-	store Store
-	blobs Blobs
-	authz Authorizer
-	pw    PasswordChecker
-	o     Options
-}
-
-// New returns the service.
-func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options) *Service {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Location == nil {
-		o.Location = time.UTC
-	}
-	if o.MaxFileSize <= 0 {
-		o.MaxFileSize = 64 << 20
-	}
-	if o.AnalysisDays <= 0 {
-		o.AnalysisDays = 14
-	}
-	return &Service{store: store, blobs: blobs, authz: az, pw: pw, o: o}
-}
-
-// today is the current date in the organisation's time zone, as a UTC
-// midnight so it compares with DATE columns.
-func (s *Service) today() time.Time { return dateOf(s.o.Now().In(s.o.Location)) }
-
-// Today exposes today's date for views (overdue marks).
-func (s *Service) Today() time.Time { return s.today() }
-
-// dateOf returns the calendar date of t (in t's location) as UTC midnight.
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-func oneOf(v string, list []string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+// OverdueDirectives counts, per unit, the directives past due without an
+// accepted report (the process capability answers it).
+type OverdueDirectives interface {
+	OverdueDirectivesByUnit(ctx context.Context) (map[string]int, error)
 }

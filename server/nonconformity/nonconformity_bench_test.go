@@ -1,4 +1,4 @@
-package postgres_test
+package nonconformity_test
 
 import (
 	"context"

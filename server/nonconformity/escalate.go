@@ -33,10 +33,6 @@ type JobReport struct {
 	EmailErrors  int `json:"email_errors"`
 }
 
-// JobAdvisoryKey is the PostgreSQL advisory lock key of the overdue scan,
-// so it runs once per cluster however many instances run.
-const JobAdvisoryKey int64 = 0x6e63_0001 // "nc" 1
-
 // RunOverdue marks actions past their due date and NCs left without a root
 // cause for more than the analysis period, and escalates each once: an
 // in-app notification to the owner, the unit's heads and the coordinators

@@ -1,4 +1,4 @@
-package postgres_test
+package nonconformity_test
 
 import (
 	"context"
@@ -25,6 +25,10 @@ import (
 )
 
 const ncPassword = "password123"
+
+// ncJobKey is an advisory-lock key for the scan in these tests (the
+// application's keys are in server/app/jobs.go).
+const ncJobKey int64 = 0x6e63_0001
 
 type ncClock struct {
 	mu sync.Mutex
@@ -972,7 +976,7 @@ func TestNCOverdueJob(t *testing.T) {
 	// runner is one instance's scheduled run: under the cluster-wide lock.
 	runner := func(_ chan struct{}) (bool, nonc.JobReport, error) {
 		var rep nonc.JobReport
-		ran, err := postgres.TryExclusive(ctx, f.env.DB, nonc.JobAdvisoryKey, func(ctx context.Context) error {
+		ran, err := postgres.TryExclusive(ctx, f.env.DB, ncJobKey, func(ctx context.Context) error {
 			var err error
 			rep, err = svc.RunOverdue(ctx)
 			return err
@@ -1006,7 +1010,7 @@ func TestNCOverdueJob(t *testing.T) {
 	locked, hold := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		ran, err := postgres.TryExclusive(ctx, f.env.DB, nonc.JobAdvisoryKey, func(ctx context.Context) error {
+		ran, err := postgres.TryExclusive(ctx, f.env.DB, ncJobKey, func(ctx context.Context) error {
 			close(locked)
 			<-hold
 			_, err := svc.RunOverdue(ctx)
