@@ -2,6 +2,8 @@ package internalaudit_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -440,8 +442,8 @@ func TestAuditDaysAreInTheOfficeZone(t *testing.T) {
 	if a.Number != fmt.Sprintf("IA-%d-01", y+1) || f.audits.Year() != y+1 {
 		t.Fatalf("number %s, year %d", a.Number, f.audits.Year())
 	}
-	if acts := f.audits.ActsOn(f.as("huong"), a); !acts.InWindow || !acts.Find {
-		t.Fatalf("acts of the lead on the day: %+v", acts)
+	if p := f.audits.PermissionsOf(f.as("huong"), a); !p.InWindow || !p.Find {
+		t.Fatalf("permissions of the lead on the day: %+v", p)
 	}
 	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: "conformity",
 		Description: "Đạt"}); err != nil {
@@ -450,5 +452,19 @@ func TestAuditDaysAreInTheOfficeZone(t *testing.T) {
 	mine, err := f.audits.MyAudits(f.as("huong"))
 	if err != nil || len(mine) != 1 {
 		t.Fatalf("my audits %d %v", len(mine), err)
+	}
+}
+
+func TestLinesFromJSONAndForms(t *testing.T) {
+	var p internalaudit.Plan
+	if err := json.Unmarshal([]byte(`{"questions": ["Một, hai?", "Ba?"]}`), &p); err != nil || len(p.Questions) != 2 || p.Questions[0] != "Một, hai?" {
+		t.Fatalf("list: %q %v", p.Questions, err)
+	}
+	if err := json.Unmarshal([]byte(`{"questions": "Một?\n\n Hai? "}`), &p); err != nil || strings.Join(p.Questions, "|") != "Một?|Hai?" {
+		t.Fatalf("text: %q %v", p.Questions, err)
+	}
+	var ute *json.UnmarshalTypeError
+	if err := json.Unmarshal([]byte(`{"questions": 5}`), &p); !errors.As(err, &ute) || ute.Field != "questions" {
+		t.Fatalf("number: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package internalaudit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -25,6 +26,21 @@ type Plan struct {
 // Lines is a list written one item per line in a form (a textarea), or as
 // a list in JSON.
 type Lines []string
+
+// UnmarshalJSON reads a list, or a text of one item per line.
+func (l *Lines) UnmarshalJSON(b []byte) error {
+	var list []string
+	errList := json.Unmarshal(b, &list)
+	if errList == nil {
+		*l = list
+		return nil
+	}
+	var text string
+	if json.Unmarshal(b, &text) != nil {
+		return errList // the decoder names the field
+	}
+	return l.UnmarshalText([]byte(text))
+}
 
 // UnmarshalText reads one item per line.
 func (l *Lines) UnmarshalText(b []byte) error {

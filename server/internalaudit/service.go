@@ -73,47 +73,41 @@ func (s *Service) Get(ctx context.Context, id string) (Audit, error) {
 	return a, nil
 }
 
-// Acts are what the actor may do, for the pages: on the programme (Plan)
-// or on one audit (Find, Ask, Report), with whether today is in its window.
-type Acts struct {
-	// Plan: plan audits (on the programme), edit the clause checklist.
-	Plan     bool
-	OnTeam   bool
-	InWindow bool
-	// Find: record findings and mark evidence reviewed.
-	Find bool
-	// Ask: add a question to the checklist.
-	Ask bool
-	// Report: issue the report.
-	Report bool
-}
+// Today is the current date in the office's time zone.
+func (s *Service) Today() qms.Date { return s.today() }
 
-// ProgrammeActs are the acts of the programme and clause pages.
-func (s *Service) ProgrammeActs(ctx context.Context) Acts {
+// PlanScope is the units whose audits the actor may plan; All is the
+// coordinator, who also edits the clause checklist.
+func (s *Service) PlanScope(ctx context.Context) qms.Scope {
 	a, ok := qms.ActorFrom(ctx)
 	if !ok {
-		return Acts{}
+		return qms.Scope{}
 	}
-	return Acts{Plan: s.authz.Can(a.UserID, qms.AllUnits, permAudit, actPlan)}
+	return s.authz.Scope(a.UserID, permAudit, actPlan)
 }
 
-// PlanAnywhere reports whether the actor may plan audits of some unit.
-func (s *Service) PlanAnywhere(ctx context.Context) bool {
-	a, ok := qms.ActorFrom(ctx)
-	return ok && !s.authz.Scope(a.UserID, permAudit, actPlan).Empty()
+// Permissions are the buttons an actor may press on an audit's page, with
+// whether they are on its team and today is in its window.
+type Permissions struct {
+	OnTeam   bool
+	InWindow bool
+	Find     bool // record findings, mark evidence reviewed
+	Ask      bool // add a question to the checklist
+	Report   bool // issue the report
 }
 
-// ActsOn are the acts the actor may do on au now.
-func (s *Service) ActsOn(ctx context.Context, au Audit) Acts {
+// PermissionsOf computes what the actor may do now on au, with the same
+// rules the acts enforce.
+func (s *Service) PermissionsOf(ctx context.Context, au Audit) Permissions {
 	a, ok := qms.ActorFrom(ctx)
 	if !ok || len(au.Units) == 0 {
-		return Acts{}
+		return Permissions{}
 	}
 	open := au.Status == StatusPlanned
 	plan := s.authz.Can(a.UserID, au.Units[0], permAudit, actPlan)
-	out := Acts{Plan: plan, OnTeam: au.OnTeam(a.UserID), InWindow: au.InWindow(s.today())}
-	out.Find = out.OnTeam && open && out.InWindow
-	out.Ask = open && (out.OnTeam || plan)
-	out.Report = open && (au.Lead == a.UserID || plan) && len(au.Findings) > 0
-	return out
+	p := Permissions{OnTeam: au.OnTeam(a.UserID), InWindow: au.InWindow(s.today())}
+	p.Find = p.OnTeam && open && p.InWindow
+	p.Ask = open && (p.OnTeam || plan)
+	p.Report = open && (au.Lead == a.UserID || plan) && len(au.Findings) > 0
+	return p
 }

@@ -67,39 +67,39 @@ func RetainUntil(d qms.Date, years int, loc *time.Location) time.Time {
 	return time.Date(d.Year+years, d.Month, d.Day+1, 0, 0, 0, 0, loc).UTC()
 }
 
-// Acts are what the actor may do, for the pages: on the records list
-// (FileIn, Dispose, Types) or on one record (Correct, Hold, Dispose).
-type Acts struct {
-	// FileIn is where the actor may file records.
-	FileIn qms.Scope
-	// Correct: file a new version of this record.
-	Correct bool
-	// Hold: set or lift its legal hold.
-	Hold bool
-	// Dispose: of this record (it is due), or, on the list, of any record.
-	Dispose bool
-	// Types: edit the record types.
-	Types bool
+// Permissions are the buttons an actor may press on a record's page.
+type Permissions struct {
+	Correct bool // file a new version
+	Hold    bool // set or lift the legal hold
+	Dispose bool // sign the disposition (the record is due)
 }
 
-// ListActs are the acts of the records list.
-func (s *Service) ListActs(ctx context.Context) Acts {
-	a, ok := qms.ActorFrom(ctx)
-	if !ok {
-		return Acts{}
-	}
-	return Acts{FileIn: s.authz.Scope(a.UserID, permRecord, actCreate),
-		Dispose: !s.authz.Scope(a.UserID, permRecord, actDispose).Empty(),
-		Types:   s.authz.Can(a.UserID, qms.AllUnits, permRecord, actTypes)}
-}
-
-// ActsOn are the acts the actor may do on r now.
-func (s *Service) ActsOn(ctx context.Context, r Record) Acts {
+// PermissionsOf computes what the actor may do now on r, with the same
+// rules the acts enforce.
+func (s *Service) PermissionsOf(ctx context.Context, r Record) Permissions {
 	a, ok := qms.ActorFrom(ctx)
 	if !ok || r.Status != StatusActive {
-		return Acts{}
+		return Permissions{}
 	}
-	return Acts{Correct: s.authz.Can(a.UserID, r.Unit, permRecord, actCreate),
+	return Permissions{Correct: s.authz.Can(a.UserID, r.Unit, permRecord, actCreate),
 		Hold:    s.authz.Can(a.UserID, r.Unit, permRecord, actHold),
 		Dispose: r.Due(s.o.Now()) && s.authz.Can(a.UserID, r.Unit, permRecord, actDispose)}
+}
+
+// ListPermissions are what the records list offers the actor.
+type ListPermissions struct {
+	File    qms.Scope // the units of the filing form
+	Dispose bool      // the disposition list
+	Types   bool      // the record types' editor
+}
+
+// ListPermissionsOf computes the actor's ListPermissions.
+func (s *Service) ListPermissionsOf(ctx context.Context) ListPermissions {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return ListPermissions{}
+	}
+	return ListPermissions{File: s.authz.Scope(a.UserID, permRecord, actCreate),
+		Dispose: !s.authz.Scope(a.UserID, permRecord, actDispose).Empty(),
+		Types:   s.authz.Can(a.UserID, qms.AllUnits, permRecord, actTypes)}
 }
