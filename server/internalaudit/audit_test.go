@@ -342,6 +342,11 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 	if _, err := f.audits.Review(f.as("lan"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("review by outsider: %v", err)
 	}
+	missing := "00000000-0000-4000-8000-000000000009"
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: missing}); qms.KindOf(err) != qms.ErrNotFound ||
+		qms.Message(err) != "record "+missing+" not found" {
+		t.Fatalf("review of a missing record: %v", err)
+	}
 	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "spreadsheet", ObjectID: "1", Comment: "x"}); qms.KindOf(err) != qms.ErrInvalid {
 		t.Fatalf("bad type: %v", err)
 	}

@@ -47,12 +47,15 @@ func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	if err != nil {
 		return Review{}, err
 	}
+	kind := qms.Label{Prefix: "audits.object", Code: in.ObjectType}
 	unit, err := s.store.ObjectUnit(ctx, in.ObjectType, objectID)
-	if err != nil {
+	if qms.KindOf(err) == qms.ErrNotFound {
+		return Review{}, qms.Errorf(qms.ErrNotFound, "%s %s not found", kind, objectID)
+	} else if err != nil {
 		return Review{}, err
 	}
 	if !containsStr(a.Units, unit) {
-		return Review{}, qms.Errorf(qms.ErrForbidden, "this %s belongs to unit %s, outside the audit", in.ObjectType, unit)
+		return Review{}, qms.Errorf(qms.ErrForbidden, "this %s belongs to unit %s, outside the audit", kind, unit)
 	}
 	r := Review{AuditID: a.ID, ObjectType: in.ObjectType, ObjectID: objectID, Unit: unit, Comment: comment,
 		Reviewer: actor.UserID, ReviewerLogin: actor.Login}

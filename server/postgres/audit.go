@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -312,13 +314,14 @@ func (s *AuditStore) AuditedUnits(ctx context.Context, userID string, day qms.Da
 	return out, translate(s.db.SelectContext(ctx, &out, q, userID, day.String()))
 }
 
-// ObjectUnit returns the unit a piece of evidence belongs to. Documents,
+// ObjectUnit returns the unit a piece of evidence belongs to, or a bare
+// qms.ErrNotFound (the capability says what is missing). Documents,
 // nonconformities and actions live in tables of other capabilities, looked
 // up only when those tables exist.
 func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string) (string, error) {
 	q, ok := evidenceUnitQueries[objectType]
 	if !ok {
-		return "", qms.Errorf(qms.ErrInvalid, "unknown kind of evidence %q", objectType)
+		return "", fmt.Errorf("evidence of kind %q: %w", objectType, qms.ErrInvalid)
 	}
 	if q.table != "" {
 		var exists bool
@@ -326,14 +329,15 @@ func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string
 			return "", translate(err)
 		}
 		if !exists {
-			return "", qms.Errorf(qms.ErrNotFound, "%s not found", objectType)
+			return "", qms.ErrNotFound
 		}
 	}
 	var unit string
-	if err := s.db.GetContext(ctx, &unit, q.sql, objectID); err != nil {
-		return "", notFound(err, "%s %s not found", objectType, objectID)
+	err := s.db.GetContext(ctx, &unit, q.sql, objectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", qms.ErrNotFound
 	}
-	return unit, nil
+	return unit, translate(err)
 }
 
 // evidenceUnitQueries find the unit of each kind of evidence by id (text).
