@@ -159,6 +159,19 @@ type Audit struct {
 	End     qms.Date
 }
 
+// inWindow reports whether day lies in the audit's planned dates.
+func (a Audit) inWindow(day qms.Date) bool { return !day.Before(a.Start) && !day.After(a.End) }
+
+// onTeam reports whether userID is on the audit's team.
+func (a Audit) onTeam(userID string) bool {
+	for _, u := range a.Team {
+		if u == userID {
+			return true
+		}
+	}
+	return false
+}
+
 // Audits gives the audit of a pack (if the actor may read it) and an
 // auditor's window access (the internal-audit capability, wired in the app).
 type Audits interface {

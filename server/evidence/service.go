@@ -56,16 +56,3 @@ func (s *Service) readable(ctx context.Context, a qms.Actor) (qms.Scope, error) 
 	}
 	return sc, nil
 }
-
-// inWindow reports whether day lies in the audit's planned dates.
-func (a Audit) inWindow(day qms.Date) bool { return !day.Before(a.Start) && !day.After(a.End) }
-
-// onTeam reports whether userID is on the audit's team.
-func (a Audit) onTeam(userID string) bool {
-	for _, u := range a.Team {
-		if u == userID {
-			return true
-		}
-	}
-	return false
-}

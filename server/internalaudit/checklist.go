@@ -144,7 +144,10 @@ func (s *Service) AddQuestion(ctx context.Context, auditID string, in NewQuestio
 		it.Seq++
 		return Change{Items: []Item{it}, Events: []trail.Event{ev}}, nil
 	})
-	return it, err
+	if err != nil {
+		return Item{}, err
+	}
+	return it, nil
 }
 
 func checklistOpen(a Audit) error {

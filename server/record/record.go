@@ -142,16 +142,15 @@ type Version struct {
 
 // Filter selects records in a list.
 type Filter struct {
-	Type    string `json:"type"`
-	Unit    string `json:"unit"`
-	Clause  string `json:"clause"`
-	Audit   string `json:"audit"`
-	Status  string `json:"status"` // "" = active
-	Q       string `json:"q"`      // title contains
-	DueOnly bool   `json:"-"`      // retention expired at Now
-	// Now is set by the service.
-	Now   time.Time `json:"-"`
-	Limit int       `json:"limit"`
+	Type    string
+	Unit    string
+	Clause  string
+	Audit   string
+	Status  string // "" = active
+	Q       string // title contains
+	DueOnly bool   // retention expired at Now (the disposition list)
+	Now     time.Time
+	Limit   int
 }
 
 // Change is what a locked update writes besides the record's own columns,

@@ -51,9 +51,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// MaxSize is the upload limit.
-func (s *Service) MaxSize() int64 { return s.o.MaxSize }
-
 // today is the current date in the office's time zone.
 func (s *Service) today() qms.Date { return qms.DateOf(s.o.Now(), s.o.Location) }
 
