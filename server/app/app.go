@@ -21,12 +21,12 @@ import (
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/document"
-	"github.com/qmstrack/qmstrack/server/document/docblob"
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
+	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/mail"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
@@ -52,18 +52,20 @@ type App struct {
 	Jobs     []Job
 
 	// The quality capabilities.
-	Documents *document.Service
-	NCs       *nonconformity.Service
-	Records   *record.Service
-	Audits    *internalaudit.Service
-	Evidence  *evidence.Service
-	Process   *process.Process
+	Documents  *document.Service
+	NCs        *nonconformity.Service
+	Records    *record.Service
+	Audits     *internalaudit.Service
+	Evidence   *evidence.Service
+	Process    *process.Service
+	Leadership *leadership.Service
 }
 
 // New builds every service on db and store, each once and after what it
 // needs: the foundation (authorization, identity, units), then documents,
-// nonconformities, records, audits and evidence, process performance, and
-// last the web server that serves them all.
+// records, the leadership's directives, nonconformities, audits and
+// evidence, process performance, and last the web server that serves them
+// all.
 func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, now qms.Clock) (*App, error) {
 	if now == nil {
 		now = time.Now
@@ -92,29 +94,37 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 
 	// Document control (ISO 9001 7.5).
-	a.Documents = document.New(postgres.NewDocumentStore(db), docblob.New(store), a.Authz, a.Identity, document.Options{
-		MaxUpload: cfg.MaxUpload, Now: now, RoleOf: a.Authz.SigningRole,
+	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
+		Now: now, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
 	})
+
+	// Records under retention (ISO 9001 7.5.3), then the leadership's
+	// meetings and directives, whose minutes are records (5.1, 9.3).
+	auditStore := postgres.NewAuditStore(db)
+	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
+		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}})
+	leadOpts := leadership.Options{Now: now, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
+		BaseURL: cfg.BaseURL, Render: cat.Msg}
+	if mailer != nil { // a nil *Sender must not become a non-nil interface
+		leadOpts.Mailer = mailer
+	}
+	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
 	// leadership directives count in the list of units not complying.
-	auditStore := postgres.NewAuditStore(db)
-	processStore := postgres.NewProcessStore(db)
 	ncOpts := nonconformity.Options{
 		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
 		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg,
 		Audits:     AuditWindow{auditStore, loc},
-		Directives: overdueDirectives{store: processStore, now: now, loc: loc},
+		Directives: overdueDirectives{a.Leadership},
 	}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		ncOpts.Mailer = mailer
 	}
 	a.NCs = nonconformity.New(postgres.NewNCStore(db, loc), ncBlobs{store}, a.Authz, a.Identity, ncOpts)
 
-	// Records under retention, internal audits, evidence (ISO 9001 7.5.3, 9.2).
-	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}})
+	// Internal audits and evidence (ISO 9001 9.2).
 	pdf, err := auditpdf.New(auditpdf.Options{Now: now, Location: loc, UnitName: unitNamer{a.Org}.Name})
 	if err != nil {
 		return nil, err
@@ -124,26 +134,20 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, EvidenceAudits{a.Audits},
 		evidence.Options{Now: now, Location: loc})
 
-	// Process performance: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
-	a.Process = process.New(processStore, a.Authz, store, lateNCs{a.NCs}, now, loc)
-	if cfg.MaxUpload > 0 {
-		a.Process.MaxEvidence = cfg.MaxUpload
-	}
-	a.Process.SetMinutesFiler(minutesRecords{a.Records})
-	if mailer != nil {
-		a.Process.SetMailer(mailer, cfg.BaseURL)
-	}
+	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc,
+		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
 	a.Web, err = web.New(web.Deps{
 		Log: log, Catalog: cat, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
-		MaxUploadBytes: cfg.MaxUpload, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
+		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ping},
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
-		Process: a.Process, NCSummary: ncSummary{a.NCs},
+		Process: a.Process, Leadership: a.Leadership,
 	})
 	if err != nil {
 		return nil, err

@@ -8,13 +8,13 @@ import (
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
-	"github.com/qmstrack/qmstrack/server/workday"
 )
 
 // The adapters through which one capability uses another. Capabilities never
@@ -48,23 +48,43 @@ func (w AuditWindow) AuditedUnits(ctx context.Context, userID string, now time.T
 }
 
 // overdueDirectives gives the NC scorecard the overdue directives per unit.
-type overdueDirectives struct {
-	store *postgres.ProcessStore
-	now   qms.Clock
-	loc   *time.Location
-}
+type overdueDirectives struct{ l *leadership.Service }
 
-// OverdueDirectivesByUnit implements nonconformity.DirectiveCounter.
+// OverdueDirectivesByUnit implements nonconformity.OverdueDirectives.
 func (o overdueDirectives) OverdueDirectivesByUnit(ctx context.Context) (map[string]int, error) {
-	list, err := o.store.NonCompliantUnits(ctx, workday.DateOf(o.now(), o.loc))
+	list, err := o.l.CountByUnit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(list))
 	for _, u := range list {
-		out[u.Unit] = u.OverdueDirectives
+		if u.Overdue > 0 {
+			out[u.Unit] = u.Overdue
+		}
 	}
 	return out, nil
+}
+
+// processDirectives gives the process dashboard and its list of units not
+// complying the leadership's directives.
+type processDirectives struct{ l *leadership.Service }
+
+// DirectivesByUnit implements process.Directives.
+func (p processDirectives) DirectivesByUnit(ctx context.Context) (map[string]process.DirectiveCount, error) {
+	list, err := p.l.CountByUnit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]process.DirectiveCount, len(list))
+	for _, u := range list {
+		out[u.Unit] = process.DirectiveCount{Overdue: u.Overdue, Returned: u.Returned}
+	}
+	return out, nil
+}
+
+// DirectiveStates implements process.Directives.
+func (p processDirectives) DirectiveStates(ctx context.Context) (map[string]int, error) {
+	return p.l.CountByState(ctx)
 }
 
 // unitNamer names a unit in a language (for the audit report PDF).
@@ -133,14 +153,14 @@ func (l lateNCs) RaiseLateDossier(ctx context.Context, in process.LateDossierNC)
 type ncSummary struct{ ncs *nonconformity.Service }
 
 // OpenByUnit implements process.NCSummary.
-func (n ncSummary) OpenByUnit(ctx context.Context, _ time.Time) (map[string][2]int, error) {
+func (n ncSummary) OpenByUnit(ctx context.Context) (map[string]process.NCCount, error) {
 	sc, err := n.ncs.Scorecard(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][2]int{}
+	out := map[string]process.NCCount{}
 	for _, u := range sc.Units {
-		out[u.Unit] = [2]int{u.Open, u.Overdue}
+		out[u.Unit] = process.NCCount{Open: u.Open, OverdueActions: u.Overdue}
 	}
 	return out, nil
 }
@@ -148,8 +168,8 @@ func (n ncSummary) OpenByUnit(ctx context.Context, _ time.Time) (map[string][2]i
 // minutesRecords files meeting minutes as records.
 type minutesRecords struct{ recs *record.Service }
 
-// FileMinutes implements process.MinutesFiler.
-func (m minutesRecords) FileMinutes(ctx context.Context, in process.MinutesRecord) (string, error) {
+// FileMinutes implements leadership.MinutesFiler.
+func (m minutesRecords) FileMinutes(ctx context.Context, in leadership.MinutesRecord) (string, error) {
 	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, Title: in.Title,
 		Date: in.Date.String(), Clauses: in.Clauses, File: qms.FilesOf(qms.Upload{Name: in.FileName, Body: in.File})})
 	return rec.ID, err

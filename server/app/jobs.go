@@ -50,7 +50,7 @@ func (a *App) jobs() []Job {
 			if _, err := a.Process.ProcessLate(ctx, a.Now()); err != nil {
 				return err
 			}
-			rep, err := a.Process.EscalateOverdue(ctx)
+			rep, err := a.Leadership.EscalateOverdue(ctx)
 			if rep.Directives > 0 || err != nil {
 				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
 					"email_errors", rep.EmailErrors)

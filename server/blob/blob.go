@@ -7,6 +7,7 @@ package blob
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gabriel-vasile/mimetype"
@@ -160,9 +162,15 @@ type PutOptions struct {
 }
 
 // Put streams r into a new version of key: it decides the media type from the
-// first bytes, hashes while streaming and stops at MaxSize. Nothing is
-// buffered beyond one part.
+// first bytes, hashes while streaming and stops at MaxSize. A streamed body
+// is read ahead of the client by up to 2 MiB (see readAhead); nothing is
+// buffered beyond that and the parts in flight.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) (qms.StoredObject, error) {
+	if !inMemory(r) {
+		ra := newReadAhead(r)
+		defer ra.Close()
+		r = ra
+	}
 	br := bufio.NewReaderSize(r, sniffSize)
 	head, err := br.Peek(sniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -205,6 +213,112 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) 
 		return qms.StoredObject{}, fmt.Errorf("put object: %w", err)
 	}
 	return qms.StoredObject{Key: key, VersionID: info.VersionID, Size: lr.n, SHA256: hex.EncodeToString(lr.h.Sum(nil)), MediaType: mt}, nil
+}
+
+// inMemory reports whether r already holds its bytes, so reading ahead
+// of the object store client gains nothing.
+func inMemory(r io.Reader) bool {
+	switch r.(type) {
+	case *bytes.Reader, *strings.Reader, *bytes.Buffer:
+		return true
+	}
+	return false
+}
+
+// readAhead keeps reading an upload from the client into a bounded queue
+// of chunks while the object store client is busy sending the previous
+// part. minio-go reads a whole part (PartSize) and then sends it, so without
+// it the client's upload and the transfer to the object store take turns
+// instead of overlapping. The queue holds at most readAheadDepth chunks of
+// readAheadChunk bytes (2 MiB), which bounds the extra memory per upload.
+type readAhead struct {
+	ch     chan []byte
+	cur    []byte
+	buf    []byte
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	errMu  sync.Mutex
+	srcErr error
+}
+
+const (
+	readAheadChunk = 256 << 10
+	readAheadDepth = 8 // 2 MiB ahead: with PartsInFlight parts sending, more only costs memory
+)
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, readAheadChunk); return &b }}
+
+func newReadAhead(r io.Reader) *readAhead {
+	ra := &readAhead{ch: make(chan []byte, readAheadDepth), stop: make(chan struct{}), done: make(chan struct{})}
+	go ra.fill(r)
+	return ra
+}
+
+func (ra *readAhead) fill(r io.Reader) {
+	defer close(ra.done)
+	defer close(ra.ch)
+	for {
+		select {
+		case <-ra.stop: // the consumer gave up (size limit, error): read no further
+			return
+		default:
+		}
+		bp := chunkPool.Get().(*[]byte)
+		n, err := io.ReadFull(r, *bp)
+		if n > 0 {
+			select {
+			case ra.ch <- (*bp)[:n]:
+			case <-ra.stop:
+				chunkPool.Put(bp)
+				return
+			}
+		} else {
+			chunkPool.Put(bp)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return
+		}
+		if err != nil {
+			ra.errMu.Lock()
+			ra.srcErr = err
+			ra.errMu.Unlock()
+			return
+		}
+	}
+}
+
+// Read returns queued bytes; at the end it reports the source's error, or EOF.
+func (ra *readAhead) Read(p []byte) (int, error) {
+	for len(ra.cur) == 0 {
+		if ra.buf != nil {
+			b := ra.buf[:cap(ra.buf)]
+			chunkPool.Put(&b)
+			ra.buf = nil
+		}
+		c, ok := <-ra.ch
+		if !ok {
+			ra.errMu.Lock()
+			defer ra.errMu.Unlock()
+			if ra.srcErr != nil {
+				return 0, ra.srcErr
+			}
+			return 0, io.EOF
+		}
+		ra.buf, ra.cur = c, c
+	}
+	n := copy(p, ra.cur)
+	ra.cur = ra.cur[n:]
+	return n, nil
+}
+
+// Close stops the reader goroutine and waits for it, so the caller may use
+// the source again (the next multipart part) once Put returns.
+func (ra *readAhead) Close() {
+	ra.once.Do(func() { close(ra.stop) })
+	for range ra.ch { // drain so fill is never blocked on a send
+	}
+	<-ra.done
 }
 
 type limitHashReader struct {

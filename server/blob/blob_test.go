@@ -6,8 +6,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,5 +140,58 @@ func TestRetentionBlocksDeletion(t *testing.T) {
 	}
 	if err := s.DeleteVersion(ctx, o.Key, o.VersionID); qms.KindOf(err) != qms.ErrState {
 		t.Fatalf("deleting a locked version: %v", err)
+	}
+}
+
+// countingReader is a streamed source (not an in-memory reader, so Put
+// reads ahead of it) that counts what was taken from it and can fail.
+type countingReader struct {
+	r    io.Reader
+	n    atomic.Int64
+	fail error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	if err == io.EOF && c.fail != nil {
+		return n, c.fail
+	}
+	return n, err
+}
+
+func TestPutReadsAheadOfAStream(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	body := []byte(strings.Repeat("Quy trình cấp phép xây dựng. ", 150_000)) // ~4.5 MiB: several read-ahead chunks
+	src := &countingReader{r: bytes.NewReader(body)}
+	o, err := s.Put(ctx, "documents/stream", src, blob.PutOptions{MaxSize: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if o.SHA256 != hex.EncodeToString(sum[:]) || o.Size != int64(len(body)) {
+		t.Fatalf("stored = %+v, want size %d", o, len(body))
+	}
+
+	// A client that stops sending: the upload is refused as interrupted.
+	broken := &countingReader{r: bytes.NewReader(body[:300<<10]), fail: errors.New("connection reset")}
+	if _, err := s.Put(ctx, "documents/broken", broken, blob.PutOptions{MaxSize: 64 << 20}); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("an interrupted stream: %v, want invalid", err)
+	}
+
+	// Beyond the limit Put stops, and nothing reads the source after it
+	// returns (the caller goes on to the next multipart part).
+	big := &countingReader{r: bytes.NewReader(bytes.Repeat([]byte("a"), 40<<20))}
+	if _, err := s.Put(ctx, "documents/big", big, blob.PutOptions{MaxSize: 1 << 20}); qms.KindOf(err) != qms.ErrTooLarge {
+		t.Fatalf("oversize stream: %v, want too_large", err)
+	}
+	read := big.n.Load()
+	time.Sleep(50 * time.Millisecond)
+	if big.n.Load() != read {
+		t.Fatal("the source was read after Put returned")
+	}
+	if read > blob.PartSize+(8<<20) {
+		t.Fatalf("read %d bytes of an oversize upload with a 1 MiB limit", read)
 	}
 }

@@ -284,31 +284,57 @@ type ListPage struct {
 // Staged is a file streamed into the object store and not yet attached to a
 // revision: blob first, row after.
 type Staged struct {
-	Kind    string
-	Name    string
-	Replace string // id of the file it replaces, if any
-	Object  qms.StoredObject
-	Text    string
+	Kind       string
+	Name       string
+	Replace    string // id of the file it replaces, if any
+	Object     qms.StoredObject
+	Text       string
+	UploadedBy string
 }
 
-// Locked is the state of a revision read under a row lock, given to the
-// service to decide a transition.
+// Target names what Store.Mutate locks: a document, or a revision together
+// with its document (the document first, always, so concurrent acts on one
+// document queue instead of deadlocking).
+type Target struct {
+	DocumentID string
+	RevisionID string
+}
+
+// Locked is the state read under the row locks of a Target, given to the
+// service to decide a change; Rev is zero when only a document is locked.
 type Locked struct {
 	Doc Document
 	Rev Revision
 }
 
-// Effect is what a transition changes; the store applies it in the
-// transaction that holds the lock, with the trail event.
-type Effect struct {
-	Status     string // new revision status; "" keeps it
+// Change is what an act writes, decided by the service on the locked state.
+// The store applies it in the transaction that holds the lock, with the
+// trail event; zero fields change nothing.
+type Change struct {
+	// Register replaces the document's register data (title, type,
+	// clauses, review interval, public, distribution).
+	Register *Document
+	// NewRevision starts the next issue of the document (Change,
+	// CreatedBy); the fields below then apply to it, and the event's
+	// object id and issue are filled in.
+	NewRevision *Revision
+	// Files are added to the revision, each replacing the file it names.
+	Files []Staged
+	// VoidReason voids the revision's live signatures (its files changed).
+	VoidReason string
+	Status     string // new revision status
 	Reviewers  []Person
 	Decision   *ReviewDecision
 	Signature  *qms.Signature
-	Event      trail.Event
 	PublishAt  *time.Time // publication: effective date (now or later)
-	Notify     []Notice
-	MakeActive bool // publication now: supersede the effective revision, create acknowledgements
+	MakeActive bool       // publication now: supersede the effective revision, create acknowledgements
+	// WithdrawReason withdraws the document: it and its unfinished and
+	// effective revisions become obsolete.
+	WithdrawReason string
+	// Reviewed records a periodic review without change.
+	Reviewed *PeriodicReview
+	Event    trail.Event
+	Notify   []Notice
 }
 
 // ReviewDecision records one reviewer's decision.
@@ -318,20 +344,47 @@ type ReviewDecision struct {
 	Comment  string
 }
 
-// Notice is an in-app notification sent with a transition.
+// PeriodicReview is a periodic review that confirmed a document unchanged;
+// the next review falls due one interval after At.
+type PeriodicReview struct {
+	UserID  string
+	Comment string
+	At      time.Time
+}
+
+// Notice is an in-app notification sent with a change; its subject is a
+// message, rendered in the recipient's language where it is shown.
 type Notice struct {
 	UserID  string
 	Kind    string
-	Subject string
+	Subject qms.Msg
 	Link    string
 	Dedupe  string
 }
 
-// Store is what the document capability needs from the database. Methods
-// that change state write their trail event in the same transaction.
+// Errors the store returns where SQL decides (a missing row, a condition
+// checked by the update itself): declared here so every layer speaks them
+// the same way and the store writes no sentences.
+var (
+	ErrNoDocument          = qms.Errorf(qms.ErrNotFound, "document not found")
+	ErrNoRevision          = qms.Errorf(qms.ErrNotFound, "revision not found")
+	ErrNoFile              = qms.Errorf(qms.ErrNotFound, "file not found")
+	ErrNoPerson            = qms.Errorf(qms.ErrNotFound, "user not found")
+	ErrBadCursor           = qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
+	ErrAlreadyReviewed     = qms.Errorf(qms.ErrState, "you have already reviewed this revision")
+	ErrNotInDistribution   = qms.Errorf(qms.ErrNotFound, "you are not in the distribution of this revision")
+	ErrAlreadyAcknowledged = qms.Errorf(qms.ErrState, "you have already acknowledged this revision")
+)
+
+// Store is what the document capability needs from the database. Every
+// change of a document or a revision goes through Mutate, which writes the
+// change and its trail event in one transaction.
 type Store interface {
 	Create(ctx context.Context, d Document, ev trail.Event) (Document, error)
-	Update(ctx context.Context, id string, apply func(*Document) error, ev func(Document) trail.Event) (Document, error)
+	// Mutate locks the target's rows, calls fn with their state and
+	// writes the Change it returns; if fn fails nothing is written. It
+	// returns the state after the change.
+	Mutate(ctx context.Context, t Target, fn func(Locked) (Change, error)) (Locked, error)
 	Get(ctx context.Context, id string) (Document, error)
 	GetByCode(ctx context.Context, code string) (Document, error)
 	// Revisions returns every revision of a document with its files,
@@ -339,25 +392,16 @@ type Store interface {
 	Revisions(ctx context.Context, docID string) ([]Revision, error)
 	Revision(ctx context.Context, id string) (Revision, error)
 	List(ctx context.Context, f Filter, v Visibility, now time.Time) (ListPage, error)
-	// CreateRevision locks the document, refuses an obsolete one or one with
-	// a revision in progress (ErrState), and inserts the next issue number.
-	CreateRevision(ctx context.Context, docID string, r Revision, files []Staged, ev trail.Event) (Revision, error)
-	// AddFiles locks the revision, calls check, stores the files (marking
-	// the replaced ones) and voids the revision's live signatures.
-	AddFiles(ctx context.Context, revID string, files []Staged, userID string, check func(Locked) error, ev func(Locked) trail.Event) (Revision, error)
-	// Act locks the revision and its document, asks decide what to change
-	// and applies it.
-	Act(ctx context.Context, revID string, decide func(Locked) (Effect, error)) (Revision, error)
 	// ActivateDue makes effective every published revision whose date has
 	// come; each is claimed with SKIP LOCKED so instances do not collide.
 	ActivateDue(ctx context.Context, now time.Time) (int, error)
-	Withdraw(ctx context.Context, docID, reason string, check func(Document) error, ev trail.Event) (Document, error)
+	// Acknowledge marks the user's acknowledgement of a revision:
+	// ErrNotInDistribution or ErrAlreadyAcknowledged when there is none to mark.
 	Acknowledge(ctx context.Context, revID, userID string, ev trail.Event) error
 	HasAck(ctx context.Context, docID, userID string) (bool, error)
 	Acks(ctx context.Context, revID string) ([]Ack, error)
 	PendingAcks(ctx context.Context, userID string) ([]PendingAck, error)
 	PendingReviews(ctx context.Context, userID string) ([]PendingReview, error)
-	ConfirmReview(ctx context.Context, docID, userID, comment string, now time.Time, check func(Document) error, ev trail.Event) (Document, error)
 	People(ctx context.Context, logins []string) ([]Person, error)
 	PersonByID(ctx context.Context, id string) (Person, error)
 	PublicList(ctx context.Context) ([]PublicEntry, error)
@@ -365,18 +409,13 @@ type Store interface {
 
 // Blobs is what the document capability needs from the object store.
 type Blobs interface {
-	// Put streams r into a new version of key (media type from the bytes,
-	// SHA-256 while streaming, ErrTooLarge beyond maxSize).
-	Put(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error)
-	// Open opens one version for reading, with Seek for Range requests and
-	// ReadAt for the text extraction of ZIP-based formats.
-	Open(ctx context.Context, key, versionID string) (Object, error)
-}
-
-// Object is an open object version.
-type Object interface {
-	io.ReadSeekCloser
-	io.ReaderAt
+	// PutFile streams r into a new version of key (media type from the
+	// bytes, SHA-256 while streaming, ErrTooLarge beyond maxSize).
+	PutFile(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error)
+	// OpenVersion opens one version for reading, with Seek for Range
+	// requests; the text extraction of ZIP-based formats also needs
+	// io.ReaderAt, which the object store's versions have.
+	OpenVersion(ctx context.Context, key, versionID string) (io.ReadSeekCloser, error)
 }
 
 // Authorizer answers permission questions (Casbin).

@@ -17,7 +17,6 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/document"
-	"github.com/qmstrack/qmstrack/server/document/docblob"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
@@ -35,6 +34,9 @@ type fixture struct {
 	now   time.Time
 	mu    sync.Mutex
 	users map[string]qms.Actor
+	blobs document.Blobs
+	authz *authz.Enforcer
+	clock func() time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -54,7 +56,8 @@ func newFixture(t *testing.T) *fixture {
 	clock := func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
 	f.ids = identity.NewService(postgres.NewIdentityStore(db), time.Now, identity.Options{SessionIdle: time.Hour,
 		SessionMax: time.Hour, LoginMaxFailures: 1000, LoginWindow: time.Minute})
-	f.svc = document.New(postgres.NewDocumentStore(db), docblob.New(bl), enf, f.ids, document.Options{Now: clock})
+	f.svc = document.New(postgres.NewDocumentStore(db), bl, enf, f.ids, document.Options{Now: clock})
+	f.blobs, f.authz, f.clock = bl, enf, clock
 	return f
 }
 
@@ -110,13 +113,19 @@ func docx(text string) []byte {
 	return buf.Bytes()
 }
 
-func (f *fixture) stage(ctx context.Context, docID, revID, name string, body []byte) document.Staged {
-	f.t.Helper()
-	st, err := f.svc.Stage(ctx, docID, revID, document.Upload{Name: name, Body: bytes.NewReader(body)})
-	if err != nil {
-		f.t.Fatalf("stage %s: %v", name, err)
-	}
-	return st
+// file is an upload of body named name.
+func file(name string, body []byte) qms.Upload {
+	return qms.Upload{Name: name, Body: bytes.NewReader(body)}
+}
+
+// revise starts the next revision of a document with the files.
+func (f *fixture) revise(ctx context.Context, docID, change string, files ...qms.Upload) (document.Revision, error) {
+	return f.svc.CreateRevision(ctx, docID, document.NewRevision{Change: change, Files: qms.FilesOf(files...)})
+}
+
+// addFiles adds files to a draft revision.
+func (f *fixture) addFiles(ctx context.Context, revID string, files ...qms.Upload) (document.Revision, error) {
+	return f.svc.AddFiles(ctx, revID, document.NewFiles{Files: qms.FilesOf(files...)})
 }
 
 func (f *fixture) newDoc(code, unit string, public bool) document.Document {
@@ -134,12 +143,11 @@ func (f *fixture) newDoc(code, unit string, public bool) document.Document {
 func (f *fixture) published(d document.Document, author, reviewer, approver string, text string) document.Revision {
 	f.t.Helper()
 	ctx := f.as(author)
-	st := f.stage(ctx, d.ID, "", "Quy trình.txt", []byte(text))
-	r := must[document.Revision](f.t)(f.svc.CreateRevision(ctx, d.ID, "Ban hành "+text, []document.Staged{st}))
+	r := must[document.Revision](f.t)(f.revise(ctx, d.ID, "Ban hành "+text, file("Quy trình.txt", []byte(text))))
 	must[document.Revision](f.t)(f.svc.Submit(ctx, r.ID, []string{reviewer}))
 	must[document.Revision](f.t)(f.svc.Review(f.as(reviewer), r.ID, document.DecisionApprove, "", pw))
 	must[document.Revision](f.t)(f.svc.Approve(f.as(approver), r.ID, pw))
-	return must[document.Revision](f.t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, nil))
+	return must[document.Revision](f.t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, ""))
 }
 
 func TestWholeWorkflow(t *testing.T) {
@@ -149,17 +157,17 @@ func TestWholeWorkflow(t *testing.T) {
 		t.Fatalf("new document: %+v", d)
 	}
 	author := f.as("author.tnmt")
-	main := f.stage(author, d.ID, "", "Quy trình cấp đất.docx", docx("Hồ sơ giao đất nông nghiệp"))
-	if main.Object.MediaType != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
-		t.Fatalf("media type %q", main.Object.MediaType)
-	}
-	att := f.stage(author, d.ID, "", "Biểu mẫu 01.txt", []byte("Mẫu đơn đề nghị"))
-	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "Ban hành lần đầu", []document.Staged{main, att}))
+	r := must[document.Revision](t)(f.revise(author, d.ID, "Ban hành lần đầu",
+		file("Quy trình cấp đất.docx", docx("Hồ sơ giao đất nông nghiệp")), file("Biểu mẫu 01.txt", []byte("Mẫu đơn đề nghị"))))
 	if r.Issue != 1 || r.Status != document.StatusDraft || len(r.Files) != 2 || r.Files[0].Kind != document.KindMain {
 		t.Fatalf("revision: %+v", r)
 	}
+	main := r.Files[0]
+	if main.MediaType != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" || main.Name != "Quy trình cấp đất.docx" {
+		t.Fatalf("main file %q, media type %q", main.Name, main.MediaType)
+	}
 	// A second revision while one is in progress is refused.
-	_, err := f.svc.CreateRevision(author, d.ID, "again", nil)
+	_, err := f.revise(author, d.ID, "again")
 	mustKind(t, err, qms.ErrState)
 
 	// Submit: the author cannot be a reviewer.
@@ -177,23 +185,24 @@ func TestWholeWorkflow(t *testing.T) {
 	if r.Status != document.StatusDraft || len(r.Signatures) != 1 || r.Signatures[0].Meaning != document.MeaningChanges {
 		t.Fatalf("after changes: %s %+v", r.Status, r.Signatures)
 	}
-	if got := r.Signatures[0].SHA256s; len(got) != 2 || got[0] != main.Object.SHA256 {
+	if got := r.Signatures[0].SHA256s; len(got) != 2 || got[0] != main.SHA256 {
 		t.Fatalf("signature hashes %v", got)
 	}
 
 	// Author replaces the main file: a new version of the same object; the
 	// earlier signature is void.
-	repl, err := f.svc.Stage(author, "", r.ID, document.Upload{Name: "Quy trình v2.docx", Body: bytes.NewReader(docx("Hồ sơ giao đất, bản sửa")), Replace: r.Files[0].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if repl.Object.Key != main.Object.Key || repl.Object.VersionID == main.Object.VersionID {
-		t.Fatalf("replacement should be a new version of %s: %+v", main.Object.Key, repl.Object)
-	}
-	r = must[document.Revision](t)(f.svc.AddFiles(author, r.ID, []document.Staged{repl}))
+	r = must[document.Revision](t)(f.svc.AddFiles(author, r.ID, document.NewFiles{Replace: main.ID,
+		Files: qms.FilesOf(file("Quy trình v2.docx", docx("Hồ sơ giao đất, bản sửa")))}))
 	if len(r.Files) != 2 || len(r.OldFiles) != 1 || r.Signatures[0].VoidedAt == nil {
 		t.Fatalf("after replace: files %d old %d sig %+v", len(r.Files), len(r.OldFiles), r.Signatures[0])
 	}
+	repl, _ := r.MainFile()
+	if repl.Key != main.Key || repl.VersionID == main.VersionID || repl.Name != "Quy trình v2.docx" {
+		t.Fatalf("replacement should be a new version of %s: %+v", main.Key, repl.StoredObject)
+	}
+	// A file that is no longer current cannot be replaced.
+	_, err = f.svc.AddFiles(author, r.ID, document.NewFiles{Replace: main.ID, Files: qms.FilesOf(file("v3.txt", []byte("x")))})
+	mustKind(t, err, qms.ErrNotFound)
 	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.tnmt"}))
 	r = must[document.Revision](t)(f.svc.Review(reviewer, r.ID, document.DecisionApprove, "Đạt", pw))
 
@@ -210,9 +219,9 @@ func TestWholeWorkflow(t *testing.T) {
 	if r.Status != document.StatusApproved {
 		t.Fatalf("status %s", r.Status)
 	}
-	_, err = f.svc.Publish(f.as("head.tnmt"), r.ID, pw, nil)
+	_, err = f.svc.Publish(f.as("head.tnmt"), r.ID, pw, "")
 	mustKind(t, err, qms.ErrForbidden)
-	r = must[document.Revision](t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, nil))
+	r = must[document.Revision](t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, ""))
 	if r.Status != document.StatusEffective {
 		t.Fatalf("status %s", r.Status)
 	}
@@ -220,7 +229,7 @@ func TestWholeWorkflow(t *testing.T) {
 	for _, s := range r.Signatures {
 		if s.VoidedAt == nil {
 			live = append(live, s.Meaning)
-			if s.SHA256s[0] != repl.Object.SHA256 {
+			if s.SHA256s[0] != repl.SHA256 {
 				t.Fatalf("signature %s covers %v", s.Meaning, s.SHA256s)
 			}
 		}
@@ -231,15 +240,17 @@ func TestWholeWorkflow(t *testing.T) {
 
 	// Acknowledgement: everyone of unit tnmt (no distribution listed).
 	staff := f.as("staff.tnmt")
-	tasks := must[[]qms.Task](t)(f.svc.Tasks(staff, "en"))
-	if len(tasks) != 1 || !strings.Contains(tasks[0].Title, "revision 01") {
-		t.Fatalf("tasks %+v", tasks)
+	owed, _, err := f.svc.MyWork(staff)
+	if err != nil || len(owed) != 1 || owed[0].RevisionID != r.ID || owed[0].Issue != 1 || owed[0].Code != "QT-07" {
+		t.Fatalf("acknowledgements owed %+v, %v", owed, err)
 	}
-	if err := f.svc.Acknowledge(staff, r.ID); err != nil {
-		t.Fatal(err)
+	if ackd, err := f.svc.Acknowledge(staff, r.ID); err != nil || ackd.ID != r.ID {
+		t.Fatalf("acknowledged %s: %v", ackd.ID, err)
 	}
-	mustKind(t, f.svc.Acknowledge(staff, r.ID), qms.ErrState)
-	mustKind(t, f.svc.Acknowledge(f.as("staff.vp"), r.ID), qms.ErrNotFound)
+	_, err = f.svc.Acknowledge(staff, r.ID)
+	mustKind(t, err, qms.ErrState)
+	_, err = f.svc.Acknowledge(f.as("staff.vp"), r.ID)
+	mustKind(t, err, qms.ErrNotFound)
 	acks := must[[]document.Ack](t)(f.svc.Acks(f.as("coordinator"), r.ID))
 	acked := map[string]bool{}
 	for _, a := range acks {
@@ -321,15 +332,15 @@ func TestWrongStateTransitions(t *testing.T) {
 	f := newFixture(t)
 	d := f.newDoc("QT-01", "vp", false)
 	author := f.as("author.vp")
-	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "draft", []document.Staged{f.stage(author, d.ID, "", "a.txt", []byte("nội dung"))}))
+	r := must[document.Revision](t)(f.revise(author, d.ID, "draft", file("a.txt", []byte("nội dung"))))
 	type act func(id string) error
 	review := func(id string) error { _, err := f.svc.Review(f.as("head.vp"), id, "approve", "", pw); return err }
 	approve := func(id string) error { _, err := f.svc.Approve(f.as("chairman"), id, pw); return err }
-	publish := func(id string) error { _, err := f.svc.Publish(f.as("coordinator"), id, pw, nil); return err }
+	publish := func(id string) error { _, err := f.svc.Publish(f.as("coordinator"), id, pw, ""); return err }
 	submit := func(id string) error { _, err := f.svc.Submit(author, id, []string{"head.vp"}); return err }
-	ack := func(id string) error { return f.svc.Acknowledge(f.as("staff.vp"), id) }
+	ack := func(id string) error { _, err := f.svc.Acknowledge(f.as("staff.vp"), id); return err }
 	upload := func(id string) error {
-		_, err := f.svc.Stage(author, "", id, document.Upload{Name: "b.txt", Body: strings.NewReader("x")})
+		_, err := f.addFiles(author, id, file("b.txt", []byte("x")))
 		return err
 	}
 	for _, tc := range []struct {
@@ -373,7 +384,7 @@ func TestWrongStateTransitions(t *testing.T) {
 	}
 	// A draft can be discarded (kept as obsolete), and then a new one started.
 	d2 := f.newDoc("QT-02", "vp", false)
-	r2 := must[document.Revision](t)(f.svc.CreateRevision(author, d2.ID, "nháp bỏ", nil))
+	r2 := must[document.Revision](t)(f.revise(author, d2.ID, "nháp bỏ"))
 	_, err := f.svc.Discard(author, r2.ID, "")
 	mustKind(t, err, qms.ErrInvalid)
 	_, err = f.svc.Discard(f.as("staff.vp"), r2.ID, "x")
@@ -386,7 +397,7 @@ func TestWrongStateTransitions(t *testing.T) {
 	mustKind(t, err, qms.ErrNotFound) // authors do not read obsolete revisions
 	_, err = f.svc.Discard(f.as("coordinator"), r2.ID, "again")
 	mustKind(t, err, qms.ErrState)
-	r3 := must[document.Revision](t)(f.svc.CreateRevision(author, d2.ID, "mới", nil))
+	r3 := must[document.Revision](t)(f.revise(author, d2.ID, "mới"))
 	if r3.Issue != 2 {
 		t.Fatalf("next issue %d", r3.Issue)
 	}
@@ -394,7 +405,7 @@ func TestWrongStateTransitions(t *testing.T) {
 	mustKind(t, err, qms.ErrState)
 	// Withdrawn: nothing more happens.
 	must[document.Document](t)(f.svc.Withdraw(f.as("coordinator"), d.ID, "no longer used"))
-	_, err = f.svc.CreateRevision(author, d.ID, "x", nil)
+	_, err = f.revise(author, d.ID, "x")
 	mustKind(t, err, qms.ErrState)
 }
 
@@ -402,7 +413,7 @@ func TestConcurrentApprovalsAndPublishes(t *testing.T) {
 	f := newFixture(t)
 	d := f.newDoc("QT-20", "noivu", false)
 	author := f.as("author.noivu")
-	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "x", []document.Staged{f.stage(author, d.ID, "", "a.txt", []byte("abc"))}))
+	r := must[document.Revision](t)(f.revise(author, d.ID, "x", file("a.txt", []byte("abc"))))
 	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.noivu"}))
 	must[document.Revision](t)(f.svc.Review(f.as("head.noivu"), r.ID, "approve", "", pw))
 	race := func(act func(ctx context.Context) error) (ok, lost int64) {
@@ -435,7 +446,7 @@ func TestConcurrentApprovalsAndPublishes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.svc.Publish(f.as("coordinator"), r.ID, pw, nil)
+			_, err := f.svc.Publish(f.as("coordinator"), r.ID, pw, "")
 			switch {
 			case err == nil:
 				atomic.AddInt64(&okP, 1)
@@ -463,16 +474,24 @@ func TestScheduledPublication(t *testing.T) {
 	d := f.newDoc("QT-30", "vhtt", false)
 	first := f.published(d, "author.vhtt", "head.vhtt", "chairman", "một")
 	author := f.as("author.vhtt")
-	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "hai", []document.Staged{f.stage(author, d.ID, "", "b.txt", []byte("hai"))}))
+	r := must[document.Revision](t)(f.revise(author, d.ID, "hai", file("b.txt", []byte("hai"))))
 	must[document.Revision](t)(f.svc.Submit(author, r.ID, []string{"head.vhtt"}))
 	must[document.Revision](t)(f.svc.Review(f.as("head.vhtt"), r.ID, "approve", "", pw))
 	must[document.Revision](t)(f.svc.Approve(f.as("chairman"), r.ID, pw))
-	at := f.now.AddDate(0, 0, 10)
-	r = must[document.Revision](t)(f.svc.Publish(f.as("coordinator"), r.ID, pw, &at))
-	if r.Status != document.StatusApproved || !r.Scheduled() || !r.EffectiveAt.Equal(at) {
-		t.Fatalf("scheduled: %s %v", r.Status, r.EffectiveAt)
+	// A day is published from midnight in the office's time zone.
+	hcm, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Skip(err)
 	}
-	_, err := f.svc.Publish(f.as("coordinator"), r.ID, pw, nil)
+	office := document.New(postgres.NewDocumentStore(f.db), f.blobs, f.authz, f.ids, document.Options{Now: f.clock, Location: hcm})
+	_, err = office.Publish(f.as("coordinator"), r.ID, pw, "2026-03-12T25:00")
+	mustKind(t, err, qms.ErrInvalid)
+	at := time.Date(2026, 3, 12, 0, 0, 0, 0, hcm) // f.now is 2 March 2026
+	r = must[document.Revision](t)(office.Publish(f.as("coordinator"), r.ID, pw, "12/03/2026"))
+	if r.Status != document.StatusApproved || !r.Scheduled() || !r.EffectiveAt.Equal(at) {
+		t.Fatalf("scheduled: %s %v, want %v", r.Status, r.EffectiveAt, at)
+	}
+	_, err = f.svc.Publish(f.as("coordinator"), r.ID, pw, "")
 	mustKind(t, err, qms.ErrState)
 	if n := must[int](t)(f.svc.ActivateDue(context.Background())); n != 0 {
 		t.Fatalf("activated %d before the date", n)
@@ -538,7 +557,7 @@ func TestSearchVisibilityAndPaging(t *testing.T) {
 	// A draft of another unit, with a distinctive word only in its file.
 	other := f.newDoc("QT-99", "vp", false)
 	av := f.as("author.vp")
-	must[document.Revision](t)(f.svc.CreateRevision(av, other.ID, "Dự thảo", []document.Staged{f.stage(av, other.ID, "", "x.docx", docx("Bí mật nội bộ"))}))
+	must[document.Revision](t)(f.revise(av, other.ID, "Dự thảo", file("x.docx", docx("Bí mật nội bộ"))))
 
 	for _, tc := range []struct {
 		who, q string
@@ -637,38 +656,60 @@ func TestBadInput(t *testing.T) {
 	mustKind(t, err, qms.ErrConflict)
 
 	author := f.as("author.vp")
-	for name, up := range map[string]document.Upload{
+	for name, up := range map[string]qms.Upload{
 		"empty":        {Name: "a.txt", Body: strings.NewReader("")},
 		"exe as pdf":   {Name: "a.pdf", Body: bytes.NewReader(append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 200)...))},
 		"nul in name":  {Name: "a\x00.txt", Body: strings.NewReader("x")},
 		"ctrl in name": {Name: "a\x1b.txt", Body: strings.NewReader("x")},
 		"dot dot":      {Name: "..", Body: strings.NewReader("x")},
+		"second main":  {Name: "b.txt", Body: strings.NewReader("x"), Kind: document.KindMain},
+		"odd kind":     {Name: "b.txt", Body: strings.NewReader("x"), Kind: "appendix"},
 	} {
-		_, err := f.svc.Stage(author, d.ID, "", up)
+		_, err := f.revise(author, d.ID, "x", file("a.txt", []byte("main")), up)
 		if !errors.Is(err, qms.ErrInvalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	// Traversal in a name keeps only the last element; the key never uses it.
-	st := f.stage(author, d.ID, "", "../../etc/passwd", []byte("x"))
-	if st.Name != "passwd" || !strings.HasPrefix(st.Object.Key, "documents/") || strings.Contains(st.Object.Key, "passwd") {
-		t.Fatalf("staged %q at %q", st.Name, st.Object.Key)
-	}
 	// Oversize.
-	small := document.New(postgres.NewDocumentStore(f.db), docblob.New(testenv.Blob(t)), mustAuthz(t, f.db), f.ids, document.Options{MaxUpload: 1000})
-	_, err = small.Stage(author, d.ID, "", document.Upload{Name: "big.txt", Body: strings.NewReader(strings.Repeat("a", 5000))})
+	small := document.New(postgres.NewDocumentStore(f.db), testenv.Blob(t), mustAuthz(t, f.db), f.ids, document.Options{MaxUpload: 1000})
+	_, err = small.CreateRevision(author, d.ID, document.NewRevision{Change: "x",
+		Files: qms.FilesOf(qms.Upload{Name: "big.txt", Body: strings.NewReader(strings.Repeat("a", 5000))})})
 	mustKind(t, err, qms.ErrTooLarge)
+	// More files than one upload may carry.
+	many := make([]qms.Upload, 21)
+	for i := range many {
+		many[i] = file(fmt.Sprintf("f%d.txt", i), []byte("x"))
+	}
+	_, err = f.revise(author, d.ID, "x", many...)
+	mustKind(t, err, qms.ErrInvalid)
 	// Nothing half-written: no revision exists after the failures.
 	var n int
 	f.db.Get(&n, `SELECT count(*) FROM revisions`)
 	if n != 0 {
 		t.Fatalf("%d revisions after bad uploads", n)
 	}
-	_, err = f.svc.CreateRevision(author, d.ID, "", nil)
+	_, err = f.revise(author, d.ID, "")
 	mustKind(t, err, qms.ErrInvalid)
-	_, err = f.svc.CreateRevision(author, d.ID, strings.Repeat("x", 5000), nil)
+	_, err = f.revise(author, d.ID, strings.Repeat("x", 5000))
 	mustKind(t, err, qms.ErrInvalid)
-	r := must[document.Revision](t)(f.svc.CreateRevision(author, d.ID, "ok", nil))
+	// Traversal in a name keeps only the last element; the key never uses it.
+	d2 := f.newDoc("QT-2", "vp", false)
+	r2 := must[document.Revision](t)(f.revise(author, d2.ID, "x", file("../../etc/passwd", []byte("x"))))
+	if st := r2.Files[0]; st.Name != "passwd" || !strings.HasPrefix(st.Key, "documents/") || strings.Contains(st.Key, "passwd") {
+		t.Fatalf("stored %q at %q", st.Name, st.Key)
+	}
+	r := must[document.Revision](t)(f.revise(author, d.ID, "ok"))
+	_, err = f.svc.AddFiles(author, r.ID, document.NewFiles{Files: qms.NoFiles})
+	mustKind(t, err, qms.ErrInvalid)
+	// A file sent in the form's attachment field stays an attachment, even
+	// while the revision has no main file yet (which then still blocks
+	// submission below).
+	att := file("phu-luc.txt", []byte("phụ lục"))
+	att.Field = "attachment"
+	ra := must[document.Revision](t)(f.addFiles(author, r.ID, att))
+	if len(ra.Files) != 1 || ra.Files[0].Kind != document.KindAttachment {
+		t.Fatalf("attachment field stored as %+v", ra.Files)
+	}
 	_, err = f.svc.Submit(author, r.ID, []string{"head.vp"})
 	mustKind(t, err, qms.ErrState) // no main file
 	_, err = f.svc.Submit(author, r.ID, nil)
@@ -701,7 +742,7 @@ func TestPublicRegister(t *testing.T) {
 	rq := f.published(priv, "author.motcua", "head.motcua", "chairman", "nội bộ")
 	draft := f.newDoc("QT-P3", "motcua", true)
 	author := f.as("author.motcua")
-	rd := must[document.Revision](t)(f.svc.CreateRevision(author, draft.ID, "x", []document.Staged{f.stage(author, draft.ID, "", "d.txt", []byte("nháp"))}))
+	rd := must[document.Revision](t)(f.revise(author, draft.ID, "x", file("d.txt", []byte("nháp"))))
 
 	list := must[[]document.PublicEntry](t)(f.svc.PublicList(context.Background()))
 	if len(list) != 1 || list[0].Code != "QT-P1" || list[0].FileID == nil {
@@ -745,7 +786,7 @@ func TestSeparationOfDutiesForHeads(t *testing.T) {
 	f := newFixture(t)
 	d := f.newDoc("QT-60", "tnmt", false)
 	head := f.as("head.tnmt")
-	r := must[document.Revision](t)(f.svc.CreateRevision(head, d.ID, "do head soạn", []document.Staged{f.stage(head, d.ID, "", "a.txt", []byte("x"))}))
+	r := must[document.Revision](t)(f.revise(head, d.ID, "do head soạn", file("a.txt", []byte("x"))))
 	_, err := f.svc.Submit(head, r.ID, []string{"head.tnmt"})
 	mustKind(t, err, qms.ErrForbidden)
 	must[document.Revision](t)(f.svc.Submit(head, r.ID, []string{"author.tnmt", "chairman"}))
@@ -771,9 +812,8 @@ func TestSeparationOfDutiesForHeads(t *testing.T) {
 	// A file upload by someone else makes them an author too.
 	d2 := f.newDoc("QT-61", "tnmt", false)
 	author := f.as("author.tnmt")
-	r2 := must[document.Revision](t)(f.svc.CreateRevision(author, d2.ID, "x", nil))
-	st := f.stage(head, "", r2.ID, "b.txt", []byte("y"))
-	must[document.Revision](t)(f.svc.AddFiles(head, r2.ID, []document.Staged{st}))
+	r2 := must[document.Revision](t)(f.revise(author, d2.ID, "x"))
+	must[document.Revision](t)(f.addFiles(head, r2.ID, file("b.txt", []byte("y"))))
 	must[document.Revision](t)(f.svc.Submit(author, r2.ID, []string{"chairman"}))
 	must[document.Revision](t)(f.svc.Review(f.as("chairman"), r2.ID, document.DecisionApprove, "", pw))
 	_, err = f.svc.Approve(head, r2.ID, pw)
@@ -786,15 +826,15 @@ func TestSearchVectorCap(t *testing.T) {
 	f := newFixture(t)
 	d := f.newDoc("QT-80", "vp", false)
 	author := f.as("author.vp")
-	var files []document.Staged
+	var files []qms.Upload
 	for n := 0; n < 7; n++ {
 		var sb strings.Builder
 		for i := 0; i < 12000; i++ {
 			fmt.Fprintf(&sb, "w%d%08x%08x ", n, i, i*2654435761)
 		}
-		files = append(files, f.stage(author, d.ID, "", fmt.Sprintf("f%d.txt", n), []byte(sb.String())))
+		files = append(files, file(fmt.Sprintf("f%d.txt", n), []byte(sb.String())))
 	}
-	r, err := f.svc.CreateRevision(author, d.ID, "tài liệu lớn", files)
+	r, err := f.revise(author, d.ID, "tài liệu lớn", files...)
 	if err != nil {
 		t.Fatalf("large attachments: %v", err)
 	}

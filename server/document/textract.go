@@ -24,7 +24,11 @@ const (
 // has no text or extraction fails (search then covers the other fields).
 // PDF goes through pdftotext when it is installed; DOCX, XLSX, ODT and ODS
 // are ZIP files whose XML parts hold the text; plain text is read directly.
-func ExtractText(ctx context.Context, mediaType string, r ReadAtSeeker, size int64) string {
+//
+// The ZIP-based formats need r to be an io.ReaderAt as well (object store
+// versions are); without it they yield no text.
+func ExtractText(ctx context.Context, mediaType string, r io.Reader, size int64) string {
+	ra, _ := r.(io.ReaderAt)
 	var s string
 	switch mediaType {
 	case "text/plain":
@@ -33,21 +37,15 @@ func ExtractText(ctx context.Context, mediaType string, r ReadAtSeeker, size int
 	case "application/pdf":
 		s = pdfText(ctx, r)
 	case "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
-		s = zipText(r, size, func(n string) bool { return n == "word/document.xml" })
+		s = zipText(ra, size, func(n string) bool { return n == "word/document.xml" })
 	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-		s = zipText(r, size, func(n string) bool {
+		s = zipText(ra, size, func(n string) bool {
 			return n == "xl/sharedStrings.xml" || strings.HasPrefix(n, "xl/worksheets/sheet")
 		})
 	case "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet":
-		s = zipText(r, size, func(n string) bool { return n == "content.xml" })
+		s = zipText(ra, size, func(n string) bool { return n == "content.xml" })
 	}
 	return clip(strings.ToValidUTF8(s, " "))
-}
-
-// ReadAtSeeker is an open file that can be read sequentially and at offsets.
-type ReadAtSeeker interface {
-	io.Reader
-	io.ReaderAt
 }
 
 func clip(s string) string {
@@ -95,7 +93,7 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 
 // zipText collects the character data of the XML parts chosen by want.
 func zipText(r io.ReaderAt, size int64, want func(string) bool) string {
-	if size <= 0 || size > 1<<30 {
+	if r == nil || size <= 0 || size > 1<<30 {
 		return ""
 	}
 	zr, err := zip.NewReader(r, size)

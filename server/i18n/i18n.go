@@ -180,6 +180,9 @@ func IsValidation(err error) bool { return errors.As(err, new(*qms.ValidationErr
 
 func (c *Catalog) lookup(id string) (string, bool) { return c.errVI.lookup(id) }
 
+// Has reports whether id is a page text of the catalog.
+func (c *Catalog) Has(id string) bool { return c.keys["vi"][id] && c.keys["en"][id] }
+
 // Missing lists page text ids present in one language and not the other.
 func (c *Catalog) Missing() []string {
 	var out []string

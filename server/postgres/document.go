@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -61,6 +64,14 @@ func docTSQuery(q string) string {
 	return strings.Join(words, " & ")
 }
 
+// docNoRow is notFound for a missing row: the capability's own error.
+func docNoRow(err, notFound error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound
+	}
+	return translate(err)
+}
+
 // docScopeArg is a unit scope as a text[] parameter: NULL for every unit.
 func docScopeArg(s qms.Scope) any {
 	if s.All {
@@ -115,46 +126,14 @@ func (s *DocumentStore) Create(ctx context.Context, d document.Document, ev trai
 	return row.doc(), err
 }
 
-// Update locks a document, lets apply change it and stores the result.
-func (s *DocumentStore) Update(ctx context.Context, id string, apply func(*document.Document) error, ev func(document.Document) trail.Event) (document.Document, error) {
-	const q = `UPDATE documents d SET title = $2, title_key = $3, type = $4, clauses = $5, review_months = $6, public = $7,
-			dist_units = $8, dist_roles = $9, updated_at = now(),
-			next_review_at = CASE WHEN $6 = 0 THEN NULL WHEN d.effective_at IS NULL THEN NULL
-				ELSE coalesce((SELECT max(reviewed_at) FROM document_reviews r WHERE r.document_id = d.id), d.effective_at)
-					+ make_interval(months => $6) END
-		WHERE id = $1 RETURNING ` + docCols
-	var out document.Document
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		d, err := lockDoc(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := apply(&d); err != nil {
-			return err
-		}
-		var row docRow
-		if err := tx.GetContext(ctx, &row, q, id, d.Title, Fold(d.Title), d.Type, pq.Array(d.Clauses), d.ReviewMonths,
-			d.Public, pq.Array(d.DistUnits), pq.Array(d.DistRoles)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, id); err != nil {
-			return err
-		}
-		out = row.doc()
-		_, err = AppendTrail(ctx, tx, ev(out))
-		return err
-	})
-	return out, err
-}
-
 func lockDoc(ctx context.Context, tx *sqlx.Tx, id string) (document.Document, error) {
 	const q = `SELECT ` + docCols + ` FROM documents d WHERE d.id = $1 FOR UPDATE`
 	if !isUUID(id) {
-		return document.Document{}, qms.Errorf(qms.ErrNotFound, "document not found")
+		return document.Document{}, document.ErrNoDocument
 	}
 	var row docRow
 	if err := tx.GetContext(ctx, &row, q, id); err != nil {
-		return document.Document{}, notFound(err, "document not found")
+		return document.Document{}, docNoRow(err, document.ErrNoDocument)
 	}
 	return row.doc(), nil
 }
@@ -163,11 +142,11 @@ func lockDoc(ctx context.Context, tx *sqlx.Tx, id string) (document.Document, er
 func (s *DocumentStore) Get(ctx context.Context, id string) (document.Document, error) {
 	const q = `SELECT ` + docCols + ` FROM documents d WHERE d.id = $1`
 	if !isUUID(id) {
-		return document.Document{}, qms.Errorf(qms.ErrNotFound, "document not found")
+		return document.Document{}, document.ErrNoDocument
 	}
 	var row docRow
 	if err := s.db.GetContext(ctx, &row, q, id); err != nil {
-		return document.Document{}, notFound(err, "document not found")
+		return document.Document{}, docNoRow(err, document.ErrNoDocument)
 	}
 	return row.doc(), nil
 }
@@ -177,7 +156,7 @@ func (s *DocumentStore) GetByCode(ctx context.Context, code string) (document.Do
 	const q = `SELECT ` + docCols + ` FROM documents d WHERE d.code_key = upper($1)`
 	var row docRow
 	if err := s.db.GetContext(ctx, &row, q, code); err != nil {
-		return document.Document{}, notFound(err, "document not found")
+		return document.Document{}, docNoRow(err, document.ErrNoDocument)
 	}
 	return row.doc(), nil
 }
@@ -190,7 +169,7 @@ func (s *DocumentStore) Revisions(ctx context.Context, docID string) ([]document
 	const q = `SELECT ` + revCols + ` FROM revisions r JOIN users u ON u.id = r.created_by
 		WHERE r.document_id = $1 ORDER BY r.issue DESC`
 	if !isUUID(docID) {
-		return nil, qms.Errorf(qms.ErrNotFound, "document not found")
+		return nil, document.ErrNoDocument
 	}
 	revs := []document.Revision{}
 	if err := s.db.SelectContext(ctx, &revs, q, docID); err != nil {
@@ -208,7 +187,7 @@ func getRevision(ctx context.Context, q sqlx.QueryerContext, id string, lock boo
 	const sel = `SELECT ` + revCols + ` FROM revisions r JOIN users u ON u.id = r.created_by WHERE r.id = $1`
 	const selLock = sel + ` FOR UPDATE OF r`
 	if !isUUID(id) {
-		return document.Revision{}, qms.Errorf(qms.ErrNotFound, "revision not found")
+		return document.Revision{}, document.ErrNoRevision
 	}
 	query := sel
 	if lock {
@@ -216,7 +195,7 @@ func getRevision(ctx context.Context, q sqlx.QueryerContext, id string, lock boo
 	}
 	var r document.Revision
 	if err := sqlx.GetContext(ctx, q, &r, query, id); err != nil {
-		return r, notFound(err, "revision not found")
+		return r, docNoRow(err, document.ErrNoRevision)
 	}
 	revs := []document.Revision{r}
 	if err := fillRevisions(ctx, q, revs); err != nil {
@@ -315,11 +294,11 @@ func docDecodeCursor(s, sort string) (docCursor, error) {
 		err = json.Unmarshal(b, &c)
 	}
 	if err != nil || c.Sort != sort || !isUUID(c.ID) || len(c.Key) > 1000 {
-		return c, qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
+		return c, document.ErrBadCursor
 	}
 	if sort == "updated" {
 		if _, err := time.Parse(time.RFC3339Nano, c.Key); err != nil {
-			return c, qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
+			return c, document.ErrBadCursor
 		}
 	}
 	return c, nil
@@ -362,7 +341,7 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 	}
 	q, ok := docListQueries[sort]
 	if !ok {
-		return document.ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be code, title or updated")
+		return document.ListPage{}, fmt.Errorf("document list: no sort %q", sort) // the service checks it first
 	}
 	var c docCursor
 	if f.Cursor != "" {
@@ -404,37 +383,33 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 	return p, nil
 }
 
-func insertFiles(ctx context.Context, tx *sqlx.Tx, revID, userID string, files []document.Staged) error {
+// insertFiles adds files to a revision; a file replacing another marks the
+// replaced one (the service checked under the lock that it is current).
+func insertFiles(ctx context.Context, tx *sqlx.Tx, revID string, files []document.Staged) error {
 	const qIns = `INSERT INTO revision_files (revision_id, kind, file_name, object_key, version_id, size, sha256, media_type,
 			text_key, uploaded_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
-	const qReplace = `UPDATE revision_files SET replaced_at = now(), replaced_by = $3
-		WHERE id = $1 AND revision_id = $2 AND replaced_at IS NULL`
-	const qKind = `SELECT kind FROM revision_files WHERE id = $1 AND revision_id = $2 AND replaced_at IS NULL FOR UPDATE`
+	// The old row steps aside first so the one-main-file index holds; it
+	// learns its successor once that has an id.
+	const qReplace = `UPDATE revision_files SET replaced_at = now() WHERE id = $1 AND revision_id = $2 AND replaced_at IS NULL`
+	const qBy = `UPDATE revision_files SET replaced_by = $2 WHERE id = $1`
 	for _, f := range files {
-		kind := f.Kind
 		if f.Replace != "" {
-			if !isUUID(f.Replace) {
-				return qms.Errorf(qms.ErrNotFound, "the file to replace is not a current file of this revision")
-			}
-			if err := tx.GetContext(ctx, &kind, qKind, f.Replace, revID); err != nil {
-				return notFound(err, "the file to replace is not a current file of this revision")
-			}
-			// The old row steps aside first so the one-main-file index holds.
-			if _, err := tx.ExecContext(ctx, qReplace, f.Replace, revID, nil); err != nil {
+			res, err := tx.ExecContext(ctx, qReplace, f.Replace, revID)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return fmt.Errorf("revision %s: file %s is not current", revID, f.Replace)
 			}
 		}
 		var id string
-		if err := tx.GetContext(ctx, &id, qIns, revID, kind, norm.NFC.String(f.Name), f.Object.Key, f.Object.VersionID,
-			f.Object.Size, f.Object.SHA256, f.Object.MediaType, Fold(f.Text), userID); err != nil {
-			if qms.KindOf(translate(err)) == qms.ErrConflict {
-				return qms.Errorf(qms.ErrInvalid, "a revision has one main file; replace it or add attachments")
-			}
+		if err := tx.GetContext(ctx, &id, qIns, revID, f.Kind, norm.NFC.String(f.Name), f.Object.Key, f.Object.VersionID,
+			f.Object.Size, f.Object.SHA256, f.Object.MediaType, Fold(f.Text), f.UploadedBy); err != nil {
 			return err
 		}
 		if f.Replace != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE revision_files SET replaced_by = $2 WHERE id = $1`, f.Replace, id); err != nil {
+			if _, err := tx.ExecContext(ctx, qBy, f.Replace, id); err != nil {
 				return err
 			}
 		}
@@ -453,53 +428,15 @@ func syncDoc(ctx context.Context, tx *sqlx.Tx, docID string) error {
 	return err
 }
 
-// CreateRevision inserts the next issue of a document with its files.
-func (s *DocumentStore) CreateRevision(ctx context.Context, docID string, r document.Revision, files []document.Staged, ev trail.Event) (document.Revision, error) {
-	const qIns = `INSERT INTO revisions (document_id, issue, change, change_key, created_by)
-		VALUES ($1, (SELECT coalesce(max(issue), 0) + 1 FROM revisions WHERE document_id = $1), $2, $3, $4)
-		RETURNING id`
-	var out document.Revision
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		d, err := lockDoc(ctx, tx, docID)
-		if err != nil {
-			return err
-		}
-		if d.Status == document.DocObsolete {
-			return qms.Errorf(qms.ErrState, "document %s is withdrawn", d.Code)
-		}
-		if d.PendingStatus != nil {
-			return qms.Errorf(qms.ErrState, "document %s already has a revision in progress (%s); finish it first", d.Code, *d.PendingStatus)
-		}
-		var id string
-		if err := tx.GetContext(ctx, &id, qIns, docID, r.Change, Fold(r.Change), r.CreatedBy); err != nil {
-			return err
-		}
-		if err := insertFiles(ctx, tx, id, r.CreatedBy, files); err != nil {
-			return err
-		}
-		if err := syncDoc(ctx, tx, docID); err != nil {
-			return err
-		}
-		if out, err = getRevision(ctx, tx, id, false); err != nil {
-			return err
-		}
-		ev.ObjectID = id
-		ev.Details["issue"] = out.Issue
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
-	})
-	return out, err
-}
-
 // lockRev locks the document of a revision, then the revision: always in
 // that order, so concurrent acts on one document queue instead of deadlocking.
 func lockRev(ctx context.Context, tx *sqlx.Tx, revID string) (document.Locked, error) {
 	if !isUUID(revID) {
-		return document.Locked{}, qms.Errorf(qms.ErrNotFound, "revision not found")
+		return document.Locked{}, document.ErrNoRevision
 	}
 	var docID string
 	if err := tx.GetContext(ctx, &docID, `SELECT document_id FROM revisions WHERE id = $1`, revID); err != nil {
-		return document.Locked{}, notFound(err, "revision not found")
+		return document.Locked{}, docNoRow(err, document.ErrNoRevision)
 	}
 	d, err := lockDoc(ctx, tx, docID)
 	if err != nil {
@@ -512,113 +449,167 @@ func lockRev(ctx context.Context, tx *sqlx.Tx, revID string) (document.Locked, e
 	return document.Locked{Doc: d, Rev: r}, nil
 }
 
-// AddFiles adds files to a draft revision and voids its live signatures.
-func (s *DocumentStore) AddFiles(ctx context.Context, revID string, files []document.Staged, userID string, check func(document.Locked) error, ev func(document.Locked) trail.Event) (document.Revision, error) {
-	var out document.Revision
+// Mutate locks the target (a revision's document first, then the
+// revision), lets fn decide on the locked state and writes its Change with
+// the trail event, all in one transaction.
+func (s *DocumentStore) Mutate(ctx context.Context, t document.Target, fn func(document.Locked) (document.Change, error)) (document.Locked, error) {
+	var out document.Locked
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		l, err := lockRev(ctx, tx, revID)
+		var l document.Locked
+		var err error
+		if t.RevisionID != "" {
+			l, err = lockRev(ctx, tx, t.RevisionID)
+		} else {
+			l.Doc, err = lockDoc(ctx, tx, t.DocumentID)
+		}
 		if err != nil {
 			return err
 		}
-		if err := check(l); err != nil {
+		ch, err := fn(l)
+		if err != nil {
 			return err
 		}
-		if err := insertFiles(ctx, tx, revID, userID, files); err != nil {
-			return err
-		}
-		if _, err := VoidSignatures(ctx, tx, document.ObjectRevision, revID, "a file of the revision changed"); err != nil {
+		if err := writeChange(ctx, tx, &l, ch); err != nil {
 			return err
 		}
 		if err := syncDoc(ctx, tx, l.Doc.ID); err != nil {
 			return err
 		}
-		if out, err = getRevision(ctx, tx, revID, false); err != nil {
+		if out.Doc, err = lockDoc(ctx, tx, l.Doc.ID); err != nil {
 			return err
 		}
-		_, err = AppendTrail(ctx, tx, ev(l))
+		if l.Rev.ID != "" {
+			out.Rev, err = getRevision(ctx, tx, l.Rev.ID, false)
+		}
 		return err
 	})
 	return out, err
 }
 
-// Act applies a transition decided on the locked state.
-func (s *DocumentStore) Act(ctx context.Context, revID string, decide func(document.Locked) (document.Effect, error)) (document.Revision, error) {
-	var out document.Revision
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		l, err := lockRev(ctx, tx, revID)
-		if err != nil {
+// writeChange writes what a Change lists, in the order the rows need:
+// a new revision before its files, the trail event before the revision in
+// force changes (so "publish" precedes "effective"), notifications last.
+func writeChange(ctx context.Context, tx *sqlx.Tx, l *document.Locked, ch document.Change) error {
+	d := l.Doc
+	if r := ch.Register; r != nil {
+		const q = `UPDATE documents d SET title = $2, title_key = $3, type = $4, clauses = $5, review_months = $6, public = $7,
+				dist_units = $8, dist_roles = $9, updated_at = now(),
+				next_review_at = CASE WHEN $6 = 0 THEN NULL WHEN d.effective_at IS NULL THEN NULL
+					ELSE coalesce((SELECT max(reviewed_at) FROM document_reviews r WHERE r.document_id = d.id), d.effective_at)
+						+ make_interval(months => $6) END
+			WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, d.ID, r.Title, Fold(r.Title), r.Type, pq.Array(r.Clauses), r.ReviewMonths,
+			r.Public, pq.Array(r.DistUnits), pq.Array(r.DistRoles)); err != nil {
 			return err
 		}
-		eff, err := decide(l)
-		if err != nil {
+	}
+	if nr := ch.NewRevision; nr != nil {
+		const q = `INSERT INTO revisions (document_id, issue, change, change_key, created_by)
+			VALUES ($1, (SELECT coalesce(max(issue), 0) + 1 FROM revisions WHERE document_id = $1), $2, $3, $4)
+			RETURNING id, issue`
+		if err := tx.QueryRowxContext(ctx, q, d.ID, nr.Change, Fold(nr.Change), nr.CreatedBy).Scan(&l.Rev.ID, &l.Rev.Issue); err != nil {
 			return err
 		}
-		if eff.Reviewers != nil {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM revision_reviewers WHERE revision_id = $1`, revID); err != nil {
-				return err
-			}
-			for _, p := range eff.Reviewers {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO revision_reviewers (revision_id, user_id) VALUES ($1, $2)`, revID, p.UserID); err != nil {
-					return err
-				}
-			}
+		ch.Event.ObjectID = l.Rev.ID
+		if ch.Event.Details == nil {
+			ch.Event.Details = map[string]any{}
 		}
-		if eff.Decision != nil {
-			const q = `UPDATE revision_reviewers SET decision = $3, comment = $4, decided_at = now()
-				WHERE revision_id = $1 AND user_id = $2 AND decision IS NULL`
-			res, err := tx.ExecContext(ctx, q, revID, eff.Decision.UserID, eff.Decision.Decision, eff.Decision.Comment)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return qms.Errorf(qms.ErrState, "you have already reviewed this revision")
-			}
-		}
-		if eff.Signature != nil {
-			if _, err := InsertSignature(ctx, tx, *eff.Signature); err != nil {
-				return err
-			}
-		}
-		if eff.Status != "" {
-			const q = `UPDATE revisions SET status = $2, updated_at = now(),
-					submitted_at = CASE WHEN $2 = 'in_review' THEN now() ELSE submitted_at END,
-					approved_at = CASE WHEN $2 = 'approved' THEN now() ELSE approved_at END,
-					approved_by = CASE WHEN $2 = 'approved' THEN $3::uuid ELSE approved_by END
-				WHERE id = $1`
-			var by any
-			if eff.Signature != nil {
-				by = eff.Signature.UserID
-			}
-			if _, err := tx.ExecContext(ctx, q, revID, eff.Status, by); err != nil {
-				return err
-			}
-		}
-		if eff.PublishAt != nil {
-			const q = `UPDATE revisions SET published_at = now(), published_by = $2, effective_at = $3, updated_at = now() WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, revID, eff.Signature.UserID, *eff.PublishAt); err != nil {
-				return err
-			}
-		}
-		if _, err := AppendTrail(ctx, tx, eff.Event); err != nil {
-			return err
-		}
-		if eff.MakeActive {
-			if err := makeEffective(ctx, tx, l.Doc, l.Rev, *eff.PublishAt); err != nil {
-				return err
-			}
-		}
-		for _, n := range eff.Notify {
-			if _, err := Notify(ctx, tx, n.UserID, n.Kind, qms.Msg{ID: n.Subject}, n.Link, n.Dedupe); err != nil {
-				return err
-			}
-		}
-		if err := syncDoc(ctx, tx, l.Doc.ID); err != nil {
-			return err
-		}
-		out, err = getRevision(ctx, tx, revID, false)
+		ch.Event.Details["issue"] = l.Rev.Issue
+	}
+	revID := l.Rev.ID
+	if err := insertFiles(ctx, tx, revID, ch.Files); err != nil {
 		return err
-	})
-	return out, err
+	}
+	if ch.VoidReason != "" {
+		if _, err := VoidSignatures(ctx, tx, document.ObjectRevision, revID, ch.VoidReason); err != nil {
+			return err
+		}
+	}
+	if ch.Reviewers != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM revision_reviewers WHERE revision_id = $1`, revID); err != nil {
+			return err
+		}
+		for _, p := range ch.Reviewers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO revision_reviewers (revision_id, user_id) VALUES ($1, $2)`, revID, p.UserID); err != nil {
+				return err
+			}
+		}
+	}
+	if dc := ch.Decision; dc != nil {
+		const q = `UPDATE revision_reviewers SET decision = $3, comment = $4, decided_at = now()
+			WHERE revision_id = $1 AND user_id = $2 AND decision IS NULL`
+		res, err := tx.ExecContext(ctx, q, revID, dc.UserID, dc.Decision, dc.Comment)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return document.ErrAlreadyReviewed
+		}
+	}
+	if ch.Signature != nil {
+		if _, err := InsertSignature(ctx, tx, *ch.Signature); err != nil {
+			return err
+		}
+	}
+	if ch.Status != "" {
+		const q = `UPDATE revisions SET status = $2, updated_at = now(),
+				submitted_at = CASE WHEN $2 = 'in_review' THEN now() ELSE submitted_at END,
+				approved_at = CASE WHEN $2 = 'approved' THEN now() ELSE approved_at END,
+				approved_by = CASE WHEN $2 = 'approved' THEN $3::uuid ELSE approved_by END
+			WHERE id = $1`
+		var by any
+		if ch.Signature != nil {
+			by = ch.Signature.UserID
+		}
+		if _, err := tx.ExecContext(ctx, q, revID, ch.Status, by); err != nil {
+			return err
+		}
+	}
+	if ch.PublishAt != nil {
+		const q = `UPDATE revisions SET published_at = now(), published_by = $2, effective_at = $3, updated_at = now() WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, revID, ch.Signature.UserID, *ch.PublishAt); err != nil {
+			return err
+		}
+	}
+	if ch.WithdrawReason != "" {
+		const qRev = `UPDATE revisions SET status = 'obsolete', updated_at = now()
+			WHERE document_id = $1 AND status IN ('draft', 'in_review', 'approved', 'effective')`
+		const qDoc = `UPDATE documents SET status = 'obsolete', withdrawn_at = now(), withdraw_reason = $2, pending_status = NULL,
+				updated_at = now()
+			WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, qRev, d.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qDoc, d.ID, ch.WithdrawReason); err != nil {
+			return err
+		}
+	}
+	if pr := ch.Reviewed; pr != nil {
+		const qIns = `INSERT INTO document_reviews (document_id, reviewed_by, comment, reviewed_at, next_review_at)
+			VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + make_interval(months => $5))`
+		const qDoc = `UPDATE documents d SET next_review_at = $2::timestamptz + make_interval(months => d.review_months), updated_at = now()
+			WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, qIns, d.ID, pr.UserID, pr.Comment, pr.At, d.ReviewMonths); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qDoc, d.ID, pr.At); err != nil {
+			return err
+		}
+	}
+	if _, err := AppendTrail(ctx, tx, ch.Event); err != nil {
+		return err
+	}
+	if ch.MakeActive {
+		if err := makeEffective(ctx, tx, d, l.Rev, *ch.PublishAt); err != nil {
+			return err
+		}
+	}
+	for _, n := range ch.Notify {
+		if _, err := Notify(ctx, tx, n.UserID, n.Kind, n.Subject, n.Link, n.Dedupe); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // makeEffective puts a revision in force: the one in force before is
@@ -712,40 +703,6 @@ func (s *DocumentStore) ActivateDue(ctx context.Context, now time.Time) (int, er
 	return n, nil
 }
 
-// Withdraw makes a document obsolete; its effective and unfinished
-// revisions become obsolete too, and open acknowledgement tasks lapse.
-func (s *DocumentStore) Withdraw(ctx context.Context, docID, reason string, check func(document.Document) error, ev trail.Event) (document.Document, error) {
-	const qRev = `UPDATE revisions SET status = 'obsolete', updated_at = now()
-		WHERE document_id = $1 AND status IN ('draft', 'in_review', 'approved', 'effective')`
-	const qDoc = `UPDATE documents d SET status = 'obsolete', withdrawn_at = now(), withdraw_reason = $2, pending_status = NULL,
-			updated_at = now()
-		WHERE id = $1 RETURNING ` + docCols
-	var out document.Document
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		d, err := lockDoc(ctx, tx, docID)
-		if err != nil {
-			return err
-		}
-		if err := check(d); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, qRev, docID); err != nil {
-			return err
-		}
-		var row docRow
-		if err := tx.GetContext(ctx, &row, qDoc, docID, reason); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, docID); err != nil {
-			return err
-		}
-		out = row.doc()
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
-	})
-	return out, err
-}
-
 // Acknowledge marks the user's acknowledgement of a revision.
 func (s *DocumentStore) Acknowledge(ctx context.Context, revID, userID string, ev trail.Event) error {
 	const q = `UPDATE document_acks SET acked_at = now() WHERE revision_id = $1 AND user_id = $2 AND acked_at IS NULL`
@@ -758,9 +715,9 @@ func (s *DocumentStore) Acknowledge(ctx context.Context, revID, userID string, e
 		if n, _ := res.RowsAffected(); n == 0 {
 			var done bool
 			if err := tx.GetContext(ctx, &done, qHad, revID, userID); err != nil {
-				return notFound(err, "you are not in the distribution of this revision")
+				return docNoRow(err, document.ErrNotInDistribution)
 			}
-			return qms.Errorf(qms.ErrState, "you have already acknowledged this revision")
+			return document.ErrAlreadyAcknowledged
 		}
 		_, err = AppendTrail(ctx, tx, ev)
 		return err
@@ -828,35 +785,6 @@ func (s *DocumentStore) PendingReviews(ctx context.Context, userID string) ([]do
 	return out, translate(s.db.SelectContext(ctx, &out, q, userID))
 }
 
-// ConfirmReview logs a periodic review without change and moves the next one.
-func (s *DocumentStore) ConfirmReview(ctx context.Context, docID, userID, comment string, now time.Time, check func(document.Document) error, ev trail.Event) (document.Document, error) {
-	const qIns = `INSERT INTO document_reviews (document_id, reviewed_by, comment, reviewed_at, next_review_at)
-		VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + make_interval(months => $5))`
-	const qDoc = `UPDATE documents d SET next_review_at = $2::timestamptz + make_interval(months => d.review_months), updated_at = now()
-		WHERE id = $1 RETURNING ` + docCols
-	var out document.Document
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		d, err := lockDoc(ctx, tx, docID)
-		if err != nil {
-			return err
-		}
-		if err := check(d); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, qIns, docID, userID, comment, now, d.ReviewMonths); err != nil {
-			return err
-		}
-		var row docRow
-		if err := tx.GetContext(ctx, &row, qDoc, docID, now); err != nil {
-			return err
-		}
-		out = row.doc()
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
-	})
-	return out, err
-}
-
 // People returns the users with the given logins.
 func (s *DocumentStore) People(ctx context.Context, logins []string) ([]document.Person, error) {
 	const q = `SELECT id, login, name, status = 'active' AS active FROM users WHERE login = ANY($1) ORDER BY login`
@@ -869,10 +797,10 @@ func (s *DocumentStore) PersonByID(ctx context.Context, id string) (document.Per
 	const q = `SELECT id, login, name, status = 'active' AS active FROM users WHERE id = $1`
 	var p document.Person
 	if !isUUID(id) {
-		return p, qms.Errorf(qms.ErrNotFound, "user not found")
+		return p, document.ErrNoPerson
 	}
 	if err := s.db.GetContext(ctx, &p, q, id); err != nil {
-		return p, notFound(err, "user not found")
+		return p, docNoRow(err, document.ErrNoPerson)
 	}
 	return p, nil
 }

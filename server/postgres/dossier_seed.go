@@ -17,7 +17,7 @@ import (
 // DemoServices are realistic administrative services for a district
 // office, spread over the given units (the seeder uses them when the
 // database has none).
-func DemoServices(units []string) []process.Service {
+func DemoServices(units []string) []process.Procedure {
 	type def struct {
 		code, vi, en, field string
 		days                int
@@ -47,13 +47,13 @@ func DemoServices(units []string) []process.Service {
 	for _, u := range units {
 		has[u] = true
 	}
-	out := make([]process.Service, 0, len(defs))
+	out := make([]process.Procedure, 0, len(defs))
 	for i, d := range defs {
 		u := units[i%len(units)]
 		if has[preferred[d.field]] {
 			u = preferred[d.field]
 		}
-		out = append(out, process.Service{Code: d.code, NameVI: d.vi, NameEN: d.en, Field: d.field, Unit: u, Days: d.days, Active: true,
+		out = append(out, process.Procedure{Code: d.code, NameVI: d.vi, NameEN: d.en, Field: d.field, Unit: u, Days: d.days, Active: true,
 			Steps: []process.Step{}})
 	}
 	return out
@@ -65,7 +65,7 @@ func DemoServices(units []string) []process.Service {
 // seeded dossiers get a dismissed late record, so the scheduled job does not
 // raise thousands of nonconformities for generated data. It returns the
 // number of rows loaded.
-func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar, services []process.Service, now time.Time, seed uint64, out io.Writer) (int, error) {
+func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar, services []process.Procedure, now time.Time, seed uint64, out io.Writer) (int, error) {
 	if len(services) == 0 {
 		return 0, fmt.Errorf("no services to seed dossiers for")
 	}
@@ -127,7 +127,7 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 // hours), 50% in person, 40% online, 10% by post; 5% asked for a
 // supplement; most returned early, some on the due day, about 6% late;
 // those not yet due are still in process.
-func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Service, start time.Time, spanDays int, now time.Time) process.Dossier {
+func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedure, start time.Time, spanDays int, now time.Time) process.Dossier {
 	svc := services[r.IntN(len(services))]
 	day := workday.DateOf(start.AddDate(0, 0, r.IntN(spanDays)), cal.Loc)
 	day = cal.NextWorkingDay(day)

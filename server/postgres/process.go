@@ -33,13 +33,13 @@ func scopeArg(sc qms.Scope) any {
 	return pq.Array(f)
 }
 
-type serviceRow struct {
-	process.Service
+type procedureRow struct {
+	process.Procedure
 	StepsJSON []byte `db:"steps"`
 }
 
-func (r serviceRow) out() process.Service {
-	s := r.Service
+func (r procedureRow) out() process.Procedure {
+	s := r.Procedure
 	s.Steps = []process.Step{}
 	_ = json.Unmarshal(r.StepsJSON, &s.Steps)
 	return s
@@ -47,32 +47,32 @@ func (r serviceRow) out() process.Service {
 
 const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at`
 
-// Services lists the services of the units in scope.
-func (s *ProcessStore) Services(ctx context.Context, sc qms.Scope) ([]process.Service, error) {
+// Procedures lists the procedures of the units in scope.
+func (s *ProcessStore) Procedures(ctx context.Context, sc qms.Scope) ([]process.Procedure, error) {
 	const q = `SELECT ` + serviceCols + ` FROM services WHERE ($1::text[] IS NULL OR unit = ANY($1)) ORDER BY field, code`
-	var rows []serviceRow
+	var rows []procedureRow
 	if err := s.db.SelectContext(ctx, &rows, q, scopeArg(sc)); err != nil {
 		return nil, translate(err)
 	}
-	out := make([]process.Service, 0, len(rows))
+	out := make([]process.Procedure, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, r.out())
 	}
 	return out, nil
 }
 
-// Service returns one service.
-func (s *ProcessStore) Service(ctx context.Context, code string) (process.Service, error) {
+// Procedure returns one procedure.
+func (s *ProcessStore) Procedure(ctx context.Context, code string) (process.Procedure, error) {
 	const q = `SELECT ` + serviceCols + ` FROM services WHERE code = $1`
-	var r serviceRow
+	var r procedureRow
 	if err := s.db.GetContext(ctx, &r, q, code); err != nil {
-		return process.Service{}, notFound(err, "no service %s", code)
+		return process.Procedure{}, notFound(err, "no service %s", code)
 	}
 	return r.out(), nil
 }
 
-// SaveService inserts (create) or updates a service.
-func (s *ProcessStore) SaveService(ctx context.Context, svc process.Service, create bool, ev trail.Event) (process.Service, error) {
+// SaveProcedure inserts (create) or updates a procedure.
+func (s *ProcessStore) SaveProcedure(ctx context.Context, svc process.Procedure, create bool, ev trail.Event) (process.Procedure, error) {
 	steps, _ := json.Marshal(svc.Steps)
 	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ` + serviceCols
@@ -82,7 +82,7 @@ func (s *ProcessStore) SaveService(ctx context.Context, svc process.Service, cre
 	if create {
 		q = qIns
 	}
-	var r serviceRow
+	var r procedureRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -120,7 +120,7 @@ func (s *ProcessStore) Calendar(ctx context.Context) ([]workday.Day, process.Set
 		if err := rows.Scan(&d, &day.Kind, &day.Name); err != nil {
 			return nil, st, translate(err)
 		}
-		day.Date = workday.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()}
+		day.Date = qms.DateFromTime(d)
 		out = append(out, day)
 	}
 	return out, st, translate(rows.Err())
@@ -602,31 +602,59 @@ func (s *ProcessStore) LateHeatmap(ctx context.Context, from, to workday.Date, s
 	return out, translate(s.db.SelectContext(ctx, &out, q, statArgs(from, to, false, sc, "", "", "")...))
 }
 
-// RefreshStats rebuilds the summary from the dossiers (a repair tool; the
-// triggers keep it exact in normal operation).
-func RefreshStats(ctx context.Context, db *sqlx.DB) error {
-	return InTx(ctx, db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM dossier_stats; DELETE FROM dossier_stats_month`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO dossier_stats (day, unit, service_code, field, channel, outcome, n, days)
-			SELECT day, unit, service_code, field, channel, outcome, sum(n), sum(days) FROM (
-				SELECT (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, unit, service_code, field, channel,
-					'received' AS outcome, 1 AS n, 0::double precision AS days FROM dossiers
-				UNION ALL
-				SELECT (returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, unit, service_code, field, channel, outcome, 1,
-					coalesce(processing_days, 0) FROM dossiers WHERE outcome IS NOT NULL) c
-			GROUP BY 1, 2, 3, 4, 5, 6`)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO dossier_stats_month (month, unit, service_code, field, channel, outcome, n, days)
-			SELECT date_trunc('month', day)::date, unit, service_code, field, channel, outcome, sum(n), sum(days)
-			FROM dossier_stats GROUP BY 1, 2, 3, 4, 5, 6`)
-		return err
-	})
+// OpenLateByUnit counts, per unit, the late dossiers still open.
+func (s *ProcessStore) OpenLateByUnit(ctx context.Context) (map[string]int, error) {
+	const q = `SELECT unit, count(*) AS n FROM dossiers WHERE late AND status IN ('processing', 'supplement') GROUP BY unit`
+	var rows []struct {
+		Unit string `db:"unit"`
+		N    int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q); err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Unit] = r.N
+	}
+	return out, nil
 }
 
-func dateOf(t time.Time) workday.Date {
-	return workday.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+type objectiveRow struct {
+	process.Objective
+	PFrom time.Time `db:"period_from"`
+	PTo   time.Time `db:"period_to"`
+}
+
+const objectiveCols = `id, title, kpi, comparator, target, period_from, period_to, unit, field, service_code, created_by, created_at`
+
+// Objectives lists the objectives of the units in scope.
+func (s *ProcessStore) Objectives(ctx context.Context, sc qms.Scope) ([]process.Objective, error) {
+	const q = `SELECT ` + objectiveCols + ` FROM objectives WHERE ($1::text[] IS NULL OR unit = ANY($1)) ORDER BY period_to DESC, unit, title`
+	var rows []objectiveRow
+	if err := s.db.SelectContext(ctx, &rows, q, scopeArg(sc)); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]process.Objective, 0, len(rows))
+	for _, r := range rows {
+		o := r.Objective
+		o.From, o.To = qms.DateFromTime(r.PFrom), qms.DateFromTime(r.PTo)
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// CreateObjective inserts an objective.
+func (s *ProcessStore) CreateObjective(ctx context.Context, o process.Objective, ev trail.Event) (process.Objective, error) {
+	const q = `INSERT INTO objectives (title, kpi, comparator, target, period_from, period_to, unit, field, service_code, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.QueryRowxContext(ctx, q, o.Title, o.KPI, o.Comparator, o.Target, o.From.String(), o.To.String(), o.Unit, o.Field,
+			o.Service, o.CreatedBy).Scan(&o.ID, &o.CreatedAt); err != nil {
+			return err
+		}
+		ev.ObjectID = o.ID
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return o, err
 }

@@ -96,7 +96,7 @@ func SortEvents(evs []Event) {
 // history (an event after the return, a second extension, a resubmission
 // without a request), so an event that would make the history impossible is
 // refused before it is stored.
-func Replay(cal *workday.Calendar, svc Service, receivedAt time.Time, events []Event) (Clock, error) {
+func Replay(cal *workday.Calendar, svc Procedure, receivedAt time.Time, events []Event) (Clock, error) {
 	evs := append([]Event(nil), events...)
 	SortEvents(evs)
 	c := Clock{Status: StatusProcessing, CurrentUnit: svc.Unit}

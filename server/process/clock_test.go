@@ -29,7 +29,7 @@ func vnCal() *workday.Calendar {
 }
 
 func TestReplay(t *testing.T) {
-	svc := Service{Code: "DD-01", Unit: "land", Days: 5, Steps: []Step{
+	svc := Procedure{Code: "DD-01", Unit: "land", Days: 5, Steps: []Step{
 		{Code: "receive", Unit: "desk", Days: 1}, {Code: "process", Unit: "land", Days: 3}, {Code: "approve", Unit: "board", Days: 1}}}
 	due := func(s string) *time.Time { t := at(s); return &t }
 	tests := []struct {

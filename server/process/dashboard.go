@@ -2,19 +2,13 @@ package process
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
-
-// NCSummary counts open nonconformities and overdue corrective actions per
-// unit; the nonconformity capability implements it and main wires it (nil:
-// the dashboard leaves those columns empty).
-type NCSummary interface {
-	OpenByUnit(ctx context.Context, today time.Time) (map[string][2]int, error) // unit -> {open NCs, overdue actions}
-}
 
 // UnitRow is one line of the dashboard's per-unit table.
 type UnitRow struct {
@@ -44,18 +38,28 @@ type Dashboard struct {
 	Heatmap      []HeatCell       `json:"heatmap"`
 	Months       []string         `json:"months"`
 	Triage       int              `json:"triage"`
+	// HasNCs says whether the NC columns of Units are counted.
+	HasNCs bool `json:"-"`
+}
+
+// UnitCompliance is one unit in the list of units not complying.
+type UnitCompliance struct {
+	Unit               string `json:"unit" db:"unit"`
+	OverdueDirectives  int    `json:"overdue_directives" db:"overdue_directives"`
+	ReturnedDirectives int    `json:"returned_directives" db:"returned_directives"`
+	LateDossiersOpen   int    `json:"late_dossiers_open" db:"late_dossiers_open"`
 }
 
 // Dashboard assembles the dashboard over the last twelve months (or
 // from..to). Its parts are independent reads of small summary tables, so
 // they run concurrently: the page waits for the slowest, not for the sum.
-func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSummary) (Dashboard, error) {
+func (p *Service) Dashboard(ctx context.Context, from, to workday.Date) (Dashboard, error) {
 	var db Dashboard
 	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
 		return db, err
 	}
-	today := workday.DateOf(p.now(), p.loc)
+	today := p.today()
 	if to == (workday.Date{}) {
 		to = today
 	}
@@ -68,11 +72,11 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 	}
 	db.From, db.To = from, to
 	var (
-		units []KPI
-		ds    []Directive
-		heat  []HeatCell
+		units  []KPI
+		heat   []HeatCell
+		counts map[string]NCCount
 	)
-	var counts map[string][2]int
+	db.Directives = map[string]int{"open": 0, "reported": 0, "accepted": 0, "returned": 0, "overdue": 0}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -93,15 +97,24 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 	run(func() (err error) { units, err = p.KPIs(ctx, KPIQuery{From: from, To: to, By: "unit"}); return })
 	run(func() (err error) { db.Fields, err = p.KPIs(ctx, KPIQuery{From: from, To: to, By: "field"}); return })
 	run(func() (err error) { db.Objectives, err = p.Objectives(ctx); return })
-	run(func() (err error) { ds, err = p.Directives(ctx, DirectiveFilter{}); return })
+	if p.o.Directives != nil {
+		run(func() error {
+			n, err := p.o.Directives.DirectiveStates(ctx)
+			for k, v := range n {
+				db.Directives[k] = v
+			}
+			return err
+		})
+	}
 	run(func() (err error) { db.NonCompliant, err = p.NonCompliantUnits(ctx); return })
 	run(func() (err error) { heat, err = p.store.LateHeatmap(ctx, from, to, sc); return })
 	run(func() (err error) {
 		db.Triage, err = p.store.CountLate(ctx, []string{LateInTriage, LatePending}, sc)
 		return
 	})
-	if ncs != nil {
-		run(func() error { counts, _ = ncs.OpenByUnit(ctx, p.now()); return nil })
+	if p.o.NCs != nil {
+		db.HasNCs = true
+		run(func() error { counts, _ = p.o.NCs.OpenByUnit(ctx); return nil })
 	}
 	wg.Wait()
 	if first != nil {
@@ -123,20 +136,59 @@ func (p *Process) Dashboard(ctx context.Context, from, to workday.Date, ncs NCSu
 		row := UnitRow{KPI: u}
 		if counts != nil {
 			c := counts[u.Key]
-			row.OpenNCs, row.OverdueActions = c[0], c[1]
+			row.OpenNCs, row.OverdueActions = c.Open, c.OverdueActions
 		}
 		db.Units = append(db.Units, row)
-	}
-	db.Directives = map[string]int{DirectiveOpen: 0, DirectiveReported: 0, DirectiveAccepted: 0, DirectiveReturned: 0, "overdue": 0}
-	for _, d := range ds {
-		db.Directives[d.State]++
-		if d.Overdue {
-			db.Directives["overdue"]++
-		}
 	}
 	db.Heatmap = heat
 	for m := time.Date(from.Year, from.Month, 1, 12, 0, 0, 0, time.UTC); !m.After(to.In(time.UTC)); m = m.AddDate(0, 1, 0) {
 		db.Months = append(db.Months, m.Format("2006-01"))
 	}
 	return db, nil
+}
+
+// NonCompliantUnits is the list of units not complying: overdue directives
+// and late dossiers still open (with the directives returned to the unit),
+// per unit in the actor's scope, worst first. The dashboard reads it.
+func (p *Service) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, error) {
+	sc, err := p.scope(ctx, ObjProcess, ActRead)
+	if err != nil {
+		return nil, err
+	}
+	late, err := p.store.OpenLateByUnit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dirs := map[string]DirectiveCount{}
+	if p.o.Directives != nil {
+		if dirs, err = p.o.Directives.DirectivesByUnit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := []UnitCompliance{}
+	add := func(unit string) {
+		d, l := dirs[unit], late[unit]
+		if sc.Has(unit) && d.Overdue+l > 0 {
+			out = append(out, UnitCompliance{Unit: unit, OverdueDirectives: d.Overdue, ReturnedDirectives: d.Returned, LateDossiersOpen: l})
+		}
+	}
+	for u := range dirs {
+		add(u)
+	}
+	for u := range late {
+		if _, seen := dirs[u]; !seen {
+			add(u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.OverdueDirectives != b.OverdueDirectives {
+			return a.OverdueDirectives > b.OverdueDirectives
+		}
+		if a.LateDossiersOpen != b.LateDossiersOpen {
+			return a.LateDossiersOpen > b.LateDossiersOpen
+		}
+		return a.Unit < b.Unit
+	})
+	return out, nil
 }

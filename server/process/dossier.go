@@ -23,7 +23,7 @@ type NewDossier struct {
 // CreateDossier records a received dossier. It is idempotent by number: a
 // repeat of the same receipt returns the stored dossier (created=false); a
 // different receipt under a known number is a conflict.
-func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bool, error) {
+func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bool, error) {
 	fe := qms.FieldErrors{}
 	in.Number = strings.TrimSpace(in.Number)
 	if !ValidNumber(in.Number) {
@@ -45,7 +45,7 @@ func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if err := fe.Err(); err != nil {
 		return Dossier{}, false, err
 	}
-	svc, err := p.store.Service(ctx, in.Service)
+	svc, err := p.store.Procedure(ctx, in.Service)
 	if err != nil {
 		return Dossier{}, false, qms.Errorf(qms.ErrInvalid, "unknown service %q", in.Service)
 	}
@@ -85,7 +85,7 @@ func (p *Process) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 // the same id again returns the dossier unchanged (duplicate=true). Events
 // may arrive out of order; the history is replayed in the order the events
 // happened, and an event that would make it impossible is refused.
-func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier, bool, error) {
+func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier, bool, error) {
 	fe := qms.FieldErrors{}
 	if !ValidNumber(e.EventID) {
 		fe.Add("event_id", "required: letters, digits, . _ - (at most 64)")
@@ -152,7 +152,7 @@ func (p *Process) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	if err != nil {
 		return cur, false, err
 	}
-	svc, err := p.store.Service(ctx, cur.Service)
+	svc, err := p.store.Procedure(ctx, cur.Service)
 	if err != nil {
 		return cur, false, err
 	}
@@ -189,7 +189,7 @@ type PendingEvent struct {
 // order they happened, each as the person who sent it (and only if that
 // person may write the dossier's unit). One that cannot be applied stays
 // pending with the reason; the others are applied.
-func (p *Process) applyPending(ctx context.Context, d Dossier) (Dossier, error) {
+func (p *Service) applyPending(ctx context.Context, d Dossier) (Dossier, error) {
 	pend, err := p.store.PendingEvents(ctx, d.Number)
 	if err != nil || len(pend) == 0 {
 		return d, err
@@ -214,7 +214,7 @@ func (p *Process) applyPending(ctx context.Context, d Dossier) (Dossier, error) 
 }
 
 // GetDossier returns a dossier with its events.
-func (p *Process) GetDossier(ctx context.Context, number string) (Dossier, error) {
+func (p *Service) GetDossier(ctx context.Context, number string) (Dossier, error) {
 	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
 		return Dossier{}, err
@@ -249,7 +249,7 @@ type DossierFilter struct {
 
 // Dossiers lists dossiers in the actor's scope, newest receipt first, and
 // the total count matching the filter.
-func (p *Process) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error) {
+func (p *Service) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error) {
 	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
 		return nil, 0, err

@@ -144,7 +144,7 @@ func normalizeResult(s string) (string, bool) {
 // it, dossiers kept by pushed events are not overwritten. The file is read
 // row by row and streamed to the store (COPY into a staging table), so
 // memory does not grow with it. Rejected rows are reported with a reason.
-func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (ImportReport, error) {
+func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (ImportReport, error) {
 	rep := ImportReport{Rejections: []Rejection{}}
 	a, err := p.require(ctx, qms.AllUnits, ObjProcess, ActManage)
 	if err != nil {
@@ -204,11 +204,11 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 			return rep, qms.Errorf(qms.ErrInvalid, "the file has no %s column; map it to one of the file's columns", col)
 		}
 	}
-	services, err := p.store.Services(ctx, qms.Scope{All: true})
+	services, err := p.store.Procedures(ctx, qms.Scope{All: true})
 	if err != nil {
 		return rep, err
 	}
-	svcs := map[string]Service{}
+	svcs := map[string]Procedure{}
 	for _, s := range services {
 		svcs[s.Code] = s
 	}
@@ -293,7 +293,7 @@ func (p *Process) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	return rep, nil
 }
 
-func (p *Process) importRow(get func(string) string, svcs map[string]Service, cal *workday.Calendar, now time.Time) (Dossier, string) {
+func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, cal *workday.Calendar, now time.Time) (Dossier, string) {
 	number := get(ColNumber)
 	if !ValidNumber(number) {
 		if number == "" {
@@ -313,7 +313,7 @@ func (p *Process) importRow(get func(string) string, svcs map[string]Service, ca
 	if err != nil {
 		return Dossier{}, qms.Message(err)
 	}
-	rec, err := ParseTime(get(ColReceivedAt), p.loc)
+	rec, err := ParseTime(get(ColReceivedAt), p.o.Location)
 	if err != nil {
 		return Dossier{}, "received_at: " + err.Error()
 	}
@@ -326,7 +326,7 @@ func (p *Process) importRow(get func(string) string, svcs map[string]Service, ca
 		if v == "" {
 			return ""
 		}
-		t, err := ParseTime(v, p.loc)
+		t, err := ParseTime(v, p.o.Location)
 		if err != nil {
 			return col + ": " + err.Error()
 		}
@@ -401,7 +401,7 @@ func (p peekReader) detectComma() rune {
 
 // ImportRejections streams every rejected row of an earlier import to fn,
 // in line order.
-func (p *Process) ImportRejections(ctx context.Context, id string, fn func(Rejection) error) error {
+func (p *Service) ImportRejections(ctx context.Context, id string, fn func(Rejection) error) error {
 	if _, err := p.GetImport(ctx, id); err != nil {
 		return err
 	}
@@ -410,7 +410,7 @@ func (p *Process) ImportRejections(ctx context.Context, id string, fn func(Rejec
 
 // GetImport returns the report of an earlier import (the coordinator or
 // whoever may manage processes).
-func (p *Process) GetImport(ctx context.Context, id string) (ImportReport, error) {
+func (p *Service) GetImport(ctx context.Context, id string) (ImportReport, error) {
 	if _, err := p.scope(ctx, ObjDossier, ActWrite); err != nil {
 		return ImportReport{}, err
 	}

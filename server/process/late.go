@@ -12,7 +12,7 @@ import (
 // mode, raises its nonconformity. A failure leaves it queued (pending) for
 // the scheduled job; the act that made the dossier late has already
 // succeeded.
-func (p *Process) handleLate(ctx context.Context, d Dossier) {
+func (p *Service) handleLate(ctx context.Context, d Dossier) {
 	_, st, err := p.store.Calendar(ctx)
 	if err != nil {
 		return
@@ -22,7 +22,7 @@ func (p *Process) handleLate(ctx context.Context, d Dossier) {
 		state = LateInTriage
 	}
 	queued, err := p.store.QueueLate(ctx, d.ID, d.Unit, state)
-	if err != nil || !queued || state != LatePending || p.nc == nil {
+	if err != nil || !queued || state != LatePending || p.o.NC == nil {
 		return
 	}
 	_ = p.raise(ctx, LateRecord{DossierID: d.ID, Number: d.Number, Unit: d.Unit, State: LatePending}, []string{LatePending})
@@ -32,7 +32,7 @@ func (p *Process) handleLate(ctx context.Context, d Dossier) {
 // nonconformity capability is wired, raises a nonconformity for each one
 // waiting. It returns how many nonconformities it raised. The scheduled job
 // calls it too, so a failure is retried.
-func (p *Process) ProcessLate(ctx context.Context, now time.Time) (int, error) {
+func (p *Service) ProcessLate(ctx context.Context, now time.Time) (int, error) {
 	_, st, err := p.store.Calendar(ctx)
 	if err != nil {
 		return 0, err
@@ -40,7 +40,7 @@ func (p *Process) ProcessLate(ctx context.Context, now time.Time) (int, error) {
 	if _, err := p.store.MarkLate(ctx, now, st.LateMode); err != nil {
 		return 0, err
 	}
-	if st.LateMode != LateAuto || p.nc == nil {
+	if st.LateMode != LateAuto || p.o.NC == nil {
 		return 0, nil
 	}
 	pending, err := p.store.LateRecords(ctx, LatePending, qms.Scope{All: true}, 200)
@@ -56,14 +56,14 @@ func (p *Process) ProcessLate(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-func (p *Process) raise(ctx context.Context, r LateRecord, from []string) error {
+func (p *Service) raise(ctx context.Context, r LateRecord, from []string) error {
 	d, err := p.store.Dossier(ctx, r.Number)
 	if err != nil {
 		return err
 	}
-	svc, _ := p.store.Service(ctx, d.Service)
-	in := lateDossierNC(d, svc, p.loc)
-	id, number, err := p.nc.RaiseLateDossier(ctx, in)
+	svc, _ := p.store.Procedure(ctx, d.Service)
+	in := lateDossierNC(d, svc, p.o.Location)
+	id, number, err := p.o.NC.RaiseLateDossier(ctx, in)
 	if err != nil {
 		r.Error = qms.Message(err)
 		_ = p.store.SetLateRecord(ctx, d.ID, from, LateRecord{State: r.State, Error: r.Error}, nil)
@@ -75,7 +75,7 @@ func (p *Process) raise(ctx context.Context, r LateRecord, from []string) error 
 
 // Triage lists late dossiers waiting for a decision (triage and pending)
 // in the actor's scope.
-func (p *Process) Triage(ctx context.Context) ([]LateRecord, error) {
+func (p *Service) Triage(ctx context.Context) ([]LateRecord, error) {
 	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (p *Process) Triage(ctx context.Context) ([]LateRecord, error) {
 }
 
 // LateRecords lists late records in one state within the actor's scope.
-func (p *Process) LateRecords(ctx context.Context, state string) ([]LateRecord, error) {
+func (p *Service) LateRecords(ctx context.Context, state string) ([]LateRecord, error) {
 	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (p *Process) LateRecords(ctx context.Context, state string) ([]LateRecord, 
 
 // RaiseFromTriage raises the nonconformity of a late dossier in the triage
 // list (coordinator).
-func (p *Process) RaiseFromTriage(ctx context.Context, number string) (Dossier, error) {
+func (p *Service) RaiseFromTriage(ctx context.Context, number string) (Dossier, error) {
 	d, err := p.store.Dossier(ctx, number)
 	if err != nil {
 		return d, err
@@ -110,7 +110,7 @@ func (p *Process) RaiseFromTriage(ctx context.Context, number string) (Dossier, 
 	if d.NC == nil || (d.NC.State != LateInTriage && d.NC.State != LatePending) {
 		return d, qms.Errorf(qms.ErrState, "dossier %s is not waiting in the triage list", number)
 	}
-	if p.nc == nil {
+	if p.o.NC == nil {
 		return d, qms.Errorf(qms.ErrState, "nonconformities are not available")
 	}
 	if err := p.raise(ctx, *d.NC, []string{LateInTriage, LatePending}); err != nil {
@@ -121,7 +121,7 @@ func (p *Process) RaiseFromTriage(ctx context.Context, number string) (Dossier, 
 
 // DismissLate removes a late dossier from the triage list with a reason
 // (coordinator), e.g. the delay was caused by the applicant.
-func (p *Process) DismissLate(ctx context.Context, number, reason string) (Dossier, error) {
+func (p *Service) DismissLate(ctx context.Context, number, reason string) (Dossier, error) {
 	d, err := p.store.Dossier(ctx, number)
 	if err != nil {
 		return d, err

@@ -8,14 +8,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"sort"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/authz"
-	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -57,7 +55,7 @@ func TestPerf(t *testing.T) {
 		return qms.WithActor(ctx, qms.Actor{UserID: id, Login: login})
 	}
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	p := process.New(postgres.NewProcessStore(db), enf, (*blob.Store)(nil), nil, time.Now, loc)
+	p := process.New(postgres.NewProcessStore(db), enf, process.Options{Location: loc})
 	co, head := actor("coordinator"), actor("head.tnmt")
 	today := workday.DateOf(time.Now(), loc)
 	yearAgo := today.AddDays(-365)
@@ -88,8 +86,8 @@ func TestPerf(t *testing.T) {
 	measure("kpis by=day, 3 months, field=land", runs, kpi(co, process.KPIQuery{By: "day", Field: "land", From: today.AddDays(-90), To: today}))
 	measure("kpis by=month, unit=tnmt (head's scope)", runs, kpi(head, process.KPIQuery{By: "month", Unit: "tnmt", From: yearAgo, To: today}))
 	measure("objectives with progress", runs, func() error { _, err := p.Objectives(co); return err })
-	measure("dashboard (coordinator, 12 months)", runs, func() error { _, err := p.Dashboard(co, workday.Date{}, workday.Date{}, nil); return err })
-	measure("dashboard (head of tnmt)", runs, func() error { _, err := p.Dashboard(head, workday.Date{}, workday.Date{}, nil); return err })
+	measure("dashboard (coordinator, 12 months)", runs, func() error { _, err := p.Dashboard(co, workday.Date{}, workday.Date{}); return err })
+	measure("dashboard (head of tnmt)", runs, func() error { _, err := p.Dashboard(head, workday.Date{}, workday.Date{}); return err })
 	measure("dossier list, first page", runs, func() error { _, _, err := p.Dossiers(co, process.DossierFilter{}); return err })
 	late := true
 	measure("dossier list, unit=tnmt late=true", runs, func() error {
@@ -101,38 +99,18 @@ func TestPerf(t *testing.T) {
 	if _, err := db.Exec(`UPDATE process_settings SET late_mode = 'triage'`); err != nil {
 		t.Fatal(err)
 	}
-	svcs, err := p.Services(co)
+	svcs, err := p.Procedures(co)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, rows := range []int{10000, 100000} {
-		runtime.GC()
-		var base runtime.MemStats
-		runtime.ReadMemStats(&base)
-		var peak atomic.Uint64
-		stop := make(chan struct{})
-		go func() {
-			var m runtime.MemStats
-			tk := time.NewTicker(20 * time.Millisecond)
-			defer tk.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-tk.C:
-					runtime.ReadMemStats(&m)
-					if m.HeapInuse > peak.Load() {
-						peak.Store(m.HeapInuse)
-					}
-				}
-			}
-		}()
+		stop := testenv.HeapPeak(20 * time.Millisecond)
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(writeCSV(pw, rows, svcs, loc)) }()
 		s := time.Now()
 		rep, err := p.Import(co, pr, process.ImportOptions{Filename: fmt.Sprintf("perf-%d.csv", rows)})
 		el := time.Since(s)
-		close(stop)
+		base, peak := stop()
 		if err != nil {
 			t.Fatalf("import %d: %v", rows, err)
 		}
@@ -140,7 +118,7 @@ func TestPerf(t *testing.T) {
 			t.Fatalf("import %d: %+v", rows, rep)
 		}
 		t.Logf("import %6d rows: %6.2f s (%d inserted, %d rejected, %d late); heap in use before %.1f MiB, peak %.1f MiB",
-			rows, el.Seconds(), rep.Inserted, rep.Rejected, rep.Late, float64(base.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20))
+			rows, el.Seconds(), rep.Inserted, rep.Rejected, rep.Late, float64(base)/(1<<20), float64(peak)/(1<<20))
 	}
 }
 
@@ -148,7 +126,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // writeCSV streams rows of generated dossiers (0.5% malformed) in the
 // Vietnamese export layout.
-func writeCSV(w io.Writer, rows int, svcs []process.Service, loc *time.Location) error {
+func writeCSV(w io.Writer, rows int, svcs []process.Procedure, loc *time.Location) error {
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	run := time.Now().Format("150405")
 	if _, err := io.WriteString(w, "Số hồ sơ;Mã thủ tục;Hình thức;Ngày tiếp nhận;Ngày trả kết quả;Kết quả;Lý do\n"); err != nil {

@@ -1,25 +1,30 @@
 // Package process owns the monitoring of the office's processes (ISO 9001
-// 9.1) and the leadership's follow-up: administrative services with their
-// statutory processing time, the working-day calendar, dossiers and their
-// clock (replayed from idempotent events), CSV import, KPIs, quality
-// objectives (6.2) with progress, meetings and their directives reported
-// back with evidence, and the late dossiers that become nonconformities.
+// 9.1): administrative procedures with their statutory processing time, the
+// working-day calendar, dossiers and their clock (replayed from idempotent
+// events), CSV import, KPIs, quality objectives (6.2) with progress, the
+// dashboard, and the late dossiers that become nonconformities. The
+// leadership's meetings and directives are the leadership capability's.
 //
 // It imports qms, trail, workday and the standard library only; the store,
-// the object store, the authorizer and the nonconformity capability are
-// interfaces declared here and wired in main.
+// the authorizer, the nonconformity and leadership capabilities are
+// interfaces declared here and wired in server/app.
+//
+// Files: process.go (types, the interfaces it needs), service.go (New,
+// Options, permissions), then one file per stage: procedure.go (procedures
+// and the calendar), clock.go (the replay of a dossier's events), dossier.go
+// (receipt and events), import.go, late.go (late dossiers), kpi.go and
+// objective.go, dashboard.go.
 package process
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
@@ -51,8 +56,9 @@ type Step struct {
 	Days int    `json:"days"`
 }
 
-// Service is an administrative procedure the office handles.
-type Service struct {
+// Procedure is an administrative procedure the office handles (its routes
+// and JSON say "service", as the one-stop software does).
+type Procedure struct {
 	Code      string    `json:"code" db:"code"`
 	NameVI    string    `json:"name_vi" db:"name_vi"`
 	NameEN    string    `json:"name_en" db:"name_en"`
@@ -66,12 +72,7 @@ type Service struct {
 }
 
 // Name returns the name in lang.
-func (s Service) Name(lang string) string {
-	if lang == "en" && s.NameEN != "" {
-		return s.NameEN
-	}
-	return s.NameVI
-}
+func (s Procedure) Name(lang string) string { return qms.Text{VI: s.NameVI, EN: s.NameEN}.In(lang) }
 
 // Settings are the office-wide settings of this capability.
 type Settings struct {
@@ -147,9 +148,9 @@ type LateDossierNC struct {
 	Description string
 }
 
-// lateDossierNC says what the nonconformity of late dossier d of service
+// lateDossierNC says what the nonconformity of late dossier d of procedure
 // svc records; times are shown in the office's time zone loc.
-func lateDossierNC(d Dossier, svc Service, loc *time.Location) LateDossierNC {
+func lateDossierNC(d Dossier, svc Procedure, loc *time.Location) LateDossierNC {
 	desc := fmt.Sprintf("Hồ sơ %s (%s, %d ngày làm việc) hạn trả %s", d.Number, svc.Name("vi"), svc.Days, d.DueAt.In(loc).Format("02/01/2006 15:04"))
 	if d.ReturnedAt != nil {
 		desc += fmt.Sprintf(", trả kết quả %s.", d.ReturnedAt.In(loc).Format("02/01/2006 15:04"))
@@ -161,23 +162,92 @@ func lateDossierNC(d Dossier, svc Service, loc *time.Location) LateDossierNC {
 		Clauses: []string{"8.5.1", "9.1.1"}, Title: "Hồ sơ trễ hạn / Late dossier " + d.Number, Description: desc}
 }
 
-// NCRaiser creates a nonconformity of source "late dossier"; the
-// nonconformity capability implements it and main wires it.
-type NCRaiser interface {
-	RaiseLateDossier(ctx context.Context, in LateDossierNC) (id, number string, err error)
-}
-
 // Authorizer answers permission questions once per request.
 type Authorizer interface {
 	Can(userID, unit, obj, act string) bool
 	Scope(userID, obj, act string) qms.Scope
 }
 
-// Blobs stores evidence and minutes in the versioned object store.
-type Blobs interface {
-	PutFile(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error)
-	OpenVersion(ctx context.Context, key, versionID string) (io.ReadSeekCloser, error)
+// Store keeps this capability's data. Every state change writes its trail
+// entry in the same transaction.
+type Store interface {
+	Procedures(ctx context.Context, scope qms.Scope) ([]Procedure, error)
+	Procedure(ctx context.Context, code string) (Procedure, error)
+	SaveProcedure(ctx context.Context, s Procedure, create bool, ev trail.Event) (Procedure, error)
+
+	Calendar(ctx context.Context) ([]workday.Day, Settings, error)
+	SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st Settings, ev trail.Event) error
+
+	CreateDossier(ctx context.Context, d Dossier, ev trail.Event) (Dossier, bool, error)
+	// AddEvent is the dossier's one locked change: it locks the dossier,
+	// returns it unchanged with duplicate=true when the event id is known,
+	// otherwise replays the history with the new event through apply and
+	// stores the event, the new clock and the trail entry of ev together.
+	AddEvent(ctx context.Context, number string, e Event, apply func(d Dossier, history []Event) (Clock, error), ev func(d Dossier) trail.Event) (Dossier, bool, error)
+	Dossier(ctx context.Context, number string) (Dossier, error)
+	// AddPendingEvent keeps an event for a dossier not recorded yet
+	// (duplicate when the number and event id are known); PendingEvents
+	// lists them in the order they happened; ResolvePending removes one, or
+	// keeps it with the reason it could not be applied.
+	AddPendingEvent(ctx context.Context, number string, e Event, actorID string) (bool, error)
+	PendingEvents(ctx context.Context, number string) ([]PendingEvent, error)
+	ResolvePending(ctx context.Context, number, eventID, failure string) error
+	// PendingRecorded lists numbers with pending events whose dossier now exists.
+	PendingRecorded(ctx context.Context, limit int) ([]string, error)
+	Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error)
+	Import(ctx context.Context, rows func(yield func(ImportRow) error) error, report *ImportReport, ev trail.Event) error
+	ImportReport(ctx context.Context, id string) (ImportReport, string, error)
+	SetImportNCs(ctx context.Context, id string, n int) error
+	ImportRejections(ctx context.Context, id string, fn func(Rejection) error) error
+
+	// MarkLate flags open dossiers past their due time and returned late
+	// ones, and queues every late dossier without a late record as
+	// pending (auto) or triage; it returns how many it queued.
+	MarkLate(ctx context.Context, now time.Time, mode string) (int, error)
+	LateRecords(ctx context.Context, state string, scope qms.Scope, limit int) ([]LateRecord, error)
+	// QueueLate adds the late record of one dossier unless it has one.
+	QueueLate(ctx context.Context, dossierID, unit, state string) (bool, error)
+	CountLate(ctx context.Context, states []string, scope qms.Scope) (int, error)
+	SetLateRecord(ctx context.Context, dossierID string, from []string, r LateRecord, ev *trail.Event) error
+	// OpenLateByUnit counts, per unit, the late dossiers still open.
+	OpenLateByUnit(ctx context.Context) (map[string]int, error)
+
+	KPIs(ctx context.Context, q KPIQuery) ([]KPI, error)
+	LateHeatmap(ctx context.Context, from, to workday.Date, scope qms.Scope) ([]HeatCell, error)
+
+	Objectives(ctx context.Context, scope qms.Scope) ([]Objective, error)
+	CreateObjective(ctx context.Context, o Objective, ev trail.Event) (Objective, error)
 }
+
+// NCRaiser creates a nonconformity of source "late dossier"; the
+// nonconformity capability implements it and app wires it.
+type NCRaiser interface {
+	RaiseLateDossier(ctx context.Context, in LateDossierNC) (id, number string, err error)
+}
+
+// NCSummary counts open nonconformities and overdue corrective actions per
+// unit for the dashboard; the nonconformity capability implements it and
+// app wires it (nil: the dashboard leaves those columns empty).
+type NCSummary interface {
+	OpenByUnit(ctx context.Context) (map[string]NCCount, error)
+}
+
+// NCCount is one unit's open nonconformities and overdue actions.
+type NCCount struct{ Open, OverdueActions int }
+
+// Directives counts the leadership's directives (the leadership capability
+// implements it and app wires it; nil: no directives are counted).
+type Directives interface {
+	// DirectivesByUnit counts, per unit, the directives overdue and those
+	// returned, as of today, in every unit.
+	DirectivesByUnit(ctx context.Context) (map[string]DirectiveCount, error)
+	// DirectiveStates counts the directives the actor may read by state,
+	// plus "overdue".
+	DirectiveStates(ctx context.Context) (map[string]int, error)
+}
+
+// DirectiveCount is one unit's directives that count against it.
+type DirectiveCount struct{ Overdue, Returned int }
 
 var (
 	codeRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)
@@ -210,14 +280,4 @@ func NormalizeChannel(s string) (string, bool) {
 		return ChannelOnline, true
 	}
 	return "", false
-}
-
-// newID returns a random UUID (version 4) for object keys: keys never
-// derive from user file names.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

@@ -1,11 +1,9 @@
 package process_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
-	"github.com/qmstrack/qmstrack/server/mail"
-	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -51,10 +47,24 @@ func (f *fakeNC) RaiseLateDossier(ctx context.Context, in process.LateDossierNC)
 	return fmt.Sprintf("nc-%d", len(f.got)), fmt.Sprintf("NC-2026-%04d", len(f.got)), nil
 }
 
+// fakeDirectives stands in for the leadership capability.
+type fakeDirectives struct {
+	byUnit map[string]process.DirectiveCount
+}
+
+func (f *fakeDirectives) DirectivesByUnit(context.Context) (map[string]process.DirectiveCount, error) {
+	return f.byUnit, nil
+}
+
+func (f *fakeDirectives) DirectiveStates(context.Context) (map[string]int, error) {
+	return map[string]int{"open": 3, "overdue": 1}, nil
+}
+
 type fixture struct {
 	db    *sqlx.DB
-	p     *process.Process
+	p     *process.Service
 	nc    *fakeNC
+	dirs  *fakeDirectives
 	now   time.Time
 	users map[string]qms.Actor
 }
@@ -66,36 +76,23 @@ func (f *fixture) as(login string) context.Context {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	env := testenv.New(t)
-	ctx := context.Background()
-	f := &fixture{db: env.DB, nc: &fakeNC{}, now: at("2026-11-26 10:00"), users: map[string]qms.Actor{}}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := env.DB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	for _, u := range [][3]string{{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"}} {
-		exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $2, $3)`, u[0], u[1], u[2])
-	}
-	for _, u := range [][3]string{{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"}} {
-		var id string
-		if err := env.DB.GetContext(ctx, &id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $1, 'x') RETURNING id`, u[0]); err != nil {
-			t.Fatal(err)
-		}
-		exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, u[1], u[2])
-		f.users[u[0]] = qms.Actor{UserID: id, Login: u[0], Name: u[0]}
-	}
+	f := &fixture{db: env.DB, nc: &fakeNC{}, dirs: &fakeDirectives{}, now: at("2026-11-26 10:00"), users: map[string]qms.Actor{}}
+	f.users = testenv.People(t, env.DB, [][3]string{
+		{"land", "Văn phòng Đăng ký đất đai", "Land registration office"}, {"justice", "Phòng Tư pháp", "Justice office"}, {"home", "Phòng Nội vụ", "Home affairs"},
+	}, [][3]string{
+		{"coord", "coordinator", "*"}, {"chair", "head", "*"}, {"landhead", "head", "land"}, {"landstaff", "staff", "land"}, {"jstaff", "staff", "justice"}, {"aud", "auditor", "*"},
+	})
 	enf, err := authz.New(env.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.p = process.New(postgres.NewProcessStore(env.DB), enf, env.Blob, f.nc, func() time.Time { return f.now }, hcm)
-	for _, s := range []process.Service{
+	f.p = process.New(postgres.NewProcessStore(env.DB), enf, process.Options{Now: func() time.Time { return f.now }, Location: hcm, NC: f.nc, Directives: f.dirs})
+	for _, s := range []process.Procedure{
 		{Code: "DD-01", NameVI: "Đăng ký biến động đất đai", NameEN: "Land change registration", Field: "land", Unit: "land", Days: 10,
 			Steps: []process.Step{{Code: "receive", Days: 1}, {Code: "process", Days: 7}, {Code: "approve", Days: 2}}},
 		{Code: "HT-01", NameVI: "Đăng ký khai sinh", NameEN: "Birth registration", Field: "civil_status", Unit: "justice", Days: 1},
 	} {
-		if _, err := f.p.SaveService(f.as("coord"), s, true); err != nil {
+		if _, err := f.p.SaveProcedure(f.as("coord"), s, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,17 +101,17 @@ func setup(t *testing.T) *fixture {
 
 func TestServicesAndCalendar(t *testing.T) {
 	f := setup(t)
-	list, err := f.p.Services(f.as("landstaff"))
+	list, err := f.p.Procedures(f.as("landstaff"))
 	if err != nil || len(list) != 1 || list[0].Code != "DD-01" || len(list[0].Steps) != 3 {
 		t.Fatalf("land staff sees %+v %v", list, err)
 	}
-	if _, err := f.p.SaveService(f.as("landhead"), process.Service{Code: "DD-02", NameVI: "x", Field: "land", Unit: "land", Days: 3}, true); !errors.Is(err, qms.ErrForbidden) {
+	if _, err := f.p.SaveProcedure(f.as("landhead"), process.Procedure{Code: "DD-02", NameVI: "x", Field: "land", Unit: "land", Days: 3}, true); !errors.Is(err, qms.ErrForbidden) {
 		t.Fatalf("head creating a service: %v", err)
 	}
-	if _, err := f.p.SaveService(f.as("coord"), process.Service{Code: "DD-01", NameVI: "x", Field: "land", Unit: "land", Days: 3}, true); !errors.Is(err, qms.ErrConflict) {
+	if _, err := f.p.SaveProcedure(f.as("coord"), process.Procedure{Code: "DD-01", NameVI: "x", Field: "land", Unit: "land", Days: 3}, true); !errors.Is(err, qms.ErrConflict) {
 		t.Fatalf("duplicate code: %v", err)
 	}
-	if _, err := f.p.SaveService(f.as("coord"), process.Service{Code: "bad code", NameVI: "", Field: "Land!", Unit: "land", Days: -1}, true); !errors.Is(err, qms.ErrInvalid) {
+	if _, err := f.p.SaveProcedure(f.as("coord"), process.Procedure{Code: "bad code", NameVI: "", Field: "Land!", Unit: "land", Days: -1}, true); !errors.Is(err, qms.ErrInvalid) {
 		t.Fatalf("invalid service: %v", err)
 	}
 	cy, err := f.p.CalendarYear(f.as("landstaff"), 2027)
@@ -490,15 +487,9 @@ func TestObjectivesAndKPIs(t *testing.T) {
 	}
 	// Off track: on the home page of the land head and the coordinator, not of staff.
 	for login, want := range map[string]int{"landhead": 1, "coord": 1, "landstaff": 0, "jstaff": 0} {
-		tasks, err := f.p.Tasks(context.Background(), f.users[login])
-		n := 0
-		for _, tk := range tasks {
-			if tk.Kind == "objective" {
-				n++
-			}
-		}
-		if err != nil || n != want {
-			t.Errorf("%s: %d objective tasks %+v %v", login, n, tasks, err)
+		tasks, err := f.p.OffTrack(context.Background(), f.users[login])
+		if err != nil || len(tasks) != want {
+			t.Errorf("%s: %d objective tasks %+v %v", login, len(tasks), tasks, err)
 		}
 	}
 	for _, by := range []string{"month", "unit", "field", "service", "channel", "day", ""} {
@@ -519,115 +510,28 @@ func TestObjectivesAndKPIs(t *testing.T) {
 	if _, err := f.p.KPIs(f.as("coord"), process.KPIQuery{By: "planet"}); !errors.Is(err, qms.ErrInvalid) {
 		t.Fatalf("bad grouping: %v", err)
 	}
-	db, err := f.p.Dashboard(f.as("coord"), workday.Date{}, workday.Date{}, nil)
-	if err != nil || db.Total.Received != 4 || len(db.Units) != 2 || len(db.Objectives) != 1 || len(db.Months) != 12 {
+	db, err := f.p.Dashboard(f.as("coord"), workday.Date{}, workday.Date{})
+	if err != nil || db.Total.Received != 4 || len(db.Units) != 2 || len(db.Objectives) != 1 || len(db.Months) != 12 ||
+		db.Directives["overdue"] != 1 || db.Directives["open"] != 3 {
 		t.Fatalf("dashboard %+v %v", db, err)
 	}
 }
 
-func TestMeetingDirectives(t *testing.T) {
+// The list of units not complying joins the leadership's directives (an
+// interface, wired in app) with the late dossiers still open.
+func TestNonCompliantUnits(t *testing.T) {
 	f := setup(t)
-	chair := f.as("chair")
-	pdf := func() io.Reader { return bytes.NewReader([]byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")) }
-	m, err := f.p.CreateMeeting(chair, process.Meeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Họp kiểm tra tiến độ CCHC", Chair: "Chủ tịch UBND", Participants: "Phòng Nội vụ, VP ĐKĐĐ"},
-		&process.Upload{Filename: "bien-ban.pdf", Body: pdf()})
-	if err != nil || m.Minutes == nil || m.Minutes.VersionID == "" {
-		t.Fatalf("meeting %+v %v", m, err)
-	}
-	if _, err := f.p.CreateMeeting(f.as("landhead"), process.Meeting{HeldOn: m.HeldOn, Title: "x", Chair: "y"}, nil); !errors.Is(err, qms.ErrForbidden) {
-		t.Fatalf("unit head holding an office meeting: %v", err)
-	}
-	d, err := f.p.AddDirective(chair, m.ID, process.Directive{Unit: "land", Title: "Rà soát hồ sơ đất đai trễ hạn", ReportRequired: "Danh sách hồ sơ và biện pháp khắc phục", DueOn: workday.Date{Year: 2026, Month: 11, Day: 30}})
-	if err != nil || d.State != "open" {
-		t.Fatalf("directive %+v %v", d, err)
-	}
-	late, err := f.p.AddDirective(chair, m.ID, process.Directive{Unit: "justice", Title: "Cập nhật TTHC", DueOn: workday.Date{Year: 2026, Month: 11, Day: 24}})
-	if err != nil {
+	if _, err := f.p.Import(f.as("coord"), strings.NewReader(importCSV), process.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// Report: only the unit, and only with evidence.
-	if _, err := f.p.ReportDirective(f.as("jstaff"), d.ID, "xong", []process.Upload{{Filename: "a.pdf", Body: pdf()}}); !errors.Is(err, qms.ErrForbidden) {
-		t.Fatalf("other unit reporting: %v", err)
-	}
-	if _, err := f.p.ReportDirective(f.as("landhead"), d.ID, "xong", nil); !errors.Is(err, qms.ErrInvalid) {
-		t.Fatalf("report without evidence: %v", err)
-	}
-	if _, err := f.p.DecideDirective(chair, d.ID, true, ""); !errors.Is(err, qms.ErrState) {
-		t.Fatalf("accepting an open directive: %v", err)
-	}
-	// Two concurrent reports: exactly one wins.
-	var wg sync.WaitGroup
-	results := make([]error, 2)
-	for i := range results {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			_, results[i] = f.p.ReportDirective(f.as("landhead"), d.ID, "Đã rà soát 12 hồ sơ", []process.Upload{{Filename: "ra-soat.pdf", Body: pdf()}})
-		}(i)
-	}
-	wg.Wait()
-	if (results[0] == nil) == (results[1] == nil) || !(errors.Is(results[0], qms.ErrState) || errors.Is(results[1], qms.ErrState)) {
-		t.Fatalf("concurrent reports: %v / %v", results[0], results[1])
-	}
-	if _, err := f.p.DecideDirective(f.as("landhead"), d.ID, true, ""); !errors.Is(err, qms.ErrForbidden) {
-		t.Fatalf("reporter deciding: %v", err)
-	}
-	if _, err := f.p.DecideDirective(chair, d.ID, false, ""); !errors.Is(err, qms.ErrInvalid) {
-		t.Fatalf("return without comment: %v", err)
-	}
-	got, err := f.p.DecideDirective(chair, d.ID, false, "Thiếu biện pháp khắc phục")
-	if err != nil || got.State != "returned" {
-		t.Fatalf("return %v %v", got.State, err)
-	}
-	if _, err := f.p.ReportDirective(f.as("landhead"), d.ID, "Bổ sung biện pháp", []process.Upload{{Filename: "bo-sung.pdf", Body: pdf()}}); err != nil {
-		t.Fatal(err)
-	}
-	got, err = f.p.DecideDirective(chair, d.ID, true, "")
-	if err != nil || got.State != "accepted" || len(got.Reports) != 2 || got.ClosedAt == nil {
-		t.Fatalf("accept %+v %v", got, err)
-	}
-	ev := got.Reports[1].Evidence[0]
-	e, rc, err := f.p.OpenEvidence(f.as("landstaff"), d.ID, ev.ID)
-	if err != nil || e.SHA256 != ev.SHA256 {
-		t.Fatalf("evidence %v", err)
-	}
-	body, _ := io.ReadAll(rc)
-	rc.Close()
-	if !bytes.HasPrefix(body, []byte("%PDF")) {
-		t.Fatalf("evidence body %q", body)
-	}
-	// The justice directive is overdue: escalated once, and justice is not complying.
-	smtpd := mailtest.Start(t, "", "")
-	sender, err := mail.New(mail.Options{Host: "127.0.0.1", Port: smtpd.Port, From: "qmstrack@example.org", TLS: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.p.SetMailer(sender, "http://qms.example")
-	if _, err := f.db.Exec(`UPDATE users SET email = login || '@example.org' WHERE login IN ('coord', 'chair')`); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := f.p.EscalateOverdue(context.Background())
-	if err != nil || rep.Directives != 1 || rep.Notified != 2 || rep.Emailed != 2 {
-		t.Fatalf("escalate %+v %v", rep, err)
-	}
-	if rep, _ := f.p.EscalateOverdue(context.Background()); rep.Directives != 0 || rep.Emailed != 0 {
-		t.Fatalf("escalated twice: %+v", rep)
-	}
-	msgs := smtpd.Messages()
-	if len(msgs) != 2 || !strings.Contains(msgs[0].Subject, "Overdue directive") || !strings.Contains(msgs[0].Body, "http://qms.example/directives/"+late.ID) {
-		t.Fatalf("emails %+v", msgs)
-	}
-	var notes int
-	if err := f.db.Get(&notes, `SELECT count(*) FROM notifications WHERE kind = 'directive_overdue'`); err != nil || notes != 2 {
-		t.Fatalf("notifications %d %v", notes, err) // coordinator and chairman (head of "*")
-	}
+	f.dirs.byUnit = map[string]process.DirectiveCount{"justice": {Overdue: 2, Returned: 1}, "home": {Returned: 1}, "land": {Overdue: 1}}
 	nc, err := f.p.NonCompliantUnits(f.as("coord"))
-	if err != nil || len(nc) != 1 || nc[0].Unit != "justice" || nc[0].OverdueDirectives != 1 {
+	if err != nil || len(nc) != 2 || nc[0] != (process.UnitCompliance{Unit: "justice", OverdueDirectives: 2, ReturnedDirectives: 1}) ||
+		nc[1] != (process.UnitCompliance{Unit: "land", OverdueDirectives: 1, LateDossiersOpen: 1}) {
 		t.Fatalf("non-compliant %+v %v", nc, err)
 	}
-	tasks, _ := f.p.Tasks(context.Background(), f.users["jstaff"])
-	if len(tasks) != 0 {
-		t.Fatalf("staff cannot report directives; tasks %+v", tasks)
+	if nc, err := f.p.NonCompliantUnits(f.as("jstaff")); err != nil || len(nc) != 1 || nc[0].Unit != "justice" {
+		t.Fatalf("justice staff see %+v %v", nc, err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 type Upload struct {
 	Name    string
 	Body    io.Reader
+	Field   string // the form field it came in ("file", "attachment"), if any
 	Kind    string
 	Replace string
 }

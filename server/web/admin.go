@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -11,90 +12,63 @@ import (
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
-func (s *Server) handleUnitList() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		us, err := s.Org.Units(c.Request.Context())
+// items answers a list as {"items": [...]}.
+func items[T any](list func(ctx context.Context) ([]T, error)) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		xs, err := list(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": us})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": xs})
+	})
 }
 
-func (s *Server) handleUnitCreate() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var u org.Unit
-		if err := bindJSON(c, &u); err != nil {
-			fail(c, err)
-			return
-		}
-		out, err := s.Org.CreateUnit(c.Request.Context(), u)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, out)
-	}
-}
-
-func (s *Server) handleUserList() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		us, err := s.Identity.ListUsers(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": us})
-	}
-}
-
-func (s *Server) handleUserCreate() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var in identity.NewUser
+// created decodes a JSON body, creates it and answers 201 with the result.
+func created[R, T any](create func(ctx context.Context, in R) (T, error)) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var in R
 		if err := bindJSON(c, &in); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		u, err := s.Identity.CreateUser(c.Request.Context(), in)
+		out, err := create(c.Request.Context(), in)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusCreated, u)
-	}
+		return reply(c, http.StatusCreated, out)
+	})
 }
+
+func (s *Server) handleUnitList() gin.HandlerFunc   { return items(s.Org.Units) }
+func (s *Server) handleUnitCreate() gin.HandlerFunc { return created(s.Org.CreateUnit) }
+func (s *Server) handleUserList() gin.HandlerFunc   { return items(s.Identity.ListUsers) }
+func (s *Server) handleUserCreate() gin.HandlerFunc { return created(s.Identity.CreateUser) }
 
 func (s *Server) handleUserUpdate() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		var in identity.UserUpdate
 		if err := bindJSON(c, &in); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		u, err := s.Identity.UpdateUser(c.Request.Context(), c.Param("id"), in)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		// A disabled user's roles stop at this instance's next request.
 		if err := s.Authz.Reload(); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, u)
-	}
+		return reply(c, http.StatusOK, u)
+	})
 }
 
 func (s *Server) handleAssignmentList() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		as, err := s.Org.Assignments(c.Request.Context(), c.Query("user_id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": as})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": as})
+	})
 }
 
 // assignmentRequest names the user by login (or id), as the API promises.
@@ -122,11 +96,10 @@ func (s *Server) resolveAssignment(c *gin.Context, req assignmentRequest) (org.A
 }
 
 func (s *Server) handleAssign(add bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		var req assignmentRequest
 		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		a, err := s.resolveAssignment(c, req)
 		if err == nil {
@@ -137,15 +110,14 @@ func (s *Server) handleAssign(add bool) gin.HandlerFunc {
 			}
 		}
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		status := http.StatusCreated
 		if !add {
 			status = http.StatusOK
 		}
-		c.JSON(status, gin.H{"user": a.Login, "role": a.Role, "unit": a.Unit})
-	}
+		return reply(c, status, gin.H{"user": a.Login, "role": a.Role, "unit": a.Unit})
+	})
 }
 
 func (s *Server) adminData(c *gin.Context) (gin.H, error) {
@@ -178,18 +150,17 @@ func (s *Server) handleAdminUnitsPage() gin.HandlerFunc {
 }
 
 func (s *Server) adminPage(tmpl, title, perm string) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		if !s.Authz.CanAnywhere(actor(c).UserID, "admin", perm) {
-			fail(c, qms.Errorf(qms.ErrForbidden, "administrators only"))
-			return
+			return qms.Errorf(qms.ErrForbidden, "administrators only")
 		}
 		d, err := s.adminData(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		s.render(c, http.StatusOK, tmpl, s.page(c, title, d))
-	}
+		return nil
+	})
 }
 
 // adminFormResult re-renders an admin page with the outcome of a form.
@@ -215,7 +186,7 @@ func (s *Server) adminFormResult(c *gin.Context, tmpl, title string, err error, 
 }
 
 func (s *Server) handleAdminUserForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		var err error
 		if id := c.PostForm("id"); id != "" {
 			status := c.PostForm("status")
@@ -228,19 +199,21 @@ func (s *Server) handleAdminUserForm() gin.HandlerFunc {
 				Email: c.PostForm("email"), Password: c.PostForm("password"), Lang: c.PostForm("lang")})
 		}
 		s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
-	}
+		return nil
+	})
 }
 
 func (s *Server) handleAdminUnitForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		_, err := s.Org.CreateUnit(c.Request.Context(), org.Unit{Code: c.PostForm("code"), NameVI: c.PostForm("name_vi"),
 			NameEN: c.PostForm("name_en"), Parent: c.PostForm("parent")})
 		s.adminFormResult(c, "admin/units.html", "admin.units.title", err, "admin.saved")
-	}
+		return nil
+	})
 }
 
 func (s *Server) handleAdminRoleForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		a, err := s.resolveAssignment(c, assignmentRequest{User: c.PostForm("user"), Role: c.PostForm("role"), Unit: c.PostForm("unit")})
 		if err == nil {
 			if c.PostForm("op") == "remove" {
@@ -250,7 +223,8 @@ func (s *Server) handleAdminRoleForm() gin.HandlerFunc {
 			}
 		}
 		s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
-	}
+		return nil
+	})
 }
 
 // trailFilter reads the query and limits the listing to the caller's scope:
@@ -281,56 +255,51 @@ func (s *Server) trailFilter(c *gin.Context) (trail.Filter, error) {
 }
 
 func (s *Server) handleTrailList() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := s.trailFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		es, err := s.Trail.List(c.Request.Context(), f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": es})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": es})
+	})
 }
 
 func (s *Server) handleTrailVerify() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		res, err := s.Trail.Verify(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, res)
-	}
+		return reply(c, http.StatusOK, res)
+	})
 }
 
 func (s *Server) handleTrailPage() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := s.trailFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		if f.Limit == 0 {
 			f.Limit = 200
 		}
 		es, err := s.Trail.List(c.Request.Context(), f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		d := gin.H{"Entries": es, "Filter": f, "CanVerify": s.Authz.CanAnywhere(actor(c).UserID, "trail", "verify")}
 		if c.Query("verify") == "1" && d["CanVerify"] == true {
 			res, err := s.Trail.Verify(c.Request.Context())
 			if err != nil {
-				fail(c, err)
-				return
+				return err
 			}
 			d["Verify"] = res
 		}
 		s.render(c, http.StatusOK, "trail/index.html", s.page(c, "trail.title", d))
-	}
+		return nil
+	})
 }

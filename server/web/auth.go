@@ -18,7 +18,7 @@ func handleHealthz() gin.HandlerFunc {
 
 // handleReadyz answers 200 only when every dependency answers.
 func (s *Server) handleReadyz() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 		defer cancel()
 		out := gin.H{}
@@ -35,8 +35,8 @@ func (s *Server) handleReadyz() gin.HandlerFunc {
 		if !ok {
 			status = http.StatusServiceUnavailable
 		}
-		c.JSON(status, gin.H{"ready": ok, "checks": out})
-	}
+		return reply(c, status, gin.H{"ready": ok, "checks": out})
+	})
 }
 
 type meRole struct {
@@ -70,33 +70,30 @@ func (s *Server) handleAPILogin() gin.HandlerFunc {
 		User userJSON `json:"user"`
 		CSRF string   `json:"csrf_token"`
 	}
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		var req request
 		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		sess, u, err := s.Identity.Login(c.Request.Context(), req.Login, req.Password)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		s.setSessionCookie(c, sess.Token)
-		c.JSON(http.StatusOK, response{User: userJSON{ID: u.ID, Login: u.Login, Name: u.Name}, CSRF: sess.CSRF})
-	}
+		return reply(c, http.StatusOK, response{User: userJSON{ID: u.ID, Login: u.Login, Name: u.Name}, CSRF: sess.CSRF})
+	})
 }
 
 func (s *Server) handleAPILogout() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		if tok, err := c.Cookie(sessionCookie); err == nil {
 			if err := s.Identity.Logout(c.Request.Context(), tok); err != nil {
-				fail(c, err)
-				return
+				return err
 			}
 		}
 		s.clearSessionCookie(c)
-		c.JSON(http.StatusOK, gin.H{"ok": true})
-	}
+		return reply(c, http.StatusOK, gin.H{"ok": true})
+	})
 }
 
 func (s *Server) handleMe() gin.HandlerFunc {
@@ -108,55 +105,50 @@ func (s *Server) handleMe() gin.HandlerFunc {
 		Roles []meRole `json:"roles"`
 		CSRF  string   `json:"csrf_token,omitempty"`
 	}
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		a := actor(c)
 		roles, err := s.rolesOf(c.Request.Context(), a.UserID)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, response{ID: a.UserID, Login: a.Login, Name: a.Name, Lang: a.Lang, Roles: roles, CSRF: c.GetString("csrf")})
-	}
+		return reply(c, http.StatusOK, response{ID: a.UserID, Login: a.Login, Name: a.Name, Lang: a.Lang, Roles: roles, CSRF: c.GetString("csrf")})
+	})
 }
 
 func (s *Server) handleTokenCreate() gin.HandlerFunc {
 	type request struct {
 		Name string `json:"name"`
 	}
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		var req request
 		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		secret, t, err := s.Identity.CreateToken(c.Request.Context(), req.Name)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusCreated, gin.H{"token": secret, "id": t.ID, "name": t.Name})
-	}
+		return reply(c, http.StatusCreated, gin.H{"token": secret, "id": t.ID, "name": t.Name})
+	})
 }
 
 func (s *Server) handleTokenList() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		ts, err := s.Identity.ListTokens(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": ts})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": ts})
+	})
 }
 
 func (s *Server) handleTokenRevoke() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		if err := s.Identity.RevokeToken(c.Request.Context(), c.Param("id")); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"ok": true})
-	}
+		return reply(c, http.StatusOK, gin.H{"ok": true})
+	})
 }
 
 // tasksFor gathers the home-page tasks from every capability.
@@ -185,99 +177,91 @@ func (s *Server) tasksFor(ctx context.Context, a qms.Actor) ([]qms.Task, error) 
 }
 
 func (s *Server) handleTasks() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		a := actor(c)
 		a.Lang = c.GetString("lang")
 		ts, err := s.tasksFor(c.Request.Context(), a)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": ts})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": ts})
+	})
 }
 
 func (s *Server) handleNotifications() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		ns, err := s.Notifications.List(c.Request.Context(), actor(c).UserID, 100)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": ns})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": ns})
+	})
 }
 
 func (s *Server) handleNotificationRead() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		if err := s.Notifications.MarkRead(c.Request.Context(), actor(c).UserID, c.Param("id")); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"ok": true})
-	}
+		return reply(c, http.StatusOK, gin.H{"ok": true})
+	})
 }
 
 func (s *Server) handleSetLangAPI() gin.HandlerFunc {
 	type request struct {
 		Lang string `json:"lang"`
 	}
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		var req request
 		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		if _, err := s.Identity.UpdateUser(c.Request.Context(), actor(c).UserID, identity.UserUpdate{Lang: &req.Lang}); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"lang": req.Lang})
-	}
+		return reply(c, http.StatusOK, gin.H{"lang": req.Lang})
+	})
 }
 
 // handleSetLang switches the UI language: remembered on the user when signed
 // in, in a cookie otherwise.
 func (s *Server) handleSetLang() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		lang := c.PostForm("lang")
 		if lang != "en" {
 			lang = "vi"
 		}
 		if a, ok := qms.ActorFrom(c.Request.Context()); ok {
 			if _, err := s.Identity.UpdateUser(c.Request.Context(), a.UserID, identity.UserUpdate{Lang: &lang}); err != nil {
-				fail(c, err)
-				return
+				return err
 			}
 		}
 		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
 		back := c.PostForm("next")
-		if back == "" || back[0] != '/' || (len(back) > 1 && (back[1] == '/' || back[1] == '\\')) {
-			back = "/"
-		}
-		c.Redirect(http.StatusSeeOther, back)
-	}
+		c.Redirect(http.StatusSeeOther, localPath(back))
+		return nil
+	})
 }
 
 func (s *Server) handleLoginPage() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		if _, ok := qms.ActorFrom(c.Request.Context()); ok {
 			c.Redirect(http.StatusSeeOther, "/")
-			return
+			return nil
 		}
 		p := s.page(c, "login.title", gin.H{"Next": c.Query("next")})
 		s.render(c, http.StatusOK, "login.html", p)
-	}
+		return nil
+	})
 }
 
 func (s *Server) handleLoginForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		sess, u, err := s.Identity.Login(c.Request.Context(), c.PostForm("login"), c.PostForm("password"))
 		if err != nil {
 			status, _ := statusOf(err)
 			if status == http.StatusInternalServerError {
-				fail(c, err)
-				return
+				return err
 			}
 			p := s.page(c, "login.title", gin.H{"Next": c.PostForm("next"), "Login": c.PostForm("login")})
 			if status == http.StatusTooManyRequests {
@@ -286,86 +270,79 @@ func (s *Server) handleLoginForm() gin.HandlerFunc {
 				p.Error = s.T(c, "login.wrong")
 			}
 			s.render(c, status, "login.html", p)
-			return
+			return nil
 		}
 		s.setSessionCookie(c, sess.Token)
 		// A language chosen on the login page becomes the user's preference.
 		if lang, _ := c.Cookie(langCookie); (lang == "vi" || lang == "en") && lang != u.Lang {
 			ctx := qms.WithActor(c.Request.Context(), qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name})
 			if _, err := s.Identity.UpdateUser(ctx, u.ID, identity.UserUpdate{Lang: &lang}); err != nil {
-				fail(c, err)
-				return
+				return err
 			}
 		}
 		next := c.PostForm("next")
-		if next == "" || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
-			next = "/"
-		}
-		c.Redirect(http.StatusSeeOther, next)
-	}
+		c.Redirect(http.StatusSeeOther, localPath(next))
+		return nil
+	})
 }
 
 func (s *Server) handleLogoutForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		if tok, err := c.Cookie(sessionCookie); err == nil {
 			_ = s.Identity.Logout(c.Request.Context(), tok)
 		}
 		s.clearSessionCookie(c)
 		c.Redirect(http.StatusSeeOther, "/login")
-	}
+		return nil
+	})
 }
 
 func (s *Server) handleHome() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		a := actor(c)
 		a.Lang = c.GetString("lang")
 		ts, err := s.tasksFor(c.Request.Context(), a)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		ns, err := s.Notifications.List(c.Request.Context(), a.UserID, 20)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		roles, err := s.rolesOf(c.Request.Context(), a.UserID)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		s.render(c, http.StatusOK, "home.html", s.page(c, "home.title", gin.H{"Tasks": ts, "Notifications": ns, "Roles": roles}))
-	}
+		return nil
+	})
 }
 
 func (s *Server) handleAccountPage() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		ts, err := s.Identity.ListTokens(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		roles, err := s.rolesOf(c.Request.Context(), actor(c).UserID)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		s.render(c, http.StatusOK, "account.html", s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": ""}))
-	}
+		return nil
+	})
 }
 
 func (s *Server) handleAccountTokenForm() gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		secret, _, err := s.Identity.CreateToken(c.Request.Context(), c.PostForm("name"))
 		ts, lerr := s.Identity.ListTokens(c.Request.Context())
 		if lerr != nil {
-			fail(c, lerr)
-			return
+			return lerr
 		}
 		roles, rerr := s.rolesOf(c.Request.Context(), actor(c).UserID)
 		if rerr != nil {
-			fail(c, rerr)
-			return
+			return rerr
 		}
 		p := s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": secret})
 		status := http.StatusOK
@@ -374,5 +351,6 @@ func (s *Server) handleAccountTokenForm() gin.HandlerFunc {
 			p.Error = s.errorText(c, err)
 		}
 		s.render(c, status, "account.html", p)
-	}
+		return nil
+	})
 }

@@ -2,22 +2,22 @@ package web
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/qmstrack/qmstrack/server/document"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
+
+// The document capability over HTTP: the register, a document and a
+// revision (reads), the downloads, and the acts, each served on /api/v1 and
+// /ui from one request struct (see handler.go). The pages are in
+// document_pages.go.
 
 // docFilter reads the register's query parameters.
 func docFilter(c *gin.Context) (document.Filter, error) {
@@ -39,247 +39,44 @@ func docFilter(c *gin.Context) (document.Filter, error) {
 }
 
 func handleDocList(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := docFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		p, err := docs.List(c.Request.Context(), f)
+		p, err := docs.List(ctxOf(c), f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, p)
-	}
-}
-
-func handleDocCreate(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req document.NewDocument
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		d, err := docs.Create(c.Request.Context(), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, d)
-	}
-}
-
-func handleDocUpdate(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req document.NewDocument
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		d, err := docs.Update(c.Request.Context(), c.Param("id"), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
+		return reply(c, http.StatusOK, p)
+	})
 }
 
 func handleDocGet(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, err := docs.Get(c.Request.Context(), c.Param("id"))
+	return h(func(c *gin.Context) error {
+		d, err := docs.Get(ctxOf(c), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"document": d, "actions": docs.DocActions(c.Request.Context(), d)})
-	}
+		return reply(c, http.StatusOK, gin.H{"document": d, "actions": docs.DocActions(ctxOf(c), d)})
+	})
 }
 
 func handleRevGet(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, r, err := docs.Revision(c.Request.Context(), c.Param("id"))
+	return h(func(c *gin.Context) error {
+		d, r, err := docs.Revision(ctxOf(c), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"document": d, "revision": r})
-	}
-}
-
-// maxFieldBytes bounds the text fields of an upload.
-const maxFieldBytes = 64 << 10
-
-// maxFilesPerUpload bounds the files of one request: each becomes an object
-// before any row is written.
-const maxFilesPerUpload = 20
-
-// readDocUpload streams a multipart body: text fields (change, kind,
-// replace) and files, each file straight into the object store as it
-// arrives. Nothing is spooled to disk or held whole in memory. "replace"
-// and "kind" apply to the file part that follows them.
-func readDocUpload(c *gin.Context, docs *document.Service, docID, revID string) (string, []document.Staged, error) {
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return "", nil, qms.Errorf(qms.ErrInvalid, "send the files as multipart/form-data")
-	}
-	var change, replace, kind string
-	var staged []document.Staged
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return "", nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
-		}
-		name := part.FormName()
-		if name != "file" && name != "attachment" {
-			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-			part.Close()
-			if err != nil {
-				return "", nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
-			}
-			if len(b) > maxFieldBytes {
-				return "", nil, qms.Errorf(qms.ErrInvalid, "field %q is too long", name)
-			}
-			switch name {
-			case "change":
-				change = string(b)
-			case "replace":
-				replace = strings.TrimSpace(string(b))
-			case "kind":
-				kind = strings.TrimSpace(string(b))
-			}
-			continue
-		}
-		fname := part.FileName() // already the last path element
-		if fname == "" {
-			// A form's empty file input sends a nameless, empty part.
-			var one [1]byte
-			n, _ := io.ReadFull(part, one[:])
-			part.Close()
-			if n == 0 {
-				continue
-			}
-			return "", nil, qms.Errorf(qms.ErrInvalid, "the file has no name")
-		}
-		if len(staged) >= maxFilesPerUpload {
-			part.Close()
-			return "", nil, qms.Errorf(qms.ErrInvalid, "at most %d files per upload", maxFilesPerUpload)
-		}
-		k := kind
-		if name == "attachment" {
-			k = document.KindAttachment
-		}
-		st, err := docs.Stage(c.Request.Context(), docID, revID, document.Upload{Name: fname, Body: part, Kind: k, Replace: replace})
-		part.Close()
-		if err != nil {
-			return "", nil, err
-		}
-		staged = append(staged, st)
-		replace, kind = "", ""
-	}
-	return change, staged, nil
-}
-
-func handleRevCreate(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		change, staged, err := readDocUpload(c, docs, c.Param("id"), "")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		r, err := docs.CreateRevision(c.Request.Context(), c.Param("id"), change, staged)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, r)
-	}
-}
-
-func handleRevFiles(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		_, staged, err := readDocUpload(c, docs, "", c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		r, err := docs.AddFiles(c.Request.Context(), c.Param("id"), staged)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
-	}
-}
-
-// signRequest is the body of the signing acts.
-type signRequest struct {
-	Reviewers   []string `json:"reviewers"`
-	Decision    string   `json:"decision"`
-	Comment     string   `json:"comment"`
-	Password    string   `json:"password"`
-	EffectiveAt string   `json:"effective_at"`
-	Reason      string   `json:"reason"`
-}
-
-// parseEffectiveAt reads a publication date: RFC 3339, or a day as
-// yyyy-mm-dd or dd/mm/yyyy (the start of that day in the office's zone).
-// Empty means now.
-func parseEffectiveAt(v string, loc *time.Location) (*time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return &t, nil
-	}
-	for _, layout := range []string{"2006-01-02", "02/01/2006"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return &t, nil
-		}
-	}
-	return nil, qms.Errorf(qms.ErrInvalid, "effective_at must be a date (dd/mm/yyyy or yyyy-mm-dd) or an RFC 3339 time")
-}
-
-// revAct runs one act on a revision from a JSON body.
-func revAct(act func(ctx context.Context, id string, req signRequest) (document.Revision, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req signRequest
-		if c.Request.ContentLength != 0 {
-			if err := bindJSON(c, &req); err != nil {
-				fail(c, err)
-				return
-			}
-		}
-		r, err := act(c.Request.Context(), c.Param("id"), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
-	}
-}
-
-func handleRevAck(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if err := docs.Acknowledge(c.Request.Context(), c.Param("id")); err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"ok": true})
-	}
+		return reply(c, http.StatusOK, gin.H{"document": d, "revision": r})
+	})
 }
 
 func handleRevAcks(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		acks, err := docs.Acks(c.Request.Context(), c.Param("id"))
+	return h(func(c *gin.Context) error {
+		acks, err := docs.Acks(ctxOf(c), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		pending := 0
 		for _, a := range acks {
@@ -287,114 +84,235 @@ func handleRevAcks(docs *document.Service) gin.HandlerFunc {
 				pending++
 			}
 		}
-		c.JSON(http.StatusOK, gin.H{"items": acks, "pending": pending})
-	}
-}
-
-func handleDocWithdraw(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req signRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		d, err := docs.Withdraw(c.Request.Context(), c.Param("id"), req.Reason)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
-}
-
-func handleDocConfirmReview(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req signRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		d, err := docs.ConfirmReview(c.Request.Context(), c.Param("id"), req.Comment)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
-}
-
-// serveDocFile streams one object version with Range, ETag and the SHA-256.
-func serveDocFile(c *gin.Context, f document.File, obj document.Object) {
-	defer obj.Close()
-	h := c.Writer.Header()
-	h.Set("Content-Type", f.MediaType)
-	h.Set("Content-Disposition", contentDisposition("attachment", f.Name))
-	h.Set("ETag", `"`+f.SHA256+`"`)
-	h.Set("X-Content-SHA256", f.SHA256)
-	if raw, err := hex.DecodeString(f.SHA256); err == nil {
-		h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(raw)+":")
-	}
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(bigCopyWriter{c.Writer}, c.Request, "", f.UploadedAt, obj)
-}
-
-// copyBufs are the buffers of file downloads. Each Read of an object-store
-// object is a round trip through minio-go's reader goroutine, so 1 MiB
-// reads instead of io.Copy's 32 KiB cut that overhead per byte.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
-
-// bigCopyWriter gives http.ServeContent's copy a large buffer.
-type bigCopyWriter struct{ http.ResponseWriter }
-
-// ReadFrom copies r to the response with a pooled 1 MiB buffer.
-func (w bigCopyWriter) ReadFrom(r io.Reader) (int64, error) {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	return io.CopyBuffer(struct{ io.Writer }{w.ResponseWriter}, r, *bp)
-}
-
-func handleRevFile(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		_, _, f, obj, err := docs.Open(c.Request.Context(), c.Param("id"), c.Param("file_id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		serveDocFile(c, f, obj)
-	}
-}
-
-func handleDocCurrent(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		_, _, f, obj, err := docs.OpenCurrent(c.Request.Context(), strings.TrimPrefix(c.Param("code"), "/"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		serveDocFile(c, f, obj)
-	}
-}
-
-func handlePublicFile(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		_, _, f, obj, err := docs.OpenPublic(c.Request.Context(), c.Param("rev"), c.Param("file"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		serveDocFile(c, f, obj)
-	}
+		return reply(c, http.StatusOK, gin.H{"items": acks, "pending": pending})
+	})
 }
 
 func handlePublicList(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		list, err := docs.PublicList(c.Request.Context())
+	return h(func(c *gin.Context) error {
+		list, err := docs.PublicList(ctxOf(c))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
+		return reply(c, http.StatusOK, gin.H{"items": list})
+	})
+}
+
+// docOpener opens a file for download from two route parameters: a
+// revision's file, a file of the public register.
+type docOpener func(ctx context.Context, a, b string) (document.Document, document.Revision, document.File, io.ReadSeekCloser, error)
+
+// handleDocFile serves the file open finds from the parameters a and b
+// (Range, ETag, SHA-256).
+func handleDocFile(open docOpener, a, b string) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		_, _, f, obj, err := open(ctxOf(c), c.Param(a), c.Param(b))
+		if err != nil {
+			return err
+		}
+		serveDownload(c, download{Name: f.Name, MediaType: f.MediaType, SHA256: f.SHA256, ModTime: f.UploadedAt}, obj)
+		return nil
+	})
+}
+
+// openCurrent opens the main file in force under a code (/d/{code}; codes
+// may hold "/", as QT/ISO-07).
+func openCurrent(docs *document.Service) docOpener {
+	return func(ctx context.Context, code, _ string) (document.Document, document.Revision, document.File, io.ReadSeekCloser, error) {
+		return docs.OpenCurrent(ctx, strings.TrimPrefix(code, "/"))
+	}
+}
+
+// The acts. Each request struct is decoded from JSON or from the form.
+
+type commentReq struct {
+	Comment string `json:"comment"`
+}
+
+type submitReq struct {
+	Reviewers []string `json:"reviewers"`
+}
+
+type reviewReq struct {
+	Decision string `json:"decision"`
+	Comment  string `json:"comment"`
+	Password string `json:"password"`
+}
+
+type publishReq struct {
+	Password    string `json:"password"`
+	EffectiveAt string `json:"effective_at"` // RFC 3339, or a day (yyyy-mm-dd, dd/mm/yyyy); empty for now
+}
+
+// ackRes is the API's answer to an acknowledgement.
+type ackRes struct {
+	OK  bool              `json:"ok"`
+	Rev document.Revision `json:"-"`
+}
+
+// docActs builds the acts on documents and revisions; routes.go registers
+// each on its path. A refused act is shown on the document's page, next to
+// its form; a refused register form on the register form.
+type docActs struct {
+	s    *Server
+	docs *document.Service
+}
+
+// onDoc shows the refusal of an act on the document :id.
+func (da docActs) onDoc(c *gin.Context, status int, err error) error {
+	return da.s.renderDocPage(c, da.docs, c.Param("id"), status, err)
+}
+
+// onRev shows the refusal of an act on the revision :id on its document's page.
+func (da docActs) onRev(c *gin.Context, status int, err error) error {
+	d, _, rerr := da.docs.Revision(ctxOf(c), c.Param("id"))
+	if rerr != nil {
+		return err
+	}
+	return da.s.renderDocPage(c, da.docs, d.ID, status, err)
+}
+
+func docBack(c *gin.Context, d document.Document) string { return "/documents/" + d.ID }
+func revBack(c *gin.Context, r document.Revision) string { return "/documents/" + r.DocumentID }
+
+// docAct is an act on the document :id, answered with the document.
+func docAct[R any](da docActs, flash string, do func(ctx context.Context, id string, r *R) (document.Document, error)) act[R, document.Document] {
+	return act[R, document.Document]{
+		Do:   func(c *gin.Context, r *R) (document.Document, error) { return do(ctxOf(c), c.Param("id"), r) },
+		Back: docBack, Flash: flash, Refused: da.onDoc,
+	}
+}
+
+// revAct is an act on the revision :id, answered with the revision.
+func revAct[R any](da docActs, flash string, do func(ctx context.Context, id string, r *R) (document.Revision, error)) act[R, document.Revision] {
+	return act[R, document.Revision]{
+		Do:   func(c *gin.Context, r *R) (document.Revision, error) { return do(ctxOf(c), c.Param("id"), r) },
+		Back: revBack, Flash: flash, Refused: da.onRev,
+	}
+}
+
+// multipartOnly refuses a body that cannot carry files.
+func multipartOnly(c *gin.Context) error {
+	if !strings.HasPrefix(c.ContentType(), "multipart/") {
+		return qms.Errorf(qms.ErrInvalid, "send the files as multipart/form-data")
+	}
+	return nil
+}
+
+func (da docActs) create() act[document.NewDocument, document.Document] {
+	return act[document.NewDocument, document.Document]{
+		Created: true,
+		Do: func(c *gin.Context, r *document.NewDocument) (document.Document, error) {
+			return da.docs.Create(ctxOf(c), *r)
+		},
+		Back: docBack, Flash: "doc.flash.created", Refused: da.s.renderDocNew,
+	}
+}
+
+// update is the edit form of the register data (POST /ui/documents/:id/edit);
+// the API changes them with PUT /api/v1/documents/:id (handleDocUpdate).
+func (da docActs) update() act[document.NewDocument, document.Document] {
+	return act[document.NewDocument, document.Document]{
+		NoAPI: true, Do: docUpdate(da.docs), Back: docBack, Flash: "doc.flash.updated", Refused: da.s.renderDocEdit,
+	}
+}
+
+func docUpdate(docs *document.Service) func(c *gin.Context, r *document.NewDocument) (document.Document, error) {
+	return func(c *gin.Context, r *document.NewDocument) (document.Document, error) {
+		return docs.Update(ctxOf(c), c.Param("id"), *r)
+	}
+}
+
+func handleDocUpdate(docs *document.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var r document.NewDocument
+		if err := decode(c, &r); err != nil {
+			return err
+		}
+		d, err := docUpdate(docs)(c, &r)
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, d)
+	})
+}
+
+func (da docActs) newRevision() act[document.NewRevision, document.Revision] {
+	return act[document.NewRevision, document.Revision]{
+		Upload: true, Created: true,
+		Do: func(c *gin.Context, r *document.NewRevision) (document.Revision, error) {
+			if err := multipartOnly(c); err != nil {
+				return document.Revision{}, err
+			}
+			return da.docs.CreateRevision(ctxOf(c), c.Param("id"), *r)
+		},
+		Back: revBack, Flash: "doc.flash.revision", Refused: da.onDoc,
+	}
+}
+
+func (da docActs) files() act[document.NewFiles, document.Revision] {
+	return act[document.NewFiles, document.Revision]{
+		Upload: true,
+		Do: func(c *gin.Context, r *document.NewFiles) (document.Revision, error) {
+			if err := multipartOnly(c); err != nil {
+				return document.Revision{}, err
+			}
+			return da.docs.AddFiles(ctxOf(c), c.Param("id"), *r)
+		},
+		Back: revBack, Flash: "doc.flash.files", Refused: da.onRev,
+	}
+}
+
+func (da docActs) withdraw() act[reasonReq, document.Document] {
+	return docAct(da, "doc.flash.withdraw", func(ctx context.Context, id string, r *reasonReq) (document.Document, error) {
+		return da.docs.Withdraw(ctx, id, r.Reason)
+	})
+}
+
+func (da docActs) confirmReview() act[commentReq, document.Document] {
+	return docAct(da, "doc.flash.confirm_review", func(ctx context.Context, id string, r *commentReq) (document.Document, error) {
+		return da.docs.ConfirmReview(ctx, id, r.Comment)
+	})
+}
+
+func (da docActs) submit() act[submitReq, document.Revision] {
+	return revAct(da, "doc.flash.submit", func(ctx context.Context, id string, r *submitReq) (document.Revision, error) {
+		return da.docs.Submit(ctx, id, r.Reviewers)
+	})
+}
+
+func (da docActs) review() act[reviewReq, document.Revision] {
+	return revAct(da, "doc.flash.review", func(ctx context.Context, id string, r *reviewReq) (document.Revision, error) {
+		return da.docs.Review(ctx, id, r.Decision, r.Comment, r.Password)
+	})
+}
+
+func (da docActs) approve() act[passwordReq, document.Revision] {
+	return revAct(da, "doc.flash.approve", func(ctx context.Context, id string, r *passwordReq) (document.Revision, error) {
+		return da.docs.Approve(ctx, id, r.Password)
+	})
+}
+
+func (da docActs) publish() act[publishReq, document.Revision] {
+	return revAct(da, "doc.flash.publish", func(ctx context.Context, id string, r *publishReq) (document.Revision, error) {
+		return da.docs.Publish(ctx, id, r.Password, r.EffectiveAt)
+	})
+}
+
+func (da docActs) discard() act[reasonReq, document.Revision] {
+	return revAct(da, "doc.flash.discard", func(ctx context.Context, id string, r *reasonReq) (document.Revision, error) {
+		return da.docs.Discard(ctx, id, r.Reason)
+	})
+}
+
+func (da docActs) acknowledge() act[noBody, ackRes] {
+	return act[noBody, ackRes]{
+		Do: func(c *gin.Context, _ *noBody) (ackRes, error) {
+			r, err := da.docs.Acknowledge(ctxOf(c), c.Param("id"))
+			return ackRes{OK: true, Rev: r}, err
+		},
+		Back:  func(c *gin.Context, r ackRes) string { return revBack(c, r.Rev) },
+		Flash: "doc.flash.acknowledge", Refused: da.onRev,
 	}
 }
 

@@ -3,11 +3,9 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -96,33 +94,30 @@ func (s *Server) unitNames(c *gin.Context) ([]org.Unit, map[string]string, error
 }
 
 func (s *Server) handleDocRegisterPage(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := docFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		units, names, err := s.unitNames(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		data := gin.H{"Filter": f, "Units": units, "UnitNames": names, "Types": document.Types,
 			"Statuses": []string{"draft", "in_review", "approved", "effective", "obsolete"}, "Sorts": []string{"code", "title", "updated"},
-			"CanCreate": !docs.CreateScope(c.Request.Context()).Empty()}
-		p, err := docs.List(c.Request.Context(), f)
+			"CanCreate": !docs.CreateScope(ctxOf(c)).Empty()}
+		p, err := docs.List(ctxOf(c), f)
 		status := http.StatusOK
 		pg := s.page(c, "doc.register.title", data)
 		if err != nil {
 			if status, _ = statusOf(err); status == http.StatusInternalServerError {
-				fail(c, err)
-				return
+				return err
 			}
 			pg.Error = s.errorText(c, err)
 		}
 		data["Items"] = p.Items
 		// The labels of types and statuses, translated once per page
-		// rather than once per row (each translation is a go-i18n lookup).
+		// rather than once per row (each translation is a catalog lookup).
 		labels := map[string]string{}
 		for _, t := range document.Types {
 			labels["type."+t] = s.T(c, "doc.type."+t)
@@ -144,17 +139,20 @@ func (s *Server) handleDocRegisterPage(docs *document.Service) gin.HandlerFunc {
 			data["First"] = "/documents?" + q.Encode()
 		}
 		s.render(c, status, "documents/index.html", pg)
-	}
+		return nil
+	})
 }
 
-func (s *Server) docNewData(c *gin.Context, docs *document.Service) (gin.H, error) {
+// docFormData is what the register form needs: the units where the reader
+// may register documents, every unit for the distribution, types and roles.
+func (s *Server) docFormData(c *gin.Context, docs *document.Service) (gin.H, error) {
 	units, names, err := s.unitNames(c)
 	if err != nil {
 		return nil, err
 	}
 	var mine []org.Unit
 	for _, u := range units {
-		if docs.CanCreate(c.Request.Context(), u.Code) {
+		if docs.CanCreate(ctxOf(c), u.Code) {
 			mine = append(mine, u)
 		}
 	}
@@ -163,39 +161,45 @@ func (s *Server) docNewData(c *gin.Context, docs *document.Service) (gin.H, erro
 }
 
 func (s *Server) handleDocNewPage(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		data, err := s.docNewData(c, docs)
+	return h(func(c *gin.Context) error {
+		data, err := s.docFormData(c, docs)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		if len(data["Units"].([]org.Unit)) == 0 {
-			fail(c, qms.Errorf(qms.ErrForbidden, "you may not register documents"))
-			return
+			return qms.Errorf(qms.ErrForbidden, "you may not register documents")
 		}
 		s.render(c, http.StatusOK, "documents/new.html", s.page(c, "doc.new.title", data))
-	}
+		return nil
+	})
 }
 
-// docForm reads the register fields of the create and edit forms.
-func docForm(c *gin.Context) document.NewDocument {
-	months := 12
-	if v := strings.TrimSpace(c.PostForm("review_months")); v != "" {
-		n, err := parseInt(v)
-		if err != nil || n < -1 || n > 1000 {
-			months = -1 // reported by the domain's validation
-		} else {
-			months = int(n)
+// renderDocNew shows the register form again with what was posted and the
+// refusal, each field's problem next to it.
+func (s *Server) renderDocNew(c *gin.Context, status int, refusal error) error {
+	data, err := s.docFormData(c, s.Documents)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{}
+	for k, v := range c.Request.PostForm {
+		if len(v) > 0 && k != "_csrf" {
+			form[k] = v[0]
 		}
 	}
-	return document.NewDocument{Code: c.PostForm("code"), Title: c.PostForm("title"), Type: c.PostForm("type"),
-		Unit: c.PostForm("unit"), Clauses: []string{c.PostForm("clauses")}, ReviewMonths: &months,
-		Public: c.PostForm("public") != "", DistUnits: c.PostFormArray("dist_units"), DistRoles: c.PostFormArray("dist_roles")}
+	data["Form"] = form
+	p := s.page(c, "doc.new.title", data)
+	p.Error = s.errorText(c, refusal)
+	if ve := (*qms.ValidationError)(nil); errors.As(refusal, &ve) {
+		data["Fields"] = qms.LocalizeFields(ve.Fields, s.translator(c.GetString("lang")))
+	}
+	s.render(c, status, "documents/new.html", p)
+	return nil
 }
 
-// docEditData fills the edit form with the document's register data.
+// docEditData fills the register form with the document's register data.
 func (s *Server) docEditData(c *gin.Context, docs *document.Service, d document.Document) (gin.H, error) {
-	data, err := s.docNewData(c, docs)
+	data, err := s.docFormData(c, docs)
 	if err != nil {
 		return nil, err
 	}
@@ -204,111 +208,55 @@ func (s *Server) docEditData(c *gin.Context, docs *document.Service, d document.
 	if d.Public {
 		form["public"] = "1"
 	}
-	data["Form"], data["Doc"], data["Edit"] = form, d, true
-	data["Selected"] = map[string]bool{}
+	selected := map[string]bool{}
 	for _, u := range d.DistUnits {
-		data["Selected"].(map[string]bool)["u:"+u] = true
+		selected["u:"+u] = true
 	}
 	for _, r := range d.DistRoles {
-		data["Selected"].(map[string]bool)["r:"+r] = true
+		selected["r:"+r] = true
 	}
+	data["Form"], data["Doc"], data["Edit"], data["Selected"] = form, d, true, selected
 	return data, nil
 }
 
-func (s *Server) handleDocEditPage(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, err := docs.Get(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if !docs.CanCreate(c.Request.Context(), d.Unit) {
-			fail(c, qms.Errorf(qms.ErrForbidden, "you may not change this document's register data"))
-			return
-		}
-		data, err := s.docEditData(c, docs, d)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		s.render(c, http.StatusOK, "documents/new.html", s.page(c, "doc.edit.title", data))
+// renderDocEdit shows the edit form of the document :id, with the refusal
+// of an edit when there is one.
+func (s *Server) renderDocEdit(c *gin.Context, status int, refusal error) error {
+	docs := s.Documents
+	d, err := docs.Get(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
 	}
+	if refusal == nil && !docs.CanCreate(ctxOf(c), d.Unit) {
+		return qms.Errorf(qms.ErrForbidden, "you may not change this document's register data")
+	}
+	data, err := s.docEditData(c, docs, d)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "doc.edit.title", data)
+	if refusal != nil {
+		p.Error = s.errorText(c, refusal)
+	}
+	s.render(c, status, "documents/new.html", p)
+	return nil
 }
 
-func (s *Server) handleDocEditForm(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, err := docs.Update(c.Request.Context(), c.Param("id"), docForm(c))
-		if err == nil {
-			c.Redirect(http.StatusSeeOther, "/documents/"+d.ID+"?ok="+url.QueryEscape(s.T(c, "doc.flash.updated")))
-			return
-		}
-		if status, _ := statusOf(err); status == http.StatusInternalServerError || qms.KindOf(err) == qms.ErrNotFound {
-			fail(c, err)
-			return
-		}
-		cur, gerr := docs.Get(c.Request.Context(), c.Param("id"))
-		if gerr != nil {
-			fail(c, gerr)
-			return
-		}
-		data, derr := s.docEditData(c, docs, cur)
-		if derr != nil {
-			fail(c, derr)
-			return
-		}
-		p := s.page(c, "doc.edit.title", data)
-		p.Error = s.errorText(c, err)
-		status, _ := statusOf(err)
-		s.render(c, status, "documents/new.html", p)
-	}
+func (s *Server) handleDocEditPage() gin.HandlerFunc {
+	return h(func(c *gin.Context) error { return s.renderDocEdit(c, http.StatusOK, nil) })
 }
 
-func (s *Server) handleDocCreateForm(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, err := docs.Create(c.Request.Context(), docForm(c))
-		if err == nil {
-			c.Redirect(http.StatusSeeOther, "/documents/"+d.ID+"?ok="+url.QueryEscape(s.T(c, "doc.flash.created")))
-			return
-		}
-		data, derr := s.docNewData(c, docs)
-		if derr != nil {
-			fail(c, derr)
-			return
-		}
-		status, _ := statusOf(err)
-		if status == http.StatusInternalServerError {
-			fail(c, err)
-			return
-		}
-		form := map[string]string{}
-		for k, v := range c.Request.PostForm {
-			if len(v) > 0 && k != "_csrf" {
-				form[k] = v[0]
-			}
-		}
-		data["Form"] = form
-		p := s.page(c, "doc.new.title", data)
-		p.Error = s.errorText(c, err)
-		if ve := (*qms.ValidationError)(nil); errors.As(err, &ve) {
-			data["Fields"] = qms.LocalizeFields(ve.Fields, s.translator(c.GetString("lang")))
-		}
-		s.render(c, status, "documents/new.html", p)
-	}
-}
-
-// docPage renders the document page; formErr, when set, is the outcome of
-// a form posted from it.
-func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, formErr error) {
-	ctx := c.Request.Context()
+// renderDocPage renders the document page; refusal, when set, is why a
+// form posted from it was refused, shown with its status.
+func (s *Server) renderDocPage(c *gin.Context, docs *document.Service, id string, status int, refusal error) error {
+	ctx := ctxOf(c)
 	d, err := docs.Get(ctx, id)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	_, names, err := s.unitNames(c)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	revs := make([]revView, 0, len(d.Revisions))
 	var ackReport []unitGroup
@@ -317,8 +265,7 @@ func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, form
 		if v.Can[document.ActionAckReport] {
 			acks, err := docs.Acks(ctx, r.ID)
 			if err != nil {
-				fail(c, err)
-				return
+				return err
 			}
 			ackReport = groupAcks(acks)
 		}
@@ -332,8 +279,7 @@ func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, form
 		}
 		users, err := s.Identity.ListUsers(ctx)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		for _, u := range users {
 			if u.ID != me && u.Status == "active" && docs.Reviewable(u.ID, d.Unit) {
@@ -350,111 +296,15 @@ func (s *Server) docPage(c *gin.Context, docs *document.Service, id string, form
 		"AckReport": ackReport, "MaxUpload": docs.MaxUpload(), "Today": s.Now().In(s.Location).Format("2006-01-02")}
 	p := s.page(c, "doc.show.title", data)
 	p.Title = d.Code
-	status := http.StatusOK
-	if formErr != nil {
-		if status, _ = statusOf(formErr); status == http.StatusInternalServerError {
-			fail(c, formErr)
-			return
-		}
-		p.Error = s.errorText(c, formErr)
+	if refusal != nil {
+		p.Error = s.errorText(c, refusal)
 	}
 	s.render(c, status, "documents/show.html", p)
+	return nil
 }
 
 func (s *Server) handleDocPage(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) { s.docPage(c, docs, c.Param("id"), nil) }
-}
-
-// formDone answers a form posted from the document page: back to the page
-// with a message, or the page again with the error.
-func (s *Server) formDone(c *gin.Context, docs *document.Service, docID string, err error, okKey string) {
-	if err != nil {
-		if docID == "" || qms.KindOf(err) == qms.ErrNotFound {
-			fail(c, err)
-			return
-		}
-		s.docPage(c, docs, docID, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/documents/"+docID+"?ok="+url.QueryEscape(s.T(c, okKey)))
-}
-
-// revDocID finds the document of a revision the actor may see.
-func revDocID(c *gin.Context, docs *document.Service) (string, error) {
-	d, _, err := docs.Revision(c.Request.Context(), c.Param("id"))
-	return d.ID, err
-}
-
-func (s *Server) handleRevCreateForm(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		change, staged, err := readDocUpload(c, docs, c.Param("id"), "")
-		if err == nil {
-			_, err = docs.CreateRevision(c.Request.Context(), c.Param("id"), change, staged)
-		}
-		s.formDone(c, docs, c.Param("id"), err, "doc.flash.revision")
-	}
-}
-
-func (s *Server) handleRevFilesForm(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		docID, err := revDocID(c, docs)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		_, staged, err := readDocUpload(c, docs, "", c.Param("id"))
-		if err == nil {
-			_, err = docs.AddFiles(c.Request.Context(), c.Param("id"), staged)
-		}
-		s.formDone(c, docs, docID, err, "doc.flash.files")
-	}
-}
-
-func (s *Server) handleRevActForm(docs *document.Service, act string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		docID, err := revDocID(c, docs)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		ctx, id, pw := c.Request.Context(), c.Param("id"), c.PostForm("password")
-		switch act {
-		case "submit":
-			var logins []string
-			for _, l := range c.PostFormArray("reviewers") {
-				logins = append(logins, strings.Split(l, ",")...)
-			}
-			_, err = docs.Submit(ctx, id, logins)
-		case "review":
-			_, err = docs.Review(ctx, id, c.PostForm("decision"), c.PostForm("comment"), pw)
-		case "approve":
-			_, err = docs.Approve(ctx, id, pw)
-		case "publish":
-			var at *time.Time
-			if at, err = parseEffectiveAt(c.PostForm("effective_at"), s.Location); err != nil {
-				break
-			}
-			_, err = docs.Publish(ctx, id, pw, at)
-		case "acknowledge":
-			err = docs.Acknowledge(ctx, id)
-		case "discard":
-			_, err = docs.Discard(ctx, id, c.PostForm("reason"))
-		}
-		s.formDone(c, docs, docID, err, "doc.flash."+act)
-	}
-}
-
-func (s *Server) handleDocActForm(docs *document.Service, act string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var err error
-		switch act {
-		case "withdraw":
-			_, err = docs.Withdraw(c.Request.Context(), c.Param("id"), c.PostForm("reason"))
-		case "confirm_review":
-			_, err = docs.ConfirmReview(c.Request.Context(), c.Param("id"), c.PostForm("comment"))
-		}
-		s.formDone(c, docs, c.Param("id"), err, "doc.flash."+act)
-	}
+	return h(func(c *gin.Context) error { return s.renderDocPage(c, docs, c.Param("id"), http.StatusOK, nil) })
 }
 
 // publicUnit is one unit's part of the public register.
@@ -465,18 +315,14 @@ type publicUnit struct {
 }
 
 func (s *Server) handlePublicPage(docs *document.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		list, err := docs.PublicList(c.Request.Context())
+	return h(func(c *gin.Context) error {
+		list, err := docs.PublicList(ctxOf(c))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		var groups []publicUnit
 		for _, e := range list {
-			name := e.UnitNameVI
-			if c.GetString("lang") == "en" {
-				name = e.UnitNameEN
-			}
+			name := qms.Text{VI: e.UnitNameVI, EN: e.UnitNameEN}.In(c.GetString("lang"))
 			if len(groups) == 0 || groups[len(groups)-1].Unit != e.Unit {
 				groups = append(groups, publicUnit{Unit: e.Unit, Name: name})
 			}
@@ -484,5 +330,6 @@ func (s *Server) handlePublicPage(docs *document.Service) gin.HandlerFunc {
 			g.Entries = append(g.Entries, e)
 		}
 		s.render(c, http.StatusOK, "public/index.html", s.page(c, "doc.public.title", gin.H{"Groups": groups}))
-	}
+		return nil
+	})
 }

@@ -188,7 +188,7 @@ func TestDocumentAPIWorkflowAndDownload(t *testing.T) {
 	// The edit form changes register data, not the code or the unit.
 	coord.Do("GET", "/documents/"+d.ID+"/edit", nil).MustStatus(200)
 	staff.Do("GET", "/documents/"+d.ID+"/edit", nil).MustStatus(http.StatusForbidden)
-	form := "code=HACK&unit=vp&title=Quy+tr%C3%ACnh+c%E1%BA%A5p+ph%C3%A9p+%28s%E1%BB%ADa%29&type=procedure&clauses=8.2&review_months=24&public=1&dist_units=tnmt&dist_roles=head"
+	form := "code=HACK&unit=vp&title=Quy+tr%C3%ACnh+c%E1%BA%A5p+ph%C3%A9p+%28s%E1%BB%ADa%29&type=procedure&clauses=8.2&review_months=24&public=1&distribution_units=tnmt&distribution_roles=head"
 	req, _ = http.NewRequest("POST", env.URL+"/ui/documents/"+d.ID+"/edit", strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/html")
@@ -358,6 +358,9 @@ func TestDocumentBadInput(t *testing.T) {
 	if len(r2.Files) != 2 || r2.Files[1].Name != "Quy trình.txt" {
 		t.Fatalf("files %+v", r2.Files)
 	}
+	// The kind sent before a file applies to it: a second main file is refused.
+	author.Multipart("/api/v1/revisions/"+r.ID+"/files", map[string]string{"kind": "main"},
+		apptest.File{Field: "file", Name: "b.txt", Content: []byte("y")}).MustStatus(http.StatusBadRequest)
 
 	// Transitions from wrong states and separation of duties, via the API.
 	id := r.ID

@@ -13,6 +13,9 @@ import (
 // statusOf is the one table from error kinds to HTTP statuses and the codes
 // of the JSON error body.
 func statusOf(err error) (int, string) {
+	if isMethodNotAllowed(err) {
+		return http.StatusMethodNotAllowed, "method_not_allowed"
+	}
 	switch qms.KindOf(err) {
 	case qms.ErrTooManyRequests:
 		return http.StatusTooManyRequests, "too_many_requests"

@@ -67,7 +67,9 @@ func userMessages(t *testing.T, root string) map[string]string {
 				add(call.Args[2])
 			case name == "notFound" && f.Name.Name == "postgres" && len(call.Args) >= 2:
 				add(call.Args[1])
-			case strings.HasSuffix(name, ".Add") && len(call.Args) == 2 && fieldErrs[strings.TrimSuffix(name, ".Add")]:
+			case (name == "qms.M" || inQMS && name == "M") && len(call.Args) >= 1:
+				add(call.Args[0])
+			case strings.HasSuffix(name, ".Add") && len(call.Args) >= 2 && fieldErrs[strings.TrimSuffix(name, ".Add")]:
 				msg := call.Args[1]
 				if c, ok := msg.(*ast.CallExpr); ok && callee(c.Fun) == "fmt.Sprintf" && len(c.Args) > 0 {
 					msg = c.Args[0]

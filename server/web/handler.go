@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -127,20 +125,34 @@ func refuse(c *gin.Context, err error, again func(status int, err error) error) 
 	return again(status, err)
 }
 
+// flashCookie carries the id of the success message a redirected form shows
+// on the next page. It holds an id of the catalog, never text, and the page
+// shows only ids the catalog has: a crafted link or cookie cannot make the
+// site say something it does not say.
+const flashCookie = "qms_flash"
+
 // redirectFlash sends a form back to path with the success message msgID
-// (translated into the reader's language) shown there.
+// shown there, in the reader's language.
 func redirectFlash(c *gin.Context, path, msgID string) error {
 	if msgID != "" {
-		anchor := ""
-		if i := strings.IndexByte(path, '#'); i >= 0 {
-			path, anchor = path[:i], path[i:]
-		}
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + "ok=" + url.QueryEscape(tr(c).T(msgID)) + anchor
+		http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: msgID, Path: "/", MaxAge: 60, HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"})
 	}
-	c.Redirect(http.StatusSeeOther, path)
+	c.Redirect(http.StatusSeeOther, localPath(path))
 	return nil
+}
+
+// takeFlash returns the success message a redirect left for this page (in
+// the reader's language) and clears it; "" when there is none.
+func takeFlash(c *gin.Context) string {
+	id, err := c.Cookie(flashCookie)
+	if err != nil || id == "" {
+		return ""
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	t := tr(c)
+	if t.v == nil || !t.v.cat.Has(id) {
+		return ""
+	}
+	return t.T(id)
 }

@@ -24,6 +24,16 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
+// noFraming forbids every answer from being shown inside another site's
+// frame (a sign-off form in a hidden frame is a click away from a forged
+// signature): X-Frame-Options for older browsers, frame-ancestors in the
+// pages' Content-Security-Policy for the others.
+func noFraming(c *gin.Context) {
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Next()
+}
+
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if id == "" || len(id) > 64 {
@@ -143,6 +153,11 @@ func (s *Server) setActor(c *gin.Context, a qms.Actor) {
 // session's token in the X-CSRF-Token header (htmx and fetch send it) or in
 // the _csrf field of a urlencoded form. Bearer-token calls are exempt: a
 // browser never adds that header on its own.
+//
+// Every unsafe request that a browser may have sent on its own (any request
+// without a bearer token, the sign-in form included, against login CSRF)
+// must also come from this site: an Origin header naming another site, or
+// Sec-Fetch-Site "cross-site", is refused whatever the token.
 func (s *Server) csrf(c *gin.Context) {
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -150,7 +165,15 @@ func (s *Server) csrf(c *gin.Context) {
 		return
 	}
 	a, ok := qms.ActorFrom(c.Request.Context())
-	if !ok || a.Via != "session" {
+	if ok && a.Via == "token" {
+		c.Next()
+		return
+	}
+	if !s.sameOrigin(c) {
+		fail(c, qms.Errorf(qms.ErrForbidden, "this request came from another site and was refused"))
+		return
+	}
+	if !ok {
 		c.Next()
 		return
 	}
@@ -164,6 +187,32 @@ func (s *Server) csrf(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// sameOrigin reports whether a browser request comes from this site: its
+// Origin (when the browser sends one) names this host, or the configured
+// public address; without Origin, Sec-Fetch-Site must not say cross-site.
+// Programs that send neither header pass (they carry no cookies of ours
+// unless they were given them).
+func (s *Server) sameOrigin(c *gin.Context) bool {
+	origin := c.GetHeader("Origin")
+	if origin == "" {
+		return c.GetHeader("Sec-Fetch-Site") != "cross-site"
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, c.Request.Host) {
+		return true
+	}
+	if fh := c.GetHeader("X-Forwarded-Host"); fh != "" && strings.EqualFold(u.Host, fh) {
+		return true
+	}
+	if b, err := url.Parse(s.BaseURL); err == nil && b.Host != "" && strings.EqualFold(u.Host, b.Host) {
+		return true
+	}
+	return false
 }
 
 // requireUser refuses anonymous requests (401 for the API, a redirect to the
@@ -196,12 +245,32 @@ func (s *Server) clearSessionCookie(c *gin.Context) {
 		Secure: s.secure(c), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+// safeNext is a page of this site to come back to, escaped for a query.
+func safeNext(next string) string { return url.QueryEscape(localPath(next)) }
+
+// localPath keeps a redirect target on this site: a path that parses as a
+// same-origin relative URL, with no scheme, no host and no second slash or
+// backslash that a browser would read as the start of another host. Control
+// characters and spaces, which browsers drop before they parse ("/\t/evil"
+// becomes "//evil"), are dropped first, so what is checked is what the
+// browser will follow. Anything else is the home page.
+func localPath(next string) string {
+	var b strings.Builder
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == ' ' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	p := b.String()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
 		return "/"
 	}
-	return url.QueryEscape(next)
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	return p
 }
 
 // actor returns the acting user (the route requires one).

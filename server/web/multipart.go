@@ -71,7 +71,7 @@ func readMultipart(c *gin.Context, fileFields ...string) (map[string][]string, q
 						part.Close()
 						return qms.Errorf(qms.ErrInvalid, "the file has no name")
 					}
-				} else if err := yield(qms.Upload{Name: name, Body: part}); err != nil {
+				} else if err := yield(qms.Upload{Name: name, Body: part, Field: part.FormName()}); err != nil {
 					part.Close()
 					return err
 				}

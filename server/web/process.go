@@ -1,12 +1,12 @@
 package web
 
 import (
-	"encoding/csv"
+	"context"
 	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,57 +15,555 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/web/chart"
+	"github.com/qmstrack/qmstrack/server/web/export"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
-func parseDateParam(c *gin.Context, name string) (workday.Date, error) {
+// The API's reads and its acts that have no form of the same shape.
+
+func handleCalendarGet(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		y, err := yearParam(c.Param("year"))
+		if err != nil {
+			return err
+		}
+		cy, err := p.CalendarYear(c.Request.Context(), y)
+		return replyOK(c, cy, err)
+	})
+}
+
+func handleCalendarPut(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		y, err := yearParam(c.Param("year"))
+		if err != nil {
+			return err
+		}
+		var req process.CalendarYear
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		req.Year = y
+		out, err := p.SaveCalendarYear(c.Request.Context(), req)
+		return replyOK(c, out, err)
+	})
+}
+
+func handleDossierList(p *process.Service, loc *time.Location) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		f, err := dossierFilter(c, loc)
+		if err != nil {
+			return err
+		}
+		list, total, err := p.Dossiers(c.Request.Context(), f)
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, gin.H{"items": list, "total": total, "total_capped": total > 10000})
+	})
+}
+
+func handleDossierCreate(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var req process.NewDossier
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		d, created, err := p.CreateDossier(c.Request.Context(), req)
+		if err != nil {
+			return err
+		}
+		return reply(c, statusIf(created, http.StatusCreated), gin.H{"dossier": d, "created": created})
+	})
+}
+
+func handleDossierImport(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		rep, err := importFrom(c, p)
+		return replyOK(c, rep, err)
+	})
+}
+
+func handleImportRejections(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		id := c.Param("id")
+		if _, err := p.GetImport(c.Request.Context(), id); err != nil {
+			return err
+		}
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", contentDisposition("attachment", "rejected-"+id+".csv"))
+		c.Status(http.StatusOK)
+		rows := func(yield func([]string) error) error {
+			return p.ImportRejections(c.Request.Context(), id, func(r process.Rejection) error {
+				return yield([]string{strconv.Itoa(r.Line), r.Number, r.Reason})
+			})
+		}
+		if err := export.CSV(c.Writer, []string{"line", "number", "reason"}, rows, tr(c).Err); err != nil {
+			_ = c.Error(err) // the answer has begun: logged, not written
+		}
+		return nil
+	})
+}
+
+func handleDossierEvent(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var req process.Event
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		req.Seq, req.Actor = 0, ""
+		d, dup, err := p.AddEvent(c.Request.Context(), c.Param("number"), req)
+		if err != nil {
+			return err
+		}
+		status := http.StatusCreated
+		switch {
+		case d.Pending:
+			status = http.StatusAccepted // kept until the dossier's receipt arrives
+		case dup:
+			status = http.StatusOK
+		}
+		return reply(c, status, gin.H{"dossier": d, "duplicate": dup, "pending": d.Pending})
+	})
+}
+
+func handleLateList(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var list []process.LateRecord
+		var err error
+		if state := c.DefaultQuery("state", "triage"); state == "triage" {
+			list, err = p.Triage(c.Request.Context())
+		} else {
+			list, err = p.LateRecords(c.Request.Context(), state)
+		}
+		return replyItems(c, list, err)
+	})
+}
+
+func handleKPIs(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		q, err := kpiQuery(c)
+		if err != nil {
+			return err
+		}
+		rows, err := p.KPIs(c.Request.Context(), q)
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, gin.H{"items": rows, "by": q.By})
+	})
+}
+
+// with adapts a capability's act taking the request to an act's Do.
+func with[R, T any](fn func(context.Context, R) (T, error)) func(*gin.Context, *R) (T, error) {
+	return func(c *gin.Context, r *R) (T, error) { return fn(c.Request.Context(), *r) }
+}
+
+// withParam is with for an act on the object named by the route's param.
+func withParam[R, T any](param string, fn func(context.Context, string, R) (T, error)) func(*gin.Context, *R) (T, error) {
+	return func(c *gin.Context, r *R) (T, error) { return fn(c.Request.Context(), c.Param(param), *r) }
+}
+
+// one answers GET with the object get returns for the route's param.
+func one[T any](param string, get func(context.Context, string) (T, error)) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		v, err := get(c.Request.Context(), c.Param(param))
+		return replyOK(c, v, err)
+	})
+}
+
+// replyOK answers v, or the error.
+func replyOK(c *gin.Context, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, v)
+}
+
+// replyItems answers a list as {"items": [...]}, or the error.
+func replyItems(c *gin.Context, items any, err error) error {
+	if err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, gin.H{"items": items})
+}
+
+// statusIf is yes when cond holds, else 200.
+func statusIf(cond bool, yes int) int {
+	if cond {
+		return yes
+	}
+	return http.StatusOK
+}
+
+func handleProcedureSave(p *process.Service, create bool) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var req process.Procedure
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		if !create {
+			req.Code = c.Param("code")
+		}
+		out, err := p.SaveProcedure(c.Request.Context(), req, create)
+		if err != nil {
+			return err
+		}
+		return reply(c, statusIf(create, http.StatusCreated), out)
+	})
+}
+
+// procActs are the acts of the process pages and API, each a request
+// struct, a Do that calls the capability, where the form goes back to, and
+// the page that shows a refusal.
+type procActs struct {
+	s *Server
+	p *process.Service
+}
+
+// lateReq decides on a late dossier in the triage list: raise its
+// nonconformity or dismiss it with a reason (the form says which in op).
+type lateReq struct {
+	Op     string `json:"op"`
+	Reason string `json:"reason"`
+}
+
+func (pa procActs) objective() act[process.Objective, process.Objective] {
+	return act[process.Objective, process.Objective]{Created: true, Do: with(pa.p.CreateObjective),
+		Back: backTo[process.Objective]("/objectives"), Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procObjectivesPage(pa.p))}
+}
+
+func (pa procActs) raiseLate() act[noBody, process.Dossier] {
+	return act[noBody, process.Dossier]{NoUI: true, Do: func(c *gin.Context, _ *noBody) (process.Dossier, error) {
+		return pa.p.RaiseFromTriage(ctxOf(c), c.Param("number"))
+	}}
+}
+
+func (pa procActs) dismissLate() act[lateReq, process.Dossier] {
+	return act[lateReq, process.Dossier]{NoUI: true, Do: func(c *gin.Context, r *lateReq) (process.Dossier, error) {
+		return pa.p.DismissLate(ctxOf(c), c.Param("number"), r.Reason)
+	}}
+}
+
+// lateForm is the form of the late-dossiers list: op raise or dismiss.
+func (pa procActs) lateForm() act[lateReq, process.Dossier] {
+	return act[lateReq, process.Dossier]{NoAPI: true,
+		Do: func(c *gin.Context, r *lateReq) (process.Dossier, error) {
+			if r.Op == "dismiss" {
+				return pa.p.DismissLate(ctxOf(c), c.Param("number"), r.Reason)
+			}
+			return pa.p.RaiseFromTriage(ctxOf(c), c.Param("number"))
+		},
+		Back: backTo[process.Dossier]("/late-dossiers"), Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procLatePage(pa.p))}
+}
+
+func (pa procActs) procedureForm() act[procedureForm, process.Procedure] {
+	return act[procedureForm, process.Procedure]{NoAPI: true,
+		Do: func(c *gin.Context, r *procedureForm) (process.Procedure, error) {
+			svc, err := r.procedure()
+			if err != nil {
+				return svc, err
+			}
+			return pa.p.SaveProcedure(ctxOf(c), svc, r.Op != "update")
+		},
+		Back: backTo[process.Procedure]("/services"), Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procServicesPage(pa.p))}
+}
+
+func (pa procActs) calendarForm() act[calendarForm, process.CalendarYear] {
+	return act[calendarForm, process.CalendarYear]{NoAPI: true,
+		Do: func(c *gin.Context, r *calendarForm) (process.CalendarYear, error) {
+			cy, err := r.calendarYear()
+			if err != nil {
+				return cy, err
+			}
+			return pa.p.SaveCalendarYear(ctxOf(c), cy)
+		},
+		Back:  func(_ *gin.Context, cy process.CalendarYear) string { return fmt.Sprintf("/calendar?year=%d", cy.Year) },
+		Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procCalendarPage(pa.p))}
+}
+
+// importForm is sent by the upload script (CSRF header), which follows the
+// redirect to the import's report.
+func (pa procActs) importForm() act[importReq, process.ImportReport] {
+	return act[importReq, process.ImportReport]{NoAPI: true,
+		Do:      func(c *gin.Context, r *importReq) (process.ImportReport, error) { return r.run(c, pa.p) },
+		Back:    func(_ *gin.Context, rep process.ImportReport) string { return "/dossiers/imports/" + rep.ID },
+		Refused: pa.s.procRefused(pa.s.procImportPage(pa.p))}
+}
+
+func (pa procActs) eventForm() act[eventForm, process.Dossier] {
+	return act[eventForm, process.Dossier]{NoAPI: true,
+		Do: func(c *gin.Context, r *eventForm) (process.Dossier, error) {
+			e, err := r.event(pa.s.Location)
+			if err != nil {
+				return process.Dossier{}, err
+			}
+			d, _, err := pa.p.AddEvent(ctxOf(c), c.Param("number"), e)
+			return d, err
+		},
+		Back: func(c *gin.Context, _ process.Dossier) string {
+			return "/dossiers/" + url.PathEscape(c.Param("number"))
+		},
+		Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procDossierPage(pa.p))}
+}
+
+// backTo is an act's Back that always returns to path.
+func backTo[T any](path string) func(*gin.Context, T) string {
+	return func(*gin.Context, T) string { return path }
+}
+
+// refusalKey holds, in a request whose form was refused, the refusal the
+// form's page shows (procRefused, procPage).
+const refusalKey = "proc.refusal"
+
+type refusal struct {
+	status int
+	err    error
+}
+
+// procRefused is the Refused of every process and leadership form: page
+// shows the form's page again, with the refusal and its status.
+func (s *Server) procRefused(page handlerFunc) func(c *gin.Context, status int, err error) error {
+	return func(c *gin.Context, status int, err error) error {
+		c.Set(refusalKey, refusal{status, err})
+		return page(c)
+	}
+}
+
+// procedureForm is the procedure form of the services page: the steps are
+// lines of "code:days[:unit]".
+type procedureForm struct {
+	Code     string `json:"code"`
+	NameVI   string `json:"name_vi"`
+	NameEN   string `json:"name_en"`
+	Field    string `json:"field"`
+	Unit     string `json:"unit"`
+	Days     string `json:"days"`
+	Steps    string `json:"steps"`
+	Document string `json:"document"`
+	Op       string `json:"op"` // update, or create
+}
+
+func (f procedureForm) procedure() (process.Procedure, error) {
+	svc := process.Procedure{Code: f.Code, NameVI: f.NameVI, NameEN: f.NameEN, Field: f.Field, Unit: f.Unit, Document: f.Document, Active: true}
+	days, err := strconv.Atoi(strings.TrimSpace(f.Days))
+	if err != nil {
+		return svc, qms.Errorf(qms.ErrInvalid, "the processing time must be a number of working days")
+	}
+	svc.Days = days
+	for _, line := range strings.Split(f.Steps, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		parts := strings.Split(line, ":")
+		st := process.Step{Code: strings.TrimSpace(parts[0])}
+		if len(parts) > 1 {
+			if st.Days, err = strconv.Atoi(strings.TrimSpace(parts[1])); err != nil {
+				return svc, qms.Errorf(qms.ErrInvalid, "steps: %q needs the form code:days[:unit]", line)
+			}
+		}
+		if len(parts) > 2 {
+			st.Unit = strings.TrimSpace(parts[2])
+		}
+		svc.Steps = append(svc.Steps, st)
+	}
+	return svc, nil
+}
+
+// calendarForm is the calendar page's form: one day a line as
+// "yyyy-mm-dd holiday|workday name", office hours as hh:mm.
+type calendarForm struct {
+	Year       string `json:"year"`
+	Days       string `json:"days"`
+	Open       string `json:"open"`
+	Close      string `json:"close"`
+	AfterHours string `json:"after_hours"`
+	LateMode   string `json:"late_mode"`
+}
+
+func (f calendarForm) calendarYear() (process.CalendarYear, error) {
+	year, err := strconv.Atoi(strings.TrimSpace(f.Year))
+	if err != nil {
+		return process.CalendarYear{}, qms.Errorf(qms.ErrInvalid, "year must be a number")
+	}
+	cy := process.CalendarYear{Year: year, Days: []workday.Day{}}
+	for i, line := range strings.Split(f.Days, "\n") {
+		fs := strings.Fields(line)
+		if len(fs) == 0 {
+			continue
+		}
+		if len(fs) < 2 {
+			return cy, qms.Errorf(qms.ErrInvalid, "line %d: write yyyy-mm-dd holiday|workday name", i+1)
+		}
+		d, err := workday.ParseDate(fs[0])
+		if err != nil {
+			return cy, qms.Errorf(qms.ErrInvalid, "line %d: %s", i+1, err.Error())
+		}
+		cy.Days = append(cy.Days, workday.Day{Date: d, Kind: fs[1], Name: strings.Join(fs[2:], " ")})
+	}
+	if cy.Settings.Open, err = parseHHMM(f.Open); err != nil {
+		return cy, err
+	}
+	if cy.Settings.Close, err = parseHHMM(f.Close); err != nil {
+		return cy, err
+	}
+	cy.Settings.AfterHours, cy.Settings.LateMode = workday.AfterHoursRule(f.AfterHours), f.LateMode
+	return cy, nil
+}
+
+func parseHHMM(s string) (int, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, qms.Errorf(qms.ErrInvalid, "office hours must be written hh:mm")
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// eventForm is the event form of a dossier's page: times as people write
+// them in the office's time zone, and an id made up when none is given.
+type eventForm struct {
+	EventID  string `json:"event_id"`
+	Type     string `json:"type"`
+	At       string `json:"at"`
+	ToUnit   string `json:"to_unit"`
+	Step     string `json:"step"`
+	Result   string `json:"result"`
+	Reason   string `json:"reason"`
+	NewDueAt string `json:"new_due_at"`
+}
+
+func (f eventForm) event(loc *time.Location) (process.Event, error) {
+	e := process.Event{EventID: f.EventID, Type: f.Type, ToUnit: f.ToUnit, Step: f.Step, Result: f.Result, Reason: f.Reason}
+	var err error
+	if e.At, err = process.ParseTime(f.At, loc); err != nil {
+		return e, qms.Errorf(qms.ErrInvalid, "%s", err.Error())
+	}
+	if e.EventID == "" {
+		e.EventID = fmt.Sprintf("ui-%d", time.Now().UnixNano())
+	}
+	if strings.TrimSpace(f.NewDueAt) != "" {
+		nd, err := process.ParseTime(f.NewDueAt, loc)
+		if err != nil {
+			return e, qms.Errorf(qms.ErrInvalid, "%s", err.Error())
+		}
+		e.NewDueAt = &nd
+	}
+	return e, nil
+}
+
+// importReq is an import sent as a multipart form: the optional mapping
+// (JSON) before the CSV file.
+type importReq struct {
+	Mapping string         `json:"mapping"`
+	File    qms.FileSource `json:"-" form:"file"`
+}
+
+var errMapping = qms.Errorf(qms.ErrInvalid, "mapping must be a JSON object {\"number\": \"Số hồ sơ\", ...}")
+
+// run imports the first file of the form; the file is never buffered whole.
+func (r importReq) run(c *gin.Context, p *process.Service) (process.ImportReport, error) {
+	opts := process.ImportOptions{Mapping: map[string]string{}, Filename: c.Query("filename")}
+	for _, m := range []string{c.Query("mapping"), r.Mapping} {
+		if strings.TrimSpace(m) != "" && json.Unmarshal([]byte(m), &opts.Mapping) != nil {
+			return process.ImportReport{}, errMapping
+		}
+	}
+	var rep process.ImportReport
+	done := false
+	if r.File != nil {
+		err := r.File(func(f qms.Upload) error {
+			if done {
+				return nil // one file an import
+			}
+			opts.Filename, done = f.Name, true
+			var err error
+			rep, err = p.Import(c.Request.Context(), f.Body, opts)
+			return err
+		})
+		if err != nil {
+			return rep, err
+		}
+	}
+	if !done {
+		return rep, qms.Errorf(qms.ErrInvalid, "no file part in the form")
+	}
+	return rep, nil
+}
+
+// importFrom reads the CSV of an API import: the raw body (text/csv), or
+// the "file" part of a multipart form with an optional "mapping" part
+// before it.
+func importFrom(c *gin.Context, p *process.Service) (process.ImportReport, error) {
+	if ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "multipart/form-data" {
+		var r importReq
+		r.File = qms.FilesOf(qms.Upload{Name: c.Query("filename"), Body: c.Request.Body})
+		return r.run(c, p)
+	}
+	var r importReq
+	if err := decode(c, &r); err != nil {
+		return process.ImportReport{}, err
+	}
+	return r.run(c, p)
+}
+
+func handleDashboard(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		db, err := dashboard(c, p)
+		return replyOK(c, db, err)
+	})
+}
+
+// dashboard reads month=yyyy-mm (the monthly report) or from and to, and
+// assembles the dashboard.
+func dashboard(c *gin.Context, p *process.Service) (process.Dashboard, error) {
+	var from, to workday.Date
+	if m := c.Query("month"); m != "" {
+		t, err := time.Parse("2006-01", m)
+		if err != nil {
+			return process.Dashboard{}, qms.Errorf(qms.ErrInvalid, "month must be written yyyy-mm")
+		}
+		from, to = qms.NewDate(t.Year(), t.Month(), 1), qms.NewDate(t.Year(), t.Month()+1, 0)
+	} else {
+		var err error
+		if from, err = dateParam(c, "from"); err != nil {
+			return process.Dashboard{}, err
+		}
+		if to, err = dateParam(c, "to"); err != nil {
+			return process.Dashboard{}, err
+		}
+	}
+	return p.Dashboard(c.Request.Context(), from, to)
+}
+
+// dateParam reads a date query parameter: yyyy-mm-dd, dd/mm/yyyy, or a
+// month yyyy-mm (its first day); empty is the zero Date.
+func dateParam(c *gin.Context, name string) (workday.Date, error) {
 	v := strings.TrimSpace(c.Query(name))
 	if v == "" {
 		return workday.Date{}, nil
 	}
-	if d, err := workday.ParseDate(v); err == nil {
+	if d, err := qms.ParseDate(v); err == nil {
 		return d, nil
 	}
-	if t, err := time.Parse("02/01/2006", v); err == nil {
-		return workday.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
-	}
 	if t, err := time.Parse("2006-01", v); err == nil {
-		return workday.Date{Year: t.Year(), Month: t.Month(), Day: 1}, nil
+		return qms.NewDate(t.Year(), t.Month(), 1), nil
 	}
 	return workday.Date{}, qms.Errorf(qms.ErrInvalid, "%s must be a date (yyyy-mm-dd)", name)
-}
-
-// dashboardPeriod reads month=yyyy-mm (the monthly report) or from and to.
-func dashboardPeriod(c *gin.Context) (workday.Date, workday.Date, error) {
-	if m := c.Query("month"); m != "" {
-		t, err := time.Parse("2006-01", m)
-		if err != nil {
-			return workday.Date{}, workday.Date{}, qms.Errorf(qms.ErrInvalid, "month must be written yyyy-mm")
-		}
-		end := time.Date(t.Year(), t.Month()+1, 0, 12, 0, 0, 0, time.UTC)
-		return workday.Date{Year: t.Year(), Month: t.Month(), Day: 1}, workday.Date{Year: end.Year(), Month: end.Month(), Day: end.Day()}, nil
-	}
-	from, err := parseDateParam(c, "from")
-	if err != nil {
-		return from, from, err
-	}
-	to, err := parseDateParam(c, "to")
-	return from, to, err
 }
 
 func kpiQuery(c *gin.Context) (process.KPIQuery, error) {
 	q := process.KPIQuery{Unit: c.Query("unit"), Field: c.Query("field"), Service: c.Query("service"), By: c.Query("by")}
 	var err error
-	if q.From, err = parseDateParam(c, "from"); err != nil {
+	if q.From, err = dateParam(c, "from"); err != nil {
 		return q, err
 	}
-	if q.To, err = parseDateParam(c, "to"); err != nil {
+	if q.To, err = dateParam(c, "to"); err != nil {
 		return q, err
 	}
 	// A month given as "to" means up to its end.
 	if v := c.Query("to"); len(v) == 7 && q.To.Day == 1 {
-		t := time.Date(q.To.Year, q.To.Month+1, 0, 12, 0, 0, 0, time.UTC)
-		q.To = workday.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+		q.To = qms.NewDate(q.To.Year, q.To.Month+1, 0)
 	}
 	return q, nil
 }
@@ -82,11 +580,11 @@ func dossierFilter(c *gin.Context, loc *time.Location) (process.DossierFilter, e
 		f.Late = &t
 	}
 	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		d, err := parseDateParam(c, name)
+		d, err := dateParam(c, name)
 		if err != nil {
 			return f, err
 		}
-		if d != (workday.Date{}) {
+		if !d.IsZero() {
 			if name == "to" {
 				d = d.AddDays(1)
 			}
@@ -105,617 +603,246 @@ func dossierFilter(c *gin.Context, loc *time.Location) (process.DossierFilter, e
 	return f, nil
 }
 
-func handleServiceList(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		list, err := p.Services(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
-}
-
-func handleServiceSave(p *process.Process, create bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req process.Service
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		if !create {
-			req.Code = c.Param("code")
-		}
-		out, err := p.SaveService(c.Request.Context(), req, create)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		status := http.StatusOK
-		if create {
-			status = http.StatusCreated
-		}
-		c.JSON(status, out)
-	}
-}
-
-func yearParam(c *gin.Context) (int, error) {
-	y, err := strconv.Atoi(c.Param("year"))
+func yearParam(v string) (int, error) {
+	y, err := strconv.Atoi(v)
 	if err != nil {
 		return 0, qms.Errorf(qms.ErrInvalid, "year must be a number such as 2026")
 	}
 	return y, nil
 }
 
-func handleCalendarGet(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		y, err := yearParam(c)
-		if err == nil {
-			var cy process.CalendarYear
-			if cy, err = p.CalendarYear(c.Request.Context(), y); err == nil {
-				c.JSON(http.StatusOK, cy)
-				return
+// procNav is the sub-navigation of the process and leadership pages.
+var procNav = []struct{ Key, Href string }{
+	{"proc.nav.dashboard", "/dashboard"},
+	{"proc.nav.dossiers", "/dossiers"},
+	{"proc.nav.kpis", "/kpis"},
+	{"proc.nav.objectives", "/objectives"},
+	{"proc.nav.meetings", "/meetings"},
+	{"proc.nav.late", "/late-dossiers"},
+	{"proc.nav.services", "/services"},
+	{"proc.nav.calendar", "/calendar"},
+}
+
+// procPage renders a process or leadership page with the sub-navigation in
+// data["Nav"] and the acts the person may do, as the capability says.
+func (s *Server) procPage(c *gin.Context, name, title string, data map[string]any) error {
+	var nav []NavItem
+	for _, n := range procNav {
+		nav = append(nav, NavItem{Key: n.Key, Href: n.Href, Active: c.Request.URL.Path == n.Href})
+	}
+	data["Nav"] = nav
+	can := s.Process.Permissions(c.Request.Context())
+	data["CanManage"], data["CanWrite"] = can.Manage, can.Write
+	pg, status := s.page(c, title, data), http.StatusOK
+	if v, ok := c.Get(refusalKey); ok {
+		r := v.(refusal)
+		pg.Error, pg.Flash, status = s.ncErrorText(c, r.err), "", r.status
+	}
+	s.render(c, status, name, pg)
+	return nil
+}
+
+func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		db, err := dashboard(c, p)
+		if err != nil {
+			return err
+		}
+		return s.procPage(c, "process/dashboard.html", "proc.dashboard.title", map[string]any{
+			"D": db, "Trend": chart.ProcessTrend(db, tr(c).T("proc.kpi.on_time_rate")), "UnitsChart": chart.ProcessUnits(db),
+			"Heat": chart.ProcessHeat(db), "HasNCs": db.HasNCs,
+			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
+			"Month":   c.Query("month"),
+		})
+	}
+}
+
+func (s *Server) procExport(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		db, err := dashboard(c, p)
+		if err != nil {
+			return err
+		}
+		f, err := export.ProcessDashboard(db, func(id string) string { return tr(c).T(id) })
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		name := fmt.Sprintf("qmstrack-dashboard-%s-%s.xlsx", db.From, db.To)
+		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		c.Header("Content-Disposition", contentDisposition("attachment", name))
+		c.Status(http.StatusOK)
+		if err := f.Write(c.Writer); err != nil {
+			s.Log.Error("xlsx export", "err", err)
+		}
+		return nil
+	}
+}
+
+func (s *Server) procServicesPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		list, err := p.Procedures(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		units, _ := s.Org.Units(c.Request.Context())
+		return s.procPage(c, "process/services.html", "proc.services.title", map[string]any{"Services": list, "Units": units, "Fields": process.Fields})
+	}
+}
+
+func (s *Server) procCalendarPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		year := s.Now().In(s.Location).Year()
+		if v := c.Query("year"); v != "" {
+			y, err := strconv.Atoi(v)
+			if err != nil {
+				return qms.Errorf(qms.ErrInvalid, "year must be a number")
 			}
+			year = y
 		}
-		fail(c, err)
+		cy, err := p.CalendarYear(c.Request.Context(), year)
+		if err != nil {
+			return err
+		}
+		var lines []string
+		for _, d := range cy.Days {
+			lines = append(lines, fmt.Sprintf("%s %s %s", d.Date, d.Kind, d.Name))
+		}
+		return s.procPage(c, "process/calendar.html", "proc.calendar.title", map[string]any{
+			"C": cy, "Lines": strings.Join(lines, "\n"), "Prev": year - 1, "Next": year + 1,
+			"Open":  fmt.Sprintf("%02d:%02d", cy.Settings.Open/60, cy.Settings.Open%60),
+			"Close": fmt.Sprintf("%02d:%02d", cy.Settings.Close/60, cy.Settings.Close%60),
+		})
 	}
 }
 
-func handleCalendarPut(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		y, err := yearParam(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		var req process.CalendarYear
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		req.Year = y
-		out, err := p.SaveCalendarYear(c.Request.Context(), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, out)
-	}
-}
-
-func handleDossierCreate(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req process.NewDossier
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		d, created, err := p.CreateDossier(c.Request.Context(), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		c.JSON(status, gin.H{"dossier": d, "created": created})
-	}
-}
-
-func handleDossierEvent(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req process.Event
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		req.Seq, req.Actor = 0, ""
-		d, dup, err := p.AddEvent(c.Request.Context(), c.Param("number"), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		status := http.StatusCreated
-		switch {
-		case d.Pending:
-			status = http.StatusAccepted // kept until the dossier's receipt arrives
-		case dup:
-			status = http.StatusOK
-		}
-		c.JSON(status, gin.H{"dossier": d, "duplicate": dup, "pending": d.Pending})
-	}
-}
-
-func handleDossierList(s *Server, p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) procDossiersPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
 		f, err := dossierFilter(c, s.Location)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		list, total, err := p.Dossiers(c.Request.Context(), f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": list, "total": total, "total_capped": total > 10000})
+		svcs, _ := p.Procedures(c.Request.Context())
+		q := c.Request.URL.Query()
+		next := ""
+		if f.Offset+len(list) < total {
+			q.Set("offset", strconv.Itoa(f.Offset+len(list)))
+			next = "/dossiers?" + q.Encode()
+		}
+		return s.procPage(c, "process/dossiers.html", "proc.dossiers.title", map[string]any{
+			"Items": list, "Total": total, "Capped": total > 10000, "F": c.Request.URL.Query(), "Services": svcs, "Next": next,
+			"Statuses": []string{process.StatusProcessing, process.StatusSupplement, process.StatusReturned, process.StatusWithdrawn}})
 	}
 }
 
-func handleDossierGet(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) procDossierPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
 		d, err := p.GetDossier(c.Request.Context(), c.Param("number"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, d)
+		cal, _, err := p.Calendar(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		svc, _ := p.Procedure(c.Request.Context(), d.Service)
+		end := s.Now()
+		switch {
+		case d.ReturnedAt != nil:
+			end = *d.ReturnedAt
+		case d.PausedAt != nil:
+			end = *d.PausedAt
+		}
+		used := cal.Elapsed(d.ClockStart, end)
+		frac := 1.0
+		if svc.Days > 0 {
+			frac = used / float64(svc.Days)
+		}
+		return s.procPage(c, "process/dossier.html", "proc.dossier.title", map[string]any{
+			"D": d, "Svc": svc, "Used": fmt.Sprintf("%.2f", used), "Pct": fmt.Sprintf("%.0f", 100*min(frac, 1)), "Over": frac > 1,
+			"EventTypes": process.EventTypes})
 	}
 }
 
-// importFrom reads the CSV of an import request: the raw body (text/csv),
-// or the "file" part of a multipart form with an optional "mapping" part
-// (JSON) before it. The file is never buffered whole.
-func importFrom(c *gin.Context, p *process.Process) (process.ImportReport, error) {
-	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	opts := process.ImportOptions{Mapping: map[string]string{}}
-	if m := c.Query("mapping"); m != "" {
-		if err := json.Unmarshal([]byte(m), &opts.Mapping); err != nil {
-			return process.ImportReport{}, qms.Errorf(qms.ErrInvalid, "mapping must be a JSON object {\"number\": \"Số hồ sơ\", ...}")
-		}
-	}
-	opts.Filename = c.Query("filename")
-	if ct != "multipart/form-data" {
-		return p.Import(c.Request.Context(), c.Request.Body, opts)
-	}
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return process.ImportReport{}, qms.Errorf(qms.ErrInvalid, "send the CSV as text/csv or as the file part of a multipart form")
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return process.ImportReport{}, qms.Errorf(qms.ErrInvalid, "no file part in the form")
-		}
-		if err != nil {
-			return process.ImportReport{}, qms.Wrap(qms.ErrInvalid, err, "the upload could not be read")
-		}
-		switch part.FormName() {
-		case "mapping":
-			b, _ := io.ReadAll(io.LimitReader(part, 64<<10))
-			if strings.TrimSpace(string(b)) != "" {
-				if err := json.Unmarshal(b, &opts.Mapping); err != nil {
-					return process.ImportReport{}, qms.Errorf(qms.ErrInvalid, "mapping must be a JSON object {\"number\": \"Số hồ sơ\", ...}")
-				}
+// procImportPage is the import form, and an import's report under it.
+func (s *Server) procImportPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		data := map[string]any{"Columns": process.ImportColumns}
+		if id := c.Param("id"); id != "" {
+			rep, err := p.GetImport(c.Request.Context(), id)
+			if err != nil {
+				return err
 			}
-		case "file":
-			opts.Filename = part.FileName()
-			return p.Import(c.Request.Context(), part, opts)
+			data["Report"] = rep
 		}
+		return s.procPage(c, "process/import.html", "proc.import.title", data)
 	}
 }
 
-func handleDossierImport(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		rep, err := importFrom(c, p)
+func (s *Server) procLatePage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		tri, err := p.Triage(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, rep)
-	}
-}
-
-func handleImportGet(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		rep, err := p.GetImport(c.Request.Context(), c.Param("id"))
+		raised, err := p.LateRecords(c.Request.Context(), process.LateRaised)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, rep)
-	}
-}
-
-// handleImportRejections streams every rejected row of an import as CSV
-// (line, number, reason), with a byte-order mark so spreadsheets read the
-// Vietnamese text as UTF-8. Cells that a spreadsheet would take for a
-// formula are prefixed with a quote.
-func handleImportRejections(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id := c.Param("id")
-		if _, err := p.GetImport(c.Request.Context(), id); err != nil {
-			fail(c, err)
-			return
-		}
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", contentDisposition("attachment", "rejected-"+id+".csv"))
-		c.Status(http.StatusOK)
-		w := csv.NewWriter(c.Writer)
-		_, _ = c.Writer.WriteString("\ufeff")
-		_ = w.Write([]string{"line", "number", "reason"})
-		err := p.ImportRejections(c.Request.Context(), id, func(r process.Rejection) error {
-			return w.Write([]string{strconv.Itoa(r.Line), csvSafe(r.Number), csvSafe(r.Reason)})
-		})
-		w.Flush()
+		nc, err := p.NonCompliantUnits(c.Request.Context())
 		if err != nil {
-			_ = c.Error(err)
+			return err
 		}
+		return s.procPage(c, "process/late.html", "proc.late.title", map[string]any{"Triage": tri, "Raised": raised, "NonCompliant": nc})
 	}
 }
 
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func handleLateList(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		state := c.DefaultQuery("state", "triage")
-		var list []process.LateRecord
-		var err error
-		if state == "triage" {
-			list, err = p.Triage(c.Request.Context())
-		} else {
-			list, err = p.LateRecords(c.Request.Context(), state)
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
-}
-
-func handleLateDecide(p *process.Process, raise bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			Reason string `json:"reason"`
-		}
-		if !raise {
-			if err := bindJSON(c, &req); err != nil {
-				fail(c, err)
-				return
-			}
-		}
-		var d process.Dossier
-		var err error
-		if raise {
-			d, err = p.RaiseFromTriage(c.Request.Context(), c.Param("number"))
-		} else {
-			d, err = p.DismissLate(c.Request.Context(), c.Param("number"), req.Reason)
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
-}
-
-func handleKPIs(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) procKPIPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
 		q, err := kpiQuery(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
+		}
+		if q.By == "" {
+			q.By = "month"
 		}
 		rows, err := p.KPIs(c.Request.Context(), q)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": rows, "by": q.By})
+		svcs, _ := p.Procedures(c.Request.Context())
+		return s.procPage(c, "process/kpis.html", "proc.kpis.title", map[string]any{"Rows": rows, "Q": c.Request.URL.Query(), "By": q.By,
+			"Groupings": process.KPIGroupings[1:], "Services": svcs, "Fields": process.Fields})
 	}
 }
 
-func handleObjectiveList(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) procObjectivesPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
 		list, err := p.Objectives(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
-}
-
-func handleObjectiveCreate(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req process.Objective
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		o, err := p.CreateObjective(c.Request.Context(), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, o)
-	}
-}
-
-func handleMeetingList(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		list, err := p.Meetings(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
-}
-
-func handleMeetingGet(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		m, err := p.GetMeeting(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, m)
-	}
-}
-
-// readForm streams a multipart form: text fields (bounded) into fields,
-// and each file part to onFile, in order. Files are never buffered whole.
-func readForm(c *gin.Context, fields map[string]string, onFile func(field, name string, r io.Reader) error) error {
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return qms.Errorf(qms.ErrInvalid, "send a multipart/form-data body")
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return qms.Wrap(qms.ErrInvalid, err, "the upload could not be read")
-		}
-		if part.FileName() != "" {
-			if err := onFile(part.FormName(), part.FileName(), part); err != nil {
-				return err
-			}
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(part, 64<<10))
-		if err != nil {
-			return qms.Wrap(qms.ErrInvalid, err, "the form could not be read")
-		}
-		fields[part.FormName()] = string(b)
-	}
-}
-
-// createMeeting reads a meeting from JSON or from a multipart form whose
-// "minutes" file part comes after the fields.
-func createMeeting(c *gin.Context, p *process.Process) (process.Meeting, error) {
-	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if ct != "multipart/form-data" {
-		var m process.Meeting
-		if err := bindJSON(c, &m); err != nil {
-			return m, err
-		}
-		return p.CreateMeeting(c.Request.Context(), m, nil)
-	}
-	fields := map[string]string{}
-	var out process.Meeting
-	done := false
-	build := func() (process.Meeting, error) {
-		m := process.Meeting{Title: fields["title"], Chair: fields["chair"], Participants: fields["participants"], MinutesRef: fields["minutes_record"],
-			Unit: fields["unit"]}
-		if v := fields["held_on"]; v != "" {
-			d, err := workday.ParseDate(v)
-			if err != nil {
-				return m, qms.Errorf(qms.ErrInvalid, "held_on must be a date (yyyy-mm-dd)")
-			}
-			m.HeldOn = d
-		}
-		return m, nil
-	}
-	err := readForm(c, fields, func(field, name string, r io.Reader) error {
-		if field != "minutes" || done {
-			_, _ = io.Copy(io.Discard, r)
-			return nil
-		}
-		m, err := build()
-		if err != nil {
 			return err
 		}
-		out, err = p.CreateMeeting(c.Request.Context(), m, &process.Upload{Filename: name, Body: r})
-		done = true
-		return err
-	})
-	if err != nil || done {
+		units, _ := s.Org.Units(c.Request.Context())
+		return s.procPage(c, "process/objectives.html", "proc.objectives.title", map[string]any{"Items": list, "Units": units, "KPIs": process.ObjectiveKPIs, "Fields": process.Fields})
+	}
+}
+
+// procTasks puts off-track objectives on the home page, worded in the
+// reader's language.
+func (s *Server) procTasks(p *process.Service) TaskSource {
+	return func(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
+		items, err := p.OffTrack(ctx, a)
+		t := s.trLang(a.Lang)
+		out := make([]qms.Task, 0, len(items))
+		for _, it := range items {
+			out = append(out, qms.Task{Kind: "objective", Link: "/objectives#obj-" + it.ID, Overdue: true,
+				Title: t.T("proc.task.objective", "Title", it.Title, "KPI", t.T("proc.kpi."+it.KPI),
+					"Value", fmt.Sprintf("%.2f", it.Value), "Cmp", it.Comparator, "Target", fmt.Sprintf("%.2f", it.Target))})
+		}
 		return out, err
-	}
-	m, err := build()
-	if err != nil {
-		return m, err
-	}
-	return p.CreateMeeting(c.Request.Context(), m, nil)
-}
-
-func handleMeetingCreate(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		m, err := createMeeting(c, p)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, m)
-	}
-}
-
-func handleDirectiveCreate(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req process.Directive
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		d, err := p.AddDirective(c.Request.Context(), c.Param("id"), req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, d)
-	}
-}
-
-func handleDirectiveList(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		f := process.DirectiveFilter{Unit: c.Query("unit"), MeetingID: c.Query("meeting")}
-		if st := c.Query("state"); st != "" {
-			f.States = strings.Split(st, ",")
-		}
-		list, err := p.Directives(c.Request.Context(), f)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if c.Query("overdue") == "true" {
-			out := []process.Directive{}
-			for _, d := range list {
-				if d.Overdue {
-					out = append(out, d)
-				}
-			}
-			list = out
-		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
-}
-
-func handleDirectiveGet(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, err := p.GetDirective(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
-}
-
-// reportDirective streams the report's evidence files straight into the
-// object store; the "text" field must come before the files.
-func reportDirective(c *gin.Context, p *process.Process) (process.Directive, error) {
-	fields := map[string]string{}
-	var uploads []process.Upload
-	// Parts of a multipart body can only be read in order, so each file is
-	// handed to the domain as it arrives: the domain stores it (blob first)
-	// before the next part is read, and the row comes after the last file.
-	pr := &pendingReport{p: p, c: c, id: c.Param("id")}
-	err := readForm(c, fields, func(field, name string, r io.Reader) error {
-		if field != "files" && field != "file" && field != "evidence" {
-			_, _ = io.Copy(io.Discard, r)
-			return nil
-		}
-		obj, err := pr.stage(name, r)
-		if err != nil {
-			return err
-		}
-		uploads = append(uploads, obj)
-		return nil
-	})
-	if err != nil {
-		return process.Directive{}, err
-	}
-	return p.ReportDirective(c.Request.Context(), pr.id, fields["text"], uploads)
-}
-
-// pendingReport checks the permission before the first file is stored, so
-// a forbidden report leaves no object behind.
-type pendingReport struct {
-	p       *process.Process
-	c       *gin.Context
-	id      string
-	checked bool
-}
-
-func (r *pendingReport) stage(name string, body io.Reader) (process.Upload, error) {
-	if !r.checked {
-		if err := r.p.CanReport(r.c.Request.Context(), r.id); err != nil {
-			return process.Upload{}, err
-		}
-		r.checked = true
-	}
-	return r.p.StageEvidence(r.c.Request.Context(), name, body)
-}
-
-func handleDirectiveReport(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d, err := reportDirective(c, p)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
-}
-
-func handleDirectiveDecide(p *process.Process, accept bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			Comment string `json:"comment"`
-		}
-		if c.Request.ContentLength != 0 {
-			if err := bindJSON(c, &req); err != nil {
-				fail(c, err)
-				return
-			}
-		}
-		d, err := p.DecideDirective(c.Request.Context(), c.Param("id"), accept, req.Comment)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, d)
-	}
-}
-
-func handleEvidence(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		e, rc, err := p.OpenEvidence(c.Request.Context(), c.Param("id"), c.Param("eid"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		defer rc.Close()
-		c.Header("Content-Type", e.MediaType)
-		c.Header("Content-Disposition", contentDisposition("attachment", e.Filename))
-		c.Header("X-Content-Type-Options", "nosniff")
-		http.ServeContent(c.Writer, c.Request, "", time.Time{}, rc)
-	}
-}
-
-func handleNonCompliant(p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		list, err := p.NonCompliantUnits(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
-}
-
-func handleDashboard(s *Server, p *process.Process) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		from, to, err := dashboardPeriod(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		db, err := p.Dashboard(c.Request.Context(), from, to, s.NCSummary)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, db)
 	}
 }

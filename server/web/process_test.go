@@ -293,7 +293,8 @@ func TestProcessForms(t *testing.T) {
 		t.Fatalf("services %+v", svcs)
 	}
 	r := form(t, co, env, "/ui/services", url.Values{"code": {"XD-02"}, "name_vi": {"x"}, "field": {"construction"}, "unit": {"vhtt"}, "days": {"abc"}})
-	if r.Status != http.StatusBadRequest {
+	// A refused form shows its own page again, with the reason.
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `id="flash-error"`) || !strings.Contains(string(r.Body), `id="service-form"`) {
 		t.Fatalf("bad days: %s", r)
 	}
 	// The calendar: a swapped Saturday and the triage setting.

@@ -192,7 +192,7 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 			p.Nav = append(p.Nav, NavItem{Key: n.key, Href: n.href, Active: strings.HasPrefix(p.Path, n.href)})
 		}
 	}
-	p.Flash = c.Query("ok")
+	p.Flash = takeFlash(c)
 	return p
 }
 
@@ -208,7 +208,7 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		fail(c, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
-	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'")
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Referrer-Policy", "same-origin")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())

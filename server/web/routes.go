@@ -1,12 +1,9 @@
 package web
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/qmstrack/qmstrack/server/document"
 )
 
 // routes lists every route of qmstrack. Each capability has its own
@@ -27,6 +24,7 @@ func (s *Server) routes() {
 	s.recordRoutes()
 	s.auditRoutes()
 	s.processRoutes()
+	s.leadershipRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.
@@ -90,61 +88,40 @@ func (s *Server) pages(g *gin.RouterGroup, m map[string]gin.HandlerFunc) {
 func (s *Server) documentRoutes() {
 	docs := s.Documents
 	api := s.apiGroup("documents", false)
-	api.POST("/documents", "Register a document", handleDocCreate(docs))
+	ui := s.engine.Group("/ui", requireUser)
+	da := docActs{s, docs}
+	serve(api, ui, "/documents", "Register a document", da.create())
 	api.GET("/documents", "The register (q, unit, type, status, clause, review_due, sort, cursor, limit)", handleDocList(docs))
 	api.GET("/documents/:id", "A document with the revisions I may see and my actions", handleDocGet(docs))
 	api.PUT("/documents/:id", "Change a document's register data", handleDocUpdate(docs))
-	api.Upload("/documents/:id/revisions", "Start the next revision (multipart: change, file, attachment)", handleRevCreate(docs))
-	api.POST("/documents/:id/withdraw", "Withdraw a document (obsolete) with a reason", handleDocWithdraw(docs))
-	api.POST("/documents/:id/periodic-review", "Confirm a periodic review without change (comment)", handleDocConfirmReview(docs))
+	serve(api, ui, "/documents/:id/edit", "", da.update()) // the edit form only
+	serve(api, ui, "/documents/:id/revisions", "Start the next revision (multipart: change, file, attachment)", da.newRevision())
+	serve(api, ui, "/documents/:id/withdraw", "Withdraw a document (obsolete) with a reason", da.withdraw())
+	serve(api, ui, "/documents/:id/periodic-review", "Confirm a periodic review without change (comment)", da.confirmReview())
 	api.GET("/revisions/:id", "A revision with files, reviewers and signatures", handleRevGet(docs))
-	api.Upload("/revisions/:id/files", "Add files to a draft, or replace one (multipart: replace, kind, file)", handleRevFiles(docs))
-	api.POST("/revisions/:id/submit", "Submit a draft for review (reviewers)", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Submit(ctx, id, r.Reviewers)
-	}))
-	api.POST("/revisions/:id/review", "Review: approve or request changes, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Review(ctx, id, r.Decision, r.Comment, r.Password)
-	}))
-	api.POST("/revisions/:id/approve", "Approve, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Approve(ctx, id, r.Password)
-	}))
-	api.POST("/revisions/:id/publish", "Publish now or at effective_at, signed with the password", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		at, err := parseEffectiveAt(r.EffectiveAt, s.Location)
-		if err != nil {
-			return document.Revision{}, err
-		}
-		return docs.Publish(ctx, id, r.Password, at)
-	}))
-	api.POST("/revisions/:id/discard", "Abandon a draft revision with a reason (it becomes obsolete)", revAct(func(ctx context.Context, id string, r signRequest) (document.Revision, error) {
-		return docs.Discard(ctx, id, r.Reason)
-	}))
-	api.POST("/revisions/:id/acknowledge", "I have read this effective revision", handleRevAck(docs))
+	serve(api, ui, "/revisions/:id/files", "Add files to a draft, or replace one (multipart: replace, kind, file)", da.files())
+	serve(api, ui, "/revisions/:id/submit", "Submit a draft for review (reviewers)", da.submit())
+	serve(api, ui, "/revisions/:id/review", "Review: approve or request changes, signed with the password", da.review())
+	serve(api, ui, "/revisions/:id/approve", "Approve, signed with the password", da.approve())
+	serve(api, ui, "/revisions/:id/publish", "Publish now or at effective_at, signed with the password", da.publish())
+	serve(api, ui, "/revisions/:id/discard", "Abandon a draft revision with a reason (it becomes obsolete)", da.discard())
+	serve(api, ui, "/revisions/:id/acknowledge", "I have read this effective revision", da.acknowledge())
 	api.GET("/revisions/:id/acks", "Who has and has not acknowledged a revision", handleRevAcks(docs))
-	api.GET("/revisions/:id/files/:file_id", "Download a file (Range, ETag, SHA-256)", handleRevFile(docs))
+	api.GET("/revisions/:id/files/:file_id", "Download a file (Range, ETag, SHA-256)", handleDocFile(docs.Open, "id", "file_id"))
 
 	pub := s.apiGroup("public", true)
 	pub.GET("/public/documents", "The public register: effective revisions of public documents", handlePublicList(docs))
 
 	e := s.engine
-	e.GET("/d/*code", handleDocCurrent(docs)) // codes may hold "/" (QT/ISO-07)
+	e.GET("/d/*code", handleDocFile(openCurrent(docs), "code", ""))
 	e.GET("/public", s.handlePublicPage(docs))
-	e.GET("/public/files/:rev/:file", handlePublicFile(docs))
+	e.GET("/public/files/:rev/:file", handleDocFile(docs.OpenPublic, "rev", "file"))
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/documents":          s.handleDocRegisterPage(docs),
 		"/documents/new":      s.handleDocNewPage(docs),
 		"/documents/:id":      s.handleDocPage(docs),
-		"/documents/:id/edit": s.handleDocEditPage(docs),
+		"/documents/:id/edit": s.handleDocEditPage(),
 	})
-	ui := e.Group("/ui", requireUser)
-	ui.POST("/documents", s.handleDocCreateForm(docs))
-	ui.POST("/documents/:id/edit", s.handleDocEditForm(docs))
-	ui.POST("/documents/:id/revisions", s.handleRevCreateForm(docs))
-	ui.POST("/documents/:id/withdraw", s.handleDocActForm(docs, "withdraw"))
-	ui.POST("/documents/:id/periodic-review", s.handleDocActForm(docs, "confirm_review"))
-	ui.POST("/revisions/:id/files", s.handleRevFilesForm(docs))
-	for _, act := range []string{"submit", "review", "approve", "publish", "acknowledge", "discard"} {
-		ui.POST("/revisions/:id/"+act, s.handleRevActForm(docs, act))
-	}
 	s.AddTasks(s.docTasks(docs))
 }
 
@@ -246,68 +223,82 @@ func (s *Server) auditRoutes() {
 	s.AddTasks(s.auditTasks(audits))
 }
 
-// processRoutes: services, dossiers, KPIs, objectives, directives (ISO 9001 9.1).
+// processRoutes: procedures, the calendar, dossiers, KPIs, objectives, late
+// dossiers and the dashboard (ISO 9001 9.1).
 func (s *Server) processRoutes() {
 	p := s.Process
 	s.AddTasks(s.procTasks(p))
 	a := s.apiGroup("process", false)
-	a.GET("/services", "Administrative services in my units", handleServiceList(p))
-	a.POST("/services", "Create a service (coordinator)", handleServiceSave(p, true))
-	a.PUT("/services/:code", "Update a service (coordinator)", handleServiceSave(p, false))
+	ui := s.engine.Group("/ui", requireUser)
+	a.GET("/services", "Administrative services in my units", items(p.Procedures))
+	a.POST("/services", "Create a service (coordinator)", handleProcedureSave(p, true))
+	a.PUT("/services/:code", "Update a service (coordinator)", handleProcedureSave(p, false))
 	a.GET("/calendar/:year", "The working-day calendar of a year and the clock settings", handleCalendarGet(p))
 	a.PUT("/calendar/:year", "Replace a year's holidays and swapped days, and the settings (coordinator)", handleCalendarPut(p))
-	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(s, p))
+	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(p, s.Location))
 	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
 	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
-	a.GET("/dossiers/imports/:id", "The report of an import", handleImportGet(p))
+	a.GET("/dossiers/imports/:id", "The report of an import", one("id", p.GetImport))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
-	a.GET("/dossiers/:number", "One dossier with its clock and events", handleDossierGet(p))
+	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
-	a.POST("/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", handleLateDecide(p, true))
-	a.POST("/dossiers/:number/late/dismiss", "Dismiss a late dossier from the triage list with a reason (coordinator)", handleLateDecide(p, false))
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
-	a.GET("/objectives", "Quality objectives with progress", handleObjectiveList(p))
-	a.POST("/objectives", "Set a quality objective (coordinator)", handleObjectiveCreate(p))
-	a.GET("/meetings", "Meetings", handleMeetingList(p))
-	a.Upload("/meetings", "Record a meeting (JSON, or multipart with a minutes file)", handleMeetingCreate(p))
-	a.GET("/meetings/:id", "A meeting with its directives", handleMeetingGet(p))
-	a.POST("/meetings/:id/directives", "Assign a directive to a unit", handleDirectiveCreate(p))
-	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(p))
-	a.GET("/directives/:id", "A directive with its reports and evidence", handleDirectiveGet(p))
-	a.Upload("/directives/:id/report", "Report back on a directive: text, then evidence files (multipart)", handleDirectiveReport(p))
-	a.POST("/directives/:id/accept", "Accept the report (issuer or chairman, not the reporter)", handleDirectiveDecide(p, true))
-	a.POST("/directives/:id/return", "Return the report with a comment", handleDirectiveDecide(p, false))
-	a.GET("/directives/:id/evidence/:eid", "Download one evidence file", handleEvidence(p))
-	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", handleNonCompliant(p))
-	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(s, p))
+	a.GET("/objectives", "Quality objectives with progress", items(p.Objectives))
+	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", items(p.NonCompliantUnits))
+	a.GET("/dashboard", "The office at a glance (from, to)", handleDashboard(p))
+	// The acts. Where the API and the pages had different routes or
+	// request shapes, each keeps its own (NoUI / NoAPI).
+	pa := procActs{s, p}
+	serve(a, ui, "/objectives", "Set a quality objective (coordinator)", pa.objective())
+	serve(a, ui, "/dossiers/:number/late/raise", "Raise the nonconformity of a late dossier in the triage list (coordinator)", pa.raiseLate())
+	serve(a, ui, "/dossiers/:number/late/dismiss", "Dismiss a late dossier from the triage list with a reason (coordinator)", pa.dismissLate())
+	serve(a, ui, "/dossiers/:number/late", "", pa.lateForm())
+	serve(a, ui, "/services", "", pa.procedureForm())
+	serve(a, ui, "/calendar", "", pa.calendarForm())
+	serve(a, ui, "/dossiers/import", "", pa.importForm())
+	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
-		"/dashboard":             s.handleProcDashboardPage(p),
-		"/dashboard/export.xlsx": s.handleProcExport(p),
-		"/services":              s.handleServicesPage(p),
-		"/calendar":              s.handleCalendarPage(p),
-		"/dossiers":              s.handleDossiersPage(p),
-		"/dossiers/import":       s.handleImportPage(p),
-		"/dossiers/imports/:id":  s.handleImportReportPage(p),
-		"/dossiers/:number":      s.handleDossierPage(p),
-		"/late-dossiers":         s.handleLatePage(p),
-		"/kpis":                  s.handleKPIPage(p),
-		"/objectives":            s.handleObjectivesPage(p),
-		"/meetings":              s.handleMeetingsPage(p),
-		"/meetings/:id":          s.handleMeetingPage(p),
-		"/meetings/:id/minutes":  s.handleMeetingMinutes(p),
-		"/directives/:id":        s.handleDirectivePage(p),
+		"/dashboard":             h(s.procDashboardPage(p)),
+		"/dashboard/export.xlsx": h(s.procExport(p)),
+		"/services":              h(s.procServicesPage(p)),
+		"/calendar":              h(s.procCalendarPage(p)),
+		"/dossiers":              h(s.procDossiersPage(p)),
+		"/dossiers/import":       h(s.procImportPage(p)),
+		"/dossiers/imports/:id":  h(s.procImportPage(p)),
+		"/dossiers/:number":      h(s.procDossierPage(p)),
+		"/late-dossiers":         h(s.procLatePage(p)),
+		"/kpis":                  h(s.procKPIPage(p)),
+		"/objectives":            h(s.procObjectivesPage(p)),
 	})
+}
+
+// leadershipRoutes: meetings, directives, reports back with evidence (ISO
+// 9001 5.1, 9.3). Their API is documented with the process routes and
+// their pages share the process pages' navigation.
+func (s *Server) leadershipRoutes() {
+	l := s.Leadership
+	s.AddTasks(s.leadTasks(l))
+	a := s.apiGroup("process", false)
 	ui := s.engine.Group("/ui", requireUser)
-	ui.POST("/services", s.handleServiceForm(p))
-	ui.POST("/calendar", s.handleCalendarForm(p))
-	ui.POST("/dossiers/import", s.handleImportForm(p))
-	ui.POST("/dossiers/:number/events", s.handleDossierEventForm(p))
-	ui.POST("/dossiers/:number/late", s.handleLateForm(p))
-	ui.POST("/objectives", s.handleObjectiveForm(p))
-	ui.POST("/meetings", s.handleMeetingForm(p))
-	ui.POST("/meetings/:id/directives", s.handleDirectiveForm(p))
-	ui.POST("/directives/:id/report", s.handleDirectiveReportForm(p))
-	ui.POST("/directives/:id/decide", s.handleDirectiveDecideForm(p))
+	a.GET("/meetings", "Meetings", items(l.Meetings))
+	a.GET("/meetings/:id", "A meeting with its directives", one("id", l.Meeting))
+	a.GET("/directives", "Directives (unit, meeting, state, overdue=true)", handleDirectiveList(l))
+	a.GET("/directives/:id", "A directive with its reports and evidence", one("id", l.Directive))
+	a.GET("/directives/:id/evidence/:eid", "Download one evidence file", handleEvidence(l))
+	la := leadActs{s, l}
+	serve(a, ui, "/meetings", "Record a meeting (JSON, or multipart with a minutes file)", la.meeting())
+	serve(a, ui, "/meetings/:id/directives", "Assign a directive to a unit", la.directive())
+	serve(a, ui, "/directives/:id/report", "Report back on a directive: text, then evidence files (multipart)", la.report())
+	serve(a, ui, "/directives/:id/accept", "Accept the report (issuer or chairman, not the reporter)", la.accept())
+	serve(a, ui, "/directives/:id/return", "Return the report with a comment", la.giveBack())
+	serve(a, ui, "/directives/:id/decide", "", la.decideForm())
+
+	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
+		"/meetings":             h(s.leadMeetingsPage(l)),
+		"/meetings/:id":         h(s.leadMeetingPage(l)),
+		"/meetings/:id/minutes": h(s.leadMinutes(l)),
+		"/directives/:id":       h(s.leadDirectivePage(l)),
+	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/process"
@@ -78,18 +79,19 @@ type Deps struct {
 	Location      *time.Location
 
 	// Settings.
+	BaseURL        string // the public address (QMS_BASE_URL), an origin of this site
 	MaxUploadBytes int64
 	SecureCookies  string // auto, true, false
 	SessionMax     time.Duration
 
 	// The quality capabilities; New refuses to start without any of them.
-	Documents *document.Service
-	NCs       *nonconformity.Service
-	Records   *record.Service
-	Audits    *internalaudit.Service
-	Evidence  *evidence.Service
-	Process   *process.Process
-	NCSummary process.NCSummary // open NCs and overdue actions per unit, for the dashboard
+	Documents  *document.Service
+	NCs        *nonconformity.Service
+	Records    *record.Service
+	Audits     *internalaudit.Service
+	Evidence   *evidence.Service
+	Process    *process.Service
+	Leadership *leadership.Service
 }
 
 // missing names the capabilities that were not given.
@@ -97,7 +99,7 @@ func (d Deps) missing() []string {
 	var out []string
 	for name, nilCap := range map[string]bool{
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
-		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "NCSummary": d.NCSummary == nil,
+		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
@@ -115,6 +117,7 @@ type Server struct {
 	metrics *metrics
 	api     *apiDoc
 
+	methods  []routeMethod // every route's pattern and method, for Allow
 	mu       sync.Mutex
 	tasks    []TaskSource
 	pageURLs map[string]bool
@@ -144,16 +147,29 @@ func New(d Deps) (*Server, error) {
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, s.authenticate, s.csrf)
+	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, validText, s.authenticate, s.csrf)
 	e.NoRoute(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrNotFound, "no such page")) })
-	e.NoMethod(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrInvalid, "method not allowed here")) })
+	e.NoMethod(func(c *gin.Context) {
+		c.Header("Allow", strings.Join(s.allowed(c.Request.URL.Path), ", "))
+		c.Error(errMethodNotAllowed)
+	})
 	s.engine = e
 	s.routes()
+	s.methods = routeMethods(e.Routes())
 	return s, nil
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. A HEAD request is answered
+// as the GET of the same address without its body (RFC 9110 9.3.2).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		g := r.Clone(r.Context())
+		g.Method = http.MethodGet
+		s.engine.ServeHTTP(headWriter{w}, g)
+		return
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 // Engine exposes the Gin engine (tests list its routes).
 func (s *Server) Engine() *gin.Engine { return s.engine }

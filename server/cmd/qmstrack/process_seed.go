@@ -49,7 +49,7 @@ func seedDossiers(ctx context.Context, a *app.App, n int, out io.Writer) error {
 	if len(units) == 0 {
 		return fmt.Errorf("the database has no units: run qmstrack seed --demo first")
 	}
-	svcs, err := store.Services(ctx, allUnits())
+	svcs, err := store.Procedures(ctx, allUnits())
 	if err != nil {
 		return err
 	}
@@ -57,11 +57,11 @@ func seedDossiers(ctx context.Context, a *app.App, n int, out io.Writer) error {
 		for _, s := range postgres.DemoServices(units) {
 			ev := trail.Event{ActorLogin: "seed", Action: "service.create", ObjectType: "service", ObjectID: s.Code, Unit: s.Unit,
 				Details: map[string]any{"days": s.Days, "field": s.Field}}
-			if _, err := store.SaveService(ctx, s, true, ev); err != nil {
+			if _, err := store.SaveProcedure(ctx, s, true, ev); err != nil {
 				return err
 			}
 		}
-		if svcs, err = store.Services(ctx, allUnits()); err != nil {
+		if svcs, err = store.Procedures(ctx, allUnits()); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "created %d services\n", len(svcs))

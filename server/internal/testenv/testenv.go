@@ -150,6 +150,16 @@ func DatabaseURL(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	admin, tmpl := openAdmin(t, ctx)
+	defer admin.Close()
+	return cloneDatabase(t, ctx, admin, tmpl)
+}
+
+// openAdmin connects to the PostgreSQL server of the tests (skipping, or
+// failing under CI, when it does not answer) and returns the name of the
+// migrated template.
+func openAdmin(t testing.TB, ctx context.Context) (*sql.DB, string) {
+	t.Helper()
 	admin, err := sql.Open("postgres", AdminURL())
 	if err == nil {
 		err = admin.PingContext(ctx)
@@ -157,12 +167,12 @@ func DatabaseURL(t testing.TB) string {
 	if err != nil {
 		unavailable(t, "PostgreSQL", err)
 	}
-	defer admin.Close()
 	tmpl, err := template(ctx)
 	if err != nil {
+		admin.Close()
 		t.Fatalf("test database template: %v", err)
 	}
-	return cloneDatabase(t, ctx, admin, tmpl)
+	return admin, tmpl
 }
 
 // cloneDatabase creates a test database from tmpl, dropped at cleanup.
@@ -288,21 +298,12 @@ func SeededDatabaseURL(t testing.TB, seeder Seeder) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	admin, err := sql.Open("postgres", AdminURL())
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		unavailable(t, "PostgreSQL", err)
-	}
+	admin, base := openAdmin(t, ctx)
 	defer admin.Close()
-	base, err := template(ctx)
-	if err != nil {
-		t.Fatalf("test database template: %v", err)
-	}
 	seededMu.Lock()
 	name, ok := seededTpl[seeder.Name]
 	if !ok {
+		var err error
 		name, err = buildSeeded(ctx, admin, base, seeder)
 		if err != nil {
 			seededMu.Unlock()

@@ -1,0 +1,121 @@
+package leadership
+
+import (
+	"context"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+// Service is the entry point of this capability.
+type Service struct {
+	store Store
+	authz Authorizer
+	blobs Blobs
+	o     Options
+}
+
+// Options are the settings and the other capabilities the service uses;
+// every field may be left zero.
+type Options struct {
+	Now         func() time.Time // time.Now when nil
+	Location    *time.Location   // the office's time zone (QMS_TIMEZONE); UTC when nil
+	MaxEvidence int64            // bound of each evidence or minutes file; 64 MiB when 0
+	// Minutes files a meeting's minutes as a record of the unit keeping
+	// them; without it the minutes file is kept in the object store only.
+	Minutes MinutesFiler
+	// Mailer sends overdue escalations by email too; BaseURL makes the
+	// links in them absolute.
+	Mailer  Mailer
+	BaseURL string
+	// Render writes a message in a language (the one translator); without
+	// it e-mails are in English.
+	Render func(lang string, m qms.Msg) string
+}
+
+// New returns the capability on store, asking authz about permissions and
+// keeping files in blobs.
+func New(store Store, authz Authorizer, blobs Blobs, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Render == nil {
+		o.Render = func(_ string, m qms.Msg) string { return m.String() }
+	}
+	if o.MaxEvidence <= 0 {
+		o.MaxEvidence = 64 << 20
+	}
+	return &Service{store: store, authz: authz, blobs: blobs, o: o}
+}
+
+func (s *Service) today() workday.Date { return workday.DateOf(s.o.Now(), s.o.Location) }
+
+// Permissions (policies/policy.csv): directive issue, report and decide;
+// meetings and directives are read with the process read permission.
+const (
+	ObjDirective = "directive"
+	actIssue     = "issue"
+	actDecide    = "decide"
+	actReport    = "report"
+)
+
+// may returns the actor, refused unless they hold directive act in unit.
+func (s *Service) may(ctx context.Context, unit, act string) (qms.Actor, error) {
+	a, err := qms.MustActor(ctx)
+	if err == nil && !s.authz.Can(a.UserID, unit, ObjDirective, act) {
+		err = qms.Errorf(qms.ErrForbidden, "you may not %s %s in unit %s", act, ObjDirective, unit)
+	}
+	return a, err
+}
+
+// readScope is the units whose directives the actor may read.
+func (s *Service) readScope(ctx context.Context) (qms.Scope, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return qms.Scope{}, err
+	}
+	return s.authz.Scope(a.UserID, "process", "read"), nil
+}
+
+// Permissions are the acts a person may do on the meeting pages.
+type Permissions struct {
+	Issue bool `json:"issue"` // record meetings and assign directives (the coordinator, the chairman)
+}
+
+// Permissions says which acts the actor may do on meetings.
+func (s *Service) Permissions(ctx context.Context) Permissions {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return Permissions{}
+	}
+	return Permissions{Issue: s.authz.Can(a.UserID, qms.AllUnits, ObjDirective, actIssue)}
+}
+
+// DirectivePermissions are the acts a person may do on one directive now.
+type DirectivePermissions struct {
+	Report bool `json:"report"`
+	Decide bool `json:"decide"`
+}
+
+// PermissionsOf says which acts the actor may do on d now, with the rules
+// the acts enforce.
+func (s *Service) PermissionsOf(ctx context.Context, d Directive) DirectivePermissions {
+	a, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return DirectivePermissions{}
+	}
+	return DirectivePermissions{
+		Report: d.reportable() && s.authz.Can(a.UserID, d.Unit, ObjDirective, actReport),
+		Decide: d.State == DirectiveReported && s.mayDecide(a, d),
+	}
+}
+
+// mayDecide reports whether a may accept or return d's reports: the
+// issuer, or a holder of directive decide in every unit.
+func (s *Service) mayDecide(a qms.Actor, d Directive) bool {
+	return a.UserID == d.IssuerID || s.authz.Can(a.UserID, qms.AllUnits, ObjDirective, actDecide)
+}

@@ -1,0 +1,146 @@
+package chart
+
+// The process dashboard's charts: the monthly on-time rate, the units'
+// outcomes, the overdue heatmap.
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+
+	"github.com/qmstrack/qmstrack/server/process"
+)
+
+// ProcessTrend draws the dashboard's monthly on-time rate as a line with
+// its points; label names the chart for screen readers.
+func ProcessTrend(db process.Dashboard, label string) template.HTML {
+	const w, h, left, right, top, bottom = 720.0, 240.0, 44.0, 12.0, 16.0, 36.0
+	byMonth := map[string]process.KPI{}
+	for _, k := range db.Trend {
+		byMonth[k.Key] = k
+	}
+	n := len(db.Months)
+	if n == 0 {
+		return ""
+	}
+	x := func(i int) float64 {
+		if n == 1 {
+			return left + (w-left-right)/2
+		}
+		return left + float64(i)*(w-left-right)/float64(n-1)
+	}
+	y := func(v float64) float64 { return top + (100-v)*(h-top-bottom)/100 }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" id="trend-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, w, h, esc(label))
+	for _, v := range []float64{0, 25, 50, 75, 100} {
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" font-size="11" text-anchor="end" fill="#666">%.0f%%</text>`,
+			left, w-right, y(v), y(v), left-6, y(v)+4, v)
+	}
+	var pts []string
+	for i, m := range db.Months {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle" fill="#666">%s</text>`, x(i), h-bottom+16, esc(m[5:]+"/"+m[2:4]))
+		k, ok := byMonth[m]
+		if !ok || k.OnTimeRate == nil {
+			continue
+		}
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(*k.OnTimeRate)))
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="#1d4ed8"><title>%s: %.2f%%</title></circle>`, x(i), y(*k.OnTimeRate), esc(m), *k.OnTimeRate)
+	}
+	if len(pts) > 1 {
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="#1d4ed8" stroke-width="2" points="%s"/>`, strings.Join(pts, " "))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// ProcessUnits draws one stacked bar per unit of the dashboard: early, on
+// time, late.
+func ProcessUnits(db process.Dashboard) template.HTML {
+	if len(db.Units) == 0 {
+		return ""
+	}
+	const w, rowH, left, right = 720.0, 26.0, 110.0, 60.0
+	h := rowH*float64(len(db.Units)) + 10
+	var max int64 = 1
+	for _, u := range db.Units {
+		if u.Returned > max {
+			max = u.Returned
+		}
+	}
+	scale := (w - left - right) / float64(max)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" id="units-chart" viewBox="0 0 %.0f %.0f" role="img" xmlns="http://www.w3.org/2000/svg">`, w, h)
+	for i, u := range db.Units {
+		yy := 5 + float64(i)*rowH
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="end">%s</text>`, left-8, yy+15, esc(u.Key))
+		xx := left
+		for _, part := range []struct {
+			n     int64
+			color string
+			name  string
+		}{{u.Early, "#0f766e", "early"}, {u.OnTime, "#16a34a", "on_time"}, {u.Late, "#dc2626", "late"}} {
+			if part.n == 0 {
+				continue
+			}
+			wd := float64(part.n) * scale
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`, xx, yy, wd, rowH-8, part.color, esc(u.Key), part.name, part.n)
+			xx += wd
+		}
+		if u.OnTimeRate != nil {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12">%.1f%%</text>`, xx+6, yy+15, *u.OnTimeRate)
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// ProcessHeatCell is one cell of the overdue heatmap as the template draws it.
+type ProcessHeatCell struct {
+	Late  int64
+	Style template.CSS // built here from numbers only
+}
+
+// ProcessHeatRow is one unit's row of the overdue heatmap.
+type ProcessHeatRow struct {
+	Unit  string
+	Cells []ProcessHeatCell
+}
+
+// ProcessHeat lays the dashboard's heatmap out as unit rows by month
+// columns, shading each cell by its share of the worst cell.
+func ProcessHeat(db process.Dashboard) []ProcessHeatRow {
+	idx := map[string]int{}
+	for i, m := range db.Months {
+		idx[m] = i
+	}
+	var max int64 = 1
+	rows := map[string][]ProcessHeatCell{}
+	var order []string
+	for _, u := range db.Units {
+		rows[u.Key] = make([]ProcessHeatCell, len(db.Months))
+		order = append(order, u.Key)
+	}
+	for _, c := range db.Heatmap {
+		if c.Late > max {
+			max = c.Late
+		}
+	}
+	for _, c := range db.Heatmap {
+		i, ok := idx[c.Month]
+		if !ok {
+			continue
+		}
+		if rows[c.Unit] == nil {
+			rows[c.Unit] = make([]ProcessHeatCell, len(db.Months))
+			order = append(order, c.Unit)
+		}
+		a := 0.12 + 0.88*math.Sqrt(float64(c.Late)/float64(max))
+		rows[c.Unit][i] = ProcessHeatCell{Late: c.Late, Style: template.CSS(fmt.Sprintf("background: rgba(220, 38, 38, %.2f)", a))}
+	}
+	out := make([]ProcessHeatRow, 0, len(order))
+	for _, u := range order {
+		out = append(out, ProcessHeatRow{Unit: u, Cells: rows[u]})
+	}
+	return out
+}

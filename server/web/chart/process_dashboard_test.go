@@ -1,0 +1,54 @@
+package chart
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qmstrack/qmstrack/server/process"
+)
+
+func rate(v float64) *float64 { return &v }
+
+func dashboard() process.Dashboard {
+	return process.Dashboard{
+		Months: []string{"2026-10", "2026-11"},
+		Trend:  []process.KPI{{Key: "2026-10", OnTimeRate: rate(50)}, {Key: "2026-11", OnTimeRate: rate(100)}},
+		Units: []process.UnitRow{{KPI: process.KPI{Key: "tnmt", Returned: 4, Early: 1, OnTime: 1, Late: 2, OnTimeRate: rate(50)}},
+			{KPI: process.KPI{Key: "<b>", Returned: 0}}},
+		Heatmap: []process.HeatCell{{Unit: "tnmt", Month: "2026-11", Late: 2}, {Unit: "vp", Month: "2026-10", Late: 1}, {Unit: "tnmt", Month: "2025-01", Late: 9}},
+	}
+}
+
+func TestProcessTrend(t *testing.T) {
+	svg := string(ProcessTrend(dashboard(), `on "time"`))
+	if !strings.Contains(svg, `aria-label="on &#34;time&#34;"`) || strings.Count(svg, "<circle") != 2 || !strings.Contains(svg, "<polyline") ||
+		!strings.Contains(svg, ">10/26<") {
+		t.Fatalf("trend %s", svg)
+	}
+	if ProcessTrend(process.Dashboard{}, "x") != "" {
+		t.Fatal("a trend without months draws nothing")
+	}
+}
+
+func TestProcessUnits(t *testing.T) {
+	svg := string(ProcessUnits(dashboard()))
+	// One bar part per non-zero count, the unit names escaped.
+	if strings.Count(svg, "<rect") != 3 || !strings.Contains(svg, "&lt;b&gt;") || strings.Contains(svg, "<b>") || !strings.Contains(svg, "50.0%") {
+		t.Fatalf("units %s", svg)
+	}
+	if ProcessUnits(process.Dashboard{}) != "" {
+		t.Fatal("no units, no chart")
+	}
+}
+
+func TestProcessHeat(t *testing.T) {
+	rows := ProcessHeat(dashboard())
+	// Units of the table first, in order, then units seen only in the
+	// heatmap; a month outside the period has no column.
+	if len(rows) != 3 || rows[0].Unit != "tnmt" || rows[1].Unit != "<b>" || rows[2].Unit != "vp" {
+		t.Fatalf("rows %+v", rows)
+	}
+	if rows[0].Cells[1].Late != 2 || rows[0].Cells[0].Late != 0 || rows[2].Cells[0].Late != 1 || rows[0].Cells[1].Style == "" {
+		t.Fatalf("cells %+v", rows)
+	}
+}
