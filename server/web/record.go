@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -170,13 +169,16 @@ func (ra recordActs) hold() act[holdReq, record.Record] {
 			}
 			return recs.SetHold(ctxOf(c), c.Param("id"), *r.On, r.Reason)
 		},
-		// The message says which of the two it was.
+		// The act has two outcomes and one Flash: the message is left here
+		// (the way redirectFlash leaves it), saying which it was.
 		Back: func(c *gin.Context, r record.Record) string {
 			msg := "records.flash.released"
 			if r.Held {
 				msg = "records.flash.held"
 			}
-			return "/records/" + r.ID + "?ok=" + url.QueryEscape(tr(c).T(msg))
+			http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: msg, Path: "/", MaxAge: 60, HttpOnly: true,
+				SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"})
+			return "/records/" + r.ID
 		},
 		Refused: ra.onRecord,
 	}
