@@ -115,7 +115,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// leadership directives count in the list of units not complying.
 	ncOpts := nonconformity.Options{
 		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
-		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg,
+		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg, AuditorsMayVerify: cfg.NCAuditorVerifier,
 		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{a.Leadership},
 	}
@@ -141,7 +141,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Web, err = web.New(web.Deps{
 		Log: log, Catalog: cat, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
-		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
+		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, MetricsToken: cfg.MetricsToken,
+		BodyMinRate: cfg.BodyMinRate, BodyGrace: cfg.BodyGrace, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ping},

@@ -35,17 +35,30 @@ type Config struct {
 	LoginMaxFailures int           `env:"QMS_LOGIN_MAX_FAILURES" envDefault:"5"`
 	LoginWindow      time.Duration `env:"QMS_LOGIN_WINDOW" envDefault:"15m"`
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
-	JobInterval     time.Duration  `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
-	NCAnalysisDays  int            `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
-	SMTPHost        string         `env:"QMS_SMTP_HOST"`
-	SMTPPort        int            `env:"QMS_SMTP_PORT" envDefault:"587"`
-	SMTPUser        string         `env:"QMS_SMTP_USER"`
-	SMTPPassword    string         `env:"QMS_SMTP_PASSWORD"`
-	SMTPFrom        string         `env:"QMS_SMTP_FROM" envDefault:"qmstrack@localhost"`
-	SMTPTLS         string         `env:"QMS_SMTP_TLS" envDefault:"opportunistic"` // none, opportunistic, mandatory
-	BaseURL         string         `env:"QMS_BASE_URL" envDefault:"http://localhost:8080"`
-	ShutdownTimeout time.Duration  `env:"QMS_SHUTDOWN_TIMEOUT" envDefault:"15s"`
-	Location        *time.Location `env:"-"`
+	JobInterval    time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
+	NCAnalysisDays int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
+	// NCAuditorVerifier lets an auditor of a unit be named the verifier of
+	// its corrective actions (off: auditors judge the unit in audits).
+	NCAuditorVerifier bool          `env:"QMS_NC_AUDITOR_VERIFIER" envDefault:"false"`
+	SMTPHost          string        `env:"QMS_SMTP_HOST"`
+	SMTPPort          int           `env:"QMS_SMTP_PORT" envDefault:"587"`
+	SMTPUser          string        `env:"QMS_SMTP_USER"`
+	SMTPPassword      string        `env:"QMS_SMTP_PASSWORD"`
+	SMTPFrom          string        `env:"QMS_SMTP_FROM" envDefault:"qmstrack@localhost"`
+	SMTPTLS           string        `env:"QMS_SMTP_TLS" envDefault:"opportunistic"` // none, opportunistic, mandatory
+	BaseURL           string        `env:"QMS_BASE_URL" envDefault:"http://localhost:8080"`
+	ShutdownTimeout   time.Duration `env:"QMS_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	// Metrics: /metrics answers on MetricsAddr when set (a separate, private
+	// listener) and on the main address only with MetricsToken as a bearer
+	// token; with neither it is not served.
+	MetricsAddr  string `env:"QMS_METRICS_ADDR"`
+	MetricsToken string `env:"QMS_METRICS_TOKEN"`
+	// A request body must arrive at BodyMinRate bytes per second on
+	// average after a grace of BodyGrace, or the read is cut: a client that
+	// trickles a body cannot hold a connection for as long as it likes.
+	BodyMinRate int            `env:"QMS_BODY_MIN_RATE" envDefault:"8192"`
+	BodyGrace   time.Duration  `env:"QMS_BODY_GRACE" envDefault:"20s"`
+	Location    *time.Location `env:"-"`
 }
 
 // Load reads the configuration through getenv and returns every problem at once.

@@ -13,7 +13,9 @@ func (s *Server) routes() {
 	e := s.engine
 	e.GET("/healthz", handleHealthz())
 	e.GET("/readyz", s.handleReadyz())
-	e.GET("/metrics", s.metrics.handler())
+	if s.MetricsToken != "" {
+		e.GET("/metrics", s.metricsAuth, s.metrics.handler())
+	}
 	e.StaticFS("/static", staticFS())
 	e.GET("/robots.txt", func(c *gin.Context) { c.FileFromFS("robots.txt", staticFS()) })
 	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) })
