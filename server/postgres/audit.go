@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -314,8 +312,8 @@ func (s *AuditStore) AuditedUnits(ctx context.Context, userID string, day qms.Da
 	return out, translate(s.db.SelectContext(ctx, &out, q, userID, day.String()))
 }
 
-// ObjectUnit returns the unit a piece of evidence belongs to, or a bare
-// qms.ErrNotFound (the capability says what is missing). Documents,
+// ObjectUnit returns the unit a piece of evidence belongs to, or an
+// ErrNotFound (the capability says what is missing). Documents,
 // nonconformities and actions live in tables of other capabilities, looked
 // up only when those tables exist.
 func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string) (string, error) {
@@ -333,11 +331,7 @@ func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string
 		}
 	}
 	var unit string
-	err := s.db.GetContext(ctx, &unit, q.sql, objectID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", qms.ErrNotFound
-	}
-	return unit, translate(err)
+	return unit, translate(s.db.GetContext(ctx, &unit, q.sql, objectID)) // no row: ErrNotFound
 }
 
 // evidenceUnitQueries find the unit of each kind of evidence by id (text).
