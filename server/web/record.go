@@ -88,15 +88,7 @@ func handleRecordFile(recs *record.Service) gin.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		defer rc.Close()
-		hd := c.Writer.Header()
-		hd.Set("Content-Type", v.MediaType)
-		hd.Set("Content-Disposition", contentDisposition("attachment", v.FileName))
-		hd.Set("ETag", `"`+v.SHA256+`"`)
-		hd.Set("X-Content-SHA256", v.SHA256)
-		hd.Set("Cache-Control", "private, no-cache")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(c.Writer, c.Request, "", v.CreatedAt, rc)
+		serveDownload(c, download{Name: v.FileName, MediaType: v.MediaType, SHA256: v.SHA256, ModTime: v.CreatedAt}, rc)
 		return nil
 	})
 }
