@@ -177,9 +177,14 @@ func (sc *scenario) as(login string) {
 
 // tempPDF writes a small PDF named name into dir and returns its path.
 func tempPDF(t *testing.T, dir, name, body string) string {
+	return tempFile(t, dir, name, "%PDF-1.4\n% "+body+"\n%%EOF\n")
+}
+
+// tempFile writes content to a file named name in dir and returns its path.
+func tempFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("%PDF-1.4\n% "+body+"\n%%EOF\n"), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
