@@ -1,0 +1,1182 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/seed"
+)
+
+// TestRouteRoleUnitMatrix is the permanent net over authority: every unsafe
+// route of the API (every POST, PUT and DELETE under /api/v1 in the OpenAPI
+// document) is sent by every demo user, on a real object of their own unit
+// and on one of another unit, and the answer is held against what the
+// policy (policies/policy.csv, asked through the running app's enforcer)
+// and the documented domain rules say:
+//
+//   - a refusal is 403 "forbidden", or 404 "not_found" where the actor may
+//     not read the object at all; never 400 (that would mean the test's body
+//     failed validation before the permission was checked), and nothing in
+//     the database moves: not the trail, not any table;
+//   - an act that is allowed succeeds (2xx).
+//
+// The actors are the demo users (admin, coordinator, auditor, chairman, and
+// head, author and staff of vp, noivu, vhtt, tnmt and motcua) and an
+// administrator of tnmt only. The units form a ring: a unit's people act on
+// an object of their unit and on one of the next unit; people whose roles
+// hold in every unit act in tnmt. Routes of one's own account are sent on
+// one's own object and on another person's; organisation-wide routes once
+// per actor. Objects are built through the API (apptest.Fixtures), once per
+// unit for the refusals and afresh for each allowed act unless the acts of
+// different people do not disturb one another (Shared).
+//
+// A new unsafe route without an entry in mxRoutes fails the test, so every
+// route stays in the matrix. Where today's code disagrees with the rule, the
+// case is listed in mxKnownHoles with what happens: it is logged, not
+// failed, and a listed case that starts to agree fails until it is taken
+// off the list, so the list is always the current set of holes.
+// QMS_MATRIX_LOG=1 logs every case with its expectation and answer.
+func TestRouteRoleUnitMatrix(t *testing.T) {
+	start := time.Now()
+	env := apptest.New(t)
+	x := newMatrix(t, env)
+
+	t.Run("every unsafe route has an entry", func(t *testing.T) {
+		x.coverage(t)
+	})
+	for i := range mxRoutes {
+		r := &mxRoutes[i]
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) { x.run(t, r) })
+	}
+	t.Run("every known hole was seen", func(t *testing.T) {
+		if x.ran < len(mxRoutes) {
+			t.Skip("not every route ran (-run)")
+		}
+		for k, why := range mxKnownHoles {
+			_, seen := x.holesSeen[k]
+			_, closed := x.holesClosed[k]
+			if !seen && !closed {
+				t.Errorf("known hole %q (%s) matched no case: the key is stale", k, why)
+			}
+		}
+	})
+	t.Logf("matrix: %d routes × %d actors: %d cases (%d allowed, %d refused), %d known holes seen, in %s",
+		x.ran, len(x.actors), x.cases, x.allowedN, x.refusedN, len(x.holesSeen), time.Since(start).Round(time.Second))
+	keys := make([]string, 0, len(x.holesSeen))
+	for k := range x.holesSeen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("known hole %s: %s", k, x.holesSeen[k])
+	}
+}
+
+// mxUnits is the ring of demo units: a unit's actors act "out of unit" on
+// the next one.
+var mxUnits = []string{"vp", "noivu", "vhtt", "tnmt", "motcua"}
+
+// mxOrgUnit is the unit where actors holding their roles in every unit act.
+const mxOrgUnit = "tnmt"
+
+func mxNext(u string) string {
+	for i, x := range mxUnits {
+		if x == u {
+			return mxUnits[(i+1)%len(mxUnits)]
+		}
+	}
+	return ""
+}
+
+func mxPrev(u string) string {
+	for i, x := range mxUnits {
+		if x == u {
+			return mxUnits[(i+len(mxUnits)-1)%len(mxUnits)]
+		}
+	}
+	return ""
+}
+
+// mxActor is one person acting in the matrix.
+type mxActor struct {
+	Login string
+	ID    string
+	Home  string // the unit of their roles; "" when they hold them in every unit
+	C     *apptest.Client
+}
+
+// mxObj is the object a case acts on, built in the state its route needs.
+type mxObj struct {
+	Unit   string            // the unit the object belongs to
+	ID     string            // the route's path parameter
+	Owner  string            // the login of the person it belongs to or is about: a token's, an action's owner, a role's holder
+	People map[string]string // other people of the object by part: author, reviewer, verifier, reporter, issuer, lead...
+	Extra  map[string]string // other ids the body needs
+}
+
+func (o *mxObj) is(part, login string) bool {
+	for _, l := range strings.Split(o.People[part], ",") {
+		if l != "" && l == login {
+			return true
+		}
+	}
+	return false
+}
+
+// mxTargets says on what the actors act.
+type mxTargets int
+
+const (
+	perUnit mxTargets = iota // an object of the actor's unit and one of the next unit
+	once                     // an organisation-wide act: once per actor
+	self                     // the actor's own object, and another person's
+)
+
+// mxRule is a documented domain rule an allowed act must also satisfy.
+type mxRule struct {
+	Name  string
+	Holds func(x *mx, a *mxActor, o *mxObj) bool
+}
+
+// mxRoute is one unsafe route of the API in the matrix.
+type mxRoute struct {
+	Method, Path string
+	// Obj and Act are the permission that decides the route, asked of the
+	// enforcer in PermIn: "" the object's unit, "*" every unit, "any" some
+	// unit. Empty for the routes of one's own account.
+	Obj, Act string
+	PermIn   string
+	Targets  mxTargets
+	// Or, when set, allows the act without the permission (a designated
+	// verifier); Rules must all hold as well for the act to be allowed.
+	Or    *mxRule
+	Rules []mxRule
+	// Build makes a fresh object in unit (owned by owner for self
+	// routes); nil when the route creates its object from the body alone.
+	Build func(x *mx, t testing.TB, unit string, owner *mxActor) *mxObj
+	// Shared: the allowed acts of different people do not disturb one
+	// another, so they may act on one object.
+	Shared bool
+	// Sees says whether the actor may read the object (a refusal may then
+	// not be 404); nil means everyone may know it exists. Hide: the
+	// capability documents that who may not read an object gets 404, the
+	// answer for an id that does not exist, so a refusal to them is 404.
+	Sees func(x *mx, a *mxActor, o *mxObj) bool
+	Hide bool
+	// AllUnits adds the organisation-wide target: every actor acts on an
+	// object of unit "*" (a role in every unit). Own adds each actor acting
+	// on themselves (Build gets the actor as owner).
+	AllUnits, Own bool
+	// Send sends the request: path has the object's id in place.
+	Send func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response
+	// After checks the outcome of an allowed act further, or undoes what
+	// it leaves behind.
+	After func(x *mx, t testing.TB, a *mxActor, o *mxObj, r *apptest.Response)
+	// Undo repairs what a refusal that was not refused did, so one hole
+	// does not change the actors of every later route.
+	Undo func(x *mx, t testing.TB, a *mxActor, o *mxObj)
+}
+
+// mx is the running matrix: the application, its actors and the tally.
+type mx struct {
+	env    *apptest.Env
+	f      *apptest.Fixtures
+	actors []*mxActor
+	other  *mxActor // a person without roles, whose own objects the others act on
+
+	meeting  string            // a meeting directives are assigned at
+	services map[string]string // a service of each unit
+
+	tables []string
+
+	ran, cases, allowedN, refusedN int
+	holesSeen, holesClosed         map[string]string
+}
+
+func newMatrix(t *testing.T, env *apptest.Env) *mx {
+	x := &mx{env: env, f: env.Fixtures(), services: map[string]string{},
+		holesSeen: map[string]string{}, holesClosed: map[string]string{}}
+	// An administrator of one unit only, beside the demo users: the
+	// issue's first finding was an admin of one unit acting beyond it.
+	x.f.As("admin").Do("POST", "/api/v1/users", map[string]string{"login": "admin.tnmt", "name": "Quản trị TNMT", "password": apptest.Password}).MustStatus(201)
+	x.f.As("admin").Do("POST", "/api/v1/role-assignments", map[string]string{"user": "admin.tnmt", "role": "admin", "unit": "tnmt"}).MustStatus(201)
+	x.f.As("admin").Do("POST", "/api/v1/users", map[string]string{"login": "mx.other", "name": "Người khác", "password": apptest.Password}).MustStatus(201)
+	for _, du := range seed.Users() {
+		home := ""
+		for _, r := range du.Roles {
+			if r.Unit != "*" {
+				home = r.Unit
+			}
+		}
+		x.addActor(t, du.Login, home)
+	}
+	x.addActor(t, "admin.tnmt", "tnmt")
+	x.other = &mxActor{Login: "mx.other", ID: userID(t, env, "mx.other"), C: x.f.As("mx.other")}
+
+	// The office as the matrix needs it: late dossiers wait in the triage
+	// list; a service in every unit; a meeting to assign directives at.
+	x.f.As("coordinator").Do("PUT", "/api/v1/calendar/2099", map[string]any{"days": []any{},
+		"settings": map[string]any{"open_minutes": 450, "close_minutes": 1020, "after_hours": "next_day", "late_mode": "triage"}}).MustStatus(200)
+	for _, u := range mxUnits {
+		x.services[u] = x.f.Service(t, u, 10)
+	}
+	x.meeting = x.f.Meeting(t, "coordinator")
+
+	if err := env.App.DB.Select(&x.tables, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+		AND table_name NOT IN ('sessions', 'login_failures') ORDER BY table_name`); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func (x *mx) addActor(t *testing.T, login, home string) {
+	a := &mxActor{Login: login, ID: userID(t, x.env, login), Home: home, C: x.f.As(login)}
+	x.actors = append(x.actors, a)
+}
+
+// --- the questions the expectations ask
+
+func (x *mx) can(a *mxActor, unit, obj, act string) bool {
+	return x.env.App.Authz.Can(a.ID, unit, obj, act)
+}
+
+func (x *mx) anywhere(a *mxActor, obj, act string) bool {
+	return x.env.App.Authz.CanAnywhere(a.ID, obj, act)
+}
+
+// holdsRoleIn: a role assigned in the unit itself (not in every unit), which
+// is what puts a person in a document's default distribution.
+func (x *mx) holdsRoleIn(a *mxActor, unit string) bool {
+	for _, r := range x.env.App.Authz.RolesOf(a.ID) {
+		if r.Unit == unit {
+			return true
+		}
+	}
+	return false
+}
+
+// expect is what the policy and the domain rules say of a on o.
+func (x *mx) expect(r *mxRoute, a *mxActor, o *mxObj) (bool, string) {
+	ok, why := true, ""
+	if r.Obj != "" {
+		switch r.PermIn {
+		case "":
+			ok = x.can(a, o.Unit, r.Obj, r.Act)
+			why = fmt.Sprintf("no %s %s in %s", r.Obj, r.Act, o.Unit)
+		case "*":
+			ok = x.can(a, "*", r.Obj, r.Act)
+			why = fmt.Sprintf("no %s %s in every unit", r.Obj, r.Act)
+		case "any":
+			ok = x.anywhere(a, r.Obj, r.Act)
+			why = fmt.Sprintf("no %s %s anywhere", r.Obj, r.Act)
+		}
+	}
+	if !ok && r.Or != nil && r.Or.Holds(x, a, o) {
+		ok = true
+	}
+	if !ok {
+		return false, why
+	}
+	for _, rule := range r.Rules {
+		if !rule.Holds(x, a, o) {
+			return false, rule.Name
+		}
+	}
+	return true, ""
+}
+
+// --- running a route
+
+// mxCase is one actor on one target.
+type mxCase struct {
+	A     *mxActor
+	Where string // in, out, org, own, other
+}
+
+// mxGroup is the cases acting on objects of one unit (or of one owner).
+type mxGroup struct {
+	Unit  string
+	Owner *mxActor
+	Cases []mxCase
+}
+
+func (x *mx) groups(r *mxRoute) []mxGroup {
+	switch r.Targets {
+	case once:
+		g := mxGroup{Unit: "*"}
+		for _, a := range x.actors {
+			g.Cases = append(g.Cases, mxCase{a, "org"})
+		}
+		return []mxGroup{g}
+	case self:
+		var gs []mxGroup
+		for _, a := range x.actors {
+			gs = append(gs, mxGroup{Owner: a, Cases: []mxCase{{a, "own"}}})
+		}
+		if r.Build != nil {
+			g := mxGroup{Owner: x.other}
+			for _, a := range x.actors {
+				g.Cases = append(g.Cases, mxCase{a, "other"})
+			}
+			gs = append(gs, g)
+		}
+		return gs
+	}
+	var gs []mxGroup
+	for _, u := range mxUnits {
+		g := mxGroup{Unit: u}
+		for _, a := range x.actors {
+			switch {
+			case a.Home == "" && u == mxOrgUnit:
+				g.Cases = append(g.Cases, mxCase{a, "in"})
+			case a.Home == u:
+				g.Cases = append(g.Cases, mxCase{a, "in"})
+			case a.Home != "" && mxNext(a.Home) == u:
+				g.Cases = append(g.Cases, mxCase{a, "out"})
+			}
+		}
+		gs = append(gs, g)
+	}
+	if r.AllUnits {
+		g := mxGroup{Unit: "*"}
+		for _, a := range x.actors {
+			g.Cases = append(g.Cases, mxCase{a, "org"})
+		}
+		gs = append(gs, g)
+	}
+	if r.Own {
+		for _, a := range x.actors {
+			u := a.Home
+			if u == "" {
+				u = "*"
+			}
+			gs = append(gs, mxGroup{Unit: u, Owner: a, Cases: []mxCase{{a, "own"}}})
+		}
+	}
+	return gs
+}
+
+var mxParam = regexp.MustCompile(`\{[a-z_]+\}`)
+
+func mxPath(p string, o *mxObj) string {
+	return mxParam.ReplaceAllString(p, url.PathEscape(o.ID))
+}
+
+func (x *mx) run(t *testing.T, r *mxRoute) {
+	x.ran++
+	for _, g := range x.groups(r) {
+		build := func() *mxObj {
+			if r.Build == nil {
+				return &mxObj{Unit: g.Unit}
+			}
+			o := r.Build(x, t, g.Unit, g.Owner)
+			if o.Unit == "" {
+				o.Unit = g.Unit
+			}
+			return o
+		}
+		o := build()
+		var allowed []mxCase
+		before := x.snapshot(t)
+		for _, c := range g.Cases {
+			ok, why := x.expect(r, c.A, o)
+			if ok {
+				allowed = append(allowed, c)
+				continue
+			}
+			before = x.refused(t, r, c, o, why, before)
+		}
+		for i, c := range allowed {
+			if i > 0 && !r.Shared && r.Build != nil {
+				o = build()
+			}
+			x.allowed(t, r, c, o)
+		}
+	}
+}
+
+func (x *mx) key(r *mxRoute, c mxCase, o *mxObj) string {
+	target := o.Unit
+	switch c.Where {
+	case "own", "other":
+		target = c.Where
+	case "org":
+		if r.Targets == once {
+			target = "org"
+		}
+	}
+	return fmt.Sprintf("%s %s|%s|%s", r.Method, r.Path, c.A.Login, target)
+}
+
+// judge reports a case that disagrees with the rule, unless it is a known
+// hole; a known hole that agrees now fails, so the list stays current.
+func (x *mx) judge(t *testing.T, k string, agrees bool, msg string) {
+	t.Helper()
+	x.cases++
+	if os.Getenv("QMS_MATRIX_LOG") != "" {
+		t.Logf("%s agrees=%v %s", k, agrees, msg)
+	}
+	listed := k
+	why, known := mxKnownHoles[k]
+	if !known {
+		// route|*|target: every actor on that target.
+		if parts := strings.SplitN(k, "|", 3); len(parts) == 3 {
+			listed = parts[0] + "|*|" + parts[2]
+			why, known = mxKnownHoles[listed]
+		}
+	}
+	switch {
+	case agrees && known:
+		x.holesClosed[listed] = why
+		t.Errorf("%s: known hole closed (%s); take %q off mxKnownHoles", k, why, listed)
+	case !agrees && known:
+		x.holesSeen[listed] = why
+	case !agrees:
+		t.Errorf("%s: %s", k, msg)
+	}
+}
+
+func (x *mx) refused(t *testing.T, r *mxRoute, c mxCase, o *mxObj, why string, before map[string]string) map[string]string {
+	t.Helper()
+	x.refusedN++
+	res := r.Send(x, c.A, o, mxPath(r.Path, o), x.f.Next())
+	after := x.snapshot(t)
+	var moved []string
+	for _, tb := range x.tables {
+		if before[tb] != after[tb] {
+			moved = append(moved, tb)
+		}
+	}
+	code := res.ErrorCode()
+	sees := r.Sees == nil || r.Sees(x, c.A, o)
+	var problems []string
+	switch {
+	case res.Status == http.StatusForbidden && code == "forbidden" && r.Hide && !sees:
+		problems = append(problems, "403 to someone who may not read the object: answer 404, as for an id that does not exist")
+	case res.Status == http.StatusForbidden && code == "forbidden":
+	case res.Status == http.StatusNotFound && code == "not_found" && !sees:
+	case res.Status == http.StatusNotFound && code == "not_found":
+		problems = append(problems, "404 although the actor may read the object")
+	case res.Status == http.StatusBadRequest:
+		problems = append(problems, "400: the test's body failed validation before the permission check")
+	default:
+		problems = append(problems, fmt.Sprintf("%d %q", res.Status, code))
+	}
+	if len(moved) > 0 {
+		problems = append(problems, "changed "+strings.Join(moved, ", "))
+	}
+	if res.Status < 300 && r.Undo != nil {
+		r.Undo(x, t, c.A, o)
+		after = x.snapshot(t)
+	}
+	x.judge(t, x.key(r, c, o), len(problems) == 0,
+		fmt.Sprintf("want a refusal (%s): %s; answer %d %.300s", why, strings.Join(problems, "; "), res.Status, res.Body))
+	return after
+}
+
+func (x *mx) allowed(t *testing.T, r *mxRoute, c mxCase, o *mxObj) {
+	t.Helper()
+	x.allowedN++
+	res := r.Send(x, c.A, o, mxPath(r.Path, o), x.f.Next())
+	ok := res.Status >= 200 && res.Status < 300
+	x.judge(t, x.key(r, c, o), ok, fmt.Sprintf("allowed by the policy and the rules, answered %d %.300s", res.Status, res.Body))
+	if ok && r.After != nil {
+		r.After(x, t, c.A, o, res)
+	}
+}
+
+// snapshot fingerprints every table (row count and a hash of the rows),
+// sessions and failed sign-ins excepted: a refused request must leave all
+// of them as they were.
+func (x *mx) snapshot(t *testing.T) map[string]string {
+	t.Helper()
+	parts := make([]string, 0, len(x.tables))
+	for _, tb := range x.tables {
+		parts = append(parts, fmt.Sprintf(`(SELECT count(*) || ':' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM %q x)`, tb))
+	}
+	q := `SELECT ARRAY[` + strings.Join(parts, ", ") + `]::text`
+	var arr string
+	if err := x.env.App.DB.Get(&arr, q); err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	vals := strings.Split(strings.Trim(arr, "{}"), ",")
+	out := make(map[string]string, len(vals))
+	for i, tb := range x.tables {
+		if i < len(vals) {
+			out[tb] = vals[i]
+		}
+	}
+	return out
+}
+
+// coverage fails for an unsafe route of the OpenAPI document without an
+// entry, and for an entry whose route is gone.
+func (x *mx) coverage(t *testing.T) {
+	doc := x.env.App.Web.OpenAPI()
+	paths, _ := doc["paths"].(map[string]any)
+	have := map[string]bool{}
+	for _, r := range mxRoutes {
+		k := r.Method + " " + r.Path
+		if have[k] {
+			t.Errorf("%s is in the matrix twice", k)
+		}
+		have[k] = true
+	}
+	seen := map[string]bool{}
+	for p, item := range paths {
+		if !strings.HasPrefix(p, "/api/v1/") {
+			continue
+		}
+		ops, _ := item.(map[string]any)
+		for m := range ops {
+			switch strings.ToUpper(m) {
+			case "POST", "PUT", "DELETE", "PATCH":
+				k := strings.ToUpper(m) + " " + p
+				seen[k] = true
+				if !have[k] {
+					t.Errorf("%s is an unsafe route without an entry in mxRoutes: add how to build its object, its body and the permission that decides it", k)
+				}
+			}
+		}
+	}
+	for k := range have {
+		if !seen[k] {
+			t.Errorf("%s is in mxRoutes but not in the OpenAPI document", k)
+		}
+	}
+}
+
+// --- visibility and rules the entries share
+
+func mxSeesDraft(x *mx, a *mxActor, o *mxObj) bool {
+	return x.can(a, o.Unit, "document", "draft") || o.is("reviewer", a.Login)
+}
+
+// mxSeesEffective: effective documents are read by holders of read in the
+// unit and by everyone in their distribution.
+func mxSeesEffective(x *mx, a *mxActor, o *mxObj) bool {
+	return x.can(a, o.Unit, "document", "read") || x.holdsRoleIn(a, o.Unit)
+}
+
+// mxSeesNC: an NC is read in its unit and in the units of its actions,
+// and by the owners and designated verifiers of its actions.
+func mxSeesNC(x *mx, a *mxActor, o *mxObj) bool {
+	return x.can(a, o.Unit, "nc", "read") || (o.Extra["nc_unit"] != "" && x.can(a, o.Extra["nc_unit"], "nc", "read")) ||
+		o.Owner == a.Login || o.is("verifier", a.Login)
+}
+
+func mxSeesRecord(x *mx, a *mxActor, o *mxObj) bool { return x.can(a, o.Unit, "record", "read") }
+
+func mxSeesAudit(x *mx, a *mxActor, o *mxObj) bool {
+	return o.is("team", a.Login) || x.can(a, o.Unit, "audit", "read")
+}
+
+func mxSeesProcess(x *mx, a *mxActor, o *mxObj) bool { return x.can(a, o.Unit, "process", "read") }
+
+func mxSeesOwn(_ *mx, a *mxActor, o *mxObj) bool { return o.Owner == a.Login }
+
+func mxSeesUsers(x *mx, a *mxActor, _ *mxObj) bool { return x.anywhere(a, "admin", "users") }
+
+var (
+	ruleNotAuthor = mxRule{"separation of duties: the author of a revision does not approve or review it",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return !o.is("author", a.Login) }}
+	ruleNotReviewer = mxRule{"separation of duties: a reviewer of a revision does not approve it",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return !o.is("reviewer", a.Login) }}
+	ruleReviewer = mxRule{"only a chosen reviewer reviews",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return o.is("reviewer", a.Login) }}
+	ruleOwner = mxRule{"only the owner of an action carries it out",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return o.Owner == a.Login }}
+	ruleNotOwner = mxRule{"separation of duties: the owner of an action does not sign it off or verify it",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return o.Owner != a.Login }}
+	ruleOnTeam = mxRule{"only the audit team records findings and marks evidence reviewed",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return o.is("team", a.Login) }}
+	ruleNotSelf = mxRule{"nobody changes their own roles",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return o.Owner != a.Login }}
+	ruleNotReporter = mxRule{"the person who reported a directive does not decide on it",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return !o.is("reporter", a.Login) }}
+	ruleInDistribution = mxRule{"only the people in a revision's distribution acknowledge it",
+		func(x *mx, a *mxActor, o *mxObj) bool { return x.holdsRoleIn(a, o.Unit) }}
+	ruleOwnObject = mxRule{"one acts only on one's own tokens and notifications",
+		func(_ *mx, a *mxActor, o *mxObj) bool { return o.Owner == a.Login }}
+	// A designated verifier verifies while they still qualify: never an
+	// auditor of the unit (by default), a coordinator of the unit, or the
+	// head of another unit who is not a head of this one.
+	orDesignatedVerifier = &mxRule{"the designated verifier, while they qualify",
+		func(x *mx, a *mxActor, o *mxObj) bool {
+			if !o.is("verifier", a.Login) || x.env.App.Authz.HoldsRole(a.ID, "auditor", o.Unit) {
+				return false
+			}
+			if x.can(a, o.Unit, "action", "verify") {
+				return true
+			}
+			return !x.can(a, o.Unit, "action", "signoff") && x.anywhere(a, "action", "signoff")
+		}}
+	orAuditTeam = &mxRule{"the audit team", func(_ *mx, a *mxActor, o *mxObj) bool { return o.is("team", a.Login) }}
+	orLead      = &mxRule{"the lead auditor", func(_ *mx, a *mxActor, o *mxObj) bool { return o.is("lead", a.Login) }}
+	orIssuer    = &mxRule{"the directive's issuer", func(_ *mx, a *mxActor, o *mxObj) bool { return o.is("issuer", a.Login) }}
+)
+
+// --- sending
+
+func mxJSON(body func(x *mx, a *mxActor, o *mxObj, n int) any, method string) func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+	return func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+		var b any
+		if body != nil {
+			b = body(x, a, o, n)
+		}
+		return a.C.Do(method, path, b)
+	}
+}
+
+func mxPost(body func(x *mx, a *mxActor, o *mxObj, n int) any) func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+	return mxJSON(body, "POST")
+}
+
+func mxMultipart(fields func(x *mx, a *mxActor, o *mxObj, n int) map[string]string, files ...apptest.File) func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+	return func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+		return a.C.Multipart(path, fields(x, a, o, n), files...)
+	}
+}
+
+func mxPassword(*mx, *mxActor, *mxObj, int) any {
+	return map[string]string{"password": apptest.Password}
+}
+
+func mxReason(*mx, *mxActor, *mxObj, int) any {
+	return map[string]string{"reason": "Kiểm tra quyền hạn", "comment": "Kiểm tra quyền hạn"}
+}
+
+func mxPDF(field string) apptest.File {
+	return apptest.File{Field: field, Name: "bang-chung.pdf", Content: apptest.PDF}
+}
+
+func (x *mx) obj(unit, id string, people ...string) *mxObj {
+	o := &mxObj{Unit: unit, ID: id, People: map[string]string{}, Extra: map[string]string{}}
+	for i := 0; i+1 < len(people); i += 2 {
+		o.People[people[i]] = people[i+1]
+	}
+	return o
+}
+
+// --- the routes
+
+// mxRoutes is every unsafe route of the API: how to build its object, what
+// to send, and what decides it.
+var mxRoutes = []mxRoute{
+	// Sign-in and one's own account: everyone, on their own things only.
+	{Method: "POST", Path: "/api/v1/login", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			return x.env.Anon().Do("POST", path, map[string]string{"login": a.Login, "password": apptest.Password})
+		}},
+	{Method: "POST", Path: "/api/v1/logout", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			return x.env.As(a.Login).Do("POST", path, nil) // a session of its own, not the matrix's
+		}},
+	{Method: "POST", Path: "/api/v1/tokens", Targets: self,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"name": fmt.Sprintf("matrix %d", n)}
+		})},
+	{Method: "DELETE", Path: "/api/v1/tokens/{id}", Targets: self, Rules: []mxRule{ruleOwnObject}, Sees: mxSeesOwn, Hide: true,
+		Build: func(x *mx, t testing.TB, _ string, owner *mxActor) *mxObj {
+			o := x.obj("", x.f.Token(t, owner.Login))
+			o.Owner = owner.Login
+			return o
+		},
+		Send: mxJSON(nil, "DELETE")},
+	{Method: "POST", Path: "/api/v1/notifications/{id}/read", Targets: self, Rules: []mxRule{ruleOwnObject}, Sees: mxSeesOwn, Hide: true,
+		Build: func(x *mx, t testing.TB, _ string, owner *mxActor) *mxObj {
+			o := x.obj("", x.f.Notification(t, owner.Login))
+			o.Owner = owner.Login
+			return o
+		},
+		Send: mxPost(nil)},
+	{Method: "PUT", Path: "/api/v1/me/lang", Targets: self,
+		Send: mxJSON(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"lang": "vi"} }, "PUT")},
+
+	// Administration.
+	{Method: "POST", Path: "/api/v1/units", Obj: "admin", Act: "units", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"code": fmt.Sprintf("mx-%d", n), "name_vi": "Đơn vị thử", "name_en": "Test unit"}
+		})},
+	{Method: "POST", Path: "/api/v1/users", Obj: "admin", Act: "users", PermIn: "any", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"login": fmt.Sprintf("mx.user%d", n), "name": "Người dùng thử", "password": apptest.Password}
+		})},
+	{Method: "PUT", Path: "/api/v1/users/{id}", Obj: "admin", Act: "users", Targets: perUnit, Shared: true, Sees: mxSeesUsers,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			id, _ := x.f.User(t, "staff@"+unit)
+			return x.obj(unit, id)
+		},
+		Send: mxJSON(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"status": "disabled"} }, "PUT")},
+	// Roles: in each unit (a user of the unit), in every unit, and one's
+	// own (the admin making itself coordinator, anyone granting themself).
+	{Method: "POST", Path: "/api/v1/role-assignments", Obj: "admin", Act: "roles", Targets: perUnit, AllUnits: true, Own: true,
+		Rules: []mxRule{ruleNotSelf},
+		Build: func(x *mx, t testing.TB, unit string, owner *mxActor) *mxObj {
+			return x.grantee(t, unit, owner, false)
+		},
+		Send: mxPost(mxAssignment),
+		Undo: func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.setRole(t, o, false) }},
+	{Method: "DELETE", Path: "/api/v1/role-assignments", Obj: "admin", Act: "roles", Targets: perUnit, AllUnits: true, Own: true,
+		Rules: []mxRule{ruleNotSelf},
+		Build: func(x *mx, t testing.TB, unit string, owner *mxActor) *mxObj {
+			return x.grantee(t, unit, owner, true)
+		},
+		Send: mxJSON(mxAssignment, "DELETE"),
+		Undo: func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.setRole(t, o, true) }},
+
+	// Documents (ISO 9001 7.5).
+	{Method: "POST", Path: "/api/v1/documents", Obj: "document", Act: "create", Targets: perUnit,
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"code": fmt.Sprintf("MX-%d", n), "title": "Quy trình thử", "type": "procedure", "unit": o.Unit}
+		})},
+	{Method: "PUT", Path: "/api/v1/documents/{id}", Obj: "document", Act: "create", Targets: perUnit, Shared: true, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Document(t, "author."+unit, unit))
+		},
+		Send: mxJSON(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]any{"title": "Quy trình thử (sửa)", "type": "procedure", "clauses": []string{"8.2"}}
+		}, "PUT")},
+	{Method: "POST", Path: "/api/v1/documents/{id}/revisions", Obj: "document", Act: "draft", Targets: perUnit, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Document(t, "author."+unit, unit))
+		},
+		Send: mxMultipart(func(*mx, *mxActor, *mxObj, int) map[string]string { return map[string]string{"change": "Ban hành"} },
+			apptest.File{Field: "file", Name: "quy-trinh.txt", Content: []byte("Nội dung")})},
+	{Method: "POST", Path: "/api/v1/documents/{id}/withdraw", Obj: "document", Act: "withdraw", Targets: perUnit, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Document(t, "author."+unit, unit))
+		},
+		Send: mxPost(mxReason)},
+	{Method: "POST", Path: "/api/v1/documents/{id}/periodic-review", Obj: "document", Act: "periodic_review", Targets: perUnit, Shared: true, Sees: mxSeesEffective, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			doc, _ := x.f.EffectiveDocument(t, unit)
+			return x.obj(unit, doc)
+		},
+		Send: mxPost(mxReason)},
+	{Method: "POST", Path: "/api/v1/revisions/{id}/files", Obj: "document", Act: "draft", Targets: perUnit, Shared: true, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Revision(t, "author."+unit, x.f.Document(t, "author."+unit, unit)), "author", "author."+unit)
+		},
+		Send: mxMultipart(func(*mx, *mxActor, *mxObj, int) map[string]string { return map[string]string{} },
+			apptest.File{Field: "attachment", Name: "phu-luc.txt", Content: []byte("Phụ lục")})},
+	{Method: "POST", Path: "/api/v1/revisions/{id}/submit", Obj: "document", Act: "draft", Targets: perUnit, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Revision(t, "author."+unit, x.f.Document(t, "author."+unit, unit)), "author", "author."+unit)
+		},
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]any{"reviewers": []string{"chairman"}} })},
+	// In review by head.<unit> and the chairman; drafted by author.<unit>.
+	{Method: "POST", Path: "/api/v1/revisions/{id}/review", Obj: "document", Act: "review", Targets: perUnit, Shared: true, Sees: mxSeesDraft, Hide: true,
+		Rules: []mxRule{ruleReviewer, ruleNotAuthor},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			rev := x.f.Revision(t, "author."+unit, x.f.Document(t, "author."+unit, unit))
+			x.f.Submit(t, "author."+unit, rev, "head."+unit, "chairman")
+			return x.obj(unit, rev, "author", "author."+unit, "reviewer", "head."+unit+",chairman")
+		},
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]any{"decision": "approve", "password": apptest.Password}
+		})},
+	// Drafted by head.<unit>, reviewed and approved by the chairman: only
+	// someone else holding approve may approve it.
+	{Method: "POST", Path: "/api/v1/revisions/{id}/approve", Obj: "document", Act: "approve", Targets: perUnit, Sees: mxSeesDraft, Hide: true,
+		Rules: []mxRule{ruleNotAuthor, ruleNotReviewer},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			rev := x.f.Revision(t, "head."+unit, x.f.Document(t, "head."+unit, unit))
+			x.f.Submit(t, "head."+unit, rev, "chairman")
+			x.f.Review(t, "chairman", rev)
+			return x.obj(unit, rev, "author", "head."+unit, "reviewer", "chairman")
+		},
+		Send: mxPost(mxPassword)},
+	{Method: "POST", Path: "/api/v1/revisions/{id}/publish", Obj: "document", Act: "publish", Targets: perUnit, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			rev := x.f.Revision(t, "author."+unit, x.f.Document(t, "author."+unit, unit))
+			x.f.Submit(t, "author."+unit, rev, "head."+unit)
+			x.f.Review(t, "head."+unit, rev)
+			x.f.Approve(t, "chairman", rev)
+			return x.obj(unit, rev, "author", "author."+unit, "reviewer", "head."+unit)
+		},
+		Send: mxPost(mxPassword)},
+	{Method: "POST", Path: "/api/v1/revisions/{id}/discard", Obj: "document", Act: "draft", Targets: perUnit, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Revision(t, "author."+unit, x.f.Document(t, "author."+unit, unit)), "author", "author."+unit)
+		},
+		Send: mxPost(mxReason)},
+	{Method: "POST", Path: "/api/v1/revisions/{id}/acknowledge", Targets: perUnit, Shared: true, Sees: mxSeesEffective, Hide: true,
+		Rules: []mxRule{ruleInDistribution},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			_, rev := x.f.EffectiveDocument(t, unit)
+			return x.obj(unit, rev)
+		},
+		Send: mxPost(nil)},
+
+	// Nonconformities and corrective actions (ISO 9001 10.2).
+	{Method: "POST", Path: "/api/v1/ncs", Obj: "nc", Act: "report", Targets: perUnit,
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"source": "self_report", "severity": "minor", "unit": o.Unit, "title": fmt.Sprintf("Tự phát hiện %d", n)}
+		})},
+	{Method: "POST", Path: "/api/v1/ncs/{id}/containment", Obj: "nc", Act: "manage", Targets: perUnit, Shared: true, Sees: mxSeesNC, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, x.f.NC(t, unit)) },
+		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"text": "Đã trả hồ sơ ngay"} })},
+	{Method: "POST", Path: "/api/v1/ncs/{id}/cause", Obj: "nc", Act: "manage", Targets: perUnit, Shared: true, Sees: mxSeesNC, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, x.f.NC(t, unit)) },
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]any{"whys": []string{"Không theo dõi hạn"}, "categories": []string{"method"}, "summary": "Thiếu bước theo dõi"}
+		})},
+	{Method: "POST", Path: "/api/v1/ncs/{id}/actions", Obj: "nc", Act: "manage", Targets: perUnit, Shared: true, Sees: mxSeesNC, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			nc := x.f.NC(t, unit)
+			x.f.Cause(t, nc)
+			return x.obj(unit, nc)
+		},
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]string{"unit": o.Unit, "owner": "staff." + o.Unit, "description": "Lập sổ theo dõi", "due": x.f.Today(), "verify_after": x.f.Today()}
+		})},
+	{Method: "POST", Path: "/api/v1/ncs/{id}/cancel", Obj: "nc", Act: "cancel", Targets: perUnit, Sees: mxSeesNC, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, x.f.NC(t, unit)) },
+		Send:  mxPost(mxReason)},
+	{Method: "POST", Path: "/api/v1/actions/{id}/start", Obj: "action", Act: "work", Targets: perUnit, Sees: mxSeesNC, Hide: true, Rules: []mxRule{ruleOwner},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.action(t, unit, unit, "staff."+unit, "", "open")
+		},
+		Send: mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/actions/{id}/done", Obj: "action", Act: "work", Targets: perUnit, Sees: mxSeesNC, Hide: true, Rules: []mxRule{ruleOwner},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.action(t, unit, unit, "staff."+unit, "", "in_progress")
+		},
+		Send: mxMultipart(func(*mx, *mxActor, *mxObj, int) map[string]string {
+			return map[string]string{"report": "Đã lập sổ"}
+		}, mxPDF("file"))},
+	// Sign-off and verification on an NC of the previous unit whose action
+	// is this unit's: the NC's own unit reads it but does not sign off. The
+	// action to sign off is the unit head's own: another head signs it.
+	{Method: "POST", Path: "/api/v1/actions/{id}/signoff", Obj: "action", Act: "signoff", Targets: perUnit, Sees: mxSeesNC, Hide: true, Rules: []mxRule{ruleNotOwner},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.action(t, mxPrev(unit), unit, "head."+unit, "", "done")
+		},
+		Send: mxPost(mxPassword)},
+	// The verifier named is the head of the previous unit of the ring: an
+	// out-of-unit actor here, who may verify by designation.
+	{Method: "POST", Path: "/api/v1/actions/{id}/verify", Obj: "action", Act: "verify", Targets: perUnit, Sees: mxSeesNC, Hide: true,
+		Or: orDesignatedVerifier, Rules: []mxRule{ruleNotOwner},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.action(t, mxPrev(unit), unit, "staff."+unit, "head."+mxPrev(unit), "signed_off")
+		},
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]any{"effective": true, "comment": "Không còn trễ", "password": apptest.Password}
+		})},
+	{Method: "POST", Path: "/api/v1/actions/{id}/reverify", Obj: "action", Act: "verify", Targets: perUnit, Sees: mxSeesNC, Hide: true,
+		Or: orDesignatedVerifier, Rules: []mxRule{ruleNotOwner},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.action(t, mxPrev(unit), unit, "staff."+unit, "head."+mxPrev(unit), "verified_effective")
+		},
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]any{"comment": "Vấn đề tái diễn", "password": apptest.Password}
+		})},
+
+	// Records (ISO 9001 7.5.3). Dated 2000, so retention has ended: the
+	// files are stored unlocked and the record is due for disposition.
+	{Method: "POST", Path: "/api/v1/records", Obj: "record", Act: "create", Targets: perUnit,
+		Send: mxMultipart(func(_ *mx, _ *mxActor, o *mxObj, n int) map[string]string {
+			return map[string]string{"type": "filled-form", "unit": o.Unit, "title": fmt.Sprintf("Hồ sơ %d", n), "date": "2000-01-03"}
+		}, mxPDF("file"))},
+	{Method: "POST", Path: "/api/v1/records/{id}/versions", Obj: "record", Act: "create", Targets: perUnit, Shared: true, Sees: mxSeesRecord, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Record(t, "staff."+unit, unit, "2000-01-03"))
+		},
+		Send: mxMultipart(func(*mx, *mxActor, *mxObj, int) map[string]string {
+			return map[string]string{"reason": "Sửa lỗi chính tả"}
+		}, mxPDF("file"))},
+	{Method: "POST", Path: "/api/v1/records/{id}/hold", Obj: "record", Act: "hold", Targets: perUnit, Sees: mxSeesRecord, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Record(t, "staff."+unit, unit, "2000-01-03"))
+		},
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]any{"on": true, "reason": "Thanh tra"} }),
+		// A held version cannot be deleted: lift the hold so the test's
+		// bucket can be removed.
+		After: func(x *mx, t testing.TB, _ *mxActor, o *mxObj, _ *apptest.Response) { x.liftHold(t, o) },
+		Undo:  func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.liftHold(t, o) }},
+	{Method: "POST", Path: "/api/v1/records/{id}/dispose", Obj: "record", Act: "dispose", Targets: perUnit, Sees: mxSeesRecord, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Record(t, "staff."+unit, unit, "2000-01-03"))
+		},
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"reason": "Hết thời hạn lưu trữ", "password": apptest.Password}
+		})},
+	{Method: "POST", Path: "/api/v1/record-types", Obj: "record", Act: "types", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"code": fmt.Sprintf("mx-type-%d", n), "name_vi": "Loại thử", "name_en": "Test type", "retention_years": 5, "mode": "GOVERNANCE"}
+		})},
+
+	// Internal audits (ISO 9001 9.2): audits of the unit led by the
+	// auditor (every unit, so impartial everywhere), in their window.
+	{Method: "POST", Path: "/api/v1/audits", Obj: "audit", Act: "plan", Targets: perUnit,
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"title": fmt.Sprintf("Đánh giá %d", n), "units": []string{o.Unit}, "planned_start": x.f.Today(),
+				"planned_end": x.f.Day(7), "lead_auditor": "auditor"}
+		})},
+	{Method: "POST", Path: "/api/v1/audits/{id}/findings", Obj: "audit", Act: "conduct", Targets: perUnit, Shared: true, Sees: mxSeesAudit, Hide: true,
+		Rules: []mxRule{ruleOnTeam},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.audit(t, unit, false) },
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]any{"item_id": o.Extra["item"], "unit": o.Unit, "kind": "observation", "description": "Sổ chưa cập nhật"}
+		})},
+	{Method: "POST", Path: "/api/v1/audits/{id}/questions", Obj: "audit", Act: "plan", Targets: perUnit, Shared: true, Sees: mxSeesAudit, Hide: true,
+		Or:    orAuditTeam,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.audit(t, unit, false) },
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"clause": "7.5", "question": "Hồ sơ có được lưu đúng hạn không?"}
+		})},
+	{Method: "POST", Path: "/api/v1/audits/{id}/report", Obj: "audit", Act: "plan", Targets: perUnit, Sees: mxSeesAudit, Hide: true,
+		Or:    orLead,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.audit(t, unit, true) },
+		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"lang": "en"} })},
+	{Method: "POST", Path: "/api/v1/reviews", Obj: "audit", Act: "conduct", Targets: perUnit, Shared: true, Sees: mxSeesAudit, Hide: true,
+		Rules: []mxRule{ruleOnTeam},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			o := x.audit(t, unit, false)
+			o.Extra["nc"] = x.f.NC(t, unit)
+			return o
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]string{"audit_id": o.ID, "object_type": "nc", "object_id": o.Extra["nc"], "comment": "Đã xem"}
+		})},
+	{Method: "PUT", Path: "/api/v1/audit-clauses/{clause}", Obj: "audit", Act: "plan", PermIn: "*", Targets: once,
+		Build: func(x *mx, _ testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", "10.3") },
+		Send: mxJSON(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"title_vi": "Cải tiến thường xuyên", "title_en": "Continual improvement",
+				"question_vi": "Tổ chức có cải tiến liên tục không?", "question_en": "Does the organisation improve continually?"}
+		}, "PUT")},
+
+	// Process performance (ISO 9001 9.1).
+	{Method: "POST", Path: "/api/v1/services", Obj: "process", Act: "manage", Targets: perUnit,
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"code": fmt.Sprintf("MX-S%d", n), "name_vi": "Thủ tục thử", "field": "land", "unit": o.Unit, "days": 10}
+		})},
+	{Method: "PUT", Path: "/api/v1/services/{code}", Obj: "process", Act: "manage", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Service(t, unit, 10))
+		},
+		Send: mxJSON(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]any{"name_vi": "Thủ tục thử (sửa)", "field": "land", "unit": o.Unit, "days": 12}
+		}, "PUT")},
+	{Method: "PUT", Path: "/api/v1/calendar/{year}", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
+		Build: func(x *mx, _ testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", "2099") },
+		Send:  mxJSON(func(*mx, *mxActor, *mxObj, int) any { return map[string]any{"days": []any{}} }, "PUT")},
+	{Method: "POST", Path: "/api/v1/dossiers", Obj: "dossier", Act: "write", Targets: perUnit,
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"number": fmt.Sprintf("MX-D%d", n), "service": x.services[o.Unit], "channel": "online",
+				"received_at": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}
+		})},
+	// The import takes rows of the units where the caller writes dossiers:
+	// someone who writes dossiers nowhere is refused before anything is
+	// stored; someone who writes them elsewhere has the row rejected.
+	{Method: "POST", Path: "/api/v1/dossiers/import", Obj: "dossier", Act: "write", PermIn: "any", Targets: perUnit,
+		Send: func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+			at := time.Now().In(x.f.Loc).Add(-2 * time.Hour).Format("02/01/2006 15:04")
+			csv := fmt.Sprintf("number,service,channel,received_at\nMX-I%d,%s,online,%s\n", n, x.services[o.Unit], at)
+			req, _ := http.NewRequest("POST", x.env.URL+path, strings.NewReader(csv))
+			req.Header.Set("Content-Type", "text/csv")
+			return a.C.Send(req)
+		},
+		After: func(x *mx, t testing.TB, a *mxActor, o *mxObj, r *apptest.Response) {
+			var rep struct{ Inserted, Rejected int }
+			_ = json.Unmarshal(r.Body, &rep)
+			want := 0
+			if x.can(a, o.Unit, "dossier", "write") {
+				want = 1
+			}
+			if rep.Inserted != want || rep.Inserted+rep.Rejected != 1 {
+				t.Errorf("import by %s of a row of %s: inserted %d, rejected %d; want %d inserted", a.Login, o.Unit, rep.Inserted, rep.Rejected, want)
+			}
+		}},
+	{Method: "POST", Path: "/api/v1/dossiers/{number}/events", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"event_id": fmt.Sprintf("mx-%d", n), "type": "handed_over", "at": time.Now().Add(-time.Minute).Format(time.RFC3339)}
+		})},
+	{Method: "POST", Path: "/api/v1/dossiers/{number}/late/raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
+		Send:  mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/dossiers/{number}/late/dismiss", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
+		Send:  mxPost(mxReason)},
+	{Method: "POST", Path: "/api/v1/objectives", Obj: "process", Act: "manage", Targets: perUnit,
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			y := time.Now().Year()
+			return map[string]any{"title": fmt.Sprintf("Đúng hạn %d", n), "kpi": "on_time_rate", "target": 95,
+				"period_from": fmt.Sprintf("%d-01-01", y), "period_to": fmt.Sprintf("%d-12-31", y), "unit": o.Unit}
+		})},
+
+	// Meetings and directives (ISO 9001 5.1, 9.3): directives come from
+	// the office's meetings, issued by a holder of directive issue in every
+	// unit (the coordinator, the chairman); the unit reports back.
+	{Method: "POST", Path: "/api/v1/meetings", Obj: "directive", Act: "issue", PermIn: "*", Targets: once,
+		Send: mxPost(func(x *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"held_on": x.f.Today(), "title": fmt.Sprintf("Họp %d", n), "chair": "Chủ tịch UBND"}
+		})},
+	{Method: "POST", Path: "/api/v1/meetings/{id}/directives", Obj: "directive", Act: "issue", PermIn: "*", Targets: perUnit,
+		Build: func(x *mx, _ testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, x.meeting) },
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"unit": o.Unit, "title": fmt.Sprintf("Chỉ đạo %d", n), "due_on": x.f.Day(14)}
+		})},
+	{Method: "POST", Path: "/api/v1/directives/{id}/report", Obj: "directive", Act: "report", Targets: perUnit, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Directive(t, "coordinator", x.meeting, unit), "issuer", "coordinator")
+		},
+		Send: mxMultipart(func(*mx, *mxActor, *mxObj, int) map[string]string {
+			return map[string]string{"text": "Đã thực hiện"}
+		}, mxPDF("files"))},
+	{Method: "POST", Path: "/api/v1/directives/{id}/accept", Obj: "directive", Act: "decide", PermIn: "*", Targets: perUnit, Sees: mxSeesProcess,
+		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
+		Send:  mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/directives/{id}/return", Obj: "directive", Act: "decide", PermIn: "*", Targets: perUnit, Sees: mxSeesProcess,
+		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
+		Send:  mxPost(mxReason)},
+}
+
+// --- builders the entries share
+
+// action is an action of unit owned by owner, in status, on an NC of
+// ncUnit.
+func (x *mx) action(t testing.TB, ncUnit, unit, owner, verifier, status string) *mxObj {
+	_, id := x.f.ActionIn(t, ncUnit, unit, owner, verifier, status)
+	o := x.obj(unit, id, "verifier", verifier)
+	o.Owner = owner
+	o.Extra["nc_unit"] = ncUnit
+	return o
+}
+
+// audit is an audit of unit led by the auditor, in its window; with a
+// finding already recorded when finding is set.
+func (x *mx) audit(t testing.TB, unit string, finding bool) *mxObj {
+	id, item := x.f.Audit(t, unit, "auditor")
+	if finding {
+		x.f.Finding(t, "auditor", id, item, unit)
+	}
+	o := x.obj(unit, id, "team", "auditor", "lead", "auditor")
+	o.Extra["item"] = item
+	return o
+}
+
+// lateDossier is a dossier of unit returned late, waiting in the triage list.
+func (x *mx) lateDossier(t testing.TB, unit string) *mxObj {
+	n := x.f.Dossier(t, "coordinator", x.services[unit], time.Now().AddDate(0, 0, -40))
+	x.f.DossierReturned(t, "coordinator", n, time.Now().Add(-time.Hour))
+	return x.obj(unit, n)
+}
+
+// reportedDirective is a directive of unit issued by the coordinator and
+// reported back by head.<unit>.
+func (x *mx) reportedDirective(t testing.TB, unit string) *mxObj {
+	id := x.f.Directive(t, "coordinator", x.meeting, unit)
+	x.f.ReportDirective(t, "head."+unit, id)
+	return x.obj(unit, id, "issuer", "coordinator", "reporter", "head."+unit)
+}
+
+// liftHold lifts the legal hold of a record, as the coordinator.
+func (x *mx) liftHold(t testing.TB, o *mxObj) {
+	apptest.Expect(t, "lift hold", x.f.As("coordinator").Do("POST", "/api/v1/records/"+o.ID+"/hold",
+		map[string]any{"on": false, "reason": "Xong thanh tra"}), http.StatusOK, nil)
+}
+
+// grantee is whom a role assignment is about. With an owner, the owner
+// themself: given coordinator, or losing a role they hold in the unit
+// (del). Otherwise a new user of the unit (or of every unit) given author,
+// or losing it (del).
+func (x *mx) grantee(t testing.TB, unit string, owner *mxActor, del bool) *mxObj {
+	o := x.obj(unit, "")
+	if owner != nil {
+		o.Owner, o.Extra["role"] = owner.Login, "coordinator"
+		if del {
+			for _, r := range x.env.App.Authz.RolesOf(owner.ID) {
+				if r.Unit == unit {
+					o.Extra["role"] = r.Role
+				}
+			}
+		}
+		return o
+	}
+	roles := []string{}
+	if unit != "*" {
+		roles = append(roles, "staff@"+unit)
+	}
+	if del {
+		roles = append(roles, "author@"+unit)
+	}
+	_, o.Owner = x.f.User(t, roles...)
+	o.Extra["role"] = "author"
+	return o
+}
+
+func mxAssignment(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+	return map[string]string{"user": o.Owner, "role": o.Extra["role"], "unit": o.Unit}
+}
+
+// setRole puts a role assignment back as it was (on) or takes a wrongly
+// granted one away, behind the application's back, and reloads the policy.
+func (x *mx) setRole(t testing.TB, o *mxObj, on bool) {
+	q := `DELETE FROM role_assignments WHERE user_id = (SELECT id FROM users WHERE login = $1) AND role = $2 AND unit = $3`
+	if on {
+		q = `INSERT INTO role_assignments (user_id, role, unit) SELECT id, $2, $3 FROM users WHERE login = $1 ON CONFLICT DO NOTHING`
+	}
+	if _, err := x.env.App.DB.Exec(q, o.Owner, o.Extra["role"], o.Unit); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.env.App.Authz.Reload(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mxKnownHoles lists the cases where today's code disagrees with the rule,
+// keyed "METHOD path|actor|target" (target: the object's unit, "org" for an
+// organisation-wide route, "own"/"other" for one's own things or another
+// person's; actor "*" for every actor), each with what happens and what the
+// rule expects. A listed case is logged instead of failing; once the code
+// agrees, the test fails until the entry is removed. The lead decides each.
+var mxKnownHoles = map[string]string{
+	// Issue 10, "the auditor writes through the dossier import": whoever may
+	// write dossiers nowhere still has an import stored (200: an import
+	// report, its rejected row and a trail entry); each row is refused only.
+	"POST /api/v1/dossiers/import|auditor|tnmt":      holeImport,
+	"POST /api/v1/dossiers/import|admin|tnmt":        holeImport,
+	"POST /api/v1/dossiers/import|admin.tnmt|tnmt":   holeImport,
+	"POST /api/v1/dossiers/import|admin.tnmt|motcua": holeImport,
+
+	// An administrator of one unit creates units of the organisation
+	// (201); units are the organisation's structure, which only an
+	// administrator of every unit should change (or of the parent unit: the
+	// lead decides, and the route's requireAnywhere goes).
+	"POST /api/v1/units|admin.tnmt|org": "201: an admin of unit tnmt only created a unit; expected 403 (admin units in every unit)",
+
+	// Marking another person's notification read answers 200 {"ok":true}
+	// and changes nothing; the rule for someone else's object is 404, as
+	// revoking another person's token answers.
+	"POST /api/v1/notifications/{id}/read|*|other": "200 on another person's notification (nothing changes); expected 404 not_found",
+
+	// A reader of the revision who is not in its distribution (a role in
+	// every unit is no role in the owner unit) is told 404 "not in the
+	// distribution": 404 is for those who may not read it; expected 403 (or
+	// 409): they see the revision, they may not acknowledge it.
+	"POST /api/v1/revisions/{id}/acknowledge|coordinator|tnmt": holeAck,
+	"POST /api/v1/revisions/{id}/acknowledge|auditor|tnmt":     holeAck,
+	"POST /api/v1/revisions/{id}/acknowledge|chairman|tnmt":    holeAck,
+}
+
+const (
+	holeImport = "200 and an import report, its rejections and a trail entry stored for a caller who may write dossiers in no unit; expected 403 forbidden before anything is stored"
+	holeAck    = "404 \"not in the distribution\" to someone who may read the revision; expected 403 forbidden"
+)
