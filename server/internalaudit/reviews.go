@@ -17,8 +17,8 @@ type NewReview struct {
 	Comment    string `json:"comment"`
 }
 
-// Review marks a piece of evidence reviewed (a member of the audit team,
-// during the audit's window). The evidence must belong to an audited unit.
+// Review marks a piece of evidence reviewed (a member of the audit team who
+// is impartial now, during the audit's window). The evidence must belong to an audited unit.
 // It changes nothing but the review list.
 func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	actor, err := qms.MustActor(ctx)
@@ -31,6 +31,9 @@ func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	}
 	if !a.OnTeam(actor.UserID) {
 		return Review{}, qms.Errorf(qms.ErrForbidden, "only the audit team marks evidence reviewed")
+	}
+	if err := s.impartial(ctx, actor.UserID, a.Units); err != nil {
+		return Review{}, err
 	}
 	if !a.InWindow(s.today()) {
 		from, to := a.window()
@@ -73,7 +76,7 @@ func (s *Service) Reviews(ctx context.Context, auditID string) ([]Review, error)
 }
 
 // AuditedUnits returns the units the user audits on the day of now in the
-// office's time zone (their window access to evidence).
+// office's time zone (their window access to evidence; see WindowUnits).
 func (s *Service) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	return s.store.AuditedUnits(ctx, userID, qms.DateOf(now, s.o.Location))
+	return WindowUnits(ctx, s.store, userID, qms.DateOf(now, s.o.Location))
 }

@@ -271,7 +271,8 @@ func (s *RecordStore) Mutate(ctx context.Context, id string, fn func(*record.Rec
 	return s.Get(ctx, id)
 }
 
-// AuditedUnits lives in audit.go (internal audits give window access).
+// The audit window (which units an auditor reads today) is the internal
+// audit capability's: see TeamAudits in audit.go.
 
 // recordLikeEscape escapes LIKE wildcards in user input.
 func recordLikeEscape(s string) string {
