@@ -102,7 +102,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// meetings and directives, whose minutes are records (5.1, 9.3).
 	auditStore := postgres.NewAuditStore(db)
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}})
+		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a}})
 	leadOpts := leadership.Options{Now: now, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface

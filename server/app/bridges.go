@@ -47,6 +47,37 @@ func (w AuditWindow) AuditedUnits(ctx context.Context, userID string, now time.T
 	return internalaudit.WindowUnits(ctx, w.Store, userID, qms.DateOf(now, w.Location))
 }
 
+// recordLinks lets records ask each capability that owns a link target
+// whether the filer may see it: its own read (Get) answers, "not found" for
+// what is hidden as for what does not exist. It reads the services from the
+// app when a record is filed, because nonconformities and internal audits
+// are built after records (audits file their reports as records).
+type recordLinks struct{ a *App }
+
+// Revision implements record.LinkTargets.
+func (l recordLinks) Revision(ctx context.Context, id string) error {
+	_, _, err := l.a.Documents.Revision(ctx, id)
+	return err
+}
+
+// NC implements record.LinkTargets.
+func (l recordLinks) NC(ctx context.Context, id string) error {
+	_, err := l.a.NCs.Get(ctx, id)
+	return err
+}
+
+// Action implements record.LinkTargets.
+func (l recordLinks) Action(ctx context.Context, id string) error {
+	_, err := l.a.NCs.NCOfAction(ctx, id)
+	return err
+}
+
+// Audit implements record.LinkTargets.
+func (l recordLinks) Audit(ctx context.Context, id string) error {
+	_, err := l.a.Audits.Get(ctx, id)
+	return err
+}
+
 // overdueDirectives gives the NC scorecard the overdue directives per unit.
 type overdueDirectives struct{ l *leadership.Service }
 
