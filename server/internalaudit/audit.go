@@ -220,7 +220,10 @@ type Store interface {
 	// TeamAudits returns the audits whose window contains day and whose
 	// team includes userID, with id, number and units only.
 	TeamAudits(ctx context.Context, userID string, day qms.Date) ([]Audit, error)
-	// ObjectUnit returns the unit of a piece of evidence (ErrNotFound if none).
+	// ObjectUnit returns the unit of a piece of evidence the audit team may
+	// examine (ErrNotFound if none): documents and revisions only once in
+	// force (effective, superseded, obsolete), as the evidence lists show
+	// them.
 	ObjectUnit(ctx context.Context, objectType, objectID string) (string, error)
 	AddReview(ctx context.Context, r Review, ev trail.Event) (Review, error)
 	Reviews(ctx context.Context, auditID string) ([]Review, error)

@@ -336,8 +336,27 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "Đã xem lại"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: other.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrForbidden {
+	// Evidence outside the audited units is "not found", as an id that names
+	// nothing: probing ids tells nothing of other units.
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: other.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrNotFound ||
+		qms.Message(err) != "record "+other.ID+" not found" {
 		t.Fatalf("review outside scope: %v", err)
+	}
+	// So is a draft of the audited unit, which the team does not see.
+	var draftDoc, draftRev string
+	if err := f.env.DB.Get(&draftDoc, `INSERT INTO documents (code, code_key, title, title_key, type, unit, review_months, created_by)
+		VALUES ('QT-99', 'QT-99', 'Dự thảo', 'du thao', 'procedure', 'land', 12, $1) RETURNING id`, f.users["lan"].UserID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.DB.Get(&draftRev, `INSERT INTO revisions (document_id, issue, change, created_by) VALUES ($1, 1, 'x', $2) RETURNING id`,
+		draftDoc, f.users["lan"].UserID); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range [][2]string{{"document", draftDoc}, {"document", "QT-99"}, {"revision", draftRev}} {
+		_, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: ref[0], ObjectID: ref[1]})
+		if qms.KindOf(err) != qms.ErrNotFound || qms.Message(err) != ref[0]+" "+ref[1]+" not found" {
+			t.Fatalf("review of a draft %s: %v", ref[0], err)
+		}
 	}
 	if _, err := f.audits.Review(f.as("lan"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("review by outsider: %v", err)

@@ -18,8 +18,11 @@ type NewReview struct {
 }
 
 // Review marks a piece of evidence reviewed (a member of the audit team who
-// is impartial now, during the audit's window). The evidence must belong to an audited unit.
-// It changes nothing but the review list.
+// is impartial now, during the audit's window). The evidence must be what the
+// team examines: an object of an audited unit, documents and revisions only
+// once in force. Anything else is "not found", as an id that names nothing
+// is, so that probing ids teaches nothing about other units or drafts. It
+// changes nothing but the review list.
 func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	actor, err := qms.MustActor(ctx)
 	if err != nil {
@@ -52,13 +55,11 @@ func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	}
 	kind := qms.Label{Prefix: "audits.object", Code: in.ObjectType}
 	unit, err := s.store.ObjectUnit(ctx, in.ObjectType, objectID)
-	if qms.KindOf(err) == qms.ErrNotFound {
-		return Review{}, qms.Errorf(qms.ErrNotFound, "%s %s not found", kind, objectID)
-	} else if err != nil {
+	if err != nil && qms.KindOf(err) != qms.ErrNotFound {
 		return Review{}, err
 	}
-	if !containsStr(a.Units, unit) {
-		return Review{}, qms.Errorf(qms.ErrForbidden, "this %s belongs to unit %s, outside the audit", kind, unit)
+	if err != nil || !containsStr(a.Units, unit) {
+		return Review{}, qms.Errorf(qms.ErrNotFound, "%s %s not found", kind, objectID)
 	}
 	r := Review{AuditID: a.ID, ObjectType: in.ObjectType, ObjectID: objectID, Unit: unit, Comment: comment,
 		Reviewer: actor.UserID, ReviewerLogin: actor.Login}

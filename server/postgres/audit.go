@@ -325,8 +325,9 @@ func (s *AuditStore) TeamAudits(ctx context.Context, userID string, day qms.Date
 	return out, nil
 }
 
-// ObjectUnit returns the unit a piece of evidence belongs to, or an
-// ErrNotFound (the capability says what is missing). Documents,
+// ObjectUnit returns the unit a piece of evidence the audit team may examine
+// belongs to (documents and revisions once in force), or an ErrNotFound (the
+// capability says what is missing). Documents,
 // nonconformities and actions live in tables of other capabilities, looked
 // up only when those tables exist.
 func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string) (string, error) {
@@ -351,10 +352,11 @@ func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string
 var evidenceUnitQueries = map[string]struct{ table, sql string }{
 	"record":   {"", `SELECT unit FROM records WHERE id::text = $1`},
 	"trail":    {"", `SELECT unit FROM trail WHERE seq::text = $1`},
-	"document": {"documents", `SELECT unit FROM documents WHERE id::text = $1 OR code_key = upper($1)`},
-	"revision": {"revisions", `SELECT d.unit FROM revisions r JOIN documents d ON d.id = r.document_id WHERE r.id::text = $1`},
-	"nc":       {"ncs", `SELECT unit FROM ncs WHERE id::text = $1 OR number = $1`},
-	"action":   {"nc_actions", `SELECT unit FROM nc_actions WHERE id::text = $1`},
+	"document": {"documents", `SELECT unit FROM documents WHERE (id::text = $1 OR code_key = upper($1)) AND status <> 'draft'`},
+	"revision": {"revisions", `SELECT d.unit FROM revisions r JOIN documents d ON d.id = r.document_id
+		WHERE r.id::text = $1 AND r.status IN ('effective', 'superseded', 'obsolete')`},
+	"nc":     {"ncs", `SELECT unit FROM ncs WHERE id::text = $1 OR number = $1`},
+	"action": {"nc_actions", `SELECT unit FROM nc_actions WHERE id::text = $1`},
 }
 
 // AddReview stores (or updates the comment of) a review mark.
