@@ -151,6 +151,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, 
 		db.Close()
 		return nil, nil, err
 	}
+	if changed, err := postgres.SetOfficeTimeZone(ctx, db, cfg.TimeZone); err != nil {
+		db.Close()
+		return nil, nil, err
+	} else if changed {
+		log.Warn("the office's time zone changed; dossier statistics written before keep the zone they were counted in", "time_zone", cfg.TimeZone)
+	}
 	st, err := openBlob(ctx, cfg)
 	if err != nil {
 		db.Close()
