@@ -668,7 +668,7 @@ func (s *Server) procPage(c *gin.Context, name, title string, data map[string]an
 	pg, status := s.page(c, title, data), http.StatusOK
 	if v, ok := c.Get(refusalKey); ok {
 		r := v.(refusal)
-		pg.Error, pg.Flash, status = s.ncErrorText(c, r.err), "", r.status
+		pg.Error, pg.Flash, status = s.refusalText(c, r.err), "", r.status
 	}
 	s.render(c, status, name, pg)
 	return nil
