@@ -273,6 +273,10 @@ type Visibility struct {
 	Read    qms.Scope // effective documents
 	Draft   qms.Scope // every revision being worked on
 	History qms.Scope // superseded and obsolete
+	// Audited are the units of the audits the reader is conducting today:
+	// the documents that apply to them, in force or withdrawn, and their
+	// history (see AppliesTo).
+	Audited []string
 }
 
 // ListPage is one page of the register.
@@ -424,6 +428,12 @@ type Authorizer interface {
 	Scope(userID, obj, act string) qms.Scope
 }
 
+// AuditAccess gives the units a user is auditing on the day of now (the
+// internal audit capability owns the audit window).
+type AuditAccess interface {
+	AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error)
+}
+
 // PasswordChecker re-authenticates a signer.
 type PasswordChecker interface {
 	CheckPassword(ctx context.Context, userID, password string) error
@@ -439,6 +449,37 @@ func (r Reviewer) DecisionText() string {
 		return ""
 	}
 	return *r.Decision
+}
+
+// AppliesTo reports whether the document applies to one of units: it is
+// owned by one of them, distributed to one of them, or organisation-wide.
+// Organisation-wide is what the
+// register means by it: distributed to every unit ("*" in the distribution,
+// "the whole organisation" on the form), or public. A distribution by role
+// reaches people, not units, and does not make a document apply to a unit.
+func (d Document) AppliesTo(units []string) bool {
+	if len(units) == 0 {
+		return false
+	}
+	if d.Public {
+		return true
+	}
+	for _, u := range d.DistUnits {
+		if u == qms.AllUnits {
+			return true
+		}
+	}
+	for _, u := range units {
+		if d.Unit == u {
+			return true
+		}
+		for _, du := range d.DistUnits {
+			if du == u {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // PendingText is the status of the revision being worked on, or "".

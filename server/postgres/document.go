@@ -306,12 +306,15 @@ func docDecodeCursor(s, sort string) (docCursor, error) {
 
 // The register query: visibility and filters are parameters; only the
 // keyset condition and the order differ by sort, so each sort is one
-// constant query.
+// constant query. $15 are the units the reader audits today: the
+// documents that apply to them (document.Document.AppliesTo), once in force.
 const docListWhere = `
 	WHERE (($1::text[] IS NULL OR d.unit = ANY($1::text[]))
 	    OR (d.status = 'effective' AND ($2::text[] IS NULL OR d.unit = ANY($2::text[])))
 	    OR (d.status = 'obsolete' AND ($3::text[] IS NULL OR d.unit = ANY($3::text[])))
-	    OR (d.status = 'effective' AND EXISTS (SELECT 1 FROM document_acks a WHERE a.document_id = d.id AND a.user_id = $4::uuid)))
+	    OR (d.status = 'effective' AND EXISTS (SELECT 1 FROM document_acks a WHERE a.document_id = d.id AND a.user_id = $4::uuid))
+	    OR (cardinality($15::text[]) > 0 AND d.status IN ('effective', 'obsolete')
+	        AND (d.unit = ANY($15::text[]) OR d.public OR '*' = ANY(d.dist_units) OR d.dist_units && $15::text[])))
 	  AND ($5 = '' OR d.search_eff @@ to_tsquery('simple', $5)
 	       OR (d.search_all @@ to_tsquery('simple', $5) AND ($1::text[] IS NULL OR d.unit = ANY($1::text[]))))
 	  AND ($6 = '' OR d.unit = $6)
@@ -367,7 +370,8 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 		SortKey string `db:"sort_key"`
 	}{}
 	err := s.db.SelectContext(ctx, &rows, q, docScopeArg(v.Draft), docScopeArg(v.Read), docScopeArg(v.History), me,
-		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1)
+		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1,
+		pq.Array(docNonNil(v.Audited)))
 	if err != nil {
 		return document.ListPage{}, translate(err)
 	}
