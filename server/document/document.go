@@ -2,8 +2,10 @@
 // revisions with issue numbers and files, the approval state machine
 // (draft -> in_review -> approved -> effective -> superseded, withdrawal to
 // obsolete), separation of duties, electronic signatures, acknowledgement of
-// effective revisions, periodic review and the public register. It declares
-// the store, object store, authorizer and password checker it needs.
+// effective revisions, periodic review, the public register, the text of
+// files for search (read after the upload, within a budget) and auditors'
+// read access during an audit's window. It declares the store, object
+// store, authorizer, password checker and audit window it needs.
 package document
 
 import (
@@ -180,8 +182,13 @@ type File struct {
 	UploadedBy string     `json:"uploaded_by" db:"uploaded_by"`
 	UploadedAt time.Time  `json:"uploaded_at" db:"uploaded_at"`
 	ReplacedAt *time.Time `json:"replaced_at,omitempty" db:"replaced_at"`
-	// Text is the extracted text for search; never sent.
-	Text string `json:"-" db:"-"`
+	// TextState says whether the file's text is searchable: pending until
+	// the documents.index job has read it, then indexed or not_indexed
+	// with TextReason (see Extract).
+	TextState  string `json:"text_state" db:"text_state"`
+	TextReason string `json:"text_reason,omitempty" db:"text_reason"`
+	// TextTries counts the claims of the file by the documents.index job.
+	TextTries int `json:"-" db:"text_tries"`
 }
 
 // Reviewer is a person chosen to review a revision and their decision.
@@ -292,7 +299,6 @@ type Staged struct {
 	Name       string
 	Replace    string // id of the file it replaces, if any
 	Object     qms.StoredObject
-	Text       string
 	UploadedBy string
 }
 
@@ -409,6 +415,16 @@ type Store interface {
 	People(ctx context.Context, logins []string) ([]Person, error)
 	PersonByID(ctx context.Context, id string) (Person, error)
 	PublicList(ctx context.Context) ([]PublicEntry, error)
+	// ClaimText takes the next current file whose text is pending, fewest
+	// claims first, then oldest, and counts the claim: no other instance
+	// takes it (SKIP LOCKED) until lease ends or its outcome is recorded.
+	// ok is false when no file waits.
+	ClaimText(ctx context.Context, lease time.Duration) (f File, ok bool, err error)
+	// RecordText records the outcome of a claimed file's extraction and
+	// refreshes the search of its document, under the document's lock.
+	RecordText(ctx context.Context, fileID string, x Extracted) error
+	// ReleaseText gives a claimed file back to the queue.
+	ReleaseText(ctx context.Context, fileID string) error
 }
 
 // Blobs is what the document capability needs from the object store.

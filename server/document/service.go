@@ -47,6 +47,9 @@ type Options struct {
 	MaxUpload int64          // the size limit of one file (DefaultMaxUpload)
 	RoleOf    RoleNamer      // the signer's role for the sign-off block
 	NewKey    func() string  // object keys of new files (qms.NewID)
+	// TextBudget bounds the extraction of each file's text for search
+	// (DefaultTextBudget).
+	TextBudget TextBudget
 	// Audits gives auditors read access to the documents of the units
 	// they audit during the audit's window; nil gives none.
 	Audits AuditAccess
