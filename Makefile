@@ -5,7 +5,9 @@
 #   make minio-test  ensure the test MinIO on 127.0.0.1:9100
 #   make check       gofmt, go vet, staticcheck, govulncheck, go test -race
 #                    (installs nothing from Debian: run 'make tools' once)
-#   make test        tools, check, then the browser tests (build tag 'browser')
+#   make test        tools, check, the browser tests (build tag 'browser'),
+#                    then every fuzz target for FUZZTIME each (default 10s)
+#   make fuzz        only the fuzz targets
 #   make run         dev MinIO + database + migrate + demo seed + serve
 #   make build       build .tools/bin/qmstrack
 #   make clean       remove .tools/bin/qmstrack
@@ -16,11 +18,13 @@ SHELL := /bin/bash
 
 TOOLS_BIN   := $(CURDIR)/.tools/bin
 MINIO       := $(TOOLS_BIN)/minio
+MC          := $(TOOLS_BIN)/mc
 STATICCHECK := $(TOOLS_BIN)/staticcheck
 GOVULNCHECK := $(TOOLS_BIN)/govulncheck
 QMSTRACK    := $(TOOLS_BIN)/qmstrack
 
 MINIO_MODULE       := github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+MC_MODULE          := github.com/minio/mc@v0.0.0-20250313080218-cf909e1063a9
 STATICCHECK_VERSION := v0.7.0
 STATICCHECK_MODULE := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 GOVULNCHECK_VERSION := v1.1.4
@@ -44,13 +48,14 @@ TEST_ENV := QMS_TEST_S3_ENDPOINT='$(QMS_TEST_S3_ENDPOINT)' \
 	QMS_TEST_DATABASE_URL='$(QMS_TEST_DATABASE_URL)'
 
 GO_TEST_TIMEOUT := 15m
+FUZZTIME        ?= 10s
 
-.PHONY: tools tools-go tools-apt minio-test check test run build clean clean-data
+.PHONY: tools tools-go tools-apt minio-test check test fuzz run build clean clean-data
 
 ## tools: everything the checks, tests and 'make run' need.
 tools: tools-go tools-apt
 
-tools-go: $(MINIO)
+tools-go: $(MINIO) $(MC)
 	@if [ ! -x "$(STATICCHECK)" ] || ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))'; then \
 		echo "installing staticcheck $(STATICCHECK_VERSION) into .tools/bin"; \
 		GOBIN="$(TOOLS_BIN)" go install $(STATICCHECK_MODULE); \
@@ -65,6 +70,11 @@ $(MINIO):
 	@echo "installing MinIO into .tools/bin (this takes a few minutes the first time)"
 	GOBIN="$(TOOLS_BIN)" go install $(MINIO_MODULE)
 
+# The MinIO client makes the least-privilege users (scripts/minio-users.sh).
+$(MC):
+	@echo "installing the MinIO client into .tools/bin"
+	GOBIN="$(TOOLS_BIN)" go install $(MC_MODULE)
+
 # Chromium drives the browser tests; pdftotext (poppler-utils) extracts the
 # text of PDF documents for search.
 tools-apt:
@@ -77,10 +87,15 @@ tools-apt:
 		fi; \
 	fi
 
-## minio-test: a MinIO for the tests on 127.0.0.1:9100 (console :9101).
-minio-test: $(MINIO)
+## minio-test: a MinIO for the tests on 127.0.0.1:9100 (console :9101),
+## with the service and disposal users the tests connect as.
+minio-test: $(MINIO) $(MC)
 	@MINIO_ROOT_USER='$(MINIO_USER)' MINIO_ROOT_PASSWORD='$(MINIO_PASSWORD)' \
 		scripts/minio.sh start $(MINIO_TEST_PORT) .minio/test-data .minio/test.pid .minio/test.log
+	@MINIO_ROOT_USER='$(MINIO_USER)' MINIO_ROOT_PASSWORD='$(MINIO_PASSWORD)' \
+		QMS_S3_ACCESS_KEY=qmstrack-app QMS_S3_SECRET_KEY=qmstrack-app-secret \
+		QMS_S3_DISPOSAL_ACCESS_KEY=qmstrack-dispose QMS_S3_DISPOSAL_SECRET_KEY=qmstrack-dispose-secret \
+		scripts/minio-users.sh $(MINIO_TEST_PORT) 't-*' 
 
 ## check: formatting, vet, staticcheck and the unit and integration tests.
 check: tools-go minio-test
@@ -110,6 +125,18 @@ check: tools-go minio-test
 test: tools check
 	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' \
 		go test -count=1 -tags browser -run Browser -timeout $(GO_TEST_TIMEOUT) ./server/...
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: every Fuzz target of the tree, found in the test files, each run
+## for FUZZTIME on top of its committed corpus (testdata/fuzz/<Name>/).
+fuzz: minio-test
+	@set -e; grep -rlE '^func Fuzz[A-Za-z0-9_]+\(' --include='*_test.go' server | sort | while IFS= read -r f; do \
+		dir=./$$(dirname "$$f"); \
+		for fn in $$(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$$f" | sed 's/^func //'); do \
+			echo "fuzz $$dir $$fn ($(FUZZTIME))"; \
+			$(TEST_ENV) go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" >.tools/fuzz.log 2>&1 || { cat .tools/fuzz.log; exit 1; }; \
+		done; \
+	done
 
 ## build: the qmstrack binary in .tools/bin.
 build:
@@ -118,7 +145,7 @@ build:
 # 'make run' needs the MinIO binary only when it starts its own MinIO.
 RUN_DEPS := build
 ifeq ($(QMS_S3_ENDPOINT),)
-RUN_DEPS += $(MINIO)
+RUN_DEPS += $(MINIO) $(MC)
 endif
 
 ## run: the server on QMS_ADDR (:8080) with a dev MinIO on 127.0.0.1:9000.

@@ -24,8 +24,11 @@
     xhr.upload.onprogress = function (ev) {
       if (bar && ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100);
     };
+    // The XHR has followed the form's redirect already: show the page it
+    // got (loading it again would lose its one-time success message) and
+    // put its address in the location bar.
     xhr.onload = function () {
-      if (xhr.responseURL && xhr.status < 400) { window.location.href = xhr.responseURL; return; }
+      if (xhr.responseURL && xhr.status < 400) history.replaceState(null, "", xhr.responseURL);
       document.open(); document.write(xhr.responseText); document.close();
     };
     xhr.send(new FormData(f));

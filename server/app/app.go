@@ -104,7 +104,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
 	// meetings and directives, whose minutes are records (5.1, 9.3).
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: now, Audits: AuditWindow{auditStore}})
+		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}})
 	leadOpts := leadership.Options{Now: now, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
@@ -117,8 +117,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// leadership directives count in the list of units not complying.
 	ncOpts := nonconformity.Options{
 		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
-		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg,
-		Audits:     AuditWindow{auditStore},
+		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg, AuditorsMayVerify: cfg.NCAuditorVerifier,
+		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{a.Leadership},
 	}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
@@ -127,23 +127,24 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.NCs = nonconformity.New(postgres.NewNCStore(db, loc), ncBlobs{store}, a.Authz, a.Identity, ncOpts)
 
 	// Internal audits and evidence (ISO 9001 9.2).
-	pdf, err := auditpdf.New(now)
+	pdf, err := auditpdf.New(auditpdf.Options{Now: now, Location: loc, UnitName: unitNamer{a.Org}.Name})
 	if err != nil {
 		return nil, err
 	}
-	pdf.UnitName = unitNamer{a.Org}.Name
-	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: now,
+	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: now, Location: loc,
 		NC: AuditNCs{a.NCs}, Records: AuditReports{a.Records}, Renderer: pdf})
-	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, a.Audits, now)
+	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, EvidenceAudits{a.Audits},
+		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
-	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc,
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
 	a.Web, err = web.New(web.Deps{
 		Log: log, Catalog: cat, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
-		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
+		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, MetricsToken: cfg.MetricsToken,
+		BodyMinRate: cfg.BodyMinRate, BodyGrace: cfg.BodyGrace, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ping},

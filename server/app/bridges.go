@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/blob"
+	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
@@ -33,12 +34,17 @@ func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekClos
 }
 
 // AuditWindow gives records and nonconformities the units an auditor is
-// auditing today (internal audits own the audit window).
-type AuditWindow struct{ Store *postgres.AuditStore }
+// auditing today (internal audits own the audit window). It reads the audit
+// store, not the service, because audits file their reports as records and
+// are built after them.
+type AuditWindow struct {
+	Store    *postgres.AuditStore
+	Location *time.Location // the office's time zone
+}
 
 // AuditedUnits returns the units userID is auditing on the day of now.
 func (w AuditWindow) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	return w.Store.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
+	return w.Store.AuditedUnits(ctx, userID, qms.DateOf(now, w.Location))
 }
 
 // overdueDirectives gives the NC scorecard the overdue directives per unit.
@@ -108,9 +114,29 @@ type AuditReports struct{ Records *record.Service }
 // FileAuditReport implements internalaudit.RecordFiler.
 func (f AuditReports) FileAuditReport(ctx context.Context, r internalaudit.ReportFile) (string, error) {
 	rec, err := f.Records.FileTrusted(ctx, record.NewRecord{Type: internalaudit.ReportRecordType, Unit: r.Unit, Title: r.Title,
-		Date: r.Date.Format("2006-01-02"), Clauses: r.Clauses, Links: record.Links{Audit: r.AuditID},
-		FileName: r.FileName, File: r.File})
+		Date: r.Date.String(), Clauses: r.Clauses, LinkAudit: r.AuditID,
+		File: qms.FilesOf(qms.Upload{Name: r.FileName, Body: r.File})})
 	return rec.ID, err
+}
+
+// EvidenceAudits gives evidence packs the audit they are made for and the
+// auditor's window access.
+type EvidenceAudits struct{ Audits *internalaudit.Service }
+
+// Audit implements evidence.Audits.
+func (e EvidenceAudits) Audit(ctx context.Context, id string) (evidence.Audit, error) {
+	a, err := e.Audits.Get(ctx, id)
+	team := make([]string, 0, len(a.Team))
+	for _, m := range a.Team {
+		team = append(team, m.UserID)
+	}
+	return evidence.Audit{ID: a.ID, Number: a.Number, Units: a.Units, Clauses: a.Clauses, Team: team,
+		Start: qms.DateFromTime(a.Start), End: qms.DateFromTime(a.End)}, err
+}
+
+// AuditedUnits implements evidence.Audits.
+func (e EvidenceAudits) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
+	return e.Audits.AuditedUnits(ctx, userID, now)
 }
 
 // lateNCs raises the nonconformity of a late dossier.
@@ -145,6 +171,6 @@ type minutesRecords struct{ recs *record.Service }
 // FileMinutes implements leadership.MinutesFiler.
 func (m minutesRecords) FileMinutes(ctx context.Context, in leadership.MinutesRecord) (string, error) {
 	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, Title: in.Title,
-		Date: in.Date.String(), Clauses: in.Clauses, FileName: in.FileName, File: in.File})
+		Date: in.Date.String(), Clauses: in.Clauses, File: qms.FilesOf(qms.Upload{Name: in.FileName, Body: in.File})})
 	return rec.ID, err
 }

@@ -71,6 +71,16 @@ func New(db *sqlx.DB) (*Enforcer, error) {
 	return &Enforcer{e: e, grants: grants}, nil
 }
 
+// HoldsRole reports whether userID holds role in unit, or in every unit.
+func (a *Enforcer) HoldsRole(userID, role, unit string) bool {
+	for _, as := range a.RolesOf(userID) {
+		if as.Role == role && (as.Unit == unit || as.Unit == qms.AllUnits) {
+			return true
+		}
+	}
+	return false
+}
+
 // SigningRole names the role under which userID holds permission obj/act in
 // unit, for a sign-off block: the most senior of their roles there (or in
 // every unit) that grants it; "" when none does.

@@ -14,38 +14,55 @@ import (
 // Config is every setting of a qmstrack process. The env tags are the
 // documented names; the README's configuration table mirrors them.
 type Config struct {
-	Addr          string        `env:"QMS_ADDR" envDefault:":8080"`
-	DatabaseURL   string        `env:"QMS_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/qmstrack?sslmode=disable"`
-	DBMaxConns    int           `env:"QMS_DB_MAX_CONNS" envDefault:"20"`
-	S3Endpoint    string        `env:"QMS_S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
-	S3AccessKey   string        `env:"QMS_S3_ACCESS_KEY" envDefault:"qmstrack"`
-	S3SecretKey   string        `env:"QMS_S3_SECRET_KEY" envDefault:"qmstrack-secret"`
-	S3UseSSL      bool          `env:"QMS_S3_USE_SSL" envDefault:"false"`
-	S3Region      string        `env:"QMS_S3_REGION" envDefault:"us-east-1"`
-	S3Bucket      string        `env:"QMS_S3_BUCKET" envDefault:"qmstrack"`
-	MaxUpload     int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
-	SessionIdle   time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
-	SessionMax    time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
-	SecureCookies string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
-	DemoPassword  string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
-	TimeZone      string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
-	LogLevel      string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
+	Addr        string `env:"QMS_ADDR" envDefault:":8080"`
+	DatabaseURL string `env:"QMS_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/qmstrack?sslmode=disable"`
+	DBMaxConns  int    `env:"QMS_DB_MAX_CONNS" envDefault:"20"`
+	S3Endpoint  string `env:"QMS_S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
+	S3AccessKey string `env:"QMS_S3_ACCESS_KEY" envDefault:"qmstrack"`
+	S3SecretKey string `env:"QMS_S3_SECRET_KEY" envDefault:"qmstrack-secret"`
+	S3UseSSL    bool   `env:"QMS_S3_USE_SSL" envDefault:"false"`
+	S3Region    string `env:"QMS_S3_REGION" envDefault:"us-east-1"`
+	S3Bucket    string `env:"QMS_S3_BUCKET" envDefault:"qmstrack"`
+	// The disposal key alone deletes object versions (a signed disposition);
+	// empty: the service key does, and then needs s3:DeleteObjectVersion.
+	S3DisposalAccessKey string        `env:"QMS_S3_DISPOSAL_ACCESS_KEY"`
+	S3DisposalSecretKey string        `env:"QMS_S3_DISPOSAL_SECRET_KEY"`
+	MaxUpload           int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
+	SessionIdle         time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
+	SessionMax          time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
+	SecureCookies       string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
+	DemoPassword        string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
+	TimeZone            string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
+	LogLevel            string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
 	// Login throttling: after LoginMaxFailures failures for one login within
 	// LoginWindow, further attempts are refused until the window passes.
 	LoginMaxFailures int           `env:"QMS_LOGIN_MAX_FAILURES" envDefault:"5"`
 	LoginWindow      time.Duration `env:"QMS_LOGIN_WINDOW" envDefault:"15m"`
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
-	JobInterval     time.Duration  `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
-	NCAnalysisDays  int            `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
-	SMTPHost        string         `env:"QMS_SMTP_HOST"`
-	SMTPPort        int            `env:"QMS_SMTP_PORT" envDefault:"587"`
-	SMTPUser        string         `env:"QMS_SMTP_USER"`
-	SMTPPassword    string         `env:"QMS_SMTP_PASSWORD"`
-	SMTPFrom        string         `env:"QMS_SMTP_FROM" envDefault:"qmstrack@localhost"`
-	SMTPTLS         string         `env:"QMS_SMTP_TLS" envDefault:"opportunistic"` // none, opportunistic, mandatory
-	BaseURL         string         `env:"QMS_BASE_URL" envDefault:"http://localhost:8080"`
-	ShutdownTimeout time.Duration  `env:"QMS_SHUTDOWN_TIMEOUT" envDefault:"15s"`
-	Location        *time.Location `env:"-"`
+	JobInterval    time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
+	NCAnalysisDays int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
+	// NCAuditorVerifier lets an auditor of a unit be named the verifier of
+	// its corrective actions (off: auditors judge the unit in audits).
+	NCAuditorVerifier bool          `env:"QMS_NC_AUDITOR_VERIFIER" envDefault:"false"`
+	SMTPHost          string        `env:"QMS_SMTP_HOST"`
+	SMTPPort          int           `env:"QMS_SMTP_PORT" envDefault:"587"`
+	SMTPUser          string        `env:"QMS_SMTP_USER"`
+	SMTPPassword      string        `env:"QMS_SMTP_PASSWORD"`
+	SMTPFrom          string        `env:"QMS_SMTP_FROM" envDefault:"qmstrack@localhost"`
+	SMTPTLS           string        `env:"QMS_SMTP_TLS" envDefault:"opportunistic"` // none, opportunistic, mandatory
+	BaseURL           string        `env:"QMS_BASE_URL" envDefault:"http://localhost:8080"`
+	ShutdownTimeout   time.Duration `env:"QMS_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	// Metrics: /metrics answers on MetricsAddr when set (a separate, private
+	// listener) and on the main address only with MetricsToken as a bearer
+	// token; with neither it is not served.
+	MetricsAddr  string `env:"QMS_METRICS_ADDR"`
+	MetricsToken string `env:"QMS_METRICS_TOKEN"`
+	// A request body must arrive at BodyMinRate bytes per second on
+	// average after a grace of BodyGrace, or the read is cut: a client that
+	// trickles a body cannot hold a connection for as long as it likes.
+	BodyMinRate int            `env:"QMS_BODY_MIN_RATE" envDefault:"8192"`
+	BodyGrace   time.Duration  `env:"QMS_BODY_GRACE" envDefault:"20s"`
+	Location    *time.Location `env:"-"`
 }
 
 // Load reads the configuration through getenv and returns every problem at once.

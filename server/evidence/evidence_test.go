@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/blob"
@@ -25,12 +23,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-type noPasswords struct{}
-
-func (noPasswords) CheckPassword(context.Context, string, string) error {
-	return qms.Errorf(qms.ErrForbidden, "no signatures here")
-}
-
 type fixture struct {
 	env      *testenv.Env
 	records  *record.Service
@@ -41,71 +33,54 @@ type fixture struct {
 	now      time.Time
 }
 
-func addUser(t testing.TB, db *sqlx.DB, login string, roles ...string) qms.Actor {
-	t.Helper()
-	var id string
-	if err := db.Get(&id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, login, "Cán bộ "+login); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range roles {
-		role, unit, _ := strings.Cut(r, "@")
-		if _, err := db.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, role, unit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return qms.Actor{UserID: id, Login: login, Name: "Cán bộ " + login, Lang: "vi"}
-}
+// loc is the office's time zone of these tests.
+var loc = testenv.Location()
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	env := testenv.New(t)
-	for _, u := range []string{"land", "finance", "justice"} {
-		if _, err := env.DB.Exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $1, $1)`, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.AddUnits(t, env.DB, "land", "finance", "justice")
 	f := &fixture{env: env, users: map[string]qms.Actor{}, now: time.Now()}
-	f.users["coord"] = addUser(t, env.DB, "coord", "coordinator@*")
-	f.users["huong"] = addUser(t, env.DB, "huong", "auditor@finance")
-	f.users["duc"] = addUser(t, env.DB, "duc", "auditor@justice")
-	f.users["lan"] = addUser(t, env.DB, "lan", "staff@land")
-	f.users["fin"] = addUser(t, env.DB, "fin", "staff@finance")
+	f.users["coord"] = testenv.AddUser(t, env.DB, "coord", "coordinator@*")
+	f.users["huong"] = testenv.AddUser(t, env.DB, "huong", "auditor@finance")
+	f.users["duc"] = testenv.AddUser(t, env.DB, "duc", "auditor@justice")
+	f.users["lan"] = testenv.AddUser(t, env.DB, "lan", "staff@land")
+	f.users["fin"] = testenv.AddUser(t, env.DB, "fin", "staff@finance")
 	az, err := authz.New(env.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return f.now }
 	as := postgres.NewAuditStore(env.DB)
-	blobs := env.Blob
-	f.records = record.New(postgres.NewRecordStore(env.DB), blobs, az, noPasswords{}, record.Options{Now: clock, Audits: window{as}})
-	pdf, err := auditpdf.New(clock)
+	f.records = record.New(postgres.NewRecordStore(env.DB), env.Blob, az, testenv.NoPasswords{},
+		record.Options{Now: clock, Location: loc, Audits: app.AuditWindow{Store: as, Location: loc}})
+	pdf, err := auditpdf.New(auditpdf.Options{Now: clock, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc := internalaudit.Location
-	f.ncs = nonconformity.New(postgres.NewNCStore(env.DB, loc), nil, az, noPasswords{}, nonconformity.Options{Now: clock, Location: loc})
-	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock, Records: app.AuditReports{Records: f.records},
+	f.ncs = nonconformity.New(postgres.NewNCStore(env.DB, loc), nil, az, testenv.NoPasswords{}, nonconformity.Options{Now: clock, Location: loc})
+	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock, Location: loc, Records: app.AuditReports{Records: f.records},
 		Renderer: pdf, NC: app.AuditNCs{NCs: f.ncs}})
-	f.evidence = evidence.New(postgres.NewEvidenceStore(env.DB), blobs, az, f.audits, clock)
+	f.evidence = evidence.New(postgres.NewEvidenceStore(env.DB), env.Blob, az, app.EvidenceAudits{Audits: f.audits},
+		evidence.Options{Now: clock, Location: loc})
 	return f
-}
-
-type window struct{ s *postgres.AuditStore }
-
-func (w window) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	return w.s.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
 }
 
 func (f *fixture) as(login string) context.Context {
 	return qms.WithActor(context.Background(), f.users[login])
 }
 
-func today() string { return time.Now().In(record.Location).Format("2006-01-02") }
+func (f *fixture) today() string { return f.now.In(loc).Format("2006-01-02") }
+
+// pdf is the one file of a record.
+func pdf(name string, body io.Reader) qms.FileSource {
+	return qms.FilesOf(qms.Upload{Name: name, Body: io.MultiReader(strings.NewReader("%PDF-1.4\n"), body)})
+}
 
 func (f *fixture) file(t testing.TB, login, unit, title string, clauses []string, body string) record.Record {
 	t.Helper()
-	r, err := f.records.Create(f.as(login), record.NewRecord{Type: "filled-form", Unit: unit, Title: title, Date: today(),
-		Clauses: clauses, FileName: title + ".pdf", File: strings.NewReader("%PDF-1.4\n" + body + "\n%%EOF")})
+	r, err := f.records.Create(f.as(login), record.NewRecord{Type: "filled-form", Unit: unit, Title: title, Date: f.today(),
+		Clauses: clauses, File: pdf(title+".pdf", strings.NewReader(body+"\n%%EOF"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,13 +167,13 @@ func TestAuditScenarioPackVerifyAndCoverage(t *testing.T) {
 	}
 
 	slip := f.file(t, "lan", "land", "Phiếu kiểm soát hồ sơ", []string{"8.5"}, "slip")
-	if _, err := f.records.AddVersion(f.as("lan"), slip.ID, "Bổ sung chữ ký", "slip2.pdf", strings.NewReader("%PDF-1.4\nslip v2\n%%EOF")); err != nil {
+	if _, err := f.records.AddVersion(f.as("lan"), slip.ID, record.Correction{Reason: "Bổ sung chữ ký", File: pdf("slip2.pdf", strings.NewReader("slip v2\n%%EOF"))}); err != nil {
 		t.Fatal(err)
 	}
 	f.file(t, "lan", "land", "Sổ theo dõi", []string{"7.5.3"}, "register")
 	secret := f.file(t, "fin", "finance", "Chứng từ chi", []string{"7.5.3"}, "finance only")
 
-	day := time.Now().In(internalaudit.Location).Format("02/01/2006")
+	day := f.now.In(loc).Format("02/01/2006")
 	a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá Phòng Tài nguyên", Units: []string{"land"},
 		Start: day, End: day, Lead: "huong", Team: []string{"duc"}})
 	if err != nil {
@@ -387,7 +362,7 @@ func TestPackAndCoverageIncludeDocumentsAndNCFiles(t *testing.T) {
 		}
 	}
 	// A unit pack for a period picks the NC by its detection date.
-	zr, _ = f.pack(t, "coord", evidence.Query{Unit: "land", From: today(), To: today()})
+	zr, _ = f.pack(t, "coord", evidence.Query{Unit: "land", From: f.today(), To: f.today()})
 	if m := manifest(t, zr); len(m.Files) != 2 {
 		t.Fatalf("unit pack: %d files", len(m.Files))
 	}

@@ -5,14 +5,12 @@ import (
 	"crypto/rand"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
@@ -20,40 +18,6 @@ import (
 type countingWriter struct{ n atomic.Int64 }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n.Add(int64(len(p))); return len(p), nil }
-
-// peakHeap runs fn while sampling the live heap, and returns the highest
-// HeapInuse seen above the value before fn started.
-func peakHeap(fn func()) (uint64, uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	go func() {
-		var m runtime.MemStats
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				runtime.ReadMemStats(&m)
-				if m.HeapInuse > peak.Load() {
-					peak.Store(m.HeapInuse)
-				}
-			}
-		}
-	}()
-	fn()
-	close(done)
-	p := peak.Load()
-	if p < base {
-		return 0, base
-	}
-	return p - base, base
-}
 
 // TestEvidencePackMemoryIsFlat streams a small and a large pack and checks
 // that the heap the pack needs does not grow with its size. The large pack
@@ -70,9 +34,8 @@ func TestEvidencePackMemoryIsFlat(t *testing.T) {
 	const fileSize = 8 << 20
 	upload := func(unit, login string, n int64) {
 		for i := int64(0); i < n; i++ {
-			body := io.MultiReader(strings.NewReader("%PDF-1.4\n"), io.LimitReader(rand.Reader, fileSize))
 			if _, err := f.records.Create(f.as(login), record.NewRecord{Type: "filled-form", Unit: unit, Title: "Hồ sơ " + strconv.FormatInt(i, 10),
-				Date: today(), FileName: "big.pdf", File: body}); err != nil {
+				Date: f.today(), File: pdf("big.pdf", io.LimitReader(rand.Reader, fileSize))}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -80,12 +43,12 @@ func TestEvidencePackMemoryIsFlat(t *testing.T) {
 	upload("finance", "fin", 2)
 	upload("land", "lan", total/8)
 	measure := func(unit string) (uint64, int64) {
-		p, err := f.evidence.Prepare(f.as("coord"), evidence.Query{Unit: unit, From: "2000-01-01", To: today()})
+		p, err := f.evidence.Prepare(f.as("coord"), evidence.Query{Unit: unit, From: "2000-01-01", To: f.today()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var w countingWriter
-		peak, _ := peakHeap(func() {
+		peak, _ := testenv.PeakHeap(func() {
 			if err := f.evidence.Write(context.Background(), &w, p); err != nil {
 				t.Fatal(err)
 			}
@@ -113,21 +76,20 @@ func BenchmarkEvidencePack(b *testing.B) {
 	}
 	f := newFixture(b)
 	for i := int64(0); i < total/8; i++ {
-		body := io.MultiReader(strings.NewReader("%PDF-1.4\n"), io.LimitReader(rand.Reader, 8<<20))
 		if _, err := f.records.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "Hồ sơ",
-			Date: today(), FileName: "big.pdf", File: body}); err != nil {
+			Date: f.today(), File: pdf("big.pdf", io.LimitReader(rand.Reader, 8<<20))}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ResetTimer()
 	var worst uint64
 	for i := 0; i < b.N; i++ {
-		p, err := f.evidence.Prepare(f.as("coord"), evidence.Query{Unit: "land", From: "2000-01-01", To: today()})
+		p, err := f.evidence.Prepare(f.as("coord"), evidence.Query{Unit: "land", From: "2000-01-01", To: f.today()})
 		if err != nil {
 			b.Fatal(err)
 		}
 		var w countingWriter
-		peak, _ := peakHeap(func() {
+		peak, _ := testenv.PeakHeap(func() {
 			if err := f.evidence.Write(context.Background(), &w, p); err != nil {
 				b.Fatal(err)
 			}

@@ -333,7 +333,8 @@ type UserUpdate struct {
 	Lang   *string `json:"lang"`
 }
 
-// UpdateUser changes a user's details. Disabling a user ends all their sessions.
+// UpdateUser changes a user's details. Disabling a user ends all their
+// sessions and revokes all their API tokens.
 func (s *Service) UpdateUser(ctx context.Context, id string, in UserUpdate) (User, error) {
 	u, _, err := s.store.UserByID(ctx, id)
 	if err != nil {

@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,6 +118,18 @@ func TestDisablingUserEndsSessionsAndTokens(t *testing.T) {
 	}
 	if _, _, err := s.Login(ctx, "author.vhtt", "password1"); err == nil {
 		t.Error("a disabled user signed in")
+	}
+	// Enabled again, the user signs in afresh; the token issued before the
+	// disabling stays revoked.
+	active := "active"
+	if _, err := s.UpdateUser(ctx, u.ID, identity.UserUpdate{Status: &active}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Login(ctx, "author.vhtt", "password1"); err != nil {
+		t.Fatalf("re-enabled user cannot sign in: %v", err)
+	}
+	if _, err := s.AuthenticateToken(ctx, tok); err == nil || !strings.Contains(qms.Message(err), "revoked") {
+		t.Errorf("a token issued before the disabling works again: %v", err)
 	}
 }
 

@@ -2,6 +2,8 @@ package internalaudit_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -9,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/authz"
@@ -22,12 +22,6 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-type noPasswords struct{}
-
-func (noPasswords) CheckPassword(context.Context, string, string) error {
-	return qms.Errorf(qms.ErrForbidden, "no signatures in these tests")
-}
-
 type fixture struct {
 	env     *testenv.Env
 	audits  *internalaudit.Service
@@ -36,75 +30,58 @@ type fixture struct {
 	now     time.Time
 }
 
-func addUser(t *testing.T, db *sqlx.DB, login string, roles ...string) qms.Actor {
-	t.Helper()
-	var id string
-	if err := db.Get(&id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, login, "Cán bộ "+login); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range roles {
-		role, unit, _ := strings.Cut(r, "@")
-		if _, err := db.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, role, unit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return qms.Actor{UserID: id, Login: login, Name: "Cán bộ " + login, Lang: "vi"}
-}
+// loc is the office's time zone of these tests.
+var loc = testenv.Location()
 
+// newFixture runs on a clock set to mid-June of this year in the office, so
+// that the days ahead an audit is planned for stay in this year.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	env := testenv.New(t)
-	for _, u := range []string{"land", "finance", "justice"} {
-		if _, err := env.DB.Exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $1, $1)`, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f := &fixture{env: env, users: map[string]qms.Actor{}, now: time.Now()}
-	f.users["coord"] = addUser(t, env.DB, "coord", "coordinator@*")
-	f.users["huong"] = addUser(t, env.DB, "huong", "auditor@finance", "staff@finance") // finance auditor
-	f.users["duc"] = addUser(t, env.DB, "duc", "auditor@justice")                      // justice auditor
-	f.users["binh"] = addUser(t, env.DB, "binh", "auditor@land")                       // land's own auditor
-	f.users["lan"] = addUser(t, env.DB, "lan", "staff@land")
-	f.users["fin"] = addUser(t, env.DB, "fin", "staff@finance")
-	f.users["ext"] = addUser(t, env.DB, "ext", "auditor@*") // an external auditor, of no unit
+	testenv.AddUnits(t, env.DB, "land", "finance", "justice")
+	f := &fixture{env: env, users: map[string]qms.Actor{}, now: time.Date(time.Now().Year(), 6, 15, 9, 0, 0, 0, loc)}
+	f.users["coord"] = testenv.AddUser(t, env.DB, "coord", "coordinator@*")
+	f.users["huong"] = testenv.AddUser(t, env.DB, "huong", "auditor@finance", "staff@finance") // finance auditor
+	f.users["duc"] = testenv.AddUser(t, env.DB, "duc", "auditor@justice")                      // justice auditor
+	f.users["binh"] = testenv.AddUser(t, env.DB, "binh", "auditor@land")                       // land's own auditor
+	f.users["lan"] = testenv.AddUser(t, env.DB, "lan", "staff@land")
+	f.users["fin"] = testenv.AddUser(t, env.DB, "fin", "staff@finance")
+	f.users["ext"] = testenv.AddUser(t, env.DB, "ext", "auditor@*") // an external auditor, of no unit
 	az, err := authz.New(env.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return f.now }
 	as := postgres.NewAuditStore(env.DB)
-	f.records = record.New(postgres.NewRecordStore(env.DB), env.Blob, az, noPasswords{},
-		record.Options{Now: clock, Audits: auditUnits{as, clock}})
-	pdf, err := auditpdf.New(clock)
+	f.records = record.New(postgres.NewRecordStore(env.DB), env.Blob, az, testenv.NoPasswords{},
+		record.Options{Now: clock, Location: loc, Audits: app.AuditWindow{Store: as, Location: loc}})
+	pdf, err := auditpdf.New(auditpdf.Options{Now: clock, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock,
+	f.audits = internalaudit.New(as, az, internalaudit.Options{Now: clock, Location: loc,
 		Records: app.AuditReports{Records: f.records}, Renderer: pdf})
 	return f
-}
-
-type auditUnits struct {
-	s   *postgres.AuditStore
-	now func() time.Time
-}
-
-func (a auditUnits) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	return a.s.AuditedUnits(ctx, userID, internalaudit.DateOf(now))
 }
 
 func (f *fixture) as(login string) context.Context {
 	return qms.WithActor(context.Background(), f.users[login])
 }
 
-func day(offset int) string {
-	return time.Now().In(internalaudit.Location).AddDate(0, 0, offset).Format("02/01/2006")
+// day is the day offset days from the fixture's today, as people write it.
+func (f *fixture) day(offset int) string {
+	return f.now.AddDate(0, 0, offset).Format("02/01/2006")
+}
+
+// pdf is the one file of a record.
+func pdf(name, body string) qms.FileSource {
+	return qms.FilesOf(qms.Upload{Name: name, Body: strings.NewReader("%PDF-1.4\n" + body + "\n%%EOF")})
 }
 
 func (f *fixture) plan(t *testing.T) internalaudit.Audit {
 	t.Helper()
 	a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá nội bộ Phòng Tài nguyên", Units: []string{"land"},
-		Processes: "Cấp giấy chứng nhận quyền sử dụng đất", Start: day(0), End: day(2), Lead: "huong", Team: []string{"duc"},
+		Processes: "Cấp giấy chứng nhận quyền sử dụng đất", Start: f.day(0), End: f.day(2), Lead: "huong", Team: []string{"duc"},
 		Questions: []string{"Sổ theo dõi hồ sơ có cập nhật hằng ngày không?"}})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
@@ -175,7 +152,7 @@ func TestClauseChecklistSeededAndEditable(t *testing.T) {
 func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 	f := newFixture(t)
 	a := f.plan(t)
-	year := time.Now().In(internalaudit.Location).Year()
+	year := f.now.Year()
 	if a.Number != fmt.Sprintf("IA-%d-01", year) || a.Status != internalaudit.StatusPlanned || len(a.Team) != 2 || !a.Team[0].Lead {
 		t.Fatalf("audit = %+v", a)
 	}
@@ -192,7 +169,7 @@ func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 	}
 	// Scoped to clauses 7.5 and 9: only their sub-clauses.
 	b, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Kiểm soát tài liệu", Units: []string{"land", "justice"},
-		Clauses: []string{"7.5", "9.2"}, Start: day(1), End: day(1), Lead: "huong"})
+		Clauses: []string{"7.5", "9.2"}, Start: f.day(1), End: f.day(1), Lead: "huong"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +181,7 @@ func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 		t.Fatalf("scoped checklist %v", clauses)
 	}
 
-	base := internalaudit.Plan{Title: "t", Units: []string{"land"}, Start: day(0), End: day(1), Lead: "huong"}
+	base := internalaudit.Plan{Title: "t", Units: []string{"land"}, Start: f.day(0), End: f.day(1), Lead: "huong"}
 	with := func(m func(p *internalaudit.Plan)) internalaudit.Plan { p := base; m(&p); return p }
 	cases := []struct {
 		name  string
@@ -221,9 +198,9 @@ func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 		{"auditor plans", "huong", base, qms.ErrForbidden, ""},
 		{"whole organisation with unit-bound auditors", "coord", with(func(p *internalaudit.Plan) { p.Units = nil }), qms.ErrInvalid, "impartiality: huong belongs to unit finance"},
 		{"bad unit", "coord", with(func(p *internalaudit.Plan) { p.Units = []string{"Land Office"} }), qms.ErrInvalid, "units"},
-		{"end before start", "coord", with(func(p *internalaudit.Plan) { p.Start, p.End = day(3), day(1) }), qms.ErrInvalid, "planned_end"},
+		{"end before start", "coord", with(func(p *internalaudit.Plan) { p.Start, p.End = f.day(3), f.day(1) }), qms.ErrInvalid, "planned_end"},
 		{"bad date", "coord", with(func(p *internalaudit.Plan) { p.Start = "30/02/2026" }), qms.ErrInvalid, "planned_start"},
-		{"too long", "coord", with(func(p *internalaudit.Plan) { p.End = day(200) }), qms.ErrInvalid, "planned_end"},
+		{"too long", "coord", with(func(p *internalaudit.Plan) { p.End = f.day(200) }), qms.ErrInvalid, "planned_end"},
 		{"bad clause", "coord", with(func(p *internalaudit.Plan) { p.Clauses = []string{"3.1"} }), qms.ErrInvalid, "clauses"},
 		{"no lead", "coord", with(func(p *internalaudit.Plan) { p.Lead = "" }), qms.ErrInvalid, "lead_auditor"},
 		{"no title", "coord", with(func(p *internalaudit.Plan) { p.Title = "" }), qms.ErrInvalid, "title"},
@@ -245,11 +222,11 @@ func TestPlanAuditImpartialityAndBadInput(t *testing.T) {
 	// Scoped by clauses only: the whole organisation, led by an auditor of
 	// no unit.
 	org, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá điều 7.5 toàn cơ quan", Clauses: []string{"7.5"},
-		Processes: "Kiểm soát thông tin dạng văn bản", Start: day(3), End: day(4), Lead: "ext"})
+		Processes: "Kiểm soát thông tin dạng văn bản", Start: f.day(3), End: f.day(4), Lead: "ext"})
 	if err != nil || strings.Join(org.Units, ",") != "finance,justice,land" {
 		t.Fatalf("organisation-wide audit: %+v %v", org.Units, err)
 	}
-	if _, err := f.audits.Create(f.as("huong"), internalaudit.Plan{Title: "x", Start: day(3), End: day(4), Lead: "ext"}); qms.KindOf(err) != qms.ErrForbidden {
+	if _, err := f.audits.Create(f.as("huong"), internalaudit.Plan{Title: "x", Start: f.day(3), End: f.day(4), Lead: "ext"}); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("auditor plans an organisation-wide audit: %v", err)
 	}
 	// The programme: the coordinator sees both; land's staff none; the
@@ -276,7 +253,7 @@ func TestAuditNumbersGapFreeUnderConcurrency(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: fmt.Sprintf("Audit %d", i), Units: []string{"land"},
-				Start: day(5), End: day(6), Lead: "huong"})
+				Start: f.day(5), End: f.day(6), Lead: "huong"})
 			numbers[i], errs[i] = a.Number, err
 		}(i)
 	}
@@ -287,7 +264,7 @@ func TestAuditNumbersGapFreeUnderConcurrency(t *testing.T) {
 		}
 	}
 	sort.Strings(numbers)
-	year := time.Now().In(internalaudit.Location).AddDate(0, 0, 5).Year()
+	year := f.now.AddDate(0, 0, 5).Year()
 	for i, got := range numbers {
 		if want := fmt.Sprintf("IA-%d-%02d", year, i+1); got != want {
 			t.Fatalf("numbers %v", numbers)
@@ -300,13 +277,12 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 	a := f.plan(t)
 	// Evidence of the audited unit, filed by its staff.
 	rec, err := f.records.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "Sổ theo dõi hồ sơ",
-		Date: time.Now().In(record.Location).Format("2006-01-02"), Clauses: []string{"8.5"}, FileName: "so.pdf",
-		File: strings.NewReader("%PDF-1.4\nso theo doi\n%%EOF")})
+		Date: f.day(0), Clauses: []string{"8.5"}, File: pdf("so.pdf", "so theo doi")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other, err := f.records.Create(f.as("fin"), record.NewRecord{Type: "filled-form", Unit: "finance", Title: "Chứng từ",
-		Date: time.Now().In(record.Location).Format("2006-01-02"), FileName: "c.pdf", File: strings.NewReader("%PDF-1.4\nc\n%%EOF")})
+		Date: f.day(0), File: pdf("c.pdf", "c")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,19 +330,24 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Evidence review: marks only, inside the audited units.
-	if _, err := f.audits.Review(f.as("duc"), a.ID, "record", rec.ID, "Đã xem, khớp sổ"); err != nil {
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "Đã xem, khớp sổ"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.audits.Review(f.as("duc"), a.ID, "record", rec.ID, "Đã xem lại"); err != nil {
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "Đã xem lại"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.audits.Review(f.as("duc"), a.ID, "record", other.ID, "x"); qms.KindOf(err) != qms.ErrForbidden {
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: other.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("review outside scope: %v", err)
 	}
-	if _, err := f.audits.Review(f.as("lan"), a.ID, "record", rec.ID, "x"); qms.KindOf(err) != qms.ErrNotFound {
+	if _, err := f.audits.Review(f.as("lan"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("review by outsider: %v", err)
 	}
-	if _, err := f.audits.Review(f.as("duc"), a.ID, "spreadsheet", "1", "x"); qms.KindOf(err) != qms.ErrInvalid {
+	missing := "00000000-0000-4000-8000-000000000009"
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: missing}); qms.KindOf(err) != qms.ErrNotFound ||
+		qms.Message(err) != "record "+missing+" not found" {
+		t.Fatalf("review of a missing record: %v", err)
+	}
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "spreadsheet", ObjectID: "1", Comment: "x"}); qms.KindOf(err) != qms.ErrInvalid {
 		t.Fatalf("bad type: %v", err)
 	}
 	rs, err := f.audits.Reviews(f.as("coord"), a.ID)
@@ -376,7 +357,7 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 
 	// Outside the window: no findings, no access to the unit's records.
 	saved := f.now
-	f.now = time.Now().AddDate(0, 0, 10)
+	f.now = saved.AddDate(0, 0, 10)
 	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, good); qms.KindOf(err) != qms.ErrState {
 		t.Fatalf("finding after window: %v", err)
 	}
@@ -447,5 +428,48 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 	_ = f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_type = 'audit' AND object_id = $1 ORDER BY seq`, a.ID)
 	if strings.Join(actions, ",") != "audit.plan,audit.finding,audit.finding,audit.report" {
 		t.Fatalf("trail %v", actions)
+	}
+}
+
+// TestAuditDaysAreInTheOfficeZone plans an audit for New Year's Day with
+// the clock at 20:00 UTC on 31 December, already 1 January in the office:
+// the audit is numbered in the new year and its window is open.
+func TestAuditDaysAreInTheOfficeZone(t *testing.T) {
+	f := newFixture(t)
+	y := f.now.Year()
+	f.now = time.Date(y, 12, 31, 20, 0, 0, 0, time.UTC)
+	newYear := fmt.Sprintf("01/01/%d", y+1)
+	a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá đầu năm", Units: []string{"land"},
+		Start: newYear, End: newYear, Lead: "huong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Number != fmt.Sprintf("IA-%d-01", y+1) || f.audits.Year() != y+1 {
+		t.Fatalf("number %s, year %d", a.Number, f.audits.Year())
+	}
+	if p := f.audits.PermissionsOf(f.as("huong"), a); !p.InWindow || !p.Find {
+		t.Fatalf("permissions of the lead on the day: %+v", p)
+	}
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: "conformity",
+		Description: "Đạt"}); err != nil {
+		t.Fatalf("finding on the day: %v", err)
+	}
+	mine, err := f.audits.MyAudits(f.as("huong"))
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("my audits %d %v", len(mine), err)
+	}
+}
+
+func TestLinesFromJSONAndForms(t *testing.T) {
+	var p internalaudit.Plan
+	if err := json.Unmarshal([]byte(`{"questions": ["Một, hai?", "Ba?"]}`), &p); err != nil || len(p.Questions) != 2 || p.Questions[0] != "Một, hai?" {
+		t.Fatalf("list: %q %v", p.Questions, err)
+	}
+	if err := json.Unmarshal([]byte(`{"questions": "Một?\n\n Hai? "}`), &p); err != nil || strings.Join(p.Questions, "|") != "Một?|Hai?" {
+		t.Fatalf("text: %q %v", p.Questions, err)
+	}
+	var ute *json.UnmarshalTypeError
+	if err := json.Unmarshal([]byte(`{"questions": 5}`), &p); !errors.As(err, &ute) || ute.Field != "questions" {
+		t.Fatalf("number: %v", err)
 	}
 }

@@ -53,6 +53,8 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 				fe.Add("verifier", "not a user")
 			} else if v == owner {
 				fe.Add("verifier", "the owner of an action may not verify it")
+			} else if why := s.verifierProblem(v, in.Unit); why != "" {
+				fe.Add("verifier", why)
 			} else {
 				verifier = &v
 			}

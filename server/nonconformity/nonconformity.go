@@ -292,6 +292,7 @@ type Blobs interface {
 type Authorizer interface {
 	Can(userID, unit, obj, act string) bool
 	Scope(userID, obj, act string) qms.Scope
+	HoldsRole(userID, role, unit string) bool
 }
 
 // PasswordChecker re-authenticates a signer.

@@ -1121,6 +1121,27 @@ func TestNCDesignatedVerifier(t *testing.T) {
 		Description: "x", Due: today, VerifyAfter: today}); qms.KindOf(err) != qms.ErrInvalid {
 		t.Fatalf("owner as verifier: %v", err)
 	}
+	// Who may be named: not an auditor of the unit, not a head of the unit
+	// (they sign off), not someone without verify rights who heads no unit.
+	// Each refusal names its reason and adds no action.
+	for who, why := range map[string]string{
+		"auditor": "an auditor of the unit", "head2-a": "signs the action off", "owner-b": "must hold verify rights",
+	} {
+		_, _, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Verifier: f.id(who),
+			Description: "x", Due: today, VerifyAfter: today})
+		var ve *qms.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(ve.Fields["verifier"].String(), why) {
+			t.Errorf("%s named verifier: %v, want a refusal saying %q", who, err, why)
+		}
+	}
+	if got, _ := f.svc.Get(f.as("boss"), nc.ID); len(got.Actions) != 0 {
+		t.Fatalf("refused verifiers added %d actions", len(got.Actions))
+	}
+	// A coordinator of the unit may be named.
+	if _, _, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Verifier: f.id("coordinator"),
+		Description: "Thư ký ISO kiểm tra", Due: today, VerifyAfter: today}); err != nil {
+		t.Fatalf("coordinator as verifier: %v", err)
+	}
 	_, act, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Verifier: f.id("head-b"),
 		Description: "Kiểm tra chéo", Due: today, VerifyAfter: today})
 	if err != nil {
@@ -1147,8 +1168,25 @@ func TestNCDesignatedVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != nonc.StatusClosed || got.Actions[0].Signatures[1].Role != "verifier" {
-		t.Fatalf("closed by the verifier: %s %+v", got.Status, got.Actions[0].Signatures)
+	if got.Actions[1].Status != nonc.ActionVerifiedEffective || got.Actions[1].Signatures[1].Role != "verifier" {
+		t.Fatalf("verified by the verifier: %s %+v", got.Actions[1].Status, got.Actions[1].Signatures)
+	}
+}
+
+// TestNCAuditorVerifierSetting: with the office's setting an auditor of the
+// unit may be named verifier; without it, not (TestNCDesignatedVerifier).
+func TestNCAuditorVerifierSetting(t *testing.T) {
+	f := newNCFixture(t)
+	az, err := authz.New(f.env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := nonc.New(f.store, ncBlobs{f.env.Blob}, az, nil, nonc.Options{Now: f.clk.now, Location: hcm, Trail: f.trail, AuditorsMayVerify: true})
+	today := f.today()
+	nc := f.analysed("phong-a")
+	if _, _, err := svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"), Verifier: f.id("auditor"),
+		Description: "Đánh giá viên kiểm tra", Due: today, VerifyAfter: today}); err != nil {
+		t.Fatalf("auditor as verifier with the setting: %v", err)
 	}
 }
 

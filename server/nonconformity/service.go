@@ -18,6 +18,9 @@ type Options struct {
 	AnalysisDays int    // QMS_NC_ANALYSIS_DAYS
 	BaseURL      string // for links in emails
 	Mailer       Mailer
+	// AuditorsMayVerify lets an auditor of a unit be named the verifier of
+	// its actions (QMS_NC_AUDITOR_VERIFIER); by default they may not.
+	AuditorsMayVerify bool
 	// Render writes a message in a language (the one translator,
 	// server/i18n), for e-mails in the recipient's language; nil writes
 	// English.

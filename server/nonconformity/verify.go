@@ -107,10 +107,38 @@ func allVerified(nc *NC) bool {
 	return effective
 }
 
+// verifierProblem says why user v may not be named the verifier of an
+// action of unit ("" when they may). A verifier judges effectiveness, so
+// they must be someone the office trusts to: a holder of verify rights in
+// the unit (a coordinator), or a head of another unit (a cross-check by a
+// peer, never the head who signs the action off). An auditor of the unit
+// (or of every unit) is not — an auditor judges the unit's work in audits —
+// unless the office allows it (Options.AuditorsMayVerify), and then is.
+// The owner is refused by the caller.
+func (s *Service) verifierProblem(v, unit string) string {
+	if s.authz.HoldsRole(v, "auditor", unit) {
+		if s.o.AuditorsMayVerify {
+			return ""
+		}
+		return "an auditor of the unit may not be named verifier of its actions"
+	}
+	if s.authz.Can(v, unit, permAction, actVerify) {
+		return ""
+	}
+	if s.authz.Can(v, unit, permAction, actSignoff) {
+		return "a head of the unit signs the action off; name someone else to verify it"
+	}
+	if s.authz.Scope(v, permAction, actSignoff).Empty() {
+		return "the verifier must hold verify rights in the unit or be the head of another unit"
+	}
+	return ""
+}
+
 // checkVerify says whether a may verify act now (again: re-verify an action
-// of a closed NC).
+// of a closed NC). A designated verifier verifies only while they still
+// qualify (verifierProblem), so a role taken away in between counts.
 func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, again bool) error {
-	designated := act.Verifier != nil && *act.Verifier == a.UserID
+	designated := act.Verifier != nil && *act.Verifier == a.UserID && s.verifierProblem(a.UserID, act.Unit) == ""
 	if !designated && !s.authz.Can(a.UserID, act.Unit, permAction, actVerify) {
 		return qms.Errorf(qms.ErrForbidden, "only a coordinator or the designated verifier may verify action #%d", act.No)
 	}

@@ -49,9 +49,12 @@ type Store interface {
 // notification.
 type Policy interface {
 	Reload() error
+	Can(userID, unit, obj, act string) bool
 }
 
-// Service is the org capability. Authorization (admin) is the caller's.
+// Service is the org capability. The routes let only admins in; the
+// service says which units and users an admin may administer (see Assign
+// and MayManageUser).
 type Service struct {
 	store  Store
 	policy Policy
@@ -118,9 +121,56 @@ func (s *Service) checkAssignment(ctx context.Context, a Assignment) error {
 	return nil
 }
 
+// mayGrant is the authority over role assignments: an assignment in unit U
+// is made by an admin (roles) in U or in every unit, one in every unit ("*")
+// only by an admin in every unit, and nobody changes their own roles (an
+// admin's quality roles — head, coordinator — come from another admin, so
+// "admin has no say over quality content" holds for the admin themself). A
+// call without a signed-in user (the command line, the demo seed) is trusted.
+func (s *Service) mayGrant(ctx context.Context, a Assignment) error {
+	actor, ok := qms.ActorFrom(ctx)
+	if !ok {
+		return nil // the command line or the seed: no signed-in user
+	}
+	if actor.UserID == a.UserID {
+		return qms.Errorf(qms.ErrForbidden, "your own roles are given and taken by another administrator")
+	}
+	if a.Unit == qms.AllUnits && !s.policy.Can(actor.UserID, qms.AllUnits, "admin", "roles") {
+		return qms.Errorf(qms.ErrForbidden, "only an administrator of every unit may give or take a role in every unit")
+	}
+	if !s.policy.Can(actor.UserID, a.Unit, "admin", "roles") {
+		return qms.Errorf(qms.ErrForbidden, "you are not an administrator of unit %s", a.Unit)
+	}
+	return nil
+}
+
+// MayManageUser says whether the acting admin may change user userID (name,
+// status, language): an admin in every unit may change anyone else; an
+// admin of some units only users whose every role is in those units (a user
+// with no role yet included), and never an admin of every unit.
+func (s *Service) MayManageUser(ctx context.Context, userID string) error {
+	actor, ok := qms.ActorFrom(ctx)
+	if !ok || s.policy.Can(actor.UserID, qms.AllUnits, "admin", "users") {
+		return nil
+	}
+	as, err := s.store.Assignments(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.Unit == qms.AllUnits || !s.policy.Can(actor.UserID, a.Unit, "admin", "users") {
+			return qms.Errorf(qms.ErrForbidden, "user %s has roles outside the units you administer", a.Login)
+		}
+	}
+	return nil
+}
+
 // Assign gives a user a role in a unit.
 func (s *Service) Assign(ctx context.Context, a Assignment) error {
 	if err := s.checkAssignment(ctx, a); err != nil {
+		return err
+	}
+	if err := s.mayGrant(ctx, a); err != nil {
 		return err
 	}
 	err := s.store.Assign(ctx, a, trail.NewEvent(ctx, "role.assign", "user", a.UserID, unitOf(a),
@@ -134,6 +184,9 @@ func (s *Service) Assign(ctx context.Context, a Assignment) error {
 // Unassign takes a role away.
 func (s *Service) Unassign(ctx context.Context, a Assignment) error {
 	if err := s.checkAssignment(ctx, a); err != nil {
+		return err
+	}
+	if err := s.mayGrant(ctx, a); err != nil {
 		return err
 	}
 	err := s.store.Unassign(ctx, a, trail.NewEvent(ctx, "role.unassign", "user", a.UserID, unitOf(a),

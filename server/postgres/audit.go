@@ -52,28 +52,28 @@ func (s *AuditStore) SaveClause(ctx context.Context, c internalaudit.Clause, ev 
 	return out, err
 }
 
-// Members resolves logins to active users, in the order given.
-func (s *AuditStore) Members(ctx context.Context, logins []string) ([]internalaudit.Member, error) {
+// Members resolves logins to active users, in the order given, and lists
+// the logins of no active user.
+func (s *AuditStore) Members(ctx context.Context, logins []string) ([]internalaudit.Member, []string, error) {
 	const q = `SELECT id AS user_id, login, name FROM users WHERE login = ANY($1) AND status = 'active'`
 	var rows []internalaudit.Member
 	if err := s.db.SelectContext(ctx, &rows, q, pq.Array(logins)); err != nil {
-		return nil, translate(err)
+		return nil, nil, translate(err)
 	}
 	by := map[string]internalaudit.Member{}
 	for _, m := range rows {
 		by[m.Login] = m
 	}
 	out := make([]internalaudit.Member, 0, len(logins))
-	fe := qms.FieldErrors{}
+	var unknown []string
 	for _, l := range logins {
-		m, ok := by[l]
-		if !ok {
-			fe.Add("team", "no active user %q", l)
-			continue
+		if m, ok := by[l]; ok {
+			out = append(out, m)
+		} else {
+			unknown = append(unknown, l)
 		}
-		out = append(out, m)
 	}
-	return out, fe.Err()
+	return out, unknown, nil
 }
 
 // Units returns every unit code.
@@ -167,33 +167,42 @@ func (s *AuditStore) Create(ctx context.Context, a internalaudit.Audit, items []
 
 // Get returns an audit with team, checklist and findings.
 func (s *AuditStore) Get(ctx context.Context, id string) (internalaudit.Audit, error) {
-	const q = `SELECT ` + auditCols + ` FROM audits WHERE id = $1`
+	return s.load(ctx, s.db, id, false)
+}
+
+// load reads an audit with team, checklist and findings; forUpdate locks
+// its row.
+func (s *AuditStore) load(ctx context.Context, q sqlx.QueryerContext, id string, forUpdate bool) (internalaudit.Audit, error) {
+	sel := `SELECT ` + auditCols + ` FROM audits WHERE id = $1`
+	if forUpdate {
+		sel += ` FOR UPDATE`
+	}
 	var row auditRow
-	if err := s.db.GetContext(ctx, &row, q, id); err != nil {
+	if err := sqlx.GetContext(ctx, q, &row, sel, id); err != nil {
 		return internalaudit.Audit{}, notFound(err, "audit not found")
 	}
 	a := row.audit()
 	const qTeam = `SELECT t.user_id, u.login, u.name, t.is_lead FROM audit_team t JOIN users u ON u.id = t.user_id
 		WHERE t.audit_id = $1 ORDER BY t.is_lead DESC, u.login`
-	if err := s.db.SelectContext(ctx, &a.Team, qTeam, id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &a.Team, qTeam, id); err != nil {
 		return a, translate(err)
 	}
 	const qItems = `SELECT id, seq, clause, question, source FROM audit_items WHERE audit_id = $1 ORDER BY seq`
 	a.Items = []internalaudit.Item{}
-	if err := s.db.SelectContext(ctx, &a.Items, qItems, id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &a.Items, qItems, id); err != nil {
 		return a, translate(err)
 	}
 	var err error
-	a.Findings, err = s.findings(ctx, id)
+	a.Findings, err = findings(ctx, q, id)
 	return a, err
 }
 
-func (s *AuditStore) findings(ctx context.Context, auditID string) ([]internalaudit.Finding, error) {
-	const q = `SELECT f.id, f.audit_id, f.item_id, i.clause, f.unit, f.kind, f.severity, f.description, f.evidence,
+func findings(ctx context.Context, q sqlx.QueryerContext, auditID string) ([]internalaudit.Finding, error) {
+	const sel = `SELECT f.id, f.audit_id, f.item_id, i.clause, f.unit, f.kind, f.severity, f.description, f.evidence,
 			f.nc_id, f.nc_number, f.created_by, u.login, f.created_at
 		FROM audit_findings f JOIN audit_items i ON i.id = f.item_id JOIN users u ON u.id = f.created_by
 		WHERE f.audit_id = $1 ORDER BY i.seq, f.created_at`
-	rows, err := s.db.QueryxContext(ctx, q, auditID)
+	rows, err := q.QueryxContext(ctx, sel, auditID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -251,116 +260,66 @@ func (s *AuditStore) List(ctx context.Context, year int, scope qms.Scope, userID
 	return out, nil
 }
 
-// lockPlanned locks an audit row and refuses one whose report was issued.
-func lockPlanned(ctx context.Context, tx *sqlx.Tx, id string) error {
-	var status string
-	if err := tx.GetContext(ctx, &status, `SELECT status FROM audits WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return notFound(err, "audit not found")
-	}
-	if status != internalaudit.StatusPlanned {
-		return qms.Errorf(qms.ErrState, "the audit report was already issued")
-	}
-	return nil
-}
-
-// AddItem appends one of the office's own questions.
-func (s *AuditStore) AddItem(ctx context.Context, auditID string, it internalaudit.Item, ev trail.Event) (internalaudit.Item, error) {
-	const q = `INSERT INTO audit_items (audit_id, seq, clause, question, source)
-		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM audit_items WHERE audit_id = $1), $2, $3, $4)
-		RETURNING id, seq, clause, question, source`
-	var out internalaudit.Item
+// Mutate locks the audit row for the whole act (see internalaudit.Store):
+// of two concurrent reports the second waits, then finds the audit reported.
+func (s *AuditStore) Mutate(ctx context.Context, id string, fn func(*internalaudit.Audit) (internalaudit.Change, error)) (internalaudit.Audit, error) {
+	const upd = `UPDATE audits SET status = $2, report_record = NULLIF($3, '')::uuid, reported_at = $4 WHERE id = $1`
+	const qItem = `INSERT INTO audit_items (id, audit_id, seq, clause, question, source) VALUES ($1, $2, $3, $4, $5, $6)`
+	const qFinding = `INSERT INTO audit_findings (id, audit_id, item_id, unit, kind, severity, description, evidence, nc_id, nc_number, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := lockPlanned(ctx, tx, auditID); err != nil {
+		a, err := s.load(ctx, tx, id, true)
+		if err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &out, q, auditID, it.Clause, it.Question, it.Source); err != nil {
+		ch, err := fn(&a)
+		if err != nil {
 			return err
 		}
-		ev.Details["item"] = out.ID
-		_, err := AppendTrail(ctx, tx, ev)
-		return err
-	})
-	return out, err
-}
-
-// AddFinding stores a finding while the audit is open.
-func (s *AuditStore) AddFinding(ctx context.Context, f internalaudit.Finding, ev trail.Event, raise func() (string, string, error)) (internalaudit.Finding, error) {
-	const q = `INSERT INTO audit_findings (id, audit_id, item_id, unit, kind, severity, description, evidence, nc_id, nc_number, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id, created_at`
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := lockPlanned(ctx, tx, f.AuditID); err != nil {
+		if _, err := tx.ExecContext(ctx, upd, id, a.Status, a.ReportRecord, a.ReportedAt); err != nil {
 			return err
 		}
-		// The NC capability writes in its own transaction; raising is
-		// idempotent by the finding's reference, so a retry after a failure
-		// here gets the same NC back.
-		if raise != nil {
-			var err error
-			if f.NCID, f.NCNumber, err = raise(); err != nil {
+		for _, it := range ch.Items {
+			if _, err := tx.ExecContext(ctx, qItem, it.ID, id, it.Seq, it.Clause, it.Question, it.Source); err != nil {
 				return err
 			}
-			ev.Details["nc_id"], ev.Details["nc_number"] = f.NCID, f.NCNumber
 		}
-		if err := tx.QueryRowxContext(ctx, q, f.ID, f.AuditID, f.ItemID, f.Unit, f.Kind, f.Severity, f.Description,
-			pq.Array(f.Evidence), f.NCID, f.NCNumber, f.CreatedBy).Scan(&f.ID, &f.CreatedAt); err != nil {
-			return err
+		for _, f := range ch.Findings {
+			if _, err := tx.ExecContext(ctx, qFinding, f.ID, id, f.ItemID, f.Unit, f.Kind, f.Severity, f.Description,
+				pq.Array(f.Evidence), f.NCID, f.NCNumber, f.CreatedBy); err != nil {
+				return err
+			}
 		}
-		ev.Details["finding"] = f.ID
-		_, err := AppendTrail(ctx, tx, ev)
-		return err
-	})
-	f.CreatedAt = f.CreatedAt.UTC()
-	return f, err
-}
-
-// Report issues the report under the audit's row lock (see
-// internalaudit.Store): findings and a concurrent report wait for it and
-// then find the audit reported. The record is filed by issue in its own
-// transaction; it links the audit by id only, so the lock does not block it.
-func (s *AuditStore) Report(ctx context.Context, auditID string, ev trail.Event, issue func(internalaudit.Audit) (string, error)) (internalaudit.Audit, error) {
-	const q = `UPDATE audits SET status = 'reported', report_record = $2, reported_at = now() WHERE id = $1`
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := lockPlanned(ctx, tx, auditID); err != nil {
-			return err
+		for _, ev := range ch.Events {
+			if _, err := AppendTrail(ctx, tx, ev); err != nil {
+				return err
+			}
 		}
-		cur, err := s.Get(ctx, auditID)
-		if err != nil {
-			return err
-		}
-		recordID, err := issue(cur)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, q, auditID, recordID); err != nil {
-			return err
-		}
-		ev.Details["record"] = recordID
-		ev.Details["findings"] = cur.Counts()
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
+		return nil
 	})
 	if err != nil {
 		return internalaudit.Audit{}, err
 	}
-	return s.Get(ctx, auditID)
+	return s.Get(ctx, id)
 }
 
 // AuditedUnits returns the units of the audits whose window contains day and
 // whose team includes the user.
-func (s *AuditStore) AuditedUnits(ctx context.Context, userID string, day time.Time) ([]string, error) {
+func (s *AuditStore) AuditedUnits(ctx context.Context, userID string, day qms.Date) ([]string, error) {
 	const q = `SELECT DISTINCT unnest(a.scope_units) FROM audits a JOIN audit_team t ON t.audit_id = a.id
 		WHERE t.user_id = $1 AND $2::date BETWEEN a.planned_start AND a.planned_end ORDER BY 1`
 	out := []string{}
-	return out, translate(s.db.SelectContext(ctx, &out, q, userID, day.Format("2006-01-02")))
+	return out, translate(s.db.SelectContext(ctx, &out, q, userID, day.String()))
 }
 
-// ObjectUnit returns the unit a piece of evidence belongs to. Documents,
+// ObjectUnit returns the unit a piece of evidence belongs to, or an
+// ErrNotFound (the capability says what is missing). Documents,
 // nonconformities and actions live in tables of other capabilities, looked
 // up only when those tables exist.
 func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string) (string, error) {
 	q, ok := evidenceUnitQueries[objectType]
 	if !ok {
-		return "", qms.Errorf(qms.ErrInvalid, "unknown kind of evidence %q", objectType)
+		return "", fmt.Errorf("evidence of kind %q: %w", objectType, qms.ErrInvalid)
 	}
 	if q.table != "" {
 		var exists bool
@@ -368,14 +327,11 @@ func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string
 			return "", translate(err)
 		}
 		if !exists {
-			return "", qms.Errorf(qms.ErrNotFound, "%s not found", objectType)
+			return "", qms.ErrNotFound
 		}
 	}
 	var unit string
-	if err := s.db.GetContext(ctx, &unit, q.sql, objectID); err != nil {
-		return "", notFound(err, "%s %s not found", objectType, objectID)
-	}
-	return unit, nil
+	return unit, translate(s.db.GetContext(ctx, &unit, q.sql, objectID)) // no row: ErrNotFound
 }
 
 // evidenceUnitQueries find the unit of each kind of evidence by id (text).

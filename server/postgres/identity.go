@@ -96,7 +96,12 @@ func (s *IdentityStore) UpdateUser(ctx context.Context, u identity.User, ev trai
 			return notFound(err, "user not found")
 		}
 		if out.Status == "disabled" {
+			// Disabling ends every session and revokes every API token: a
+			// user enabled again signs in afresh and makes new tokens.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, u.ID); err != nil {
 				return err
 			}
 		}

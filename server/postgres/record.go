@@ -111,7 +111,12 @@ func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Vers
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ` + recordCols
 	var row recordRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := checkRecordLinks(ctx, tx, r.Links); err != nil {
+		// The linked objects were checked before the file was stored; one
+		// that went missing since is refused here.
+		if missing, err := missingRecordLinks(ctx, tx, r.Links); err != nil || len(missing) > 0 {
+			if err == nil {
+				err = record.LinkError(missing)
+			}
 			return err
 		}
 		if err := tx.GetContext(ctx, &row, q, r.Type, r.Unit, r.Title, r.Date, pq.Array(r.Clauses), r.Links.Revision,
@@ -130,42 +135,6 @@ func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Vers
 		return record.Record{}, err
 	}
 	return s.Get(ctx, row.ID)
-}
-
-// AddVersion appends a correction as the next version of a live record.
-func (s *RecordStore) AddVersion(ctx context.Context, id string, v record.Version, ev trail.Event, hold func(record.Version) error) (record.Version, error) {
-	const lock = `SELECT status, versions, held FROM records WHERE id = $1 FOR UPDATE`
-	const bump = `UPDATE records SET versions = versions + 1 WHERE id = $1 RETURNING versions`
-	var out record.Version
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var cur struct {
-			Status   string `db:"status"`
-			Versions int    `db:"versions"`
-			Held     bool   `db:"held"`
-		}
-		if err := tx.GetContext(ctx, &cur, lock, id); err != nil {
-			return notFound(err, "record not found")
-		}
-		if cur.Status != record.StatusActive {
-			return qms.Errorf(qms.ErrState, "the record was disposed of")
-		}
-		if cur.Held {
-			if err := hold(v); err != nil {
-				return err
-			}
-		}
-		if err := tx.GetContext(ctx, &v.No, bump, id); err != nil {
-			return err
-		}
-		var err error
-		if out, err = insertVersion(ctx, tx, id, v); err != nil {
-			return err
-		}
-		ev.Details["no"] = v.No
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
-	})
-	return out, err
 }
 
 func (s *RecordStore) versions(ctx context.Context, q sqlx.QueryerContext, id string) ([]record.Version, error) {
@@ -235,92 +204,66 @@ func (s *RecordStore) List(ctx context.Context, f record.Filter, scope qms.Scope
 	return out, nil
 }
 
-// SetHold sets or lifts the legal hold; apply runs inside the transaction,
-// after the row lock, so a failed object-store call records nothing.
-func (s *RecordStore) SetHold(ctx context.Context, id string, on bool, reason string, ev trail.Event, apply func([]record.Version) error) (record.Record, error) {
-	const lock = `SELECT status, held FROM records WHERE id = $1 FOR UPDATE`
-	const upd = `UPDATE records SET held = $2, hold_reason = $3 WHERE id = $1`
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var cur struct {
-			Status string `db:"status"`
-			Held   bool   `db:"held"`
-		}
-		if err := tx.GetContext(ctx, &cur, lock, id); err != nil {
-			return notFound(err, "record not found")
-		}
-		if cur.Status != record.StatusActive {
-			return qms.Errorf(qms.ErrState, "the record was disposed of")
-		}
-		if cur.Held == on {
-			if on {
-				return qms.Errorf(qms.ErrState, "the record is already under legal hold")
-			}
-			return qms.Errorf(qms.ErrState, "the record is not under legal hold")
-		}
-		vs, err := s.versions(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := apply(liveVersions(vs)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, upd, id, on, reason); err != nil {
-			return err
-		}
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
-	})
-	if err != nil {
-		return record.Record{}, err
-	}
-	return s.Get(ctx, id)
-}
-
-func liveVersions(vs []record.Version) []record.Version {
-	out := vs[:0:0]
-	for _, v := range vs {
-		if v.DeletedAt == nil {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// Dispose records the signed disposition and deletes the object versions
-// before committing; a refusal of the object store rolls everything back.
-func (s *RecordStore) Dispose(ctx context.Context, id string, sig qms.Signature, ev trail.Event, check func(record.Record) error, del func([]record.Version) error) (record.Record, error) {
+// Mutate locks the record row (see record.Store): of two concurrent acts on
+// one record the second waits, then finds the record as the first left it.
+func (s *RecordStore) Mutate(ctx context.Context, id string, fn func(*record.Record) (record.Change, error)) (record.Record, error) {
 	const lock = `SELECT ` + recordCols + ` FROM records WHERE id = $1 FOR UPDATE`
-	const upd = `UPDATE records SET status = 'disposed', disposed_at = now(), disposal_signature = $2 WHERE id = $1`
-	const updV = `UPDATE record_versions SET deleted_at = now() WHERE record_id = $1 AND deleted_at IS NULL`
+	const upd = `UPDATE records SET held = $2, hold_reason = $3, status = $4, disposed_at = $5,
+		disposal_signature = coalesce($6, disposal_signature), versions = $7 WHERE id = $1`
+	const updV = `UPDATE record_versions SET deleted_at = $3 WHERE record_id = $1 AND no = $2 AND deleted_at IS NULL`
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var row recordRow
 		if err := tx.GetContext(ctx, &row, lock, id); err != nil {
 			return notFound(err, "record not found")
 		}
-		if err := check(row.record()); err != nil {
+		r := row.record()
+		var err error
+		if r.Versions, err = s.versions(ctx, tx, id); err != nil {
 			return err
 		}
-		vs, err := s.versions(ctx, tx, id)
+		live := map[int]bool{}
+		for _, v := range r.Versions {
+			live[v.No] = v.DeletedAt == nil
+		}
+		ch, err := fn(&r)
 		if err != nil {
 			return err
 		}
-		signed, err := InsertSignature(ctx, tx, sig)
-		if err != nil {
+		var sigID *string
+		if ch.Signature != nil {
+			signed, err := InsertSignature(ctx, tx, *ch.Signature)
+			if err != nil {
+				return err
+			}
+			sigID = &signed.ID
+		}
+		if _, err := tx.ExecContext(ctx, upd, id, r.Held, r.HoldReason, r.Status, r.DisposedAt, sigID, r.VersionsN); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, upd, id, signed.ID); err != nil {
-			return err
+		if ch.Version != nil {
+			if _, err := insertVersion(ctx, tx, id, *ch.Version); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, updV, id); err != nil {
-			return err
+		for _, v := range r.Versions {
+			if v.DeletedAt != nil && live[v.No] {
+				if _, err := tx.ExecContext(ctx, updV, id, v.No, v.DeletedAt); err != nil {
+					return err
+				}
+			}
 		}
-		ev.Details["signature"] = signed.ID
-		if _, err := AppendTrail(ctx, tx, ev); err != nil {
-			return err
+		for _, ev := range ch.Events {
+			if sigID != nil {
+				ev.Details["signature"] = *sigID
+			}
+			if _, err := AppendTrail(ctx, tx, ev); err != nil {
+				return err
+			}
 		}
-		// Last, so that a refusal (still locked or held) rolls back the
-		// signature; the row lock keeps a concurrent disposition waiting.
-		return del(liveVersions(vs))
+		if ch.Apply != nil {
+			return ch.Apply()
+		}
+		return nil
 	})
 	if err != nil {
 		return record.Record{}, err
@@ -345,7 +288,7 @@ func recordLikeEscape(s string) string {
 // NotifyDue tells the coordinators about every record whose retention has
 // ended (not permanent, not held), once per record and coordinator however
 // often it runs; it returns the number of new notifications.
-func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error) {
+func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time, subject func(title string) qms.Msg) (int, error) {
 	const q = `SELECT id, unit, title FROM records
 		WHERE status = 'active' AND NOT permanent AND NOT held AND retain_until <= $1 ORDER BY retain_until LIMIT 1000`
 	n := 0
@@ -364,7 +307,7 @@ func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error)
 				return err
 			}
 			for _, u := range users {
-				added, err := Notify(ctx, tx, u, "record_due", qms.M("Retention ended: %s", r.Title), "/records/"+r.ID, "record-due:"+r.ID)
+				added, err := Notify(ctx, tx, u, "record_due", subject(r.Title), "/records/"+r.ID, "record-due:"+r.ID)
 				if err != nil {
 					return err
 				}
@@ -381,41 +324,41 @@ func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time) (int, error)
 // recordLinkChecks find a linked object by id (NCs also by number). Links
 // to capabilities whose tables this database lacks are not checked.
 var recordLinkChecks = []struct {
-	field, table, what, q string
-	get                   func(record.Links) string
+	field, table, q string
+	get             func(record.Links) string
 }{
-	{"link_revision", "revisions", "document revision", `SELECT EXISTS (SELECT 1 FROM revisions WHERE id::text = $1)`, func(l record.Links) string { return l.Revision }},
-	{"link_nc", "ncs", "nonconformity", `SELECT EXISTS (SELECT 1 FROM ncs WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.NC }},
-	{"link_action", "nc_actions", "corrective action", `SELECT EXISTS (SELECT 1 FROM nc_actions WHERE id::text = $1)`, func(l record.Links) string { return l.Action }},
-	{"link_audit", "audits", "audit", `SELECT EXISTS (SELECT 1 FROM audits WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.Audit }},
+	{"link_revision", "revisions", `SELECT EXISTS (SELECT 1 FROM revisions WHERE id::text = $1)`, func(l record.Links) string { return l.Revision }},
+	{"link_nc", "ncs", `SELECT EXISTS (SELECT 1 FROM ncs WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.NC }},
+	{"link_action", "nc_actions", `SELECT EXISTS (SELECT 1 FROM nc_actions WHERE id::text = $1)`, func(l record.Links) string { return l.Action }},
+	{"link_audit", "audits", `SELECT EXISTS (SELECT 1 FROM audits WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.Audit }},
 }
 
-// CheckLinks refuses links to objects that do not exist.
-func (s *RecordStore) CheckLinks(ctx context.Context, l record.Links) error {
-	return InTx(ctx, s.db, func(tx *sqlx.Tx) error { return checkRecordLinks(ctx, tx, l) })
+// MissingLinks returns the link fields naming objects that do not exist.
+func (s *RecordStore) MissingLinks(ctx context.Context, l record.Links) ([]string, error) {
+	out, err := missingRecordLinks(ctx, s.db, l)
+	return out, translate(err)
 }
 
-// checkRecordLinks refuses a link to an object that does not exist.
-func checkRecordLinks(ctx context.Context, tx *sqlx.Tx, l record.Links) error {
-	fe := qms.FieldErrors{}
+func missingRecordLinks(ctx context.Context, q sqlx.QueryerContext, l record.Links) ([]string, error) {
+	var out []string
 	for _, c := range recordLinkChecks {
 		v := c.get(l)
 		if v == "" {
 			continue
 		}
 		var exists bool
-		if err := tx.GetContext(ctx, &exists, `SELECT to_regclass($1) IS NOT NULL`, c.table); err != nil {
-			return err
+		if err := sqlx.GetContext(ctx, q, &exists, `SELECT to_regclass($1) IS NOT NULL`, c.table); err != nil {
+			return nil, err
 		}
 		if !exists {
 			continue
 		}
-		if err := tx.GetContext(ctx, &exists, c.q, v); err != nil {
-			return err
+		if err := sqlx.GetContext(ctx, q, &exists, c.q, v); err != nil {
+			return nil, err
 		}
 		if !exists {
-			fe.Add(c.field, "no such "+c.what)
+			out = append(out, c.field)
 		}
 	}
-	return fe.Err()
+	return out, nil
 }

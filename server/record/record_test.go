@@ -3,15 +3,14 @@ package record_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
@@ -39,39 +38,24 @@ type fixture struct {
 	now   time.Time
 }
 
-func addUser(t *testing.T, db *sqlx.DB, login string, roles ...[2]string) qms.Actor {
-	t.Helper()
-	var id string
-	if err := db.Get(&id, `INSERT INTO users (login, name, password_hash) VALUES ($1, $2, 'x') RETURNING id`, login, "User "+login); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range roles {
-		if _, err := db.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, $2, $3)`, id, r[0], r[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return qms.Actor{UserID: id, Login: login, Name: "User " + login, Lang: "vi", Via: "session"}
-}
+// loc is the office's time zone of these tests.
+var loc = testenv.Location()
 
 func newFixture(t *testing.T, maxSize int64) *fixture {
 	t.Helper()
 	env := testenv.New(t)
-	for _, u := range []string{"land", "finance"} {
-		if _, err := env.DB.Exec(`INSERT INTO units (code, name_vi, name_en) VALUES ($1, $1, $1)`, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.AddUnits(t, env.DB, "land", "finance")
 	f := &fixture{env: env, store: postgres.NewRecordStore(env.DB), users: map[string]qms.Actor{}, now: time.Now()}
-	f.users["coord"] = addUser(t, env.DB, "coord", [2]string{"coordinator", "*"})
-	f.users["lan"] = addUser(t, env.DB, "lan", [2]string{"staff", "land"})
-	f.users["fin"] = addUser(t, env.DB, "fin", [2]string{"staff", "finance"})
-	f.users["aud"] = addUser(t, env.DB, "aud", [2]string{"auditor", "finance"})
+	f.users["coord"] = testenv.AddUser(t, env.DB, "coord", "coordinator@*")
+	f.users["lan"] = testenv.AddUser(t, env.DB, "lan", "staff@land")
+	f.users["fin"] = testenv.AddUser(t, env.DB, "fin", "staff@finance")
+	f.users["aud"] = testenv.AddUser(t, env.DB, "aud", "auditor@finance")
 	az, err := authz.New(env.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.svc = record.New(f.store, env.Blob, az, passwords{}, record.Options{
-		MaxSize: maxSize, Now: func() time.Time { return f.now }})
+		MaxSize: maxSize, Now: func() time.Time { return f.now }, Location: loc})
 	return f
 }
 
@@ -83,12 +67,17 @@ func pdf(body string) io.Reader {
 	return strings.NewReader("%PDF-1.4\n" + body + "\n%%EOF\n")
 }
 
-func today() string { return time.Now().In(record.Location).Format("2006-01-02") }
+// file is the one file of a filing or a correction.
+func file(name string, body io.Reader) qms.FileSource {
+	return qms.FilesOf(qms.Upload{Name: name, Body: body})
+}
+
+func today() string { return time.Now().In(loc).Format("2006-01-02") }
 
 func (f *fixture) create(t *testing.T, typ, date string) record.Record {
 	t.Helper()
 	r, err := f.svc.Create(f.as("lan"), record.NewRecord{Type: typ, Unit: "land", Title: "Biên bản họp giao ban tháng 11",
-		Date: date, Clauses: []string{"7.5.3", "9.3"}, FileName: `C:\tmp\biên bản.pdf`, File: pdf("minutes")})
+		Date: date, Clauses: []string{"7.5.3", "9.3"}, File: file(`C:\tmp\biên bản.pdf`, pdf("minutes"))})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -160,8 +149,8 @@ func TestRecordCreateLocksAndCorrects(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	r := f.create(t, "audit-report", today())
-	date, _ := record.ParseDate(today())
-	if want := record.RetainUntil(date, 10); !r.RetainUntil.Equal(want) {
+	date, _ := qms.ParseDate(today())
+	if want := record.RetainUntil(date, 10, loc); !r.RetainUntil.Equal(want) {
 		t.Fatalf("retain until %v, want %v", r.RetainUntil, want)
 	}
 	if r.Mode != record.ModeCompliance || len(r.Versions) != 1 || !r.Versions[0].Locked || r.Versions[0].FileName != "biên bản.pdf" {
@@ -177,14 +166,14 @@ func TestRecordCreateLocksAndCorrects(t *testing.T) {
 	}
 
 	// A correction is a new version with a reason; the first stays readable.
-	if _, err := f.svc.AddVersion(f.as("lan"), r.ID, "", "x.pdf", pdf("fixed")); qms.KindOf(err) != qms.ErrInvalid {
+	if _, err := f.svc.AddVersion(f.as("lan"), r.ID, record.Correction{Reason: "", File: file("x.pdf", pdf("fixed"))}); qms.KindOf(err) != qms.ErrInvalid {
 		t.Fatalf("correction without reason: %v", err)
 	}
-	v2, err := f.svc.AddVersion(f.as("lan"), r.ID, "Sai ngày họp", "x.pdf", pdf("fixed"))
+	v2, err := f.svc.AddVersion(f.as("lan"), r.ID, record.Correction{Reason: "Sai ngày họp", File: file("x.pdf", pdf("fixed"))})
 	if err != nil || v2.No != 2 || v2.Reason != "Sai ngày họp" {
 		t.Fatalf("correction: %+v %v", v2, err)
 	}
-	if _, err := f.svc.AddVersion(f.as("fin"), r.ID, "mine", "x.pdf", pdf("no")); qms.KindOf(err) != qms.ErrNotFound {
+	if _, err := f.svc.AddVersion(f.as("fin"), r.ID, record.Correction{Reason: "mine", File: file("x.pdf", pdf("no"))}); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("other unit corrects: %v", err)
 	}
 	for no, want := range map[int]string{1: "minutes", 2: "fixed", 0: "fixed"} {
@@ -223,30 +212,30 @@ func TestRecordCreateLocksAndCorrects(t *testing.T) {
 
 func TestRecordBadInput(t *testing.T) {
 	f := newFixture(t, 1024)
-	tomorrow := time.Now().In(record.Location).AddDate(0, 0, 3).Format("02/01/2006")
+	tomorrow := time.Now().In(loc).AddDate(0, 0, 3).Format("02/01/2006")
 	cases := []struct {
 		name  string
 		login string
 		in    record.NewRecord
 		kind  error
 	}{
-		{"no type", "lan", record.NewRecord{Unit: "land", Title: "t", Date: today(), File: pdf("x")}, qms.ErrInvalid},
-		{"unknown type", "lan", record.NewRecord{Type: "nope", Unit: "land", Title: "t", Date: today(), File: pdf("x")}, qms.ErrInvalid},
-		{"bad unit", "lan", record.NewRecord{Type: "filled-form", Unit: "LAND!", Title: "t", Date: today(), File: pdf("x")}, qms.ErrInvalid},
-		{"other unit", "fin", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: pdf("x")}, qms.ErrForbidden},
-		{"auditor files", "aud", record.NewRecord{Type: "filled-form", Unit: "finance", Title: "t", Date: today(), File: pdf("x")}, qms.ErrForbidden},
-		{"no title", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "  ", Date: today(), File: pdf("x")}, qms.ErrInvalid},
-		{"control chars", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "a\x00b", Date: today(), File: pdf("x")}, qms.ErrInvalid},
-		{"future date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: tomorrow, File: pdf("x")}, qms.ErrInvalid},
-		{"bad date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: "31/02/2026", File: pdf("x")}, qms.ErrInvalid},
-		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Clauses: []string{"11.2"}, File: pdf("x")}, qms.ErrInvalid},
-		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{NC: "<script>"}, File: pdf("x")}, qms.ErrInvalid},
-		{"unknown audit", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{Audit: "IA-2026-99"}, File: pdf("x")}, qms.ErrInvalid},
-		{"unknown NC", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Links: record.Links{NC: "NC-2026-0999"}, File: pdf("x")}, qms.ErrInvalid},
+		{"no type", "lan", record.NewRecord{Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"unknown type", "lan", record.NewRecord{Type: "nope", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"bad unit", "lan", record.NewRecord{Type: "filled-form", Unit: "LAND!", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"other unit", "fin", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
+		{"auditor files", "aud", record.NewRecord{Type: "filled-form", Unit: "finance", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
+		{"no title", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "  ", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"control chars", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "a\x00b", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"future date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: tomorrow, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"bad date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: "31/02/2026", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Clauses: []string{"11.2"}, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), LinkNC: "<script>", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"unknown audit", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), LinkAudit: "IA-2026-99", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"unknown NC", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), LinkNC: "NC-2026-0999", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"no file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today()}, qms.ErrInvalid},
-		{"empty file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: strings.NewReader("")}, qms.ErrInvalid},
-		{"executable", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")}, qms.ErrInvalid},
-		{"too large", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: pdf(strings.Repeat("x", 4096))}, qms.ErrTooLarge},
+		{"empty file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", strings.NewReader(""))}, qms.ErrInvalid},
+		{"executable", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"))}, qms.ErrInvalid},
+		{"too large", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf(strings.Repeat("x", 4096)))}, qms.ErrTooLarge},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -273,12 +262,7 @@ func TestRecordBadInput(t *testing.T) {
 // adminClient connects to the test object store with its root credentials,
 // which are the admin credentials of that server.
 func adminClient(t *testing.T) *minio.Client {
-	o := testenv.S3Options()
-	c, err := minio.New(o.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""), Region: o.Region})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testenv.AdminClient(t)
 }
 
 func TestComplianceLockedVersionCannotBeDeletedByAdmin(t *testing.T) {
@@ -347,7 +331,7 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 		t.Fatalf("double hold: %v", err)
 	}
 	// A correction filed while the record is held is held too.
-	v2, err := f.svc.AddVersion(f.as("lan"), r.ID, "Bổ sung chữ ký", "v2.pdf", pdf("v2"))
+	v2, err := f.svc.AddVersion(f.as("lan"), r.ID, record.Correction{Reason: "Bổ sung chữ ký", File: file("v2.pdf", pdf("v2"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,9 +399,14 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 	}
 	// The scheduled scan tells the coordinator once, however often it runs.
 	for i, want := range []int{1, 0} {
-		if n, err := f.store.NotifyDue(context.Background(), time.Now()); err != nil || n != want {
+		if n, err := f.svc.NotifyDue(context.Background()); err != nil || n != want {
 			t.Fatalf("scan %d: %d notifications, %v", i, n, err)
 		}
+	}
+	var note string
+	_ = f.env.DB.Get(&note, `SELECT subject_msg::text FROM notifications WHERE kind = 'record_due'`)
+	if !strings.Contains(note, "Retention ended: %s") || !strings.Contains(note, old.Title) {
+		t.Fatalf("notification %s", note)
 	}
 	if _, err := f.svc.DueForDisposition(f.as("lan")); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("staff sees due list: %v", err)
@@ -470,7 +459,7 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 	if _, _, _, err := f.svc.Open(f.as("coord"), old.ID, 1); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("open disposed: %v", err)
 	}
-	if _, err := f.svc.AddVersion(f.as("lan"), old.ID, "late", "x.pdf", pdf("x")); qms.KindOf(err) != qms.ErrState {
+	if _, err := f.svc.AddVersion(f.as("lan"), old.ID, record.Correction{Reason: "late", File: file("x.pdf", pdf("x"))}); qms.KindOf(err) != qms.ErrState {
 		t.Fatalf("correct disposed: %v", err)
 	}
 
@@ -486,5 +475,56 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 	}
 	if _, err := f.env.Blob.Open(context.Background(), fresh.Versions[0].Key, fresh.Versions[0].VersionID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRecordDatesAreDaysInTheOfficeZone files with a clock at 20:00 UTC,
+// already the next morning in the office: the dates follow the office's
+// calendar, not the server's.
+func TestRecordDatesAreDaysInTheOfficeZone(t *testing.T) {
+	f := newFixture(t, 0)
+	f.now = time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC) // 2 March, 03:00 in Vietnam
+	in := func(date string) record.NewRecord {
+		return record.NewRecord{Type: "filled-form", Unit: "land", Title: "Phiếu", Date: date, File: file("p.pdf", pdf("p"))}
+	}
+	// Today is 2 March; a day of slack allows the 3rd, not the 4th.
+	if _, err := f.svc.Create(f.as("lan"), in("04/03/2026")); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("dated two days ahead: %v", err)
+	}
+	r, err := f.svc.Create(f.as("lan"), in("03/03/2026"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five years, to the start of the day after in Vietnam.
+	if want := time.Date(2031, 3, 4, 0, 0, 0, 0, loc); !r.RetainUntil.Equal(want) || r.Day() != qms.NewDate(2026, 3, 3) {
+		t.Fatalf("retain until %v (want %v), day %v", r.RetainUntil, want, r.Day())
+	}
+	if got := f.svc.Today(); got != qms.NewDate(2026, 3, 2) {
+		t.Fatalf("today %v", got)
+	}
+}
+
+func TestRecordTakesOneFile(t *testing.T) {
+	f := newFixture(t, 0)
+	two := qms.FilesOf(qms.Upload{Name: "a.pdf", Body: pdf("a")}, qms.Upload{Name: "b.pdf", Body: pdf("b")})
+	_, err := f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: two})
+	wantKind(t, err, qms.ErrInvalid)
+	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(),
+		File: file("a\x01.pdf", pdf("a"))})
+	wantKind(t, err, qms.ErrInvalid)
+	var n int
+	_ = f.env.DB.Get(&n, `SELECT count(*) FROM records`)
+	if n != 0 {
+		t.Fatalf("%d records written", n)
+	}
+	r := f.create(t, "filled-form", today())
+	_, err = f.svc.AddVersion(f.as("lan"), r.ID, record.Correction{Reason: "r"})
+	wantKind(t, err, qms.ErrInvalid)
+	// A refused link names the field and what is missing.
+	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(),
+		LinkAudit: "IA-2026-99", File: file("a.pdf", pdf("a"))})
+	var ve *qms.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["link_audit"].ID != "no such audit" {
+		t.Fatalf("unknown audit: %v", err)
 	}
 }

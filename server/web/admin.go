@@ -49,6 +49,9 @@ func (s *Server) handleUserUpdate() gin.HandlerFunc {
 		if err := bindJSON(c, &in); err != nil {
 			return err
 		}
+		if err := s.Org.MayManageUser(c.Request.Context(), c.Param("id")); err != nil {
+			return err
+		}
 		u, err := s.Identity.UpdateUser(c.Request.Context(), c.Param("id"), in)
 		if err != nil {
 			return err
@@ -190,7 +193,9 @@ func (s *Server) handleAdminUserForm() gin.HandlerFunc {
 		var err error
 		if id := c.PostForm("id"); id != "" {
 			status := c.PostForm("status")
-			_, err = s.Identity.UpdateUser(c.Request.Context(), id, identity.UserUpdate{Status: &status})
+			if err = s.Org.MayManageUser(c.Request.Context(), id); err == nil {
+				_, err = s.Identity.UpdateUser(c.Request.Context(), id, identity.UserUpdate{Status: &status})
+			}
 			if err == nil {
 				err = s.Authz.Reload()
 			}

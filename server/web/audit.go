@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,39 +12,11 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-// auditPlanRequest is the JSON body of POST /api/v1/audits.
-type auditPlanRequest struct {
-	Title       string   `json:"title"`
-	Units       []string `json:"units"`
-	Processes   string   `json:"processes"`
-	Clauses     []string `json:"clauses"`
-	Start       string   `json:"planned_start"`
-	End         string   `json:"planned_end"`
-	LeadAuditor string   `json:"lead_auditor"` // login
-	Team        []string `json:"team"`         // logins
-	Questions   []string `json:"questions"`
-}
-
-func (r auditPlanRequest) plan() internalaudit.Plan {
-	return internalaudit.Plan{Title: r.Title, Units: r.Units, Processes: r.Processes, Clauses: r.Clauses, Start: r.Start,
-		End: r.End, Lead: r.LeadAuditor, Team: r.Team, Questions: r.Questions}
-}
-
-func handleAuditCreate(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req auditPlanRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		a, err := audits.Create(c.Request.Context(), req.plan())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, a)
-	}
-}
+// Internal audits over HTTP: the programme, one audit, its reviews and the
+// evidence its team may read (reads), and the acts (plan, add a question,
+// record a finding, mark evidence reviewed, issue the report), each served
+// on /api/v1 and /ui from one request struct (see handler.go). The pages are
+// in audit_pages.go, the clause checklist in clause.go.
 
 func queryYear(c *gin.Context) (int, error) {
 	v := c.Query("year")
@@ -60,197 +31,175 @@ func queryYear(c *gin.Context) (int, error) {
 }
 
 func handleAuditList(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		y, err := queryYear(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		list, err := audits.Programme(c.Request.Context(), y)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": list})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": list})
+	})
 }
 
 func handleAuditGet(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		a, err := audits.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, a)
-	}
-}
-
-// findingRequest is the JSON body of POST /api/v1/audits/{id}/findings.
-type findingRequest struct {
-	ItemID      string   `json:"item_id"`
-	Unit        string   `json:"unit"`
-	Kind        string   `json:"kind"`
-	Severity    string   `json:"severity"`
-	Description string   `json:"description"`
-	Evidence    []string `json:"evidence"`
-}
-
-func handleAuditFinding(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req findingRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		f, err := audits.AddFinding(c.Request.Context(), c.Param("id"), internalaudit.NewFinding{ItemID: req.ItemID, Unit: req.Unit,
-			Kind: req.Kind, Severity: req.Severity, Description: req.Description, Evidence: req.Evidence})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, f)
-	}
-}
-
-func handleAuditQuestion(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			Clause   string `json:"clause"`
-			Question string `json:"question"`
-		}
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		it, err := audits.AddQuestion(c.Request.Context(), c.Param("id"), req.Clause, req.Question)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, it)
-	}
-}
-
-func handleAuditReport(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			Lang string `json:"lang"`
-		}
-		if c.Request.ContentLength != 0 {
-			if err := bindJSON(c, &req); err != nil {
-				fail(c, err)
-				return
-			}
-		}
-		if req.Lang == "" {
-			req.Lang = c.GetString("lang")
-		}
-		a, err := audits.IssueReport(c.Request.Context(), c.Param("id"), req.Lang)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, a)
-	}
-}
-
-// reviewRequest is the JSON body of POST /api/v1/reviews.
-type reviewRequest struct {
-	AuditID    string `json:"audit_id"`
-	ObjectType string `json:"object_type"`
-	ObjectID   string `json:"object_id"`
-	Comment    string `json:"comment"`
-}
-
-func handleReviewCreate(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req reviewRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		r, err := audits.Review(c.Request.Context(), req.AuditID, req.ObjectType, req.ObjectID, req.Comment)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, r)
-	}
+		return reply(c, http.StatusOK, a)
+	})
 }
 
 func handleAuditReviews(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		rs, err := audits.Reviews(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": rs})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": rs})
+	})
 }
 
-func handleAuditClauses(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		cs, err := audits.Clauses(c.Request.Context())
+// auditRecords lists the records of the audit's units that the actor may
+// read now (the team reads them during the window), at most limit a unit.
+func (s *Server) auditRecords(c *gin.Context, a internalaudit.Audit, limit int) ([]record.Record, error) {
+	out := []record.Record{}
+	for _, u := range a.Units {
+		list, err := s.Records.List(c.Request.Context(), record.Filter{Unit: u, Limit: limit})
 		if err != nil {
-			fail(c, err)
-			return
+			return nil, err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": cs})
+		out = append(out, list...)
 	}
-}
-
-func handleAuditClauseSave(audits *internalaudit.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			TitleVI    string `json:"title_vi"`
-			TitleEN    string `json:"title_en"`
-			QuestionVI string `json:"question_vi"`
-			QuestionEN string `json:"question_en"`
-			Active     *bool  `json:"active"` // default true
-		}
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		cl := internalaudit.Clause{Clause: strings.TrimSpace(c.Param("clause")), TitleVI: req.TitleVI, TitleEN: req.TitleEN,
-			QuestionVI: req.QuestionVI, QuestionEN: req.QuestionEN, Active: req.Active == nil || *req.Active}
-		out, err := audits.SaveClause(c.Request.Context(), cl)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, out)
-	}
+	return out, nil
 }
 
 // handleAuditEvidence lists, read-only, what the audit team may examine in
 // the audited units: records, documents, NCs, actions and the trail.
 func (s *Server) handleAuditEvidence(audits *internalaudit.Service, ev *evidence.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx := c.Request.Context()
-		b, err := ev.Browse(ctx, c.Param("id"))
+	return h(func(c *gin.Context) error {
+		b, err := ev.Browse(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		a, err := audits.Get(ctx, c.Param("id"))
+		a, err := audits.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		recs := []record.Record{}
-		if rs := s.Records; rs != nil {
-			for _, u := range a.Units {
-				list, err := rs.List(ctx, record.Filter{Unit: u, Limit: 200})
-				if err != nil {
-					fail(c, err)
-					return
-				}
-				recs = append(recs, list...)
+		recs, err := s.auditRecords(c, a, 200)
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, gin.H{"records": recs, "documents": b.Documents, "ncs": b.NCs, "actions": b.Actions, "trail": b.Trail})
+	})
+}
+
+// reportReq issues the report in a language (the page's when empty).
+type reportReq struct {
+	Lang string `json:"lang"`
+}
+
+// auditActs builds the acts on audits; routes.go registers each on its
+// path. A refused act is shown on the page of its form: the programme
+// (planning) or the audit.
+type auditActs struct {
+	s      *Server
+	audits *internalaudit.Service
+}
+
+func (aa auditActs) onAudit(c *gin.Context, status int, err error) error {
+	id := c.Param("id")
+	if id == "" {
+		id = c.Request.PostFormValue("audit_id") // a review names its audit in the form
+	}
+	return aa.s.renderAuditPage(c, aa.audits, id, status, err)
+}
+
+func (aa auditActs) plan() act[internalaudit.Plan, internalaudit.Audit] {
+	audits := aa.audits
+	return act[internalaudit.Plan, internalaudit.Audit]{
+		Created: true,
+		Do: func(c *gin.Context, r *internalaudit.Plan) (internalaudit.Audit, error) {
+			return audits.Create(ctxOf(c), *r)
+		},
+		Back:  func(c *gin.Context, a internalaudit.Audit) string { return "/audits/" + a.ID },
+		Flash: "audits.flash.planned", Refused: func(c *gin.Context, status int, err error) error {
+			return aa.s.renderProgrammePage(c, audits, status, err)
+		},
+	}
+}
+
+func (aa auditActs) question() act[internalaudit.NewQuestion, internalaudit.Item] {
+	audits := aa.audits
+	return act[internalaudit.NewQuestion, internalaudit.Item]{
+		Created: true,
+		Do: func(c *gin.Context, r *internalaudit.NewQuestion) (internalaudit.Item, error) {
+			return audits.AddQuestion(ctxOf(c), c.Param("id"), *r)
+		},
+		Back:  backToParam[internalaudit.Item]("/audits/"),
+		Flash: "audits.flash.question", Refused: aa.onAudit,
+	}
+}
+
+func (aa auditActs) finding() act[internalaudit.NewFinding, internalaudit.Finding] {
+	audits := aa.audits
+	return act[internalaudit.NewFinding, internalaudit.Finding]{
+		Created: true,
+		Do: func(c *gin.Context, r *internalaudit.NewFinding) (internalaudit.Finding, error) {
+			return audits.AddFinding(ctxOf(c), c.Param("id"), *r)
+		},
+		Back:  backToParam[internalaudit.Finding]("/audits/"),
+		Flash: "audits.flash.finding", Refused: aa.onAudit,
+	}
+}
+
+func (aa auditActs) review() act[internalaudit.NewReview, internalaudit.Review] {
+	audits := aa.audits
+	return act[internalaudit.NewReview, internalaudit.Review]{
+		Created: true,
+		Do: func(c *gin.Context, r *internalaudit.NewReview) (internalaudit.Review, error) {
+			return audits.Review(ctxOf(c), *r)
+		},
+		Back:  func(c *gin.Context, r internalaudit.Review) string { return "/audits/" + r.AuditID },
+		Flash: "audits.flash.reviewed", Refused: aa.onAudit,
+	}
+}
+
+func (aa auditActs) report() act[reportReq, internalaudit.Audit] {
+	audits := aa.audits
+	return act[reportReq, internalaudit.Audit]{
+		Do: func(c *gin.Context, r *reportReq) (internalaudit.Audit, error) {
+			if r.Lang == "" {
+				r.Lang = c.GetString("lang")
+			}
+			return audits.IssueReport(ctxOf(c), c.Param("id"), r.Lang)
+		},
+		Back:  func(c *gin.Context, a internalaudit.Audit) string { return "/audits/" + a.ID },
+		Flash: "audits.flash.report", Refused: aa.onAudit,
+		// The API accepts an empty body (the caller's language); see
+		// handleAuditReport.
+		NoAPI: true,
+	}
+}
+
+// handleAuditReport is the report act on the API, whose body ({lang}) is
+// optional.
+func handleAuditReport(a act[reportReq, internalaudit.Audit]) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		var r reportReq
+		if c.Request.ContentLength != 0 {
+			if err := decode(c, &r); err != nil {
+				return err
 			}
 		}
-		c.JSON(http.StatusOK, gin.H{"records": recs, "documents": b.Documents, "ncs": b.NCs, "actions": b.Actions, "trail": b.Trail})
-	}
+		res, err := a.Do(c, &r)
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, res)
+	})
 }

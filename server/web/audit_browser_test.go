@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,30 +32,8 @@ func TestBrowserAuditScenario(t *testing.T) {
 	addAuditor(t, env, "auditor.noivu", "noivu")
 	fileRecord(t, env.As("staff.tnmt"), "filled-form", "tnmt", "Sổ theo dõi hồ sơ đất đai", "7.5.3", recPDF("register"))
 	ctx := browsertest.New(t, 3*time.Minute)
-	step := 0
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		step++
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "audit-"+what)
-			var body string
-			_ = chromedp.Run(ctx, chromedp.Text("main", &body, chromedp.ByQuery))
-			t.Fatalf("step %d (%s): %v\npage: %.800s", step, what, err, body)
-		}
-	}
-	loggedIn := false
-	as := func(login string) {
-		t.Helper()
-		if loggedIn {
-			if err := browsertest.Logout(ctx, env.URL); err != nil {
-				t.Fatalf("logout: %v", err)
-			}
-		}
-		loggedIn = true
-		if err := browsertest.Login(ctx, env.URL, login, apptest.Password); err != nil {
-			t.Fatalf("login %s: %v", login, err)
-		}
-	}
+	sc := newScenario(t, ctx, env.URL, "audit")
+	run, as := sc.run, sc.as
 	coverage := func() (audits, ncs int) {
 		var a, n string
 		run("coverage",
@@ -153,6 +133,61 @@ func TestBrowserAuditScenario(t *testing.T) {
 	if a1 != a0+1 || n1 != n0+1 {
 		t.Fatalf("coverage of 7.5.3: audits %d -> %d, NCs %d -> %d", a0, a1, n0, n1)
 	}
+}
+
+// scenario runs the steps of a browser test: run performs one step and, on
+// failure, saves a screenshot named after it and stops the test with the
+// page's text; as signs in (signing out first when needed).
+type scenario struct {
+	t        *testing.T
+	ctx      context.Context
+	base     string
+	prefix   string
+	step     int
+	loggedIn bool
+}
+
+func newScenario(t *testing.T, ctx context.Context, base, prefix string) *scenario {
+	return &scenario{t: t, ctx: ctx, base: base, prefix: prefix}
+}
+
+func (sc *scenario) run(what string, actions ...chromedp.Action) {
+	sc.t.Helper()
+	sc.step++
+	if err := chromedp.Run(sc.ctx, actions...); err != nil {
+		browsertest.Screenshot(sc.ctx, sc.prefix+"-"+what)
+		var body string
+		_ = chromedp.Run(sc.ctx, chromedp.Text("main", &body, chromedp.ByQuery))
+		sc.t.Fatalf("step %d (%s): %v\npage: %.800s", sc.step, what, err, body)
+	}
+}
+
+func (sc *scenario) as(login string) {
+	sc.t.Helper()
+	if sc.loggedIn {
+		if err := browsertest.Logout(sc.ctx, sc.base); err != nil {
+			sc.t.Fatalf("logout: %v", err)
+		}
+	}
+	sc.loggedIn = true
+	if err := browsertest.Login(sc.ctx, sc.base, login, apptest.Password); err != nil {
+		sc.t.Fatalf("login %s: %v", login, err)
+	}
+}
+
+// tempPDF writes a small PDF named name into dir and returns its path.
+func tempPDF(t *testing.T, dir, name, body string) string {
+	return tempFile(t, dir, name, "%PDF-1.4\n% "+body+"\n%%EOF\n")
+}
+
+// tempFile writes content to a file named name in dir and returns its path.
+func tempFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // navigate loads url, trying again when Chromium reports the navigation

@@ -4,8 +4,6 @@ package web_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,23 +24,9 @@ func TestBrowserDocumentLifecycle(t *testing.T) {
 	env := apptest.New(t)
 	ctx := browsertest.New(t, 4*time.Minute)
 	dir := t.TempDir()
-	v1 := filepath.Join(dir, "Quy trình cấp phép v1.txt")
-	v2 := filepath.Join(dir, "Quy trình cấp phép v2.txt")
-	if err := os.WriteFile(v1, []byte("Bản dự thảo thứ nhất"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(v2, []byte("Bản đã sửa theo ý kiến soát xét"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	step := func(name string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "doc-"+name)
-			var body string
-			_ = chromedp.Run(ctx, chromedp.Text("main", &body, chromedp.ByQuery))
-			t.Fatalf("%s: %v\npage: %.1500s", name, err, body)
-		}
-	}
+	v1 := tempFile(t, dir, "Quy trình cấp phép v1.txt", "Bản dự thảo thứ nhất")
+	v2 := tempFile(t, dir, "Quy trình cấp phép v2.txt", "Bản đã sửa theo ý kiến soát xét")
+	step := newScenario(t, ctx, env.URL, "doc").run
 	// mark flags the current page so that waitDone waits for the page the
 	// form leads to, not a flash message still showing from the last one.
 	mark := chromedp.Evaluate(`document.body.setAttribute('data-stale', '1')`, nil)

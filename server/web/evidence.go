@@ -13,22 +13,20 @@ import (
 // is sent, a failure can only cut the download short (the verifier then
 // reports the broken ZIP).
 func (s *Server) handleEvidencePack(ev *evidence.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		q := evidence.Query{Audit: c.Query("audit"), Clause: c.Query("clause"), Unit: c.Query("unit"), From: c.Query("from"), To: c.Query("to")}
 		p, err := ev.Prepare(c.Request.Context(), q)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		if err := ev.Begin(c.Request.Context(), p); err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		h := c.Writer.Header()
-		h.Set("Content-Type", "application/zip")
-		h.Set("Content-Disposition", contentDisposition("attachment", p.Name))
-		h.Set("Cache-Control", "private, no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
+		hd := c.Writer.Header()
+		hd.Set("Content-Type", "application/zip")
+		hd.Set("Content-Disposition", contentDisposition("attachment", p.Name))
+		hd.Set("Cache-Control", "private, no-store")
+		hd.Set("X-Content-Type-Options", "nosniff")
 		c.Status(http.StatusOK)
 		if err := ev.Write(c.Request.Context(), c.Writer, p); err != nil {
 			s.Log.Error("evidence pack cut short", "request_id", c.GetString("request_id"), "err", err)
@@ -36,16 +34,30 @@ func (s *Server) handleEvidencePack(ev *evidence.Service) gin.HandlerFunc {
 			// rather than a ZIP that merely looks short.
 			panic(http.ErrAbortHandler)
 		}
-	}
+		return nil
+	})
 }
 
 func handleCoverage(ev *evidence.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		cov, err := ev.Coverage(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, cov)
-	}
+		return reply(c, http.StatusOK, cov)
+	})
+}
+
+// handleCoveragePage is the coordinator's audit-readiness view: for every
+// ISO 9001 clause, the documents, records, audits and NCs tagged to it, and
+// the clauses with no evidence at all.
+func (s *Server) handleCoveragePage(ev *evidence.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		cov, err := ev.Coverage(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		s.render(c, http.StatusOK, "clauses/coverage.html", s.page(c, "clauses.title", gin.H{"C": cov}))
+		return nil
+	})
 }

@@ -5,13 +5,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime"
 	"strconv"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 )
 
 // TestEvidencePackOverHTTPKeepsMemoryFlat downloads a large pack through
@@ -36,43 +34,24 @@ func TestEvidencePackOverHTTPKeepsMemoryFlat(t *testing.T) {
 	}
 	content = nil
 	coord := env.As("coordinator")
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	go func() {
-		var m runtime.MemStats
-		tk := time.NewTicker(2 * time.Millisecond)
-		defer tk.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tk.C:
-				runtime.ReadMemStats(&m)
-				if m.HeapInuse > peak.Load() {
-					peak.Store(m.HeapInuse)
-				}
-			}
+	var n int64
+	var err error
+	var status int
+	peak, _ := testenv.PeakHeap(func() {
+		req, _ := http.NewRequest("GET", env.URL+"/api/v1/evidence-pack?unit=tnmt&from=2000-01-01&to="+todayVN(), nil)
+		res, rerr := coord.HTTP.Do(req)
+		if rerr != nil {
+			err = rerr
+			return
 		}
-	}()
-	req, _ := http.NewRequest("GET", env.URL+"/api/v1/evidence-pack?unit=tnmt&from=2000-01-01&to="+todayVN(), nil)
-	res, err := coord.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
+		n, err = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		status = res.StatusCode
+	})
+	if err != nil || status != 200 {
+		t.Fatalf("download: %d %v", status, err)
 	}
-	n, err := io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	close(done)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("download: %d %v", res.StatusCode, err)
-	}
-	grow := float64(0)
-	if p := peak.Load(); p > base {
-		grow = float64(p-base) / (1 << 20)
-	}
+	grow := float64(peak) / (1 << 20)
 	t.Logf("pack of %d MiB over HTTP: peak heap +%.1f MiB", n>>20, grow)
 	if n < total<<20 {
 		t.Fatalf("the pack has %d bytes", n)

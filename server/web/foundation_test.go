@@ -268,16 +268,48 @@ func TestTranslationsComplete(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	env := apptest.New(t)
+	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.MetricsToken = "metrics-secret" }))
 	a := env.Anon()
 	a.Do("GET", "/healthz", nil).MustStatus(200)
 	a.Do("GET", "/readyz", nil).MustStatus(200)
 	env.As("staff.tnmt").Do("PUT", "/api/v1/users/00000000-0000-0000-0000-000000000001", `{}`)
-	r := a.Do("GET", "/metrics", nil).MustStatus(200)
+	// Without the metrics token, /metrics is a page that is not there.
+	if r := a.Do("GET", "/metrics", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("anonymous /metrics: %s", r)
+	}
+	req, _ := http.NewRequest("GET", env.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer wrong")
+	if r := a.Send(req); r.Status != http.StatusNotFound {
+		t.Fatalf("/metrics with a wrong token: %s", r)
+	}
+	req, _ = http.NewRequest("GET", env.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer metrics-secret")
+	r := a.Send(req).MustStatus(200)
 	body := string(r.Body)
 	if !strings.Contains(body, `route="/api/v1/users/:id"`) || strings.Contains(body, "00000000-0000") {
 		t.Fatalf("metrics are not labelled by route pattern:\n%s", body)
 	}
+}
+
+// TestMetricsNotServedWithoutToken: with no token configured the main
+// address serves no metrics at all (they go to QMS_METRICS_ADDR).
+func TestMetricsNotServedWithoutToken(t *testing.T) {
+	env := apptest.New(t)
+	if r := env.As("admin").Do("GET", "/metrics", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("/metrics without a configured token: %s", r)
+	}
+}
+
+// TestStaticHasNoListings: the static folder serves files, never a list of them.
+func TestStaticHasNoListings(t *testing.T) {
+	env := apptest.New(t)
+	a := env.Anon()
+	for _, p := range []string{"/static/", "/static/css/", "/static/js/"} {
+		if r := a.Do("GET", p, nil); r.Status != http.StatusNotFound || strings.Contains(string(r.Body), "<a href=") {
+			t.Errorf("%s: %d %.100s", p, r.Status, r.Body)
+		}
+	}
+	a.Do("GET", "/static/css/app.css", nil).MustStatus(200)
 }
 
 func TestPagesFollowRoles(t *testing.T) {
@@ -320,5 +352,22 @@ func TestLoginThrottledAnswers429(t *testing.T) {
 	r := anon.Do("POST", "/api/v1/login", map[string]string{"login": "staff.tnmt", "password": apptest.Password})
 	if r.Status != http.StatusTooManyRequests || r.ErrorCode() != "too_many_requests" || !strings.Contains(r.String(), "wait a few minutes") {
 		t.Fatalf("throttled answer: %s", r)
+	}
+}
+
+// TestAuditorVerifiesTheTrail: an inspector with the auditor role verifies
+// the hash chain (reading, not changing it); staff may not.
+func TestAuditorVerifiesTheTrail(t *testing.T) {
+	env := apptest.New(t)
+	var res struct {
+		OK      bool  `json:"ok"`
+		Checked int64 `json:"checked"`
+	}
+	env.As("auditor").Do("GET", "/api/v1/trail/verify", nil).MustStatus(http.StatusOK).Decode(&res)
+	if !res.OK || res.Checked == 0 {
+		t.Fatalf("verify as auditor: %+v", res)
+	}
+	if r := env.As("staff.tnmt").Do("GET", "/api/v1/trail/verify", nil); r.Status != http.StatusForbidden || r.ErrorCode() != "forbidden" {
+		t.Fatalf("verify as staff: %s", r)
 	}
 }

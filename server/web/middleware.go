@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -103,6 +104,72 @@ func (m *metrics) middleware(c *gin.Context) {
 	m.duration.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }
 
+// MetricsHandler serves the metrics without authentication, for a private
+// listener of their own (QMS_METRICS_ADDR).
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// metricsAuth lets only the holder of the metrics token read /metrics on
+// the main address; others get the 404 of a page that is not there.
+func (s *Server) metricsAuth(c *gin.Context) {
+	got := strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.MetricsToken)) != 1 {
+		fail(c, qms.Errorf(qms.ErrNotFound, "no such page"))
+		return
+	}
+	c.Next()
+}
+
+// bodyDeadline bounds how long a request body may take: a grace period,
+// then the body must keep up BodyMinRate bytes per second on average. The
+// read deadline moves forward as bytes arrive, so a large upload on a
+// steady link is never cut, and a trickle is.
+func (s *Server) bodyDeadline(c *gin.Context) {
+	if s.BodyMinRate <= 0 || c.Request.Body == nil || c.Request.Body == http.NoBody {
+		c.Next()
+		return
+	}
+	rc := http.NewResponseController(c.Writer)
+	start := time.Now()
+	b := &rateBody{r: c.Request.Body, set: rc.SetReadDeadline, start: start, grace: s.BodyGrace, rate: s.BodyMinRate}
+	if err := b.extend(); err != nil {
+		// The connection cannot take deadlines (a test recorder): no bound.
+		c.Next()
+		return
+	}
+	c.Request.Body = b
+	// The deadline stays after the handler: the server then reads what is
+	// left of the body under it too. The next request on the connection
+	// starts with the server's own deadlines.
+	c.Next()
+}
+
+// rateBody moves the read deadline of its connection as bytes arrive.
+type rateBody struct {
+	r     io.ReadCloser
+	set   func(time.Time) error
+	start time.Time
+	grace time.Duration
+	rate  int
+	n     int64
+}
+
+func (b *rateBody) extend() error {
+	return b.set(b.start.Add(b.grace + time.Duration(b.n)*time.Second/time.Duration(b.rate)))
+}
+
+func (b *rateBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if n > 0 {
+		_ = b.extend()
+	}
+	return n, err
+}
+
+func (b *rateBody) Close() error { return b.r.Close() }
+
 func (m *metrics) handler() gin.HandlerFunc {
 	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return func(c *gin.Context) { h.ServeHTTP(c.Writer, c.Request) }
@@ -113,6 +180,11 @@ func (m *metrics) handler() gin.HandlerFunc {
 // that need a user say so with requireUser.
 func (s *Server) authenticate(c *gin.Context) {
 	lang := ""
+	if c.Request.URL.Path == "/metrics" {
+		// The metrics token is not a user's: metricsAuth checks it.
+		c.Next()
+		return
+	}
 	if auth := c.GetHeader("Authorization"); strings.HasPrefix(auth, "Bearer ") {
 		u, err := s.Identity.AuthenticateToken(c.Request.Context(), strings.TrimPrefix(auth, "Bearer "))
 		if err != nil {

@@ -3,8 +3,6 @@
 package web_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,44 +22,9 @@ func TestBrowserNCScenario(t *testing.T) {
 	env := apptest.New(t)
 	ctx := browsertest.New(t, 90*time.Second)
 	dir := t.TempDir()
-	evidence := func(name string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("%PDF-1.4\n% "+name+"\n%%EOF\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	step := 0
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		step++
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "nc-"+what)
-			var body string
-			_ = chromedp.Run(ctx, chromedp.Text("main", &body, chromedp.ByQuery))
-			t.Fatalf("step %d (%s): %v\npage: %.600s", step, what, err, body)
-		}
-		if os.Getenv("QMS_TEST_DEBUG") != "" {
-			t.Logf("step %d: %s", step, what)
-			var loc, st, flash string
-			_ = chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Evaluate(`(document.getElementById('nc-status')||{}).dataset?.status || ''`, &st),
-				chromedp.Evaluate(`(document.querySelector('main')||{}).innerText?.slice(0,300) || ''`, &flash))
-			t.Logf("  at %s status=%s\n%s", loc, st, flash)
-		}
-	}
-	loggedIn := false
-	as := func(login string) {
-		t.Helper()
-		if loggedIn {
-			if err := browsertest.Logout(ctx, env.URL); err != nil {
-				t.Fatalf("logout: %v", err)
-			}
-		}
-		loggedIn = true
-		if err := browsertest.Login(ctx, env.URL, login, apptest.Password); err != nil {
-			t.Fatalf("login %s: %v", login, err)
-		}
-	}
+	evidence := func(name string) string { return tempPDF(t, dir, name, name) }
+	sc := newScenario(t, ctx, env.URL, "nc")
+	run, as := sc.run, sc.as
 	today := ncToday().Format("2006-01-02")
 	var ncURL string
 	// loaded waits until the page's deferred scripts ran: the upload forms

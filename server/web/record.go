@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -12,118 +10,16 @@ import (
 	"github.com/qmstrack/qmstrack/server/record"
 )
 
-// maxRecordField bounds one text field of a record upload.
-const maxRecordField = 16 << 10
+// Retained records over HTTP: the list, one record and its files (reads),
+// and the acts (file, correct, hold, dispose, save a record type), each
+// served on /api/v1 and /ui from one request struct (see handler.go). The
+// pages are in record_pages.go.
 
-// recordUpload is a streamed multipart record upload: the text fields come
-// first, then the file, which goes straight to the domain as it arrives.
-type recordUpload struct {
-	fields map[string][]string
-}
-
-func (u recordUpload) get(k string) string {
-	if v := u.fields[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// readRecordUpload reads the fields of a multipart body up to the first file
-// part and calls withFile with that part (never spooled to disk, never held
-// whole). Fields after the file are refused: the record must be validated
-// before its file is stored.
-func readRecordUpload(c *gin.Context, withFile func(u recordUpload, name string, file io.Reader) error) error {
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return qms.Errorf(qms.ErrInvalid, "send the record as multipart/form-data")
-	}
-	u := recordUpload{fields: map[string][]string{}}
-	done := false
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
-		}
-		name := part.FormName()
-		if name == "file" {
-			if done {
-				part.Close()
-				return qms.Errorf(qms.ErrInvalid, "send one file per record")
-			}
-			fname := part.FileName()
-			if fname == "" {
-				// An empty file input of a form: a nameless, empty part.
-				var one [1]byte
-				n, _ := io.ReadFull(part, one[:])
-				part.Close()
-				if n == 0 {
-					continue
-				}
-				return qms.Errorf(qms.ErrInvalid, "the file has no name")
-			}
-			err := withFile(u, fname, part)
-			part.Close()
-			if err != nil {
-				return err
-			}
-			done = true
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(part, maxRecordField+1))
-		part.Close()
-		if err != nil {
-			return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
-		}
-		if len(b) > maxRecordField {
-			return qms.Errorf(qms.ErrInvalid, "field %q is too long", name)
-		}
-		if done {
-			return qms.Errorf(qms.ErrInvalid, "send the fields before the file (field %q came after it)", name)
-		}
-		u.fields[name] = append(u.fields[name], string(b))
-	}
-	if !done {
-		return withFile(u, "", nil)
-	}
-	return nil
-}
-
-func newRecordFrom(u recordUpload, fileName string, file io.Reader) record.NewRecord {
-	return record.NewRecord{Type: u.get("type"), Unit: u.get("unit"), Title: u.get("title"), Date: u.get("date"),
-		Clauses: u.fields["clauses"], FileName: fileName, File: file,
-		Links: record.Links{Revision: u.get("link_revision"), NC: u.get("link_nc"), Action: u.get("link_action"), Audit: u.get("link_audit")}}
-}
-
-// createRecord streams a multipart upload into a new record.
-func createRecord(c *gin.Context, recs *record.Service) (record.Record, error) {
-	var out record.Record
-	err := readRecordUpload(c, func(u recordUpload, name string, file io.Reader) error {
-		r, err := recs.Create(c.Request.Context(), newRecordFrom(u, name, file))
-		out = r
-		return err
-	})
-	return out, err
-}
-
-func handleRecordCreate(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		r, err := createRecord(c, recs)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		v := r.Versions[len(r.Versions)-1]
-		c.JSON(http.StatusCreated, gin.H{"id": r.ID, "version_id": v.VersionID, "sha256": v.SHA256,
-			"retain_until": r.RetainUntil, "mode": r.Mode, "record": r})
-	}
-}
-
+// recordFilter reads the list's query parameters.
 func recordFilter(c *gin.Context) (record.Filter, error) {
 	f := record.Filter{Type: c.Query("type"), Unit: c.Query("unit"), Clause: c.Query("clause"), Audit: c.Query("audit"),
 		Status: c.Query("status"), Q: c.Query("q")}
+	f.DueOnly, _ = parseFormBool(c.Query("due"))
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {
@@ -134,155 +30,169 @@ func recordFilter(c *gin.Context) (record.Filter, error) {
 	return f, nil
 }
 
+// listRecords is the list f asks for: the disposition list when f.DueOnly.
+func listRecords(c *gin.Context, recs *record.Service, f record.Filter) ([]record.Record, error) {
+	if f.DueOnly {
+		return recs.DueForDisposition(c.Request.Context())
+	}
+	return recs.List(c.Request.Context(), f)
+}
+
 func handleRecordList(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		f, err := recordFilter(c)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		var items []record.Record
-		if c.Query("due") == "1" || c.Query("due") == "true" {
-			items, err = recs.DueForDisposition(c.Request.Context())
-		} else {
-			items, err = recs.List(c.Request.Context(), f)
-		}
+		items, err := listRecords(c, recs, f)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": items})
-	}
+		return reply(c, http.StatusOK, gin.H{"items": items})
+	})
 }
 
 func handleRecordGet(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		r, err := recs.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, r)
-	}
-}
-
-// addRecordVersion streams a correction (multipart: reason, file).
-func addRecordVersion(c *gin.Context, recs *record.Service) (record.Version, error) {
-	var out record.Version
-	err := readRecordUpload(c, func(u recordUpload, name string, file io.Reader) error {
-		v, err := recs.AddVersion(c.Request.Context(), c.Param("id"), u.get("reason"), name, file)
-		out = v
-		return err
+		return reply(c, http.StatusOK, r)
 	})
-	return out, err
-}
-
-func handleRecordVersion(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		v, err := addRecordVersion(c, recs)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, v)
-	}
-}
-
-func handleRecordHold(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			On     *bool  `json:"on"`
-			Reason string `json:"reason"`
-		}
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		if req.On == nil {
-			fail(c, qms.Errorf(qms.ErrInvalid, "on: true to set the legal hold, false to lift it"))
-			return
-		}
-		r, err := recs.SetHold(c.Request.Context(), c.Param("id"), *req.On, req.Reason)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
-	}
-}
-
-func handleRecordDispose(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var req struct {
-			Reason   string `json:"reason"`
-			Password string `json:"password"`
-		}
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		r, err := recs.Dispose(c.Request.Context(), c.Param("id"), req.Reason, req.Password)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, r)
-	}
 }
 
 func handleRecordTypes(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		ts, err := recs.Types(c.Request.Context())
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		c.JSON(http.StatusOK, gin.H{"items": ts})
-	}
-}
-
-func handleRecordTypeSave(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var t record.Type
-		if err := bindJSON(c, &t); err != nil {
-			fail(c, err)
-			return
-		}
-		out, err := recs.SaveType(c.Request.Context(), t)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, out)
-	}
+		return reply(c, http.StatusOK, gin.H{"items": ts})
+	})
 }
 
 // handleRecordFile streams one version of a record with Range and ETag;
 // version "latest" (or 0) is the newest.
 func handleRecordFile(recs *record.Service) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return h(func(c *gin.Context) error {
 		no := 0
 		if v := c.Param("no"); v != "latest" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				fail(c, qms.Errorf(qms.ErrNotFound, "no such version"))
-				return
+				return qms.Errorf(qms.ErrNotFound, "no such version")
 			}
 			no = n
 		}
 		rc, v, _, err := recs.Open(c.Request.Context(), c.Param("id"), no)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
-		defer rc.Close()
-		h := c.Writer.Header()
-		h.Set("Content-Type", v.MediaType)
-		h.Set("Content-Disposition", contentDisposition("attachment", v.FileName))
-		h.Set("ETag", `"`+v.SHA256+`"`)
-		h.Set("X-Content-SHA256", v.SHA256)
-		h.Set("Cache-Control", "private, no-cache")
-		h.Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(c.Writer, c.Request, "", v.CreatedAt, rc)
+		serveDownload(c, download{Name: v.FileName, MediaType: v.MediaType, SHA256: v.SHA256, ModTime: v.CreatedAt}, rc)
+		return nil
+	})
+}
+
+// holdReq sets (on) or lifts the legal hold; on is required.
+type holdReq struct {
+	On     *bool  `json:"on"`
+	Reason string `json:"reason"`
+}
+
+type disposeReq struct {
+	Reason   string `json:"reason"`
+	Password string `json:"password"`
+}
+
+// recordActs builds the acts on records; routes.go registers each on its
+// path. A refused act is shown on the page of its form: the records list
+// (filing, record types) or the record.
+type recordActs struct {
+	s    *Server
+	recs *record.Service
+}
+
+func (ra recordActs) onList(c *gin.Context, status int, err error) error {
+	return ra.s.renderRecordsPage(c, ra.recs, record.Filter{}, status, err)
+}
+
+func (ra recordActs) onRecord(c *gin.Context, status int, err error) error {
+	return ra.s.renderRecordPage(c, ra.recs, c.Param("id"), status, err)
+}
+
+// backToParam sends a form back to prefix followed by the route's :id.
+func backToParam[T any](prefix string) func(*gin.Context, T) string {
+	return func(c *gin.Context, _ T) string { return prefix + c.Param("id") }
+}
+
+func (ra recordActs) create() act[record.NewRecord, record.Record] {
+	recs := ra.recs
+	return act[record.NewRecord, record.Record]{
+		Upload: true, Created: true,
+		Do: func(c *gin.Context, r *record.NewRecord) (record.Record, error) { return recs.Create(ctxOf(c), *r) },
+		Reply: func(r record.Record) any {
+			v := r.Versions[len(r.Versions)-1]
+			return gin.H{"id": r.ID, "version_id": v.VersionID, "sha256": v.SHA256, "retain_until": r.RetainUntil,
+				"mode": r.Mode, "record": r}
+		},
+		Back:  func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
+		Flash: "records.flash.created", Refused: ra.onList,
+	}
+}
+
+func (ra recordActs) correct() act[record.Correction, record.Version] {
+	recs := ra.recs
+	return act[record.Correction, record.Version]{
+		Upload: true, Created: true,
+		Do: func(c *gin.Context, r *record.Correction) (record.Version, error) {
+			return recs.AddVersion(ctxOf(c), c.Param("id"), *r)
+		},
+		Back:  backToParam[record.Version]("/records/"),
+		Flash: "records.flash.corrected", Refused: ra.onRecord,
+	}
+}
+
+func (ra recordActs) hold() act[holdReq, record.Record] {
+	recs := ra.recs
+	return act[holdReq, record.Record]{
+		Do: func(c *gin.Context, r *holdReq) (record.Record, error) {
+			if r.On == nil {
+				return record.Record{}, qms.Errorf(qms.ErrInvalid, "on: true to set the legal hold, false to lift it")
+			}
+			return recs.SetHold(ctxOf(c), c.Param("id"), *r.On, r.Reason)
+		},
+		// The act has two outcomes and one Flash: the message is left here
+		// (the way redirectFlash leaves it), saying which it was.
+		Back: func(c *gin.Context, r record.Record) string {
+			msg := "records.flash.released"
+			if r.Held {
+				msg = "records.flash.held"
+			}
+			http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: msg, Path: "/", MaxAge: 60, HttpOnly: true,
+				SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"})
+			return "/records/" + r.ID
+		},
+		Refused: ra.onRecord,
+	}
+}
+
+func (ra recordActs) dispose() act[disposeReq, record.Record] {
+	recs := ra.recs
+	return act[disposeReq, record.Record]{
+		Do: func(c *gin.Context, r *disposeReq) (record.Record, error) {
+			return recs.Dispose(ctxOf(c), c.Param("id"), r.Reason, r.Password)
+		},
+		Back:  func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
+		Flash: "records.flash.disposed", Refused: ra.onRecord,
+	}
+}
+
+func (ra recordActs) saveType() act[record.Type, record.Type] {
+	recs := ra.recs
+	return act[record.Type, record.Type]{
+		Created: true,
+		Do:      func(c *gin.Context, r *record.Type) (record.Type, error) { return recs.SaveType(ctxOf(c), *r) },
+		Back:    func(*gin.Context, record.Type) string { return "/records#rec-types" },
+		Flash:   "records.flash.type_saved", Refused: ra.onList,
 	}
 }

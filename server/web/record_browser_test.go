@@ -3,8 +3,6 @@
 package web_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,25 +19,10 @@ func TestBrowserRecordUploadCorrectAndHold(t *testing.T) {
 	env := apptest.New(t)
 	ctx := browsertest.New(t, 2*time.Minute)
 	dir := t.TempDir()
-	file := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("%PDF-1.4\n% "+body+"\n%%EOF\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "record-"+what)
-			var body string
-			_ = chromedp.Run(ctx, chromedp.Text("main", &body, chromedp.ByQuery))
-			t.Fatalf("%s: %v\npage: %.600s", what, err, body)
-		}
-	}
-	if err := browsertest.Login(ctx, env.URL, "staff.tnmt", apptest.Password); err != nil {
-		t.Fatal(err)
-	}
+	file := func(name, body string) string { return tempPDF(t, dir, name, body) }
+	sc := newScenario(t, ctx, env.URL, "record")
+	run := sc.run
+	sc.as("staff.tnmt")
 	var mode, recURL string
 	run("file a record",
 		navigate(env.URL+"/records"),
@@ -73,12 +56,7 @@ func TestBrowserRecordUploadCorrectAndHold(t *testing.T) {
 	if !strings.Contains(v2, "Bổ sung chữ ký") {
 		t.Fatalf("version 2 row %q", v2)
 	}
-	if err := browsertest.Logout(ctx, env.URL); err != nil {
-		t.Fatal(err)
-	}
-	if err := browsertest.Login(ctx, env.URL, "coordinator", apptest.Password); err != nil {
-		t.Fatal(err)
-	}
+	sc.as("coordinator")
 	var hold string
 	run("hold it",
 		navigate(recURL),

@@ -230,8 +230,23 @@ func (s *Server) TLang(lang, id string, args ...any) string { return s.views.T(l
 // MissingTranslations lists message ids present in one language and not the other.
 func (s *Server) MissingTranslations() []string { return s.views.cat.Missing() }
 
-// staticFiles serves css/, js/, img/ from the embedded assets.
+// staticFiles serves css/, js/, img/ from the embedded assets, files only:
+// a folder is "not found", never a listing.
 func staticFS() http.FileSystem {
 	sub, _ := fs.Sub(qmstrack.Assets, "assets")
-	return http.FS(sub)
+	return noListing{http.FS(sub)}
+}
+
+type noListing struct{ fs http.FileSystem }
+
+func (n noListing) Open(name string) (http.File, error) {
+	f, err := n.fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		return nil, fs.ErrNotExist
+	}
+	return f, nil
 }

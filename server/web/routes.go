@@ -13,7 +13,9 @@ func (s *Server) routes() {
 	e := s.engine
 	e.GET("/healthz", handleHealthz())
 	e.GET("/readyz", s.handleReadyz())
-	e.GET("/metrics", s.metrics.handler())
+	if s.MetricsToken != "" {
+		e.GET("/metrics", s.metricsAuth, s.metrics.handler())
+	}
 	e.StaticFS("/static", staticFS())
 	e.GET("/robots.txt", func(c *gin.Context) { c.FileFromFS("robots.txt", staticFS()) })
 	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) })
@@ -167,62 +169,59 @@ func (s *Server) ncRoutes() {
 func (s *Server) recordRoutes() {
 	recs := s.Records
 	api := s.apiGroup("records", false)
-	api.Upload("/records", "File a record (multipart: type, unit, title, date, clauses, link_revision, link_nc, link_action, link_audit, then file)", handleRecordCreate(recs))
+	ui := s.engine.Group("/ui", requireUser)
 	api.GET("/records", "Records in my scope (type, unit, clause, audit, status, q, limit; due=1 for the disposition list)", handleRecordList(recs))
 	api.GET("/records/:id", "A record with its versions, retention and hold", handleRecordGet(recs))
-	api.Upload("/records/:id/versions", "Correct a record: a new version (multipart: reason, then file)", handleRecordVersion(recs))
 	api.GET("/records/:id/versions/:no/file", "Download one version (no, or latest) with Range, ETag and SHA-256", handleRecordFile(recs))
-	api.POST("/records/:id/hold", "Set or lift the legal hold {on, reason}", handleRecordHold(recs))
-	api.POST("/records/:id/dispose", "Dispose of an expired record, signed {reason, password}", handleRecordDispose(recs))
 	api.GET("/record-types", "Record types with retention period and lock mode", handleRecordTypes(recs))
-	api.POST("/record-types", "Create or change a record type (coordinator)", handleRecordTypeSave(recs))
+	// The acts, each on /api/v1 and /ui (POST).
+	ra := recordActs{s, recs}
+	serve(api, ui, "/records", "File a record (multipart: type, unit, title, date, clauses, link_revision, link_nc, link_action, link_audit, then file)", ra.create())
+	serve(api, ui, "/records/:id/versions", "Correct a record: a new version (multipart: reason, then file)", ra.correct())
+	serve(api, ui, "/records/:id/hold", "Set or lift the legal hold {on, reason}", ra.hold())
+	serve(api, ui, "/records/:id/dispose", "Dispose of an expired record, signed {reason, password}", ra.dispose())
+	serve(api, ui, "/record-types", "Create or change a record type (coordinator)", ra.saveType())
 
-	e := s.engine
-	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
+	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/records":     s.handleRecordsPage(recs),
 		"/records/:id": s.handleRecordPage(recs),
 	})
-	ui := e.Group("/ui", requireUser)
-	ui.POST("/records", s.handleRecordCreateForm(recs))
-	ui.POST("/records/:id/versions", s.handleRecordVersionForm(recs))
-	ui.POST("/records/:id/hold", s.handleRecordHoldForm(recs))
-	ui.POST("/records/:id/dispose", s.handleRecordDisposeForm(recs))
-	ui.POST("/record-types", s.handleRecordTypeForm(recs))
+	s.AddTasks(recordTasks(s, recs))
 }
 
 // auditRoutes: internal audits, evidence review, clause coverage (ISO 9001 9.2).
 func (s *Server) auditRoutes() {
 	audits, ev := s.Audits, s.Evidence
 	api := s.apiGroup("audits", false)
-	api.POST("/audits", "Plan an audit {title, units, processes, clauses, planned_start, planned_end, lead_auditor, team, questions}", handleAuditCreate(audits))
+	ui := s.engine.Group("/ui", requireUser)
 	api.GET("/audits", "The audit programme (year)", handleAuditList(audits))
 	api.GET("/audits/:id", "An audit with team, checklist and findings", handleAuditGet(audits))
-	api.POST("/audits/:id/findings", "Record a finding {item_id, unit, kind, severity, description, evidence}", handleAuditFinding(audits))
-	api.POST("/audits/:id/questions", "Add an own question to the checklist {clause, question}", handleAuditQuestion(audits))
-	api.POST("/audits/:id/report", "Issue the audit report (PDF filed as an audit-report record) {lang}", handleAuditReport(audits))
 	api.GET("/audits/:id/reviews", "Evidence marked reviewed in an audit", handleAuditReviews(audits))
 	api.GET("/audits/:id/evidence", "Read-only evidence of the audited units: records, documents, NCs, actions, trail", s.handleAuditEvidence(audits, ev))
-	api.POST("/reviews", "Mark evidence reviewed {audit_id, object_type, object_id, comment}", handleReviewCreate(audits))
 	api.GET("/audit-clauses", "The ISO 9001:2015 clause checklist", handleAuditClauses(audits))
-	api.PUT("/audit-clauses/:clause", "Edit a clause of the checklist (coordinator)", handleAuditClauseSave(audits))
 	api.GET("/evidence-pack", "Evidence pack ZIP (audit | clause | unit with from and to)", s.handleEvidencePack(ev))
 	api.GET("/clauses/coverage", "Clause coverage: evidence per ISO 9001 clause and the clauses without any", handleCoverage(ev))
+	// The acts, each on /api/v1 and /ui (POST); the report's API body is
+	// optional and a clause is edited with PUT on the API.
+	aa := auditActs{s, audits}
+	serve(api, ui, "/audits", "Plan an audit {title, units, processes, clauses, planned_start, planned_end, lead_auditor, team, questions}", aa.plan())
+	serve(api, ui, "/audits/:id/findings", "Record a finding {item_id, unit, kind, severity, description, evidence}", aa.finding())
+	serve(api, ui, "/audits/:id/questions", "Add an own question to the checklist {clause, question}", aa.question())
+	report := aa.report()
+	serve(api, ui, "/audits/:id/report", "", report)
+	api.POST("/audits/:id/report", "Issue the audit report (PDF filed as an audit-report record) {lang}", handleAuditReport(report))
+	serve(api, ui, "/reviews", "Mark evidence reviewed {audit_id, object_type, object_id, comment}", aa.review())
+	clause := s.saveClause(audits)
+	serve(api, ui, "/clauses", "", clause)
+	api.PUT("/audit-clauses/:clause", "Edit a clause of the checklist (coordinator)", handleAuditClauseSave(clause))
 
-	e := s.engine
-	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
+	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/audits":            s.handleAuditsPage(audits),
 		"/audits/:id":        s.handleAuditPage(audits),
 		"/audits/:id/report": s.handleAuditReportPage(audits),
 		"/clauses/coverage":  s.handleCoveragePage(ev),
 		"/clauses":           s.handleClausesPage(audits),
 	})
-	ui := e.Group("/ui", requireUser)
-	ui.POST("/audits", s.handleAuditCreateForm(audits))
-	ui.POST("/audits/:id/findings", s.handleFindingForm(audits))
-	ui.POST("/audits/:id/questions", s.handleQuestionForm(audits))
-	ui.POST("/audits/:id/report", s.handleReportForm(audits))
-	ui.POST("/reviews", s.handleReviewForm(audits))
-	ui.POST("/clauses", s.handleClauseForm(audits))
 	s.AddTasks(s.auditTasks(audits))
 }
 
@@ -240,7 +239,7 @@ func (s *Server) processRoutes() {
 	a.PUT("/calendar/:year", "Replace a year's holidays and swapped days, and the settings (coordinator)", handleCalendarPut(p))
 	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(p, s.Location))
 	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
-	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
+	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", importGate(p), handleDossierImport(p))
 	a.GET("/dossiers/imports/:id", "The report of an import", one("id", p.GetImport))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
 	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
@@ -259,7 +258,7 @@ func (s *Server) processRoutes() {
 	serve(a, ui, "/dossiers/:number/late", "", pa.lateForm())
 	serve(a, ui, "/services", "", pa.procedureForm())
 	serve(a, ui, "/calendar", "", pa.calendarForm())
-	serve(a, ui, "/dossiers/import", "", pa.importForm())
+	serve(a, ui.Group("", importGate(p)), "/dossiers/import", "", pa.importForm())
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{

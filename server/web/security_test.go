@@ -1,11 +1,15 @@
 package web_test
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
 
@@ -151,4 +155,121 @@ func TestNonUTF8Refused(t *testing.T) {
 	if r := env.Anon().Do("GET", "/d/%ff", nil); r.Status != http.StatusBadRequest {
 		t.Errorf("anonymous /d/%%ff: %s", r)
 	}
+}
+
+// TestSlowBodyIsCut: a client that trickles a request body is cut once it
+// falls below the minimum rate after the grace period; the request fails
+// instead of holding the connection as long as the client likes, and
+// nothing is stored.
+func TestSlowBodyIsCut(t *testing.T) {
+	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) {
+		c.BodyGrace = 300 * time.Millisecond
+		c.BodyMinRate = 64 << 10
+	}))
+	coord := env.As("coordinator")
+	before := trailCount(t, env)
+	pr, pw := io.Pipe()
+	stop := make(chan struct{})
+	go func() {
+		defer pw.Close()
+		_, _ = pw.Write([]byte(`{"source":"self_report","severity":"minor","unit":"tnmt","title":"`))
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				if _, err := pw.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer close(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", env.URL+"/api/v1/ncs", pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", coord.CSRF)
+	req.ContentLength = 1 << 20
+	res, err := coord.HTTP.Do(req)
+	if ctx.Err() != nil {
+		t.Fatal("the server held a trickling body for 30 s")
+	}
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode < 400 {
+			t.Fatalf("a trickled body was accepted: %d", res.StatusCode)
+		}
+	}
+	if after := trailCount(t, env); after != before {
+		t.Fatalf("a cut request wrote %d trail entries", after-before)
+	}
+}
+
+// rowCount counts the rows of a table.
+func rowCount(t *testing.T, env *apptest.Env, table string) int {
+	t.Helper()
+	var n int
+	if err := env.App.DB.Get(&n, `SELECT count(*) FROM `+table); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// userID is the id of a demo user.
+func userID(t *testing.T, env *apptest.Env, login string) string {
+	t.Helper()
+	var id string
+	if err := env.App.DB.Get(&id, `SELECT id FROM users WHERE login = $1`, login); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestAdminAuthorityIsPerUnit: an admin of one unit administers that unit
+// only: no role in every unit, no role in another unit, no change to its own
+// roles, no change to a user with roles elsewhere; every refusal says why and
+// leaves the assignments, the users and the trail as they were. Within its
+// unit it grants and disables.
+func TestAdminAuthorityIsPerUnit(t *testing.T) {
+	env := apptest.New(t)
+	admin := env.As("admin")
+	admin.Do("POST", "/api/v1/users", map[string]string{"login": "admin.tnmt", "name": "Quản trị TNMT", "password": apptest.Password}).MustStatus(201)
+	admin.Do("POST", "/api/v1/role-assignments", map[string]string{"user": "admin.tnmt", "role": "admin", "unit": "tnmt"}).MustStatus(201)
+	ua := env.As("admin.tnmt")
+	before := [3]int{rowCount(t, env, "role_assignments"), trailCount(t, env), rowCount(t, env, "users WHERE status = 'disabled'")}
+	for _, c := range []struct {
+		method string
+		body   map[string]string
+		why    string
+	}{
+		{"POST", map[string]string{"user": "admin.tnmt", "role": "coordinator", "unit": "*"}, "your own roles"},
+		{"POST", map[string]string{"user": "admin.tnmt", "role": "head", "unit": "tnmt"}, "your own roles"},
+		{"POST", map[string]string{"user": "author.tnmt", "role": "coordinator", "unit": "*"}, "every unit"},
+		{"POST", map[string]string{"user": "staff.vhtt", "role": "head", "unit": "vhtt"}, "not an administrator of unit vhtt"},
+		{"DELETE", map[string]string{"user": "head.vhtt", "role": "head", "unit": "vhtt"}, "not an administrator of unit vhtt"},
+	} {
+		r := ua.Do(c.method, "/api/v1/role-assignments", c.body)
+		if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), c.why) {
+			t.Errorf("%s %v: %s, want 403 saying %q", c.method, c.body, r, c.why)
+		}
+	}
+	r := ua.Do("PUT", "/api/v1/users/"+userID(t, env, "staff.vhtt"), map[string]string{"status": "disabled"})
+	if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "outside the units you administer") {
+		t.Errorf("disable a user of another unit: %s", r)
+	}
+	r = ua.Do("PUT", "/api/v1/users/"+userID(t, env, "coordinator"), map[string]string{"status": "disabled"})
+	if r.Status != http.StatusForbidden {
+		t.Errorf("disable the coordinator (every unit): %s", r)
+	}
+	if r := admin.Do("POST", "/api/v1/role-assignments", map[string]string{"user": "admin", "role": "coordinator", "unit": "*"}); r.Status != http.StatusForbidden ||
+		!strings.Contains(string(r.Body), "your own roles") {
+		t.Errorf("the admin of every unit made itself coordinator: %s", r)
+	}
+	after := [3]int{rowCount(t, env, "role_assignments"), trailCount(t, env), rowCount(t, env, "users WHERE status = 'disabled'")}
+	if after != before {
+		t.Fatalf("refusals changed assignments/trail/disabled users: %v -> %v", before, after)
+	}
+	ua.Do("POST", "/api/v1/role-assignments", map[string]string{"user": "staff.tnmt", "role": "author", "unit": "tnmt"}).MustStatus(201)
+	ua.Do("PUT", "/api/v1/users/"+userID(t, env, "staff.tnmt"), map[string]string{"status": "disabled"}).MustStatus(200)
 }

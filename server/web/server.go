@@ -81,7 +81,10 @@ type Deps struct {
 	// Settings.
 	BaseURL        string // the public address (QMS_BASE_URL), an origin of this site
 	MaxUploadBytes int64
-	SecureCookies  string // auto, true, false
+	MetricsToken   string        // bearer token of /metrics on this address; "" serves no metrics here
+	BodyMinRate    int           // bytes per second a request body must keep up after BodyGrace
+	BodyGrace      time.Duration // see BodyMinRate
+	SecureCookies  string        // auto, true, false
 	SessionMax     time.Duration
 
 	// The quality capabilities; New refuses to start without any of them.
@@ -147,7 +150,7 @@ func New(d Deps) (*Server, error) {
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, validText, s.authenticate, s.csrf)
+	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, validText, s.bodyDeadline, s.authenticate, s.csrf)
 	e.NoRoute(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrNotFound, "no such page")) })
 	e.NoMethod(func(c *gin.Context) {
 		c.Header("Allow", strings.Join(s.allowed(c.Request.URL.Path), ", "))

@@ -30,17 +30,28 @@ var bold []byte
 // Renderer writes audit reports; it implements internalaudit.ReportRenderer.
 type Renderer struct {
 	labels map[string]map[string]string // lang -> id -> text
-	now    func() time.Time
+	o      Options
+}
+
+// Options configure a Renderer.
+type Options struct {
+	Now func() time.Time
+	// Location is the office's time zone, of the date of issue. Defaults
+	// to UTC.
+	Location *time.Location
 	// UnitName names a unit in a language; nil shows the code.
 	UnitName func(code, lang string) string
 }
 
 // New loads the labels from the embedded i18n files.
-func New(now func() time.Time) (*Renderer, error) {
-	r := &Renderer{labels: map[string]map[string]string{}, now: now}
-	if r.now == nil {
-		r.now = time.Now
+func New(o Options) (*Renderer, error) {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	r := &Renderer{labels: map[string]map[string]string{}, o: o}
 	for _, lang := range []string{"vi", "en"} {
 		b, err := fs.ReadFile(qmstrack.Assets, "assets/i18n/audits."+lang+".json")
 		if err != nil {
@@ -74,8 +85,8 @@ func (r *Renderer) RenderReport(ctx context.Context, w io.Writer, a internalaudi
 	}
 	t := func(id string) string { return r.t(lang, id) }
 	unit := func(code string) string {
-		if r.UnitName != nil {
-			if n := r.UnitName(code, lang); n != "" {
+		if r.o.UnitName != nil {
+			if n := r.o.UnitName(code, lang); n != "" {
 				return n
 			}
 		}
@@ -85,7 +96,7 @@ func (r *Renderer) RenderReport(ctx context.Context, w io.Writer, a internalaudi
 	pdf.SetCompression(true)
 	pdf.AddUTF8FontFromBytes("dejavu", "", regular)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", bold)
-	issued := r.now()
+	issued := r.o.Now()
 	// Fixed dates keep the bytes reproducible for the same report.
 	pdf.SetCreationDate(issued)
 	pdf.SetModificationDate(issued)
@@ -137,7 +148,7 @@ func (r *Renderer) RenderReport(ctx context.Context, w io.Writer, a internalaudi
 	if len(team) > 0 {
 		row(t("audits.report.team"), strings.Join(team, ", "))
 	}
-	row(t("audits.report.issued"), ddmmyyyy(issued.In(internalaudit.Location)))
+	row(t("audits.report.issued"), ddmmyyyy(issued.In(r.o.Location)))
 	pdf.Ln(3)
 
 	pdf.SetFont("dejavu", "B", 12)

@@ -17,14 +17,15 @@ import (
 // TestVietnameseSurvivesInPDF renders a report and extracts its text again
 // with pdftotext: every Vietnamese letter must come back as written.
 func TestVietnameseSurvivesInPDF(t *testing.T) {
-	now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
-	r, err := auditpdf.New(func() time.Time { return now })
+	// 20:00 UTC on the 26th is already the 27th in the office.
+	now := time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
+	r, err := auditpdf.New(auditpdf.Options{Now: func() time.Time { return now }, Location: time.FixedZone("ICT", 7*3600),
+		UnitName: func(code, lang string) string { return "Phòng Tài nguyên và Môi trường" }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.UnitName = func(code, lang string) string { return "Phòng Tài nguyên và Môi trường" }
 	a := internalaudit.Audit{Number: "IA-2026-01", Title: "Đánh giá nội bộ lần 1 năm 2026", Units: []string{"land"},
-		Start: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
+		Start: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
 		Team:  []internalaudit.Member{{Name: "Nguyễn Thị Hường", Lead: true}, {Name: "Trần Văn Đức"}},
 		Items: []internalaudit.Item{{ID: "i1", Clause: "7.5.3", Question: "Tài liệu lỗi thời có bị ngăn sử dụng không?"}},
 		Findings: []internalaudit.Finding{
@@ -53,7 +54,7 @@ func TestVietnameseSurvivesInPDF(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := strings.Join(strings.Fields(string(out)), " ")
-		want := []string{"IA-2026-01", "Nguyễn Thị Hường", "Phòng Tài nguyên và Môi trường", "thiếu phiếu kiểm soát", "NC-2026-0007", "ủy quyền"}
+		want := []string{"IA-2026-01", "Nguyễn Thị Hường", "Phòng Tài nguyên và Môi trường", "thiếu phiếu kiểm soát", "NC-2026-0007", "ủy quyền", "27/11/2026"}
 		if lang == "vi" {
 			want = append(want, "BÁO CÁO ĐÁNH GIÁ NỘI BỘ", "Không phù hợp (nhẹ)", "Cơ hội cải tiến")
 		} else {
