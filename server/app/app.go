@@ -98,7 +98,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	auditStore := postgres.NewAuditStore(db)
 	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
 		Now: now, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
-		Audits: AuditWindow{auditStore},
+		Audits: AuditWindow{auditStore, loc},
 	})
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
