@@ -74,6 +74,9 @@ func (s *Service) IndexText(ctx context.Context) (IndexReport, error) {
 // extract reads one file's text within the budget b; an error is a
 // failure of the object store (or ctx), not of the file.
 func (s *Service) extract(ctx context.Context, f File, b TextBudget) (Extracted, error) {
+	if !hasText(f.MediaType) {
+		return Extracted{Reason: TextNoText}, nil // an image is not read at all
+	}
 	// Extract's own deadline comes first (too slow); the object store's
 	// reads get a little longer to notice it.
 	ctx, cancel := context.WithTimeout(ctx, b.Time+5*time.Second)

@@ -82,6 +82,15 @@ const (
 	MediaODS  = "application/vnd.oasis.opendocument.spreadsheet"
 )
 
+// hasText reports whether files of mediaType have text that Extract reads.
+func hasText(mediaType string) bool {
+	switch mediaType {
+	case "text/plain", "application/pdf", MediaDOCX, MediaXLSX, MediaODT, MediaODS:
+		return true
+	}
+	return false
+}
+
 var (
 	errOverBudget  = errors.New("text extraction: over its byte budget")
 	errMalformed   = errors.New("text extraction: malformed file")
@@ -106,6 +115,9 @@ func Extract(ctx context.Context, mediaType string, r io.Reader, size int64, b T
 	}
 	if err := ctx.Err(); err != nil {
 		return Extracted{}, err
+	}
+	if !hasText(mediaType) {
+		return Extracted{Reason: TextNoText}, nil
 	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, b.Time)
@@ -132,10 +144,8 @@ func Extract(ctx context.Context, mediaType string, r io.Reader, size int64, b T
 		s, err = zipText(r, size, bd, "", func(n string) bool {
 			return n == "xl/sharedStrings.xml" || strings.HasPrefix(n, "xl/worksheets/sheet")
 		})
-	case MediaODT, MediaODS:
+	default: // MediaODT, MediaODS
 		s, err = zipText(r, size, bd, "content.xml", func(n string) bool { return n == "content.xml" })
-	default:
-		return Extracted{Reason: TextNoText}, nil
 	}
 	switch {
 	case bd.src != nil:
