@@ -18,11 +18,13 @@ SHELL := /bin/bash
 
 TOOLS_BIN   := $(CURDIR)/.tools/bin
 MINIO       := $(TOOLS_BIN)/minio
+MC          := $(TOOLS_BIN)/mc
 STATICCHECK := $(TOOLS_BIN)/staticcheck
 GOVULNCHECK := $(TOOLS_BIN)/govulncheck
 QMSTRACK    := $(TOOLS_BIN)/qmstrack
 
 MINIO_MODULE       := github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+MC_MODULE          := github.com/minio/mc@v0.0.0-20250313080218-cf909e1063a9
 STATICCHECK_VERSION := v0.7.0
 STATICCHECK_MODULE := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 GOVULNCHECK_VERSION := v1.1.4
@@ -53,7 +55,7 @@ FUZZTIME        ?= 10s
 ## tools: everything the checks, tests and 'make run' need.
 tools: tools-go tools-apt
 
-tools-go: $(MINIO)
+tools-go: $(MINIO) $(MC)
 	@if [ ! -x "$(STATICCHECK)" ] || ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))'; then \
 		echo "installing staticcheck $(STATICCHECK_VERSION) into .tools/bin"; \
 		GOBIN="$(TOOLS_BIN)" go install $(STATICCHECK_MODULE); \
@@ -68,6 +70,11 @@ $(MINIO):
 	@echo "installing MinIO into .tools/bin (this takes a few minutes the first time)"
 	GOBIN="$(TOOLS_BIN)" go install $(MINIO_MODULE)
 
+# The MinIO client makes the least-privilege users (scripts/minio-users.sh).
+$(MC):
+	@echo "installing the MinIO client into .tools/bin"
+	GOBIN="$(TOOLS_BIN)" go install $(MC_MODULE)
+
 # Chromium drives the browser tests; pdftotext (poppler-utils) extracts the
 # text of PDF documents for search.
 tools-apt:
@@ -80,10 +87,15 @@ tools-apt:
 		fi; \
 	fi
 
-## minio-test: a MinIO for the tests on 127.0.0.1:9100 (console :9101).
-minio-test: $(MINIO)
+## minio-test: a MinIO for the tests on 127.0.0.1:9100 (console :9101),
+## with the service and disposal users the tests connect as.
+minio-test: $(MINIO) $(MC)
 	@MINIO_ROOT_USER='$(MINIO_USER)' MINIO_ROOT_PASSWORD='$(MINIO_PASSWORD)' \
 		scripts/minio.sh start $(MINIO_TEST_PORT) .minio/test-data .minio/test.pid .minio/test.log
+	@MINIO_ROOT_USER='$(MINIO_USER)' MINIO_ROOT_PASSWORD='$(MINIO_PASSWORD)' \
+		QMS_S3_ACCESS_KEY=qmstrack-app QMS_S3_SECRET_KEY=qmstrack-app-secret \
+		QMS_S3_DISPOSAL_ACCESS_KEY=qmstrack-dispose QMS_S3_DISPOSAL_SECRET_KEY=qmstrack-dispose-secret \
+		scripts/minio-users.sh $(MINIO_TEST_PORT) 't-*' 
 
 ## check: formatting, vet, staticcheck and the unit and integration tests.
 check: tools-go minio-test
@@ -133,7 +145,7 @@ build:
 # 'make run' needs the MinIO binary only when it starts its own MinIO.
 RUN_DEPS := build
 ifeq ($(QMS_S3_ENDPOINT),)
-RUN_DEPS += $(MINIO)
+RUN_DEPS += $(MINIO) $(MC)
 endif
 
 ## run: the server on QMS_ADDR (:8080) with a dev MinIO on 127.0.0.1:9000.

@@ -23,10 +23,13 @@ if [[ ! -x "$bin" ]]; then
 	exit 1
 fi
 
-: "${QMS_S3_ACCESS_KEY:=qmstrack}"
-: "${QMS_S3_SECRET_KEY:=qmstrack-secret}"
 : "${QMS_ADDR:=:8080}"
-export QMS_S3_ACCESS_KEY QMS_S3_SECRET_KEY QMS_ADDR
+export QMS_ADDR
+# The dev MinIO's root user makes the users qmstrack runs with: a service key
+# that cannot delete versions nor bypass governance retention, and a disposal
+# key (scripts/minio-users.sh, policies/s3-*-policy.json).
+dev_root_user="${QMS_DEV_MINIO_ROOT_USER:-qmstrack}"
+dev_root_password="${QMS_DEV_MINIO_ROOT_PASSWORD:-qmstrack-secret}"
 
 dev_minio_port="${QMS_DEV_MINIO_PORT:-9000}"
 minio_pidfile=".minio/dev.pid"
@@ -53,10 +56,15 @@ if [[ -z "${QMS_S3_ENDPOINT:-}" ]]; then
 		echo "run.sh: reusing the MinIO that answers on 127.0.0.1:${dev_minio_port}"
 	else
 		started_minio=1
-		MINIO_ROOT_USER="$QMS_S3_ACCESS_KEY" MINIO_ROOT_PASSWORD="$QMS_S3_SECRET_KEY" \
+		MINIO_ROOT_USER="$dev_root_user" MINIO_ROOT_PASSWORD="$dev_root_password" \
 			scripts/minio.sh start "$dev_minio_port" .minio/data "$minio_pidfile" .minio/dev.log
 	fi
 	QMS_S3_ENDPOINT="127.0.0.1:${dev_minio_port}"
+	: "${QMS_S3_ACCESS_KEY:=qmstrack-app}" "${QMS_S3_SECRET_KEY:=qmstrack-app-secret}"
+	: "${QMS_S3_DISPOSAL_ACCESS_KEY:=qmstrack-dispose}" "${QMS_S3_DISPOSAL_SECRET_KEY:=qmstrack-dispose-secret}"
+	export QMS_S3_ACCESS_KEY QMS_S3_SECRET_KEY QMS_S3_DISPOSAL_ACCESS_KEY QMS_S3_DISPOSAL_SECRET_KEY
+	MINIO_ROOT_USER="$dev_root_user" MINIO_ROOT_PASSWORD="$dev_root_password" \
+		scripts/minio-users.sh "$dev_minio_port" "${QMS_S3_BUCKET:-qmstrack}"
 fi
 export QMS_S3_ENDPOINT
 

@@ -93,16 +93,18 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		return nil, err
 	}
 
-	// Document control (ISO 9001 7.5).
+	// Document control (ISO 9001 7.5). Auditors read the documents that
+	// apply to the units they audit during the audit's window.
+	auditStore := postgres.NewAuditStore(db)
 	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
 		Now: now, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
+		Audits: AuditWindow{auditStore, loc},
 	})
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
 	// meetings and directives, whose minutes are records (5.1, 9.3).
-	auditStore := postgres.NewAuditStore(db)
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}})
+		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a}})
 	leadOpts := leadership.Options{Now: now, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
@@ -135,7 +137,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
-	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc,
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
 	a.Web, err = web.New(web.Deps{

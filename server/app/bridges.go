@@ -34,9 +34,9 @@ func (b ncBlobs) Open(ctx context.Context, key, version string) (io.ReadSeekClos
 }
 
 // AuditWindow gives records and nonconformities the units an auditor is
-// auditing today (internal audits own the audit window). It reads the audit
-// store, not the service, because audits file their reports as records and
-// are built after them.
+// auditing today (internal audits own the audit window and its impartiality
+// rule). It hands the audit store, not the service, to the rule, because
+// audits file their reports as records and are built after them.
 type AuditWindow struct {
 	Store    *postgres.AuditStore
 	Location *time.Location // the office's time zone
@@ -44,7 +44,38 @@ type AuditWindow struct {
 
 // AuditedUnits returns the units userID is auditing on the day of now.
 func (w AuditWindow) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	return w.Store.AuditedUnits(ctx, userID, qms.DateOf(now, w.Location))
+	return internalaudit.WindowUnits(ctx, w.Store, userID, qms.DateOf(now, w.Location))
+}
+
+// recordLinks lets records ask each capability that owns a link target
+// whether the filer may see it: its own read (Get) answers, "not found" for
+// what is hidden as for what does not exist. It reads the services from the
+// app when a record is filed, because nonconformities and internal audits
+// are built after records (audits file their reports as records).
+type recordLinks struct{ a *App }
+
+// Revision implements record.LinkTargets.
+func (l recordLinks) Revision(ctx context.Context, id string) error {
+	_, _, err := l.a.Documents.Revision(ctx, id)
+	return err
+}
+
+// NC implements record.LinkTargets.
+func (l recordLinks) NC(ctx context.Context, id string) error {
+	_, err := l.a.NCs.Get(ctx, id)
+	return err
+}
+
+// Action implements record.LinkTargets.
+func (l recordLinks) Action(ctx context.Context, id string) error {
+	_, err := l.a.NCs.NCOfAction(ctx, id)
+	return err
+}
+
+// Audit implements record.LinkTargets.
+func (l recordLinks) Audit(ctx context.Context, id string) error {
+	_, err := l.a.Audits.Get(ctx, id)
+	return err
 }
 
 // overdueDirectives gives the NC scorecard the overdue directives per unit.
@@ -137,6 +168,11 @@ func (e EvidenceAudits) Audit(ctx context.Context, id string) (evidence.Audit, e
 // AuditedUnits implements evidence.Audits.
 func (e EvidenceAudits) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
 	return e.Audits.AuditedUnits(ctx, userID, now)
+}
+
+// Impartial implements evidence.Audits.
+func (e EvidenceAudits) Impartial(ctx context.Context, a evidence.Audit) error {
+	return e.Audits.Impartial(ctx, a.Units)
 }
 
 // lateNCs raises the nonconformity of a late dossier.

@@ -19,6 +19,7 @@ type Job struct {
 // two jobs can share one by accident.
 const (
 	jobKeyDocuments    = 7262010    // scheduled publications
+	jobKeyDocumentText = 7262011    // text of stored files for search
 	jobKeyNCOverdue    = 0x6e630001 // overdue corrective actions and analyses
 	jobKeyRecordExpiry = 72620052   // records whose retention has ended
 	jobKeyProcess      = 7262060    // late dossiers, overdue directives
@@ -29,6 +30,13 @@ func (a *App) jobs() []Job {
 	return []Job{
 		{Name: "documents.activate", Key: jobKeyDocuments, Run: func(ctx context.Context) error {
 			_, err := a.Documents.ActivateDue(ctx)
+			return err
+		}},
+		{Name: "documents.index", Key: jobKeyDocumentText, Run: func(ctx context.Context) error {
+			rep, err := a.Documents.IndexText(ctx)
+			if rep.Indexed+rep.NotIndexed > 0 || err != nil {
+				a.Log.Info("document text for search", "indexed", rep.Indexed, "not_indexed", rep.NotIndexed, "err", err)
+			}
 			return err
 		}},
 		{Name: "nc-overdue", Key: jobKeyNCOverdue, Run: func(ctx context.Context) error {

@@ -45,11 +45,18 @@ type Options struct {
 	UseSSL    bool
 	Region    string
 	Bucket    string
+	// DisposalAccessKey and DisposalSecretKey, when set, are the only
+	// credentials that delete object versions (DeleteVersion, the last step
+	// of a signed disposition); the service's own key then needs no
+	// s3:DeleteObjectVersion. See policies/s3-*-policy.json.
+	DisposalAccessKey string
+	DisposalSecretKey string
 }
 
 // Store is one bucket of an S3-compatible object store.
 type Store struct {
 	c      *minio.Client
+	del    *minio.Client // deletes versions: the disposal key's client, or c
 	bucket string
 	region string
 }
@@ -65,7 +72,57 @@ func New(o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("object store: %w", err)
 	}
-	return &Store{c: c, bucket: o.Bucket, region: o.Region}, nil
+	s := &Store{c: c, del: c, bucket: o.Bucket, region: o.Region}
+	if o.DisposalAccessKey != "" {
+		s.del, err = minio.New(o.Endpoint, &minio.Options{
+			Creds:  credentials.NewStaticV4(o.DisposalAccessKey, o.DisposalSecretKey, ""),
+			Secure: o.UseSSL,
+			Region: o.Region,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("object store (disposal key): %w", err)
+		}
+	}
+	return s, nil
+}
+
+// CanBypassGovernance reports whether the service's key may override
+// GOVERNANCE-mode retention (s3:BypassGovernanceRetention): with such a key
+// anyone holding it can delete a filled form or minutes before their time.
+// It asks the store itself: it writes a small probe object locked in
+// governance mode for a minute under probe/ and tries to delete that version
+// with the bypass header. The disposal key removes the probe once its lock
+// has passed (on the next start), when it may.
+func (s *Store) CanBypassGovernance(ctx context.Context) (bool, error) {
+	s.removeOldProbes(ctx)
+	until := time.Now().Add(time.Minute).UTC()
+	mode := minio.Governance
+	info, err := s.c.PutObject(ctx, s.bucket, "probe/"+qms.NewID(), strings.NewReader("governance probe"), 16,
+		minio.PutObjectOptions{ContentType: "text/plain", Mode: mode, RetainUntilDate: until})
+	if err != nil {
+		return false, fmt.Errorf("governance probe: %w", err)
+	}
+	err = s.c.RemoveObject(ctx, s.bucket, info.Key, minio.RemoveObjectOptions{VersionID: info.VersionID, GovernanceBypass: true})
+	if err == nil {
+		return true, nil
+	}
+	if code := minio.ToErrorResponse(err).Code; code == "AccessDenied" || code == "ObjectLocked" {
+		return false, nil
+	}
+	return false, fmt.Errorf("governance probe: %w", err)
+}
+
+// removeOldProbes deletes probe versions whose lock has passed, with the
+// key that may delete versions; errors are ignored (a probe is a few bytes).
+func (s *Store) removeOldProbes(ctx context.Context) {
+	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: "probe/", Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			return
+		}
+		if time.Since(o.LastModified) > 2*time.Minute {
+			_ = s.del.RemoveObject(ctx, s.bucket, o.Key, minio.RemoveObjectOptions{VersionID: o.VersionID})
+		}
+	}
 }
 
 // Client exposes the minio client for tests and benchmarks.
@@ -393,7 +450,7 @@ func (s *Store) SetLegalHold(ctx context.Context, key, versionID string, on bool
 // DeleteVersion deletes one version, the final step of a signed disposition
 // after retention expired. The object store refuses while a lock holds.
 func (s *Store) DeleteVersion(ctx context.Context, key, versionID string) error {
-	err := s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: versionID})
+	err := s.del.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: versionID})
 	if err != nil {
 		if minio.ToErrorResponse(err).StatusCode == 403 || minio.ToErrorResponse(err).StatusCode == 400 {
 			return qms.Wrap(qms.ErrState, err, "the object store refuses to delete this version: it is still locked or held")

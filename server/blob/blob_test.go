@@ -109,10 +109,11 @@ func TestBucketWithoutObjectLockIsRefused(t *testing.T) {
 	s := testenv.Blob(t)
 	ctx := context.Background()
 	name := s.Bucket() + "-nolock"
-	if err := s.Client().MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
+	admin := testenv.AdminClient(t)
+	if err := admin.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Client().RemoveBucket(ctx, name)
+	defer admin.RemoveBucket(ctx, name)
 	o := testenv.S3Options()
 	o.Bucket = name
 	plain, err := blob.New(o)
@@ -123,7 +124,7 @@ func TestBucketWithoutObjectLockIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "versioning") {
 		t.Fatalf("a bucket without versioning/object lock was accepted: %v", err)
 	}
-	_ = s.Client().EnableVersioning(ctx, name)
+	_ = admin.EnableVersioning(ctx, name)
 	err = plain.EnsureBucket(ctx)
 	if err == nil || !strings.Contains(err.Error(), "object lock") {
 		t.Fatalf("a bucket without object lock was accepted: %v", err)
@@ -193,5 +194,43 @@ func TestPutReadsAheadOfAStream(t *testing.T) {
 	}
 	if read > blob.PartSize+(8<<20) {
 		t.Fatalf("read %d bytes of an oversize upload with a 1 MiB limit", read)
+	}
+}
+
+// TestServiceKeyCannotOverrideGovernance: the key the service runs with
+// (policies/s3-service-policy.json) cannot delete a version at all, nor
+// bypass a governance lock; the disposal key deletes versions but cannot
+// bypass a lock either; the start-up probe tells the two kinds of key apart.
+func TestServiceKeyCannotOverrideGovernance(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	obj, err := s.PutLocked(ctx, "record/"+qms.NewID(), strings.NewReader("Biên bản họp"), 1<<20,
+		qms.Retention{Mode: "GOVERNANCE", Until: time.Now().Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bypass := range []bool{false, true} {
+		err := s.Client().RemoveObject(ctx, s.Bucket(), obj.Key, minio.RemoveObjectOptions{VersionID: obj.VersionID, GovernanceBypass: bypass})
+		if err == nil || minio.ToErrorResponse(err).Code != "AccessDenied" {
+			t.Fatalf("service key deleted a version (bypass=%v): %v", bypass, err)
+		}
+	}
+	if err := s.DeleteVersion(ctx, obj.Key, obj.VersionID); qms.KindOf(err) != qms.ErrState {
+		t.Fatalf("the disposal key deleted a governance-locked version: %v", err)
+	}
+	if _, err := s.Open(ctx, obj.Key, obj.VersionID); err != nil {
+		t.Fatalf("the version is gone: %v", err)
+	}
+	if bypass, err := s.CanBypassGovernance(ctx); err != nil || bypass {
+		t.Fatalf("probe with the service key: bypass=%v err=%v", bypass, err)
+	}
+	ao := testenv.AdminS3Options()
+	ao.Bucket = s.Bucket()
+	root, err := blob.New(ao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bypass, err := root.CanBypassGovernance(ctx); err != nil || !bypass {
+		t.Fatalf("probe with the root key: bypass=%v err=%v", bypass, err)
 	}
 }

@@ -14,22 +14,26 @@ import (
 // Config is every setting of a qmstrack process. The env tags are the
 // documented names; the README's configuration table mirrors them.
 type Config struct {
-	Addr          string        `env:"QMS_ADDR" envDefault:":8080"`
-	DatabaseURL   string        `env:"QMS_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/qmstrack?sslmode=disable"`
-	DBMaxConns    int           `env:"QMS_DB_MAX_CONNS" envDefault:"20"`
-	S3Endpoint    string        `env:"QMS_S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
-	S3AccessKey   string        `env:"QMS_S3_ACCESS_KEY" envDefault:"qmstrack"`
-	S3SecretKey   string        `env:"QMS_S3_SECRET_KEY" envDefault:"qmstrack-secret"`
-	S3UseSSL      bool          `env:"QMS_S3_USE_SSL" envDefault:"false"`
-	S3Region      string        `env:"QMS_S3_REGION" envDefault:"us-east-1"`
-	S3Bucket      string        `env:"QMS_S3_BUCKET" envDefault:"qmstrack"`
-	MaxUpload     int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
-	SessionIdle   time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
-	SessionMax    time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
-	SecureCookies string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
-	DemoPassword  string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
-	TimeZone      string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
-	LogLevel      string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
+	Addr        string `env:"QMS_ADDR" envDefault:":8080"`
+	DatabaseURL string `env:"QMS_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/qmstrack?sslmode=disable"`
+	DBMaxConns  int    `env:"QMS_DB_MAX_CONNS" envDefault:"20"`
+	S3Endpoint  string `env:"QMS_S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
+	S3AccessKey string `env:"QMS_S3_ACCESS_KEY" envDefault:"qmstrack"`
+	S3SecretKey string `env:"QMS_S3_SECRET_KEY" envDefault:"qmstrack-secret"`
+	S3UseSSL    bool   `env:"QMS_S3_USE_SSL" envDefault:"false"`
+	S3Region    string `env:"QMS_S3_REGION" envDefault:"us-east-1"`
+	S3Bucket    string `env:"QMS_S3_BUCKET" envDefault:"qmstrack"`
+	// The disposal key alone deletes object versions (a signed disposition);
+	// empty: the service key does, and then needs s3:DeleteObjectVersion.
+	S3DisposalAccessKey string        `env:"QMS_S3_DISPOSAL_ACCESS_KEY"`
+	S3DisposalSecretKey string        `env:"QMS_S3_DISPOSAL_SECRET_KEY"`
+	MaxUpload           int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
+	SessionIdle         time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
+	SessionMax          time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
+	SecureCookies       string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
+	DemoPassword        string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
+	TimeZone            string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
+	LogLevel            string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
 	// Login throttling: after LoginMaxFailures failures for one login within
 	// LoginWindow, further attempts are refused until the window passes.
 	LoginMaxFailures int           `env:"QMS_LOGIN_MAX_FAILURES" envDefault:"5"`

@@ -2,8 +2,10 @@
 // revisions with issue numbers and files, the approval state machine
 // (draft -> in_review -> approved -> effective -> superseded, withdrawal to
 // obsolete), separation of duties, electronic signatures, acknowledgement of
-// effective revisions, periodic review and the public register. It declares
-// the store, object store, authorizer and password checker it needs.
+// effective revisions, periodic review, the public register, the text of
+// files for search (read after the upload, within a budget) and auditors'
+// read access during an audit's window. It declares the store, object
+// store, authorizer, password checker and audit window it needs.
 package document
 
 import (
@@ -180,8 +182,13 @@ type File struct {
 	UploadedBy string     `json:"uploaded_by" db:"uploaded_by"`
 	UploadedAt time.Time  `json:"uploaded_at" db:"uploaded_at"`
 	ReplacedAt *time.Time `json:"replaced_at,omitempty" db:"replaced_at"`
-	// Text is the extracted text for search; never sent.
-	Text string `json:"-" db:"-"`
+	// TextState says whether the file's text is searchable: pending until
+	// the documents.index job has read it, then indexed or not_indexed
+	// with TextReason (see Extract).
+	TextState  string `json:"text_state" db:"text_state"`
+	TextReason string `json:"text_reason,omitempty" db:"text_reason"`
+	// TextTries counts the claims of the file by the documents.index job.
+	TextTries int `json:"-" db:"text_tries"`
 }
 
 // Reviewer is a person chosen to review a revision and their decision.
@@ -273,6 +280,10 @@ type Visibility struct {
 	Read    qms.Scope // effective documents
 	Draft   qms.Scope // every revision being worked on
 	History qms.Scope // superseded and obsolete
+	// Audited are the units of the audits the reader is conducting today:
+	// the documents that apply to them, in force or withdrawn, and their
+	// history (see AppliesTo).
+	Audited []string
 }
 
 // ListPage is one page of the register.
@@ -288,7 +299,6 @@ type Staged struct {
 	Name       string
 	Replace    string // id of the file it replaces, if any
 	Object     qms.StoredObject
-	Text       string
 	UploadedBy string
 }
 
@@ -405,6 +415,16 @@ type Store interface {
 	People(ctx context.Context, logins []string) ([]Person, error)
 	PersonByID(ctx context.Context, id string) (Person, error)
 	PublicList(ctx context.Context) ([]PublicEntry, error)
+	// ClaimText takes the next current file whose text is pending, fewest
+	// claims first, then oldest, and counts the claim: no other instance
+	// takes it (SKIP LOCKED) until lease ends or its outcome is recorded.
+	// ok is false when no file waits.
+	ClaimText(ctx context.Context, lease time.Duration) (f File, ok bool, err error)
+	// RecordText records the outcome of a claimed file's extraction and
+	// refreshes the search of its document, under the document's lock.
+	RecordText(ctx context.Context, fileID string, x Extracted) error
+	// ReleaseText gives a claimed file back to the queue.
+	ReleaseText(ctx context.Context, fileID string) error
 }
 
 // Blobs is what the document capability needs from the object store.
@@ -424,6 +444,12 @@ type Authorizer interface {
 	Scope(userID, obj, act string) qms.Scope
 }
 
+// AuditAccess gives the units a user is auditing on the day of now (the
+// internal audit capability owns the audit window).
+type AuditAccess interface {
+	AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error)
+}
+
 // PasswordChecker re-authenticates a signer.
 type PasswordChecker interface {
 	CheckPassword(ctx context.Context, userID, password string) error
@@ -439,6 +465,37 @@ func (r Reviewer) DecisionText() string {
 		return ""
 	}
 	return *r.Decision
+}
+
+// AppliesTo reports whether the document applies to one of units: it is
+// owned by one of them, distributed to one of them, or organisation-wide.
+// Organisation-wide is what the
+// register means by it: distributed to every unit ("*" in the distribution,
+// "the whole organisation" on the form), or public. A distribution by role
+// reaches people, not units, and does not make a document apply to a unit.
+func (d Document) AppliesTo(units []string) bool {
+	if len(units) == 0 {
+		return false
+	}
+	if d.Public {
+		return true
+	}
+	for _, u := range d.DistUnits {
+		if u == qms.AllUnits {
+			return true
+		}
+	}
+	for _, u := range units {
+		if d.Unit == u {
+			return true
+		}
+		for _, du := range d.DistUnits {
+			if du == u {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // PendingText is the status of the revision being worked on, or "".

@@ -128,6 +128,16 @@ func (f *fixture) addFiles(ctx context.Context, revID string, files ...qms.Uploa
 	return f.svc.AddFiles(ctx, revID, document.NewFiles{Files: qms.FilesOf(files...)})
 }
 
+// index does the documents.index job's work: the text of every waiting file.
+func (f *fixture) index() document.IndexReport {
+	f.t.Helper()
+	rep, err := f.svc.IndexText(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return rep
+}
+
 func (f *fixture) newDoc(code, unit string, public bool) document.Document {
 	f.t.Helper()
 	months := 12
@@ -558,6 +568,7 @@ func TestSearchVisibilityAndPaging(t *testing.T) {
 	other := f.newDoc("QT-99", "vp", false)
 	av := f.as("author.vp")
 	must[document.Revision](t)(f.revise(av, other.ID, "Dự thảo", file("x.docx", docx("Bí mật nội bộ"))))
+	f.index()
 
 	for _, tc := range []struct {
 		who, q string
@@ -840,6 +851,9 @@ func TestSearchVectorCap(t *testing.T) {
 	}
 	if len(r.Files) != 7 {
 		t.Fatalf("%d files", len(r.Files))
+	}
+	if rep := f.index(); rep.Indexed != 7 {
+		t.Fatalf("indexed %+v", rep)
 	}
 	p := must[document.ListPage](t)(f.svc.List(f.as("coordinator"), document.Filter{Q: fmt.Sprintf("w0%08x%08x", 0, 0)}))
 	if len(p.Items) != 1 {

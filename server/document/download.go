@@ -56,11 +56,11 @@ func (s *Service) OpenCurrent(ctx context.Context, code string) (Document, Revis
 		if err != nil {
 			return Document{}, Revision{}, File{}, nil, ErrNoDocument
 		}
-		ok, err := s.canSeeDoc(ctx, a, d)
+		sg, err := s.seeDoc(ctx, a, d)
 		if err != nil {
 			return Document{}, Revision{}, File{}, nil, err
 		}
-		if !ok {
+		if !sg.ok {
 			return Document{}, Revision{}, File{}, nil, ErrNoDocument
 		}
 	}

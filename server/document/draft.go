@@ -124,10 +124,10 @@ func (s *Service) AddFiles(ctx context.Context, revID string, in NewFiles) (Revi
 	})
 }
 
-// stream puts each file of src into the object store and extracts its
-// text for search; nothing is written to the database yet. first gives
-// the kind and replaced file of the first file where it has none of its
-// own; current are the revision's files a file may replace.
+// stream puts each file of src into the object store; nothing is written
+// to the database yet. first gives the kind and replaced file of the first
+// file where it has none of its own; current are the revision's files a
+// file may replace.
 func (s *Service) stream(ctx context.Context, a qms.Actor, src qms.FileSource, first qms.Upload, current []File) ([]Staged, error) {
 	staged := []Staged{}
 	if src == nil {
@@ -186,12 +186,9 @@ func (s *Service) stage(ctx context.Context, u qms.Upload, current []File) (Stag
 	if err != nil {
 		return Staged{}, err
 	}
-	st := Staged{Kind: u.Kind, Name: name, Replace: u.Replace, Object: o}
-	if f, err := s.blobs.OpenVersion(ctx, o.Key, o.VersionID); err == nil {
-		st.Text = ExtractText(ctx, o.MediaType, f, o.Size)
-		f.Close()
-	}
-	return st, nil
+	// The text for search is read later, by the documents.index job
+	// (IndexText): whatever the file holds, the upload is answered now.
+	return Staged{Kind: u.Kind, Name: name, Replace: u.Replace, Object: o}, nil
 }
 
 func assignKinds(files []Staged, haveMain bool) ([]Staged, error) {

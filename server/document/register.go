@@ -209,7 +209,11 @@ func (s *Service) List(ctx context.Context, f Filter) (ListPage, error) {
 	default:
 		return ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be code, title or updated")
 	}
-	return s.list(ctx, f, s.visibility(a))
+	v, err := s.visibility(ctx, a)
+	if err != nil {
+		return ListPage{}, err
+	}
+	return s.list(ctx, f, v)
 }
 
 // list reads one page and marks the documents overdue for review.

@@ -47,6 +47,12 @@ type Options struct {
 	MaxUpload int64          // the size limit of one file (DefaultMaxUpload)
 	RoleOf    RoleNamer      // the signer's role for the sign-off block
 	NewKey    func() string  // object keys of new files (qms.NewID)
+	// TextBudget bounds the extraction of each file's text for search
+	// (DefaultTextBudget).
+	TextBudget TextBudget
+	// Audits gives auditors read access to the documents of the units
+	// they audit during the audit's window; nil gives none.
+	Audits AuditAccess
 }
 
 // Service is the document capability.
@@ -87,40 +93,73 @@ func (s *Service) can(a qms.Actor, unit, act string) bool {
 }
 
 // visibility computes the reader's scopes once per request.
-func (s *Service) visibility(a qms.Actor) Visibility {
+func (s *Service) visibility(ctx context.Context, a qms.Actor) (Visibility, error) {
+	units, err := s.audited(ctx, a)
 	return Visibility{
 		UserID:  a.UserID,
 		Read:    s.authz.Scope(a.UserID, obj, actRead),
 		Draft:   s.authz.Scope(a.UserID, obj, actDraft),
 		History: s.authz.Scope(a.UserID, obj, actHistory),
-	}
+		Audited: units,
+	}, err
 }
 
-// canSeeDoc decides whether the actor may know the document exists. A
+// audited returns the units of the audits the actor is conducting today.
+func (s *Service) audited(ctx context.Context, a qms.Actor) ([]string, error) {
+	if s.o.Audits == nil {
+		return nil, nil
+	}
+	return s.o.Audits.AuditedUnits(ctx, a.UserID, s.o.Now())
+}
+
+// sight is how the actor sees a document: whether at all, and whether
+// through an audit they are conducting today.
+type sight struct {
+	ok    bool
+	audit bool // the document applies to a unit of the actor's audit in its window
+}
+
+// seeDoc decides whether the actor may know the document exists. A
 // document they may not see is "not found", never "forbidden", so ids of
 // other units' drafts leak nothing.
-func (s *Service) canSeeDoc(ctx context.Context, a qms.Actor, d Document) (bool, error) {
+//
+// An auditor reads, during the window of an audit they conduct, the
+// documents that apply to the audited units (Document.AppliesTo) once they
+// have been in force: the revision in force, the superseded and withdrawn
+// ones, never the work in progress; reading gives no act.
+func (s *Service) seeDoc(ctx context.Context, a qms.Actor, d Document) (sight, error) {
+	if s.can(a, d.Unit, actDraft) {
+		return sight{ok: true}, nil
+	}
+	if d.Status != DocDraft {
+		units, err := s.audited(ctx, a)
+		if err != nil {
+			return sight{}, err
+		}
+		if d.AppliesTo(units) {
+			return sight{ok: true, audit: true}, nil
+		}
+	}
 	switch {
-	case s.can(a, d.Unit, actDraft):
-		return true, nil
 	case d.Status == DocEffective && s.can(a, d.Unit, actRead):
-		return true, nil
+		return sight{ok: true}, nil
 	case d.Status == DocObsolete && s.can(a, d.Unit, actHistory):
-		return true, nil
+		return sight{ok: true}, nil
 	case d.Status == DocEffective:
 		// People in the distribution from other units read it too.
-		return s.store.HasAck(ctx, d.ID, a.UserID)
+		ok, err := s.store.HasAck(ctx, d.ID, a.UserID)
+		return sight{ok: ok}, err
 	}
-	return false, nil
+	return sight{}, nil
 }
 
 // canSeeRev decides whether the actor may see one revision of a visible document.
-func (s *Service) canSeeRev(a qms.Actor, d Document, r Revision) bool {
+func (s *Service) canSeeRev(a qms.Actor, d Document, r Revision, sg sight) bool {
 	switch r.Status {
 	case StatusEffective:
 		return true
 	case StatusSuperseded, StatusObsolete:
-		return s.can(a, d.Unit, actHistory)
+		return sg.audit || s.can(a, d.Unit, actHistory)
 	}
 	if s.can(a, d.Unit, actDraft) {
 		return true
@@ -129,22 +168,22 @@ func (s *Service) canSeeRev(a qms.Actor, d Document, r Revision) bool {
 	return ok
 }
 
-func (s *Service) visibleDoc(ctx context.Context, a qms.Actor, id string) (Document, error) {
+func (s *Service) visibleDoc(ctx context.Context, a qms.Actor, id string) (Document, sight, error) {
 	d, err := s.store.Get(ctx, id)
 	if qms.KindOf(err) == qms.ErrNotFound {
-		return Document{}, ErrNoDocument
+		return Document{}, sight{}, ErrNoDocument
 	}
 	if err != nil {
-		return Document{}, err
+		return Document{}, sight{}, err
 	}
-	ok, err := s.canSeeDoc(ctx, a, d)
+	sg, err := s.seeDoc(ctx, a, d)
 	if err != nil {
-		return Document{}, err
+		return Document{}, sight{}, err
 	}
-	if !ok {
-		return Document{}, ErrNoDocument
+	if !sg.ok {
+		return Document{}, sight{}, ErrNoDocument
 	}
-	return d, nil
+	return d, sg, nil
 }
 
 // visibleRev returns a revision and its document if the actor may see both.
@@ -160,16 +199,16 @@ func (s *Service) visibleRev(ctx context.Context, a qms.Actor, id string) (Docum
 	if err != nil {
 		return Document{}, Revision{}, err
 	}
+	sg := sight{ok: true}
 	if _, reviewer := reviewerOf(r, a.UserID); !reviewer {
-		ok, err := s.canSeeDoc(ctx, a, d)
-		if err != nil {
+		if sg, err = s.seeDoc(ctx, a, d); err != nil {
 			return Document{}, Revision{}, err
 		}
-		if !ok {
+		if !sg.ok {
 			return Document{}, Revision{}, ErrNoRevision
 		}
 	}
-	if !s.canSeeRev(a, d, r) {
+	if !s.canSeeRev(a, d, r, sg) {
 		return Document{}, Revision{}, ErrNoRevision
 	}
 	return d, r, nil
@@ -182,7 +221,7 @@ func (s *Service) onDoc(ctx context.Context, docID, act string, refused func(Doc
 	if err != nil {
 		return a, Document{}, err
 	}
-	d, err := s.visibleDoc(ctx, a, docID)
+	d, _, err := s.visibleDoc(ctx, a, docID)
 	if err != nil {
 		return a, Document{}, err
 	}
@@ -226,7 +265,11 @@ func (s *Service) mutateDoc(ctx context.Context, docID string, decide func(Locke
 // Get returns a document with the revisions the actor may see and, on each,
 // the actions the actor may take.
 func (s *Service) Get(ctx context.Context, id string) (Document, error) {
-	a, d, err := s.onDoc(ctx, id, "", nil)
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return Document{}, err
+	}
+	d, sg, err := s.visibleDoc(ctx, a, id)
 	if err != nil {
 		return Document{}, err
 	}
@@ -244,7 +287,7 @@ func (s *Service) Get(ctx context.Context, id string) (Document, error) {
 	}
 	d.Revisions = []Revision{}
 	for _, r := range revs {
-		if !s.canSeeRev(a, d, r) {
+		if !s.canSeeRev(a, d, r, sg) {
 			continue
 		}
 		r.Actions = s.actions(a, d, r, owes[r.ID])

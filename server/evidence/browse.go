@@ -7,8 +7,9 @@ import (
 )
 
 // Browse returns the documents, NCs, actions and latest trail entries of the
-// audit's units, for its team during the audit's window and for those who
-// may read the audit (the coordinator). It changes nothing.
+// audit's units, for its team during the audit's window (each member as
+// long as they are impartial) and for those who may read the audit by their
+// role (the coordinator, the heads of the audited units). It changes nothing.
 func (s *Service) Browse(ctx context.Context, auditID string) (Browse, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
@@ -18,14 +19,14 @@ func (s *Service) Browse(ctx context.Context, auditID string) (Browse, error) {
 	if err != nil {
 		return Browse{}, err
 	}
-	byRole := false
-	sc := s.authz.Scope(a.UserID, "audit", "read")
-	for _, u := range au.Units {
-		byRole = byRole || sc.Has(u)
-	}
-	if !byRole && !(au.onTeam(a.UserID) && au.inWindow(s.today())) {
-		return Browse{}, qms.Errorf(qms.ErrForbidden, "the audit team sees the evidence during the audit (%s to %s)",
-			au.Start.Display(), au.End.Display())
+	if !s.readsAudit(a, au) {
+		if err := s.asTeam(ctx, a, au); err != nil {
+			return Browse{}, err
+		}
+		if !au.onTeam(a.UserID) || !au.inWindow(s.today()) {
+			return Browse{}, qms.Errorf(qms.ErrForbidden, "the audit team sees the evidence during the audit (%s to %s)",
+				au.Start.Display(), au.End.Display())
+		}
 	}
 	out := Browse{Documents: []Entry{}, NCs: []Entry{}, Actions: []Entry{}}
 	es, err := s.store.Evidence(ctx, au.Units, 500)

@@ -172,9 +172,14 @@ func (a Audit) onTeam(userID string) bool {
 	return false
 }
 
-// Audits gives the audit of a pack (if the actor may read it) and an
-// auditor's window access (the internal-audit capability, wired in the app).
+// Audits gives the audit of a pack (if the actor may read it), an auditor's
+// window access, and the impartiality rule (the internal-audit capability,
+// wired in the app).
 type Audits interface {
 	Audit(ctx context.Context, id string) (Audit, error)
 	AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error)
+	// Impartial refuses the actor's reading of a's evidence as a member of
+	// its team when they now hold a role in one of its units; nil when
+	// they may.
+	Impartial(ctx context.Context, a Audit) error
 }

@@ -99,6 +99,11 @@ func (s *Service) Prepare(ctx context.Context, q Query) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !s.readsAudit(a, au) {
+			if err := s.asTeam(ctx, a, au); err != nil {
+				return nil, err
+			}
+		}
 		for _, u := range au.Units {
 			if sc.Has(u) {
 				p.Filter.Units = append(p.Filter.Units, u)

@@ -7,8 +7,9 @@
 //
 // The files follow the lifecycle: audit.go (types and the interfaces the
 // capability needs), service.go (New and Options), checklist.go (the clause
-// list and an audit's questions), plan.go (the programme), findings.go,
-// report.go, reviews.go (evidence reviewed and window access).
+// list and an audit's questions), plan.go (the programme), impartial.go
+// (who may audit which unit, checked at every act), findings.go, report.go,
+// reviews.go (evidence reviewed and window access).
 package internalaudit
 
 import (
@@ -160,6 +161,13 @@ func (a Audit) Counts() map[string]int {
 	return out
 }
 
+// Assignment is a role a person holds in one unit (org's role assignment,
+// as far as impartiality needs it).
+type Assignment struct {
+	Role string `db:"role"`
+	Unit string `db:"unit"`
+}
+
 // Review is a piece of evidence an auditor marked reviewed.
 type Review struct {
 	ID            string    `json:"id" db:"id"`
@@ -194,9 +202,9 @@ type Store interface {
 	Members(ctx context.Context, logins []string) (found []Member, unknown []string, err error)
 	// Units returns the codes of every unit of the organisation.
 	Units(ctx context.Context) ([]string, error)
-	// HomeUnits returns the units in which the user holds any role
-	// assignment other than the organisation-wide "*".
-	HomeUnits(ctx context.Context, userID string) ([]string, error)
+	// UnitRoles returns the user's role assignments bound to a unit (not
+	// the organisation-wide "*"), as they stand now.
+	UnitRoles(ctx context.Context, userID string) ([]Assignment, error)
 	// Create numbers the audit in its year (IA-2026-01, gap-free), stores
 	// team and checklist.
 	Create(ctx context.Context, a Audit, items []Item, ev trail.Event) (Audit, error)
@@ -209,10 +217,13 @@ type Store interface {
 	// findings, calls fn, and writes the audit's status and report, the new
 	// items and findings and the events; if fn fails nothing is written.
 	Mutate(ctx context.Context, id string, fn func(a *Audit) (Change, error)) (Audit, error)
-	// AuditedUnits returns the units of audits whose window contains day and
-	// whose team includes userID.
-	AuditedUnits(ctx context.Context, userID string, day qms.Date) ([]string, error)
-	// ObjectUnit returns the unit of a piece of evidence (ErrNotFound if none).
+	// TeamAudits returns the audits whose window contains day and whose
+	// team includes userID, with id, number and units only.
+	TeamAudits(ctx context.Context, userID string, day qms.Date) ([]Audit, error)
+	// ObjectUnit returns the unit of a piece of evidence the audit team may
+	// examine (ErrNotFound if none): documents and revisions only once in
+	// force (effective, superseded, obsolete), as the evidence lists show
+	// them.
 	ObjectUnit(ctx context.Context, objectType, objectID string) (string, error)
 	AddReview(ctx context.Context, r Review, ev trail.Event) (Review, error)
 	Reviews(ctx context.Context, auditID string) ([]Review, error)

@@ -336,8 +336,27 @@ func TestFindingsWindowReportAndEvidenceAccess(t *testing.T) {
 	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "Đã xem lại"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: other.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrForbidden {
+	// Evidence outside the audited units is "not found", as an id that names
+	// nothing: probing ids tells nothing of other units.
+	if _, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: other.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrNotFound ||
+		qms.Message(err) != "record "+other.ID+" not found" {
 		t.Fatalf("review outside scope: %v", err)
+	}
+	// So is a draft of the audited unit, which the team does not see.
+	var draftDoc, draftRev string
+	if err := f.env.DB.Get(&draftDoc, `INSERT INTO documents (code, code_key, title, title_key, type, unit, review_months, created_by)
+		VALUES ('QT-99', 'QT-99', 'Dự thảo', 'du thao', 'procedure', 'land', 12, $1) RETURNING id`, f.users["lan"].UserID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.DB.Get(&draftRev, `INSERT INTO revisions (document_id, issue, change, created_by) VALUES ($1, 1, 'x', $2) RETURNING id`,
+		draftDoc, f.users["lan"].UserID); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range [][2]string{{"document", draftDoc}, {"document", "QT-99"}, {"revision", draftRev}} {
+		_, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: ref[0], ObjectID: ref[1]})
+		if qms.KindOf(err) != qms.ErrNotFound || qms.Message(err) != ref[0]+" "+ref[1]+" not found" {
+			t.Fatalf("review of a draft %s: %v", ref[0], err)
+		}
 	}
 	if _, err := f.audits.Review(f.as("lan"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID, Comment: "x"}); qms.KindOf(err) != qms.ErrNotFound {
 		t.Fatalf("review by outsider: %v", err)
@@ -471,5 +490,102 @@ func TestLinesFromJSONAndForms(t *testing.T) {
 	var ute *json.UnmarshalTypeError
 	if err := json.Unmarshal([]byte(`{"questions": 5}`), &p); !errors.As(err, &ute) || ute.Field != "questions" {
 		t.Fatalf("number: %v", err)
+	}
+}
+
+// TestImpartialityAtEveryActAndInTheWindow: the lead of an audit of land who
+// is given a role in land after the audit was planned may not record
+// findings, add questions, mark evidence reviewed or issue the report, and
+// the audit window no longer reaches land for them; each refusal names the
+// role and the unit and stores nothing. The other member, impartial, acts
+// on. Taking the role away restores both.
+func TestImpartialityAtEveryActAndInTheWindow(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t) // land, lead huong (finance), member duc (justice)
+	rec, err := f.records.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "Sổ theo dõi hồ sơ",
+		Date: f.day(0), File: pdf("so.pdf", "so")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := a.Items[0].ID
+	finding := internalaudit.NewFinding{ItemID: item, Kind: internalaudit.KindObservation, Description: "Sổ chưa ký"}
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, finding); err != nil {
+		t.Fatal(err)
+	}
+	// Given after planning, as an administrator would: a role in land.
+	huong := f.users["huong"].UserID
+	if _, err := f.env.DB.Exec(`INSERT INTO role_assignments (user_id, role, unit) VALUES ($1, 'head', 'land')`, huong); err != nil {
+		t.Fatal(err)
+	}
+	count := func() string {
+		var n [4]int
+		for i, tb := range []string{"audit_findings", "audit_items", "evidence_reviews", "trail"} {
+			if err := f.env.DB.Get(&n[i], `SELECT count(*) FROM `+tb); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return fmt.Sprint(n)
+	}
+	before := count()
+	acts := map[string]func(ctx context.Context) error{
+		"finding": func(ctx context.Context) error { _, err := f.audits.AddFinding(ctx, a.ID, finding); return err },
+		"question": func(ctx context.Context) error {
+			_, err := f.audits.AddQuestion(ctx, a.ID, internalaudit.NewQuestion{Question: "Có sổ ký nhận không?"})
+			return err
+		},
+		"review": func(ctx context.Context) error {
+			_, err := f.audits.Review(ctx, internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: rec.ID})
+			return err
+		},
+	}
+	const want = "impartiality: you hold the role head in unit land, which this audit covers, so you may not act on its team"
+	for name, act := range acts {
+		err := act(f.as("huong"))
+		if qms.KindOf(err) != qms.ErrForbidden || err.Error() != want {
+			t.Errorf("%s by the lead who now heads land: %v", name, err)
+		}
+	}
+	if _, err := f.audits.IssueReport(f.as("huong"), a.ID, "vi"); qms.KindOf(err) != qms.ErrForbidden || err.Error() != want {
+		t.Errorf("report by the lead who now heads land: %v", err)
+	}
+	if got := count(); got != before {
+		t.Fatalf("refused acts stored something: %s, before %s", got, before)
+	}
+	if err := f.audits.Impartial(f.as("huong"), a.Units); err == nil || err.Error() != want {
+		t.Errorf("Impartial: %v", err)
+	}
+	// The window no longer reaches land (Casbin was loaded before the
+	// grant, so the record could only be read through the window).
+	units, err := f.audits.AuditedUnits(context.Background(), huong, f.now)
+	if err != nil || len(units) != 0 {
+		t.Errorf("window of the barred lead: %v %v", units, err)
+	}
+	if _, err := f.records.Get(f.as("huong"), rec.ID); qms.KindOf(err) != qms.ErrNotFound {
+		t.Errorf("the barred lead reads land's record through the window: %v", err)
+	}
+	p := f.audits.PermissionsOf(f.as("huong"), a)
+	if p.Find || p.Review || p.Ask || p.Report || p.Barred == nil || !p.OnTeam {
+		t.Errorf("permissions of the barred lead: %+v", p)
+	}
+	// The other member is impartial and acts on.
+	for name, act := range acts {
+		if err := act(f.as("duc")); err != nil {
+			t.Errorf("%s by the impartial member: %v", name, err)
+		}
+	}
+
+	if _, err := f.env.DB.Exec(`DELETE FROM role_assignments WHERE user_id = $1 AND unit = 'land'`, huong); err != nil {
+		t.Fatal(err)
+	}
+	for name, act := range acts {
+		if err := act(f.as("huong")); err != nil {
+			t.Errorf("%s once the role is gone: %v", name, err)
+		}
+	}
+	if units, err := f.audits.AuditedUnits(context.Background(), huong, f.now); err != nil || strings.Join(units, ",") != "land" {
+		t.Errorf("window once the role is gone: %v %v", units, err)
+	}
+	if _, err := f.audits.IssueReport(f.as("huong"), a.ID, "vi"); err != nil {
+		t.Errorf("report once the role is gone: %v", err)
 	}
 }

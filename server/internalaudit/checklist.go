@@ -109,7 +109,8 @@ type NewQuestion struct {
 }
 
 // AddQuestion adds one of the office's own questions to an audit's
-// checklist (coordinator or the audit's team, before the report).
+// checklist (coordinator, or a member of the audit's team who is impartial
+// now, before the report).
 func (s *Service) AddQuestion(ctx context.Context, auditID string, in NewQuestion) (Item, error) {
 	actor, err := qms.MustActor(ctx)
 	if err != nil {
@@ -119,8 +120,13 @@ func (s *Service) AddQuestion(ctx context.Context, auditID string, in NewQuestio
 	if err != nil {
 		return Item{}, err
 	}
-	if !a.OnTeam(actor.UserID) && !s.authz.Can(actor.UserID, a.Units[0], permAudit, actPlan) {
-		return Item{}, qms.Errorf(qms.ErrForbidden, "only the audit team or the coordinator may change the checklist")
+	if !s.authz.Can(actor.UserID, a.Units[0], permAudit, actPlan) {
+		if !a.OnTeam(actor.UserID) {
+			return Item{}, qms.Errorf(qms.ErrForbidden, "only the audit team or the coordinator may change the checklist")
+		}
+		if err := s.impartial(ctx, actor.UserID, a.Units); err != nil {
+			return Item{}, err
+		}
 	}
 	if err := checklistOpen(a); err != nil {
 		return Item{}, err

@@ -19,8 +19,8 @@ type NewFinding struct {
 	Evidence    Lines  `json:"evidence"` // references, one per line
 }
 
-// AddFinding records a finding (a member of the audit team, during the
-// audit's window, before the report). A nonconformity raises a linked NC
+// AddFinding records a finding (a member of the audit team who is impartial
+// now, during the audit's window, before the report). A nonconformity raises a linked NC
 // through the nonconformity capability when it is wired, under the audit's
 // lock: an NC is raised only for a finding that will be stored, and a
 // finding never points at an NC that does not exist.
@@ -35,6 +35,9 @@ func (s *Service) AddFinding(ctx context.Context, auditID string, in NewFinding)
 	}
 	if !a.OnTeam(actor.UserID) {
 		return Finding{}, qms.Errorf(qms.ErrForbidden, "only the audit team records findings")
+	}
+	if err := s.impartial(ctx, actor.UserID, a.Units); err != nil {
+		return Finding{}, err
 	}
 	if err := findingsOpen(a); err != nil {
 		return Finding{}, err

@@ -63,7 +63,8 @@ func splitNames(list []string) []string {
 }
 
 // Create plans an audit (coordinator). Impartiality: nobody on the team may
-// audit a unit in which they hold a role.
+// audit a unit in which they hold a role (impartial.go; checked again at
+// every act of the team).
 func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 	actor, err := qms.MustActor(ctx)
 	if err != nil {
@@ -162,12 +163,12 @@ func (s *Service) Create(ctx context.Context, p Plan) (Audit, error) {
 			fe.Add("team", "%s is not an internal auditor", m.Login)
 			continue
 		}
-		home, err := s.store.HomeUnits(ctx, m.UserID)
+		roles, err := s.store.UnitRoles(ctx, m.UserID)
 		if err != nil {
 			return Audit{}, err
 		}
 		for _, u := range a.Units {
-			if containsStr(home, u) {
+			if _, ok := conflictIn(roles, []string{u}); ok {
 				fe.Add("team", "impartiality: %s belongs to unit %s and cannot audit it", m.Login, u)
 			}
 		}

@@ -9,7 +9,8 @@ import (
 )
 
 // IssueReport renders the audit report from the findings and files it as a
-// record of type audit report (the lead auditor or the coordinator). The
+// record of type audit report (the lead auditor, impartial now, or the
+// coordinator). The
 // audit is then closed to findings. The audit stays locked for the whole
 // act, so a second report waits and then finds the audit reported.
 func (s *Service) IssueReport(ctx context.Context, auditID, lang string) (Audit, error) {
@@ -21,8 +22,13 @@ func (s *Service) IssueReport(ctx context.Context, auditID, lang string) (Audit,
 	if err != nil {
 		return Audit{}, err
 	}
-	if a.Lead != actor.UserID && !s.authz.Can(actor.UserID, a.Units[0], permAudit, actPlan) {
-		return Audit{}, qms.Errorf(qms.ErrForbidden, "only the lead auditor or the coordinator issues the report")
+	if !s.authz.Can(actor.UserID, a.Units[0], permAudit, actPlan) {
+		if a.Lead != actor.UserID {
+			return Audit{}, qms.Errorf(qms.ErrForbidden, "only the lead auditor or the coordinator issues the report")
+		}
+		if err := s.impartial(ctx, actor.UserID, a.Units); err != nil {
+			return Audit{}, err
+		}
 	}
 	if err := reportDue(a); err != nil {
 		return Audit{}, err

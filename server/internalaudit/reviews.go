@@ -17,9 +17,12 @@ type NewReview struct {
 	Comment    string `json:"comment"`
 }
 
-// Review marks a piece of evidence reviewed (a member of the audit team,
-// during the audit's window). The evidence must belong to an audited unit.
-// It changes nothing but the review list.
+// Review marks a piece of evidence reviewed (a member of the audit team who
+// is impartial now, during the audit's window). The evidence must be what the
+// team examines: an object of an audited unit, documents and revisions only
+// once in force. Anything else is "not found", as an id that names nothing
+// is, so that probing ids teaches nothing about other units or drafts. It
+// changes nothing but the review list.
 func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	actor, err := qms.MustActor(ctx)
 	if err != nil {
@@ -31,6 +34,9 @@ func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	}
 	if !a.OnTeam(actor.UserID) {
 		return Review{}, qms.Errorf(qms.ErrForbidden, "only the audit team marks evidence reviewed")
+	}
+	if err := s.impartial(ctx, actor.UserID, a.Units); err != nil {
+		return Review{}, err
 	}
 	if !a.InWindow(s.today()) {
 		from, to := a.window()
@@ -49,13 +55,11 @@ func (s *Service) Review(ctx context.Context, in NewReview) (Review, error) {
 	}
 	kind := qms.Label{Prefix: "audits.object", Code: in.ObjectType}
 	unit, err := s.store.ObjectUnit(ctx, in.ObjectType, objectID)
-	if qms.KindOf(err) == qms.ErrNotFound {
-		return Review{}, qms.Errorf(qms.ErrNotFound, "%s %s not found", kind, objectID)
-	} else if err != nil {
+	if err != nil && qms.KindOf(err) != qms.ErrNotFound {
 		return Review{}, err
 	}
-	if !containsStr(a.Units, unit) {
-		return Review{}, qms.Errorf(qms.ErrForbidden, "this %s belongs to unit %s, outside the audit", kind, unit)
+	if err != nil || !containsStr(a.Units, unit) {
+		return Review{}, qms.Errorf(qms.ErrNotFound, "%s %s not found", kind, objectID)
 	}
 	r := Review{AuditID: a.ID, ObjectType: in.ObjectType, ObjectID: objectID, Unit: unit, Comment: comment,
 		Reviewer: actor.UserID, ReviewerLogin: actor.Login}
@@ -73,7 +77,7 @@ func (s *Service) Reviews(ctx context.Context, auditID string) ([]Review, error)
 }
 
 // AuditedUnits returns the units the user audits on the day of now in the
-// office's time zone (their window access to evidence).
+// office's time zone (their window access to evidence; see WindowUnits).
 func (s *Service) AuditedUnits(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	return s.store.AuditedUnits(ctx, userID, qms.DateOf(now, s.o.Location))
+	return WindowUnits(ctx, s.store, userID, qms.DateOf(now, s.o.Location))
 }

@@ -91,9 +91,13 @@ func (s *Service) PlanScope(ctx context.Context) qms.Scope {
 type Permissions struct {
 	OnTeam   bool
 	InWindow bool
-	Find     bool // record findings, mark evidence reviewed
+	Find     bool // record findings
+	Review   bool // mark evidence reviewed
 	Ask      bool // add a question to the checklist
 	Report   bool // issue the report
+	// Barred is why the actor, on the team, may not act on it now
+	// (impartiality); nil when they may.
+	Barred error
 }
 
 // PermissionsOf computes what the actor may do now on au, with the same
@@ -106,8 +110,14 @@ func (s *Service) PermissionsOf(ctx context.Context, au Audit) Permissions {
 	open := au.Status == StatusPlanned
 	plan := s.authz.Can(a.UserID, au.Units[0], permAudit, actPlan)
 	p := Permissions{OnTeam: au.OnTeam(a.UserID), InWindow: au.InWindow(s.today())}
-	p.Find = p.OnTeam && open && p.InWindow
-	p.Ask = open && (p.OnTeam || plan)
-	p.Report = open && (au.Lead == a.UserID || plan) && len(au.Findings) > 0
+	member := p.OnTeam
+	if member {
+		p.Barred = s.impartial(ctx, a.UserID, au.Units)
+		member = p.Barred == nil
+	}
+	p.Find = member && open && p.InWindow
+	p.Review = member && p.InWindow
+	p.Ask = open && (member || plan)
+	p.Report = open && ((au.Lead == a.UserID && member) || plan) && len(au.Findings) > 0
 	return p
 }

@@ -144,7 +144,10 @@ func (d Decision) Outcome() string {
 // Store keeps this capability's data. Every state change writes its trail
 // entry in the same transaction.
 type Store interface {
-	Meetings(ctx context.Context) ([]Meeting, error)
+	// Meetings lists, newest first, the meetings of scope: those whose
+	// minutes a unit of scope keeps or that gave a unit of scope a
+	// directive (every meeting when scope is All).
+	Meetings(ctx context.Context, scope qms.Scope) ([]Meeting, error)
 	Meeting(ctx context.Context, id string) (Meeting, error)
 	CreateMeeting(ctx context.Context, m Meeting, ev trail.Event) (Meeting, error)
 	CreateDirective(ctx context.Context, d Directive, ev trail.Event) (Directive, error)

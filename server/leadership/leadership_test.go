@@ -237,3 +237,65 @@ func TestMinutesAsRecordAndPermissions(t *testing.T) {
 		t.Fatalf("minutes filed as a record are read as the record: %v", err)
 	}
 }
+
+// TestMeetingVisibility: a meeting is seen by those who hold meetings (the
+// chairman, the coordinator), by the auditor reading every unit, and by
+// whoever may read the process of the unit keeping its minutes or of a unit
+// it gave a directive to. Anyone else finds neither the meeting in the
+// list nor its page nor its minutes file: the same not-found as a random id.
+func TestMeetingVisibility(t *testing.T) {
+	f := setup(t)
+	chair := f.as("chair")
+	held := workday.Date{Year: 2026, Month: 11, Day: 20}
+	kept, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: held, Title: "Giao ban VP ĐKĐĐ", Chair: "Giám đốc", Unit: "land", Minutes: file("bien-ban.pdf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	directed, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: held, Title: "Họp CCHC", Chair: "Chủ tịch", Unit: "home", Minutes: file("cchc.pdf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.l.AddDirective(chair, directed.ID, leadership.NewDirective{Unit: "justice", Title: "Cập nhật TTHC", DueOn: workday.Date{Year: 2026, Month: 11, Day: 30}}); err != nil {
+		t.Fatal(err)
+	}
+	for login, want := range map[string][2]bool{
+		"coord": {true, true}, "chair": {true, true}, "aud": {true, true},
+		"landhead": {true, false}, "landstaff": {true, false}, "jstaff": {false, true},
+	} {
+		ctx := f.as(login)
+		list, err := f.l.Meetings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, m := range list {
+			got[m.ID] = true
+		}
+		for i, m := range []leadership.Meeting{kept, directed} {
+			if got[m.ID] != want[i] {
+				t.Errorf("%s: meeting %q listed %v, want %v", login, m.Title, got[m.ID], want[i])
+			}
+			_, err := f.l.Meeting(ctx, m.ID)
+			_, rc, err2 := f.l.OpenMinutes(ctx, m.ID)
+			if rc != nil {
+				rc.Close()
+			}
+			if want[i] {
+				if err != nil || err2 != nil {
+					t.Errorf("%s: meeting %q: %v, minutes: %v", login, m.Title, err, err2)
+				}
+				continue
+			}
+			for _, e := range []error{err, err2} {
+				if !errors.Is(e, qms.ErrNotFound) || qms.Message(e) != "no meeting "+m.ID {
+					t.Errorf("%s: hidden meeting %q: %v", login, m.Title, e)
+				}
+			}
+		}
+	}
+	// The justice staff see the meeting with their own directive only.
+	m, err := f.l.Meeting(f.as("jstaff"), directed.ID)
+	if err != nil || len(m.Directives) != 1 || m.Directives[0].Unit != "justice" {
+		t.Fatalf("justice staff see %+v %v", m, err)
+	}
+}

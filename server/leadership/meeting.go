@@ -112,37 +112,64 @@ func (s *Service) fileMinutes(ctx context.Context, m *Meeting, f qms.Upload) err
 	return nil
 }
 
-// Meetings lists meetings, newest first.
+// Meetings lists the meetings the actor sees (meetingScope), newest first.
 func (s *Service) Meetings(ctx context.Context) ([]Meeting, error) {
-	if _, err := s.readScope(ctx); err != nil {
+	sc, err := s.meetingScope(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Meetings(ctx)
+	return s.store.Meetings(ctx, sc)
 }
 
-// Meeting returns a meeting with the directives the actor may see.
+// Meeting returns a meeting the actor sees (meetingScope) with the
+// directives the actor may read; another is not found, as an unknown id.
 func (s *Service) Meeting(ctx context.Context, id string) (Meeting, error) {
+	m, _, err := s.visibleMeeting(ctx, id)
+	if err != nil {
+		return Meeting{}, err
+	}
 	sc, err := s.readScope(ctx)
 	if err != nil {
 		return Meeting{}, err
 	}
-	m, err := s.store.Meeting(ctx, id)
-	if err != nil {
-		return m, err
-	}
 	if m.Directives, err = s.list(ctx, DirectiveFilter{Scope: sc, MeetingID: id}); err != nil {
-		return m, err
+		return Meeting{}, err
 	}
 	return m, nil
 }
 
-// OpenMinutes opens the minutes file of a meeting (one kept in the object
-// store; minutes filed as a record are read as that record).
-func (s *Service) OpenMinutes(ctx context.Context, id string) (Meeting, io.ReadSeekCloser, error) {
-	if _, err := s.readScope(ctx); err != nil {
-		return Meeting{}, nil, err
+// visibleMeeting reads meeting id and refuses it, as not found, unless
+// the actor sees it: in the scope of meetingScope, its minutes are kept
+// by a unit of the scope or it gave one of them a directive.
+func (s *Service) visibleMeeting(ctx context.Context, id string) (Meeting, qms.Scope, error) {
+	sc, err := s.meetingScope(ctx)
+	if err != nil {
+		return Meeting{}, sc, err
 	}
 	m, err := s.store.Meeting(ctx, id)
+	if err != nil {
+		return Meeting{}, sc, err
+	}
+	if sc.All || (m.Unit != "" && sc.Has(m.Unit)) {
+		return m, sc, nil
+	}
+	if !sc.Empty() {
+		ds, err := s.store.Directives(ctx, DirectiveFilter{Scope: sc, MeetingID: id})
+		if err != nil {
+			return Meeting{}, sc, err
+		}
+		if len(ds) > 0 {
+			return m, sc, nil
+		}
+	}
+	return Meeting{}, sc, qms.Errorf(qms.ErrNotFound, "no meeting %s", id)
+}
+
+// OpenMinutes opens the minutes file of a meeting the actor sees (one kept
+// in the object store; minutes filed as a record are read as that record,
+// with the record's permissions).
+func (s *Service) OpenMinutes(ctx context.Context, id string) (Meeting, io.ReadSeekCloser, error) {
+	m, _, err := s.visibleMeeting(ctx, id)
 	if err != nil {
 		return m, nil, err
 	}

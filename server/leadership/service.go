@@ -55,7 +55,8 @@ func New(store Store, authz Authorizer, blobs Blobs, o Options) *Service {
 func (s *Service) today() workday.Date { return workday.DateOf(s.o.Now(), s.o.Location) }
 
 // Permissions (policies/policy.csv): directive issue, report and decide;
-// meetings and directives are read with the process read permission.
+// meetings and directives are read with the process read permission (see
+// meetingScope for who sees a meeting).
 const (
 	ObjDirective = "directive"
 	actIssue     = "issue"
@@ -77,6 +78,25 @@ func (s *Service) readScope(ctx context.Context) (qms.Scope, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
 		return qms.Scope{}, err
+	}
+	return s.authz.Scope(a.UserID, "process", "read"), nil
+}
+
+// meetingScope is the units whose meetings the actor sees. A meeting is
+// seen by those who hold the meetings (directive issue in every unit: the
+// chairman, the coordinator), and otherwise by those who may read the
+// process of the unit keeping its minutes or of a unit it gave a directive
+// to; in that unit's directives they also see the meeting's title, chair
+// and participants. An auditor holding process read in every unit sees
+// them all. Others see neither the meeting in the list nor its page, API or
+// minutes: the same answer as an id that does not exist.
+func (s *Service) meetingScope(ctx context.Context) (qms.Scope, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return qms.Scope{}, err
+	}
+	if s.authz.Can(a.UserID, qms.AllUnits, ObjDirective, actIssue) {
+		return qms.Scope{All: true}, nil
 	}
 	return s.authz.Scope(a.UserID, "process", "read"), nil
 }

@@ -82,10 +82,12 @@ func (s *AuditStore) Units(ctx context.Context) ([]string, error) {
 	return out, translate(s.db.SelectContext(ctx, &out, `SELECT code FROM units ORDER BY code`))
 }
 
-// HomeUnits returns the units of the user's unit-bound role assignments.
-func (s *AuditStore) HomeUnits(ctx context.Context, userID string) ([]string, error) {
-	const q = `SELECT DISTINCT unit FROM role_assignments WHERE user_id = $1 AND unit <> '*' ORDER BY unit`
-	out := []string{}
+// UnitRoles returns the user's role assignments bound to a unit, as they
+// stand now (read on every call, never cached: a role granted or revoked a
+// moment ago counts).
+func (s *AuditStore) UnitRoles(ctx context.Context, userID string) ([]internalaudit.Assignment, error) {
+	const q = `SELECT role, unit FROM role_assignments WHERE user_id = $1 AND unit <> '*' ORDER BY unit, role`
+	out := []internalaudit.Assignment{}
 	return out, translate(s.db.SelectContext(ctx, &out, q, userID))
 }
 
@@ -303,17 +305,29 @@ func (s *AuditStore) Mutate(ctx context.Context, id string, fn func(*internalaud
 	return s.Get(ctx, id)
 }
 
-// AuditedUnits returns the units of the audits whose window contains day and
-// whose team includes the user.
-func (s *AuditStore) AuditedUnits(ctx context.Context, userID string, day qms.Date) ([]string, error) {
-	const q = `SELECT DISTINCT unnest(a.scope_units) FROM audits a JOIN audit_team t ON t.audit_id = a.id
-		WHERE t.user_id = $1 AND $2::date BETWEEN a.planned_start AND a.planned_end ORDER BY 1`
-	out := []string{}
-	return out, translate(s.db.SelectContext(ctx, &out, q, userID, day.String()))
+// TeamAudits returns the audits whose window contains day and whose team
+// includes the user: id, number and units only.
+func (s *AuditStore) TeamAudits(ctx context.Context, userID string, day qms.Date) ([]internalaudit.Audit, error) {
+	const q = `SELECT a.id, a.number, a.scope_units FROM audits a JOIN audit_team t ON t.audit_id = a.id
+		WHERE t.user_id = $1 AND $2::date BETWEEN a.planned_start AND a.planned_end ORDER BY a.number`
+	var rows []struct {
+		ID     string         `db:"id"`
+		Number string         `db:"number"`
+		Units  pq.StringArray `db:"scope_units"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, userID, day.String()); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]internalaudit.Audit, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, internalaudit.Audit{ID: r.ID, Number: r.Number, Units: []string(r.Units)})
+	}
+	return out, nil
 }
 
-// ObjectUnit returns the unit a piece of evidence belongs to, or an
-// ErrNotFound (the capability says what is missing). Documents,
+// ObjectUnit returns the unit a piece of evidence the audit team may examine
+// belongs to (documents and revisions once in force), or an ErrNotFound (the
+// capability says what is missing). Documents,
 // nonconformities and actions live in tables of other capabilities, looked
 // up only when those tables exist.
 func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string) (string, error) {
@@ -338,10 +352,11 @@ func (s *AuditStore) ObjectUnit(ctx context.Context, objectType, objectID string
 var evidenceUnitQueries = map[string]struct{ table, sql string }{
 	"record":   {"", `SELECT unit FROM records WHERE id::text = $1`},
 	"trail":    {"", `SELECT unit FROM trail WHERE seq::text = $1`},
-	"document": {"documents", `SELECT unit FROM documents WHERE id::text = $1 OR code_key = upper($1)`},
-	"revision": {"revisions", `SELECT d.unit FROM revisions r JOIN documents d ON d.id = r.document_id WHERE r.id::text = $1`},
-	"nc":       {"ncs", `SELECT unit FROM ncs WHERE id::text = $1 OR number = $1`},
-	"action":   {"nc_actions", `SELECT unit FROM nc_actions WHERE id::text = $1`},
+	"document": {"documents", `SELECT unit FROM documents WHERE (id::text = $1 OR code_key = upper($1)) AND status <> 'draft'`},
+	"revision": {"revisions", `SELECT d.unit FROM revisions r JOIN documents d ON d.id = r.document_id
+		WHERE r.id::text = $1 AND r.status IN ('effective', 'superseded', 'obsolete')`},
+	"nc":     {"ncs", `SELECT unit FROM ncs WHERE id::text = $1 OR number = $1`},
+	"action": {"nc_actions", `SELECT unit FROM nc_actions WHERE id::text = $1`},
 }
 
 // AddReview stores (or updates the comment of) a review mark.

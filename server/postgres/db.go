@@ -112,3 +112,19 @@ func Ping(ctx context.Context, db *sqlx.DB) error {
 	defer cancel()
 	return db.PingContext(ctx)
 }
+
+// SetOfficeTimeZone records the office's time zone (QMS_TIMEZONE) for the
+// database's own date arithmetic: the dossier statistics triggers bucket
+// by day in it (office_time_zone()). It reports whether the zone changed.
+func SetOfficeTimeZone(ctx context.Context, db *sqlx.DB, zone string) (bool, error) {
+	const q = `UPDATE office_settings SET time_zone = $1 WHERE id AND time_zone <> $1`
+	if _, err := time.LoadLocation(zone); err != nil {
+		return false, fmt.Errorf("time zone %q: %w", zone, err)
+	}
+	res, err := db.ExecContext(ctx, q, zone)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

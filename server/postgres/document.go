@@ -204,6 +204,9 @@ func getRevision(ctx context.Context, q sqlx.QueryerContext, id string, lock boo
 	return revs[0], nil
 }
 
+const fileCols = `id, revision_id, kind, file_name, object_key, version_id, size, sha256, media_type, uploaded_by,
+	uploaded_at, replaced_at, text_state, text_reason, text_tries`
+
 // fillRevisions adds files, reviewers and signatures, one query each.
 func fillRevisions(ctx context.Context, q sqlx.QueryerContext, revs []document.Revision) error {
 	if len(revs) == 0 {
@@ -216,8 +219,7 @@ func fillRevisions(ctx context.Context, q sqlx.QueryerContext, revs []document.R
 		at[revs[i].ID] = i
 		revs[i].Files, revs[i].Reviewers, revs[i].Signatures = []document.File{}, []document.Reviewer{}, []qms.Signature{}
 	}
-	const qFiles = `SELECT id, revision_id, kind, file_name, object_key, version_id, size, sha256, media_type, uploaded_by,
-			uploaded_at, replaced_at
+	const qFiles = `SELECT ` + fileCols + `
 		FROM revision_files WHERE revision_id = ANY($1) ORDER BY kind DESC, uploaded_at, id`
 	var files []document.File
 	if err := sqlx.SelectContext(ctx, q, &files, qFiles, pq.Array(ids)); err != nil {
@@ -306,12 +308,15 @@ func docDecodeCursor(s, sort string) (docCursor, error) {
 
 // The register query: visibility and filters are parameters; only the
 // keyset condition and the order differ by sort, so each sort is one
-// constant query.
+// constant query. $15 are the units the reader audits today: the
+// documents that apply to them (document.Document.AppliesTo), once in force.
 const docListWhere = `
 	WHERE (($1::text[] IS NULL OR d.unit = ANY($1::text[]))
 	    OR (d.status = 'effective' AND ($2::text[] IS NULL OR d.unit = ANY($2::text[])))
 	    OR (d.status = 'obsolete' AND ($3::text[] IS NULL OR d.unit = ANY($3::text[])))
-	    OR (d.status = 'effective' AND EXISTS (SELECT 1 FROM document_acks a WHERE a.document_id = d.id AND a.user_id = $4::uuid)))
+	    OR (d.status = 'effective' AND EXISTS (SELECT 1 FROM document_acks a WHERE a.document_id = d.id AND a.user_id = $4::uuid))
+	    OR (cardinality($15::text[]) > 0 AND d.status IN ('effective', 'obsolete')
+	        AND (d.unit = ANY($15::text[]) OR d.public OR '*' = ANY(d.dist_units) OR d.dist_units && $15::text[])))
 	  AND ($5 = '' OR d.search_eff @@ to_tsquery('simple', $5)
 	       OR (d.search_all @@ to_tsquery('simple', $5) AND ($1::text[] IS NULL OR d.unit = ANY($1::text[]))))
 	  AND ($6 = '' OR d.unit = $6)
@@ -367,7 +372,8 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 		SortKey string `db:"sort_key"`
 	}{}
 	err := s.db.SelectContext(ctx, &rows, q, docScopeArg(v.Draft), docScopeArg(v.Read), docScopeArg(v.History), me,
-		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1)
+		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1,
+		pq.Array(docNonNil(v.Audited)))
 	if err != nil {
 		return document.ListPage{}, translate(err)
 	}
@@ -386,9 +392,10 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 // insertFiles adds files to a revision; a file replacing another marks the
 // replaced one (the service checked under the lock that it is current).
 func insertFiles(ctx context.Context, tx *sqlx.Tx, revID string, files []document.Staged) error {
+	// The text is read later by the documents.index job: text_state starts pending.
 	const qIns = `INSERT INTO revision_files (revision_id, kind, file_name, object_key, version_id, size, sha256, media_type,
-			text_key, uploaded_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+			uploaded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
 	// The old row steps aside first so the one-main-file index holds; it
 	// learns its successor once that has an id.
 	const qReplace = `UPDATE revision_files SET replaced_at = now() WHERE id = $1 AND revision_id = $2 AND replaced_at IS NULL`
@@ -405,7 +412,7 @@ func insertFiles(ctx context.Context, tx *sqlx.Tx, revID string, files []documen
 		}
 		var id string
 		if err := tx.GetContext(ctx, &id, qIns, revID, f.Kind, norm.NFC.String(f.Name), f.Object.Key, f.Object.VersionID,
-			f.Object.Size, f.Object.SHA256, f.Object.MediaType, Fold(f.Text), f.UploadedBy); err != nil {
+			f.Object.Size, f.Object.SHA256, f.Object.MediaType, f.UploadedBy); err != nil {
 			return err
 		}
 		if f.Replace != "" {
@@ -818,4 +825,66 @@ func (s *DocumentStore) PublicList(ctx context.Context) ([]document.PublicEntry,
 		ORDER BY un.name_vi, d.code_key`
 	out := []document.PublicEntry{}
 	return out, translate(s.db.SelectContext(ctx, &out, q))
+}
+
+// ClaimText takes the next current file whose text is pending and not
+// leased, fewest claims first, then oldest; the claim is counted and the
+// file leased in one statement, SKIP LOCKED so instances take different
+// files.
+func (s *DocumentStore) ClaimText(ctx context.Context, lease time.Duration) (document.File, bool, error) {
+	const q = `UPDATE revision_files f SET text_tries = f.text_tries + 1,
+			text_claimed_until = now() + make_interval(secs => $1)
+		WHERE f.id = (SELECT id FROM revision_files
+			WHERE text_state = 'pending' AND replaced_at IS NULL AND (text_claimed_until IS NULL OR text_claimed_until < now())
+			ORDER BY text_tries, uploaded_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING ` + fileCols
+	var f document.File
+	err := s.db.GetContext(ctx, &f, q, lease.Seconds())
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, false, nil
+	}
+	if err != nil {
+		return f, false, translate(err)
+	}
+	return f, true, nil
+}
+
+// RecordText records a claimed file's text outcome and refreshes its
+// document's search. The document is locked first, as every act does, so
+// the job and an upload to the same document queue instead of deadlocking.
+func (s *DocumentStore) RecordText(ctx context.Context, fileID string, x document.Extracted) error {
+	const qDoc = `SELECT r.document_id FROM revision_files f JOIN revisions r ON r.id = f.revision_id WHERE f.id = $1`
+	const qLock = `SELECT id FROM documents WHERE id = $1 FOR UPDATE`
+	const q = `UPDATE revision_files SET text_key = $2, text_state = $3, text_reason = $4, text_at = now(), text_claimed_until = NULL
+		WHERE id = $1 AND text_state = 'pending'`
+	if !isUUID(fileID) {
+		return document.ErrNoFile
+	}
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var docID string
+		if err := tx.GetContext(ctx, &docID, qDoc, fileID); err != nil {
+			return docNoRow(err, document.ErrNoFile)
+		}
+		if _, err := tx.ExecContext(ctx, qLock, docID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, q, fileID, Fold(x.Text), x.State(), x.Reason)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 && x.Text != "" {
+			_, err = tx.ExecContext(ctx, `SELECT document_refresh_search($1)`, docID)
+		}
+		return err
+	})
+}
+
+// ReleaseText ends the lease of a claimed file whose text is still pending.
+func (s *DocumentStore) ReleaseText(ctx context.Context, fileID string) error {
+	const q = `UPDATE revision_files SET text_claimed_until = NULL WHERE id = $1 AND text_state = 'pending'`
+	if !isUUID(fileID) {
+		return document.ErrNoFile
+	}
+	_, err := s.db.ExecContext(ctx, q, fileID)
+	return translate(err)
 }

@@ -48,10 +48,15 @@ func (r meetingRow) out() leadership.Meeting {
 const meetingCols = `id, held_on, title, chair, participants, unit, minutes_record, minutes_key, minutes_version, minutes_size, minutes_sha256,
 	minutes_type, minutes_filename, created_login, created_at`
 
-// Meetings lists meetings, newest first.
-func (s *LeadershipStore) Meetings(ctx context.Context) ([]leadership.Meeting, error) {
+// Meetings lists the meetings of scope, newest first: those whose minutes
+// a unit of scope keeps or that gave one of its units a directive.
+func (s *LeadershipStore) Meetings(ctx context.Context, scope qms.Scope) ([]leadership.Meeting, error) {
 	var rows []meetingRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+meetingCols+` FROM meetings ORDER BY held_on DESC, created_at DESC LIMIT 500`); err != nil {
+	const q = `SELECT ` + meetingCols + ` FROM meetings m
+		WHERE $1::text[] IS NULL OR m.unit = ANY($1)
+			OR EXISTS (SELECT 1 FROM directives dv WHERE dv.meeting_id = m.id AND dv.unit = ANY($1))
+		ORDER BY held_on DESC, created_at DESC LIMIT 500`
+	if err := s.db.SelectContext(ctx, &rows, q, scopeArg(scope)); err != nil {
 		return nil, translate(err)
 	}
 	out := make([]leadership.Meeting, 0, len(rows))

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -113,7 +115,7 @@ func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Vers
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The linked objects were checked before the file was stored; one
 		// that went missing since is refused here.
-		if missing, err := missingRecordLinks(ctx, tx, r.Links); err != nil || len(missing) > 0 {
+		if _, missing, err := resolveRecordLinks(ctx, tx, r.Links); err != nil || len(missing) > 0 {
 			if err == nil {
 				err = record.LinkError(missing)
 			}
@@ -271,7 +273,8 @@ func (s *RecordStore) Mutate(ctx context.Context, id string, fn func(*record.Rec
 	return s.Get(ctx, id)
 }
 
-// AuditedUnits lives in audit.go (internal audits give window access).
+// The audit window (which units an auditor reads today) is the internal
+// audit capability's: see TeamAudits in audit.go.
 
 // recordLikeEscape escapes LIKE wildcards in user input.
 func recordLikeEscape(s string) string {
@@ -321,44 +324,50 @@ func (s *RecordStore) NotifyDue(ctx context.Context, now time.Time, subject func
 	return n, err
 }
 
-// recordLinkChecks find a linked object by id (NCs also by number). Links
-// to capabilities whose tables this database lacks are not checked.
+// recordLinkChecks find a linked object by id (NCs and audits also by
+// number) and return its id. Links to capabilities whose tables this
+// database lacks are not checked.
 var recordLinkChecks = []struct {
 	field, table, q string
-	get             func(record.Links) string
+	ref             func(*record.Links) *string
 }{
-	{"link_revision", "revisions", `SELECT EXISTS (SELECT 1 FROM revisions WHERE id::text = $1)`, func(l record.Links) string { return l.Revision }},
-	{"link_nc", "ncs", `SELECT EXISTS (SELECT 1 FROM ncs WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.NC }},
-	{"link_action", "nc_actions", `SELECT EXISTS (SELECT 1 FROM nc_actions WHERE id::text = $1)`, func(l record.Links) string { return l.Action }},
-	{"link_audit", "audits", `SELECT EXISTS (SELECT 1 FROM audits WHERE id::text = $1 OR number = $1)`, func(l record.Links) string { return l.Audit }},
+	{"link_revision", "revisions", `SELECT id::text FROM revisions WHERE id::text = $1`, func(l *record.Links) *string { return &l.Revision }},
+	{"link_nc", "ncs", `SELECT id::text FROM ncs WHERE id::text = $1 OR number = $1`, func(l *record.Links) *string { return &l.NC }},
+	{"link_action", "nc_actions", `SELECT id::text FROM nc_actions WHERE id::text = $1`, func(l *record.Links) *string { return &l.Action }},
+	{"link_audit", "audits", `SELECT id::text FROM audits WHERE id::text = $1 OR number = $1`, func(l *record.Links) *string { return &l.Audit }},
 }
 
-// MissingLinks returns the link fields naming objects that do not exist.
-func (s *RecordStore) MissingLinks(ctx context.Context, l record.Links) ([]string, error) {
-	out, err := missingRecordLinks(ctx, s.db, l)
-	return out, translate(err)
+// ResolveLinks returns the links naming each object by id, and the link
+// fields naming objects that do not exist.
+func (s *RecordStore) ResolveLinks(ctx context.Context, l record.Links) (record.Links, []string, error) {
+	out, missing, err := resolveRecordLinks(ctx, s.db, l)
+	return out, missing, translate(err)
 }
 
-func missingRecordLinks(ctx context.Context, q sqlx.QueryerContext, l record.Links) ([]string, error) {
-	var out []string
+func resolveRecordLinks(ctx context.Context, q sqlx.QueryerContext, l record.Links) (record.Links, []string, error) {
+	var missing []string
 	for _, c := range recordLinkChecks {
-		v := c.get(l)
-		if v == "" {
+		v := c.ref(&l)
+		if *v == "" {
 			continue
 		}
 		var exists bool
 		if err := sqlx.GetContext(ctx, q, &exists, `SELECT to_regclass($1) IS NOT NULL`, c.table); err != nil {
-			return nil, err
+			return l, nil, err
 		}
 		if !exists {
 			continue
 		}
-		if err := sqlx.GetContext(ctx, q, &exists, c.q, v); err != nil {
-			return nil, err
-		}
-		if !exists {
-			out = append(out, c.field)
+		var id string
+		err := sqlx.GetContext(ctx, q, &id, c.q, *v)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			missing = append(missing, c.field)
+		case err != nil:
+			return l, nil, err
+		default:
+			*v = id
 		}
 	}
-	return out, nil
+	return l, missing, nil
 }

@@ -1,8 +1,6 @@
 package process
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -104,6 +102,10 @@ type ImportOptions struct {
 	Filename string            `json:"filename"`
 	// Comma is the separator; 0 means detect ',' or ';' from the header.
 	Comma rune `json:"-"`
+	// Size is the file's length as the sender announced it (a body's
+	// Content-Length), -1 or 0 when unknown: a file announced larger than
+	// the bound is refused before it is read.
+	Size int64 `json:"-"`
 }
 
 var timeLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04",
@@ -144,65 +146,23 @@ func normalizeResult(s string) (string, bool) {
 // it, dossiers kept by pushed events are not overwritten. The file is read
 // row by row and streamed to the store (COPY into a staging table), so
 // memory does not grow with it. Rejected rows are reported with a reason.
+//
+// An import needs the right to write dossiers in some unit, checked before
+// the file is read (CheckImport); each row is then checked against its own
+// unit and rejected when the person may not write there. The file is
+// bounded by Options.MaxImport and each row by MaxImportLine: beyond either
+// the whole import is refused (ErrTooLarge) and nothing is stored, neither
+// dossiers nor the report nor its trail entry.
 func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (ImportReport, error) {
 	rep := ImportReport{Rejections: []Rejection{}}
-	a, err := p.require(ctx, qms.AllUnits, ObjProcess, ActManage)
+	sc, err := p.importScope(ctx, o.Size)
 	if err != nil {
-		// A head may import the dossiers of their own units: checked per row.
-		if a, err = qms.MustActor(ctx); err != nil {
-			return rep, err
-		}
+		return rep, err
 	}
 	started := time.Now()
-	for k := range o.Mapping {
-		if !oneOf(k, ImportColumns) {
-			return rep, qms.Errorf(qms.ErrInvalid, "mapping: unknown column %q (known: %s)", k, strings.Join(ImportColumns, ", "))
-		}
-	}
-	br := newPeekReader(r)
-	comma := o.Comma
-	if comma == 0 {
-		comma = br.detectComma()
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = comma
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	cr.LazyQuotes = true
-	header, err := cr.Read()
+	f, err := openImport(r, o, p.o.MaxImport)
 	if err != nil {
-		return rep, qms.Errorf(qms.ErrInvalid, "the file has no header row")
-	}
-	idx := map[string]int{}
-	byHeader := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		byHeader[strings.ToLower(h)] = i
-	}
-	for _, col := range ImportColumns {
-		if h, ok := o.Mapping[col]; ok {
-			i, found := byHeader[strings.ToLower(strings.TrimSpace(h))]
-			if !found {
-				return rep, qms.Errorf(qms.ErrInvalid, "mapping: the file has no column %q", h)
-			}
-			idx[col] = i
-			continue
-		}
-		if i, ok := byHeader[col]; ok {
-			idx[col] = i
-		}
-	}
-	for h, i := range byHeader {
-		if col, ok := headerAliases[h]; ok {
-			if _, set := idx[col]; !set {
-				idx[col] = i
-			}
-		}
-	}
-	for _, col := range ImportColumns[:4] {
-		if _, ok := idx[col]; !ok {
-			return rep, qms.Errorf(qms.ErrInvalid, "the file has no %s column; map it to one of the file's columns", col)
-		}
+		return rep, err
 	}
 	services, err := p.store.Procedures(ctx, qms.Scope{All: true})
 	if err != nil {
@@ -216,40 +176,32 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	if err != nil {
 		return rep, err
 	}
-	canUnit := map[string]bool{}
 	now := p.now()
 	rows := func(yield func(ImportRow) error) error {
-		line := 1
 		reject := func(line int, number, reason string) error {
 			rep.Reject(line, number, reason)
 			return yield(ImportRow{Line: line, Number: number, Reject: reason})
 		}
 		for {
-			rec, err := cr.Read()
-			line++
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			rep.Total++
+			line, get, err := f.next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				rep.Total++
+				if err := reject(line, "", "unreadable CSV row: "+pe.Err.Error()); err != nil {
+					return err
+				}
+				continue
+			}
 			if err != nil {
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					if err := reject(line, "", "unreadable CSV row: "+pe.Err.Error()); err != nil {
-						return err
-					}
-					continue
-				}
-				return qms.Wrap(qms.ErrInvalid, err, "the file could not be read")
+				return err
 			}
-			get := func(col string) string {
-				if i, ok := idx[col]; ok && i < len(rec) {
-					return strings.TrimSpace(rec[i])
-				}
-				return ""
-			}
+			rep.Total++
 			number := get(ColNumber)
 			d, reason := p.importRow(get, svcs, cal, now)
 			if reason != "" {
@@ -258,12 +210,7 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 				}
 				continue
 			}
-			ok, seen := canUnit[d.Unit]
-			if !seen {
-				ok = p.authz.Can(a.UserID, d.Unit, ObjDossier, ActWrite)
-				canUnit[d.Unit] = ok
-			}
-			if !ok {
+			if !sc.Has(d.Unit) {
 				if err := reject(line, number, "you may not write dossiers of unit "+d.Unit); err != nil {
 					return err
 				}
@@ -291,6 +238,36 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	_ = p.store.SetImportNCs(ctx, rep.ID, n)
 	rep.Seconds = time.Since(started).Seconds()
 	return rep, nil
+}
+
+// CheckImport refuses an import before its file is read: when the actor
+// may not write dossiers in any unit (ErrForbidden), or when the sender
+// announced a file larger than the bound (size, the body's length; < 0 when
+// not announced: ErrTooLarge). Import checks the same first; the web layer
+// asks it before reading the request, so a refused body is never read.
+func (p *Service) CheckImport(ctx context.Context, size int64) error {
+	_, err := p.importScope(ctx, size)
+	return err
+}
+
+// MaxImport is the bound of one import file.
+func (p *Service) MaxImport() int64 { return p.o.MaxImport }
+
+// importScope is the units where the actor may write dossiers, refused
+// when there are none or the announced size is over the bound.
+func (p *Service) importScope(ctx context.Context, size int64) (qms.Scope, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return qms.Scope{}, err
+	}
+	sc := p.authz.Scope(a.UserID, ObjDossier, ActWrite)
+	if sc.Empty() {
+		return sc, qms.Errorf(qms.ErrForbidden, "you may not import dossiers: you may not write dossiers in any unit")
+	}
+	if size > p.o.MaxImport {
+		return sc, errImportTooLarge(p.o.MaxImport)
+	}
+	return sc, nil
 }
 
 func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, cal *workday.Calendar, now time.Time) (Dossier, string) {
@@ -378,25 +355,6 @@ func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, 
 	d := Dossier{Number: number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch, ApplicantRef: ref, ReceivedAt: rec.UTC(), Clock: c}
 	d.Late = c.Outcome == "late" || c.Overdue(now)
 	return d, ""
-}
-
-// peekReader lets the import look at the header line to pick the
-// separator without reading the file twice.
-type peekReader struct{ *bufio.Reader }
-
-func newPeekReader(r io.Reader) peekReader { return peekReader{bufio.NewReaderSize(r, 64<<10)} }
-
-// detectComma picks ';' when the first line has more semicolons than
-// commas (spreadsheets in Vietnamese locales often export so), else ','.
-func (p peekReader) detectComma() rune {
-	head, _ := p.Peek(4096)
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	if bytes.Count(head, []byte(";")) > bytes.Count(head, []byte(",")) {
-		return ';'
-	}
-	return ','
 }
 
 // ImportRejections streams every rejected row of an earlier import to fn,

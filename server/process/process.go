@@ -12,7 +12,8 @@
 // Files: process.go (types, the interfaces it needs), service.go (New,
 // Options, permissions), then one file per stage: procedure.go (procedures
 // and the calendar), clock.go (the replay of a dossier's events), dossier.go
-// (receipt and events), import.go, late.go (late dossiers), kpi.go and
+// (receipt and events), import.go (the import and its permission) and
+// importfile.go (its bounded CSV reader), late.go (late dossiers), kpi.go and
 // objective.go, dashboard.go.
 package process
 

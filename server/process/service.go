@@ -20,6 +20,9 @@ type Service struct {
 type Options struct {
 	Now      func() time.Time // time.Now when nil
 	Location *time.Location   // the office's time zone (QMS_TIMEZONE); UTC when nil
+	// MaxImport bounds one import file (QMS_MAX_UPLOAD_BYTES);
+	// DefaultMaxImport when 0.
+	MaxImport int64
 	// NC raises the nonconformity of a late dossier; without it late
 	// dossiers wait in the triage list.
 	NC NCRaiser
@@ -37,6 +40,9 @@ func New(store Store, authz Authorizer, o Options) *Service {
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
+	}
+	if o.MaxImport <= 0 {
+		o.MaxImport = DefaultMaxImport
 	}
 	return &Service{store: store, authz: authz, o: o}
 }

@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,12 +90,8 @@ func (s *Service) create(ctx context.Context, in NewRecord, checkAccess bool) (R
 	if err := fe.Err(); err != nil {
 		return Record{}, err
 	}
-	missing, err := s.store.MissingLinks(ctx, r.Links)
-	if err != nil {
+	if r.Links, err = s.resolveLinks(ctx, r.Links, checkAccess); err != nil {
 		return Record{}, err
-	}
-	if len(missing) > 0 {
-		return Record{}, LinkError(missing)
 	}
 	r.Type, r.Mode, r.Permanent = typ.Code, typ.Mode, typ.Permanent()
 	years := PermanentYears
@@ -129,8 +126,60 @@ func cleanLinks(l Links, fe qms.FieldErrors) Links {
 	return l
 }
 
-// LinkError refuses links to objects that do not exist, given the fields
-// that name them (as Store.MissingLinks returns them).
+// resolveLinks names each linked object by id and refuses a link to an
+// object that does not exist or, when visible is set (a filing by a person),
+// that the actor may not see. Both get the same answer, field by field (400,
+// "no such nonconformity", ...), so that probing ids teaches nothing about
+// other units: a record may only belong to what its filer can see, else a
+// foreign record would appear among another unit's NC or audit evidence.
+func (s *Service) resolveLinks(ctx context.Context, l Links, visible bool) (Links, error) {
+	if l == (Links{}) {
+		return l, nil
+	}
+	ids, missing, err := s.store.ResolveLinks(ctx, l)
+	if err != nil {
+		return Links{}, err
+	}
+	if visible {
+		var see LinkTargets = noLinks{}
+		if s.o.Links != nil {
+			see = s.o.Links
+		}
+		for _, c := range []struct {
+			field, id string
+			check     func(context.Context, string) error
+		}{{"link_revision", ids.Revision, see.Revision}, {"link_nc", ids.NC, see.NC},
+			{"link_action", ids.Action, see.Action}, {"link_audit", ids.Audit, see.Audit}} {
+			if c.id == "" || slices.Contains(missing, c.field) {
+				continue
+			}
+			err := c.check(ctx, c.id)
+			switch k := qms.KindOf(err); {
+			case err == nil:
+			case k == qms.ErrNotFound || k == qms.ErrForbidden:
+				missing = append(missing, c.field)
+			default:
+				return Links{}, err
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return Links{}, LinkError(missing)
+	}
+	return ids, nil
+}
+
+// noLinks sees nothing: without the capabilities that own the targets, a
+// person's filing links to nothing.
+type noLinks struct{}
+
+func (noLinks) Revision(context.Context, string) error { return qms.ErrNotFound }
+func (noLinks) NC(context.Context, string) error       { return qms.ErrNotFound }
+func (noLinks) Action(context.Context, string) error   { return qms.ErrNotFound }
+func (noLinks) Audit(context.Context, string) error    { return qms.ErrNotFound }
+
+// LinkError refuses links to objects that do not exist or that the filer
+// may not see, given the fields that name them.
 func LinkError(fields []string) error {
 	fe := qms.FieldErrors{}
 	for _, f := range fields {

@@ -178,10 +178,11 @@ type Store interface {
 	Types(ctx context.Context) ([]Type, error)
 	Type(ctx context.Context, code string) (Type, error)
 	SaveType(ctx context.Context, t Type, ev trail.Event) (Type, error)
-	// MissingLinks returns the link fields (link_nc, ...) naming objects
-	// that do not exist; asked before the file is stored, so a refusal
-	// leaves no locked object.
-	MissingLinks(ctx context.Context, l Links) ([]string, error)
+	// ResolveLinks returns l with each link naming its object by id (an NC
+	// and an audit may also be named by number) and the link fields
+	// (link_nc, ...) naming nothing; asked before the file is stored, so a
+	// refusal leaves no locked object.
+	ResolveLinks(ctx context.Context, l Links) (Links, []string, error)
 	// Create stores r with its first version and ev; it refuses links that
 	// went missing meanwhile with LinkError.
 	Create(ctx context.Context, r Record, v Version, ev trail.Event) (Record, error)
@@ -214,6 +215,19 @@ type Authorizer interface {
 // PasswordChecker re-authenticates a signer.
 type PasswordChecker interface {
 	CheckPassword(ctx context.Context, userID, password string) error
+}
+
+// LinkTargets tells whether the actor may see what a record links to, each
+// by the read rule of the capability that owns it (a document revision, a
+// nonconformity, a corrective action, an internal audit), the audit window
+// included. Each method gets an id and answers nil when the actor may see
+// the object, an error of kind qms.ErrNotFound (or qms.ErrForbidden) when
+// it does not exist or the actor may not see it.
+type LinkTargets interface {
+	Revision(ctx context.Context, id string) error
+	NC(ctx context.Context, id string) error
+	Action(ctx context.Context, id string) error
+	Audit(ctx context.Context, id string) error
 }
 
 // AuditAccess gives the units an auditor is auditing right now (the window

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
@@ -263,12 +262,7 @@ func TestRecordBadInput(t *testing.T) {
 // adminClient connects to the test object store with its root credentials,
 // which are the admin credentials of that server.
 func adminClient(t *testing.T) *minio.Client {
-	o := testenv.S3Options()
-	c, err := minio.New(o.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""), Region: o.Region})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testenv.AdminClient(t)
 }
 
 func TestComplianceLockedVersionCannotBeDeletedByAdmin(t *testing.T) {

@@ -17,6 +17,10 @@ type Options struct {
 	MaxSize int64
 	// Audits may be nil (no audit window access).
 	Audits AuditAccess
+	// Links checks what a filing links to; nil refuses every link of a
+	// filing by a person (a capability filing a record itself, through
+	// FileTrusted, links without it).
+	Links LinkTargets
 	// NewKey names object keys; defaults to a random UUID.
 	NewKey func() string
 }

@@ -86,7 +86,7 @@ func (s *Server) renderAuditPage(c *gin.Context, audits *internalaudit.Service, 
 	}
 	perm := audits.PermissionsOf(ctx, a)
 	data := gin.H{"A": a, "Rows": rows, "UnitNames": names, "Kinds": internalaudit.Kinds, "Counts": a.Counts(),
-		"InWindow": perm.InWindow, "OnTeam": perm.OnTeam, "CanFind": perm.Find, "CanAsk": perm.Ask, "CanReport": perm.Report,
+		"InWindow": perm.InWindow, "OnTeam": perm.OnTeam, "CanFind": perm.Find, "CanReview": perm.Review, "CanAsk": perm.Ask, "CanReport": perm.Report,
 		"ReviewType": internalaudit.ReviewTypes, "Reviewed": map[string]internalaudit.Review{}}
 	// What the actor may not read now is left out, not refused.
 	if recs, err := s.auditRecords(c, a, 100); err == nil {
@@ -105,6 +105,9 @@ func (s *Server) renderAuditPage(c *gin.Context, audits *internalaudit.Service, 
 	pg := s.page(c, "audits.audit", data)
 	if refusal != nil {
 		pg.Error = pg.errorText(refusal)
+	}
+	if perm.Barred != nil {
+		data["Barred"] = pg.errorText(perm.Barred)
 	}
 	s.render(c, status, "audits/show.html", pg)
 	return nil

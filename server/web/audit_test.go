@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -394,5 +395,89 @@ func TestAuditFormErrorsShowThePage(t *testing.T) {
 	r = form(aud, "/ui/reviews", url.Values{"audit_id": {id}, "object_type": {"record"}, "object_id": {"00000000-0000-4000-8000-000000000009"}})
 	if r.Status != 404 {
 		t.Fatalf("review of a missing record: %d", r.Status)
+	}
+}
+
+// TestImpartialityCheckedAtEveryAct: an auditor of a planned audit who is
+// then given a role in the audited unit may no longer act on its team:
+// findings, questions, reviews, the report and reading the audit's evidence
+// are each refused with the reason, nothing is stored and the trail does not
+// move; once the role is taken away they act again.
+func TestImpartialityCheckedAtEveryAct(t *testing.T) {
+	env := apptest.New(t)
+	addAuditor(t, env, "auditor.noivu", "noivu")
+	coord, admin, aud := env.As("coordinator"), env.As("admin"), env.As("auditor.noivu")
+	rec := fileRecord(t, env.As("staff.tnmt"), "filled-form", "tnmt", "Sổ theo dõi hồ sơ", "7.5.3", recPDF("register"))
+	day := todayVN()
+	var a auditJSON
+	coord.Do("POST", "/api/v1/audits", map[string]any{"title": "Đánh giá nội bộ TNMT", "units": []string{"tnmt"},
+		"planned_start": day, "planned_end": day, "lead_auditor": "auditor.noivu"}).MustStatus(201).Decode(&a)
+	finding := map[string]any{"item_id": a.item("7.5.3"), "kind": "observation", "description": "Sổ chưa ký"}
+	aud.Do("POST", "/api/v1/audits/"+a.ID+"/findings", finding).MustStatus(201)
+
+	grant := map[string]string{"user": "auditor.noivu", "role": "staff", "unit": "tnmt"}
+	admin.Do("POST", "/api/v1/role-assignments", grant).MustStatus(201)
+
+	tables := []string{"audit_findings", "audit_items", "evidence_reviews", "records", "ncs", "trail",
+		"audits WHERE status = 'reported'"}
+	counts := func() map[string]int {
+		out := map[string]int{}
+		for _, tb := range tables {
+			out[tb] = rowCount(t, env, tb)
+		}
+		return out
+	}
+	before := counts()
+	type try struct {
+		name, method, path string
+		body               any
+		ok                 int
+	}
+	acts := []try{
+		{"finding", "POST", "/api/v1/audits/" + a.ID + "/findings", finding, 201},
+		{"nonconformity finding", "POST", "/api/v1/audits/" + a.ID + "/findings", map[string]any{"item_id": a.item("7.5.3"),
+			"kind": "nonconformity", "severity": "minor", "description": "Hồ sơ lưu sai quy định"}, 201},
+		{"question", "POST", "/api/v1/audits/" + a.ID + "/questions", map[string]string{"question": "Sổ có ký nhận không?"}, 201},
+		{"review", "POST", "/api/v1/reviews", map[string]string{"audit_id": a.ID, "object_type": "record", "object_id": rec.ID}, 201},
+		{"evidence", "GET", "/api/v1/audits/" + a.ID + "/evidence", nil, 200},
+		{"evidence pack", "GET", "/api/v1/evidence-pack?audit=" + a.ID, nil, 200},
+		{"report", "POST", "/api/v1/audits/" + a.ID + "/report", map[string]string{"lang": "vi"}, 200},
+	}
+	const want = "impartiality: you hold the role staff in unit tnmt, which this audit covers, so you may not act on its team"
+	for _, x := range acts {
+		r := aud.Do(x.method, x.path, x.body)
+		var body struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		_ = json.Unmarshal(r.Body, &body)
+		if r.Status != http.StatusForbidden || body.Error.Code != "forbidden" || body.Error.Message != want {
+			t.Errorf("%s while holding a role in the unit: %d %.300s", x.name, r.Status, r.Body)
+		}
+	}
+	// The form and the page say so in the reader's language.
+	form := url.Values{"_csrf": {aud.CSRF}, "item_id": {a.item("7.5.3")}, "kind": {"observation"}, "description": {"x"}}
+	req, _ := http.NewRequest("POST", env.URL+"/ui/audits/"+a.ID+"/findings", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	if r := aud.Send(req); r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "Bảo đảm khách quan: bạn đang giữ vai trò") {
+		t.Errorf("finding form: %d %.300s", r.Status, r.Body)
+	}
+	req, _ = http.NewRequest("GET", env.URL+"/audits/"+a.ID, nil)
+	req.Header.Set("Accept", "text/html")
+	page := aud.Send(req).MustStatus(200)
+	if !strings.Contains(string(page.Body), `id="audit-barred"`) || strings.Contains(string(page.Body), `class="finding-form"`) ||
+		strings.Contains(string(page.Body), `class="review-form`) || strings.Contains(string(page.Body), `id="audit-report-form"`) {
+		t.Errorf("the page of a barred auditor offers acts or hides why: %.2000s", page.Body)
+	}
+	if after := counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("refused acts stored something: %v, before %v", after, before)
+	}
+
+	// The role taken away, they act again.
+	admin.Do("DELETE", "/api/v1/role-assignments", grant).MustStatus(200)
+	for _, x := range acts {
+		if r := aud.Do(x.method, x.path, x.body); r.Status != x.ok {
+			t.Errorf("%s after the role was revoked: %d %.300s", x.name, r.Status, r.Body)
+		}
 	}
 }

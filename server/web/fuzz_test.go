@@ -61,7 +61,7 @@ func FuzzValidText(f *testing.F) {
 
 // FuzzReadMultipart: the one multipart reader never panics on any body,
 // yields only files of the named fields, and reports every fault as an
-// invalid-input error.
+// invalid-input (or, past the bounds, too-large) error.
 func FuzzReadMultipart(f *testing.F) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
@@ -83,7 +83,7 @@ func FuzzReadMultipart(f *testing.F) {
 		c.Request = req
 		fields, files, err := readMultipart(c, "file")
 		if err != nil {
-			if qms.KindOf(err) != qms.ErrInvalid {
+			if k := qms.KindOf(err); k != qms.ErrInvalid && k != qms.ErrTooLarge {
 				t.Fatalf("fault of kind %v: %v", qms.KindOf(err), err)
 			}
 			return
@@ -109,3 +109,28 @@ func FuzzReadMultipart(f *testing.F) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// TestMultipartFieldsBounded: the text fields before the files are bounded
+// in total, not only one by one; a body cut by a size limit is too large.
+func TestMultipartFieldsBounded(t *testing.T) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for i := 0; i < 40; i++ {
+		_ = mw.WriteField("f", strings.Repeat("x", 60<<10))
+	}
+	_ = mw.Close()
+	w := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(w)
+	c.Request = httptest.NewRequest("POST", "/x", bytes.NewReader(b.Bytes()))
+	c.Request.Header.Set("Content-Type", mw.FormDataContentType())
+	if _, _, err := readMultipart(c, "file"); qms.KindOf(err) != qms.ErrTooLarge || !strings.Contains(qms.Message(err), "1 MiB") {
+		t.Fatalf("40 fields of 60 KiB: %v", err)
+	}
+	c, _ = gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest("POST", "/x", bytes.NewReader(b.Bytes()))
+	c.Request.Header.Set("Content-Type", mw.FormDataContentType())
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 100<<10)
+	if _, _, err := readMultipart(c, "file"); qms.KindOf(err) != qms.ErrTooLarge {
+		t.Fatalf("a body over its limit: %v", err)
+	}
+}

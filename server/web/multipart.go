@@ -4,14 +4,29 @@ import (
 	"errors"
 	"io"
 	"mime/multipart"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
-// maxFormField bounds one text field of a multipart form.
-const maxFormField = 64 << 10
+// maxFormField bounds one text field of a multipart form, maxFormFields
+// all of them together (what comes before the files is held in memory).
+const (
+	maxFormField  = 64 << 10
+	maxFormFields = 1 << 20
+)
+
+// partError is the error of a failed part read: a body cut by a size limit
+// is too large (413), anything else an interrupted or malformed upload.
+func partError(err error, msg string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return qms.Wrap(qms.ErrTooLarge, err, "the upload is larger than allowed")
+	}
+	return qms.Wrap(qms.ErrInvalid, err, msg)
+}
 
 // This is the one reader of multipart bodies: every upload, of every
 // capability, goes through it, so the edge cases (an empty file input, a
@@ -36,13 +51,14 @@ func readMultipart(c *gin.Context, fileFields ...string) (map[string][]string, q
 	}
 	fields := map[string][]string{}
 	var first *multipart.Part
+	total := 0
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
+			return nil, nil, partError(err, "the upload was interrupted or is not valid multipart")
 		}
 		if isFile(part.FormName()) {
 			first = part
@@ -51,10 +67,13 @@ func readMultipart(c *gin.Context, fileFields ...string) (map[string][]string, q
 		b, err := io.ReadAll(io.LimitReader(part, maxFormField+1))
 		part.Close()
 		if err != nil {
-			return nil, nil, qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted")
+			return nil, nil, partError(err, "the upload was interrupted")
 		}
 		if len(b) > maxFormField {
 			return nil, nil, qms.Errorf(qms.ErrInvalid, "field %q is too long", part.FormName())
+		}
+		if total += len(b) + len(part.FormName()); total > maxFormFields {
+			return nil, nil, qms.Errorf(qms.ErrTooLarge, "the form's fields are larger than 1 MiB")
 		}
 		fields[part.FormName()] = append(fields[part.FormName()], string(b))
 	}
@@ -84,7 +103,7 @@ func readMultipart(c *gin.Context, fileFields ...string) (map[string][]string, q
 				return nil
 			}
 			if err != nil {
-				return qms.Wrap(qms.ErrInvalid, err, "the upload was interrupted or is not valid multipart")
+				return partError(err, "the upload was interrupted or is not valid multipart")
 			}
 			part = next
 		}

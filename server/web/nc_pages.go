@@ -124,7 +124,7 @@ func (s *Server) renderNCNew(c *gin.Context, status int, refusal error) error {
 		"Today": ncTodayISO(s),
 	})
 	if refusal != nil {
-		p.Error = s.ncErrorText(c, refusal)
+		p.Error = s.refusalText(c, refusal)
 	}
 	s.render(c, status, "ncs/new.html", p)
 	return nil
@@ -216,15 +216,16 @@ func (s *Server) renderNCPage(c *gin.Context, ncs *nonconformity.Service, id str
 		"CanAddAction":    d.Permissions.Manage && d.NC.Status != nonconformity.StatusOpen,
 	})
 	if refusal != nil {
-		p.Error, p.Flash = s.ncErrorText(c, refusal), ""
+		p.Error, p.Flash = s.refusalText(c, refusal), ""
 	}
 	s.render(c, status, "ncs/show.html", p)
 	return nil
 }
 
-// ncErrorText is the reason a form act was refused, with the fields named
-// in the page's language.
-func (s *Server) ncErrorText(c *gin.Context, err error) string {
+// refusalText is the reason a form act was refused, for the form's page,
+// with each field named by its label (nc.field.* holds the labels of the
+// fields every form shares) or, without one, by its code.
+func (s *Server) refusalText(c *gin.Context, err error) string {
 	t := tr(c)
 	var ve *qms.ValidationError
 	if !errors.As(err, &ve) {

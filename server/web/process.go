@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -286,7 +287,7 @@ func (pa procActs) calendarForm() act[calendarForm, process.CalendarYear] {
 // redirect to the import's report.
 func (pa procActs) importForm() act[importReq, process.ImportReport] {
 	return act[importReq, process.ImportReport]{NoAPI: true,
-		Do:      func(c *gin.Context, r *importReq) (process.ImportReport, error) { return r.run(c, pa.p) },
+		Do:      func(c *gin.Context, r *importReq) (process.ImportReport, error) { return r.run(c, pa.p, -1) },
 		Back:    func(_ *gin.Context, rep process.ImportReport) string { return "/dossiers/imports/" + rep.ID },
 		Refused: pa.s.procRefused(pa.s.procImportPage(pa.p))}
 }
@@ -461,9 +462,14 @@ type importReq struct {
 
 var errMapping = qms.Errorf(qms.ErrInvalid, "mapping must be a JSON object {\"number\": \"Số hồ sơ\", ...}")
 
-// run imports the first file of the form; the file is never buffered whole.
-func (r importReq) run(c *gin.Context, p *process.Service) (process.ImportReport, error) {
-	opts := process.ImportOptions{Mapping: map[string]string{}, Filename: c.Query("filename")}
+// errOneFile ends the reading of an import's form after its first file.
+var errOneFile = errors.New("one file an import")
+
+// run imports the first file of the form (size is the file's length when
+// the sender announced it, else -1); the file is never buffered whole, and
+// what follows it in the form is not read.
+func (r importReq) run(c *gin.Context, p *process.Service, size int64) (process.ImportReport, error) {
+	opts := process.ImportOptions{Mapping: map[string]string{}, Filename: c.Query("filename"), Size: size}
 	for _, m := range []string{c.Query("mapping"), r.Mapping} {
 		if strings.TrimSpace(m) != "" && json.Unmarshal([]byte(m), &opts.Mapping) != nil {
 			return process.ImportReport{}, errMapping
@@ -473,15 +479,14 @@ func (r importReq) run(c *gin.Context, p *process.Service) (process.ImportReport
 	done := false
 	if r.File != nil {
 		err := r.File(func(f qms.Upload) error {
-			if done {
-				return nil // one file an import
-			}
 			opts.Filename, done = f.Name, true
 			var err error
-			rep, err = p.Import(c.Request.Context(), f.Body, opts)
-			return err
+			if rep, err = p.Import(c.Request.Context(), f.Body, opts); err != nil {
+				return err
+			}
+			return errOneFile
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, errOneFile) {
 			return rep, err
 		}
 	}
@@ -495,16 +500,43 @@ func (r importReq) run(c *gin.Context, p *process.Service) (process.ImportReport
 // the "file" part of a multipart form with an optional "mapping" part
 // before it.
 func importFrom(c *gin.Context, p *process.Service) (process.ImportReport, error) {
-	if ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "multipart/form-data" {
-		var r importReq
-		r.File = qms.FilesOf(qms.Upload{Name: c.Query("filename"), Body: c.Request.Body})
-		return r.run(c, p)
-	}
 	var r importReq
+	if !isMultipart(c) {
+		r.File = qms.FilesOf(qms.Upload{Name: c.Query("filename"), Body: c.Request.Body})
+		return r.run(c, p, c.Request.ContentLength)
+	}
 	if err := decode(c, &r); err != nil {
 		return process.ImportReport{}, err
 	}
-	return r.run(c, p)
+	return r.run(c, p, -1)
+}
+
+func isMultipart(c *gin.Context) bool {
+	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	return ct == "multipart/form-data"
+}
+
+// maxImportForm is the room an import's multipart body has beside its
+// file: the mapping field and the parts' headers.
+const maxImportForm = 1 << 20
+
+// importGate comes before the import routes (API and form): it refuses the
+// import before anything of the body is read when the person may not
+// import (403) or the sender announced a body over the bound (413), then
+// bounds the body to the file's bound plus the form's room. The capability
+// checks the same again, and bounds the file itself while it reads it.
+func importGate(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		size := c.Request.ContentLength
+		if isMultipart(c) && size > 0 {
+			size = max(size-maxImportForm, 0)
+		}
+		if err := p.CheckImport(c.Request.Context(), size); err != nil {
+			return err
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, p.MaxImport()+maxImportForm)
+		return nil
+	})
 }
 
 func handleDashboard(p *process.Service) gin.HandlerFunc {
@@ -636,7 +668,7 @@ func (s *Server) procPage(c *gin.Context, name, title string, data map[string]an
 	pg, status := s.page(c, title, data), http.StatusOK
 	if v, ok := c.Get(refusalKey); ok {
 		r := v.(refusal)
-		pg.Error, pg.Flash, status = s.ncErrorText(c, r.err), "", r.status
+		pg.Error, pg.Flash, status = s.refusalText(c, r.err), "", r.status
 	}
 	s.render(c, status, name, pg)
 	return nil
@@ -771,7 +803,7 @@ func (s *Server) procDossierPage(p *process.Service) handlerFunc {
 // procImportPage is the import form, and an import's report under it.
 func (s *Server) procImportPage(p *process.Service) handlerFunc {
 	return func(c *gin.Context) error {
-		data := map[string]any{"Columns": process.ImportColumns}
+		data := map[string]any{"Columns": process.ImportColumns, "MaxImport": p.MaxImport(), "MaxLine": int64(process.MaxImportLine)}
 		if id := c.Param("id"); id != "" {
 			rep, err := p.GetImport(c.Request.Context(), id)
 			if err != nil {

@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
@@ -267,4 +271,108 @@ func TestRecordFormErrorsShowThePage(t *testing.T) {
 	if r := staff.Send(req); r.Status != 403 || !strings.Contains(string(r.Body), "rec-versions") {
 		t.Fatalf("dispose by staff through the page: %d", r.Status)
 	}
+}
+
+// TestRecordLinksOnlyToWhatTheFilerSees: a record may link a document
+// revision, a nonconformity, a corrective action or an audit only if its
+// filer may see it. A link to another unit's object is refused exactly as a
+// link to an id that does not exist (same status, same body), and nothing is
+// stored: no record, no file, no trail entry, and the foreign record does
+// not appear under the audit. A visible target is accepted, by id or (an NC,
+// an audit) by number, and stored by id.
+func TestRecordLinksOnlyToWhatTheFilerSees(t *testing.T) {
+	env := apptest.New(t)
+	coord := env.As("coordinator")
+	today := todayVN()
+	// tnmt's objects: an effective revision, an NC with an action, an audit.
+	rev := publishVia(t, env, createDoc(t, coord, "QT-20", "tnmt", false).ID, "Quy trình lưu hồ sơ")
+	var nc ncCreated
+	coord.Do("POST", "/api/v1/ncs", map[string]any{"source": "self_report", "severity": "minor", "unit": "tnmt",
+		"title": "Hồ sơ lưu thiếu", "description": "Thiếu phiếu kiểm soát", "detected_on": today}).MustStatus(201).Decode(&nc)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/containment", map[string]string{"text": "Bổ sung phiếu", "on": today}).MustStatus(200)
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/cause", map[string]any{"whys": []string{"Không kiểm tra"}, "categories": []string{"method"},
+		"summary": "Thiếu bước kiểm tra"}).MustStatus(200)
+	var added struct{ Action struct{ ID string } }
+	coord.Do("POST", "/api/v1/ncs/"+nc.ID+"/actions", map[string]string{"unit": "tnmt", "owner": "staff.tnmt",
+		"description": "Lập sổ kiểm tra", "due": today, "verify_after": today}).MustStatus(201).Decode(&added)
+	var a auditJSON
+	coord.Do("POST", "/api/v1/audits", map[string]any{"title": "Đánh giá TNMT", "units": []string{"tnmt"},
+		"planned_start": today, "planned_end": today, "lead_auditor": "auditor"}).MustStatus(201).Decode(&a)
+
+	const random = "00000000-0000-4000-8000-0000000000aa"
+	links := []struct {
+		field, target, number, randomNumber string
+		sees                                string // a tnmt user who may see the target
+		stored                              func(recordLinks) string
+	}{
+		{"link_revision", rev.ID, "", "", "staff.tnmt", func(l recordLinks) string { return l.Revision }},
+		{"link_nc", nc.ID, nc.Number, "NC-2000-9999", "staff.tnmt", func(l recordLinks) string { return l.NC }},
+		{"link_action", added.Action.ID, "", "", "staff.tnmt", func(l recordLinks) string { return l.Action }},
+		{"link_audit", a.ID, a.Number, "IA-2000-99", "head.tnmt", func(l recordLinks) string { return l.Audit }},
+	}
+	file := func(c *apptest.Client, unit, field, value string) *apptest.Response {
+		return c.Multipart("/api/v1/records", map[string]string{"type": "filled-form", "unit": unit, "title": "Phiếu kiểm soát",
+			"date": today, field: value}, apptest.File{Field: "file", Name: "phieu.pdf", Content: recPDF("phieu")})
+	}
+	objects := func() int {
+		n := 0
+		for o := range env.App.Blob.Client().ListObjects(context.Background(), env.App.Blob.Bucket(), minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+			if o.Err != nil {
+				t.Fatal(o.Err)
+			}
+			n++
+		}
+		return n
+	}
+	foreign := env.As("staff.vhtt")
+	for _, l := range links {
+		t.Run(l.field, func(t *testing.T) {
+			before := fmt.Sprint(rowCount(t, env, "records"), rowCount(t, env, "record_versions"), trailCount(t, env), objects())
+			hidden := file(foreign, "vhtt", l.field, l.target)
+			missing := file(foreign, "vhtt", l.field, random)
+			if hidden.Status != http.StatusBadRequest || hidden.ErrorCode() != "invalid" || !strings.Contains(string(hidden.Body), `"`+l.field+`"`) {
+				t.Fatalf("link to another unit's object: %s", hidden)
+			}
+			if missing.Status != hidden.Status || !bytes.Equal(missing.Body, hidden.Body) {
+				t.Fatalf("a hidden object and a missing one answer differently:\n%s\n%s", hidden, missing)
+			}
+			if l.number != "" {
+				byNumber, randomNumber := file(foreign, "vhtt", l.field, l.number), file(foreign, "vhtt", l.field, l.randomNumber)
+				if byNumber.Status != hidden.Status || !bytes.Equal(byNumber.Body, hidden.Body) || !bytes.Equal(randomNumber.Body, hidden.Body) {
+					t.Fatalf("by number: %s / %s", byNumber, randomNumber)
+				}
+			}
+			if after := fmt.Sprint(rowCount(t, env, "records"), rowCount(t, env, "record_versions"), trailCount(t, env), objects()); after != before {
+				t.Fatalf("refused filings stored something: %s, before %s", after, before)
+			}
+			seer := env.As(l.sees)
+			for _, ref := range []string{l.target, l.number} {
+				if ref == "" {
+					continue
+				}
+				var rec struct {
+					Record struct {
+						Links recordLinks `json:"links"`
+					} `json:"record"`
+				}
+				file(seer, "tnmt", l.field, ref).MustStatus(201).Decode(&rec)
+				if got := l.stored(rec.Record.Links); got != l.target {
+					t.Fatalf("linked by %q, stored %q, want the id %s", ref, got, l.target)
+				}
+			}
+		})
+	}
+	// Only tnmt's own filings appear under the audit.
+	var list struct{ Items []struct{ Unit string } }
+	coord.Do("GET", "/api/v1/records?audit="+a.ID, nil).MustStatus(200).Decode(&list)
+	if len(list.Items) != 2 || list.Items[0].Unit != "tnmt" || list.Items[1].Unit != "tnmt" {
+		t.Fatalf("records under the audit: %+v", list.Items)
+	}
+}
+
+type recordLinks struct {
+	Revision string `json:"revision"`
+	NC       string `json:"nc"`
+	Action   string `json:"action"`
+	Audit    string `json:"audit"`
 }

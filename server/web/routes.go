@@ -239,7 +239,7 @@ func (s *Server) processRoutes() {
 	a.PUT("/calendar/:year", "Replace a year's holidays and swapped days, and the settings (coordinator)", handleCalendarPut(p))
 	a.GET("/dossiers", "Dossiers (unit, service, field, status, outcome, late, channel, q, from, to, limit, offset)", handleDossierList(p, s.Location))
 	a.POST("/dossiers", "Record a received dossier (idempotent by number)", handleDossierCreate(p))
-	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", handleDossierImport(p))
+	a.PostCSV("/dossiers/import", "Import dossiers from CSV (text/csv body or multipart file + mapping); idempotent by number", importGate(p), handleDossierImport(p))
 	a.GET("/dossiers/imports/:id", "The report of an import", one("id", p.GetImport))
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
 	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
@@ -258,7 +258,7 @@ func (s *Server) processRoutes() {
 	serve(a, ui, "/dossiers/:number/late", "", pa.lateForm())
 	serve(a, ui, "/services", "", pa.procedureForm())
 	serve(a, ui, "/calendar", "", pa.calendarForm())
-	serve(a, ui, "/dossiers/import", "", pa.importForm())
+	serve(a, ui.Group("", importGate(p)), "/dossiers/import", "", pa.importForm())
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{

@@ -128,7 +128,8 @@ func migrate(ctx context.Context, db *sqlx.DB) (int, error) {
 
 func openBlob(ctx context.Context, cfg config.Config) (*blob.Store, error) {
 	st, err := blob.New(blob.Options{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		UseSSL: cfg.S3UseSSL, Region: cfg.S3Region, Bucket: cfg.S3Bucket})
+		UseSSL: cfg.S3UseSSL, Region: cfg.S3Region, Bucket: cfg.S3Bucket,
+		DisposalAccessKey: cfg.S3DisposalAccessKey, DisposalSecretKey: cfg.S3DisposalSecretKey})
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +150,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, 
 	if _, err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, nil, err
+	}
+	if changed, err := postgres.SetOfficeTimeZone(ctx, db, cfg.TimeZone); err != nil {
+		db.Close()
+		return nil, nil, err
+	} else if changed {
+		log.Warn("the office's time zone changed; dossier statistics written before keep the zone they were counted in", "time_zone", cfg.TimeZone)
 	}
 	st, err := openBlob(ctx, cfg)
 	if err != nil {
@@ -173,6 +180,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("policy watcher: %w", err)
 	}
 	go a.RunJobs(ctx, cfg.JobInterval)
+	warnGovernance(ctx, a.Blob, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -201,6 +209,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// warnGovernance says at start when the service's object-store key can
+// override governance retention: records of governance-mode types could
+// then be deleted before their time by anyone holding the key.
+func warnGovernance(ctx context.Context, st *blob.Store, log *slog.Logger) {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	bypass, err := st.CanBypassGovernance(pctx)
+	switch {
+	case err != nil:
+		log.Warn("could not check whether the object-store key can bypass governance retention", "err", err)
+	case bypass:
+		log.Warn("the object-store key can bypass governance retention (s3:BypassGovernanceRetention): " +
+			"give the service a key with policies/s3-service-policy.json and deletions a key with policies/s3-disposal-policy.json")
+	}
 }
 
 func displayAddr(a string) string {

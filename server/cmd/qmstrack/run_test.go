@@ -15,12 +15,14 @@ import (
 func envFor(t *testing.T, dbURL string, extra map[string]string) func(string) string {
 	o := testenv.S3Options()
 	env := map[string]string{
-		"QMS_DATABASE_URL":  dbURL,
-		"QMS_S3_ENDPOINT":   o.Endpoint,
-		"QMS_S3_ACCESS_KEY": o.AccessKey,
-		"QMS_S3_SECRET_KEY": o.SecretKey,
-		"QMS_S3_BUCKET":     o.Bucket,
-		"QMS_LOG_LEVEL":     "error",
+		"QMS_DATABASE_URL":           dbURL,
+		"QMS_S3_ENDPOINT":            o.Endpoint,
+		"QMS_S3_ACCESS_KEY":          o.AccessKey,
+		"QMS_S3_SECRET_KEY":          o.SecretKey,
+		"QMS_S3_DISPOSAL_ACCESS_KEY": o.DisposalAccessKey,
+		"QMS_S3_DISPOSAL_SECRET_KEY": o.DisposalSecretKey,
+		"QMS_S3_BUCKET":              o.Bucket,
+		"QMS_LOG_LEVEL":              "error",
 	}
 	for k, v := range extra {
 		env[k] = v

@@ -25,6 +25,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // driver
+	"github.com/minio/minio-go/v7"
 
 	qmstrack "github.com/qmstrack/qmstrack"
 	"github.com/qmstrack/qmstrack/server/blob"
@@ -213,20 +214,47 @@ func DB(t testing.TB) *sqlx.DB {
 	return db
 }
 
-// S3Options returns the test object store settings with a fresh bucket name.
+// S3Options returns the test object store settings with a fresh bucket
+// name and the keys qmstrack runs with: the service key (no version
+// deletion, no governance bypass) and the disposal key, as
+// scripts/minio-users.sh gives them to the test MinIO (make minio-test).
 func S3Options() blob.Options {
 	return blob.Options{
-		Endpoint:  getenv("QMS_TEST_S3_ENDPOINT", "127.0.0.1:9100"),
-		AccessKey: getenv("QMS_TEST_S3_ACCESS_KEY", "qmstrack"),
-		SecretKey: getenv("QMS_TEST_S3_SECRET_KEY", "qmstrack-secret"),
-		Region:    "us-east-1",
-		Bucket:    "t-" + randomSuffix(),
+		Endpoint:          getenv("QMS_TEST_S3_ENDPOINT", "127.0.0.1:9100"),
+		AccessKey:         getenv("QMS_TEST_S3_SERVICE_ACCESS_KEY", "qmstrack-app"),
+		SecretKey:         getenv("QMS_TEST_S3_SERVICE_SECRET_KEY", "qmstrack-app-secret"),
+		DisposalAccessKey: getenv("QMS_TEST_S3_DISPOSAL_ACCESS_KEY", "qmstrack-dispose"),
+		DisposalSecretKey: getenv("QMS_TEST_S3_DISPOSAL_SECRET_KEY", "qmstrack-dispose-secret"),
+		Region:            "us-east-1",
+		Bucket:            "t-" + randomSuffix(),
 	}
 }
 
-// Blob returns a store on a fresh bucket with versioning and object lock.
-// The bucket is left behind at cleanup when it holds locked versions (object
-// lock forbids deleting them); otherwise it is emptied and removed.
+// AdminS3Options are the test object store's root credentials, for what
+// only the tests do: removing buckets, and showing what even an admin
+// cannot do to locked versions.
+func AdminS3Options() blob.Options {
+	o := S3Options()
+	o.AccessKey = getenv("QMS_TEST_S3_ACCESS_KEY", "qmstrack")
+	o.SecretKey = getenv("QMS_TEST_S3_SECRET_KEY", "qmstrack-secret")
+	o.DisposalAccessKey, o.DisposalSecretKey = "", ""
+	return o
+}
+
+// AdminClient is a client of the test object store with its root credentials.
+func AdminClient(t testing.TB) *minio.Client {
+	t.Helper()
+	s, err := blob.New(AdminS3Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Client()
+}
+
+// Blob returns a store on a fresh bucket with versioning and object lock,
+// connected with the service key. The bucket is left behind at cleanup when
+// it holds locked versions (object lock forbids deleting them); otherwise
+// it is emptied and removed with the root key.
 func Blob(t testing.TB) *blob.Store {
 	t.Helper()
 	o := S3Options()
@@ -240,9 +268,15 @@ func Blob(t testing.TB) *blob.Store {
 		unavailable(t, "MinIO at "+o.Endpoint, err)
 	}
 	if err := s.EnsureBucket(ctx); err != nil {
-		t.Fatalf("test bucket: %v", err)
+		t.Fatalf("test bucket with the service key (does the test MinIO have the users of scripts/minio-users.sh? make minio-test): %v", err)
 	}
-	t.Cleanup(func() { removeBucket(s) })
+	ao := AdminS3Options()
+	ao.Bucket = o.Bucket
+	admin, err := blob.New(ao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeBucket(admin) })
 	return s
 }
 
