@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -57,8 +58,12 @@ func TestRouteRoleUnitMatrix(t *testing.T) {
 		r := &mxRoutes[i]
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) { x.run(t, r) })
 	}
+	for i := range mxProbes {
+		p := &mxProbes[i]
+		t.Run("probe "+p.Name, func(t *testing.T) { x.probe(t, p) })
+	}
 	t.Run("every known hole was seen", func(t *testing.T) {
-		if x.ran < len(mxRoutes) {
+		if x.ran < len(mxRoutes) || x.probed < len(mxProbes) {
 			t.Skip("not every route ran (-run)")
 		}
 		for k, why := range mxKnownHoles {
@@ -69,8 +74,8 @@ func TestRouteRoleUnitMatrix(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("matrix: %d routes × %d actors: %d cases (%d allowed, %d refused), %d known holes seen, in %s",
-		x.ran, len(x.actors), x.cases, x.allowedN, x.refusedN, len(x.holesSeen), time.Since(start).Round(time.Second))
+	t.Logf("matrix: %d routes × %d actors and %d probes: %d cases (%d allowed, %d refused), %d known holes seen, in %s",
+		x.ran, len(x.actors), x.probed, x.cases, x.allowedN, x.refusedN, len(x.holesSeen), time.Since(start).Round(time.Second))
 	keys := make([]string, 0, len(x.holesSeen))
 	for k := range x.holesSeen {
 		keys = append(keys, k)
@@ -198,8 +203,8 @@ type mx struct {
 
 	tables []string
 
-	ran, cases, allowedN, refusedN int
-	holesSeen, holesClosed         map[string]string
+	ran, probed, cases, allowedN, refusedN int
+	holesSeen, holesClosed                 map[string]string
 }
 
 func newMatrix(t *testing.T, env *apptest.Env) *mx {
@@ -1048,6 +1053,138 @@ var mxRoutes = []mxRoute{
 		Send:  mxPost(mxReason)},
 }
 
+// --- probes: authority that lives in the body of a route
+
+// mxProbe is a refusal that depends on what the body names rather than on
+// the route: a link to an object of another unit, a reference reserved to
+// another capability, an auditor who joined the audited unit. The answer
+// must be a refusal (400 as for an id that does not exist, 403 or 404) and
+// nothing may move. Its key in mxKnownHoles is "PROBE name|actor|unit".
+type mxProbe struct {
+	Name, Actor, Unit, Rule string
+	// Want, when set, is the one status the refusal must have (the answer
+	// for an id that does not exist).
+	Want int
+	// Build makes the state and returns what Send needs.
+	Build func(x *mx, t testing.TB) map[string]string
+	Send  func(x *mx, c *apptest.Client, v map[string]string) *apptest.Response
+}
+
+func (x *mx) probe(t *testing.T, p *mxProbe) {
+	x.probed++
+	v := p.Build(x, t)
+	c := x.f.As(p.Actor) // signed in before the snapshot: a sign-in is on the trail
+	if p.Want != 0 {
+		// The answer for an id that does not exist, the one to match.
+		ctl := map[string]string{}
+		for k, val := range v {
+			ctl[k] = val
+		}
+		ctl["id"] = "00000000-0000-4000-8000-000000000000"
+		if r := p.Send(x, c, ctl); r.Status != p.Want {
+			t.Errorf("probe %s: an id that does not exist answers %d, not %d: %.200s", p.Name, r.Status, p.Want, r.Body)
+		}
+	}
+	before := x.snapshot(t)
+	res := p.Send(x, c, v)
+	after := x.snapshot(t)
+	var moved []string
+	for _, tb := range x.tables {
+		if before[tb] != after[tb] {
+			moved = append(moved, tb)
+		}
+	}
+	ok := (res.Status == http.StatusBadRequest || res.Status == http.StatusForbidden || res.Status == http.StatusNotFound) && len(moved) == 0
+	if p.Want != 0 && res.Status != p.Want {
+		ok = false
+	}
+	x.refusedN++
+	x.judge(t, fmt.Sprintf("PROBE %s|%s|%s", p.Name, p.Actor, p.Unit), ok,
+		fmt.Sprintf("want a refusal (%s), nothing moved; answer %d, changed [%s]: %.300s", p.Rule, res.Status, strings.Join(moved, ", "), res.Body))
+}
+
+// mxRecordLinking files a record of vhtt whose link field names an object
+// of tnmt that staff.vhtt may not read.
+func mxRecordLinking(field string) func(x *mx, c *apptest.Client, v map[string]string) *apptest.Response {
+	return func(_ *mx, c *apptest.Client, v map[string]string) *apptest.Response {
+		return c.Multipart("/api/v1/records", map[string]string{"type": "filled-form", "unit": "vhtt", "title": "Hồ sơ liên kết",
+			"date": "2000-01-03", field: v["id"]}, mxPDF("file"))
+	}
+}
+
+var mxProbes = []mxProbe{
+	{Name: "record linked to an NC of another unit", Actor: "staff.vhtt", Unit: "tnmt", Want: http.StatusBadRequest,
+		Rule:  "a link target must be visible to the actor, with the answer of a random id",
+		Build: func(x *mx, t testing.TB) map[string]string { return map[string]string{"id": x.f.NC(t, "tnmt")} },
+		Send:  mxRecordLinking("link_nc")},
+	{Name: "record linked to a draft revision of another unit", Actor: "staff.vhtt", Unit: "tnmt", Want: http.StatusBadRequest,
+		Rule: "a link target must be visible to the actor, with the answer of a random id",
+		Build: func(x *mx, t testing.TB) map[string]string {
+			return map[string]string{"id": x.f.Revision(t, "author.tnmt", x.f.Document(t, "author.tnmt", "tnmt"))}
+		},
+		Send: mxRecordLinking("link_revision")},
+	{Name: "record linked to an audit of another unit", Actor: "staff.vhtt", Unit: "tnmt", Want: http.StatusBadRequest,
+		Rule: "a link target must be visible to the actor, with the answer of a random id",
+		Build: func(x *mx, t testing.TB) map[string]string {
+			id, _ := x.f.Audit(t, "tnmt", "auditor")
+			return map[string]string{"id": id}
+		},
+		Send: mxRecordLinking("link_audit")},
+	// Raise is idempotent by the source reference: an NC reported with the
+	// reference of a dossier becomes that dossier's NC when it is late.
+	{Name: "NC reported with the source reference of a dossier", Actor: "staff.vhtt", Unit: "tnmt",
+		Rule: "audit: and dossier: references are given by the capability that raises the NC, not by a reporter",
+		Build: func(x *mx, t testing.TB) map[string]string {
+			return map[string]string{"number": x.f.Dossier(t, "staff.tnmt", x.services["tnmt"], time.Now().Add(-2*time.Hour))}
+		},
+		Send: func(_ *mx, c *apptest.Client, v map[string]string) *apptest.Response {
+			return c.Do("POST", "/api/v1/ncs", map[string]any{"source": "process", "source_ref": "dossier:" + v["number"],
+				"severity": "observation", "unit": "vhtt", "title": "Không có gì"})
+		}},
+	// Impartiality at every act: an auditor given a role in the audited
+	// unit after the audit was planned no longer audits it.
+	{Name: "finding by an auditor who joined the audited unit", Actor: "mx.auditor2", Unit: "tnmt",
+		Rule:  "nobody audits a unit in which they hold a role, at every act of the audit",
+		Build: mxPartialAudit,
+		Send: func(_ *mx, c *apptest.Client, v map[string]string) *apptest.Response {
+			return c.Do("POST", "/api/v1/audits/"+v["audit"]+"/findings", map[string]any{"item_id": v["item"], "unit": "tnmt",
+				"kind": "observation", "description": "Sổ chưa cập nhật"})
+		}},
+	{Name: "review by an auditor who joined the audited unit", Actor: "mx.auditor2", Unit: "tnmt",
+		Rule:  "nobody audits a unit in which they hold a role, at every act of the audit",
+		Build: mxPartialAudit,
+		Send: func(_ *mx, c *apptest.Client, v map[string]string) *apptest.Response {
+			return c.Do("POST", "/api/v1/reviews", map[string]string{"audit_id": v["audit"], "object_type": "nc", "object_id": v["nc"]})
+		}},
+}
+
+// mxPartialAudit plans an audit of tnmt with mx.auditor2 (auditor in every
+// unit) on the team, then gives mx.auditor2 a role in tnmt.
+func mxPartialAudit(x *mx, t testing.TB) map[string]string {
+	if _, err := x.env.App.Identity.UserByLogin(context.Background(), "mx.auditor2"); err != nil {
+		apptest.Expect(t, "auditor 2", x.f.As("admin").Do("POST", "/api/v1/users", map[string]string{"login": "mx.auditor2",
+			"name": "Chuyên gia đánh giá 2", "password": apptest.Password}), http.StatusCreated, nil)
+		apptest.Expect(t, "auditor 2 role", x.f.As("admin").Do("POST", "/api/v1/role-assignments",
+			map[string]string{"user": "mx.auditor2", "role": "auditor", "unit": "*"}), http.StatusCreated, nil)
+	}
+	x.f.As("admin").Do("DELETE", "/api/v1/role-assignments", map[string]string{"user": "mx.auditor2", "role": "staff", "unit": "tnmt"})
+	var a struct {
+		ID    string `json:"id"`
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	apptest.Expect(t, "plan audit", x.f.As("coordinator").Do("POST", "/api/v1/audits", map[string]any{"title": "Đánh giá có thành viên mới",
+		"units": []string{"tnmt"}, "planned_start": x.f.Today(), "planned_end": x.f.Day(7), "lead_auditor": "auditor",
+		"team": []string{"mx.auditor2"}}), http.StatusCreated, &a)
+	if len(a.Items) == 0 {
+		apptest.Expect(t, "get audit", x.f.As("coordinator").Do("GET", "/api/v1/audits/"+a.ID, nil), http.StatusOK, &a)
+	}
+	apptest.Expect(t, "join the unit", x.f.As("admin").Do("POST", "/api/v1/role-assignments",
+		map[string]string{"user": "mx.auditor2", "role": "staff", "unit": "tnmt"}), http.StatusCreated, nil)
+	return map[string]string{"audit": a.ID, "item": a.Items[0].ID, "nc": x.f.NC(t, "tnmt")}
+}
+
 // --- builders the entries share
 
 // action is an action of unit owned by owner, in status, on an NC of
@@ -1148,14 +1285,6 @@ func (x *mx) setRole(t testing.TB, o *mxObj, on bool) {
 // rule expects. A listed case is logged instead of failing; once the code
 // agrees, the test fails until the entry is removed. The lead decides each.
 var mxKnownHoles = map[string]string{
-	// Issue 10, "the auditor writes through the dossier import": whoever may
-	// write dossiers nowhere still has an import stored (200: an import
-	// report, its rejected row and a trail entry); each row is refused only.
-	"POST /api/v1/dossiers/import|auditor|tnmt":      holeImport,
-	"POST /api/v1/dossiers/import|admin|tnmt":        holeImport,
-	"POST /api/v1/dossiers/import|admin.tnmt|tnmt":   holeImport,
-	"POST /api/v1/dossiers/import|admin.tnmt|motcua": holeImport,
-
 	// An administrator of one unit creates units of the organisation
 	// (201); units are the organisation's structure, which only an
 	// administrator of every unit should change (or of the parent unit: the
@@ -1174,9 +1303,14 @@ var mxKnownHoles = map[string]string{
 	"POST /api/v1/revisions/{id}/acknowledge|coordinator|tnmt": holeAck,
 	"POST /api/v1/revisions/{id}/acknowledge|auditor|tnmt":     holeAck,
 	"POST /api/v1/revisions/{id}/acknowledge|chairman|tnmt":    holeAck,
+
+	// A reporter may give an NC any source reference, and Raise is
+	// idempotent by it: an NC that staff.vhtt reports in vhtt as an
+	// observation with "dossier:<a dossier of tnmt>" becomes that dossier's
+	// NC when it is late; tnmt gets none, and the late-dossier list links
+	// vhtt's. (Finding references name a finding id drawn when the finding
+	// is recorded, so they cannot be taken in advance.)
+	"PROBE NC reported with the source reference of a dossier|staff.vhtt|tnmt": "201: the NC is stored with the dossier's reference and is later returned as the late dossier's NC; expected a refusal (400 or 403): a dossier: reference is set by the capability that raises the NC",
 }
 
-const (
-	holeImport = "200 and an import report, its rejections and a trail entry stored for a caller who may write dossiers in no unit; expected 403 forbidden before anything is stored"
-	holeAck    = "404 \"not in the distribution\" to someone who may read the revision; expected 403 forbidden"
-)
+const holeAck = "404 \"not in the distribution\" to someone who may read the revision; expected 403 forbidden"
