@@ -717,7 +717,9 @@ var mxRoutes = []mxRoute{
 		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]string{"login": fmt.Sprintf("mx.user%d", n), "name": "Người dùng thử", "password": apptest.Password}
 		})},
-	{Method: "PUT", Path: "/api/v1/users/{id}", Obj: "admin", Act: "users", Targets: perUnit, Shared: true, Sees: mxSeesUsers,
+	// A user of the unit, and one with a role in every unit (whom only an
+	// administrator of every unit may change).
+	{Method: "PUT", Path: "/api/v1/users/{id}", Obj: "admin", Act: "users", Targets: perUnit, AllUnits: true, Shared: true, Sees: mxSeesUsers,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			id, _ := x.f.User(t, "staff@"+unit)
 			return x.obj(unit, id)
