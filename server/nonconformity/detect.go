@@ -38,6 +38,13 @@ func (s *Service) Create(ctx context.Context, in NewNC) (NC, error) {
 	if qms.ValidUnitCode(in.Unit) && !s.authz.Can(a.UserID, in.Unit, permNC, actReport) {
 		return NC{}, qms.Errorf(qms.ErrForbidden, "you may not report nonconformities in unit %s", in.Unit)
 	}
+	// A late dossier's or an audit finding's reference names the NC that
+	// capability raises (Raise is idempotent by it): a person may not take it.
+	if ref := strings.ToLower(strings.TrimSpace(in.SourceRef)); strings.HasPrefix(ref, "dossier:") || strings.HasPrefix(ref, "audit:") {
+		fe := qms.FieldErrors{}
+		fe.Add("source_ref", "references dossier:… and audit:… are set by qmstrack itself when it raises the nonconformity")
+		return NC{}, fe.Err()
+	}
 	nc, _, err := s.create(ctx, in, a.UserID, a.Name)
 	return nc, err
 }

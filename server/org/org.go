@@ -76,7 +76,13 @@ func validRole(r string) bool {
 }
 
 // CreateUnit validates and stores a unit.
+//
+// Units are the organisation's structure: only an administrator of every
+// unit (or a trusted caller without a signed-in user) creates one.
 func (s *Service) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
+	if actor, ok := qms.ActorFrom(ctx); ok && !s.policy.Can(actor.UserID, qms.AllUnits, "admin", "units") {
+		return Unit{}, qms.Errorf(qms.ErrForbidden, "only an administrator of every unit may create units")
+	}
 	fe := qms.FieldErrors{}
 	if !qms.ValidUnitCode(u.Code) {
 		fe.Add("code", "use 1 to 32 characters: lower-case letters, digits and dashes")

@@ -110,9 +110,20 @@ func (s *NotificationStore) List(ctx context.Context, userID string, limit int) 
 
 // MarkRead marks one of the user's notifications read.
 func (s *NotificationStore) MarkRead(ctx context.Context, userID, id string) error {
-	const q = `UPDATE notifications SET read_at = now() WHERE id = $1 AND user_id = $2 AND read_at IS NULL`
-	_, err := s.db.ExecContext(ctx, q, id, userID)
-	return translate(err)
+	// Marking twice is fine; another person's notification, like an id that
+	// does not exist, is not found.
+	const q = `UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2`
+	if !isUUID(id) {
+		return qms.Errorf(qms.ErrNotFound, "notification not found")
+	}
+	res, err := s.db.ExecContext(ctx, q, id, userID)
+	if err != nil {
+		return translate(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return qms.Errorf(qms.ErrNotFound, "notification not found")
+	}
+	return nil
 }
 
 // UsersWithRole returns the ids of active users holding role in unit or in

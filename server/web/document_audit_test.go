@@ -197,7 +197,7 @@ func TestDocumentAuditWindow(t *testing.T) {
 		{"withdraw", "/api/v1/documents/" + proc.ID + "/withdraw", map[string]string{"reason": "x"}, 403, "forbidden", "you may not withdraw"},
 		{"periodic review", "/api/v1/documents/" + proc.ID + "/periodic-review", map[string]string{"comment": "x"}, 403, "forbidden", "periodic reviews"},
 		{"edit", "/api/v1/documents/" + proc.ID, nil, 403, "forbidden", "register data"},
-		{"acknowledge", "/api/v1/revisions/" + cur.ID + "/acknowledge", nil, 404, "not_found", "not in the distribution"},
+		{"acknowledge", "/api/v1/revisions/" + cur.ID + "/acknowledge", nil, 403, "forbidden", "not in the distribution"},
 	} {
 		method := "POST"
 		if tc.name == "edit" {

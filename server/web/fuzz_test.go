@@ -63,6 +63,7 @@ func FuzzValidText(f *testing.F) {
 // yields only files of the named fields, and reports every fault as an
 // invalid-input (or, past the bounds, too-large) error.
 func FuzzReadMultipart(f *testing.F) {
+	gin.SetMode(gin.ReleaseMode)
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	_ = mw.WriteField("report", "Đã sửa")
@@ -113,6 +114,7 @@ func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 // TestMultipartFieldsBounded: the text fields before the files are bounded
 // in total, not only one by one; a body cut by a size limit is too large.
 func TestMultipartFieldsBounded(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for i := 0; i < 40; i++ {

@@ -1286,33 +1286,5 @@ func (x *mx) setRole(t testing.TB, o *mxObj, on bool) {
 // person's; actor "*" for every actor), each with what happens and what the
 // rule expects. A listed case is logged instead of failing; once the code
 // agrees, the test fails until the entry is removed. The lead decides each.
-var mxKnownHoles = map[string]string{
-	// An administrator of one unit creates units of the organisation
-	// (201); units are the organisation's structure, which only an
-	// administrator of every unit should change (or of the parent unit: the
-	// lead decides, and the route's requireAnywhere goes).
-	"POST /api/v1/units|admin.tnmt|org": "201: an admin of unit tnmt only created a unit; expected 403 (admin units in every unit)",
+var mxKnownHoles = map[string]string{}
 
-	// Marking another person's notification read answers 200 {"ok":true}
-	// and changes nothing; the rule for someone else's object is 404, as
-	// revoking another person's token answers.
-	"POST /api/v1/notifications/{id}/read|*|other": "200 on another person's notification (nothing changes); expected 404 not_found",
-
-	// A reader of the revision who is not in its distribution (a role in
-	// every unit is no role in the owner unit) is told 404 "not in the
-	// distribution": 404 is for those who may not read it; expected 403 (or
-	// 409): they see the revision, they may not acknowledge it.
-	"POST /api/v1/revisions/{id}/acknowledge|coordinator|tnmt": holeAck,
-	"POST /api/v1/revisions/{id}/acknowledge|auditor|tnmt":     holeAck,
-	"POST /api/v1/revisions/{id}/acknowledge|chairman|tnmt":    holeAck,
-
-	// A reporter may give an NC any source reference, and Raise is
-	// idempotent by it: an NC that staff.vhtt reports in vhtt as an
-	// observation with "dossier:<a dossier of tnmt>" becomes that dossier's
-	// NC when it is late; tnmt gets none, and the late-dossier list links
-	// vhtt's. (Finding references name a finding id drawn when the finding
-	// is recorded, so they cannot be taken in advance.)
-	"PROBE NC reported with the source reference of a dossier|staff.vhtt|tnmt": "201: the NC is stored with the dossier's reference and is later returned as the late dossier's NC; expected a refusal (400 or 403): a dossier: reference is set by the capability that raises the NC",
-}
-
-const holeAck = "404 \"not in the distribution\" to someone who may read the revision; expected 403 forbidden"
