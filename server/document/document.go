@@ -376,15 +376,15 @@ type Notice struct {
 // checked by the update itself): declared here so every layer speaks them
 // the same way and the store writes no sentences.
 var (
-	ErrNoDocument          = qms.Errorf(qms.ErrNotFound, "document not found")
-	ErrNoRevision          = qms.Errorf(qms.ErrNotFound, "revision not found")
-	ErrNoFile              = qms.Errorf(qms.ErrNotFound, "file not found")
-	ErrNoPerson            = qms.Errorf(qms.ErrNotFound, "user not found")
-	ErrBadCursor           = qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
-	ErrAlreadyReviewed     = qms.Errorf(qms.ErrState, "you have already reviewed this revision")
+	ErrNoDocument      = qms.Errorf(qms.ErrNotFound, "document not found")
+	ErrNoRevision      = qms.Errorf(qms.ErrNotFound, "revision not found")
+	ErrNoFile          = qms.Errorf(qms.ErrNotFound, "file not found")
+	ErrNoPerson        = qms.Errorf(qms.ErrNotFound, "user not found")
+	ErrBadCursor       = qms.Errorf(qms.ErrInvalid, "the cursor is not valid for this list; start from the first page")
+	ErrAlreadyReviewed = qms.Errorf(qms.ErrState, "you have already reviewed this revision")
 	// ErrNotInDistribution refuses a reader of the revision (who sees it,
 	// so 403, not 404) who is not among those who must acknowledge it.
-	ErrNotInDistribution = qms.Errorf(qms.ErrForbidden, "you are not in the distribution of this revision")
+	ErrNotInDistribution   = qms.Errorf(qms.ErrForbidden, "you are not in the distribution of this revision")
 	ErrAlreadyAcknowledged = qms.Errorf(qms.ErrState, "you have already acknowledged this revision")
 )
 

@@ -1287,4 +1287,3 @@ func (x *mx) setRole(t testing.TB, o *mxObj, on bool) {
 // rule expects. A listed case is logged instead of failing; once the code
 // agrees, the test fails until the entry is removed. The lead decides each.
 var mxKnownHoles = map[string]string{}
-
