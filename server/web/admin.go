@@ -166,26 +166,27 @@ func (s *Server) adminPage(tmpl, title, perm string) gin.HandlerFunc {
 	})
 }
 
-// adminFormResult re-renders an admin page with the outcome of a form.
-func (s *Server) adminFormResult(c *gin.Context, tmpl, title string, err error, okKey string) {
-	d, derr := s.adminData(c)
-	if derr != nil {
-		fail(c, derr)
-		return
-	}
-	p := s.page(c, title, d)
-	status := http.StatusOK
-	if err != nil {
-		status, _ = statusOf(err)
-		if status == http.StatusInternalServerError {
-			fail(c, err)
-			return
+// adminFormResult shows an admin page again with the outcome of a form:
+// the success message, or the refusal (through refuse, as every form's).
+func (s *Server) adminFormResult(c *gin.Context, tmpl, title string, err error, okKey string) error {
+	show := func(status int, err error) error {
+		d, derr := s.adminData(c)
+		if derr != nil {
+			return derr
 		}
-		p.Error = s.errorText(c, err)
-	} else {
-		p.Flash = s.T(c, okKey)
+		p := s.page(c, title, d)
+		if err != nil {
+			p.Error = s.errorText(c, err)
+		} else {
+			p.Flash = s.T(c, okKey)
+		}
+		s.render(c, status, tmpl, p)
+		return nil
 	}
-	s.render(c, status, tmpl, p)
+	if err != nil {
+		return refuse(c, err, show)
+	}
+	return show(http.StatusOK, nil)
 }
 
 func (s *Server) handleAdminUserForm() gin.HandlerFunc {
@@ -203,8 +204,7 @@ func (s *Server) handleAdminUserForm() gin.HandlerFunc {
 			_, err = s.Identity.CreateUser(c.Request.Context(), identity.NewUser{Login: c.PostForm("login"), Name: c.PostForm("name"),
 				Email: c.PostForm("email"), Password: c.PostForm("password"), Lang: c.PostForm("lang")})
 		}
-		s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
-		return nil
+		return s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
 	})
 }
 
@@ -212,8 +212,7 @@ func (s *Server) handleAdminUnitForm() gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		_, err := s.Org.CreateUnit(c.Request.Context(), org.Unit{Code: c.PostForm("code"), NameVI: c.PostForm("name_vi"),
 			NameEN: c.PostForm("name_en"), Parent: c.PostForm("parent")})
-		s.adminFormResult(c, "admin/units.html", "admin.units.title", err, "admin.saved")
-		return nil
+		return s.adminFormResult(c, "admin/units.html", "admin.units.title", err, "admin.saved")
 	})
 }
 
@@ -227,8 +226,7 @@ func (s *Server) handleAdminRoleForm() gin.HandlerFunc {
 				err = s.Org.Assign(c.Request.Context(), a)
 			}
 		}
-		s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
-		return nil
+		return s.adminFormResult(c, "admin/users.html", "admin.users.title", err, "admin.saved")
 	})
 }
 
