@@ -18,6 +18,20 @@ const (
 	maxFormFields = 1 << 20
 )
 
+// partBody is a file part as its reader sees it: a body cut short or
+// malformed is an interrupted upload (invalid input, or too large when a
+// size limit cut it), never a bare I/O error that would read as a fault of
+// the server.
+type partBody struct{ p *multipart.Part }
+
+func (b partBody) Read(buf []byte) (int, error) {
+	n, err := b.p.Read(buf)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, partError(err, "the upload was interrupted or is not valid multipart")
+	}
+	return n, err
+}
+
 // partError is the error of a failed part read: a body cut by a size limit
 // is too large (413), anything else an interrupted or malformed upload.
 func partError(err error, msg string) error {
@@ -90,7 +104,7 @@ func readMultipart(c *gin.Context, fileFields ...string) (map[string][]string, q
 						part.Close()
 						return qms.Errorf(qms.ErrInvalid, "the file has no name")
 					}
-				} else if err := yield(qms.Upload{Name: name, Body: part, Field: part.FormName()}); err != nil {
+				} else if err := yield(qms.Upload{Name: name, Body: partBody{part}, Field: part.FormName()}); err != nil {
 					part.Close()
 					return err
 				}
