@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 )
 
 func zipOf(files map[string]string) []byte {
@@ -81,6 +82,8 @@ func TestExtractText(t *testing.T) {
 			body            []byte
 			want, reason    string
 		}{"pdf", "application/pdf", minimalPDF("Quy trinh cap phep xay dung"), "Quy trinh cap phep xay dung", ""})
+	} else if testenv.InCI() {
+		t.Fatal("pdftotext is not installed (CI is set, so this fails instead of skipping); run make tools")
 	} else {
 		t.Log("pdftotext is not installed: PDF extraction not tested")
 	}

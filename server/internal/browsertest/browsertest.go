@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 )
 
 // Path returns the Chromium binary to use, or "".
@@ -38,8 +39,8 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	bin := Path()
 	if bin == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is not installed (CI=true, so this fails instead of skipping); run make tools")
+		if testenv.InCI() {
+			t.Fatal("Chromium is not installed (CI is set, so this fails instead of skipping); run make tools")
 		}
 		t.Skip("Chromium is not installed; skipping the browser test")
 	}

@@ -44,11 +44,22 @@ func AdminURL() string {
 	return getenv("QMS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 }
 
-// unavailable skips the test, or fails it under CI=true.
+// InCI reports whether the tests run under continuous integration: CI set
+// to any true value (true, 1, yes, on, in any case). There a missing service
+// or tool fails the test instead of skipping it.
+func InCI() bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv("CI"))) {
+	case "1", "t", "true", "y", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// unavailable skips the test, or fails it under CI.
 func unavailable(t testing.TB, what string, err error) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not reachable (CI=true, so this fails instead of skipping): %v", what, err)
+	if InCI() {
+		t.Fatalf("%s is not reachable (CI is set, so this fails instead of skipping): %v", what, err)
 	}
 	t.Skipf("%s is not reachable, skipping: %v", what, err)
 }
