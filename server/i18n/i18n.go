@@ -9,7 +9,6 @@ package i18n
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -94,37 +93,23 @@ func (c *Catalog) T(lang, id string, args ...any) string {
 
 // Msg renders m in lang: its id translated (English as written where there
 // is no translation), filled with its arguments, each rendered too when it
-// is itself a message, an error or the label of a code.
+// is itself a message, an error or the label of a code. It is the same
+// rendering as errors' (qms.LocalizeMsg), except that English shows the
+// labels of codes too: a notification or an e-mail is read by a person,
+// while the API's English errors keep the codes programs match.
 func (c *Catalog) Msg(lang string, m qms.Msg) string {
-	format := m.ID
-	if lang != "en" {
-		if vi, ok := c.lookup(m.ID); ok {
-			format = vi
+	tr := c.Translator(lang)
+	if tr == nil {
+		tr = func(id string) (string, bool) {
+			if key, ok := strings.CutPrefix(id, qms.LabelKey); ok {
+				if t := c.T(lang, key); t != key {
+					return t, true
+				}
+			}
+			return "", false
 		}
 	}
-	if len(m.Args) == 0 {
-		return format
-	}
-	args := make([]any, len(m.Args))
-	for i, a := range m.Args {
-		args[i] = c.arg(lang, a)
-	}
-	return fmt.Sprintf(format, args...)
-}
-
-func (c *Catalog) arg(lang string, a any) any {
-	switch x := a.(type) {
-	case qms.Msg:
-		return c.Msg(lang, x)
-	case qms.Label:
-		if s := c.T(lang, x.Prefix+"."+x.Code); s != x.Prefix+"."+x.Code {
-			return s
-		}
-		return x.Code
-	case error:
-		return c.Err(lang, x)
-	}
-	return a
+	return qms.LocalizeMsg(m, tr)
 }
 
 // Err is the user-safe message of err in lang. An error that is a bare kind
@@ -146,18 +131,6 @@ func (c *Catalog) Fields(lang string, f qms.FieldErrors) map[string]string {
 	return qms.LocalizeFields(f, c.Translator(lang))
 }
 
-// Text translates an English message kept as text (a reason stored before
-// reasons were kept as messages); without a translation it stays as written.
-func (c *Catalog) Text(lang, msg string) string {
-	if lang == "en" {
-		return msg
-	}
-	if t, ok := c.lookup(msg); ok {
-		return t
-	}
-	return msg
-}
-
 // Translator is the format translator for lang (nil: English as written,
 // codes shown as codes, which is the API's stable wording).
 func (c *Catalog) Translator(lang string) qms.Translator {
@@ -174,11 +147,6 @@ func (c *Catalog) Translator(lang string) qms.Translator {
 		return c.errVI.lookup(id)
 	}
 }
-
-// IsValidation reports whether err carries per-field messages.
-func IsValidation(err error) bool { return errors.As(err, new(*qms.ValidationError)) }
-
-func (c *Catalog) lookup(id string) (string, bool) { return c.errVI.lookup(id) }
 
 // Has reports whether id is a page text of the catalog.
 func (c *Catalog) Has(id string) bool { return c.keys["vi"][id] && c.keys["en"][id] }

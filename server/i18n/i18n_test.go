@@ -1,6 +1,10 @@
 package i18n
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
 
 // A message that reached the web layer as text (a field message) is
 // translated by its shape, the matched values carried over in order.
@@ -26,5 +30,30 @@ func TestErrorCatalogMatchesFormattedText(t *testing.T) {
 		if got, ok := cat.lookup(in); ok {
 			t.Errorf("lookup(%q) = %q, want no translation", in, got)
 		}
+	}
+}
+
+// TestMsgRendersLabelsAndInnerMessages: a message is rendered with the one
+// rendering errors use: its inner messages translated, a code shown as its
+// label, in Vietnamese and (for people, not the API) in English.
+func TestMsgRendersLabelsAndInnerMessages(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := qms.M("Corrective action overdue: %s #%d (due %s)", "NC-2026-0001", 2, "10/03/2026")
+	body := qms.M("%s\n\nOpen it in qmstrack: %s\n", inner, "http://q/ncs/1")
+	if got := c.Msg("vi", body); got != "Hành động khắc phục quá hạn: NC-2026-0001 #2 (hạn 10/03/2026)\n\nXem trên qmstrack: http://q/ncs/1\n" {
+		t.Errorf("vi: %q", got)
+	}
+	st := qms.M("nonconformity %s is %s", "NC-2026-0001", qms.Label{Prefix: "nc.status", Code: "closed"})
+	if got := c.Msg("vi", st); got != "Điểm không phù hợp NC-2026-0001 đang ở trạng thái «Đã đóng»" {
+		t.Errorf("vi label: %q", got)
+	}
+	if got, want := c.Msg("en", st), "nonconformity NC-2026-0001 is "+c.T("en", "nc.status.closed"); got != want || want == "nonconformity NC-2026-0001 is closed" {
+		t.Errorf("en label: %q, want %q", got, want)
+	}
+	if got := c.Err("en", qms.Errorf(qms.ErrState, st.ID, st.Args...)); got != "nonconformity NC-2026-0001 is closed" {
+		t.Errorf("the API's English error keeps the code: %q", got)
 	}
 }

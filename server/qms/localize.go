@@ -67,7 +67,12 @@ func localizeError(e *Error, tr Translator) string {
 		if t, ok := tr(e.Msg); ok && e.Msg != e.Format {
 			return t
 		}
-		return e.Msg
+		if len(e.Args) == 0 {
+			return e.Msg
+		}
+		// The format as written, its arguments still rendered (labels,
+		// inner messages).
+		t = e.Format
 	}
 	if len(e.Args) == 0 && e.Format == e.Msg {
 		// Wrap's message, or a format without verbs: used verbatim, so a
@@ -93,6 +98,9 @@ func localizeError(e *Error, tr Translator) string {
 		case error:
 			s = Localize(a, tr)
 			args[i] = s
+			continue
+		case Msg:
+			args[i] = LocalizeMsg(a, tr)
 			continue
 		default:
 			continue

@@ -39,14 +39,6 @@ func (t translator) T(id string, args ...any) string {
 	return t.v.cat.T(t.lang, id, args...)
 }
 
-// Msg renders a message.
-func (t translator) Msg(m qms.Msg) string {
-	if t.v == nil {
-		return m.String()
-	}
-	return t.v.cat.Msg(t.lang, m)
-}
-
 // Err is the user-safe message of err.
 func (t translator) Err(err error) string {
 	if t.v == nil {
