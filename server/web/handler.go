@@ -52,6 +52,9 @@ type act[R, T any] struct {
 	// if any), and Flash the message id of the success message shown there.
 	Back  func(c *gin.Context, res T) string
 	Flash string
+	// FlashOf, when set, chooses the success message from the result (an
+	// act with two outcomes, such as setting or lifting a hold).
+	FlashOf func(res T) string
 	// Refused shows the form's page again with the refusal err and its
 	// status (the form's values are still in c.Request.PostForm); nil shows
 	// the error page. Not-found and internal errors always go to the error
@@ -108,7 +111,11 @@ func serve[R, T any](api *api, ui *gin.RouterGroup, path, summary string, a act[
 		if a.Back != nil {
 			back = a.Back(c, res)
 		}
-		return redirectFlash(c, back, a.Flash)
+		flash := a.Flash
+		if a.FlashOf != nil {
+			flash = a.FlashOf(res)
+		}
+		return redirectFlash(c, back, flash)
 	}))
 }
 
@@ -131,12 +138,16 @@ func refuse(c *gin.Context, err error, again func(status int, err error) error) 
 // site say something it does not say.
 const flashCookie = "qms_flash"
 
+// secureKey holds, in the request context, whether cookies go out Secure
+// (QMS_SECURE_COOKIES, see Server.secure), for helpers without the Server.
+const secureKey = "qms.secure"
+
 // redirectFlash sends a form back to path with the success message msgID
 // shown there, in the reader's language.
 func redirectFlash(c *gin.Context, path, msgID string) error {
 	if msgID != "" {
 		http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: msgID, Path: "/", MaxAge: 60, HttpOnly: true,
-			SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"})
+			SameSite: http.SameSiteStrictMode, Secure: c.GetBool(secureKey)})
 	}
 	c.Redirect(http.StatusSeeOther, localPath(path))
 	return nil

@@ -44,6 +44,7 @@ func (s *Server) requestID(c *gin.Context) {
 	}
 	c.Set("request_id", id)
 	c.Set(viewsKey, s.views)
+	c.Set(secureKey, s.secure(c))
 	c.Header("X-Request-Id", id)
 	c.Next()
 }

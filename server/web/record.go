@@ -161,16 +161,13 @@ func (ra recordActs) hold() act[holdReq, record.Record] {
 			}
 			return recs.SetHold(ctxOf(c), c.Param("id"), *r.On, r.Reason)
 		},
-		// The act has two outcomes and one Flash: the message is left here
-		// (the way redirectFlash leaves it), saying which it was.
-		Back: func(c *gin.Context, r record.Record) string {
-			msg := "records.flash.released"
+		Back: func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
+		// Two outcomes, two messages: which one was done.
+		FlashOf: func(r record.Record) string {
 			if r.Held {
-				msg = "records.flash.held"
+				return "records.flash.held"
 			}
-			http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: msg, Path: "/", MaxAge: 60, HttpOnly: true,
-				SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"})
-			return "/records/" + r.ID
+			return "records.flash.released"
 		},
 		Refused: ra.onRecord,
 	}
