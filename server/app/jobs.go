@@ -22,6 +22,7 @@ const (
 	jobKeyDocumentText = 7262011    // text of stored files for search
 	jobKeyNCOverdue    = 0x6e630001 // overdue corrective actions and analyses
 	jobKeyRecordExpiry = 72620052   // records whose retention has ended
+	jobKeyRecordSteps  = 72620054   // record retention to apply, dispositions to carry out
 	jobKeyProcess      = 7262060    // late dossiers, overdue directives
 )
 
@@ -51,6 +52,15 @@ func (a *App) jobs() []Job {
 			n, err := a.Records.NotifyDue(ctx)
 			if n > 0 {
 				a.Log.Info("records due for disposition", "notified", n)
+			}
+			return err
+		}},
+		{Name: "record-pending", Key: jobKeyRecordSteps, Run: func(ctx context.Context) error {
+			rep, err := a.Records.RunPending(ctx)
+			if rep.Locked+rep.LockErrors+rep.Disposed+rep.Disposing > 0 || err != nil {
+				a.Log.Info("records: retention applied and dispositions carried out", "locked", rep.Locked,
+					"lock_errors", rep.LockErrors, "disposed", rep.Disposed, "disposing", rep.Disposing,
+					"delete_errors", rep.DeleteErrors, "store_err", rep.Err)
 			}
 			return err
 		}},

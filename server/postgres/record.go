@@ -95,14 +95,16 @@ func (r recordRow) record() record.Record {
 	return out
 }
 
-const versionCols = `record_id, no, object_key, version_id, size, sha256, media_type, file_name, reason, retain_until, locked, created_by, created_at, deleted_at`
+const versionCols = `record_id, no, object_key, version_id, size, sha256, media_type, file_name, reason, retain_until, locked,
+	created_by, created_at, deleted_at, lock_pending, delete_requested_at, delete_error, delete_error_at`
 
 func insertVersion(ctx context.Context, tx *sqlx.Tx, id string, v record.Version) (record.Version, error) {
-	const q = `INSERT INTO record_versions (record_id, no, object_key, version_id, size, sha256, media_type, file_name, reason, retain_until, locked, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ` + versionCols
+	const q = `INSERT INTO record_versions (record_id, no, object_key, version_id, size, sha256, media_type, file_name, reason,
+			retain_until, locked, created_by, lock_pending)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ` + versionCols
 	var out record.Version
 	err := tx.GetContext(ctx, &out, q, id, v.No, v.Key, v.VersionID, v.Size, v.SHA256, v.MediaType, v.FileName, v.Reason,
-		v.RetainUntil, v.Locked, v.CreatedBy)
+		v.RetainUntil, v.Locked, v.CreatedBy, v.LockPending)
 	return out, err
 }
 
@@ -212,7 +214,8 @@ func (s *RecordStore) Mutate(ctx context.Context, id string, fn func(*record.Rec
 	const lock = `SELECT ` + recordCols + ` FROM records WHERE id = $1 FOR UPDATE`
 	const upd = `UPDATE records SET held = $2, hold_reason = $3, status = $4, disposed_at = $5,
 		disposal_signature = coalesce($6, disposal_signature), versions = $7 WHERE id = $1`
-	const updV = `UPDATE record_versions SET deleted_at = $3 WHERE record_id = $1 AND no = $2 AND deleted_at IS NULL`
+	const updV = `UPDATE record_versions SET delete_requested_at = $3
+		WHERE record_id = $1 AND no = $2 AND deleted_at IS NULL AND delete_requested_at IS NULL`
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var row recordRow
 		if err := tx.GetContext(ctx, &row, lock, id); err != nil {
@@ -223,9 +226,9 @@ func (s *RecordStore) Mutate(ctx context.Context, id string, fn func(*record.Rec
 		if r.Versions, err = s.versions(ctx, tx, id); err != nil {
 			return err
 		}
-		live := map[int]bool{}
+		asked := map[int]bool{}
 		for _, v := range r.Versions {
-			live[v.No] = v.DeletedAt == nil
+			asked[v.No] = v.DeleteRequestedAt != nil || v.DeletedAt != nil
 		}
 		ch, err := fn(&r)
 		if err != nil {
@@ -248,8 +251,8 @@ func (s *RecordStore) Mutate(ctx context.Context, id string, fn func(*record.Rec
 			}
 		}
 		for _, v := range r.Versions {
-			if v.DeletedAt != nil && live[v.No] {
-				if _, err := tx.ExecContext(ctx, updV, id, v.No, v.DeletedAt); err != nil {
+			if v.DeleteRequestedAt != nil && !asked[v.No] {
+				if _, err := tx.ExecContext(ctx, updV, id, v.No, v.DeleteRequestedAt); err != nil {
 					return err
 				}
 			}

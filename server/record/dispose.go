@@ -2,15 +2,22 @@ package record
 
 import (
 	"context"
+	"time"
 
+	"github.com/qmstrack/qmstrack/server/internal/failpoint"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
-// Dispose signs the disposition of a record whose retention has expired and
-// then deletes its object versions. The signer re-enters the password; the
-// signature records who, when and why. If the object store still refuses
-// (locked or held), nothing is recorded.
+// Dispose signs the disposition of a record whose retention has expired.
+// The signer re-enters the password; the signature records who, when and
+// why. The decision commits in one transaction (the record disposing, the
+// signature, the record.dispose entry, every live version to delete), and
+// only then are the versions deleted from the object store, each marked
+// deleted after the store deleted it (see pending.go). Dispose tries to
+// finish at once; what it cannot (a restart, a store that refuses or does
+// not answer) the scheduled job finishes. The record it returns is
+// disposed, or disposing with the reason of each version still stored.
 func (s *Service) Dispose(ctx context.Context, id, reason, password string) (Record, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
@@ -50,36 +57,44 @@ func (s *Service) Dispose(ctx context.Context, id, reason, password string) (Rec
 	if err := check(r); err != nil {
 		return Record{}, err
 	}
-	hashes := make([]string, 0, len(r.Versions))
-	for _, v := range r.Versions {
-		hashes = append(hashes, v.SHA256)
-	}
 	sig := qms.Signature{UserID: a.UserID, Login: a.Login, Name: a.Name, Role: "coordinator", Meaning: signMeaning,
-		ObjectType: "record", ObjectID: r.ID, Comment: reason, SHA256s: hashes}
-	ev := trail.NewEvent(ctx, "record.dispose", "record", r.ID, r.Unit, map[string]any{"reason": reason, "sha256s": hashes})
-	return s.store.Mutate(ctx, r.ID, func(cur *Record) (Change, error) {
+		ObjectType: "record", ObjectID: r.ID, Comment: reason}
+	ev := trail.NewEvent(ctx, "record.dispose", "record", r.ID, r.Unit, map[string]any{"reason": reason})
+	decided, err := s.store.Mutate(ctx, r.ID, func(cur *Record) (Change, error) {
 		if err := check(*cur); err != nil {
 			return Change{}, err
 		}
-		live := cur.Live()
+		// The signature and the decision name the files as they are under
+		// the row lock, not as they were read before it.
 		at := now.UTC()
-		cur.Status, cur.DisposedAt = StatusDisposed, &at
+		hashes := make([]string, 0, len(cur.Versions))
 		for i := range cur.Versions {
+			hashes = append(hashes, cur.Versions[i].SHA256)
 			if cur.Versions[i].DeletedAt == nil {
-				cur.Versions[i].DeletedAt = &at
+				cur.Versions[i].DeleteRequestedAt = &at
 			}
 		}
-		// Last, so that a refusal (still locked or held) rolls back the
-		// signature; the row lock keeps a concurrent disposition waiting.
-		return Change{Events: []trail.Event{ev}, Signature: &sig, Apply: func() error {
-			for _, v := range live {
-				if err := s.blobs.DeleteVersion(ctx, v.Key, v.VersionID); err != nil {
-					return err
-				}
-			}
-			return nil
-		}}, nil
+		sig.SHA256s = hashes
+		ev.Details["sha256s"] = hashes
+		cur.Status = StatusDisposing
+		return Change{Events: []trail.Event{ev}, Signature: &sig}, nil
 	})
+	if err != nil {
+		return Record{}, err
+	}
+	failpoint.Hit("dispose.after-decision")
+	// The decision stands whatever happens to the request now: the
+	// deletion goes on without the request's cancellation, for a while.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.DisposeWithin)
+	defer cancel()
+	// Best effort: what is left, the scheduled job retries, and the
+	// record read below shows why.
+	_, _ = s.finishOne(dctx, decided.ID)
+	out, err := s.store.Get(ctx, decided.ID)
+	if err != nil {
+		return decided, nil
+	}
+	return out, nil
 }
 
 // NotifyDue tells the coordinators about the records whose retention has
@@ -91,3 +106,7 @@ func (s *Service) NotifyDue(ctx context.Context) (int, error) {
 
 // dueSubject is the notice of a record whose retention has ended.
 func dueSubject(title string) qms.Msg { return qms.M("Retention ended: %s", title) }
+
+// defaultDisposeWithin bounds the deletion a disposition runs in its own
+// request; the scheduled job finishes a longer one.
+const defaultDisposeWithin = 2 * time.Minute

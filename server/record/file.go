@@ -33,9 +33,12 @@ type Correction struct {
 	File   qms.FileSource `json:"-" form:"file"`
 }
 
-// Create files a new record: the file is streamed into the object store
-// locked until the record date plus the type's period, then the row is
-// written.
+// Create files a new record: the file is streamed into the object store,
+// the row is written, and then the version is locked until the record date
+// plus the type's period (retention after the row: a file whose row never
+// came is left unlocked, for the reconciler to remove). If the lock cannot
+// be applied now the record is filed with the version lock_pending and the
+// scheduled job applies it.
 func (s *Service) Create(ctx context.Context, in NewRecord) (Record, error) {
 	return s.create(ctx, in, true)
 }
@@ -108,7 +111,24 @@ func (s *Service) create(ctx context.Context, in NewRecord, checkAccess bool) (R
 	ev := trail.NewEvent(ctx, "record.create", "record", "", r.Unit, map[string]any{
 		"type": r.Type, "title": r.Title, "date": day.String(), "retain_until": r.RetainUntil,
 		"mode": r.Mode, "sha256": v.SHA256, "version_id": v.VersionID, "key": v.Key})
-	return s.store.Create(ctx, r, v, ev)
+	out, err := s.store.Create(ctx, r, v, ev)
+	if err != nil {
+		return Record{}, err
+	}
+	return s.lockFiled(ctx, out, 1), nil
+}
+
+// lockFiled applies the retention of version no of r, just filed, and
+// returns the record as it is then. The filing stands either way: a
+// retention not applied now stays lock_pending for the scheduled job.
+func (s *Service) lockFiled(ctx context.Context, r Record, no int) Record {
+	if err := s.applyLock(ctx, r.ID, no); err != nil {
+		return r
+	}
+	if got, err := s.store.Get(ctx, r.ID); err == nil {
+		return got
+	}
+	return r
 }
 
 var linkRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
@@ -199,8 +219,8 @@ func LinkError(fields []string) error {
 
 // AddVersion files a correction: a new version with a reason; the earlier
 // versions stay retrievable and locked. A correction of a held record is
-// held too, under the row lock, so a hold set at the same time cannot miss
-// it.
+// held too: the hold is applied after the row, under the row lock, as the
+// record is then, so a hold set or lifted at the same time cannot miss it.
 func (s *Service) AddVersion(ctx context.Context, id string, in Correction) (Version, error) {
 	a, err := qms.MustActor(ctx)
 	if err != nil {
@@ -233,15 +253,15 @@ func (s *Service) AddVersion(ctx context.Context, id string, in Correction) (Ver
 		cur.VersionsN++
 		v.No = cur.VersionsN
 		ev.Details["no"] = v.No
-		ch := Change{Events: []trail.Event{ev}, Version: &v}
-		if cur.Held {
-			ch.Apply = func() error { return s.blobs.SetLegalHold(ctx, v.Key, v.VersionID, true) }
-		}
-		return ch, nil
+		// Locked and held after the row, under the row lock again, as the
+		// record is then (lockFiled).
+		v.LockPending = v.Locked || cur.Held
+		return Change{Events: []trail.Event{ev}, Version: &v}, nil
 	})
 	if err != nil {
 		return Version{}, err
 	}
+	out = s.lockFiled(ctx, out, v.No)
 	for _, got := range out.Versions {
 		if got.No == v.No {
 			return got, nil
@@ -282,18 +302,15 @@ func (s *Service) put(ctx context.Context, r Record, u qms.Upload, reason string
 		return Version{}, err
 	}
 	a, _ := qms.ActorFrom(ctx)
-	ret := qms.Retention{Mode: r.Mode, Until: r.RetainUntil}
-	locked := true
 	// The object store accepts a retain-until date only in the future of
 	// its own clock (the wall clock, whatever ours says): a record filed
-	// after its period ended is stored unlocked and is due.
-	if !r.RetainUntil.After(s.o.Now().Add(time.Minute)) || !r.RetainUntil.After(time.Now().Add(time.Minute)) {
-		ret, locked = qms.Retention{}, false
-	}
-	obj, err := s.blobs.PutLocked(ctx, "record/"+s.o.NewKey(), u.Body, s.o.MaxSize, ret)
+	// after its period ended is never locked and is due.
+	locked := r.RetainUntil.After(s.o.Now().Add(time.Minute)) && r.RetainUntil.After(time.Now().Add(time.Minute))
+	// Stored without a lock: the lock comes once the row exists.
+	obj, err := s.blobs.PutFile(ctx, "record/"+s.o.NewKey(), u.Body, s.o.MaxSize)
 	if err != nil {
 		return Version{}, err
 	}
 	return Version{StoredObject: obj, FileName: name, Reason: reason, RetainUntil: r.RetainUntil,
-		Locked: locked, CreatedBy: a.UserID}, nil
+		Locked: locked, LockPending: locked, CreatedBy: a.UserID}, nil
 }

@@ -63,8 +63,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Record, error) {
 	if f.Clause != "" && !qms.ValidClause(f.Clause) {
 		return nil, qms.Errorf(qms.ErrInvalid, "clause: use numbers such as 7.5.3")
 	}
-	if f.Status != "" && f.Status != StatusActive && f.Status != StatusDisposed {
-		return nil, qms.Errorf(qms.ErrInvalid, "status: active or disposed")
+	if f.Status != "" && f.Status != StatusActive && f.Status != StatusDisposing && f.Status != StatusDisposed {
+		return nil, qms.Errorf(qms.ErrInvalid, "status: active, disposing or disposed")
 	}
 	if f.Q, err = qms.CleanText("q", f.Q, 200, false, false); err != nil {
 		return nil, err
@@ -104,6 +104,11 @@ func (s *Service) Open(ctx context.Context, id string, no int) (io.ReadSeekClose
 	}
 	for _, v := range r.Versions {
 		if v.No == no {
+			if r.Status == StatusDisposing {
+				// Rather than "missing from the store" for the versions
+				// already deleted, one answer for all: the record is going.
+				return nil, v, r, qms.Errorf(qms.ErrState, "the record is being disposed of; its files can no longer be downloaded")
+			}
 			if v.DeletedAt != nil {
 				return nil, v, r, qms.Errorf(qms.ErrNotFound, "this version was disposed of")
 			}

@@ -2,13 +2,15 @@
 // record types with their retention period and lock mode, records and their
 // versions (a correction is a new version with a reason), legal hold, the
 // list of records whose retention has expired, and disposition, an
-// electronic signature after which the object versions may be deleted. The
+// electronic signature after which the object versions are deleted. The
 // object store enforces retention (WORM); this package decides the dates.
 //
 // The files follow the lifecycle: record.go (types and the interfaces the
 // capability needs), service.go (New and Options), types.go (record types),
 // file.go (filing and correcting), list.go (reading), hold.go (legal hold),
-// dispose.go (disposition and the retention-expiry notices).
+// dispose.go (disposition and the retention-expiry notices), pending.go
+// (the steps that follow a committed row: retention applied to a stored
+// version, the deletion of a disposed record's versions).
 package record
 
 import (
@@ -26,10 +28,13 @@ const (
 	ModeGovernance = "GOVERNANCE"
 )
 
-// Record statuses.
+// Record statuses. A disposition moves a record from active to disposing
+// (the signed decision) and then, once every version is deleted from the
+// object store, to disposed.
 const (
-	StatusActive   = "active"
-	StatusDisposed = "disposed"
+	StatusActive    = "active"
+	StatusDisposing = "disposing"
+	StatusDisposed  = "disposed"
 )
 
 // PermanentYears is how far ahead the object lock of a permanent record is
@@ -97,7 +102,8 @@ type Record struct {
 	CreatedBy   string     `json:"created_by" db:"created_by"`
 	CreatedAt   time.Time  `json:"created_at" db:"created_at"`
 	Versions    []Version  `json:"versions,omitempty" db:"-"`
-	// Disposal is the signature of the disposition, once disposed.
+	// Disposal is the signature of the disposition, once decided (status
+	// disposing or disposed).
 	Disposal *qms.Signature `json:"disposal,omitempty" db:"-"`
 }
 
@@ -112,6 +118,18 @@ func (r Record) LastDay() time.Time { return r.RetainUntil.Add(-time.Second) }
 // be disposed of (not permanent, not held, not yet disposed).
 func (r Record) Due(now time.Time) bool {
 	return r.Status == StatusActive && !r.Permanent && !r.Held && !now.Before(r.RetainUntil)
+}
+
+// ToDelete returns the versions a disposition decided to delete that are
+// still in the object store.
+func (r Record) ToDelete() []Version {
+	var out []Version
+	for _, v := range r.Versions {
+		if v.DeletedAt == nil && v.DeleteRequestedAt != nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Live returns the versions not yet deleted by a disposition.
@@ -138,6 +156,15 @@ type Version struct {
 	CreatedBy   string     `json:"created_by" db:"created_by"`
 	CreatedAt   time.Time  `json:"created_at" db:"created_at"`
 	DeletedAt   *time.Time `json:"deleted_at,omitempty" db:"deleted_at"`
+	// LockPending: the version is stored but its retention (and legal
+	// hold) is not yet applied in the object store; a job finishes it.
+	LockPending bool `json:"lock_pending,omitempty" db:"lock_pending"`
+	// DeleteRequestedAt is when a disposition decided to delete the version.
+	DeleteRequestedAt *time.Time `json:"delete_requested_at,omitempty" db:"delete_requested_at"`
+	// DeleteError is the object store's last refusal to delete the version
+	// (an English message, translated where shown), until it is deleted.
+	DeleteError   string     `json:"delete_error,omitempty" db:"delete_error"`
+	DeleteErrorAt *time.Time `json:"delete_error_at,omitempty" db:"delete_error_at"`
 }
 
 // Filter selects records in a list.
@@ -162,9 +189,10 @@ type Change struct {
 	// Signature is the disposition's signature; the store links it to the
 	// record and names it in the events' details ("signature").
 	Signature *qms.Signature
-	// Apply is the object-store side of the change (a legal hold, the
-	// deletion of versions), run last inside the transaction: if the object
-	// store refuses, nothing is recorded.
+	// Apply is the object-store side of the change (a legal hold), run
+	// last inside the transaction: if the object store refuses, nothing is
+	// recorded. Deletions never run here: a disposition records its
+	// decision first and deletes afterwards (pending.go).
 	Apply func() error
 }
 
@@ -190,19 +218,53 @@ type Store interface {
 	List(ctx context.Context, f Filter, scope qms.Scope) ([]Record, error)
 	// Mutate locks the record row, loads it with its versions, calls fn,
 	// and writes the record's hold, status and version count, the new
-	// version, the signature, the versions fn marked deleted and the events,
-	// then runs Apply; if fn or Apply fails nothing is written.
+	// version, the signature, the versions fn marked to delete and the
+	// events, then runs Apply; if fn or Apply fails nothing is written.
 	Mutate(ctx context.Context, id string, fn func(r *Record) (Change, error)) (Record, error)
+
+	// PendingLocks lists versions (record id and number) whose retention
+	// is still to be applied in the object store, oldest first.
+	PendingLocks(ctx context.Context, limit int) ([]VersionRef, error)
+	// ApplyLock locks the record row and, if version no is still
+	// lock_pending, calls fn with the record and the version and then
+	// clears the flag; if fn fails the flag stays.
+	ApplyLock(ctx context.Context, id string, no int, fn func(r Record, v Version) error) error
+	// Disposing lists the ids of records in status disposing.
+	Disposing(ctx context.Context, limit int) ([]string, error)
+	// WithDisposalLock runs fn while holding the disposal lock of record id
+	// (one worker per record across instances, released if the process
+	// dies); ran is false, and fn not called, when another holds it.
+	WithDisposalLock(ctx context.Context, id string, fn func(ctx context.Context) error) (ran bool, err error)
+	// VersionDeleted marks version no of a disposing record deleted at
+	// at, with ev, in a transaction of its own; a version already marked
+	// is left alone and ev not written.
+	VersionDeleted(ctx context.Context, id string, no int, at time.Time, ev trail.Event) error
+	// VersionDeleteFailed keeps the object store's refusal of version no.
+	VersionDeleteFailed(ctx context.Context, id string, no int, msg string, at time.Time) error
+	// Disposed marks a disposing record disposed at at, with ev, when none
+	// of its versions is left in the object store; done reports whether it did.
+	Disposed(ctx context.Context, id string, at time.Time, ev trail.Event) (done bool, err error)
+}
+
+// VersionRef names one version of a record.
+type VersionRef struct {
+	RecordID string `db:"record_id"`
+	No       int    `db:"no"`
 }
 
 // Blobs is what the record capability needs from the object store.
 type Blobs interface {
-	// PutLocked streams r into a new version of key, refusing beyond maxSize
-	// and unaccepted types; with a non-empty ret.Mode the version is locked
-	// until ret.Until.
-	PutLocked(ctx context.Context, key string, r io.Reader, maxSize int64, ret qms.Retention) (qms.StoredObject, error)
+	// PutFile streams r into a new version of key, refusing beyond maxSize
+	// and unaccepted types; the version is stored without a lock.
+	PutFile(ctx context.Context, key string, r io.Reader, maxSize int64) (qms.StoredObject, error)
+	// ApplyRetention locks a stored version (when ret names a mode) and
+	// puts it under legal hold when hold is set; repeating it is harmless.
+	ApplyRetention(ctx context.Context, key, versionID string, ret qms.Retention, hold bool) error
 	SetLegalHold(ctx context.Context, key, versionID string, on bool) error
-	DeleteVersion(ctx context.Context, key, versionID string) error
+	// DisposeVersion deletes a version with the disposal key; a version
+	// already gone counts as deleted, a locked or held one is refused with
+	// an ErrState error.
+	DisposeVersion(ctx context.Context, key, versionID string) error
 	OpenVersion(ctx context.Context, key, versionID string) (io.ReadSeekCloser, error)
 }
 

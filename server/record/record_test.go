@@ -380,7 +380,8 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	}
 	var actions []string
 	_ = f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_id = $1 ORDER BY seq`, r.ID)
-	if strings.Join(actions, ",") != "record.create,record.hold,record.correct,record.release,record.dispose" {
+	if strings.Join(actions, ",") != "record.create,record.hold,record.correct,record.release,record.dispose,"+
+		"record.version_delete,record.version_delete,record.disposed" {
 		t.Fatalf("trail %v", actions)
 	}
 }
@@ -463,15 +464,18 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 		t.Fatalf("correct disposed: %v", err)
 	}
 
-	// With the application's clock past retention but the object store's lock
-	// still on, the store refuses and nothing is recorded.
+	// With the application's clock past retention but the object store's
+	// compliance lock still on, the decision stands (signed, disposing) and
+	// the store's refusal is kept on the version; the file stays.
 	f.now = time.Now().AddDate(11, 0, 0)
-	_, err = f.svc.Dispose(f.as("coord"), fresh.ID, "Hết hạn", "correct horse")
-	wantKind(t, err, qms.ErrState)
-	got, _ := f.svc.Get(f.as("coord"), fresh.ID)
+	got, err := f.svc.Dispose(f.as("coord"), fresh.ID, "Hết hạn", "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sigs, _ = postgres.Signatures(context.Background(), f.env.DB, "record", fresh.ID)
-	if got.Status != record.StatusActive || len(sigs) != 0 {
-		t.Fatalf("refused disposition left %s and %d signatures", got.Status, len(sigs))
+	if got.Status != record.StatusDisposing || len(sigs) != 1 || got.Versions[0].DeletedAt != nil ||
+		!strings.Contains(got.Versions[0].DeleteError, "still locked or held") {
+		t.Fatalf("refused deletion: status %s, %d signatures, version %+v", got.Status, len(sigs), got.Versions[0])
 	}
 	if _, err := f.env.Blob.Open(context.Background(), fresh.Versions[0].Key, fresh.Versions[0].VersionID); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,10 @@ type Options struct {
 	Links LinkTargets
 	// NewKey names object keys; defaults to a random UUID.
 	NewKey func() string
+	// DisposeWithin bounds how long a disposition deletes versions in its
+	// own request (the scheduled job finishes the rest); defaults to 2
+	// minutes.
+	DisposeWithin time.Duration
 }
 
 // Service is the record capability.
@@ -51,6 +55,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.NewKey == nil {
 		o.NewKey = qms.NewID
+	}
+	if o.DisposeWithin <= 0 {
+		o.DisposeWithin = defaultDisposeWithin
 	}
 	return o
 }
