@@ -179,8 +179,16 @@ func (ra recordActs) dispose() act[disposeReq, record.Record] {
 		Do: func(c *gin.Context, r *disposeReq) (record.Record, error) {
 			return recs.Dispose(ctxOf(c), c.Param("id"), r.Reason, r.Password)
 		},
-		Back:  func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
-		Flash: "records.flash.disposed", Refused: ra.onRecord,
+		Back: func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
+		// The signed decision stands either way; the answer (200 in both
+		// cases) says whether the versions are all deleted yet.
+		FlashOf: func(r record.Record) string {
+			if r.Status == record.StatusDisposing {
+				return "records.flash.disposing"
+			}
+			return "records.flash.disposed"
+		},
+		Refused: ra.onRecord,
 	}
 }
 
