@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -33,16 +34,38 @@ import (
 
 const faultVersions = 20
 
-// buildQmstrack builds the binary once for the test.
+// binDir holds the binary the fault tests build once (see TestMain).
+var (
+	binDir   string
+	buildBin sync.Once
+	binErr   error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// buildQmstrack builds the binary, once for all the fault tests.
 func buildQmstrack(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "qmstrack")
-	cmd := exec.Command("go", "build", "-o", bin, "./server/cmd/qmstrack")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build qmstrack: %v\n%s", err, out)
+	buildBin.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "qmstrack-fault-"); binErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "qmstrack"), "./server/cmd/qmstrack")
+		cmd.Dir = filepath.Join("..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("build qmstrack: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return filepath.Join(binDir, "qmstrack")
 }
 
 type lockedBuffer struct {
@@ -365,4 +388,61 @@ func TestDisposalSurvivesAKillAtEveryStep(t *testing.T) {
 		t.Logf("killed with %d of %d versions marked deleted", s.Deleted, faultVersions)
 		checkDisposed(t, fe, r)
 	})
+}
+
+// TestFilingKilledBeforeTheLockIsLockedAfterRestart: qmstrack stops after
+// a filing's row committed and before the retention was applied; the
+// version is then stored unlocked with lock_pending, and the restarted
+// process locks it.
+func TestFilingKilledBeforeTheLockIsLockedAfterRestart(t *testing.T) {
+	bin := buildQmstrack(t)
+	f := newFixture(t, 0)
+	fe := faultEnv{bin: bin, f: f}
+	fe.run(t, "user", "add", "-login", "clerk", "-name", "Clerk", "-password", "Clerk-secret-1")
+	fe.run(t, "user", "grant", "-login", "clerk", "-role", "staff", "-unit", "land")
+	p := fe.start(t, "QMS_FAULT_EXIT_AT=record.before-lock:1", "QMS_JOB_INTERVAL=1h")
+	cl, csrf := session(t, p.addr, "clerk", "Clerk-secret-1")
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for _, kv := range [][2]string{{"type", "audit-report"}, {"unit", "land"}, {"title", "Báo cáo đánh giá"}, {"date", today()}} {
+		_ = w.WriteField(kv[0], kv[1])
+	}
+	fw, _ := w.CreateFormFile("file", "report.pdf")
+	_, _ = fw.Write([]byte("%PDF-1.4\nreport\n%%EOF\n"))
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", p.addr+"/api/v1/records", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", csrf)
+	if res, err := cl.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the filing answered %d: the failpoint was not reached", res.StatusCode)
+	}
+	if code := p.wait(t); code != failpoint.ExitCode {
+		t.Fatalf("exit code %d\n%s", code, p.errb.String())
+	}
+	var v struct {
+		Key         string    `db:"object_key"`
+		VersionID   string    `db:"version_id"`
+		Pending     bool      `db:"lock_pending"`
+		RetainUntil time.Time `db:"retain_until"`
+	}
+	if err := f.env.DB.Get(&v, `SELECT object_key, version_id, lock_pending, retain_until FROM record_versions`); err != nil {
+		t.Fatal(err)
+	}
+	admin := adminClient(t)
+	ctx := context.Background()
+	if mode, _, err := admin.GetObjectRetention(ctx, f.env.Blob.Bucket(), v.Key, v.VersionID); !v.Pending || err == nil && mode != nil {
+		t.Fatalf("when stopped: pending %v, lock %v", v.Pending, mode)
+	}
+	p2 := fe.start(t, "QMS_JOB_INTERVAL=300ms")
+	deadline := time.Now().Add(30 * time.Second)
+	for v.Pending && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		_ = f.env.DB.Get(&v.Pending, `SELECT lock_pending FROM record_versions`)
+	}
+	p2.stop(t)
+	mode, until, err := admin.GetObjectRetention(ctx, f.env.Blob.Bucket(), v.Key, v.VersionID)
+	if v.Pending || err != nil || mode == nil || *mode != minio.Compliance || until == nil || !until.Equal(v.RetainUntil) {
+		t.Fatalf("after the restart: pending %v, lock %v until %v (%v)", v.Pending, mode, until, err)
+	}
 }
