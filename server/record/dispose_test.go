@@ -5,12 +5,14 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 // trailActions lists the trail actions of one record, in order.
@@ -176,6 +178,54 @@ func TestDisposalResumesAfterStoreDeleteWithoutMark(t *testing.T) {
 	done, _ := f.svc.Get(f.as("coord"), r.ID)
 	if done.Status != record.StatusDisposed || len(done.Live()) != 0 {
 		t.Fatalf("after resume: %+v", done)
+	}
+	// A version marked already is not marked (nor logged) again.
+	before := count(f.trailActions(t, r.ID), "record.version_delete")
+	ev := trail.NewEvent(ctx, "record.version_delete", "record", r.ID, r.Unit, map[string]any{"no": 1})
+	if err := f.store.VersionDeleted(ctx, r.ID, 1, time.Now(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(f.trailActions(t, r.ID), "record.version_delete"); after != before {
+		t.Fatalf("marking a deleted version again wrote %d entries", after-before)
+	}
+}
+
+// TestDisposalOneWorkerPerRecord: while another worker holds a record's
+// disposal lock (another instance deleting it), neither the disposition's
+// own request nor the scheduled job touches its versions; once released,
+// the job finishes.
+func TestDisposalOneWorkerPerRecord(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	r := f.create(t, "filled-form", "2015-03-01")
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		_, err := f.store.WithDisposalLock(ctx, r.ID, func(context.Context) error {
+			close(held)
+			<-release
+			return nil
+		})
+		done <- err
+	}()
+	<-held
+	got, err := f.svc.Dispose(f.as("coord"), r.ID, "Hết hạn", "correct horse")
+	if err != nil || got.Status != record.StatusDisposing || got.Versions[0].DeletedAt != nil || got.Versions[0].DeleteRequestedAt == nil {
+		t.Fatalf("dispose while another worker holds the record: %s %+v %v", got.Status, got.Versions, err)
+	}
+	rep, err := f.svc.RunPending(ctx)
+	if err != nil || rep.Disposing != 1 || rep.Disposed != 0 {
+		t.Fatalf("job while locked: %+v %v", rep, err)
+	}
+	if _, err := f.env.Blob.Open(ctx, r.Versions[0].Key, r.Versions[0].VersionID); err != nil {
+		t.Fatalf("deleted while another worker held the record: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rep, err = f.svc.RunPending(ctx)
+	if err != nil || rep.Disposed != 1 {
+		t.Fatalf("job after release: %+v %v", rep, err)
 	}
 }
 
