@@ -136,6 +136,13 @@ func (t watchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if w == nil {
 		return t.base.RoundTrip(req)
 	}
+	if w.stalled() {
+		// minio-go makes its own follow-up requests of a failed call (the
+		// abort of a multipart upload) with the call's context values and a
+		// minute of its own: against a store that just stalled they would
+		// hang that minute. qmstrack aborts the upload itself (abortUpload).
+		return nil, errStalled
+	}
 	if req.Body != nil && req.Body != http.NoBody {
 		req = req.Clone(req.Context())
 		req.Body = &watchedBody{rc: req.Body, w: w}

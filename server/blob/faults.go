@@ -42,7 +42,10 @@ func Classify(parent context.Context, err error) error {
 	var er minio.ErrorResponse
 	if errors.As(err, &er) {
 		switch {
-		case er.Code == "XMinioStorageFull", strings.Contains(er.Message, "minimum free drive threshold"):
+		case er.Code == "XMinioStorageFull", strings.Contains(er.Message, "minimum free drive threshold"),
+			// MinIO answers a disk that filled during the write (between its
+			// free-space check and the write) with a bare InternalError.
+			er.StatusCode == 500 && strings.Contains(er.Message, "no space left on device"):
 			return qms.Wrap(qms.ErrStorageFull, err, msgFull)
 		case er.StatusCode == 502, er.StatusCode == 503, er.StatusCode == 504,
 			er.Code == "XMinioServerNotInitialized", er.Code == "SlowDown", er.Code == "ServiceUnavailable",

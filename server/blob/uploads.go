@@ -28,12 +28,14 @@ const (
 
 // abortUpload aborts every incomplete multipart upload of key, with a
 // context of its own: the upload's context may be cancelled, or its
-// deadline passed, which is why it failed. During an outage the abort is
-// retried in the background until the store answers (for up to abortRetry)
-// and repeated once abortSettle later.
+// deadline passed, which is why it failed. After an outage (the store
+// stalled, refused or failed) the abort runs in the background, so the
+// answer to the person is not held up by a store that does not answer: it
+// is retried until the store answers (for up to abortRetry) and repeated
+// once abortSettle later.
 func (s *Store) abortUpload(ctx context.Context, key string, outage bool) {
 	ctx = context.WithoutCancel(ctx)
-	if s.removeUploads(ctx, key) == nil && !outage {
+	if !outage && s.removeUploads(ctx, key) == nil {
 		return
 	}
 	go func() {
