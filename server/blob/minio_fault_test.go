@@ -20,19 +20,19 @@ import (
 
 // Deadlines of the fault tests: short, so a test takes seconds.
 const (
-	faultTimeout = time.Second
-	faultStall   = 2 * time.Second
+	blobFaultTimeout = time.Second
+	blobFaultStall   = 2 * time.Second
 )
 
-// textStream is an endless plain-text upload (up to max bytes) that calls
+// blobFaultText is an endless plain-text upload (up to max bytes) that calls
 // at once, when after bytes have been read.
-type textStream struct {
+type blobFaultText struct {
 	n, max, after int64
 	at            func()
 	once          sync.Once
 }
 
-func (s *textStream) Read(p []byte) (int, error) {
+func (s *blobFaultText) Read(p []byte) (int, error) {
 	if s.n >= s.max {
 		return 0, io.EOF
 	}
@@ -49,38 +49,38 @@ func (s *textStream) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// incomplete lists the incomplete multipart uploads of key.
-func incomplete(t *testing.T, s *blob.Store, key string) []string {
+// blobFaultUploads lists the blobFaultUploads multipart uploads of key.
+func blobFaultUploads(t *testing.T, s *blob.Store, key string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var ids []string
 	for u := range s.Client().ListIncompleteUploads(ctx, s.Bucket(), key, true) {
 		if u.Err != nil {
-			t.Fatalf("list incomplete uploads: %v", u.Err)
+			t.Fatalf("list blobFaultUploads uploads: %v", u.Err)
 		}
 		ids = append(ids, u.UploadID)
 	}
 	return ids
 }
 
-// waitNoUploads waits (up to within) until key has no incomplete upload.
-func waitNoUploads(t *testing.T, s *blob.Store, key string, within time.Duration) {
+// blobFaultNoUploads waits (up to within) until key has no blobFaultUploads upload.
+func blobFaultNoUploads(t *testing.T, s *blob.Store, key string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		ids := incomplete(t, s, key)
+		ids := blobFaultUploads(t, s, key)
 		if len(ids) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d incomplete multipart upload(s) of %s left %s after the failed upload: %v", len(ids), key, within, ids)
+			t.Fatalf("%d blobFaultUploads multipart upload(s) of %s left %s after the failed upload: %v", len(ids), key, within, ids)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-func noVersion(t *testing.T, s *blob.Store, key string) {
+func blobFaultNoVersion(t *testing.T, s *blob.Store, key string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -92,9 +92,9 @@ func noVersion(t *testing.T, s *blob.Store, key string) {
 	}
 }
 
-func faultStore(t *testing.T, m *faultenv.MinIO) *blob.Store {
+func blobFaultStore(t *testing.T, m *faultenv.MinIO) *blob.Store {
 	o := m.Options("faults")
-	o.Timeout, o.StallTimeout = faultTimeout, faultStall
+	o.Timeout, o.StallTimeout = blobFaultTimeout, blobFaultStall
 	return m.Store(o)
 }
 
@@ -103,9 +103,9 @@ func faultStore(t *testing.T, m *faultenv.MinIO) *blob.Store {
 // are gone from its multipart area.
 func TestFaultFrozenMidUpload(t *testing.T) {
 	m := faultenv.StartMinIO(t, "")
-	s := faultStore(t, m)
+	s := blobFaultStore(t, m)
 	var frozeAt time.Time
-	src := &textStream{max: 64 << 20, after: 20 << 20, at: func() { m.Freeze(); frozeAt = time.Now() }}
+	src := &blobFaultText{max: 64 << 20, after: 20 << 20, at: func() { m.Freeze(); frozeAt = time.Now() }}
 	key := "nc/frozen/" + qms.NewID()
 	_, err := s.Put(context.Background(), key, src, blob.PutOptions{MaxSize: 1 << 30})
 	took := time.Since(frozeAt)
@@ -116,12 +116,12 @@ func TestFaultFrozenMidUpload(t *testing.T) {
 	if qms.Message(err) != "the file store is unavailable; try again in a few seconds" {
 		t.Errorf("message %q", qms.Message(err))
 	}
-	if took > faultStall+3*time.Second {
-		t.Errorf("the upload failed %s after the freeze; the stall deadline is %s", took, faultStall)
+	if took > blobFaultStall+3*time.Second {
+		t.Errorf("the upload failed %s after the freeze; the stall deadline is %s", took, blobFaultStall)
 	}
-	t.Logf("frozen store: upload failed %s after the freeze (stall deadline %s)", took.Round(10*time.Millisecond), faultStall)
-	waitNoUploads(t, s, key, 10*time.Second)
-	noVersion(t, s, key)
+	t.Logf("frozen store: upload failed %s after the freeze (stall deadline %s)", took.Round(10*time.Millisecond), blobFaultStall)
+	blobFaultNoUploads(t, s, key, 10*time.Second)
+	blobFaultNoVersion(t, s, key)
 
 	// Small calls have the per-call deadline.
 	m.Freeze()
@@ -129,8 +129,8 @@ func TestFaultFrozenMidUpload(t *testing.T) {
 	err = s.Ping(context.Background())
 	took = time.Since(start)
 	m.Thaw()
-	if !errors.Is(err, qms.ErrUnavailable) || took > faultTimeout+2*time.Second {
-		t.Errorf("ping of a frozen store: %v after %s; want ErrUnavailable within about %s", err, took, faultTimeout)
+	if !errors.Is(err, qms.ErrUnavailable) || took > blobFaultTimeout+2*time.Second {
+		t.Errorf("ping of a frozen store: %v after %s; want ErrUnavailable within about %s", err, took, blobFaultTimeout)
 	}
 }
 
@@ -138,31 +138,31 @@ func TestFaultFrozenMidUpload(t *testing.T) {
 // it is back, the parts it kept are aborted.
 func TestFaultKilledMidUpload(t *testing.T) {
 	m := faultenv.StartMinIO(t, "")
-	s := faultStore(t, m)
+	s := blobFaultStore(t, m)
 	var killedAt time.Time
-	src := &textStream{max: 64 << 20, after: 40 << 20, at: func() { m.Kill(); killedAt = time.Now() }}
+	src := &blobFaultText{max: 64 << 20, after: 40 << 20, at: func() { m.Kill(); killedAt = time.Now() }}
 	key := "nc/killed/" + qms.NewID()
 	_, err := s.Put(context.Background(), key, src, blob.PutOptions{MaxSize: 1 << 30})
 	took := time.Since(killedAt)
 	if !errors.Is(err, qms.ErrUnavailable) {
 		t.Fatalf("upload to a killed store: %v; want ErrUnavailable", err)
 	}
-	if took > faultStall+3*time.Second {
+	if took > blobFaultStall+3*time.Second {
 		t.Errorf("the upload failed %s after the kill", took)
 	}
 	t.Logf("killed store: upload failed %s after the kill", took.Round(10*time.Millisecond))
 	m.Restart()
-	waitNoUploads(t, s, key, 15*time.Second)
-	noVersion(t, s, key)
+	blobFaultNoUploads(t, s, key, 15*time.Second)
+	blobFaultNoVersion(t, s, key)
 }
 
 // A download from a store that freezes mid-body fails within the stall
 // deadline instead of hanging.
 func TestFaultFrozenMidDownload(t *testing.T) {
 	m := faultenv.StartMinIO(t, "")
-	s := faultStore(t, m)
+	s := blobFaultStore(t, m)
 	key := "nc/download/" + qms.NewID()
-	if _, err := s.Put(context.Background(), key, &textStream{max: 48 << 20}, blob.PutOptions{MaxSize: 1 << 30}); err != nil {
+	if _, err := s.Put(context.Background(), key, &blobFaultText{max: 48 << 20}, blob.PutOptions{MaxSize: 1 << 30}); err != nil {
 		t.Fatal(err)
 	}
 	o, err := s.Open(context.Background(), key, "")
@@ -182,8 +182,8 @@ func TestFaultFrozenMidDownload(t *testing.T) {
 	if !errors.Is(err, qms.ErrUnavailable) {
 		t.Fatalf("reading from a frozen store: %v; want ErrUnavailable", err)
 	}
-	if took > faultStall+3*time.Second {
-		t.Errorf("the read failed %s after the freeze; the stall deadline is %s", took, faultStall)
+	if took > blobFaultStall+3*time.Second {
+		t.Errorf("the read failed %s after the freeze; the stall deadline is %s", took, blobFaultStall)
 	}
 	t.Logf("frozen store: download failed %s after the freeze", took.Round(10*time.Millisecond))
 }
@@ -194,19 +194,19 @@ func TestFaultFrozenMidDownload(t *testing.T) {
 func TestFaultStorageFull(t *testing.T) {
 	disk := faultenv.Tmpfs(t, 64<<20)
 	m := faultenv.StartMinIO(t, disk+"/data")
-	s := faultStore(t, m)
+	s := blobFaultStore(t, m)
 	unfill := faultenv.Fill(t, disk, 6<<20)
 	time.Sleep(1500 * time.Millisecond) // MinIO looks at its disk's free space about once a second
 	key := "nc/full/" + qms.NewID()
-	_, err := s.Put(context.Background(), key, &textStream{max: 24 << 20}, blob.PutOptions{MaxSize: 1 << 30})
+	_, err := s.Put(context.Background(), key, &blobFaultText{max: 24 << 20}, blob.PutOptions{MaxSize: 1 << 30})
 	if !errors.Is(err, qms.ErrStorageFull) {
 		t.Fatalf("upload to a full store: %v; want ErrStorageFull", err)
 	}
 	if !strings.Contains(qms.Message(err), "the file store is full") {
 		t.Errorf("message %q", qms.Message(err))
 	}
-	waitNoUploads(t, s, key, 10*time.Second)
-	noVersion(t, s, key)
+	blobFaultNoUploads(t, s, key, 10*time.Second)
+	blobFaultNoVersion(t, s, key)
 	small, err := s.Put(context.Background(), "nc/full/"+qms.NewID(), strings.NewReader("a small file after the refusal\n"), blob.PutOptions{MaxSize: 1 << 20})
 	if err != nil {
 		t.Fatalf("a small upload after the refusal: %v", err)
@@ -217,14 +217,14 @@ func TestFaultStorageFull(t *testing.T) {
 	unfill()
 	unfill = faultenv.Fill(t, disk, 256<<10)
 	defer unfill()
-	if err, ok := waitReady(s, qms.ErrStorageFull, 10*time.Second); !ok {
+	if err, ok := blobFaultReady(s, qms.ErrStorageFull, 10*time.Second); !ok {
 		t.Fatalf("write probe of a store without room: %v; want ErrStorageFull", err)
 	}
 }
 
-// waitReady calls Ready until it fails with want (MinIO refreshes its view
+// blobFaultReady calls Ready until it fails with want (MinIO refreshes its view
 // of the free space every second or so; Ready keeps a result for ProbeTTL).
-func waitReady(s *blob.Store, want error, within time.Duration) (error, bool) {
+func blobFaultReady(s *blob.Store, want error, within time.Duration) (error, bool) {
 	deadline := time.Now().Add(within + blob.ProbeTTL)
 	var err error
 	for time.Now().Before(deadline) {
