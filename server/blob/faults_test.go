@@ -112,3 +112,29 @@ func TestReadyProbesWritesAndKeepsTheResult(t *testing.T) {
 		t.Fatalf("ping only asks whether the store answers: %v", err)
 	}
 }
+
+// MinIO keeps no rule that aborts incomplete uploads, and the service key
+// may not change the lifecycle: either way the store reports that the rule
+// is not in force, without an error, and the bucket keeps no half rule.
+func TestUploadExpiryOnAStoreWithoutTheRule(t *testing.T) {
+	ctx := context.Background()
+	service := testenv.Blob(t)
+	if on, err := service.EnsureUploadExpiry(ctx); on || err != nil {
+		t.Errorf("service key: in force %v, err %v; want false, nil", on, err)
+	}
+	if service.UploadExpiry() {
+		t.Error("EnsureBucket reports the rule in force on MinIO")
+	}
+	o := testenv.AdminS3Options()
+	o.Bucket = service.Bucket()
+	admin, err := blob.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on, err := admin.EnsureUploadExpiry(ctx); on || err != nil {
+		t.Errorf("root key on MinIO: in force %v, err %v; want false, nil", on, err)
+	}
+	if cfg, err := admin.Client().GetBucketLifecycle(ctx, service.Bucket()); err == nil && len(cfg.Rules) > 0 {
+		t.Errorf("the bucket was left with lifecycle rules %+v", cfg.Rules)
+	}
+}

@@ -140,7 +140,7 @@ func TestFaultKilledMidUpload(t *testing.T) {
 	m := faultenv.StartMinIO(t, "")
 	s := blobFaultStore(t, m)
 	var killedAt time.Time
-	src := &blobFaultText{max: 64 << 20, after: 40 << 20, at: func() { m.Kill(); killedAt = time.Now() }}
+	src := &blobFaultText{max: 64 << 20, after: 24 << 20, at: func() { m.Kill(); killedAt = time.Now() }}
 	key := "nc/killed/" + qms.NewID()
 	_, err := s.Put(context.Background(), key, src, blob.PutOptions{MaxSize: 1 << 30})
 	took := time.Since(killedAt)
@@ -162,7 +162,7 @@ func TestFaultFrozenMidDownload(t *testing.T) {
 	m := faultenv.StartMinIO(t, "")
 	s := blobFaultStore(t, m)
 	key := "nc/download/" + qms.NewID()
-	if _, err := s.Put(context.Background(), key, &blobFaultText{max: 48 << 20}, blob.PutOptions{MaxSize: 1 << 30}); err != nil {
+	if _, err := s.Put(context.Background(), key, &blobFaultText{max: 24 << 20}, blob.PutOptions{MaxSize: 1 << 30}); err != nil {
 		t.Fatal(err)
 	}
 	o, err := s.Open(context.Background(), key, "")

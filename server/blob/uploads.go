@@ -2,6 +2,7 @@ package blob
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -75,15 +76,16 @@ const uploadExpiryRule = "qmstrack-abort-incomplete-uploads"
 // configuration and drop the part it does not implement (MinIO keeps no
 // AbortIncompleteMultipartUpload; it removes stale uploads on its own after
 // its api stale_uploads_expiry, 24 h by default). A key without the
-// lifecycle permissions, or a store without lifecycle rules, reports false
-// and no error; the reconciler then aborts old incomplete uploads itself.
+// lifecycle permissions (the service policy grants none), or a store that
+// refuses the rule, reports false and no error; the reconciler then aborts
+// old incomplete uploads itself. Only an outage is an error.
 func (s *Store) EnsureUploadExpiry(parent context.Context) (bool, error) {
 	ctx, w := watched(parent, s.timeout)
 	defer w.done()
 	cfg, err := s.c.GetBucketLifecycle(ctx, s.bucket)
 	if err != nil {
 		if minio.ToErrorResponse(err).Code != "NoSuchLifecycleConfiguration" {
-			return false, s.fail(parent, w, err)
+			return false, refusal(s.fail(parent, w, err))
 		}
 		cfg = lifecycle.NewConfiguration()
 	}
@@ -97,13 +99,25 @@ func (s *Store) EnsureUploadExpiry(parent context.Context) (bool, error) {
 		AbortIncompleteMultipartUpload: lifecycle.AbortIncompleteMultipartUpload{DaysAfterInitiation: 1},
 	})
 	if err := s.c.SetBucketLifecycle(ctx, s.bucket, cfg); err != nil {
-		return false, s.fail(parent, w, err)
+		// MinIO refuses the rule as malformed XML: it has no such action.
+		return false, refusal(s.fail(parent, w, err))
 	}
 	back, err := s.c.GetBucketLifecycle(ctx, s.bucket)
 	if err != nil {
 		return false, s.fail(parent, w, err)
 	}
 	return hasUploadExpiry(back), nil
+}
+
+// refusal drops an error that is the store's answer about the request
+// (no permission, no such feature, a configuration it does not take): only
+// an outage is an error of EnsureUploadExpiry.
+func refusal(err error) error {
+	var er minio.ErrorResponse
+	if errors.As(err, &er) && er.StatusCode >= 400 && er.StatusCode < 500 {
+		return nil
+	}
+	return err
 }
 
 func hasUploadExpiry(cfg *lifecycle.Configuration) bool {

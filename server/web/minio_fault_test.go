@@ -222,7 +222,7 @@ func TestFaultUploadToAKilledStore(t *testing.T) {
 	f := newStoreFaultApp(t, m)
 	var at time.Time
 	title := "killed store " + qms.NewID()
-	a := f.reportNC(t, title, &storeFaultText{size: 64 << 20, after: 40 << 20, at: func() { m.Kill(); at = time.Now() }})
+	a := f.reportNC(t, title, &storeFaultText{size: 64 << 20, after: 24 << 20, at: func() { m.Kill(); at = time.Now() }})
 	took := time.Since(at)
 	wantStoreUnavailable(t, a, took, storeFaultStall+3*time.Second, "upload to a killed store")
 	f.noRow(t, title)
@@ -271,4 +271,62 @@ func TestFaultUploadToAFullStore(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// A download from a frozen store answers 503 within the per-call deadline
+// when the store freezes before the file starts, and is cut (not held open)
+// within the stall deadline when it freezes mid-file.
+func TestFaultDownloadFromAFrozenStore(t *testing.T) {
+	m := faultenv.StartMinIO(t, "")
+	f := newStoreFaultApp(t, m)
+	title := "download " + qms.NewID()
+	if a := f.reportNC(t, title, &storeFaultText{size: 24 << 20}); a.status != http.StatusCreated {
+		t.Fatalf("report: %+v", a)
+	}
+	var id string
+	if err := f.db.Get(&id, `SELECT f.id FROM nc_files f JOIN ncs n ON n.id = f.nc_id WHERE n.title = $1`, title); err != nil {
+		t.Fatal(err)
+	}
+	get := func() *http.Response {
+		t.Helper()
+		res, err := f.http.Get(f.url + "/api/v1/nc-files/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	m.Freeze()
+	start := time.Now()
+	res := get()
+	took := time.Since(start)
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	_ = json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	m.Thaw()
+	wantStoreUnavailable(t, storeAnswer{res.StatusCode, res.Header.Get("Retry-After"), body.Error.Code, body.Error.Message},
+		took, storeFaultTimeout+3*time.Second, "download from a frozen store")
+
+	res = get()
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("download: %d", res.StatusCode)
+	}
+	if _, err := io.ReadFull(res.Body, make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	m.Freeze()
+	defer m.Thaw()
+	start = time.Now()
+	n, err := io.Copy(io.Discard, res.Body)
+	took = time.Since(start)
+	if err == nil {
+		t.Fatalf("a download whose store froze mid-file ended without an error after %d more bytes", n)
+	}
+	if took > storeFaultStall+3*time.Second {
+		t.Errorf("the download was cut %s after the freeze; the stall deadline is %s", took, storeFaultStall)
+	}
+	t.Logf("download frozen mid-file: cut %s after the freeze (%v)", took.Round(10*time.Millisecond), err)
 }
