@@ -147,7 +147,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		BodyMinRate: cfg.BodyMinRate, BodyGrace: cfg.BodyGrace, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
-			{Name: "object_store", Check: store.Ping},
+			{Name: "object_store", Check: store.Ready},
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership,

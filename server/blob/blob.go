@@ -51,34 +51,74 @@ type Options struct {
 	// s3:DeleteObjectVersion. See policies/s3-*-policy.json.
 	DisposalAccessKey string
 	DisposalSecretKey string
+	// Timeout bounds each call that is not a streamed body: when the store
+	// has not answered for this long the call fails as unavailable (503).
+	// Zero means DefaultTimeout.
+	Timeout time.Duration
+	// StallTimeout bounds a streamed upload or download by its progress:
+	// when qmstrack waits on the store and no byte moves for this long,
+	// the transfer is aborted. Zero means DefaultStallTimeout.
+	StallTimeout time.Duration
 }
+
+// Defaults of Options.Timeout and Options.StallTimeout.
+const (
+	DefaultTimeout      = 10 * time.Second
+	DefaultStallTimeout = 30 * time.Second
+)
+
+// maxRetries is how often minio-go tries one request: a store that refuses
+// connections is reported after a second of back-off, not ten.
+const maxRetries = 3
 
 // Store is one bucket of an S3-compatible object store.
 type Store struct {
-	c      *minio.Client
-	del    *minio.Client // deletes versions: the disposal key's client, or c
-	bucket string
-	region string
+	c       *minio.Client
+	del     *minio.Client // deletes versions: the disposal key's client, or c
+	bucket  string
+	region  string
+	timeout time.Duration // see Options.Timeout
+	stall   time.Duration // see Options.StallTimeout
+
+	probe probeCache // the last write probe, for readiness
+
+	// lifecycle reports whether the bucket's lifecycle aborts incomplete
+	// multipart uploads (see EnsureUploadExpiry).
+	lifecycle bool
 }
 
 // New connects to the object store. It does not touch the bucket: call
 // EnsureBucket at start.
 func New(o Options) (*Store, error) {
-	c, err := minio.New(o.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
-		Secure: o.UseSSL,
-		Region: o.Region,
-	})
+	if o.Timeout < 0 || o.StallTimeout < 0 {
+		return nil, fmt.Errorf("object store: negative timeout")
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.StallTimeout == 0 {
+		o.StallTimeout = DefaultStallTimeout
+	}
+	client := func(access, secret string) (*minio.Client, error) {
+		base, err := minio.DefaultTransport(o.UseSSL)
+		if err != nil {
+			return nil, err
+		}
+		return minio.New(o.Endpoint, &minio.Options{
+			Creds:      credentials.NewStaticV4(access, secret, ""),
+			Secure:     o.UseSSL,
+			Region:     o.Region,
+			Transport:  watchTransport{base: base},
+			MaxRetries: maxRetries,
+		})
+	}
+	c, err := client(o.AccessKey, o.SecretKey)
 	if err != nil {
 		return nil, fmt.Errorf("object store: %w", err)
 	}
-	s := &Store{c: c, del: c, bucket: o.Bucket, region: o.Region}
+	s := &Store{c: c, del: c, bucket: o.Bucket, region: o.Region, timeout: o.Timeout, stall: o.StallTimeout}
 	if o.DisposalAccessKey != "" {
-		s.del, err = minio.New(o.Endpoint, &minio.Options{
-			Creds:  credentials.NewStaticV4(o.DisposalAccessKey, o.DisposalSecretKey, ""),
-			Secure: o.UseSSL,
-			Region: o.Region,
-		})
+		s.del, err = client(o.DisposalAccessKey, o.DisposalSecretKey)
 		if err != nil {
 			return nil, fmt.Errorf("object store (disposal key): %w", err)
 		}
@@ -93,14 +133,16 @@ func New(o Options) (*Store, error) {
 // governance mode for a minute under probe/ and tries to delete that version
 // with the bypass header. The disposal key removes the probe once its lock
 // has passed (on the next start), when it may.
-func (s *Store) CanBypassGovernance(ctx context.Context) (bool, error) {
-	s.removeOldProbes(ctx)
+func (s *Store) CanBypassGovernance(parent context.Context) (bool, error) {
+	s.removeOldProbes(parent)
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	until := time.Now().Add(time.Minute).UTC()
 	mode := minio.Governance
 	info, err := s.c.PutObject(ctx, s.bucket, "probe/"+qms.NewID(), strings.NewReader("governance probe"), 16,
 		minio.PutObjectOptions{ContentType: "text/plain", Mode: mode, RetainUntilDate: until})
 	if err != nil {
-		return false, fmt.Errorf("governance probe: %w", err)
+		return false, fmt.Errorf("governance probe: %w", s.fail(parent, w, err))
 	}
 	err = s.c.RemoveObject(ctx, s.bucket, info.Key, minio.RemoveObjectOptions{VersionID: info.VersionID, GovernanceBypass: true})
 	if err == nil {
@@ -109,12 +151,14 @@ func (s *Store) CanBypassGovernance(ctx context.Context) (bool, error) {
 	if code := minio.ToErrorResponse(err).Code; code == "AccessDenied" || code == "ObjectLocked" {
 		return false, nil
 	}
-	return false, fmt.Errorf("governance probe: %w", err)
+	return false, fmt.Errorf("governance probe: %w", s.fail(parent, w, err))
 }
 
 // removeOldProbes deletes probe versions whose lock has passed, with the
 // key that may delete versions; errors are ignored (a probe is a few bytes).
-func (s *Store) removeOldProbes(ctx context.Context) {
+func (s *Store) removeOldProbes(parent context.Context) {
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	for o := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: "probe/", Recursive: true, WithVersions: true}) {
 		if o.Err != nil {
 			return
@@ -134,42 +178,49 @@ func (s *Store) Bucket() string { return s.bucket }
 // EnsureBucket creates the bucket with object lock (which turns versioning
 // on) when it is missing, and refuses an existing bucket that lacks
 // versioning or object lock: object lock cannot be added to a bucket later.
-func (s *Store) EnsureBucket(ctx context.Context) error {
+//
+// It then asks the bucket to abort incomplete multipart uploads a day after
+// they began (EnsureUploadExpiry); a store without that lifecycle rule is
+// no reason to refuse to start.
+func (s *Store) EnsureBucket(parent context.Context) error {
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	exists, err := s.c.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("object store %q: %w", s.bucket, err)
+		return fmt.Errorf("object store %q: %w", s.bucket, s.fail(parent, w, err))
 	}
 	if !exists {
 		err := s.c.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{Region: s.region, ObjectLocking: true})
 		if err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
-			return fmt.Errorf("create bucket %q: %w", s.bucket, err)
+			return fmt.Errorf("create bucket %q: %w", s.bucket, s.fail(parent, w, err))
 		}
 	}
-	return s.CheckBucket(ctx)
+	if err := s.CheckBucket(parent); err != nil {
+		return err
+	}
+	s.lifecycle, _ = s.EnsureUploadExpiry(parent)
+	return nil
 }
 
 // CheckBucket verifies that versioning and object lock are on.
-func (s *Store) CheckBucket(ctx context.Context) error {
+func (s *Store) CheckBucket(parent context.Context) error {
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	v, err := s.c.GetBucketVersioning(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("bucket %q versioning: %w", s.bucket, err)
+		return fmt.Errorf("bucket %q versioning: %w", s.bucket, s.fail(parent, w, err))
 	}
 	if !v.Enabled() {
 		return fmt.Errorf("bucket %q does not have versioning enabled; qmstrack needs a bucket created with versioning and object lock", s.bucket)
 	}
 	lock, _, _, _, err := s.c.GetObjectLockConfig(ctx, s.bucket)
+	if err != nil && qms.KindOf(s.fail(parent, w, err)) == qms.ErrUnavailable {
+		return fmt.Errorf("bucket %q object lock: %w", s.bucket, s.fail(parent, w, err))
+	}
 	if err != nil || lock != "Enabled" {
 		return fmt.Errorf("bucket %q does not have object lock enabled (object lock cannot be added to an existing bucket; create a new bucket or let qmstrack create it)", s.bucket)
 	}
 	return nil
-}
-
-// Ping checks that the object store answers, for readiness.
-func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	_, err := s.c.BucketExists(ctx, s.bucket)
-	return err
 }
 
 // Accepted media types and their short names, for messages.
@@ -259,7 +310,15 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) 
 	if o.LegalHold {
 		opts.LegalHold = minio.LegalHoldEnabled
 	}
-	info, err := s.c.PutObject(ctx, s.bucket, key, lr, -1, opts)
+	wctx, w := watched(ctx, s.stall)
+	info, err := s.c.PutObject(wctx, s.bucket, key, lr, -1, opts)
+	w.done()
+	if err != nil || lr.over {
+		// minio-go aborts a failed multipart upload with the call's own
+		// context, which a deadline has cancelled: without this the parts
+		// stay in the store's multipart area.
+		s.abortUpload(ctx, key, err != nil && !lr.over && lr.readErr == nil)
+	}
 	if lr.over {
 		return qms.StoredObject{}, qms.Errorf(qms.ErrTooLarge, "the file is larger than the limit of %s", HumanSize(o.MaxSize))
 	}
@@ -267,7 +326,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) 
 		if lr.readErr != nil {
 			return qms.StoredObject{}, qms.Wrap(qms.ErrInvalid, lr.readErr, "the upload was interrupted")
 		}
-		return qms.StoredObject{}, fmt.Errorf("put object: %w", err)
+		return qms.StoredObject{}, fmt.Errorf("put object: %w", s.fail(ctx, w, err))
 	}
 	return qms.StoredObject{Key: key, VersionID: info.VersionID, Size: lr.n, SHA256: hex.EncodeToString(lr.h.Sum(nil)), MediaType: mt}, nil
 }
@@ -404,58 +463,93 @@ func (l *limitHashReader) Read(p []byte) (int, error) {
 }
 
 // Object is an open object version for reading; it supports Seek for Range requests.
+//
+// Its reads are watched with the stall timeout: when a read waits on the
+// store and no byte arrives for that long, the read fails (and a download
+// being served is cut) instead of hanging.
 type Object struct {
 	*minio.Object
 	Size         int64
 	ContentType  string
 	LastModified time.Time
 	ETag         string
+
+	parent context.Context
+	w      *watch
 }
 
-// Open opens one version of key for reading.
-func (s *Store) Open(ctx context.Context, key, versionID string) (*Object, error) {
+// Read reads the object; an outage reads as ErrUnavailable.
+func (o *Object) Read(p []byte) (int, error) {
+	n, err := o.Object.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = failOf(o.parent, o.w, err)
+	}
+	return n, err
+}
+
+// Close releases the object and ends its watch.
+func (o *Object) Close() error {
+	err := o.Object.Close()
+	o.w.done()
+	return err
+}
+
+// Open opens one version of key for reading. Its first request (the
+// object's metadata) has the per-call timeout; the reads that follow, the
+// stall timeout.
+func (s *Store) Open(parent context.Context, key, versionID string) (*Object, error) {
+	ctx, w := watched(parent, s.timeout)
 	o, err := s.c.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{VersionID: versionID})
 	if err != nil {
-		return nil, fmt.Errorf("get object: %w", err)
+		w.done()
+		return nil, fmt.Errorf("get object: %w", s.fail(parent, w, err))
 	}
 	st, err := o.Stat()
 	if err != nil {
 		o.Close()
+		w.done()
 		if minio.ToErrorResponse(err).StatusCode == 404 {
 			return nil, qms.Errorf(qms.ErrNotFound, "the file is missing from the object store")
 		}
-		return nil, fmt.Errorf("stat object: %w", err)
+		return nil, fmt.Errorf("stat object: %w", s.fail(parent, w, err))
 	}
-	return &Object{Object: o, Size: st.Size, ContentType: st.ContentType, LastModified: st.LastModified, ETag: st.ETag}, nil
+	w.setLimit(s.stall)
+	return &Object{Object: o, Size: st.Size, ContentType: st.ContentType, LastModified: st.LastModified, ETag: st.ETag, parent: parent, w: w}, nil
 }
 
 // SetRetention sets (or extends) the retention of one version.
-func (s *Store) SetRetention(ctx context.Context, key, versionID string, r qms.Retention) error {
+func (s *Store) SetRetention(parent context.Context, key, versionID string, r qms.Retention) error {
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	mode := minio.RetentionMode(r.Mode)
 	until := r.Until
-	return s.c.PutObjectRetention(ctx, s.bucket, key, minio.PutObjectRetentionOptions{
+	return s.fail(parent, w, s.c.PutObjectRetention(ctx, s.bucket, key, minio.PutObjectRetentionOptions{
 		VersionID: versionID, Mode: &mode, RetainUntilDate: &until,
-	})
+	}))
 }
 
 // SetLegalHold turns the legal hold of one version on or off.
-func (s *Store) SetLegalHold(ctx context.Context, key, versionID string, on bool) error {
+func (s *Store) SetLegalHold(parent context.Context, key, versionID string, on bool) error {
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	st := minio.LegalHoldDisabled
 	if on {
 		st = minio.LegalHoldEnabled
 	}
-	return s.c.PutObjectLegalHold(ctx, s.bucket, key, minio.PutObjectLegalHoldOptions{VersionID: versionID, Status: &st})
+	return s.fail(parent, w, s.c.PutObjectLegalHold(ctx, s.bucket, key, minio.PutObjectLegalHoldOptions{VersionID: versionID, Status: &st}))
 }
 
 // DeleteVersion deletes one version, the final step of a signed disposition
 // after retention expired. The object store refuses while a lock holds.
-func (s *Store) DeleteVersion(ctx context.Context, key, versionID string) error {
+func (s *Store) DeleteVersion(parent context.Context, key, versionID string) error {
+	ctx, w := watched(parent, s.timeout)
+	defer w.done()
 	err := s.del.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: versionID})
 	if err != nil {
 		if minio.ToErrorResponse(err).StatusCode == 403 || minio.ToErrorResponse(err).StatusCode == 400 {
 			return qms.Wrap(qms.ErrState, err, "the object store refuses to delete this version: it is still locked or held")
 		}
-		return err
+		return s.fail(parent, w, err)
 	}
 	return nil
 }

@@ -25,15 +25,21 @@ type Config struct {
 	S3Bucket    string `env:"QMS_S3_BUCKET" envDefault:"qmstrack"`
 	// The disposal key alone deletes object versions (a signed disposition);
 	// empty: the service key does, and then needs s3:DeleteObjectVersion.
-	S3DisposalAccessKey string        `env:"QMS_S3_DISPOSAL_ACCESS_KEY"`
-	S3DisposalSecretKey string        `env:"QMS_S3_DISPOSAL_SECRET_KEY"`
-	MaxUpload           int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
-	SessionIdle         time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
-	SessionMax          time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
-	SecureCookies       string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
-	DemoPassword        string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
-	TimeZone            string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
-	LogLevel            string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
+	S3DisposalAccessKey string `env:"QMS_S3_DISPOSAL_ACCESS_KEY"`
+	S3DisposalSecretKey string `env:"QMS_S3_DISPOSAL_SECRET_KEY"`
+	// S3Timeout bounds every object-store call but a streamed body: no
+	// answer for this long and the request fails with 503. S3StallTimeout
+	// bounds a streamed upload or download by progress: waiting on the
+	// store with no byte moved for this long aborts it.
+	S3Timeout      time.Duration `env:"QMS_S3_TIMEOUT" envDefault:"10s"`
+	S3StallTimeout time.Duration `env:"QMS_S3_STALL_TIMEOUT" envDefault:"30s"`
+	MaxUpload      int64         `env:"QMS_MAX_UPLOAD_BYTES" envDefault:"536870912"`
+	SessionIdle    time.Duration `env:"QMS_SESSION_IDLE" envDefault:"2h"`
+	SessionMax     time.Duration `env:"QMS_SESSION_MAX" envDefault:"12h"`
+	SecureCookies  string        `env:"QMS_SECURE_COOKIES" envDefault:"auto"` // auto: Secure when the request came over TLS
+	DemoPassword   string        `env:"QMS_DEMO_PASSWORD" envDefault:"demo12345"`
+	TimeZone       string        `env:"QMS_TIMEZONE" envDefault:"Asia/Ho_Chi_Minh"`
+	LogLevel       string        `env:"QMS_LOG_LEVEL" envDefault:"info"`
 	// Login throttling: after LoginMaxFailures failures for one login within
 	// LoginWindow, further attempts are refused until the window passes.
 	LoginMaxFailures int           `env:"QMS_LOGIN_MAX_FAILURES" envDefault:"5"`
@@ -88,6 +94,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.MaxUpload <= 0 {
 		errs = append(errs, fmt.Errorf("QMS_MAX_UPLOAD_BYTES must be positive"))
+	}
+	if c.S3Timeout <= 0 || c.S3StallTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("QMS_S3_TIMEOUT and QMS_S3_STALL_TIMEOUT must be positive durations"))
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		errs = append(errs, fmt.Errorf("QMS_SESSION_IDLE must be positive and not longer than QMS_SESSION_MAX"))

@@ -22,9 +22,17 @@ var (
 	// ErrTooManyRequests: the caller is throttled (sign-in failures,
 	// look-ups by code); answered 429.
 	ErrTooManyRequests = errors.New("too_many_requests")
+	// ErrUnavailable: a service qmstrack depends on (the database, the
+	// object store) does not answer, or answers that it is shutting down or
+	// starting; the same request may succeed in a few seconds. Answered 503
+	// with Retry-After.
+	ErrUnavailable = errors.New("unavailable")
+	// ErrStorageFull: the object store has no room for the file; nothing
+	// was stored. Answered 507 (Insufficient Storage).
+	ErrStorageFull = errors.New("storage_full")
 )
 
-var kinds = []error{ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrInvalid, ErrConflict, ErrState, ErrTooLarge, ErrTooManyRequests}
+var kinds = []error{ErrUnauthenticated, ErrForbidden, ErrNotFound, ErrInvalid, ErrConflict, ErrState, ErrTooLarge, ErrTooManyRequests, ErrUnavailable, ErrStorageFull}
 
 // Error is an error with a kind and a message that is safe to show to the user.
 type Error struct {

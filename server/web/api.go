@@ -159,7 +159,7 @@ func (s *Server) OpenAPI() map[string]any {
 			"schemas": map[string]any{
 				"Error": map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object",
 					"properties": map[string]any{
-						"code":    map[string]any{"type": "string", "enum": []string{"unauthenticated", "forbidden", "not_found", "invalid", "conflict", "state", "too_large", "too_many_requests"}},
+						"code":    map[string]any{"type": "string", "enum": []string{"unauthenticated", "forbidden", "not_found", "invalid", "conflict", "state", "too_large", "too_many_requests", "unavailable", "storage_full"}},
 						"message": map[string]any{"type": "string"},
 						"fields":  map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 					}}}},

@@ -25,7 +25,7 @@ func (s *Server) handleReadyz() gin.HandlerFunc {
 		ok := true
 		for _, r := range s.Ready {
 			if err := r.Check(ctx); err != nil {
-				out[r.Name] = "unavailable"
+				out[r.Name] = readyState(err)
 				ok = false
 			} else {
 				out[r.Name] = "ok"

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"database/sql/driver"
 	"errors"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,8 +38,47 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "state"
 	case qms.ErrTooLarge:
 		return http.StatusRequestEntityTooLarge, "too_large"
+	case qms.ErrUnavailable:
+		return http.StatusServiceUnavailable, "unavailable"
+	case qms.ErrStorageFull:
+		return http.StatusInsufficientStorage, "storage_full"
 	}
 	return http.StatusInternalServerError, "internal"
+}
+
+// RetryAfter is what a 503 answer asks the client to wait before trying
+// again: about the time a restarting database or object store takes to
+// answer again, and short enough that a person retrying by hand is not
+// kept waiting.
+const RetryAfter = 5 * time.Second
+
+// outage gives an error that no adapter classified the kind of the outage it
+// reports: the database shutting down, starting, refusing connections or
+// with the connection lost (SQLSTATE class 08, 57P01-57P03, 53300, a refused
+// or failed dial, a connection the driver found broken) is ErrUnavailable,
+// so the answer is 503 with Retry-After and a message saying what is down
+// rather than "internal error". The object store's outages are classified
+// where its calls are made (package blob), with their own messages. The
+// driver's error is recognised by its SQLSTATE method, so this package
+// imports no database adapter.
+func outage(err error) error {
+	if err == nil || qms.KindOf(err) != nil {
+		return err
+	}
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		switch code := st.SQLState(); {
+		case code == "57P01", code == "57P02", code == "57P03", code == "53300", strings.HasPrefix(code, "08"):
+			return qms.Wrap(qms.ErrUnavailable, err, "the database is unavailable; try again in a few seconds")
+		}
+		return err
+	}
+	var op *net.OpError
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, driver.ErrBadConn) ||
+		(errors.As(err, &op) && op.Op == "dial") {
+		return qms.Wrap(qms.ErrUnavailable, err, "the database is unavailable; try again in a few seconds")
+	}
+	return err
 }
 
 // ErrorBody is the JSON body of every API error.
@@ -59,8 +103,11 @@ func (s *Server) errors(c *gin.Context) {
 	if len(c.Errors) == 0 {
 		return
 	}
-	err := c.Errors[0].Err
+	err := outage(c.Errors[0].Err)
 	status, code := statusOf(err)
+	if status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
+	}
 	// The API speaks English unless asked for Vietnamese (Accept-Language),
 	// so programs get a stable wording; pages speak the reader's language.
 	api := isAPI(c)

@@ -9,6 +9,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -59,6 +60,16 @@ type Notifications interface {
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+}
+
+// readyState is what /readyz reports of a check that failed: "full" for
+// an object store that answers but has no room (its write probe failed for
+// that), "unavailable" otherwise.
+func readyState(err error) string {
+	if errors.Is(err, qms.ErrStorageFull) {
+		return "full"
+	}
+	return "unavailable"
 }
 
 // TaskSource contributes items to a person's home page.

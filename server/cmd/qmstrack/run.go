@@ -129,7 +129,8 @@ func migrate(ctx context.Context, db *sqlx.DB) (int, error) {
 func openBlob(ctx context.Context, cfg config.Config) (*blob.Store, error) {
 	st, err := blob.New(blob.Options{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		UseSSL: cfg.S3UseSSL, Region: cfg.S3Region, Bucket: cfg.S3Bucket,
-		DisposalAccessKey: cfg.S3DisposalAccessKey, DisposalSecretKey: cfg.S3DisposalSecretKey})
+		DisposalAccessKey: cfg.S3DisposalAccessKey, DisposalSecretKey: cfg.S3DisposalSecretKey,
+		Timeout: cfg.S3Timeout, StallTimeout: cfg.S3StallTimeout})
 	if err != nil {
 		return nil, err
 	}
