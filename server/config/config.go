@@ -62,6 +62,9 @@ type Config struct {
 	// trickles a body cannot hold a connection for as long as it likes.
 	BodyMinRate int            `env:"QMS_BODY_MIN_RATE" envDefault:"8192"`
 	BodyGrace   time.Duration  `env:"QMS_BODY_GRACE" envDefault:"20s"`
+	// ObjectGrace: the reconciler removes an object version no row
+	// references, and aborts an incomplete upload, only once it is older.
+	ObjectGrace time.Duration  `env:"QMS_OBJECT_GRACE" envDefault:"1h"`
 	Location    *time.Location `env:"-"`
 }
 
@@ -102,6 +105,9 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("QMS_TIMEZONE: %v", err))
 	}
 	c.Location = loc
+	if c.ObjectGrace < time.Minute {
+		errs = append(errs, fmt.Errorf("QMS_OBJECT_GRACE must be at least 1m (an upload in flight has no row yet)"))
+	}
 	if c.NCAnalysisDays < 1 {
 		errs = append(errs, fmt.Errorf("QMS_NC_ANALYSIS_DAYS must be at least 1"))
 	}
