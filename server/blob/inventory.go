@@ -128,4 +128,3 @@ func (Inventory) StoreCode(err error) string {
 	}
 	return ""
 }
-

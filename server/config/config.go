@@ -41,6 +41,9 @@ type Config struct {
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
 	JobInterval    time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
 	NCAnalysisDays int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
+	// ObjectGrace: the reconciler removes an object version no row
+	// references, and aborts an incomplete upload, only once it is older.
+	ObjectGrace time.Duration `env:"QMS_OBJECT_GRACE" envDefault:"1h"`
 	// NCAuditorVerifier lets an auditor of a unit be named the verifier of
 	// its corrective actions (off: auditors judge the unit in audits).
 	NCAuditorVerifier bool          `env:"QMS_NC_AUDITOR_VERIFIER" envDefault:"false"`
@@ -62,9 +65,6 @@ type Config struct {
 	// trickles a body cannot hold a connection for as long as it likes.
 	BodyMinRate int            `env:"QMS_BODY_MIN_RATE" envDefault:"8192"`
 	BodyGrace   time.Duration  `env:"QMS_BODY_GRACE" envDefault:"20s"`
-	// ObjectGrace: the reconciler removes an object version no row
-	// references, and aborts an incomplete upload, only once it is older.
-	ObjectGrace time.Duration  `env:"QMS_OBJECT_GRACE" envDefault:"1h"`
 	Location    *time.Location `env:"-"`
 }
 
