@@ -9,7 +9,9 @@
 #     s3:BypassGovernanceRetention;
 #   the disposal user (QMS_S3_DISPOSAL_ACCESS_KEY), policy
 #     policies/s3-disposal-policy.json: s3:DeleteObjectVersion on record files,
-#     used only by a signed disposition after retention expired.
+#     used only by a signed disposition after retention expired, and on the
+#     other upload prefixes, used only by the reconciler for versions no row
+#     refers to.
 #
 # BUCKET may end in * (the tests' per-test buckets t-*). The root user
 # (MINIO_ROOT_USER / MINIO_ROOT_PASSWORD) makes the users; idempotent.

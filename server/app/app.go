@@ -33,6 +33,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
 )
@@ -59,6 +60,9 @@ type App struct {
 	Evidence   *evidence.Service
 	Process    *process.Service
 	Leadership *leadership.Service
+
+	// Reconcile keeps the rows and the object store in step.
+	Reconcile *reconcile.Service
 }
 
 // New builds every service on db and store, each once and after what it
@@ -140,6 +144,14 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
+	// The reconciler: rows against the bucket's versions, under the lock
+	// of its scheduled job when started by hand.
+	a.Reconcile = reconcile.New(postgres.NewReconcileStore(db), store.Inventory(), a.Authz, reconcile.Options{
+		Now: now, Grace: cfg.ObjectGrace,
+		Exclusive: func(ctx context.Context, fn func(ctx context.Context) error) (bool, error) {
+			return postgres.TryExclusive(ctx, db, jobKeyObjects, fn)
+		}})
+
 	a.Web, err = web.New(web.Deps{
 		Log: log, Catalog: cat, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
@@ -150,7 +162,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			{Name: "object_store", Check: store.Ready},
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
-		Process: a.Process, Leadership: a.Leadership,
+		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile,
 	})
 	if err != nil {
 		return nil, err

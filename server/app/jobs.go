@@ -24,6 +24,7 @@ const (
 	jobKeyRecordExpiry = 72620052   // records whose retention has ended
 	jobKeyRecordSteps  = 72620054   // record retention to apply, dispositions to carry out
 	jobKeyProcess      = 7262060    // late dossiers, overdue directives
+	jobKeyObjects      = 7262053    // rows against the object store's versions
 )
 
 // jobs lists every scheduled job of the instance.
@@ -72,6 +73,14 @@ func (a *App) jobs() []Job {
 			if rep.Directives > 0 || err != nil {
 				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
 					"email_errors", rep.EmailErrors)
+			}
+			return err
+		}},
+		{Name: "objects.reconcile", Key: jobKeyObjects, Run: func(ctx context.Context) error {
+			c, ran, err := a.Reconcile.RunDue(ctx)
+			if err != nil || ran && c.Missing+c.OrphansRemoved+c.OrphansListed+c.UploadsAborted > 0 {
+				a.Log.Info("object store check", "rows_without_object", c.Missing, "orphans_removed", c.OrphansRemoved,
+					"orphans_listed", c.OrphansListed, "uploads_aborted", c.UploadsAborted, "err", err)
 			}
 			return err
 		}},

@@ -47,6 +47,9 @@ type Config struct {
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
 	JobInterval    time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
 	NCAnalysisDays int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
+	// ObjectGrace: the reconciler removes an object version no row
+	// references, and aborts an incomplete upload, only once it is older.
+	ObjectGrace time.Duration `env:"QMS_OBJECT_GRACE" envDefault:"1h"`
 	// NCAuditorVerifier lets an auditor of a unit be named the verifier of
 	// its corrective actions (off: auditors judge the unit in audits).
 	NCAuditorVerifier bool          `env:"QMS_NC_AUDITOR_VERIFIER" envDefault:"false"`
@@ -111,6 +114,9 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("QMS_TIMEZONE: %v", err))
 	}
 	c.Location = loc
+	if c.ObjectGrace < time.Minute {
+		errs = append(errs, fmt.Errorf("QMS_OBJECT_GRACE must be at least 1m (an upload in flight has no row yet)"))
+	}
 	if c.NCAnalysisDays < 1 {
 		errs = append(errs, fmt.Errorf("QMS_NC_ANALYSIS_DAYS must be at least 1"))
 	}

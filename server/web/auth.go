@@ -35,7 +35,7 @@ func (s *Server) handleReadyz() gin.HandlerFunc {
 		if !ok {
 			status = http.StatusServiceUnavailable
 		}
-		return reply(c, status, gin.H{"ready": ok, "checks": out})
+		return reply(c, status, s.withObjects(ctx, gin.H{"ready": ok, "checks": out}))
 	})
 }
 

@@ -717,6 +717,8 @@ var mxRoutes = []mxRoute{
 		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]string{"login": fmt.Sprintf("mx.user%d", n), "name": "Người dùng thử", "password": apptest.Password}
 		})},
+	// The object store check acts on the whole bucket: in every unit only.
+	{Method: "POST", Path: "/api/v1/object-check", Obj: "objects", Act: "check", PermIn: "*", Targets: once, Send: mxPost(nil)},
 	// A user of the unit, and one with a role in every unit (whom only an
 	// administrator of every unit may change).
 	{Method: "PUT", Path: "/api/v1/users/{id}", Obj: "admin", Act: "users", Targets: perUnit, AllUnits: true, Shared: true, Sees: mxSeesUsers,

@@ -179,6 +179,7 @@ var navItems = []struct {
 	{"nav.dashboard", "/dashboard", "process", "read"},
 	{"nav.trail", "/trail", "trail", "read"},
 	{"nav.admin", "/admin/users", "admin", "users"},
+	{"nav.objects", "/admin/objects", "objects", "check"},
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	s.auditRoutes()
 	s.processRoutes()
 	s.leadershipRoutes()
+	s.reconcileRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.

@@ -31,6 +31,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
@@ -106,6 +107,7 @@ type Deps struct {
 	Evidence   *evidence.Service
 	Process    *process.Service
 	Leadership *leadership.Service
+	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 }
 
 // missing names the capabilities that were not given.
@@ -114,6 +116,7 @@ func (d Deps) missing() []string {
 	for name, nilCap := range map[string]bool{
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
+		"Objects": d.Objects == nil,
 	} {
 		if nilCap {
 			out = append(out, name)

@@ -34,6 +34,7 @@ commands:
   user grant -login L -role R -unit U   (U is a unit code or * for every unit)
   trail verify               recompute the audit trail's hash chain
   evidence verify [-offline] PACK.zip   check an evidence pack against its manifest and the live trail
+  doctor [-repair]           check every row's file against the object store; exit 1 when one is missing
 `
 
 // exitError carries a process exit code.
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "evidence":
 		return evidenceCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "doctor":
+		return doctorCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", args[0])}
