@@ -101,8 +101,9 @@ func (s *ReconcileStore) SaveCheck(ctx context.Context, c reconcile.Check) (int6
 	return id, translate(err)
 }
 
-// LastCheck returns the newest check with its findings.
-func (s *ReconcileStore) LastCheck(ctx context.Context) (reconcile.Check, error) {
+// LastCheck returns the newest check, with its findings when findings is
+// set (/readyz asks for the counts only).
+func (s *ReconcileStore) LastCheck(ctx context.Context, findings bool) (reconcile.Check, error) {
 	const qCheck = `SELECT id, started_at, finished_at, repaired, grace_seconds, rows_checked, versions_seen, missing,
 			orphans_young, orphans_removed, orphans_listed, uploads_young, uploads_aborted
 		FROM object_checks ORDER BY id DESC LIMIT 1`
@@ -118,6 +119,9 @@ func (s *ReconcileStore) LastCheck(ctx context.Context) (reconcile.Check, error)
 		return c, translate(err)
 	}
 	c.Grace = time.Duration(c.GraceS) * time.Second
+	if !findings {
+		return c, nil
+	}
 	rows, err := s.db.QueryxContext(ctx, qFindings, c.ID)
 	if err != nil {
 		return c, translate(err)

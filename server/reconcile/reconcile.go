@@ -102,9 +102,9 @@ type Store interface {
 	// SaveCheck stores a finished check with its findings and returns its
 	// id; older checks beyond the kept number are dropped.
 	SaveCheck(ctx context.Context, c Check) (int64, error)
-	// LastCheck returns the newest stored check with its findings; a
-	// qms.ErrNotFound error when none ran yet.
-	LastCheck(ctx context.Context) (Check, error)
+	// LastCheck returns the newest stored check, with its findings when
+	// findings is set; a qms.ErrNotFound error when none ran yet.
+	LastCheck(ctx context.Context, findings bool) (Check, error)
 }
 
 // Objects is the bucket as the check sees it.

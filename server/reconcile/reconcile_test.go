@@ -130,26 +130,28 @@ func TestOrphansByAgeAndLock(t *testing.T) {
 
 	lm := lastModified(t, env)
 	up := uploads(t, env)
-	oldest, newest := lm[old.VersionID], lm[old.VersionID]
+	// oldEnd: the last of the old set to be written; youngStart: the first
+	// of the young set.
+	oldEnd := lm[old.VersionID]
 	for _, v := range []string{locked.VersionID, held.VersionID} {
-		if lm[v].After(oldest) {
-			oldest = lm[v]
+		if lm[v].After(oldEnd) {
+			oldEnd = lm[v]
 		}
 	}
-	if up[oldUpload].After(oldest) {
-		oldest = up[oldUpload]
+	if up[oldUpload].After(oldEnd) {
+		oldEnd = up[oldUpload]
 	}
-	newest = lm[young.VersionID]
-	if up[youngUpload].Before(newest) {
-		newest = up[youngUpload]
+	youngStart := lm[young.VersionID]
+	if up[youngUpload].Before(youngStart) {
+		youngStart = up[youngUpload]
 	}
-	if !newest.After(oldest) {
-		t.Fatalf("the young set (%s) is not younger than the old set (%s)", newest, oldest)
+	if !youngStart.After(oldEnd) {
+		t.Fatalf("the young set (%s) is not younger than the old set (%s)", youngStart, oldEnd)
 	}
 	// The moment the old set has just passed the grace period and the
 	// young set has not.
 	grace := time.Hour
-	at := oldest.Add(newest.Sub(oldest) / 2).Add(grace)
+	at := oldEnd.Add(youngStart.Sub(oldEnd) / 2).Add(grace)
 	svc := service(env, func() time.Time { return at }, grace)
 
 	// Inspect: says what a run would do, does nothing.
@@ -208,7 +210,7 @@ func TestOrphansByAgeAndLock(t *testing.T) {
 	}
 
 	// Stored for the page: the last check is this one.
-	last, err := postgres.NewReconcileStore(env.App.DB).LastCheck(ctx)
+	last, err := postgres.NewReconcileStore(env.App.DB).LastCheck(ctx, true)
 	if err != nil || last.ID != c.ID || last.OrphansRemoved != 1 || len(last.Of(reconcile.KindLocked)) != 2 {
 		t.Fatalf("last check %+v, %v", last, err)
 	}
@@ -378,5 +380,25 @@ func TestRunNowNeedsTheWholeOffice(t *testing.T) {
 	}
 	if _, err := svc.RunNow(context.Background()); qms.KindOf(err) != qms.ErrUnauthenticated {
 		t.Errorf("no actor: %v", err)
+	}
+}
+
+// TestRunDueOncePerEvery: the scheduled job checks when none ran yet, then
+// not again until the last check is Every old.
+func TestRunDueOncePerEvery(t *testing.T) {
+	e := testenv.New(t)
+	now := time.Now()
+	svc := reconcile.New(postgres.NewReconcileStore(e.DB), e.Blob.Inventory(), nil,
+		reconcile.Options{Now: func() time.Time { return now }, Every: time.Hour})
+	ctx := context.Background()
+	for i, step := range []struct {
+		after time.Duration
+		ran   bool
+	}{{0, true}, {59 * time.Minute, false}, {2 * time.Minute, true}, {time.Minute, false}} {
+		now = now.Add(step.after)
+		c, ran, err := svc.RunDue(ctx)
+		if err != nil || ran != step.ran || ran && c.ID == 0 {
+			t.Fatalf("step %d (+%s): ran %v (%+v, %v), want %v", i, step.after, ran, c, err, step.ran)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func (s *Service) Run(ctx context.Context) (Check, error) {
 // RunDue is the scheduled job: Run, unless the last stored check finished
 // less than Every ago. It reports whether it ran.
 func (s *Service) RunDue(ctx context.Context) (Check, bool, error) {
-	last, err := s.store.LastCheck(ctx)
+	last, err := s.store.LastCheck(ctx, false)
 	if err != nil && !errors.Is(err, qms.ErrNotFound) {
 		return Check{}, false, err
 	}
@@ -114,7 +114,7 @@ func (s *Service) Last(ctx context.Context) (Check, error) {
 	if err := s.mayCheck(ctx); err != nil {
 		return Check{}, err
 	}
-	c, err := s.store.LastCheck(ctx)
+	c, err := s.store.LastCheck(ctx, true)
 	if errors.Is(err, qms.ErrNotFound) {
 		return Check{Grace: s.o.Grace, GraceS: int64(s.o.Grace / time.Second)}, nil
 	}
@@ -123,7 +123,7 @@ func (s *Service) Last(ctx context.Context) (Check, error) {
 
 // Summary is the last check's counts for /readyz (no keys, no actor).
 func (s *Service) Summary(ctx context.Context) (Summary, error) {
-	c, err := s.store.LastCheck(ctx)
+	c, err := s.store.LastCheck(ctx, false)
 	if errors.Is(err, qms.ErrNotFound) {
 		return Summary{}, nil
 	}

@@ -100,6 +100,15 @@ func TestObjectCheckPageAPIReadyz(t *testing.T) {
 	if st, _ := page(env.As("staff.tnmt")); st != http.StatusForbidden {
 		t.Errorf("staff on the page: %d", st)
 	}
+	// The navigation shows the page to those who may see it only.
+	home := func(c *apptest.Client) string {
+		req, _ := http.NewRequest("GET", env.URL+"/", nil)
+		req.Header.Set("Accept", "text/html")
+		return string(c.Send(req).MustStatus(http.StatusOK).Body)
+	}
+	if !strings.Contains(home(coord), `href="/admin/objects"`) || strings.Contains(home(env.As("head.tnmt")), `href="/admin/objects"`) {
+		t.Error("the object store page is not in the coordinator's navigation, or is in a unit head's")
+	}
 
 	// The page's button: a check, then back to the page.
 	form := url.Values{"_csrf": {coord.CSRF}}
