@@ -2,6 +2,7 @@ package blob
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/minio/minio-go/v7"
@@ -34,23 +35,17 @@ func (s *Store) ApplyRetention(ctx context.Context, key, versionID string, ret q
 	return nil
 }
 
-// DisposeVersion deletes one version with the disposal key, a step of a
-// signed disposition. A version the store no longer has (NoSuchVersion,
-// NoSuchKey: deleted by an earlier attempt that was interrupted before it
-// was recorded) counts as deleted. A refusal because the version is still
-// locked or held is an ErrState error; anything else (the store did not
-// answer) is returned as it is, to be retried.
+// DisposeVersion deletes one version with the disposal key (DeleteVersion,
+// with its deadline and its refusal: an ErrState error while a lock or hold
+// stands), a step of a signed disposition. A version the store no longer
+// has counts as deleted: an earlier attempt deleted it and stopped before
+// the register knew. MinIO answers such a delete with success; other
+// S3 stores may answer NoSuchVersion or NoSuchKey, which count the same.
 func (s *Store) DisposeVersion(ctx context.Context, key, versionID string) error {
-	err := s.del.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: versionID})
-	if err == nil {
+	err := s.DeleteVersion(ctx, key, versionID)
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) && (resp.Code == "NoSuchVersion" || resp.Code == "NoSuchKey") {
 		return nil
 	}
-	resp := minio.ToErrorResponse(err)
-	switch {
-	case resp.Code == "NoSuchVersion" || resp.Code == "NoSuchKey":
-		return nil
-	case resp.StatusCode == 403 || resp.StatusCode == 400 || resp.Code == "ObjectLocked":
-		return qms.Wrap(qms.ErrState, err, "the object store refuses to delete this version: it is still locked or held")
-	}
-	return fmt.Errorf("delete version of %s: %w", key, err)
+	return err
 }

@@ -351,3 +351,26 @@ func TestRetentionPendingIsFinishedByTheJob(t *testing.T) {
 		t.Fatalf("second run: %+v %v", rep, err)
 	}
 }
+
+// TestRetentionRefusedStaysPending: when the object store refuses the
+// retention (here: shortening a compliance lock, which it never allows),
+// the version stays lock_pending and the run reports it.
+func TestRetentionRefusedStaysPending(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	r := f.create(t, "audit-report", today())
+	if _, err := f.env.DB.Exec(`UPDATE record_versions SET lock_pending = true, retain_until = retain_until - interval '5 years'
+		WHERE record_id = $1`, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		rep, err := f.svc.RunPending(ctx)
+		if err != nil || rep.Locked != 0 || rep.LockErrors != 1 || rep.Err == nil {
+			t.Fatalf("run: %+v %v", rep, err)
+		}
+	}
+	got, _ := f.svc.Get(f.as("coord"), r.ID)
+	if !got.Versions[0].LockPending {
+		t.Fatal("a refused retention cleared the pending flag")
+	}
+}
