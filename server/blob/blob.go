@@ -314,9 +314,10 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, o PutOptions) 
 	info, err := s.c.PutObject(wctx, s.bucket, key, lr, -1, opts)
 	w.done()
 	if err != nil || lr.over {
-		// minio-go aborts a failed multipart upload with the call's own
-		// context, which a deadline has cancelled: without this the parts
-		// stay in the store's multipart area.
+		// minio-go's own abort of the failed multipart upload fails against
+		// a store that is down, and is refused by the watch after a stall
+		// (it would wait a minute): without this the parts sent so far stay
+		// in the store's multipart area.
 		s.abortUpload(ctx, key, err != nil && !lr.over && lr.readErr == nil)
 	}
 	if lr.over {

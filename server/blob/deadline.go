@@ -54,18 +54,21 @@ func watched(ctx context.Context, limit time.Duration) (context.Context, *watch)
 // tick is how often a watch looks at the clock: a tenth of its limit, at
 // least every 10 ms and at most every second.
 func (w *watch) tick() time.Duration {
+	w.mu.Lock()
 	t := w.limit / 10
+	w.mu.Unlock()
 	return min(max(t, 10*time.Millisecond), time.Second)
 }
 
 func (w *watch) run() {
-	t := time.NewTicker(w.tick())
+	t := time.NewTimer(w.tick())
 	defer t.Stop()
 	for {
 		select {
 		case <-w.stop:
 			return
 		case now := <-t.C:
+			t.Reset(w.tick())
 			w.mu.Lock()
 			stalled := w.waiting > 0 && now.Sub(w.last) > w.limit
 			if stalled {

@@ -116,7 +116,7 @@ func TestFaultFrozenMidUpload(t *testing.T) {
 	if qms.Message(err) != "the file store is unavailable; try again in a few seconds" {
 		t.Errorf("message %q", qms.Message(err))
 	}
-	if took > blobFaultStall+3*time.Second {
+	if took > blobFaultStall+faultSlack {
 		t.Errorf("the upload failed %s after the freeze; the stall deadline is %s", took, blobFaultStall)
 	}
 	t.Logf("frozen store: upload failed %s after the freeze (stall deadline %s)", took.Round(10*time.Millisecond), blobFaultStall)
@@ -129,7 +129,7 @@ func TestFaultFrozenMidUpload(t *testing.T) {
 	err = s.Ping(context.Background())
 	took = time.Since(start)
 	m.Thaw()
-	if !errors.Is(err, qms.ErrUnavailable) || took > blobFaultTimeout+2*time.Second {
+	if !errors.Is(err, qms.ErrUnavailable) || took > blobFaultTimeout+faultSlack {
 		t.Errorf("ping of a frozen store: %v after %s; want ErrUnavailable within about %s", err, took, blobFaultTimeout)
 	}
 }
@@ -147,7 +147,7 @@ func TestFaultKilledMidUpload(t *testing.T) {
 	if !errors.Is(err, qms.ErrUnavailable) {
 		t.Fatalf("upload to a killed store: %v; want ErrUnavailable", err)
 	}
-	if took > blobFaultStall+3*time.Second {
+	if took > blobFaultStall+faultSlack {
 		t.Errorf("the upload failed %s after the kill", took)
 	}
 	t.Logf("killed store: upload failed %s after the kill", took.Round(10*time.Millisecond))
@@ -182,7 +182,7 @@ func TestFaultFrozenMidDownload(t *testing.T) {
 	if !errors.Is(err, qms.ErrUnavailable) {
 		t.Fatalf("reading from a frozen store: %v; want ErrUnavailable", err)
 	}
-	if took > blobFaultStall+3*time.Second {
+	if took > blobFaultStall+faultSlack {
 		t.Errorf("the read failed %s after the freeze; the stall deadline is %s", took, blobFaultStall)
 	}
 	t.Logf("frozen store: download failed %s after the freeze", took.Round(10*time.Millisecond))

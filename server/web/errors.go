@@ -108,6 +108,11 @@ func (s *Server) errors(c *gin.Context) {
 	if status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
 	}
+	if status == http.StatusServiceUnavailable || status == http.StatusInsufficientStorage {
+		// The operator needs the cause the person is not shown.
+		s.Log.Warn("request failed: a dependency is unavailable or full", "request_id", c.GetString("request_id"),
+			"path", c.Request.URL.Path, "status", status, "err", err)
+	}
 	// The API speaks English unless asked for Vietnamese (Accept-Language),
 	// so programs get a stable wording; pages speak the reader's language.
 	api := isAPI(c)

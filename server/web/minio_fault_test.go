@@ -66,7 +66,7 @@ func newStoreFaultApp(t *testing.T, m *faultenv.MinIO) *storeFaultApp {
 	srv := httptest.NewServer(a.Web)
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
-	f := &storeFaultApp{url: srv.URL, db: db, store: store, http: &http.Client{Jar: jar}}
+	f := &storeFaultApp{url: srv.URL, db: db, store: store, http: &http.Client{Jar: jar, Timeout: 2 * time.Minute}}
 	res, err := f.http.Post(srv.URL+"/api/v1/login", "application/json",
 		strings.NewReader(`{"login":"coordinator","password":"`+apptest.Password+`"}`))
 	if err != nil {
@@ -212,7 +212,7 @@ func TestFaultUploadToAFrozenStore(t *testing.T) {
 	a := f.reportNC(t, title, &storeFaultText{size: 64 << 20, after: 20 << 20, at: func() { m.Freeze(); at = time.Now() }})
 	took := time.Since(at)
 	m.Thaw()
-	wantStoreUnavailable(t, a, took, storeFaultStall+3*time.Second, "upload to a frozen store")
+	wantStoreUnavailable(t, a, took, storeFaultStall+faultSlack, "upload to a frozen store")
 	f.noRow(t, title)
 	f.noUploads(t, 10*time.Second)
 }
@@ -224,7 +224,7 @@ func TestFaultUploadToAKilledStore(t *testing.T) {
 	title := "killed store " + qms.NewID()
 	a := f.reportNC(t, title, &storeFaultText{size: 64 << 20, after: 24 << 20, at: func() { m.Kill(); at = time.Now() }})
 	took := time.Since(at)
-	wantStoreUnavailable(t, a, took, storeFaultStall+3*time.Second, "upload to a killed store")
+	wantStoreUnavailable(t, a, took, storeFaultStall+faultSlack, "upload to a killed store")
 	f.noRow(t, title)
 	m.Restart()
 	f.noUploads(t, 15*time.Second)
@@ -307,7 +307,7 @@ func TestFaultDownloadFromAFrozenStore(t *testing.T) {
 	res.Body.Close()
 	m.Thaw()
 	wantStoreUnavailable(t, storeAnswer{res.StatusCode, res.Header.Get("Retry-After"), body.Error.Code, body.Error.Message},
-		took, storeFaultTimeout+3*time.Second, "download from a frozen store")
+		took, storeFaultTimeout+faultSlack, "download from a frozen store")
 
 	res = get()
 	defer res.Body.Close()
@@ -325,7 +325,7 @@ func TestFaultDownloadFromAFrozenStore(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a download whose store froze mid-file ended without an error after %d more bytes", n)
 	}
-	if took > storeFaultStall+3*time.Second {
+	if took > storeFaultStall+faultSlack {
 		t.Errorf("the download was cut %s after the freeze; the stall deadline is %s", took, storeFaultStall)
 	}
 	t.Logf("download frozen mid-file: cut %s after the freeze (%v)", took.Round(10*time.Millisecond), err)

@@ -106,8 +106,8 @@ func StartMinIO(t testing.TB, dir string) *MinIO {
 		t.Fatal(err)
 	}
 	m := &MinIO{Endpoint: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, Log: filepath.Join(t.TempDir(), "minio.log"), bin: bin, port: port, t: t}
-	m.start()
 	t.Cleanup(m.stop)
+	m.start()
 	return m
 }
 
@@ -131,7 +131,10 @@ func (m *MinIO) start() {
 		m.t.Fatalf("start MinIO: %v", err)
 	}
 	m.cmd = cmd
-	if err := m.waitLive(30 * time.Second); err != nil {
+	// A loaded machine (the race detector, other tests) can take tens of
+	// seconds to start MinIO.
+	if err := m.waitLive(90 * time.Second); err != nil {
+		m.stop()
 		m.t.Fatalf("MinIO on %s did not come up: %v\n%s", m.Endpoint, err, m.output())
 	}
 }
