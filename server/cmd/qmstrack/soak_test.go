@@ -13,15 +13,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/qmstrack/qmstrack/server/internal/faultenv"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
 )
 
@@ -75,7 +78,10 @@ func soakBinary(t *testing.T, dir string) string {
 
 func startSoakServer(t *testing.T) *soakServer {
 	t.Helper()
-	dbURL := testenv.DatabaseURL(t)
+	// A cluster of its own: the shared server's connections are taken by
+	// every other test suite running on the machine.
+	pg := faultenv.StartPostgres(t)
+	dbURL := pg.CreateDatabase(t, "qmstrack")
 	store := testenv.Blob(t)
 	o := testenv.S3Options()
 	dir := t.TempDir()
@@ -104,6 +110,9 @@ func startSoakServer(t *testing.T) *soakServer {
 		t.Fatalf("seed --demo: %v\n%s", err, out)
 	}
 	s := &soakServer{base: "http://" + addr, log: filepath.Join(dir, "server.log")}
+	if l := os.Getenv("SOAK_LOG"); l != "" {
+		s.log = l
+	}
 	logf, err := os.Create(s.log)
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +207,15 @@ type workload struct {
 	ncs         []string // ids to read
 	mu          sync.Mutex
 	n           uint64
+	finished    atomic.Uint64 // answers received (or given up)
+}
+
+// inFlight is how many requests are waiting for their answer.
+func (w *workload) inFlight() uint64 {
+	w.mu.Lock()
+	n := w.n
+	w.mu.Unlock()
+	return n - w.finished.Load()
 }
 
 func (w *workload) targeter() vegeta.Targeter {
@@ -237,6 +255,7 @@ func attack(w *workload, pacer vegeta.Pacer, d time.Duration, opts ...func(*vege
 	a := vegeta.NewAttacker(append([]func(*vegeta.Attacker){vegeta.KeepAlive(true), vegeta.Timeout(30 * time.Second),
 		vegeta.Redirects(vegeta.NoFollow)}, opts...)...)
 	for r := range a.Attack(w.targeter(), pacer, d, "soak") {
+		w.finished.Add(1)
 		all.Add(r)
 		if isWrite(r) {
 			writes.Add(r)
@@ -259,6 +278,29 @@ func bad(m *vegeta.Metrics) map[string]int {
 		}
 	}
 	return out
+}
+
+var hexRun = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f-]{27}|[0-9]{3,}`)
+
+// errorSummary counts the server's logged errors by message and cause.
+func (s *soakServer) errorSummary() []string {
+	b, _ := os.ReadFile(s.log)
+	counts := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		var e struct {
+			Level, Msg, Err string
+		}
+		if json.Unmarshal([]byte(line), &e) != nil || (e.Level != "ERROR" && e.Level != "WARN") {
+			continue
+		}
+		counts[e.Level+" "+e.Msg+": "+hexRun.ReplaceAllString(e.Err, "N")]++
+	}
+	var out []string
+	for k, n := range counts {
+		out = append(out, fmt.Sprintf("%6d %s", n, k))
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(out)))
+	return out[:min(len(out), 10)]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -315,8 +357,9 @@ func TestSoak(t *testing.T) {
 
 	// 2. Half of it for the duration, RSS every 10 s.
 	type sample struct {
-		at  time.Duration
-		rss uint64
+		at       time.Duration
+		rss      uint64
+		inFlight uint64
 	}
 	var samples []sample
 	var smu sync.Mutex
@@ -334,7 +377,7 @@ func TestSoak(t *testing.T) {
 			case <-tk.C:
 				if v, err := srv.rss(); err == nil {
 					smu.Lock()
-					samples = append(samples, sample{time.Since(start), v})
+					samples = append(samples, sample{time.Since(start), v, w.inFlight()})
 					smu.Unlock()
 				}
 			}
@@ -349,6 +392,9 @@ func TestSoak(t *testing.T) {
 	t.Logf("  status codes %v", all.StatusCodes)
 	if b := bad(all); len(b) > 0 {
 		t.Errorf("answers other than 2xx/3xx during the soak: %v, errors %v", b, all.Errors)
+	}
+	for _, l := range srv.errorSummary() {
+		t.Logf("  server log: %s", l)
 	}
 
 	// Memory: after the warm-up, first quarter against last quarter.
@@ -372,9 +418,9 @@ func TestSoak(t *testing.T) {
 	}
 	base, end := median(first), median(last)
 	limit := base + max(base/4, 16*mib)
-	var lo, hi uint64 = ^uint64(0), 0
+	var lo, hi, flightMax uint64 = ^uint64(0), 0, 0
 	for _, s := range after {
-		lo, hi = min(lo, s.rss), max(hi, s.rss)
+		lo, hi, flightMax = min(lo, s.rss), max(hi, s.rss), max(flightMax, s.inFlight)
 	}
 	// Least-squares slope of RSS over time, MiB per hour.
 	var sx, sy, sxx, sxy float64
@@ -392,9 +438,9 @@ func TestSoak(t *testing.T) {
 	}
 	if os.Getenv("SOAK_RSS_CSV") != "" {
 		var b strings.Builder
-		b.WriteString("seconds,rss_bytes\n")
+		b.WriteString("seconds,rss_bytes,in_flight\n")
 		for _, s := range samples {
-			fmt.Fprintf(&b, "%d,%d\n", int(s.at.Seconds()), s.rss)
+			fmt.Fprintf(&b, "%d,%d,%d\n", int(s.at.Seconds()), s.rss, s.inFlight)
 		}
 		_ = os.WriteFile(os.Getenv("SOAK_RSS_CSV"), []byte(b.String()), 0o644)
 	}
