@@ -9,6 +9,12 @@
 #                    then every fuzz target for FUZZTIME each (default 3000x: a
 #                    count, not a duration, which trips a race of Go 1.26's fuzz
 #                    coordinator, "context deadline exceeded", golang/go#75804)
+#   make test-fault  the fault tests (build tag 'fault', tests named TestFault...):
+#                    private PostgreSQL clusters and MinIO servers restarted,
+#                    stopped, frozen or filled under load; also part of make test
+#   make soak        SOAK_DURATION (default 30m) at half the measured maximum
+#                    rate against a server started like 'make run'; not part of
+#                    make test
 #   make fuzz        only the fuzz targets
 #   make run         dev MinIO + database + migrate + demo seed + serve
 #   make build       build .tools/bin/qmstrack
@@ -51,8 +57,10 @@ TEST_ENV := QMS_TEST_S3_ENDPOINT='$(QMS_TEST_S3_ENDPOINT)' \
 
 GO_TEST_TIMEOUT := 15m
 FUZZTIME        ?= 3000x
+SOAK_DURATION   ?= 30m
+SOAK_TIMEOUT    ?= 3h
 
-.PHONY: tools tools-go tools-apt minio-test check test fuzz run build clean clean-data
+.PHONY: tools tools-go tools-apt minio-test check test test-fault soak fuzz run build clean clean-data
 
 ## tools: everything the checks, tests and 'make run' need.
 tools: tools-go tools-apt
@@ -123,11 +131,27 @@ check: tools-go minio-test
 	else printf '%s\n' "$$out"; exit $$rc; fi
 	$(TEST_ENV) go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
 
-## test: check, then the browser tests in headless Chromium.
+## test: check, then the browser tests in headless Chromium, the fault
+## tests and the fuzz targets.
 test: tools check
 	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' \
 		go test -count=1 -tags browser -run Browser -timeout $(GO_TEST_TIMEOUT) ./server/...
+	$(MAKE) --no-print-directory test-fault
 	$(MAKE) --no-print-directory fuzz
+
+## test-fault: the fault tests (build tag fault; every one is named
+## TestFault...). Each starts the services it breaks on ports of its own
+## (a PostgreSQL cluster as the postgres user when run as root, a MinIO),
+## never the shared ones.
+test-fault: minio-test
+	$(TEST_ENV) go test -count=1 -tags fault -run '^TestFault' -timeout 10m ./server/...
+
+## soak: the server built like 'make run' (own database and bucket) under
+## a mixed read/write load at half its measured maximum rate for
+## SOAK_DURATION; fails on any answer that is not 2xx/3xx or on RSS growth.
+soak: build minio-test
+	$(TEST_ENV) SOAK_DURATION='$(SOAK_DURATION)' QMS_SOAK_BIN='$(QMSTRACK)' \
+		go test -count=1 -tags soak -run '^TestSoak$$' -v -timeout $(SOAK_TIMEOUT) ./server/cmd/qmstrack
 
 ## fuzz: every Fuzz target of the tree, found in the test files, each run
 ## for FUZZTIME on top of its committed corpus (testdata/fuzz/<Name>/).
