@@ -132,3 +132,38 @@ func TestNCVerificationDateBoundary(t *testing.T) {
 		t.Fatalf("00:01 on the day: %v", err)
 	}
 }
+
+// TestNCDueDateBoundary pins an action's due date to the office's midnight:
+// due on a day, it is not late at 23:59 that day and is late at 00:01 the
+// next, in Vietnam whatever UTC says.
+func TestNCDueDateBoundary(t *testing.T) {
+	f := newNCFixture(t)
+	_, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress) // due today
+	due := act.Due
+	if !due.Equal(f.today()) {
+		t.Fatalf("setup: due %v, want today %v", due, f.today())
+	}
+	next := time.Date(due.Year(), due.Month(), due.Day()+1, 0, 0, 0, 0, hcm)
+	overdue := func() bool {
+		t.Helper()
+		var late bool
+		if err := f.env.DB.Get(&late, `SELECT overdue_at IS NOT NULL FROM nc_actions WHERE id = $1`, act.ID); err != nil {
+			t.Fatal(err)
+		}
+		return late
+	}
+	f.clk.mu.Lock()
+	f.clk.t = next.Add(-time.Minute)
+	f.clk.mu.Unlock()
+	rep, err := f.svc.RunOverdue(context.Background())
+	if err != nil || rep.LateActions != 0 || overdue() {
+		t.Fatalf("23:59 on the due date: %+v %v, overdue %v", rep, err, overdue())
+	}
+	f.clk.mu.Lock()
+	f.clk.t = next.Add(time.Minute)
+	f.clk.mu.Unlock()
+	rep, err = f.svc.RunOverdue(context.Background())
+	if err != nil || rep.LateActions != 1 || !overdue() {
+		t.Fatalf("00:01 the day after: %+v %v, overdue %v", rep, err, overdue())
+	}
+}
