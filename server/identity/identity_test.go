@@ -75,10 +75,14 @@ func TestLoginSessionsAndTimeouts(t *testing.T) {
 		t.Fatalf("idle session accepted: %v", err)
 	}
 	// Absolute timeout: even an active session ends after SessionMax.
+	// Every use within the two hours is accepted, the first after is not.
 	s3, _, _ := s.Login(ctx, "staff.tnmt", "password1")
-	for i := 0; i < 5; i++ {
+	for i := 1; i <= 5; i++ {
 		c.add(25 * time.Minute)
 		_, _, err = s.Authenticate(ctx, s3.Token)
+		if i < 5 && err != nil {
+			t.Fatalf("active session refused after %d min: %v", 25*i, err)
+		}
 	}
 	if qms.KindOf(err) != qms.ErrUnauthenticated {
 		t.Fatalf("session outlived its absolute timeout: %v", err)
@@ -197,4 +201,69 @@ func TestCreateUserValidation(t *testing.T) {
 	if !errors.As(err, &ve) || len(ve.Fields) != 4 {
 		t.Fatalf("want 4 field errors, got %v", err)
 	}
+}
+
+// TestSessionTimeBoundaries pins both timeouts one minute either side:
+// idle time counts from the last activity, not from sign-in, and the
+// absolute limit is SessionMax from sign-in however active the session is.
+func TestSessionTimeBoundaries(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	const idle, maxAge = 30 * time.Minute, 2 * time.Hour
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: idle, SessionMax: maxAge, LoginMaxFailures: 100, LoginWindow: time.Minute})
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, identity.NewUser{Login: "staff.vp", Name: "A", Password: "password1"}); err != nil {
+		t.Fatal(err)
+	}
+	start := c.now()
+	at := func(d time.Duration) { c.mu.Lock(); c.t = start.Add(d); c.mu.Unlock() }
+	login := func() identity.Session {
+		t.Helper()
+		at(0)
+		sess, _, err := s.Login(ctx, "staff.vp", "password1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
+	alive := func(what string, sess identity.Session, d time.Duration) {
+		t.Helper()
+		at(d)
+		if _, _, err := s.Authenticate(ctx, sess.Token); err != nil {
+			t.Fatalf("%s at +%v: refused: %v", what, d, err)
+		}
+	}
+	ended := func(what string, sess identity.Session, d time.Duration) {
+		t.Helper()
+		at(d)
+		_, _, err := s.Authenticate(ctx, sess.Token)
+		if qms.KindOf(err) != qms.ErrUnauthenticated || !strings.Contains(err.Error(), "your session has ended") {
+			t.Fatalf("%s at +%v: want the session ended, got %v", what, d, err)
+		}
+	}
+
+	// Untouched since sign-in: alive at idle-1m, ended at idle+1m.
+	a, b := login(), login()
+	if !a.ExpiresAt.Equal(start.Add(maxAge)) {
+		t.Fatalf("session expires at %v, want sign-in + %v = %v", a.ExpiresAt, maxAge, start.Add(maxAge))
+	}
+	alive("idle", a, idle-time.Minute)
+	ended("idle", b, idle+time.Minute)
+
+	// Idle counts from the last activity: used at +20m, the session lives
+	// until +50m (alive at +49m, though 49 minutes after sign-in), and a use
+	// at +49m carries it to +79m.
+	d := login()
+	alive("used at +20m", d, 20*time.Minute)
+	alive("used at +20m", d, 20*time.Minute+idle-time.Minute)
+	ended("last used at +49m", d, 20*time.Minute+idle-time.Minute+idle+time.Minute)
+
+	// Absolute: used every 25 minutes, alive at SessionMax-1m, ended at
+	// SessionMax+1m although last used 2 minutes before.
+	e := login()
+	for m := 25 * time.Minute; m < maxAge; m += 25 * time.Minute {
+		alive("active", e, m)
+	}
+	alive("active", e, maxAge-time.Minute)
+	ended("past SessionMax", e, maxAge+time.Minute)
 }

@@ -589,3 +589,41 @@ func TestImpartialityAtEveryActAndInTheWindow(t *testing.T) {
 		t.Errorf("report once the role is gone: %v", err)
 	}
 }
+
+// TestAuditWindowPinned pins the audit's window to the office's midnights,
+// one minute either side: an audit planned for one day takes findings from
+// 00:00 to 24:00 of that day in the office, whatever UTC says.
+func TestAuditWindowPinned(t *testing.T) {
+	f := newFixture(t)
+	d := f.now.AddDate(0, 0, 1)
+	a, err := f.audits.Create(f.as("coord"), internalaudit.Plan{Title: "Đánh giá một ngày", Units: []string{"land"},
+		Start: f.day(1), End: f.day(1), Lead: "huong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	end := start.AddDate(0, 0, 1)
+	refusal := fmt.Sprintf("findings are recorded during the audit (%s to %s)", d.Format("02/01/2006"), d.Format("02/01/2006"))
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		in   bool
+	}{
+		{"a minute before the first day", start.Add(-time.Minute), false},
+		{"a minute into the first day", start.Add(time.Minute), true},
+		{"a minute before the last day ends", end.Add(-time.Minute), true},
+		{"a minute after the last day", end.Add(time.Minute), false},
+	} {
+		f.now = c.at
+		if p := f.audits.PermissionsOf(f.as("huong"), a); p.InWindow != c.in {
+			t.Errorf("%s: in window %v, want %v", c.name, p.InWindow, c.in)
+		}
+		_, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: "conformity", Description: "Đạt"})
+		switch {
+		case c.in && err != nil:
+			t.Errorf("%s: finding refused: %v", c.name, err)
+		case !c.in && (qms.KindOf(err) != qms.ErrState || !strings.Contains(err.Error(), refusal)):
+			t.Errorf("%s: want %q, got %v", c.name, refusal, err)
+		}
+	}
+}

@@ -2,11 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/postgres"
@@ -60,10 +62,58 @@ func TestTrailRefusesUpdateAndDelete(t *testing.T) {
 	if err := s.Record(ctx, trail.Event{ActorLogin: "a", Action: "x", ObjectType: "t", ObjectID: "1"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`UPDATE trail SET action = 'y'`, `DELETE FROM trail`, `TRUNCATE trail`} {
-		if _, err := db.Exec(q); err == nil {
-			t.Errorf("%s was accepted", q)
+	// Each statement is refused by the append-only trigger itself (its
+	// SQLSTATE and message), not by some other error, and the entry stays.
+	for q, op := range map[string]string{`UPDATE trail SET action = 'y'`: "UPDATE", `DELETE FROM trail`: "DELETE", `TRUNCATE trail`: "TRUNCATE"} {
+		_, err := db.Exec(q)
+		var pe *pq.Error
+		if !errors.As(err, &pe) || pe.Code != "42501" || pe.Message != "the trail is append-only: "+op+" refused" {
+			t.Errorf("%s: want the append-only refusal (42501), got %v", q, err)
 		}
+	}
+	var n int
+	var action string
+	if err := db.QueryRow(`SELECT count(*), min(action) FROM trail`).Scan(&n, &action); err != nil || n != 1 || action != "x" {
+		t.Fatalf("the trail changed: %d entries, action %q, %v", n, action, err)
+	}
+	if res, err := s.Verify(ctx); err != nil || !res.OK {
+		t.Fatalf("the chain after the refusals: %+v %v", res, err)
+	}
+}
+
+// TestTrailVerifyChecksTheHead: a chain whose last entries were removed, or
+// whose head names another hash, is reported broken at the head.
+func TestTrailVerifyChecksTheHead(t *testing.T) {
+	cases := []struct {
+		name, tamper string
+		at           int64
+		reason       string
+	}{
+		{"truncated tail", `DELETE FROM trail WHERE seq >= 4`, 4, "the head says 5 entries, found 3"},
+		{"head hash mismatch", `UPDATE trail_head SET hash = repeat('a', 64)`, 5, "the head hash does not match the last entry"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db := testenv.DB(t)
+			ctx := context.Background()
+			s := postgres.NewTrailStore(db)
+			for i := 0; i < 5; i++ {
+				if err := s.Record(ctx, trail.Event{ActorLogin: "a", Action: "x", ObjectType: "t", ObjectID: fmt.Sprint(i)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if res, err := s.Verify(ctx); err != nil || !res.OK || res.Checked != 5 {
+				t.Fatalf("before tampering: %+v %v", res, err)
+			}
+			tamper(t, db, c.tamper)
+			res, err := s.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OK || res.BrokenAt != c.at || res.Reason != c.reason {
+				t.Fatalf("want broken at %d (%q), got %+v", c.at, c.reason, res)
+			}
+		})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
@@ -72,7 +73,9 @@ func file(name string, body io.Reader) qms.FileSource {
 	return qms.FilesOf(qms.Upload{Name: name, Body: body})
 }
 
-func today() string { return time.Now().In(loc).Format("2006-01-02") }
+// today is the date of the fixture's clock in the office, read from the one
+// instant the fixture holds, so a test never straddles midnight.
+func (f *fixture) today() string { return f.now.In(loc).Format("2006-01-02") }
 
 func (f *fixture) create(t *testing.T, typ, date string) record.Record {
 	t.Helper()
@@ -148,8 +151,8 @@ func TestRecordTypesSeededAndEditable(t *testing.T) {
 func TestRecordCreateLocksAndCorrects(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
-	r := f.create(t, "audit-report", today())
-	date, _ := qms.ParseDate(today())
+	r := f.create(t, "audit-report", f.today())
+	date, _ := qms.ParseDate(f.today())
 	if want := record.RetainUntil(date, 10, loc); !r.RetainUntil.Equal(want) {
 		t.Fatalf("retain until %v, want %v", r.RetainUntil, want)
 	}
@@ -219,23 +222,23 @@ func TestRecordBadInput(t *testing.T) {
 		in    record.NewRecord
 		kind  error
 	}{
-		{"no type", "lan", record.NewRecord{Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"unknown type", "lan", record.NewRecord{Type: "nope", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"bad unit", "lan", record.NewRecord{Type: "filled-form", Unit: "LAND!", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"other unit", "fin", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
-		{"auditor files", "aud", record.NewRecord{Type: "filled-form", Unit: "finance", Title: "t", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
-		{"no title", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "  ", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"control chars", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "a\x00b", Date: today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"no type", "lan", record.NewRecord{Unit: "land", Title: "t", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"unknown type", "lan", record.NewRecord{Type: "nope", Unit: "land", Title: "t", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"bad unit", "lan", record.NewRecord{Type: "filled-form", Unit: "LAND!", Title: "t", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"other unit", "fin", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
+		{"auditor files", "aud", record.NewRecord{Type: "filled-form", Unit: "finance", Title: "t", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
+		{"no title", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "  ", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"control chars", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "a\x00b", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"future date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: tomorrow, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"bad date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: "31/02/2026", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), Clauses: []string{"11.2"}, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), LinkNC: "<script>", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"unknown audit", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), LinkAudit: "IA-2026-99", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"unknown NC", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), LinkNC: "NC-2026-0999", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"no file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today()}, qms.ErrInvalid},
-		{"empty file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", strings.NewReader(""))}, qms.ErrInvalid},
-		{"executable", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"))}, qms.ErrInvalid},
-		{"too large", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: file("f.pdf", pdf(strings.Repeat("x", 4096)))}, qms.ErrTooLarge},
+		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), Clauses: []string{"11.2"}, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), LinkNC: "<script>", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"unknown audit", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), LinkAudit: "IA-2026-99", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"unknown NC", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), LinkNC: "NC-2026-0999", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"no file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today()}, qms.ErrInvalid},
+		{"empty file", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), File: file("f.pdf", strings.NewReader(""))}, qms.ErrInvalid},
+		{"executable", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), File: file("f.pdf", strings.NewReader("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"))}, qms.ErrInvalid},
+		{"too large", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), File: file("f.pdf", pdf(strings.Repeat("x", 4096)))}, qms.ErrTooLarge},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,7 +270,7 @@ func adminClient(t *testing.T) *minio.Client {
 
 func TestComplianceLockedVersionCannotBeDeletedByAdmin(t *testing.T) {
 	f := newFixture(t, 0)
-	r := f.create(t, "audit-report", today())
+	r := f.create(t, "audit-report", f.today())
 	v := r.Versions[0]
 	c := adminClient(t)
 	for _, bypass := range []bool{false, true} {
@@ -286,9 +289,13 @@ func TestComplianceLockedVersionCannotBeDeletedByAdmin(t *testing.T) {
 
 func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	f := newFixture(t, 0)
-	r := f.create(t, "meeting-minutes", today())
+	r := f.create(t, "meeting-minutes", f.today())
 	if r.Mode != record.ModeGovernance {
 		t.Fatalf("mode %s", r.Mode)
+	}
+	control := f.create(t, "meeting-minutes", f.today())
+	if !control.Versions[0].Locked {
+		t.Fatal("the control record is not locked")
 	}
 	if _, err := f.svc.SetHold(f.as("lan"), r.ID, true, "inspection"); qms.KindOf(err) != qms.ErrForbidden {
 		t.Fatalf("staff sets hold: %v", err)
@@ -340,43 +347,107 @@ func TestHeldGovernanceVersionCannotBeDeleted(t *testing.T) {
 	if err != nil || lh2 == nil || *lh2 != minio.LegalHoldEnabled {
 		t.Fatalf("the correction of a held record is not held: %v %v", lh2, err)
 	}
+	// The object store's refusal reads the same for a retention lock and a
+	// legal hold, so the reason is told apart by a control: a record filed
+	// alongside, not held, under the same governance lock. The admin's
+	// bypass brings the lock of all three versions to end in three seconds
+	// (a date in the past is refused); the disposal key, which cannot
+	// bypass governance, then deletes the control as soon as the store lets
+	// it, and from that moment retention protects none of them.
 	v := r.Versions[0]
-	c := adminClient(t)
+	cv := control.Versions[0]
 	ctx := context.Background()
-	// Shorten the governance lock away with the admin's bypass: allowed in
-	// governance mode, so only the legal hold remains.
-	past := time.Now().Add(2 * time.Second)
+	bucket := f.env.Blob.Bucket()
+	c := adminClient(t)
+	del := disposalClient(t)
+	until := time.Now().Add(3 * time.Second).UTC().Truncate(time.Second)
 	mode := minio.Governance
-	for _, x := range []record.Version{v, v2} {
-		if err := c.PutObjectRetention(ctx, f.env.Blob.Bucket(), x.Key, minio.PutObjectRetentionOptions{
-			VersionID: x.VersionID, Mode: &mode, RetainUntilDate: &past, GovernanceBypass: true}); err != nil {
+	for _, x := range []record.Version{v, v2, cv} {
+		if err := c.PutObjectRetention(ctx, bucket, x.Key, minio.PutObjectRetentionOptions{
+			VersionID: x.VersionID, Mode: &mode, RetainUntilDate: &until, GovernanceBypass: true}); err != nil {
 			t.Fatalf("shorten governance lock: %v", err)
 		}
 	}
-	time.Sleep(3 * time.Second)
-	err = c.RemoveObject(ctx, f.env.Blob.Bucket(), v.Key, minio.RemoveObjectOptions{VersionID: v.VersionID, GovernanceBypass: true})
-	if err == nil {
-		t.Fatal("a held version was deleted in governance mode")
+	refusals := 0
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		err := del.RemoveObject(ctx, bucket, cv.Key, minio.RemoveObjectOptions{VersionID: cv.VersionID})
+		if err == nil {
+			break
+		}
+		if !wormRefusal(err) {
+			t.Fatalf("the control was refused for another reason: %v", err)
+		}
+		refusals++
+		if time.Now().After(deadline) {
+			t.Fatalf("the control's retention (until %v) did not end: %v", until, err)
+		}
+		time.Sleep(100 * time.Millisecond) // poll interval
 	}
-	// Held records are never due and cannot be disposed of.
+	if refusals == 0 {
+		t.Fatal("the control was deleted at once: its retention never protected it, so it proves nothing")
+	}
+	if time.Now().Before(until) {
+		t.Fatalf("the store deleted the control before its retention ended (%v)", until)
+	}
+	// Retention is over for the held versions too (the same date), and the
+	// legal hold is on: the disposal key is refused, and so is the admin
+	// with the governance bypass.
+	for _, x := range []record.Version{v, v2} {
+		ret, _, err := c.GetObjectRetention(ctx, bucket, x.Key, x.VersionID)
+		if err != nil || ret == nil || *ret != minio.Governance {
+			t.Fatalf("retention of %s: %v %v", x.Key, ret, err)
+		}
+		err = del.RemoveObject(ctx, bucket, x.Key, minio.RemoveObjectOptions{VersionID: x.VersionID})
+		if !wormRefusal(err) {
+			t.Fatalf("a held version after its retention, disposal key: want the store's refusal, got %v", err)
+		}
+		err = c.RemoveObject(ctx, bucket, x.Key, minio.RemoveObjectOptions{VersionID: x.VersionID, GovernanceBypass: true})
+		if !wormRefusal(err) {
+			t.Fatalf("a held version, admin with bypass: want the store's refusal, got %v", err)
+		}
+		if _, err := f.env.Blob.Open(ctx, x.Key, x.VersionID); err != nil {
+			t.Fatalf("held version gone: %v", err)
+		}
+	}
+	// Held records are never due and cannot be disposed of (the unheld
+	// control is due).
 	f.now = time.Now().AddDate(20, 0, 0)
-	due, err := f.svc.DueForDisposition(f.as("coord"))
-	if err != nil || len(due) != 0 {
-		t.Fatalf("due while held: %d %v", len(due), err)
+	dueIDs := func() string {
+		t.Helper()
+		due, err := f.svc.DueForDisposition(f.as("coord"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range due {
+			ids = append(ids, d.ID)
+		}
+		return strings.Join(ids, " ")
+	}
+	if got := dueIDs(); got != control.ID {
+		t.Fatalf("due while held: %q, want only the control %s", got, control.ID)
 	}
 	_, err = f.svc.Dispose(f.as("coord"), r.ID, "expired", "correct horse")
-	wantKind(t, err, qms.ErrState)
+	if qms.KindOf(err) != qms.ErrState || !strings.Contains(err.Error(), "the record is under legal hold") {
+		t.Fatalf("dispose while held: want the hold's refusal, got %v", err)
+	}
 	// Lifting the hold (logged) makes it due; disposition then deletes.
 	if _, err := f.svc.SetHold(f.as("coord"), r.ID, false, "Thanh tra đã kết thúc"); err != nil {
 		t.Fatal(err)
 	}
-	due, err = f.svc.DueForDisposition(f.as("coord"))
-	if err != nil || len(due) != 1 {
-		t.Fatalf("due after release: %d %v", len(due), err)
+	if got := dueIDs(); !strings.Contains(got, r.ID) {
+		t.Fatalf("due after release: %q lacks %s", got, r.ID)
 	}
 	d, err := f.svc.Dispose(f.as("coord"), r.ID, "Hết thời hạn lưu trữ", "correct horse")
 	if err != nil || d.Status != record.StatusDisposed || d.Disposal == nil || d.Disposal.Comment != "Hết thời hạn lưu trữ" {
 		t.Fatalf("dispose: %+v %v", d, err)
+	}
+	// The same versions, no longer held, are gone from the store.
+	for _, x := range []record.Version{v, v2} {
+		_, err := c.StatObject(ctx, bucket, x.Key, minio.StatObjectOptions{VersionID: x.VersionID})
+		if minio.ToErrorResponse(err).Code != "NoSuchVersion" {
+			t.Fatalf("%s after the disposition: %v", x.Key, err)
+		}
 	}
 	var actions []string
 	_ = f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_id = $1 ORDER BY seq`, r.ID)
@@ -393,7 +464,7 @@ func TestDispositionDueListSignatureAndRace(t *testing.T) {
 	if old.Versions[0].Locked {
 		t.Fatal("an expired record was locked")
 	}
-	fresh := f.create(t, "dossier-slip", today())
+	fresh := f.create(t, "dossier-slip", f.today())
 	due, err := f.svc.DueForDisposition(f.as("coord"))
 	if err != nil || len(due) != 1 || due[0].ID != old.ID {
 		t.Fatalf("due: %+v %v", due, err)
@@ -511,9 +582,9 @@ func TestRecordDatesAreDaysInTheOfficeZone(t *testing.T) {
 func TestRecordTakesOneFile(t *testing.T) {
 	f := newFixture(t, 0)
 	two := qms.FilesOf(qms.Upload{Name: "a.pdf", Body: pdf("a")}, qms.Upload{Name: "b.pdf", Body: pdf("b")})
-	_, err := f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(), File: two})
+	_, err := f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), File: two})
 	wantKind(t, err, qms.ErrInvalid)
-	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(),
+	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(),
 		File: file("a\x01.pdf", pdf("a"))})
 	wantKind(t, err, qms.ErrInvalid)
 	var n int
@@ -521,14 +592,88 @@ func TestRecordTakesOneFile(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("%d records written", n)
 	}
-	r := f.create(t, "filled-form", today())
+	r := f.create(t, "filled-form", f.today())
 	_, err = f.svc.AddVersion(f.as("lan"), r.ID, record.Correction{Reason: "r"})
 	wantKind(t, err, qms.ErrInvalid)
 	// A refused link names the field and what is missing.
-	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: today(),
+	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(),
 		LinkAudit: "IA-2026-99", File: file("a.pdf", pdf("a"))})
 	var ve *qms.ValidationError
 	if !errors.As(err, &ve) || ve.Fields["link_audit"].ID != "no such audit" {
 		t.Fatalf("unknown audit: %v", err)
+	}
+}
+
+// disposalClient connects with the disposal key alone: it deletes record
+// versions and cannot bypass governance retention.
+func disposalClient(t *testing.T) *minio.Client {
+	t.Helper()
+	o := testenv.S3Options()
+	c, err := minio.New(o.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(o.DisposalAccessKey, o.DisposalSecretKey, ""), Region: o.Region})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wormRefusal reports whether err is the object store's refusal to delete a
+// locked or held version (S3 InvalidRequest; MinIO gives one message for a
+// retention lock and a legal hold alike).
+func wormRefusal(err error) bool {
+	r := minio.ToErrorResponse(err)
+	return err != nil && r.StatusCode == 400 && r.Code == "InvalidRequest" && strings.Contains(r.Message, "WORM protected")
+}
+
+// TestRetentionEndPinned: a filled form (five years) dated 1 March 2015 is
+// kept until the office's midnight starting 2 March 2020. One minute before,
+// it is not due, offers no disposition and is refused with its last day;
+// one minute after, it is due and the disposal key deletes it (the store
+// holds it unlocked: its retention ended long before it was filed here).
+func TestRetentionEndPinned(t *testing.T) {
+	f := newFixture(t, 0)
+	r := f.create(t, "filled-form", "2015-03-01")
+	if r.Versions[0].Locked {
+		t.Fatal("a record filed after its retention ended was locked")
+	}
+	end := time.Date(2020, 3, 2, 0, 0, 0, 0, loc)
+	if !r.RetainUntil.Equal(end) {
+		t.Fatalf("retain until %v, want %v", r.RetainUntil, end)
+	}
+	due := func() bool {
+		t.Helper()
+		list, err := f.svc.DueForDisposition(f.as("coord"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range list {
+			if d.ID == r.ID {
+				return true
+			}
+		}
+		return false
+	}
+
+	f.now = end.Add(-time.Minute)
+	if due() || r.Due(f.now) || f.svc.PermissionsOf(f.as("coord"), r).Dispose {
+		t.Fatal("due a minute before its retention ends")
+	}
+	_, err := f.svc.Dispose(f.as("coord"), r.ID, "Hết hạn", "correct horse")
+	if qms.KindOf(err) != qms.ErrState || !strings.Contains(err.Error(), "the retention period runs until the end of 01/03/2020") {
+		t.Fatalf("dispose a minute early: want the retention's refusal, got %v", err)
+	}
+	if n, err := f.svc.NotifyDue(context.Background()); err != nil || n != 0 {
+		t.Fatalf("scan a minute early: %d notifications, %v", n, err)
+	}
+
+	f.now = end.Add(time.Minute)
+	if !due() || !r.Due(f.now) || !f.svc.PermissionsOf(f.as("coord"), r).Dispose {
+		t.Fatal("not due a minute after its retention ended")
+	}
+	if n, err := f.svc.NotifyDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("scan a minute after: %d notifications, %v", n, err)
+	}
+	d, err := f.svc.Dispose(f.as("coord"), r.ID, "Hết hạn", "correct horse")
+	if err != nil || d.Status != record.StatusDisposed {
+		t.Fatalf("dispose a minute after: %+v %v", d, err)
 	}
 }

@@ -37,7 +37,7 @@ func TestBrowserAuditScenario(t *testing.T) {
 	coverage := func() (audits, ncs int) {
 		var a, n string
 		run("coverage",
-			navigate(env.URL+"/clauses/coverage"),
+			browsertest.NavigateAction(env.URL+"/clauses/coverage"),
 			chromedp.WaitVisible("#coverage", chromedp.ByID),
 			chromedp.Text(`tr[id="clause-7.5.3"] td.n-audits`, &a, chromedp.ByQuery),
 			chromedp.Text(`tr[id="clause-7.5.3"] td.n-ncs`, &n, chromedp.ByQuery),
@@ -53,7 +53,7 @@ func TestBrowserAuditScenario(t *testing.T) {
 	day := todayVN()
 	var picked bool
 	run("plan the audit",
-		navigate(env.URL+"/audits"),
+		browsertest.NavigateAction(env.URL+"/audits"),
 		chromedp.Click("#audit-new-open", chromedp.ByID),
 		chromedp.WaitVisible("#plan-title", chromedp.ByID),
 		chromedp.SetValue("#plan-title", "Đánh giá nội bộ Phòng Tài nguyên và Môi trường", chromedp.ByID),
@@ -78,7 +78,7 @@ func TestBrowserAuditScenario(t *testing.T) {
 	finding := func(clause, kind, severity, text string) {
 		row := `tr[data-clause="` + clause + `"]`
 		run("finding "+clause,
-			navigate(auditURL),
+			browsertest.NavigateAction(auditURL),
 			chromedp.WaitVisible("#checklist", chromedp.ByID),
 			chromedp.Click(row+" details.finding-add summary", chromedp.ByQuery),
 			chromedp.SetValue(row+` select[name="kind"]`, kind, chromedp.ByQuery),
@@ -188,19 +188,4 @@ func tempFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// navigate loads url, trying again when Chromium reports the navigation
-// aborted (a previous navigation of the tab still settling).
-func navigate(url string) chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		var err error
-		for i := 0; i < 3; i++ {
-			if err = chromedp.Navigate(url).Do(ctx); err == nil || !strings.Contains(err.Error(), "ERR_ABORTED") {
-				return err
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		return err
-	})
 }

@@ -25,7 +25,7 @@ func TestBrowserRecordUploadCorrectAndHold(t *testing.T) {
 	sc.as("staff.tnmt")
 	var mode, recURL string
 	run("file a record",
-		navigate(env.URL+"/records"),
+		browsertest.NavigateAction(env.URL+"/records"),
 		chromedp.Click("#rec-new-open", chromedp.ByID),
 		chromedp.WaitVisible("#rec-title", chromedp.ByID),
 		chromedp.SetValue("#rec-type", "audit-report", chromedp.ByID),
@@ -43,7 +43,7 @@ func TestBrowserRecordUploadCorrectAndHold(t *testing.T) {
 	var v2 string
 	recURL = strings.SplitN(recURL, "?", 2)[0]
 	run("correct it",
-		navigate(recURL),
+		browsertest.NavigateAction(recURL),
 		chromedp.WaitVisible("#rec-correct", chromedp.ByID),
 		chromedp.Click("#rec-correct summary", chromedp.ByQuery),
 		chromedp.SetValue("#rec-reason", "Bổ sung chữ ký", chromedp.ByID),
@@ -59,7 +59,7 @@ func TestBrowserRecordUploadCorrectAndHold(t *testing.T) {
 	sc.as("coordinator")
 	var hold string
 	run("hold it",
-		navigate(recURL),
+		browsertest.NavigateAction(recURL),
 		chromedp.WaitVisible("#rec-hold-reason", chromedp.ByID),
 		chromedp.SetValue("#rec-hold-reason", "Thanh tra tỉnh yêu cầu giữ", chromedp.ByID),
 		chromedp.Click("#rec-hold-go", chromedp.ByID),

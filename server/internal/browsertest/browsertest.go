@@ -84,18 +84,50 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	return ctx
 }
 
-// Navigate loads url, trying again when Chromium aborts the load because
-// an earlier navigation (a form just submitted) was still finishing.
+// Navigate loads url (see NavigateAction).
 func Navigate(ctx context.Context, url string) error {
-	var err error
-	for i := 0; i < 5; i++ {
-		if err = chromedp.Run(ctx, chromedp.Navigate(url)); err == nil || !strings.Contains(err.Error(), "ERR_ABORTED") {
-			return err
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return err
+	return chromedp.Run(ctx, NavigateAction(url))
 }
+
+// NavigateAction loads url. Chromium cancels it (net::ERR_ABORTED) when
+// another navigation of the tab wins, typically the page a form just
+// submitted is being redirected to; the action then waits for that page's
+// load event (at most loadWait) and loads url again, up to five times.
+func NavigateAction(url string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for attempt := 1; ; attempt++ {
+			lctx, stop := context.WithCancel(ctx)
+			loaded := make(chan struct{}, 1)
+			chromedp.ListenTarget(lctx, func(ev any) {
+				if _, ok := ev.(*page.EventLoadEventFired); ok {
+					select {
+					case loaded <- struct{}{}:
+					default:
+					}
+				}
+			})
+			err := chromedp.Navigate(url).Do(ctx)
+			if err == nil || !strings.Contains(err.Error(), "ERR_ABORTED") || attempt == 5 {
+				stop()
+				return err
+			}
+			t := time.NewTimer(loadWait)
+			select {
+			case <-loaded:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			stop()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	})
+}
+
+// loadWait bounds the wait for the page that replaced an aborted navigation.
+const loadWait = 10 * time.Second
 
 // Login signs in through the login form and waits for the home page.
 func Login(ctx context.Context, base, login, password string) error {
