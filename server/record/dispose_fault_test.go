@@ -404,7 +404,7 @@ func TestFilingKilledBeforeTheLockIsLockedAfterRestart(t *testing.T) {
 	cl, csrf := session(t, p.addr, "clerk", "Clerk-secret-1")
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	for _, kv := range [][2]string{{"type", "audit-report"}, {"unit", "land"}, {"title", "Báo cáo đánh giá"}, {"date", today()}} {
+	for _, kv := range [][2]string{{"type", "audit-report"}, {"unit", "land"}, {"title", "Báo cáo đánh giá"}, {"date", time.Now().In(loc).Format("2006-01-02")}} {
 		_ = w.WriteField(kv[0], kv[1])
 	}
 	fw, _ := w.CreateFormFile("file", "report.pdf")

@@ -236,7 +236,7 @@ func TestRetentionAppliedAfterTheRow(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	admin := adminClient(t)
-	r := f.create(t, "audit-report", today())
+	r := f.create(t, "audit-report", f.today())
 	v := r.Versions[0]
 	if v.LockPending || !v.Locked {
 		t.Fatalf("filed version %+v", v)
@@ -252,7 +252,7 @@ func TestRetentionAppliedAfterTheRow(t *testing.T) {
 		VALUES ('gone', 'Tạm', 'Temporary', 10, 'COMPLIANCE')`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "gone", Unit: "land", Title: "Báo cáo", Date: today(),
+	_, err = f.svc.Create(f.as("lan"), record.NewRecord{Type: "gone", Unit: "land", Title: "Báo cáo", Date: f.today(),
 		File: qms.FilesOf(qms.Upload{Name: "r.pdf", Body: &dropTypeReader{r: pdf("report"), f: f}})})
 	if err == nil {
 		t.Fatal("a record was filed without its type")
@@ -309,7 +309,7 @@ func (d *dropTypeReader) Read(p []byte) (int, error) {
 func TestRetentionPendingIsFinishedByTheJob(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
-	r := f.create(t, "meeting-minutes", today())
+	r := f.create(t, "meeting-minutes", f.today())
 	if _, err := f.svc.SetHold(f.as("coord"), r.ID, true, "Thanh tra"); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestRetentionPendingIsFinishedByTheJob(t *testing.T) {
 func TestRetentionRefusedStaysPending(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
-	r := f.create(t, "audit-report", today())
+	r := f.create(t, "audit-report", f.today())
 	if _, err := f.env.DB.Exec(`UPDATE record_versions SET lock_pending = true, retain_until = retain_until - interval '5 years'
 		WHERE record_id = $1`, r.ID); err != nil {
 		t.Fatal(err)
