@@ -276,6 +276,7 @@ func TestReadOnlyRolesOnEveryWriteRoute(t *testing.T) {
 			x.addActor(t, one, mxOrgUnit)
 		}
 	})
+	x.prove = true
 	plan, missing := mxPlan(env)
 	for _, k := range missing {
 		t.Errorf("%s is an unsafe route without an entry (mxRoutes for the API, mxForms for a form without an API twin)", k)
@@ -287,6 +288,10 @@ func TestReadOnlyRolesOnEveryWriteRoute(t *testing.T) {
 			name += " (" + p.R.Variant + ")"
 		}
 		t.Run(name, func(t *testing.T) { x.run(t, p.R, p.Form) })
+	}
+	if x.ran < len(plan) {
+		t.Logf("%d of %d entries ran (-run)", x.ran, len(plan))
+		return
 	}
 	if len(missing) > 0 || x.ran < 100 {
 		t.Fatalf("%d entries ran for %d unsafe routes", x.ran, len(mxUnsafeRoutes(env)))

@@ -216,6 +216,11 @@ type mx struct {
 	ran, probed, cases, allowedN, refusedN int
 	holesSeen, holesClosed                 map[string]string
 	refusedKeys                            map[string]bool // the cases sent as refusals
+	// prove: an allowed act must change the database (every table
+	// fingerprinted before and after it). The sweep of the read-only roles
+	// proves each; the matrix, whose allowed cases are many, relies on the
+	// answer and the entries' After.
+	prove bool
 }
 
 // newMatrix is the matrix of the demo users and an administrator of tnmt.
@@ -571,17 +576,23 @@ func (x *mx) refused(t *testing.T, r *mxRoute, c mxCase, o *mxObj, why string, b
 }
 
 // allowed sends an act the policy and the rules allow: it must be done,
-// and doing it must change the database (the act, or its trail entry);
-// After checks the outcome further where an entry says how, except when an
-// API entry is sent through its form (its answer is then a redirect).
+// and with prove set doing it must change the database (the act, or its
+// trail entry); After checks the outcome further where an entry says how,
+// except when an API entry is sent through its form (its answer is then a
+// redirect).
 func (x *mx) allowed(t *testing.T, r *mxRoute, c mxCase, o *mxObj, form bool) {
 	t.Helper()
 	x.allowedN++
-	before := x.snapshot(t)
+	var before, after map[string]string
+	if x.prove {
+		before = x.snapshot(t)
+	}
 	res := x.send(r, c.A, o, form)
-	after := x.snapshot(t)
+	if x.prove {
+		after = x.snapshot(t)
+	}
 	ok, msg := mxDone(res), fmt.Sprintf("allowed by the policy and the rules, answered %d %.300s", res.Status, res.Body)
-	if ok && fmt.Sprint(before) == fmt.Sprint(after) {
+	if ok && x.prove && fmt.Sprint(before) == fmt.Sprint(after) {
 		ok, msg = false, fmt.Sprintf("allowed and answered %d, but nothing in the database changed: the act did not happen", res.Status)
 	}
 	x.judge(t, x.key(r, c, o, form), ok, msg)
