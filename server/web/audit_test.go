@@ -223,20 +223,6 @@ func TestAuditScenarioAPI(t *testing.T) {
 	}
 }
 
-func trailHead(t *testing.T, env *apptest.Env) int64 {
-	t.Helper()
-	db, err := postgres.Open(context.Background(), env.DBURL, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var seq int64
-	if err := db.Get(&seq, `SELECT seq FROM trail_head`); err != nil {
-		t.Fatal(err)
-	}
-	return seq
-}
-
 // TestReadOnlyRolesOnEveryWriteRoute sends every unsafe route the router
 // serves (the API, the pages' forms, sign-in, sign-out and the language),
 // on real objects in the state the route needs and with a body the route
