@@ -18,17 +18,19 @@ import (
 )
 
 // TestRouteRoleUnitMatrix is the permanent net over authority: every unsafe
-// route of the API (every POST, PUT and DELETE under /api/v1 in the OpenAPI
-// document) is sent by every demo user, on a real object of their own unit
-// and on one of another unit, and the answer is held against what the
-// policy (policies/policy.csv, asked through the running app's enforcer)
-// and the documented domain rules say:
+// route of the API (every POST, PUT and DELETE under /api/v1 the router
+// serves), and every form of the pages without an API twin (mxForms), is
+// sent by every demo user, on a real object of their own unit and on one of
+// another unit, and the answer is held against what the policy
+// (policies/policy.csv, asked through the running app's enforcer) and the
+// documented domain rules say:
 //
 //   - a refusal is 403 "forbidden", or 404 "not_found" where the actor may
 //     not read the object at all; never 400 (that would mean the test's body
 //     failed validation before the permission was checked), and nothing in
 //     the database moves: not the trail, not any table;
-//   - an act that is allowed succeeds (2xx).
+//   - an act that is allowed succeeds (2xx, or for a form the redirect to
+//     the page it returns to).
 //
 // The actors are the demo users (admin, coordinator, auditor, chairman, and
 // head, author and staff of vp, noivu, vhtt, tnmt and motcua) and an
@@ -40,8 +42,8 @@ import (
 // unit for the refusals and afresh for each allowed act unless the acts of
 // different people do not disturb one another (Shared).
 //
-// A new unsafe route without an entry in mxRoutes fails the test, so every
-// route stays in the matrix. Where today's code disagrees with the rule, the
+// A new unsafe route without an entry in mxRoutes (or, for a form without
+// an API twin, mxForms) fails the test, so every route stays in the matrix. Where today's code disagrees with the rule, the
 // case is listed in mxKnownHoles with what happens: it is logged, not
 // failed, and a listed case that starts to agree fails until it is taken
 // off the list, so the list is always the current set of holes.
