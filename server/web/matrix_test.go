@@ -18,17 +18,19 @@ import (
 )
 
 // TestRouteRoleUnitMatrix is the permanent net over authority: every unsafe
-// route of the API (every POST, PUT and DELETE under /api/v1 in the OpenAPI
-// document) is sent by every demo user, on a real object of their own unit
-// and on one of another unit, and the answer is held against what the
-// policy (policies/policy.csv, asked through the running app's enforcer)
-// and the documented domain rules say:
+// route of the API (every POST, PUT and DELETE under /api/v1 the router
+// serves), and every form of the pages without an API twin (mxForms), is
+// sent by every demo user, on a real object of their own unit and on one of
+// another unit, and the answer is held against what the policy
+// (policies/policy.csv, asked through the running app's enforcer) and the
+// documented domain rules say:
 //
 //   - a refusal is 403 "forbidden", or 404 "not_found" where the actor may
 //     not read the object at all; never 400 (that would mean the test's body
 //     failed validation before the permission was checked), and nothing in
 //     the database moves: not the trail, not any table;
-//   - an act that is allowed succeeds (2xx).
+//   - an act that is allowed succeeds (2xx, or for a form the redirect to
+//     the page it returns to).
 //
 // The actors are the demo users (admin, coordinator, auditor, chairman, and
 // head, author and staff of vp, noivu, vhtt, tnmt and motcua) and an
@@ -40,8 +42,8 @@ import (
 // unit for the refusals and afresh for each allowed act unless the acts of
 // different people do not disturb one another (Shared).
 //
-// A new unsafe route without an entry in mxRoutes fails the test, so every
-// route stays in the matrix. Where today's code disagrees with the rule, the
+// A new unsafe route without an entry in mxRoutes (or, for a form without
+// an API twin, mxForms) fails the test, so every route stays in the matrix. Where today's code disagrees with the rule, the
 // case is listed in mxKnownHoles with what happens: it is logged, not
 // failed, and a listed case that starts to agree fails until it is taken
 // off the list, so the list is always the current set of holes.
@@ -53,17 +55,22 @@ func TestRouteRoleUnitMatrix(t *testing.T) {
 
 	t.Run("every unsafe route has an entry", func(t *testing.T) {
 		x.coverage(t)
+		x.formCoverage(t)
 	})
 	for i := range mxRoutes {
 		r := &mxRoutes[i]
-		t.Run(r.Method+" "+r.Path, func(t *testing.T) { x.run(t, r) })
+		t.Run(r.Method+" "+r.Path, func(t *testing.T) { x.run(t, r, false) })
+	}
+	for i := range mxForms {
+		r := &mxForms[i]
+		t.Run(r.Method+" "+r.Path+" ("+r.Variant+")", func(t *testing.T) { x.run(t, r, true) })
 	}
 	for i := range mxProbes {
 		p := &mxProbes[i]
 		t.Run("probe "+p.Name, func(t *testing.T) { x.probe(t, p) })
 	}
 	t.Run("every known hole was seen", func(t *testing.T) {
-		if x.ran < len(mxRoutes) || x.probed < len(mxProbes) {
+		if x.ran < len(mxRoutes)+len(mxForms) || x.probed < len(mxProbes) {
 			t.Skip("not every route ran (-run)")
 		}
 		for k, why := range mxKnownHoles {
@@ -189,6 +196,11 @@ type mxRoute struct {
 	// Undo repairs what a refusal that was not refused did, so one hole
 	// does not change the actors of every later route.
 	Undo func(x *mx, t testing.TB, a *mxActor, o *mxObj)
+	// Cleanup undoes what an allowed act leaves behind that would stop the
+	// test's bucket from being removed, whichever way it was sent.
+	Cleanup func(x *mx, t testing.TB, a *mxActor, o *mxObj)
+	// Variant names one of the acts of a form that does several (op).
+	Variant string
 }
 
 // mx is the running matrix: the application, its actors and the tally.
@@ -205,26 +217,41 @@ type mx struct {
 
 	ran, probed, cases, allowedN, refusedN int
 	holesSeen, holesClosed                 map[string]string
+	refusedKeys                            map[string]bool // the cases sent as refusals
+	// prove: an allowed act must change the database (every table
+	// fingerprinted before and after it). The sweep of the read-only roles
+	// proves each; the matrix, whose allowed cases are many, relies on the
+	// answer and the entries' After.
+	prove bool
 }
 
+// newMatrix is the matrix of the demo users and an administrator of tnmt.
 func newMatrix(t *testing.T, env *apptest.Env) *mx {
+	return newMatrixOf(t, env, func(x *mx) {
+		for _, du := range seed.Users() {
+			home := ""
+			for _, r := range du.Roles {
+				if r.Unit != "*" {
+					home = r.Unit
+				}
+			}
+			x.addActor(t, du.Login, home)
+		}
+		x.addActor(t, "admin.tnmt", "tnmt")
+	})
+}
+
+// newMatrixOf builds the office the entries need, with the actors that
+// actors adds.
+func newMatrixOf(t *testing.T, env *apptest.Env, actors func(x *mx)) *mx {
 	x := &mx{env: env, f: env.Fixtures(), services: map[string]string{},
-		holesSeen: map[string]string{}, holesClosed: map[string]string{}}
+		holesSeen: map[string]string{}, holesClosed: map[string]string{}, refusedKeys: map[string]bool{}}
 	// An administrator of one unit only, beside the demo users: the
 	// issue's first finding was an admin of one unit acting beyond it.
 	x.f.As("admin").Do("POST", "/api/v1/users", map[string]string{"login": "admin.tnmt", "name": "Quản trị TNMT", "password": apptest.Password}).MustStatus(201)
 	x.f.As("admin").Do("POST", "/api/v1/role-assignments", map[string]string{"user": "admin.tnmt", "role": "admin", "unit": "tnmt"}).MustStatus(201)
 	x.f.As("admin").Do("POST", "/api/v1/users", map[string]string{"login": "mx.other", "name": "Người khác", "password": apptest.Password}).MustStatus(201)
-	for _, du := range seed.Users() {
-		home := ""
-		for _, r := range du.Roles {
-			if r.Unit != "*" {
-				home = r.Unit
-			}
-		}
-		x.addActor(t, du.Login, home)
-	}
-	x.addActor(t, "admin.tnmt", "tnmt")
+	actors(x)
 	x.other = &mxActor{Login: "mx.other", ID: userID(t, env, "mx.other"), C: x.f.As("mx.other")}
 
 	// The office as the matrix needs it: late dossiers wait in the triage
@@ -377,9 +404,15 @@ func mxPath(p string, o *mxObj) string {
 	return mxParam.ReplaceAllString(p, url.PathEscape(o.ID))
 }
 
-func (x *mx) run(t *testing.T, r *mxRoute) {
+// run sends every case of r; form sends an entry of the API through the
+// form of its /ui twin (the same act, decoded from the form), as a browser
+// does. The entries of mxForms are forms already.
+func (x *mx) run(t *testing.T, r *mxRoute, form bool) {
 	x.ran++
 	for _, g := range x.groups(r) {
+		if len(g.Cases) == 0 {
+			continue // nobody acts on this unit's objects
+		}
 		build := func() *mxObj {
 			if r.Build == nil {
 				return &mxObj{Unit: g.Unit}
@@ -399,18 +432,65 @@ func (x *mx) run(t *testing.T, r *mxRoute) {
 				allowed = append(allowed, c)
 				continue
 			}
-			before = x.refused(t, r, c, o, why, before)
+			before = x.refused(t, r, c, o, why, before, form)
 		}
 		for i, c := range allowed {
 			if i > 0 && !r.Shared && r.Build != nil {
 				o = build()
 			}
-			x.allowed(t, r, c, o)
+			x.allowed(t, r, c, o, form)
 		}
 	}
 }
 
-func (x *mx) key(r *mxRoute, c mxCase, o *mxObj) string {
+// uiPath is the path of the /ui twin of an API path.
+func uiPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/api/v1/"); ok {
+		return "/ui/" + rest
+	}
+	return p
+}
+
+// send sends the case, as a form when form is set.
+func (x *mx) send(r *mxRoute, a *mxActor, o *mxObj, form bool) *apptest.Response {
+	path := mxPath(r.Path, o)
+	if form || strings.HasPrefix(r.Path, "/ui/") || !strings.HasPrefix(r.Path, "/api/") {
+		path = uiPath(path)
+		a = &mxActor{Login: a.Login, ID: a.ID, Home: a.Home, C: a.C.AsForm()}
+	}
+	return r.Send(x, a, o, path, x.f.Next())
+}
+
+// mxFormCode is the error kind of a refused form. Pages carry no error
+// body: a refused form is shown again (or the error page) with the status
+// of its kind from the one status table (web/errors.go), where 403 is
+// forbidden and 404 not_found alone. A 403 of the cross-site check is not
+// a permission decision.
+func mxFormCode(res *apptest.Response) string {
+	if c := res.ErrorCode(); c != "" {
+		return c
+	}
+	switch {
+	case res.Status == http.StatusForbidden && !strings.Contains(string(res.Body), "another site"):
+		return "forbidden"
+	case res.Status == http.StatusNotFound:
+		return "not_found"
+	}
+	return ""
+}
+
+// mxDone says whether the answer reports the act done: 2xx, or for a form
+// the redirect to the page it returns to (never to the sign-in page asking
+// to come back, the answer to someone not signed in).
+func mxDone(res *apptest.Response) bool {
+	if res.Status >= 200 && res.Status < 300 {
+		return true
+	}
+	loc := res.Header.Get("Location")
+	return res.Status == http.StatusSeeOther && !strings.HasPrefix(loc, "/login?")
+}
+
+func (x *mx) key(r *mxRoute, c mxCase, o *mxObj, form bool) string {
 	target := o.Unit
 	switch c.Where {
 	case "own", "other":
@@ -420,7 +500,14 @@ func (x *mx) key(r *mxRoute, c mxCase, o *mxObj) string {
 			target = "org"
 		}
 	}
-	return fmt.Sprintf("%s %s|%s|%s", r.Method, r.Path, c.A.Login, target)
+	route := r.Path
+	if form {
+		route = uiPath(route)
+	}
+	if r.Variant != "" {
+		route += " (" + r.Variant + ")"
+	}
+	return fmt.Sprintf("%s %s|%s|%s", r.Method, route, c.A.Login, target)
 }
 
 // judge reports a case that disagrees with the rule, unless it is a known
@@ -451,10 +538,10 @@ func (x *mx) judge(t *testing.T, k string, agrees bool, msg string) {
 	}
 }
 
-func (x *mx) refused(t *testing.T, r *mxRoute, c mxCase, o *mxObj, why string, before map[string]string) map[string]string {
+func (x *mx) refused(t *testing.T, r *mxRoute, c mxCase, o *mxObj, why string, before map[string]string, form bool) map[string]string {
 	t.Helper()
 	x.refusedN++
-	res := r.Send(x, c.A, o, mxPath(r.Path, o), x.f.Next())
+	res := x.send(r, c.A, o, form)
 	after := x.snapshot(t)
 	var moved []string
 	for _, tb := range x.tables {
@@ -462,7 +549,7 @@ func (x *mx) refused(t *testing.T, r *mxRoute, c mxCase, o *mxObj, why string, b
 			moved = append(moved, tb)
 		}
 	}
-	code := res.ErrorCode()
+	code := mxFormCode(res)
 	sees := r.Sees == nil || r.Sees(x, c.A, o)
 	var problems []string
 	switch {
@@ -480,22 +567,41 @@ func (x *mx) refused(t *testing.T, r *mxRoute, c mxCase, o *mxObj, why string, b
 	if len(moved) > 0 {
 		problems = append(problems, "changed "+strings.Join(moved, ", "))
 	}
-	if res.Status < 300 && r.Undo != nil {
+	if mxDone(res) && r.Undo != nil {
 		r.Undo(x, t, c.A, o)
 		after = x.snapshot(t)
 	}
-	x.judge(t, x.key(r, c, o), len(problems) == 0,
+	x.refusedKeys[x.key(r, c, o, form)] = true
+	x.judge(t, x.key(r, c, o, form), len(problems) == 0,
 		fmt.Sprintf("want a refusal (%s): %s; answer %d %.300s", why, strings.Join(problems, "; "), res.Status, res.Body))
 	return after
 }
 
-func (x *mx) allowed(t *testing.T, r *mxRoute, c mxCase, o *mxObj) {
+// allowed sends an act the policy and the rules allow: it must be done,
+// and with prove set doing it must change the database (the act, or its
+// trail entry); After checks the outcome further where an entry says how,
+// except when an API entry is sent through its form (its answer is then a
+// redirect).
+func (x *mx) allowed(t *testing.T, r *mxRoute, c mxCase, o *mxObj, form bool) {
 	t.Helper()
 	x.allowedN++
-	res := r.Send(x, c.A, o, mxPath(r.Path, o), x.f.Next())
-	ok := res.Status >= 200 && res.Status < 300
-	x.judge(t, x.key(r, c, o), ok, fmt.Sprintf("allowed by the policy and the rules, answered %d %.300s", res.Status, res.Body))
-	if ok && r.After != nil {
+	var before, after map[string]string
+	if x.prove {
+		before = x.snapshot(t)
+	}
+	res := x.send(r, c.A, o, form)
+	if x.prove {
+		after = x.snapshot(t)
+	}
+	ok, msg := mxDone(res), fmt.Sprintf("allowed by the policy and the rules, answered %d %.300s", res.Status, res.Body)
+	if ok && x.prove && fmt.Sprint(before) == fmt.Sprint(after) {
+		ok, msg = false, fmt.Sprintf("allowed and answered %d, but nothing in the database changed: the act did not happen", res.Status)
+	}
+	x.judge(t, x.key(r, c, o, form), ok, msg)
+	if mxDone(res) && r.Cleanup != nil {
+		r.Cleanup(x, t, c.A, o)
+	}
+	if ok && r.After != nil && !(form && strings.HasPrefix(r.Path, "/api/")) {
 		r.After(x, t, c.A, o, res)
 	}
 }
@@ -524,11 +630,28 @@ func (x *mx) snapshot(t *testing.T) map[string]string {
 	return out
 }
 
-// coverage fails for an unsafe route of the OpenAPI document without an
-// entry, and for an entry whose route is gone.
+// mxUnsafeRoutes lists the unsafe routes the router serves (every method
+// but GET, HEAD and OPTIONS), in the matrix's spelling of path parameters
+// ({id} for :id).
+func mxUnsafeRoutes(env *apptest.Env) []string {
+	var out []string
+	for _, rt := range env.App.Web.Engine().Routes() {
+		switch rt.Method {
+		case "GET", "HEAD", "OPTIONS":
+			continue
+		}
+		out = append(out, rt.Method+" "+mxGinParam.ReplaceAllString(rt.Path, "{$1}"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+var mxGinParam = regexp.MustCompile(`[:*]([a-z_]+)`)
+
+// coverage fails for an unsafe route of the API the router serves without
+// an entry, for an entry whose route is gone, and for an unsafe API route
+// the OpenAPI document does not list.
 func (x *mx) coverage(t *testing.T) {
-	doc := x.env.App.Web.OpenAPI()
-	paths, _ := doc["paths"].(map[string]any)
 	have := map[string]bool{}
 	for _, r := range mxRoutes {
 		k := r.Method + " " + r.Path
@@ -537,26 +660,54 @@ func (x *mx) coverage(t *testing.T) {
 		}
 		have[k] = true
 	}
-	seen := map[string]bool{}
+	documented := map[string]bool{}
+	paths, _ := x.env.App.Web.OpenAPI()["paths"].(map[string]any)
 	for p, item := range paths {
-		if !strings.HasPrefix(p, "/api/v1/") {
-			continue
-		}
 		ops, _ := item.(map[string]any)
 		for m := range ops {
-			switch strings.ToUpper(m) {
-			case "POST", "PUT", "DELETE", "PATCH":
-				k := strings.ToUpper(m) + " " + p
-				seen[k] = true
-				if !have[k] {
-					t.Errorf("%s is an unsafe route without an entry in mxRoutes: add how to build its object, its body and the permission that decides it", k)
-				}
-			}
+			documented[strings.ToUpper(m)+" "+p] = true
 		}
+	}
+	seen := map[string]bool{}
+	for _, k := range mxUnsafeRoutes(x.env) {
+		if !strings.Contains(k, " /api/v1/") {
+			continue
+		}
+		seen[k] = true
+		if !have[k] {
+			t.Errorf("%s is an unsafe route without an entry in mxRoutes: add how to build its object, its body and the permission that decides it", k)
+		}
+		if !documented[k] {
+			t.Errorf("%s is served but not in the OpenAPI document", k)
+		}
+	}
+	if len(seen) < 50 {
+		t.Fatalf("the router serves only %d unsafe API routes", len(seen))
 	}
 	for k := range have {
 		if !seen[k] {
-			t.Errorf("%s is in mxRoutes but not in the OpenAPI document", k)
+			t.Errorf("%s is in mxRoutes but the router does not serve it", k)
+		}
+	}
+}
+
+// formCoverage fails for an unsafe route of the pages without an entry
+// (in mxForms, or the mxRoutes entry of its API twin), and for an entry of
+// mxForms whose route the router does not serve.
+func (x *mx) formCoverage(t *testing.T) {
+	_, missing := mxPlan(x.env)
+	for _, k := range missing {
+		if !strings.Contains(k, " /api/v1/") {
+			t.Errorf("%s is an unsafe route of the pages without an entry: add it to mxForms, or give it the API twin's act", k)
+		}
+	}
+	served := map[string]bool{}
+	for _, k := range mxUnsafeRoutes(x.env) {
+		served[k] = true
+	}
+	for _, r := range mxForms {
+		if k := r.Method + " " + r.Path; !served[k] {
+			t.Errorf("%s is in mxForms but the router does not serve it", k)
 		}
 	}
 }
@@ -912,8 +1063,8 @@ var mxRoutes = []mxRoute{
 		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]any{"on": true, "reason": "Thanh tra"} }),
 		// A held version cannot be deleted: lift the hold so the test's
 		// bucket can be removed.
-		After: func(x *mx, t testing.TB, _ *mxActor, o *mxObj, _ *apptest.Response) { x.liftHold(t, o) },
-		Undo:  func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.liftHold(t, o) }},
+		Cleanup: func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.liftHold(t, o) },
+		Undo:    func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.liftHold(t, o) }},
 	{Method: "POST", Path: "/api/v1/records/{id}/dispose", Obj: "record", Act: "dispose", Targets: perUnit, Sees: mxSeesRecord, Hide: true,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			return x.obj(unit, x.f.Record(t, "staff."+unit, unit, "2000-01-03"))
@@ -1055,6 +1206,196 @@ var mxRoutes = []mxRoute{
 		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
 		Send:  mxPost(mxReason)},
+}
+
+// mxForms is every unsafe route the pages post to that has no API twin
+// (an /api/v1 route sending the same act from the same request), and the
+// sign-in, sign-out and language forms. Sent as a browser sends them: an
+// URL-encoded form (or multipart) with the CSRF field, asking for HTML. A
+// form that does several acts (op) has one entry per act (Variant).
+var mxForms = []mxRoute{
+	{Method: "POST", Path: "/login", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			return x.env.Anon().AsForm().Do("POST", path, map[string]string{"login": a.Login, "password": apptest.Password, "next": "/ncs"})
+		},
+		After: func(_ *mx, t testing.TB, a *mxActor, _ *mxObj, r *apptest.Response) {
+			if r.Header.Get("Location") != "/ncs" || !strings.Contains(r.Header.Get("Set-Cookie"), "=") {
+				t.Errorf("sign-in form of %s: Location %q, no session cookie", a.Login, r.Header.Get("Location"))
+			}
+		}},
+	{Method: "POST", Path: "/logout", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			c := x.env.As(a.Login) // a session of its own, not the matrix's
+			r := c.AsForm().Do("POST", path, nil)
+			if me := c.Do("GET", "/api/v1/me", nil); me.Status != http.StatusUnauthorized {
+				return &apptest.Response{Status: 599, Body: []byte(fmt.Sprintf("the session outlived the sign-out: /api/v1/me answered %d", me.Status))}
+			}
+			return r
+		}},
+	{Method: "POST", Path: "/lang", Targets: self,
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"lang": "en", "next": "/ncs"} }),
+		After: func(x *mx, t testing.TB, a *mxActor, _ *mxObj, _ *apptest.Response) {
+			var lang string
+			if err := x.env.App.DB.Get(&lang, `SELECT lang FROM users WHERE id = $1`, a.ID); err != nil || lang != "en" {
+				t.Errorf("language form of %s: the user's language is %q (%v)", a.Login, lang, err)
+			}
+			apptest.Expect(t, "language back", a.C.Do("PUT", "/api/v1/me/lang", map[string]string{"lang": "vi"}), http.StatusOK, nil)
+		}},
+	{Method: "POST", Path: "/ui/account/tokens", Targets: self,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"name": fmt.Sprintf("matrix form %d", n)}
+		})},
+
+	{Method: "POST", Path: "/ui/admin/units", Obj: "admin", Act: "units", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"code": fmt.Sprintf("mxf-%d", n), "name_vi": "Đơn vị thử", "name_en": "Test unit"}
+		})},
+	{Method: "POST", Path: "/ui/admin/users", Variant: "create", Obj: "admin", Act: "users", PermIn: "any", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"login": fmt.Sprintf("mxf.user%d", n), "name": "Người dùng thử", "password": apptest.Password}
+		})},
+	{Method: "POST", Path: "/ui/admin/users", Variant: "disable", Obj: "admin", Act: "users", Targets: perUnit, AllUnits: true, Shared: true, Sees: mxSeesUsers,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			id, _ := x.f.User(t, "staff@"+unit)
+			return x.obj(unit, id)
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]string{"id": o.ID, "status": "disabled"}
+		})},
+	{Method: "POST", Path: "/ui/admin/roles", Variant: "assign", Obj: "admin", Act: "roles", Targets: perUnit, AllUnits: true, Own: true,
+		Rules: []mxRule{ruleNotSelf},
+		Build: func(x *mx, t testing.TB, unit string, owner *mxActor) *mxObj { return x.grantee(t, unit, owner, false) },
+		Send:  mxPost(mxAssignment),
+		Undo:  func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.setRole(t, o, false) }},
+	{Method: "POST", Path: "/ui/admin/roles", Variant: "remove", Obj: "admin", Act: "roles", Targets: perUnit, AllUnits: true, Own: true,
+		Rules: []mxRule{ruleNotSelf},
+		Build: func(x *mx, t testing.TB, unit string, owner *mxActor) *mxObj { return x.grantee(t, unit, owner, true) },
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]string{"user": o.Owner, "role": o.Extra["role"], "unit": o.Unit, "op": "remove"}
+		}),
+		Undo: func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.setRole(t, o, true) }},
+
+	{Method: "POST", Path: "/ui/documents/{id}/edit", Obj: "document", Act: "create", Targets: perUnit, Shared: true, Sees: mxSeesDraft, Hide: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Document(t, "author."+unit, unit))
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"title": fmt.Sprintf("Quy trình thử (sửa %d)", n), "type": "procedure", "clauses": []string{"8.2"}}
+		})},
+	{Method: "POST", Path: "/ui/clauses", Obj: "audit", Act: "plan", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"clause": "10.3", "title_vi": fmt.Sprintf("Cải tiến thường xuyên %d", n), "title_en": "Continual improvement",
+				"question_vi": "Tổ chức có cải tiến liên tục không?", "question_en": "Does the organisation improve continually?"}
+		})},
+
+	{Method: "POST", Path: "/ui/services", Variant: "create", Obj: "process", Act: "manage", Targets: perUnit,
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]string{"op": "create", "code": fmt.Sprintf("MX-F%d", n), "name_vi": "Thủ tục thử", "field": "land", "unit": o.Unit, "days": "10"}
+		})},
+	{Method: "POST", Path: "/ui/services", Variant: "update", Obj: "process", Act: "manage", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Service(t, unit, 10))
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]string{"op": "update", "code": o.ID, "name_vi": fmt.Sprintf("Thủ tục thử (sửa %d)", n), "field": "land", "unit": o.Unit, "days": "12"}
+		})},
+	{Method: "POST", Path: "/ui/calendar", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"year": "2099", "days": fmt.Sprintf("2099-01-%02d holiday Nghỉ thử", 1+n%28), "open": "07:30", "close": "17:00",
+				"after_hours": "next_day", "late_mode": "triage"}
+		})},
+	{Method: "POST", Path: "/ui/dossiers/{number}/events", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
+		},
+		Send: mxPost(func(x *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"event_id": fmt.Sprintf("mxf-%d", n), "type": "handed_over",
+				"at": time.Now().In(x.f.Loc).Add(-time.Minute).Format("02/01/2006 15:04")}
+		})},
+	{Method: "POST", Path: "/ui/dossiers/{number}/late", Variant: "raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
+		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"op": "raise"} })},
+	{Method: "POST", Path: "/ui/dossiers/{number}/late", Variant: "dismiss", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"op": "dismiss", "reason": "Kiểm tra quyền hạn"}
+		})},
+	// The upload form of the import page: as the API's import, the rows of
+	// units where the caller does not write dossiers are rejected, and who
+	// writes them nowhere is refused before anything is stored.
+	{Method: "POST", Path: "/ui/dossiers/import", Obj: "dossier", Act: "write", PermIn: "any", Targets: perUnit,
+		Send: func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+			at := time.Now().In(x.f.Loc).Add(-2 * time.Hour).Format("02/01/2006 15:04")
+			csv := fmt.Sprintf("number,service,channel,received_at\nMX-FI%d,%s,online,%s\n", n, x.services[o.Unit], at)
+			return a.C.Multipart(path, map[string]string{}, apptest.File{Field: "file", Name: "ho-so.csv", Content: []byte(csv)})
+		},
+		After: func(x *mx, t testing.TB, a *mxActor, o *mxObj, r *apptest.Response) {
+			id := strings.TrimPrefix(r.Header.Get("Location"), "/dossiers/imports/")
+			var rep struct{ Inserted, Rejected int }
+			apptest.Expect(t, "import report", a.C.Do("GET", "/api/v1/dossiers/imports/"+id, nil), http.StatusOK, &rep)
+			want := 0
+			if x.can(a, o.Unit, "dossier", "write") {
+				want = 1
+			}
+			if rep.Inserted != want || rep.Inserted+rep.Rejected != 1 {
+				t.Errorf("import form by %s of a row of %s: inserted %d, rejected %d; want %d inserted", a.Login, o.Unit, rep.Inserted, rep.Rejected, want)
+			}
+		}},
+	{Method: "POST", Path: "/ui/directives/{id}/decide", Variant: "accept", Obj: "directive", Act: "decide", PermIn: "*", Targets: perUnit, Sees: mxSeesProcess,
+		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
+		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"op": "accept"} })},
+	{Method: "POST", Path: "/ui/directives/{id}/decide", Variant: "return", Obj: "directive", Act: "decide", PermIn: "*", Targets: perUnit, Sees: mxSeesProcess,
+		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"op": "return", "comment": "Kiểm tra quyền hạn"}
+		})},
+}
+
+// mxPlan is, for each unsafe route the router serves, the entries that send
+// it and whether through a form: its entry in mxRoutes (an API route), its
+// entries in mxForms, or the mxRoutes entry of its API twin sent as a form.
+// A route without any is listed in missing.
+func mxPlan(env *apptest.Env) (plan []mxPlanned, missing []string) {
+	api := map[string]*mxRoute{}
+	for i := range mxRoutes {
+		api[mxRoutes[i].Method+" "+mxRoutes[i].Path] = &mxRoutes[i]
+	}
+	forms := map[string][]*mxRoute{}
+	for i := range mxForms {
+		k := mxForms[i].Method + " " + mxForms[i].Path
+		forms[k] = append(forms[k], &mxForms[i])
+	}
+	for _, k := range mxUnsafeRoutes(env) {
+		method, path, _ := strings.Cut(k, " ")
+		switch {
+		case strings.HasPrefix(path, "/api/v1/"):
+			if r := api[k]; r != nil {
+				plan = append(plan, mxPlanned{k, r, false})
+				continue
+			}
+		case len(forms[k]) > 0:
+			for _, r := range forms[k] {
+				plan = append(plan, mxPlanned{k, r, true})
+			}
+			continue
+		case strings.HasPrefix(path, "/ui/"):
+			if r := api[method+" /api/v1/"+strings.TrimPrefix(path, "/ui/")]; r != nil {
+				plan = append(plan, mxPlanned{k, r, true})
+				continue
+			}
+		}
+		missing = append(missing, k)
+	}
+	return plan, missing
+}
+
+// mxPlanned is one entry to run for a route of the router.
+type mxPlanned struct {
+	Route string
+	R     *mxRoute
+	Form  bool
 }
 
 // --- probes: authority that lives in the body of a route

@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +111,56 @@ type Client struct {
 	CSRF  string
 	Login string
 	Token string // when set, sent as Authorization: Bearer
+	// Form, when set, makes the client a browser posting the site's forms:
+	// Do sends its body as an URL-encoded form and Multipart adds the
+	// form's CSRF field, both asking for HTML (see AsForm).
+	Form bool
+}
+
+// AsForm returns the same signed-in client posting as the pages' forms do,
+// so a /ui route is sent the body its API twin is sent.
+func (c *Client) AsForm() *Client {
+	f := *c
+	f.Form = true
+	return &f
+}
+
+// formValues turns a JSON-like body into form values: a string, number or
+// boolean is one value, a list one value per element; a nested object has
+// no form encoding and fails the test.
+func (c *Client) formValues(body any) url.Values {
+	c.env.t.Helper()
+	v := url.Values{}
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			c.env.t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(buf, &m); err != nil {
+			c.env.t.Fatalf("a form body must be an object: %s", buf)
+		}
+		for k, val := range m {
+			vals, ok := val.([]any)
+			if !ok {
+				vals = []any{val}
+			}
+			for _, e := range vals {
+				switch e := e.(type) {
+				case string:
+					v.Add(k, e)
+				case float64, bool:
+					v.Add(k, fmt.Sprint(e))
+				default:
+					c.env.t.Fatalf("field %s: %v has no form encoding", k, e)
+				}
+			}
+		}
+	}
+	if c.CSRF != "" {
+		v.Set("_csrf", c.CSRF)
+	}
+	return v
 }
 
 // Anon returns a client that is not signed in.
@@ -165,6 +217,12 @@ func (c *Client) Do(method, path string, body any) *Response {
 	c.env.t.Helper()
 	var rd io.Reader
 	ct := ""
+	if c.Form {
+		if _, ok := body.(io.Reader); !ok {
+			body = strings.NewReader(c.formValues(body).Encode())
+			ct = "application/x-www-form-urlencoded"
+		}
+	}
 	switch b := body.(type) {
 	case nil:
 	case io.Reader:
@@ -186,6 +244,9 @@ func (c *Client) Do(method, path string, body any) *Response {
 	}
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
+	}
+	if c.Form {
+		req.Header.Set("Accept", "text/html")
 	}
 	return c.Send(req)
 }
@@ -225,6 +286,9 @@ func (c *Client) Multipart(path string, fields map[string]string, files ...File)
 	c.env.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
+	if c.Form && c.CSRF != "" {
+		_ = w.WriteField("_csrf", c.CSRF)
+	}
 	for k, v := range fields {
 		_ = w.WriteField(k, v)
 	}
@@ -241,6 +305,9 @@ func (c *Client) Multipart(path string, fields map[string]string, files ...File)
 		c.env.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", w.FormDataContentType())
+	if c.Form {
+		req.Header.Set("Accept", "text/html")
+	}
 	return c.Send(req)
 }
 
