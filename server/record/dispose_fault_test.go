@@ -314,7 +314,7 @@ func checkDisposed(t *testing.T, fe faultEnv, r record.Record) {
 	}
 }
 
-func TestDisposalSurvivesAKillAtEveryStep(t *testing.T) {
+func TestFaultDisposalSurvivesAKillAtEveryStep(t *testing.T) {
 	bin := buildQmstrack(t)
 	cases := []struct {
 		point string
@@ -394,7 +394,7 @@ func TestDisposalSurvivesAKillAtEveryStep(t *testing.T) {
 // a filing's row committed and before the retention was applied; the
 // version is then stored unlocked with lock_pending, and the restarted
 // process locks it.
-func TestFilingKilledBeforeTheLockIsLockedAfterRestart(t *testing.T) {
+func TestFaultFilingKilledBeforeTheLockIsLockedAfterRestart(t *testing.T) {
 	bin := buildQmstrack(t)
 	f := newFixture(t, 0)
 	fe := faultEnv{bin: bin, f: f}
