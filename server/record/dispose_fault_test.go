@@ -390,7 +390,7 @@ func TestFaultDisposalSurvivesAKillAtEveryStep(t *testing.T) {
 	})
 }
 
-// TestFilingKilledBeforeTheLockIsLockedAfterRestart: qmstrack stops after
+// TestFaultFilingKilledBeforeTheLockIsLockedAfterRestart: qmstrack stops after
 // a filing's row committed and before the retention was applied; the
 // version is then stored unlocked with lock_pending, and the restarted
 // process locks it.
