@@ -432,6 +432,7 @@ func TestSoak(t *testing.T) {
 	slope := (nf*sxy - sx*sy) / (nf*sxx - sx*sx)
 	t.Logf("  RSS: %d samples after a %s warm-up, first-quarter median %.1f MiB, last-quarter median %.1f MiB (bound %.1f MiB), min %.1f, max %.1f MiB, slope %+.1f MiB/h",
 		len(after), warm, float64(base)/mib, float64(end)/mib, float64(limit)/mib, float64(lo)/mib, float64(hi)/mib, slope)
+	t.Logf("  requests in flight at the samples: at most %d", flightMax)
 	if end > limit {
 		t.Errorf("the server's memory grew: RSS median %.1f MiB at the end against %.1f MiB after the warm-up (bound %.1f MiB)",
 			float64(end)/mib, float64(base)/mib, float64(limit)/mib)
