@@ -76,13 +76,18 @@ func scopeParam(s qms.Scope) any {
 // Create allocates the year's next number under the counter row's lock and
 // stores the NC, its files and the trail entry in one transaction.
 func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev trail.Event) (nonconformity.NC, bool, error) {
+	// The answer is read inside the transaction: once COMMIT succeeds
+	// nothing else can fail, so a committed NC is never answered as an error
+	// (a client that retried such an answer would raise it twice).
 	var existing string
+	var out nonconformity.NC
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if nc.SourceRef != "" {
 			const qRef = `SELECT id FROM ncs WHERE source_ref = $1 AND status <> 'cancelled'`
 			err := tx.GetContext(ctx, &existing, qRef, nc.SourceRef)
 			if err == nil {
-				return nil
+				out, err = s.load(ctx, tx, existing, false)
+				return err
 			}
 			if !errors.Is(translate(err), qms.ErrNotFound) {
 				return err
@@ -117,7 +122,11 @@ func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev 
 			}
 		}
 		ev.Details = withNumber(ev.Details, nc.Number)
-		_, err := AppendTrail(ctx, tx, ev)
+		if _, err := AppendTrail(ctx, tx, ev); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.load(ctx, tx, nc.ID, false)
 		return err
 	})
 	if err != nil {
@@ -132,12 +141,7 @@ func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev 
 		}
 		return nonconformity.NC{}, false, err
 	}
-	if existing != "" {
-		out, err := s.Get(ctx, existing)
-		return out, false, err
-	}
-	out, err := s.Get(ctx, nc.ID)
-	return out, true, err
+	return out, existing == "", nil
 }
 
 func withNumber(d map[string]any, number string) map[string]any {
