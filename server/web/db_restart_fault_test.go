@@ -278,6 +278,8 @@ func TestFaultDatabaseRestart(t *testing.T) {
 			t.Errorf("%s: answered %d (%s): a database outage is not the client's fault", w.title, w.status, w.code)
 		case w.code == "":
 			t.Errorf("%s: answered %d without an error body", w.title, w.status)
+		case w.status != http.StatusServiceUnavailable || w.code != "unavailable":
+			t.Errorf("%s: answered %d (%s): a database outage answers 503 unavailable", w.title, w.status, w.code)
 		case !inWindow(w):
 			t.Errorf("%s: answered %d (%s) at %s, outside the fault windows: the pool did not recover", w.title, w.status,
 				w.code, w.done.Format("15:04:05.000"))

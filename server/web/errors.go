@@ -3,6 +3,7 @@ package web
 import (
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -55,7 +56,8 @@ const RetryAfter = 5 * time.Second
 // outage gives an error that no adapter classified the kind of the outage it
 // reports: the database shutting down, starting, refusing connections or
 // with the connection lost (SQLSTATE class 08, 57P01-57P03, 53300, a refused
-// or failed dial, a connection the driver found broken) is ErrUnavailable,
+// or failed dial, a connection reset or cut mid-answer, a connection the
+// driver found broken) is ErrUnavailable,
 // so the answer is 503 with Retry-After and a message saying what is down
 // rather than "internal error". The object store's outages are classified
 // where its calls are made (package blob), with their own messages. The
@@ -74,7 +76,8 @@ func outage(err error) error {
 		return err
 	}
 	var op *net.OpError
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, driver.ErrBadConn) ||
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) ||
 		(errors.As(err, &op) && op.Op == "dial") {
 		return qms.Wrap(qms.ErrUnavailable, err, "the database is unavailable; try again in a few seconds")
 	}

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,6 +42,8 @@ func outageErrors(t *testing.T) map[string]error {
 		"db-starting":       &pq.Error{Code: "57P03", Message: "the database system is starting up"},
 		"db-connection":     &pq.Error{Code: "08006", Message: "connection failure"},
 		"db-refused":        fmt.Errorf("dial: %w", refused),
+		"db-reset":          &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)},
+		"db-cut":            fmt.Errorf("commit: %w", io.ErrUnexpectedEOF),
 		"db-undefined":      &pq.Error{Code: "42P01", Message: "relation does not exist"},
 		"store-full":        fmt.Errorf("put object: %w", blob.Classify(context.Background(), full)),
 		"store-unavailable": blob.Classify(context.Background(), minio.ErrorResponse{Code: "XMinioServerNotInitialized", StatusCode: 503}),
@@ -70,6 +74,8 @@ func TestOutagesAnswer503And507WithTheirMessage(t *testing.T) {
 		{"db-starting", "", 503, "unavailable", "the database is unavailable; try again in a few seconds", true},
 		{"db-connection", "", 503, "unavailable", "the database is unavailable; try again in a few seconds", true},
 		{"db-refused", "", 503, "unavailable", "the database is unavailable; try again in a few seconds", true},
+		{"db-reset", "", 503, "unavailable", "the database is unavailable; try again in a few seconds", true},
+		{"db-cut", "", 503, "unavailable", "the database is unavailable; try again in a few seconds", true},
 		{"store-full", "", 507, "storage_full", "the file store is full; the file was not saved; ask the administrator to free space", false},
 		{"store-full", "vi", 507, "storage_full", "Kho lưu trữ tệp đã đầy; tệp chưa được lưu; hãy đề nghị quản trị viên giải phóng dung lượng", false},
 		{"store-unavailable", "", 503, "unavailable", "the file store is unavailable; try again in a few seconds", true},
