@@ -48,8 +48,12 @@ type App struct {
 	Org      *org.Service
 	Trail    *postgres.TrailStore
 	Web      *web.Server
-	Now      qms.Clock
-	Jobs     []Job
+	// Now is the instance's own clock; Clock is the database's, which
+	// every instance shares and every rule that compares times across
+	// instances asks (README: which clock decides what).
+	Now   qms.Clock
+	Clock *postgres.Clock
+	Jobs  []Job
 
 	// The quality capabilities.
 	Documents  *document.Service
@@ -74,14 +78,15 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if loc == nil {
 		loc = time.UTC
 	}
-	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Trail: postgres.NewTrailStore(db)}
+	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Clock: postgres.NewClock(db, now), Trail: postgres.NewTrailStore(db)}
+	shared := a.Clock.Now
 	var err error
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err
 	}
 	a.Identity = identity.NewService(postgres.NewIdentityStore(db), now, identity.Options{
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow,
+		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow, Clock: shared,
 	})
 	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
 	mailer, err := newMailer(cfg)
@@ -97,7 +102,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// apply to the units they audit during the audit's window.
 	auditStore := postgres.NewAuditStore(db)
 	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
-		Now: now, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
+		Now: now, Clock: shared, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
 		Audits: AuditWindow{auditStore, loc},
 	})
 
@@ -116,7 +121,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// the NCs of the units they audit during the audit's window; overdue
 	// leadership directives count in the list of units not complying.
 	ncOpts := nonconformity.Options{
-		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
+		Now: now, Clock: shared, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
 		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg, AuditorsMayVerify: cfg.NCAuditorVerifier,
 		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{a.Leadership},
@@ -137,7 +142,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
-	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc, MaxImport: cfg.MaxUpload,
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
 	a.Web, err = web.New(web.Deps{

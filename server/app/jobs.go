@@ -23,6 +23,7 @@ const (
 	jobKeyNCOverdue    = 0x6e630001 // overdue corrective actions and analyses
 	jobKeyRecordExpiry = 72620052   // records whose retention has ended
 	jobKeyProcess      = 7262060    // late dossiers, overdue directives
+	jobKeyPending      = 7262061    // dossier events waiting for their dossier
 )
 
 // jobs lists every scheduled job of the instance.
@@ -55,13 +56,20 @@ func (a *App) jobs() []Job {
 			return err
 		}},
 		{Name: "process.late_and_overdue", Key: jobKeyProcess, Run: func(ctx context.Context) error {
-			if _, err := a.Process.ProcessLate(ctx, a.Now()); err != nil {
+			if _, err := a.Process.ProcessLate(ctx, a.Process.Now(ctx)); err != nil {
 				return err
 			}
 			rep, err := a.Leadership.EscalateOverdue(ctx)
 			if rep.Directives > 0 || err != nil {
 				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
 					"email_errors", rep.EmailErrors)
+			}
+			return err
+		}},
+		{Name: "process.pending_events", Key: jobKeyPending, Run: func(ctx context.Context) error {
+			rep, err := a.Process.ApplyPendingEvents(ctx)
+			if rep.Applied+rep.Failed > 0 || err != nil {
+				a.Log.Info("waiting dossier events applied", "dossiers", rep.Dossiers, "applied", rep.Applied, "failed", rep.Failed, "err", err)
 			}
 			return err
 		}},

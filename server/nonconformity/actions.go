@@ -37,7 +37,7 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 			return Change{}, qms.Errorf(qms.ErrInvalid, "at most %d actions per nonconformity", maxActionsPerNC)
 		}
 		fe := qms.FieldErrors{}
-		today := s.today()
+		today := s.today(ctx)
 		if !qms.ValidUnitCode(in.Unit) {
 			fe.Add("unit", "not a unit code")
 		}

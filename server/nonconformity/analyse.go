@@ -52,7 +52,7 @@ func (s *Service) RecordContainment(ctx context.Context, id string, in Containme
 		if err != nil {
 			fe.AddErr("by", err)
 		}
-		on := s.today()
+		on := s.today(ctx)
 		if !in.On.IsZero() {
 			if d := dateOf(in.On); d.After(on) {
 				fe.Add("on", "cannot be in the future")
