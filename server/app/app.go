@@ -52,7 +52,7 @@ type App struct {
 	// every instance shares and every rule that compares times across
 	// instances asks (README: which clock decides what).
 	Now   qms.Clock
-	Clock *postgres.Clock
+	Clock func(ctx context.Context) time.Time
 	Jobs  []Job
 
 	// The quality capabilities.
@@ -70,16 +70,23 @@ type App struct {
 // records, the leadership's directives, nonconformities, audits and
 // evidence, process performance, and last the web server that serves them
 // all.
-func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, now qms.Clock) (*App, error) {
+func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, now qms.Clock, opts ...Option) (*App, error) {
 	if now == nil {
 		now = time.Now
+	}
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.shared == nil {
+		o.shared = postgres.NewClock(db, now).Now
 	}
 	loc := cfg.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Clock: postgres.NewClock(db, now), Trail: postgres.NewTrailStore(db)}
-	shared := a.Clock.Now
+	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Clock: o.shared, Trail: postgres.NewTrailStore(db)}
+	shared := a.Clock
 	var err error
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err
@@ -162,6 +169,21 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	a.Jobs = a.jobs()
 	return a, nil
+}
+
+// Option adjusts what New builds.
+type Option func(*options)
+
+type options struct {
+	shared func(ctx context.Context) time.Time
+}
+
+// WithSharedClock replaces the database's clock as the time the rules
+// decide by: for tests that set the time of the whole cluster (every
+// instance and the database agreeing on a date in the past). A deployment
+// never sets it.
+func WithSharedClock(c func(ctx context.Context) time.Time) Option {
+	return func(o *options) { o.shared = c }
 }
 
 // newMailer returns the e-mail sender, nil when no SMTP host is configured.

@@ -27,8 +27,12 @@ type WaitingEvent struct {
 	AgeSeconds int64 `json:"age_seconds" db:"-"`
 }
 
-// Age is how long the event has waited.
-func (w WaitingEvent) Age() time.Duration { return time.Duration(w.AgeSeconds) * time.Second }
+// AgeHours and AgeMinutes are how long the event has waited, in whole
+// hours and the minutes beyond them.
+func (w WaitingEvent) AgeHours() int64 { return w.AgeSeconds / 3600 }
+
+// AgeMinutes is the minutes beyond AgeHours.
+func (w WaitingEvent) AgeMinutes() int64 { return w.AgeSeconds % 3600 / 60 }
 
 // MaxWaiting bounds the list of waiting events.
 const MaxWaiting = 500
