@@ -18,12 +18,12 @@ type Service struct {
 // Options are the settings and the other capabilities the service uses;
 // every field may be left zero.
 type Options struct {
-	Now      func() time.Time // time.Now when nil
+	Now func() time.Time // time.Now when nil
 	// Clock is the time every instance shares (the database's): every
 	// rule of this capability that compares times asks it, read once per
 	// operation. Now stands in for it when nil (a single instance).
-	Clock func(ctx context.Context) time.Time
-	Location *time.Location   // the office's time zone (QMS_TIMEZONE); UTC when nil
+	Clock    func(ctx context.Context) time.Time
+	Location *time.Location // the office's time zone (QMS_TIMEZONE); UTC when nil
 	// MaxImport bounds one import file (QMS_MAX_UPLOAD_BYTES);
 	// DefaultMaxImport when 0.
 	MaxImport int64
