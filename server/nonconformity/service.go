@@ -145,11 +145,12 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 		return p
 	}
 	isLive := live(&nc) == nil
+	today := s.today(ctx)
 	p.Manage = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actManage)
 	p.Cancel = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actCancel)
 	if nc.Status == StatusClosed {
 		for i := range nc.Actions {
-			if s.checkVerify(ctx, a, &nc, &nc.Actions[i], true) == nil {
+			if s.checkVerify(today, a, &nc, &nc.Actions[i], true) == nil {
 				p.Actions[nc.Actions[i].ID] = []string{"reverify"}
 			}
 		}
@@ -171,7 +172,7 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 		if s.checkSignoff(a, act) == nil {
 			acts = append(acts, "signoff")
 		}
-		if s.checkVerify(ctx, a, &nc, act, false) == nil {
+		if s.checkVerify(today, a, &nc, act, false) == nil {
 			acts = append(acts, "verify")
 		}
 		if len(acts) > 0 {

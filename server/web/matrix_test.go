@@ -551,6 +551,10 @@ func (x *mx) coverage(t *testing.T) {
 				if !have[k] {
 					t.Errorf("%s is an unsafe route without an entry in mxRoutes: add how to build its object, its body and the permission that decides it", k)
 				}
+			case "GET":
+				// A read route is in the matrix when a permission other
+				// than reading its capability decides it.
+				seen["GET "+p] = true
 			}
 		}
 	}
@@ -984,6 +988,10 @@ var mxRoutes = []mxRoute{
 			return map[string]any{"number": fmt.Sprintf("MX-D%d", n), "service": x.services[o.Unit], "channel": "online",
 				"received_at": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}
 		})},
+	// The events waiting for their dossier: whoever records dossier events
+	// somewhere (the dossier's unit is not known yet).
+	{Method: "GET", Path: "/api/v1/dossier-events/pending", Obj: "dossier", Act: "write", PermIn: "any", Targets: once,
+		Send: func(_ *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response { return a.C.Do("GET", path, nil) }},
 	// The import takes rows of the units where the caller writes dossiers:
 	// someone who writes dossiers nowhere is refused before anything is
 	// stored; someone who writes them elsewhere has the row rejected.

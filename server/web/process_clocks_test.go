@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 // runJob runs the scheduled job name of one instance, as its ticker would.
@@ -219,4 +224,81 @@ func TestClocksAgreeAcrossInstances(t *testing.T) {
 			t.Errorf("published now on b: effective %s, published %s (%s apart)", r.EffectiveAt, r.PublishedAt, fmt.Sprint(d))
 		}
 	})
+}
+
+// An event accepted with 202 before its dossier waits on the list (API and
+// page, in both languages) until the scheduled job applies it, once the
+// dossier has been recorded without the answer reaching the sender.
+func TestPendingDossierEvents(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	service := f.Service(t, "tnmt", 10)
+	staff := env.As("staff.tnmt")
+	received := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	staff.Do("POST", "/api/v1/dossiers/LOST-9/events", map[string]any{"event_id": "os-1", "type": "supplement_requested",
+		"at": received.Add(time.Hour).Format(time.RFC3339)}).MustStatus(http.StatusAccepted)
+
+	type waiting struct {
+		Items []struct {
+			Number, Type, Sender string
+			EventID              string `json:"event_id"`
+			DossierUnit          string `json:"dossier_unit"`
+			AgeSeconds           int64  `json:"age_seconds"`
+		}
+	}
+	var list waiting
+	staff.Do("GET", "/api/v1/dossier-events/pending", nil).MustStatus(http.StatusOK).Decode(&list)
+	if len(list.Items) != 1 || list.Items[0].Number != "LOST-9" || list.Items[0].EventID != "os-1" || list.Items[0].Sender != "staff.tnmt" ||
+		list.Items[0].Type != "supplement_requested" || list.Items[0].DossierUnit != "" {
+		t.Fatalf("waiting events %+v", list)
+	}
+	r := env.As("auditor").Do("GET", "/api/v1/dossier-events/pending", nil)
+	if r.Status != http.StatusForbidden || r.ErrorCode() != "forbidden" {
+		t.Fatalf("auditor: %s", r)
+	}
+	page := staff.Do("GET", "/dossier-events/pending", nil).MustStatus(http.StatusOK).String()
+	for _, want := range []string{"LOST-9", "Đang chờ hồ sơ", "Sự kiện hồ sơ đang chờ hồ sơ được tiếp nhận"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	staff.Do("PUT", "/api/v1/me/lang", map[string]string{"lang": "en"}).MustStatus(http.StatusOK)
+	page = staff.Do("GET", "/dossier-events/pending", nil).MustStatus(http.StatusOK).String()
+	for _, want := range []string{"LOST-9", "Waiting for the dossier", "0 h 0 min"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("English page lacks %q", want)
+		}
+	}
+
+	// The receipt commits but its answer is lost: nothing applies the event
+	// until the job runs; then it is applied once, and runs after that
+	// find nothing.
+	ctx := qms.WithActor(context.Background(), qms.Actor{Login: "staff.tnmt"})
+	d := process.Dossier{Number: "LOST-9", Service: service, Field: "land", Unit: "tnmt", Channel: process.ChannelOnline, ReceivedAt: received,
+		Clock: process.Clock{Status: process.StatusProcessing, ClockStart: received, DueAt: received.AddDate(0, 0, 14), CurrentUnit: "tnmt"}}
+	if _, created, err := postgres.NewProcessStore(env.App.DB).CreateDossier(ctx, d, trail.NewEvent(ctx, "dossier.receive", "dossier", "LOST-9", "tnmt", nil)); err != nil || !created {
+		t.Fatalf("record: %v %v", created, err)
+	}
+	staff.Do("GET", "/api/v1/dossier-events/pending", nil).MustStatus(http.StatusOK).Decode(&list)
+	if len(list.Items) != 1 || list.Items[0].DossierUnit != "tnmt" {
+		t.Fatalf("waiting after the receipt: %+v", list)
+	}
+	for run := 0; run < 2; run++ {
+		runJob(t, env, "process.pending_events")
+		var got struct {
+			Status string
+			Events []struct {
+				EventID string `json:"event_id"`
+			} `json:"events"`
+		}
+		staff.Do("GET", "/api/v1/dossiers/LOST-9", nil).MustStatus(http.StatusOK).Decode(&got)
+		if got.Status != "supplement" || len(got.Events) != 1 || got.Events[0].EventID != "os-1" {
+			t.Fatalf("after job run %d: %+v", run+1, got)
+		}
+	}
+	list = waiting{}
+	staff.Do("GET", "/api/v1/dossier-events/pending", nil).MustStatus(http.StatusOK).Decode(&list)
+	if len(list.Items) != 0 {
+		t.Fatalf("still waiting after the job: %+v", list)
+	}
 }
