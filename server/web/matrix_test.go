@@ -991,7 +991,9 @@ var mxRoutes = []mxRoute{
 	// The events waiting for their dossier: whoever records dossier events
 	// somewhere (the dossier's unit is not known yet).
 	{Method: "GET", Path: "/api/v1/dossier-events/pending", Obj: "dossier", Act: "write", PermIn: "any", Targets: once,
-		Send: func(_ *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response { return a.C.Do("GET", path, nil) }},
+		Send: func(_ *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			return a.C.Do("GET", path, nil)
+		}},
 	// The import takes rows of the units where the caller writes dossiers:
 	// someone who writes dossiers nowhere is refused before anything is
 	// stored; someone who writes them elsewhere has the row rejected.
