@@ -256,6 +256,13 @@ func TestPendingDossierEvents(t *testing.T) {
 	if r.Status != http.StatusForbidden || r.ErrorCode() != "forbidden" {
 		t.Fatalf("auditor: %s", r)
 	}
+	// The page is in the navigation of those who may open it only.
+	if nav := env.As("auditor").Do("GET", "/dossiers", nil).MustStatus(http.StatusOK).String(); strings.Contains(nav, `href="/dossier-events/pending"`) {
+		t.Error("the auditor's navigation links the waiting events")
+	}
+	if nav := staff.Do("GET", "/dossiers", nil).MustStatus(http.StatusOK).String(); !strings.Contains(nav, `href="/dossier-events/pending"`) {
+		t.Error("the desk's navigation lacks the waiting events")
+	}
 	page := staff.Do("GET", "/dossier-events/pending", nil).MustStatus(http.StatusOK).String()
 	for _, want := range []string{"LOST-9", "Đang chờ hồ sơ", "Sự kiện hồ sơ đang chờ hồ sơ được tiếp nhận"} {
 		if !strings.Contains(page, want) {
