@@ -49,8 +49,12 @@ type App struct {
 	Org      *org.Service
 	Trail    *postgres.TrailStore
 	Web      *web.Server
-	Now      qms.Clock
-	Jobs     []Job
+	// Now is the instance's own clock; Clock is the database's, which
+	// every instance shares and every rule that compares times across
+	// instances asks (README: which clock decides what).
+	Now   qms.Clock
+	Clock func(ctx context.Context) time.Time
+	Jobs  []Job
 
 	// The quality capabilities.
 	Documents  *document.Service
@@ -70,22 +74,30 @@ type App struct {
 // records, the leadership's directives, nonconformities, audits and
 // evidence, process performance, and last the web server that serves them
 // all.
-func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, now qms.Clock) (*App, error) {
+func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, now qms.Clock, opts ...Option) (*App, error) {
 	if now == nil {
 		now = time.Now
+	}
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.shared == nil {
+		o.shared = postgres.NewClock(db, now).Now
 	}
 	loc := cfg.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Trail: postgres.NewTrailStore(db)}
+	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Clock: o.shared, Trail: postgres.NewTrailStore(db)}
+	shared := a.Clock
 	var err error
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err
 	}
 	a.Identity = identity.NewService(postgres.NewIdentityStore(db), now, identity.Options{
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow,
+		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow, Clock: shared,
 	})
 	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
 	mailer, err := newMailer(cfg)
@@ -101,7 +113,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// apply to the units they audit during the audit's window.
 	auditStore := postgres.NewAuditStore(db)
 	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
-		Now: now, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
+		Now: now, Clock: shared, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
 		Audits: AuditWindow{auditStore, loc},
 	})
 
@@ -120,7 +132,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// the NCs of the units they audit during the audit's window; overdue
 	// leadership directives count in the list of units not complying.
 	ncOpts := nonconformity.Options{
-		Now: now, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
+		Now: now, Clock: shared, Location: loc, MaxFileSize: cfg.MaxUpload, AnalysisDays: cfg.NCAnalysisDays,
 		BaseURL: cfg.BaseURL, Trail: a.Trail, Render: cat.Msg, AuditorsMayVerify: cfg.NCAuditorVerifier,
 		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{a.Leadership},
@@ -141,7 +153,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
-	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Location: loc, MaxImport: cfg.MaxUpload,
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
 	// The reconciler: rows against the bucket's versions, under the lock
@@ -169,6 +181,21 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	a.Jobs = a.jobs()
 	return a, nil
+}
+
+// Option adjusts what New builds.
+type Option func(*options)
+
+type options struct {
+	shared func(ctx context.Context) time.Time
+}
+
+// WithSharedClock replaces the database's clock as the time the rules
+// decide by: for tests that set the time of the whole cluster (every
+// instance and the database agreeing on a date in the past). A deployment
+// never sets it.
+func WithSharedClock(c func(ctx context.Context) time.Time) Option {
+	return func(o *options) { o.shared = c }
 }
 
 // newMailer returns the e-mail sender, nil when no SMTP host is configured.

@@ -25,6 +25,7 @@ const (
 	jobKeyRecordSteps  = 72620054   // record retention to apply, dispositions to carry out
 	jobKeyProcess      = 7262060    // late dossiers, overdue directives
 	jobKeyObjects      = 7262053    // rows against the object store's versions
+	jobKeyPending      = 7262061    // dossier events waiting for their dossier
 )
 
 // jobs lists every scheduled job of the instance.
@@ -66,7 +67,7 @@ func (a *App) jobs() []Job {
 			return err
 		}},
 		{Name: "process.late_and_overdue", Key: jobKeyProcess, Run: func(ctx context.Context) error {
-			if _, err := a.Process.ProcessLate(ctx, a.Now()); err != nil {
+			if _, err := a.Process.ProcessLate(ctx, a.Process.Now(ctx)); err != nil {
 				return err
 			}
 			rep, err := a.Leadership.EscalateOverdue(ctx)
@@ -81,6 +82,13 @@ func (a *App) jobs() []Job {
 			if err != nil || ran && c.Missing+c.OrphansRemoved+c.OrphansListed+c.UploadsAborted > 0 {
 				a.Log.Info("object store check", "rows_without_object", c.Missing, "orphans_removed", c.OrphansRemoved,
 					"orphans_listed", c.OrphansListed, "uploads_aborted", c.UploadsAborted, "err", err)
+			}
+			return err
+		}},
+		{Name: "process.pending_events", Key: jobKeyPending, Run: func(ctx context.Context) error {
+			rep, err := a.Process.ApplyPendingEvents(ctx)
+			if rep.Applied+rep.Failed > 0 || err != nil {
+				a.Log.Info("waiting dossier events applied", "dossiers", rep.Dossiers, "applied", rep.Applied, "failed", rep.Failed, "err", err)
 			}
 			return err
 		}},

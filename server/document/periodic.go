@@ -24,7 +24,7 @@ func (s *Service) ConfirmReview(ctx context.Context, docID, comment string) (Doc
 	if err != nil {
 		return Document{}, err
 	}
-	at := s.o.Now().UTC()
+	at := s.o.Clock(ctx).UTC()
 	return s.mutateDoc(ctx, d.ID, func(l Locked) (Change, error) {
 		if l.Doc.Status != DocEffective {
 			return Change{}, qms.Errorf(qms.ErrState, "only an effective document is reviewed periodically")

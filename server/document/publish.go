@@ -28,7 +28,7 @@ func (s *Service) Publish(ctx context.Context, revID, password, effectiveAt stri
 	if err != nil {
 		return Revision{}, err
 	}
-	now := s.o.Now().UTC()
+	now := s.o.Clock(ctx).UTC()
 	at := now
 	if when != nil && when.After(now) {
 		if when.After(now.AddDate(2, 0, 0)) {
@@ -79,5 +79,5 @@ func (s *Service) parseEffectiveAt(v string) (*time.Time, error) {
 
 // ActivateDue makes effective the revisions published for a date that has come.
 func (s *Service) ActivateDue(ctx context.Context) (int, error) {
-	return s.store.ActivateDue(ctx, s.o.Now().UTC())
+	return s.store.ActivateDue(ctx, s.o.Clock(ctx).UTC())
 }

@@ -218,7 +218,7 @@ func (s *Service) List(ctx context.Context, f Filter) (ListPage, error) {
 
 // list reads one page and marks the documents overdue for review.
 func (s *Service) list(ctx context.Context, f Filter, v Visibility) (ListPage, error) {
-	now := s.o.Now()
+	now := s.o.Clock(ctx)
 	p, err := s.store.List(ctx, f, v, now)
 	if err != nil {
 		return p, err

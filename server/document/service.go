@@ -42,7 +42,12 @@ const (
 
 // Options configure a Service; zero fields take the defaults of New.
 type Options struct {
-	Now       func() time.Time
+	Now func() time.Time
+	// Clock is the time every instance shares (the database's): a
+	// publication's effective date, the job that makes scheduled ones
+	// effective and review due dates are decided by it. Now stands in for
+	// it when nil.
+	Clock     func(ctx context.Context) time.Time
 	Location  *time.Location // the office's time zone: a publication date starts at its midnight
 	MaxUpload int64          // the size limit of one file (DefaultMaxUpload)
 	RoleOf    RoleNamer      // the signer's role for the sign-off block
@@ -68,6 +73,10 @@ type Service struct {
 func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Clock == nil {
+		now := o.Now
+		o.Clock = func(context.Context) time.Time { return now() }
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -294,7 +303,7 @@ func (s *Service) Get(ctx context.Context, id string) (Document, error) {
 		r.CreatedByRole = s.o.RoleOf(r.CreatedBy, d.Unit, obj, actDraft)
 		d.Revisions = append(d.Revisions, r)
 	}
-	markOverdue(&d, s.o.Now())
+	markOverdue(&d, s.o.Clock(ctx))
 	return d, nil
 }
 

@@ -84,12 +84,15 @@ type Options struct {
 	SessionMax       time.Duration
 	LoginMaxFailures int
 	LoginWindow      time.Duration
+	// Clock is the time every instance shares (the database's): a session
+	// opened by one instance and checked by another expires by one clock.
+	// The instance's clock stands in for it when nil.
+	Clock func(ctx context.Context) time.Time
 }
 
 // Service is the identity capability.
 type Service struct {
 	store Store
-	now   qms.Clock
 	opt   Options
 }
 
@@ -101,8 +104,18 @@ func NewService(store Store, now qms.Clock, opt Options) *Service {
 	if opt.LoginWindow <= 0 {
 		opt.LoginWindow = 15 * time.Minute
 	}
-	return &Service{store: store, now: now, opt: opt}
+	if now == nil {
+		now = time.Now
+	}
+	if opt.Clock == nil {
+		opt.Clock = func(context.Context) time.Time { return now() }
+	}
+	return &Service{store: store, opt: opt}
 }
+
+// clock is the shared clock's time; sessions and sign-in throttling
+// are decided by it.
+func (s *Service) clock(ctx context.Context) time.Time { return s.opt.Clock(ctx) }
 
 // ErrThrottled marks a login refused because of too many failures; the web
 // layer answers 429.
@@ -171,7 +184,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (Session, U
 	if login == "" || password == "" || len(login) > 64 || len(password) > 200 {
 		return Session{}, User{}, qms.Errorf(qms.ErrUnauthenticated, "wrong login or password")
 	}
-	now := s.now()
+	now := s.clock(ctx)
 	n, err := s.store.Failures(ctx, login, now, s.opt.LoginWindow)
 	if err != nil {
 		return Session{}, User{}, err
@@ -209,7 +222,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, User
 	if token == "" || len(token) > 100 {
 		return Session{}, User{}, qms.Errorf(qms.ErrUnauthenticated, "sign in first")
 	}
-	sess, u, err := s.store.TouchSession(ctx, HashToken(token), s.now(), s.opt.SessionIdle)
+	sess, u, err := s.store.TouchSession(ctx, HashToken(token), s.clock(ctx), s.opt.SessionIdle)
 	if err != nil {
 		if qms.KindOf(err) == qms.ErrNotFound {
 			return Session{}, User{}, qms.Errorf(qms.ErrUnauthenticated, "your session has ended; sign in again")
@@ -289,7 +302,7 @@ func (s *Service) CheckPassword(ctx context.Context, userID, password string) er
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.clock(ctx)
 	n, err := s.store.Failures(ctx, u.Login, now, s.opt.LoginWindow)
 	if err != nil {
 		return err

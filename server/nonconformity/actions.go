@@ -22,6 +22,7 @@ type NewAction struct {
 // AddAction plans a corrective action; the NC becomes actions_planned.
 func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC, Action, error) {
 	var added Action
+	today := s.today(ctx) // read before the row lock: the clock is a query of its own
 	nc, err := s.mutate(ctx, ncID, func(a qms.Actor, nc *NC) (Change, error) {
 		if err := s.requireManage(a, nc); err != nil {
 			return Change{}, err
@@ -37,7 +38,6 @@ func (s *Service) AddAction(ctx context.Context, ncID string, in NewAction) (NC,
 			return Change{}, qms.Errorf(qms.ErrInvalid, "at most %d actions per nonconformity", maxActionsPerNC)
 		}
 		fe := qms.FieldErrors{}
-		today := s.today()
 		if !qms.ValidUnitCode(in.Unit) {
 			fe.Add("unit", "not a unit code")
 		}

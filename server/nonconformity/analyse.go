@@ -33,6 +33,7 @@ func live(nc *NC) error {
 
 // RecordContainment records the correction / containment of an NC.
 func (s *Service) RecordContainment(ctx context.Context, id string, in Containment) (NC, error) {
+	today := s.today(ctx) // read before the row lock: the clock is a query of its own
 	return s.mutate(ctx, id, func(a qms.Actor, nc *NC) (Change, error) {
 		if err := s.requireManage(a, nc); err != nil {
 			return Change{}, err
@@ -52,7 +53,7 @@ func (s *Service) RecordContainment(ctx context.Context, id string, in Containme
 		if err != nil {
 			fe.AddErr("by", err)
 		}
-		on := s.today()
+		on := today
 		if !in.On.IsZero() {
 			if d := dateOf(in.On); d.After(on) {
 				fe.Add("on", "cannot be in the future")

@@ -70,7 +70,7 @@ func (s *Service) Raise(ctx context.Context, in NewNC) (NC, error) {
 
 func (s *Service) create(ctx context.Context, in NewNC, by, byName string) (NC, bool, error) {
 	fe := qms.FieldErrors{}
-	today := s.today()
+	today := s.today(ctx)
 	if !oneOf(in.Source, Sources) {
 		fe.Add("source", "one of "+strings.Join(Sources, ", "))
 	}

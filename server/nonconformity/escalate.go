@@ -41,12 +41,12 @@ type JobReport struct {
 // counted and reported, not retried: the in-app notification stands.
 func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
 	var rep JobReport
-	today := s.today()
+	today := s.today(ctx)
 	actions, err := s.store.LateActions(ctx, today)
 	if err != nil {
 		return rep, err
 	}
-	cutoff := s.o.Now().Add(-time.Duration(s.o.AnalysisDays) * 24 * time.Hour)
+	cutoff := s.o.Clock(ctx).Add(-time.Duration(s.o.AnalysisDays) * 24 * time.Hour)
 	analyses, err := s.store.LateAnalyses(ctx, cutoff)
 	if err != nil {
 		return rep, err

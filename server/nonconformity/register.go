@@ -60,7 +60,7 @@ func (s *Service) Get(ctx context.Context, id string) (NC, error) {
 	if !canRead(sc, a.UserID, nc) {
 		return NC{}, qms.Errorf(qms.ErrNotFound, "nonconformity not found")
 	}
-	today := s.today()
+	today := s.today(ctx)
 	for _, act := range nc.Actions {
 		nc.Overdue = nc.Overdue || act.OverdueOn(today)
 	}
@@ -94,7 +94,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]NC, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	f.Today = s.today()
+	f.Today = s.today(ctx)
 	sc, err := s.readScope(ctx, a.UserID)
 	if err != nil {
 		return nil, err

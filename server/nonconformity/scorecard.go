@@ -72,8 +72,8 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 	if err != nil {
 		return Scorecard{}, err
 	}
-	now := s.o.Now()
-	units, err := s.store.Scorecard(ctx, s.today(), now.Add(-time.Duration(s.o.AnalysisDays)*24*time.Hour), scope)
+	now := s.o.Clock(ctx)
+	units, err := s.store.Scorecard(ctx, s.today(ctx), now.Add(-time.Duration(s.o.AnalysisDays)*24*time.Hour), scope)
 	if err != nil {
 		return Scorecard{}, err
 	}

@@ -12,7 +12,11 @@ import (
 
 // Options configure a Service.
 type Options struct {
-	Now          func() time.Time
+	Now func() time.Time
+	// Clock is the time every instance shares (the database's): due dates,
+	// overdue marks and the overdue scan are decided by it. Now stands in
+	// for it when nil.
+	Clock        func(ctx context.Context) time.Time
 	Location     *time.Location // the organisation's time zone for dates
 	MaxFileSize  int64
 	AnalysisDays int    // QMS_NC_ANALYSIS_DAYS
@@ -48,6 +52,10 @@ func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Clock == nil {
+		now := o.Now
+		o.Clock = func(context.Context) time.Time { return now() }
+	}
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
@@ -62,10 +70,13 @@ func New(store Store, blobs Blobs, az Authorizer, pw PasswordChecker, o Options)
 
 // today is the current date in the organisation's time zone, as a UTC
 // midnight so it compares with DATE columns.
-func (s *Service) today() time.Time { return dateOf(s.o.Now().In(s.o.Location)) }
+func (s *Service) today(ctx context.Context) time.Time {
+	return dateOf(s.o.Clock(ctx).In(s.o.Location))
+}
 
-// Today exposes today's date for views (overdue marks).
-func (s *Service) Today() time.Time { return s.today() }
+// Today exposes today's date for views (overdue marks), by the instance's
+// clock: it only colours a page; the rules ask the shared clock.
+func (s *Service) Today() time.Time { return dateOf(s.o.Now().In(s.o.Location)) }
 
 // dateOf returns the calendar date of t (in t's location) as UTC midnight.
 func dateOf(t time.Time) time.Time {
@@ -134,11 +145,12 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 		return p
 	}
 	isLive := live(&nc) == nil
+	today := s.today(ctx)
 	p.Manage = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actManage)
 	p.Cancel = isLive && s.authz.Can(a.UserID, nc.Unit, permNC, actCancel)
 	if nc.Status == StatusClosed {
 		for i := range nc.Actions {
-			if s.checkVerify(a, &nc, &nc.Actions[i], true) == nil {
+			if s.checkVerify(today, a, &nc, &nc.Actions[i], true) == nil {
 				p.Actions[nc.Actions[i].ID] = []string{"reverify"}
 			}
 		}
@@ -160,7 +172,7 @@ func (s *Service) PermissionsOf(ctx context.Context, nc NC) Permissions {
 		if s.checkSignoff(a, act) == nil {
 			acts = append(acts, "signoff")
 		}
-		if s.checkVerify(a, &nc, act, false) == nil {
+		if s.checkVerify(today, a, &nc, act, false) == nil {
 			acts = append(acts, "verify")
 		}
 		if len(acts) > 0 {

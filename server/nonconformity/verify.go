@@ -3,6 +3,7 @@ package nonconformity
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
@@ -42,7 +43,8 @@ func (s *Service) verify(ctx context.Context, actionID string, in Verification, 
 	if err != nil {
 		return NC{}, err
 	}
-	if err := s.checkVerify(a, &nc, &act, again); err != nil {
+	today := s.today(ctx) // read before the row lock: the clock is a query of its own
+	if err := s.checkVerify(today, a, &nc, &act, again); err != nil {
 		return NC{}, err
 	}
 	comment, err := qms.CleanText("comment", in.Comment, 4000, !in.Effective, true)
@@ -57,7 +59,7 @@ func (s *Service) verify(ctx context.Context, actionID string, in Verification, 
 		return NC{}, err
 	}
 	return s.actOnActionOf(ctx, actionID, again, func(a qms.Actor, nc *NC, act *Action) (Change, error) {
-		if err := s.checkVerify(a, nc, act, again); err != nil {
+		if err := s.checkVerify(today, a, nc, act, again); err != nil {
 			return Change{}, err
 		}
 		now := s.o.Now().UTC()
@@ -137,7 +139,7 @@ func (s *Service) verifierProblem(v, unit string) string {
 // checkVerify says whether a may verify act now (again: re-verify an action
 // of a closed NC). A designated verifier verifies only while they still
 // qualify (verifierProblem), so a role taken away in between counts.
-func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, again bool) error {
+func (s *Service) checkVerify(today time.Time, a qms.Actor, nc *NC, act *Action, again bool) error {
 	designated := act.Verifier != nil && *act.Verifier == a.UserID && s.verifierProblem(a.UserID, act.Unit) == ""
 	if !designated && !s.authz.Can(a.UserID, act.Unit, permAction, actVerify) {
 		return qms.Errorf(qms.ErrForbidden, "only a coordinator or the designated verifier may verify action #%d", act.No)
@@ -154,7 +156,7 @@ func (s *Service) checkVerify(a qms.Actor, nc *NC, act *Action, again bool) erro
 	if act.Status != ActionSignedOff {
 		return qms.Errorf(qms.ErrState, "action #%d is %s; only a signed-off action can be verified", act.No, qms.Label{Prefix: "nc.action", Code: act.Status})
 	}
-	if s.today().Before(act.VerifyAfter) {
+	if today.Before(act.VerifyAfter) {
 		return qms.Errorf(qms.ErrState, "action #%d can be verified on or after %s", act.No, act.VerifyAfter.Format("02/01/2006"))
 	}
 	return nil

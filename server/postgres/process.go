@@ -361,6 +361,22 @@ func (s *ProcessStore) PendingRecorded(ctx context.Context, limit int) ([]string
 	return out, translate(s.db.SelectContext(ctx, &out, q, limit))
 }
 
+// WaitingEvents lists the pending events, oldest first, with the unit of
+// their dossier when it exists.
+func (s *ProcessStore) WaitingEvents(ctx context.Context, limit int) ([]process.WaitingEvent, error) {
+	const q = `SELECT p.number, p.event_id, p.type, p.at, p.actor_login, p.recorded_at, p.last_error, coalesce(d.unit, '') AS dossier_unit
+		FROM dossier_pending_events p LEFT JOIN dossiers d ON d.number = p.number
+		ORDER BY p.recorded_at, p.seq LIMIT $1`
+	out := []process.WaitingEvent{}
+	if err := s.db.SelectContext(ctx, &out, q, limit); err != nil {
+		return nil, translate(err)
+	}
+	for i := range out {
+		out[i].At, out[i].RecordedAt = out[i].At.UTC(), out[i].RecordedAt.UTC()
+	}
+	return out, nil
+}
+
 // ResolvePending removes an applied pending event, or keeps a failed one
 // with the reason.
 func (s *ProcessStore) ResolvePending(ctx context.Context, number, eventID, failure string) error {

@@ -59,7 +59,7 @@ func (p *Service) Dashboard(ctx context.Context, from, to workday.Date) (Dashboa
 	if err != nil {
 		return db, err
 	}
-	today := p.today()
+	today := p.today(ctx)
 	if to == (workday.Date{}) {
 		to = today
 	}

@@ -10,6 +10,10 @@ import (
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
+// maxSkew is how far in the future a receipt or an event may be stamped
+// (the sender's clock may run a little ahead of the shared one).
+const maxSkew = 5 * time.Minute
+
 // NewDossier is what the one-stop software (or the desk) sends when a
 // dossier is received.
 type NewDossier struct {
@@ -24,6 +28,7 @@ type NewDossier struct {
 // repeat of the same receipt returns the stored dossier (created=false); a
 // different receipt under a known number is a conflict.
 func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bool, error) {
+	ctx, now := p.withNow(ctx)
 	fe := qms.FieldErrors{}
 	in.Number = strings.TrimSpace(in.Number)
 	if !ValidNumber(in.Number) {
@@ -39,7 +44,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	if in.ReceivedAt.IsZero() {
 		fe.Add("received_at", "required (RFC 3339)")
-	} else if in.ReceivedAt.After(p.now().Add(5 * time.Minute)) {
+	} else if in.ReceivedAt.After(now.Add(maxSkew)) {
 		fe.Add("received_at", "is in the future")
 	}
 	if err := fe.Err(); err != nil {
@@ -62,7 +67,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
 		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock}
-	d.Overdue = clock.Overdue(p.now())
+	d.Overdue = clock.Overdue(now)
 	d.Late = d.Overdue
 	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{
 		"service": d.Service, "channel": d.Channel, "received_at": d.ReceivedAt, "due_at": d.DueAt})
@@ -86,6 +91,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 // may arrive out of order; the history is replayed in the order the events
 // happened, and an event that would make it impossible is refused.
 func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier, bool, error) {
+	ctx, now := p.withNow(ctx)
 	fe := qms.FieldErrors{}
 	if !ValidNumber(e.EventID) {
 		fe.Add("event_id", "required: letters, digits, . _ - (at most 64)")
@@ -95,7 +101,7 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	}
 	if e.At.IsZero() {
 		fe.Add("at", "required (RFC 3339)")
-	} else if e.At.After(p.now().Add(5 * time.Minute)) {
+	} else if e.At.After(now.Add(maxSkew)) {
 		fe.Add("at", "is in the future")
 	}
 	var err error
@@ -156,7 +162,6 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	if err != nil {
 		return cur, false, err
 	}
-	now := p.now()
 	apply := func(d Dossier, history []Event) (Clock, error) {
 		return Replay(cal, svc, d.ReceivedAt, append(history, e))
 	}
@@ -190,9 +195,23 @@ type PendingEvent struct {
 // person may write the dossier's unit). One that cannot be applied stays
 // pending with the reason; the others are applied.
 func (p *Service) applyPending(ctx context.Context, d Dossier) (Dossier, error) {
+	applied, failed, err := p.applyPendingCount(ctx, d)
+	if err != nil || applied+failed == 0 {
+		return d, err
+	}
+	out, err := p.store.Dossier(ctx, d.Number)
+	if err == nil {
+		out.Overdue = out.Clock.Overdue(p.now(ctx))
+	}
+	return out, err
+}
+
+// applyPendingCount applies the pending events of d and counts those
+// applied (a duplicate counts: it is in the history) and those that failed.
+func (p *Service) applyPendingCount(ctx context.Context, d Dossier) (applied, failed int, err error) {
 	pend, err := p.store.PendingEvents(ctx, d.Number)
 	if err != nil || len(pend) == 0 {
-		return d, err
+		return 0, 0, err
 	}
 	for _, pe := range pend {
 		actx := qms.WithActor(ctx, qms.Actor{UserID: pe.ActorID, Login: pe.Actor, Via: "pending"})
@@ -201,16 +220,15 @@ func (p *Service) applyPending(ctx context.Context, d Dossier) (Dossier, error) 
 		failure := ""
 		if _, _, err := p.AddEvent(actx, d.Number, e); err != nil {
 			failure = qms.Message(err)
+			failed++
+		} else {
+			applied++
 		}
 		if err := p.store.ResolvePending(ctx, d.Number, pe.EventID, failure); err != nil {
-			return d, err
+			return applied, failed, err
 		}
 	}
-	out, err := p.store.Dossier(ctx, d.Number)
-	if err == nil {
-		out.Overdue = out.Clock.Overdue(p.now())
-	}
-	return out, err
+	return applied, failed, nil
 }
 
 // GetDossier returns a dossier with its events.
@@ -226,7 +244,7 @@ func (p *Service) GetDossier(ctx context.Context, number string) (Dossier, error
 	if !sc.Has(d.Unit) {
 		return Dossier{}, qms.Errorf(qms.ErrNotFound, "no dossier %s", number)
 	}
-	d.Overdue = d.Clock.Overdue(p.now())
+	d.Overdue = d.Clock.Overdue(p.now(ctx))
 	return d, nil
 }
 
@@ -268,7 +286,7 @@ func (p *Service) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int
 		return nil, 0, qms.Errorf(qms.ErrInvalid, "unknown outcome %q", f.Outcome)
 	}
 	list, total, err := p.store.Dossiers(ctx, f)
-	now := p.now()
+	now := p.now(ctx)
 	for i := range list {
 		list[i].Overdue = list[i].Clock.Overdue(now)
 	}

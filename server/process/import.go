@@ -176,7 +176,7 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 	if err != nil {
 		return rep, err
 	}
-	now := p.now()
+	ctx, now := p.withNow(ctx)
 	rows := func(yield func(ImportRow) error) error {
 		reject := func(line int, number, reason string) error {
 			rep.Reject(line, number, reason)

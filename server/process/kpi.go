@@ -102,7 +102,7 @@ func (p *Service) KPIs(ctx context.Context, q KPIQuery) ([]KPI, error) {
 	if !oneOf(q.By, KPIGroupings) {
 		return nil, qms.Errorf(qms.ErrInvalid, "by must be one of month, day, unit, field, service, channel")
 	}
-	today := p.today()
+	today := p.today(ctx)
 	if q.To == (workday.Date{}) {
 		q.To = today
 	}

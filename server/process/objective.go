@@ -133,7 +133,7 @@ func (p *Service) Objectives(ctx context.Context) ([]Objective, error) {
 	if err != nil {
 		return nil, err
 	}
-	today := p.today()
+	today := p.today(ctx)
 	for i := range list {
 		pr, err := p.progress(ctx, list[i], today)
 		if err != nil {
@@ -179,7 +179,7 @@ type OffTrack struct {
 // heads and the coordinator hold process.watch), for the home page.
 func (p *Service) OffTrack(ctx context.Context, a qms.Actor) ([]OffTrack, error) {
 	var out []OffTrack
-	today := p.today()
+	today := p.today(ctx)
 	watch := p.authz.Scope(a.UserID, ObjProcess, actWatch)
 	if !watch.Empty() {
 		list, err := p.store.Objectives(ctx, watch)

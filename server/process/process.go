@@ -195,6 +195,9 @@ type Store interface {
 	ResolvePending(ctx context.Context, number, eventID, failure string) error
 	// PendingRecorded lists numbers with pending events whose dossier now exists.
 	PendingRecorded(ctx context.Context, limit int) ([]string, error)
+	// WaitingEvents lists the pending events, oldest first, with the unit
+	// of their dossier when it exists.
+	WaitingEvents(ctx context.Context, limit int) ([]WaitingEvent, error)
 	Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int, error)
 	Import(ctx context.Context, rows func(yield func(ImportRow) error) error, report *ImportReport, ev trail.Event) error
 	ImportReport(ctx context.Context, id string) (ImportReport, string, error)

@@ -18,8 +18,12 @@ type Service struct {
 // Options are the settings and the other capabilities the service uses;
 // every field may be left zero.
 type Options struct {
-	Now      func() time.Time // time.Now when nil
-	Location *time.Location   // the office's time zone (QMS_TIMEZONE); UTC when nil
+	Now func() time.Time // time.Now when nil
+	// Clock is the time every instance shares (the database's): every
+	// rule of this capability that compares times asks it, read once per
+	// operation. Now stands in for it when nil (a single instance).
+	Clock    func(ctx context.Context) time.Time
+	Location *time.Location // the office's time zone (QMS_TIMEZONE); UTC when nil
 	// MaxImport bounds one import file (QMS_MAX_UPLOAD_BYTES);
 	// DefaultMaxImport when 0.
 	MaxImport int64
@@ -38,6 +42,10 @@ func New(store Store, authz Authorizer, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Clock == nil {
+		now := o.Now
+		o.Clock = func(context.Context) time.Time { return now() }
+	}
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
@@ -50,9 +58,33 @@ func New(store Store, authz Authorizer, o Options) *Service {
 // Location is the office's time zone.
 func (p *Service) Location() *time.Location { return p.o.Location }
 
-func (p *Service) now() time.Time { return p.o.Now() }
+type nowKey struct{}
 
-func (p *Service) today() workday.Date { return workday.DateOf(p.o.Now(), p.o.Location) }
+// now is the shared clock's time, read once per operation: an operation
+// pins it in its context (withNow) so the acts it calls decide at the same
+// instant.
+func (p *Service) now(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
+		return t
+	}
+	return p.o.Clock(ctx)
+}
+
+// withNow reads the shared clock once and pins it in the context.
+func (p *Service) withNow(ctx context.Context) (context.Context, time.Time) {
+	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
+		return ctx, t
+	}
+	t := p.o.Clock(ctx)
+	return context.WithValue(ctx, nowKey{}, t), t
+}
+
+// Now is the time the capability's rules decide by (the shared clock).
+func (p *Service) Now(ctx context.Context) time.Time { return p.now(ctx) }
+
+func (p *Service) today(ctx context.Context) workday.Date {
+	return workday.DateOf(p.now(ctx), p.o.Location)
+}
 
 // Permission objects and actions (policies/policy.csv).
 const (

@@ -651,6 +651,7 @@ var procNav = []struct{ Key, Href string }{
 	{"proc.nav.objectives", "/objectives"},
 	{"proc.nav.meetings", "/meetings"},
 	{"proc.nav.late", "/late-dossiers"},
+	{"proc.nav.pending", "/dossier-events/pending"},
 	{"proc.nav.services", "/services"},
 	{"proc.nav.calendar", "/calendar"},
 }
@@ -658,12 +659,15 @@ var procNav = []struct{ Key, Href string }{
 // procPage renders a process or leadership page with the sub-navigation in
 // data["Nav"] and the acts the person may do, as the capability says.
 func (s *Server) procPage(c *gin.Context, name, title string, data map[string]any) error {
+	can := s.Process.Permissions(c.Request.Context())
 	var nav []NavItem
 	for _, n := range procNav {
+		if n.Href == "/dossier-events/pending" && !can.Write {
+			continue // only those who record dossier events may see the waiting ones
+		}
 		nav = append(nav, NavItem{Key: n.Key, Href: n.Href, Active: c.Request.URL.Path == n.Href})
 	}
 	data["Nav"] = nav
-	can := s.Process.Permissions(c.Request.Context())
 	data["CanManage"], data["CanWrite"] = can.Manage, can.Write
 	pg, status := s.page(c, title, data), http.StatusOK
 	if v, ok := c.Get(refusalKey); ok {
@@ -830,6 +834,16 @@ func (s *Server) procLatePage(p *process.Service) handlerFunc {
 			return err
 		}
 		return s.procPage(c, "process/late.html", "proc.late.title", map[string]any{"Triage": tri, "Raised": raised, "NonCompliant": nc})
+	}
+}
+
+func (s *Server) procPendingPage(p *process.Service) handlerFunc {
+	return func(c *gin.Context) error {
+		list, err := p.WaitingEvents(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		return s.procPage(c, "process/pending.html", "proc.pending.title", map[string]any{"Events": list})
 	}
 }
 

@@ -246,6 +246,7 @@ func (s *Server) processRoutes() {
 	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
+	a.GET("/dossier-events/pending", "Dossier events waiting for their dossier, or that could not be applied, oldest first, with how long each has waited", items(p.WaitingEvents))
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
 	a.GET("/objectives", "Quality objectives with progress", items(p.Objectives))
 	a.GET("/non-compliant-units", "Units not complying: overdue directives and open late dossiers", items(p.NonCompliantUnits))
@@ -263,17 +264,18 @@ func (s *Server) processRoutes() {
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
-		"/dashboard":             h(s.procDashboardPage(p)),
-		"/dashboard/export.xlsx": h(s.procExport(p)),
-		"/services":              h(s.procServicesPage(p)),
-		"/calendar":              h(s.procCalendarPage(p)),
-		"/dossiers":              h(s.procDossiersPage(p)),
-		"/dossiers/import":       h(s.procImportPage(p)),
-		"/dossiers/imports/:id":  h(s.procImportPage(p)),
-		"/dossiers/:number":      h(s.procDossierPage(p)),
-		"/late-dossiers":         h(s.procLatePage(p)),
-		"/kpis":                  h(s.procKPIPage(p)),
-		"/objectives":            h(s.procObjectivesPage(p)),
+		"/dashboard":              h(s.procDashboardPage(p)),
+		"/dashboard/export.xlsx":  h(s.procExport(p)),
+		"/services":               h(s.procServicesPage(p)),
+		"/calendar":               h(s.procCalendarPage(p)),
+		"/dossiers":               h(s.procDossiersPage(p)),
+		"/dossiers/import":        h(s.procImportPage(p)),
+		"/dossiers/imports/:id":   h(s.procImportPage(p)),
+		"/dossiers/:number":       h(s.procDossierPage(p)),
+		"/late-dossiers":          h(s.procLatePage(p)),
+		"/dossier-events/pending": h(s.procPendingPage(p)),
+		"/kpis":                   h(s.procKPIPage(p)),
+		"/objectives":             h(s.procObjectivesPage(p)),
 	})
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
@@ -45,14 +46,30 @@ type Env struct {
 }
 
 // Option adjusts the application before it starts.
-type Option func(*config.Config, *qms.Clock)
+type Option func(*options)
 
-// WithClock makes the application read time from now.
-func WithClock(now qms.Clock) Option { return func(_ *config.Config, c *qms.Clock) { *c = now } }
+type options struct {
+	cfg     *config.Config
+	now     qms.Clock
+	cluster bool // now is the time of the whole cluster, the database's clock included
+}
+
+// WithClock makes the application, and the clock its instances share (the
+// database's), read time from now: the whole cluster lives at that time.
+func WithClock(now qms.Clock) Option {
+	return func(o *options) { o.now, o.cluster = now, true }
+}
+
+// WithInstanceClock sets only this instance's own clock; the rules still
+// decide by the database's clock, as in a cluster whose machines' clocks
+// differ.
+func WithInstanceClock(now qms.Clock) Option {
+	return func(o *options) { o.now, o.cluster = now, false }
+}
 
 // WithConfig edits the configuration.
 func WithConfig(f func(*config.Config)) Option {
-	return func(cfg *config.Config, _ *qms.Clock) { f(cfg) }
+	return func(o *options) { f(o.cfg) }
 }
 
 // DemoSeeder seeds the demo organisation into a template database.
@@ -82,9 +99,22 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	cfg.DatabaseURL = url
 	cfg.LoginMaxFailures = 50
-	var now qms.Clock = time.Now
-	for _, o := range opts {
-		o(&cfg, &now)
+	return start(t, url, store, cfg, opts)
+}
+
+// Instance starts another instance of the application on the same
+// database and bucket (a cluster of two behind one load balancer), with
+// e's configuration adjusted by opts.
+func (e *Env) Instance(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	return start(t, e.DBURL, e.App.Blob, e.App.Cfg, opts)
+}
+
+func start(t testing.TB, url string, store *blob.Store, cfg config.Config, opts []Option) *Env {
+	t.Helper()
+	o := options{cfg: &cfg, now: time.Now}
+	for _, f := range opts {
+		f(&o)
 	}
 	db, err := postgres.Open(context.Background(), url, 30)
 	if err != nil {
@@ -95,13 +125,27 @@ func New(t testing.TB, opts ...Option) *Env {
 	if os.Getenv("QMS_TEST_LOG") != "" {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	a, err := app.New(cfg, log, db, store, now)
+	var appOpts []app.Option
+	if o.cluster {
+		now := o.now
+		appOpts = append(appOpts, app.WithSharedClock(func(context.Context) time.Time { return now() }))
+	}
+	a, err := app.New(cfg, log, db, store, o.now, appOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Web)
 	t.Cleanup(srv.Close)
 	return &Env{App: a, Server: srv, URL: srv.URL, DBURL: url, t: t}
+}
+
+// On returns a copy of c that sends its requests to instance e, with the
+// same session cookie, CSRF token and API token: one person whose requests
+// the load balancer sends to another instance.
+func (c *Client) On(e *Env) *Client {
+	cp := *c
+	cp.env = e
+	return &cp
 }
 
 // Client is an HTTP client with its own cookie jar and CSRF token.
