@@ -59,9 +59,20 @@ func TestLocalizeEdges(t *testing.T) {
 	}
 }
 
-// TestCleanFileNameEdges: a leading separator is a path element too, and a
-// name of exactly 255 characters is kept (256 is refused).
+// TestCleanFileNameEdges: a leading separator is a path element too, a
+// name of exactly 255 characters is kept (256 is refused), and only COM and
+// LPT with a digit or a superscript digit are Windows device names.
 func TestCleanFileNameEdges(t *testing.T) {
+	for _, n := range []string{"COMA.pdf", "LPTX.txt", "COM12.pdf", "COMET.docx"} {
+		if got, err := CleanFileName(n); err != nil || got != n {
+			t.Errorf("CleanFileName(%q) = %q, %v; want it kept", n, got, err)
+		}
+	}
+	for _, n := range []string{"COM1.pdf", "com¹.pdf", "LPT².txt", "Com³", "lpt0.doc"} {
+		if _, err := CleanFileName(n); err == nil || !strings.Contains(err.Error(), "Windows reserves") {
+			t.Errorf("CleanFileName(%q): %v, want refused as a device name", n, err)
+		}
+	}
 	for in, want := range map[string]string{"/bien-ban.pdf": "bien-ban.pdf", `\so-tay.docx`: "so-tay.docx"} {
 		if got, err := CleanFileName(in); err != nil || got != want {
 			t.Errorf("CleanFileName(%q) = %q, %v; want %q", in, got, err, want)
