@@ -38,3 +38,17 @@ func TestNewEnforcerLoadsEveryAssignment(t *testing.T) {
 		t.Errorf("after a restart the approve scope is %+v, want tnmt and vhtt", s)
 	}
 }
+
+// TestValidRole: the six roles are valid; anything else, in any case, is not.
+func TestValidRole(t *testing.T) {
+	for _, r := range authz.Roles {
+		if !authz.ValidRole(r) {
+			t.Errorf("ValidRole(%q) = false", r)
+		}
+	}
+	for _, r := range []string{"", "boss", "Admin", "head ", "coordinators"} {
+		if authz.ValidRole(r) {
+			t.Errorf("ValidRole(%q) = true", r)
+		}
+	}
+}
