@@ -12,9 +12,13 @@ type recorder struct {
 	logs, errs []string
 }
 
-func (r *recorder) Helper()                           {}
-func (r *recorder) Logf(format string, args ...any)   { r.logs = append(r.logs, fmt.Sprintf(format, args...)) }
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Helper() {}
+func (r *recorder) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
 
 // TestTargetFailsOnlyWhenAsserted: a missed target fails the run under
 // QMS_PERF_ASSERT=1 and is only logged without it; a met target never fails.
