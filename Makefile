@@ -16,6 +16,13 @@
 #                    rate against a server started like 'make run'; not part of
 #                    make test
 #   make fuzz        only the fuzz targets
+#   make bench       the benchmarks, once each, with their targets enforced
+#                    (QMS_PERF_ASSERT=1: a missed target fails), and the
+#                    process perf test when QMS_PERF_DATABASE_URL is set
+#   make mutate      mutation testing (gremlins) of the rule-bearing packages,
+#                    one at a time: efficacy per package and in total; slow,
+#                    not part of make test. MUTATE_PKGS="qms trail" picks
+#                    packages, MUTATE_SINCE=main only those changed since main
 #   make run         dev MinIO + database + migrate + demo seed + serve
 #   make build       build .tools/bin/qmstrack
 #   make clean       remove .tools/bin/qmstrack
@@ -37,6 +44,9 @@ STATICCHECK_VERSION := v0.7.0
 STATICCHECK_MODULE := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 GOVULNCHECK_VERSION := v1.1.4
 GOVULNCHECK_MODULE := golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+GREMLINS           := $(TOOLS_BIN)/gremlins
+GREMLINS_VERSION   := v0.6.0
+GREMLINS_MODULE    := github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 
 # Test services. The test MinIO uses its own port and data folder, apart
 # from the one 'make run' starts, so the two can run side by side.
@@ -61,6 +71,7 @@ SOAK_DURATION   ?= 30m
 SOAK_TIMEOUT    ?= 3h
 
 .PHONY: tools tools-go tools-apt minio-test check test test-fault soak fuzz run build clean clean-data
+.PHONY: bench mutate
 
 ## tools: everything the checks, tests and 'make run' need.
 tools: tools-go tools-apt
@@ -163,6 +174,36 @@ fuzz: minio-test
 			$(TEST_ENV) go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" >.tools/fuzz.log 2>&1 || { cat .tools/fuzz.log; exit 1; }; \
 		done; \
 	done
+
+## bench: the benchmarks with their targets enforced. The document
+## benchmarks time one run each (-benchtime 1x: each seeds 100,000 rows or
+## streams 1 GiB); the others repeat as Go decides. With
+## QMS_PERF_DATABASE_URL (a database seeded by 'qmstrack seed --demo
+## --dossiers N') the process perf test runs too, on a copy of it.
+bench: minio-test
+	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -benchtime 1x -timeout 60m ./server/web/
+	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -timeout 30m ./server/nonconformity/ ./server/evidence/
+	@if [ -n "$$QMS_PERF_DATABASE_URL" ]; then \
+		$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -tags perf -run TestPerf -v -timeout 60m ./server/process/; \
+	else echo "bench: QMS_PERF_DATABASE_URL is not set; the process perf test is skipped"; fi
+
+## mutate: gremlins over the rule-bearing packages, one package and one
+## worker at a time, on the real services; fails when a package is below
+## MUTATE_MIN percent efficacy (killed / (killed + lived)).
+MUTATE_PKGS  ?= qms document nonconformity record internalaudit process identity trail evidence workday authz leadership
+MUTATE_MIN   ?= 80
+MUTATE_SINCE ?=
+mutate: minio-test
+	@if [ ! -x "$(GREMLINS)" ] || ! go version -m "$(GREMLINS)" 2>/dev/null | grep -qE 'mod[[:space:]]+github.com/go-gremlins/gremlins[[:space:]]+$(GREMLINS_VERSION)'; then \
+		echo "installing gremlins $(GREMLINS_VERSION) into .tools/bin"; \
+		GOBIN="$(TOOLS_BIN)" go install $(GREMLINS_MODULE); \
+	fi
+	@pkgs="$(MUTATE_PKGS)"; \
+	if [ -n "$(MUTATE_SINCE)" ]; then \
+		pkgs=$$(for p in $$pkgs; do git diff --quiet "$(MUTATE_SINCE)" -- "server/$$p" || echo "$$p"; done); \
+		echo "packages changed since $(MUTATE_SINCE): $${pkgs:-none}"; \
+	fi; \
+	[ -z "$$pkgs" ] || $(TEST_ENV) scripts/mutate.sh "$(GREMLINS)" "$(MUTATE_MIN)" $$pkgs
 
 ## build: the qmstrack binary in .tools/bin.
 build:

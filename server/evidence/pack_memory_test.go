@@ -62,8 +62,11 @@ func TestEvidencePackMemoryIsFlat(t *testing.T) {
 	if largeBytes < total<<20 {
 		t.Fatalf("the large pack has only %d bytes", largeBytes)
 	}
-	if largePeak > smallPeak+16<<20 || largePeak > 48<<20 {
-		t.Fatalf("heap grows with the pack: +%d MiB for %d MiB vs +%d MiB for %d MiB", largePeak>>20, largeBytes>>20, smallPeak>>20, smallBytes>>20)
+	// README: a 1 GiB pack raised the heap in use by 2 MiB, a 16 MiB pack by
+	// 1 MiB. The bound is those figures and 1 MiB for the sampling's noise.
+	if largePeak > smallPeak+2<<20 || largePeak > 3<<20 {
+		t.Fatalf("heap grows with the pack: +%.1f MiB for %d MiB vs +%.1f MiB for %d MiB (at most +3 MiB, and 2 MiB over the small pack)",
+			float64(largePeak)/(1<<20), largeBytes>>20, float64(smallPeak)/(1<<20), smallBytes>>20)
 	}
 }
 

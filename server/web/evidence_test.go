@@ -56,7 +56,9 @@ func TestEvidencePackOverHTTPKeepsMemoryFlat(t *testing.T) {
 	if n < total<<20 {
 		t.Fatalf("the pack has %d bytes", n)
 	}
-	if grow > 48 {
-		t.Fatalf("heap grew by %.0f MiB while streaming %d MiB", grow, n>>20)
+	// README: a 1 GiB pack over HTTP raised the heap in use by 3 MiB; the
+	// bound is that and 1 MiB for the sampling's noise.
+	if grow > 4 {
+		t.Fatalf("heap grew by %.1f MiB while streaming %d MiB (at most 4 MiB)", grow, n>>20)
 	}
 }

@@ -73,7 +73,7 @@ func WithConfig(f func(*config.Config)) Option {
 }
 
 // DemoSeeder seeds the demo organisation into a template database.
-var DemoSeeder = testenv.Seeder{Name: "demo", Seed: func(ctx context.Context, url string) error {
+var DemoSeeder = testenv.Seeder{Name: "demo", Version: seed.SourceHash() + "/" + Password, Seed: func(ctx context.Context, url string) error {
 	db, err := postgres.Open(ctx, url, 4)
 	if err != nil {
 		return err

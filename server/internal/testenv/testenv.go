@@ -328,9 +328,19 @@ func (e *Env) Describe() string { return fmt.Sprintf("db=%s bucket=%s", e.DBURL,
 
 // Seeder fills a template database once (for example with the demo
 // organisation); every test database cloned from it starts with that content.
+// The template is named after the migrations, Name and a hash of Version, so
+// a change to the seed code (whose hash the seeder gives as Version) builds a
+// new template instead of cloning a stale one.
 type Seeder struct {
-	Name string // part of the template's name
-	Seed func(ctx context.Context, url string) error
+	Name    string // part of the template's name: lower-case letters and digits
+	Version string // names the seed content, e.g. seed.SourceHash(); required
+	Seed    func(ctx context.Context, url string) error
+}
+
+// templateName is the name of the template seeder fills from base.
+func (s Seeder) templateName(base string) string {
+	h := sha256.Sum256([]byte(s.Version))
+	return base + "_" + s.Name + "_" + hex.EncodeToString(h[:])[:12]
 }
 
 var (
@@ -345,8 +355,12 @@ func SeededDatabaseURL(t testing.TB, seeder Seeder) string {
 	defer cancel()
 	admin, base := openAdmin(t, ctx)
 	defer admin.Close()
+	if seeder.Version == "" {
+		t.Fatalf("seeder %s has no Version: the template would outlive a change to its seed", seeder.Name)
+	}
+	key := seeder.templateName(base)
 	seededMu.Lock()
-	name, ok := seededTpl[seeder.Name]
+	name, ok := seededTpl[key]
 	if !ok {
 		var err error
 		name, err = buildSeeded(ctx, admin, base, seeder)
@@ -354,7 +368,7 @@ func SeededDatabaseURL(t testing.TB, seeder Seeder) string {
 			seededMu.Unlock()
 			t.Fatalf("seeded template %s: %v", seeder.Name, err)
 		}
-		seededTpl[seeder.Name] = name
+		seededTpl[key] = name
 	}
 	seededMu.Unlock()
 	return cloneDatabase(t, ctx, admin, name)
@@ -370,7 +384,7 @@ func buildSeeded(ctx context.Context, admin *sql.DB, base string, seeder Seeder)
 		return "", err
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7262003)`)
-	name := base + "_" + seeder.Name + "_" + seedVersion()
+	name := seeder.templateName(base)
 	var exists bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return "", err
@@ -391,13 +405,4 @@ func buildSeeded(ctx context.Context, admin *sql.DB, base string, seeder Seeder)
 		return "", err
 	}
 	return name, nil
-}
-
-// SeedVersion, when set by a test binary, names the seed content so a
-// change to it yields a fresh template (the seed code is not hashed).
-var SeedVersion = "1"
-
-func seedVersion() string {
-	h := sha256.Sum256([]byte(SeedVersion))
-	return hex.EncodeToString(h[:])[:6]
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Mutation testing of the rule-bearing packages with gremlins, one package at
+# a time and one worker (the tests use the real PostgreSQL and MinIO), and a
+# table of the efficacy (killed / (killed + lived) mutants) per package and
+# in total. Usage: scripts/mutate.sh GREMLINS MIN PKG...
+#   GREMLINS  the gremlins binary
+#   MIN       the efficacy (percent) every package must reach; 0 only reports
+#   PKG       package folders under server/ (qms, document, ...)
+# Each package's JSON report and log go to .tools/mutate/; the surviving
+# (lived) mutants are listed after the table.
+set -uo pipefail
+gremlins=$1 min=$2
+shift 2
+out=.tools/mutate
+mkdir -p "$out"
+row() { printf '%-14s %7s %6s %6s %8s %9s %9s %9s\n' "$@"; }
+row package killed lived "t/out" "not cov" "n/viable" efficacy time
+tk=0 tl=0 fail=0 t0=$(date +%s)
+for p in "$@"; do
+	s=$(date +%s)
+	"$gremlins" unleash --workers 1 --timeout-coefficient 4 -o "$out/$p.json" "./server/$p" >"$out/$p.log" 2>&1
+	rc=$?
+	el=$(($(date +%s) - s))
+	if [ ! -s "$out/$p.json" ]; then
+		row "$p" - - - - - "error $rc" "${el}s"
+		tail -5 "$out/$p.log"
+		fail=1
+		continue
+	fi
+	count() { jq "[.files[].mutations[] | select(.status == \"$1\")] | length" "$out/$p.json"; }
+	k=$(count KILLED) l=$(count LIVED) to=$(count "TIMED OUT") nc=$(count "NOT COVERED") nv=$(count "NOT VIABLE")
+	tk=$((tk + k)) tl=$((tl + l))
+	eff=-
+	if [ $((k + l)) -gt 0 ]; then
+		eff=$(awk -v k="$k" -v l="$l" 'BEGIN { printf "%.1f%%", 100 * k / (k + l) }')
+		if awk -v k="$k" -v l="$l" -v m="$min" 'BEGIN { exit !(100 * k / (k + l) < m) }'; then fail=1; fi
+	fi
+	row "$p" "$k" "$l" "$to" "$nc" "$nv" "$eff" "${el}s"
+done
+if [ $((tk + tl)) -gt 0 ]; then
+	row total "$tk" "$tl" "" "" "" "$(awk -v k="$tk" -v l="$tl" 'BEGIN { printf "%.1f%%", 100 * k / (k + l) }')" "$(($(date +%s) - t0))s"
+fi
+echo
+echo "surviving mutants (file:line:column type):"
+for p in "$@"; do
+	[ -s "$out/$p.json" ] || continue
+	jq -r '.files[] | .file_name as $f | .mutations[] | select(.status == "LIVED") | "  \($f):\(.line):\(.column) \(.type)"' "$out/$p.json"
+done
+if [ "$fail" -ne 0 ] && [ "$min" != 0 ]; then
+	echo "mutate: a package is below ${min}% efficacy (or did not run)"
+	exit 1
+fi
