@@ -13,6 +13,9 @@ import (
 	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 type clock struct {
@@ -41,10 +44,15 @@ type effects struct {
 	DirectiveEsc    int // … the overdue directive's escalation entries
 	DirectiveNotes  int
 	DirectivePeople int
+	RecordLocked    int // record-pending: the version whose retention was still to apply, locked
+	ObjectChecks    int // objects.reconcile: checks of the rows against the bucket
+	PendingApplied  int // process.pending_events: the early event, now in its dossier
+	PendingCleared  int // … and no longer waiting (1 once cleared)
 }
 
 func (e effects) all() bool {
-	return e.Activated == 1 && e.Indexed == 1 && e.AnalysisOverdue > 0 && e.RecordNotes > 0 && e.LateNC > 0 && e.DirectiveEsc > 0
+	return e.Activated == 1 && e.Indexed == 1 && e.AnalysisOverdue > 0 && e.RecordNotes > 0 && e.LateNC > 0 && e.DirectiveEsc > 0 &&
+		e.RecordLocked == 1 && e.ObjectChecks > 0 && e.PendingApplied == 1 && e.PendingCleared == 1
 }
 
 // TestRunJobsFiresEveryJobOnceAcrossInstances builds two applications on
@@ -59,12 +67,13 @@ func TestRunJobsFiresEveryJobOnceAcrossInstances(t *testing.T) {
 	for _, j := range env.App.Jobs {
 		names[j.Name] = true
 	}
-	for _, n := range []string{"documents.activate", "documents.index", "nc-overdue", "record-expiry", "process.late_and_overdue"} {
+	for _, n := range []string{"documents.activate", "documents.index", "nc-overdue", "record-expiry", "process.late_and_overdue",
+		"record-pending", "objects.reconcile", "process.pending_events"} {
 		if !names[n] {
 			t.Fatalf("job %s is not registered (%v)", n, names)
 		}
 	}
-	if len(names) != 5 {
+	if len(names) != 8 {
 		t.Fatalf("registered jobs %v: a new one needs its effect in this test", names)
 	}
 	coord, author, head, chair := env.As("coordinator"), env.As("author.tnmt"), env.As("head.tnmt"), env.As("chairman")
@@ -109,6 +118,27 @@ func TestRunJobsFiresEveryJobOnceAcrossInstances(t *testing.T) {
 	chair.Do("POST", "/api/v1/meetings/"+m.ID+"/directives", map[string]any{"unit": "tnmt", "title": "Rà soát hồ sơ tồn",
 		"report_required": "Báo cáo", "due_on": "2026-03-05"}).MustStatus(http.StatusCreated).Decode(&dir)
 
+	// record-pending: a form filed today whose retention is still to be
+	// applied (the process stopped between the row and the lock).
+	var fresh struct{ ID string }
+	env.As("staff.tnmt").Multipart("/api/v1/records", map[string]string{"type": "filled-form", "unit": "tnmt", "title": "Phiếu mới", "date": "2026-03-01"},
+		apptest.File{Field: "file", Name: "phieu-moi.pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}).MustStatus(http.StatusCreated).Decode(&fresh)
+	if _, err := env.App.DB.Exec(`UPDATE record_versions SET lock_pending = true WHERE record_id = $1`, fresh.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// process.pending_events: an event sent before its dossier, whose
+	// receipt then committed without the answer reaching the sender.
+	env.As("staff.tnmt").Do("POST", "/api/v1/dossiers/JOB-2/events", map[string]any{"event_id": "os-1", "type": "supplement_requested",
+		"at": "2026-03-02T08:58:00+07:00"}).MustStatus(http.StatusAccepted)
+	received := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
+	actx := qms.WithActor(context.Background(), qms.Actor{Login: "staff.tnmt"})
+	lost := process.Dossier{Number: "JOB-2", Service: "DD-01", Field: "land", Unit: "tnmt", Channel: process.ChannelOnline, ReceivedAt: received,
+		Clock: process.Clock{Status: process.StatusProcessing, ClockStart: received, DueAt: received.AddDate(0, 0, 14), CurrentUnit: "tnmt"}}
+	if _, created, err := postgres.NewProcessStore(env.App.DB).CreateDossier(actx, lost, trail.NewEvent(actx, "dossier.receive", "dossier", "JOB-2", "tnmt", nil)); err != nil || !created {
+		t.Fatalf("record JOB-2: %v %v", created, err)
+	}
+
 	db := env.App.DB
 	count := func(q string, args ...any) int {
 		t.Helper()
@@ -133,6 +163,10 @@ func TestRunJobsFiresEveryJobOnceAcrossInstances(t *testing.T) {
 		e.DirectiveEsc = count(`SELECT count(*) FROM trail WHERE action = 'directive.escalate' AND object_id = $1`, dir.ID)
 		e.DirectiveNotes = count(`SELECT count(*) FROM notifications WHERE kind = 'directive_overdue' AND link = $1`, "/directives/"+dir.ID)
 		e.DirectivePeople = count(`SELECT count(DISTINCT user_id) FROM notifications WHERE kind = 'directive_overdue' AND link = $1`, "/directives/"+dir.ID)
+		e.RecordLocked = count(`SELECT count(*) FROM record_versions WHERE record_id = $1 AND NOT lock_pending`, fresh.ID)
+		e.ObjectChecks = count(`SELECT count(*) FROM object_checks`)
+		e.PendingApplied = count(`SELECT count(*) FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id WHERE d.number = 'JOB-2'`)
+		e.PendingCleared = 1 - count(`SELECT count(*) FROM dossier_pending_events WHERE number = 'JOB-2'`)
 		return e
 	}
 	if e := observe(); e != (effects{}) {
@@ -181,7 +215,8 @@ func TestRunJobsFiresEveryJobOnceAcrossInstances(t *testing.T) {
 	if final != e {
 		t.Fatalf("effects grew after they first appeared: %+v, then %+v", e, final)
 	}
-	if final.IndexClaims != 1 || final.AnalysisOverdue != 1 || final.LateNC != 1 || final.DirectiveEsc != 1 {
+	if final.IndexClaims != 1 || final.AnalysisOverdue != 1 || final.LateNC != 1 || final.DirectiveEsc != 1 ||
+		final.ObjectChecks != 1 || final.PendingApplied != 1 {
 		t.Fatalf("a job fired more than once across the two instances: %+v", final)
 	}
 	for what, n := range map[string][2]int{"NC": {final.AnalysisNotes, final.AnalysisPeople},
