@@ -91,6 +91,10 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Clock: o.shared, Trail: postgres.NewTrailStore(db)}
 	shared := a.Clock
+	// Records, the leadership's directives and internal audits take their
+	// "now" as a plain function: the database's clock for them too, through
+	// its offset from this instance's clock (see sharedNow).
+	sharedNow := newSharedNow(now, shared).Now
 	var err error
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err
@@ -120,8 +124,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
 	// meetings and directives, whose minutes are records (5.1, 9.3).
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: now, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a}})
-	leadOpts := leadership.Options{Now: now, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
+		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a}})
+	leadOpts := leadership.Options{Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		leadOpts.Mailer = mailer
@@ -147,7 +151,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if err != nil {
 		return nil, err
 	}
-	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: now, Location: loc,
+	a.Audits = internalaudit.New(auditStore, a.Authz, internalaudit.Options{Now: sharedNow, Location: loc,
 		NC: AuditNCs{a.NCs}, Records: AuditReports{a.Records}, Renderer: pdf})
 	a.Evidence = evidence.New(postgres.NewEvidenceStore(db), store, a.Authz, EvidenceAudits{a.Audits},
 		evidence.Options{Now: now, Location: loc})
