@@ -270,7 +270,7 @@ func TestRowsWithoutTheirFile(t *testing.T) {
 	one(reconcile.SourceMeetingMinutes, meetingID, `SELECT minutes_key, minutes_version FROM meetings WHERE id = $1`, meetingID)
 	one(reconcile.SourceDirectiveEvidence, dirID, `SELECT e.object_key, e.version_id FROM directive_evidence e JOIN directive_reports r ON r.id = e.report_id WHERE r.directive_id = $1`, dirID)
 	var dKey, dVersion string
-	if err := db.QueryRowxContext(ctx, `UPDATE record_versions SET deleted_at = now() WHERE record_id = $1 RETURNING object_key, version_id`, disposedID).
+	if err := db.QueryRowxContext(ctx, `UPDATE record_versions SET delete_requested_at = now(), deleted_at = now() WHERE record_id = $1 RETURNING object_key, version_id`, disposedID).
 		Scan(&dKey, &dVersion); err != nil {
 		t.Fatal(err)
 	}
