@@ -1,7 +1,10 @@
 package authz_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/qmstrack/qmstrack/server/authz"
@@ -52,3 +55,43 @@ func TestValidRole(t *testing.T) {
 		}
 	}
 }
+
+// TestWatcherLogsOnlyFailures: a watcher that connects and reloads on a
+// notification logs no warning and no failed reload.
+func TestWatcherLogsOnlyFailures(t *testing.T) {
+	orgs, _, uid, url := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db2, err := postgres.Open(ctx, url, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	b, err := authz.New(db2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf syncBuffer
+	if _, err := b.Watch(ctx, url, slog.New(slog.NewTextHandler(&buf, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if err := orgs.Assign(ctx, org.Assignment{UserID: uid, Role: "head", Unit: "tnmt"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return b.Can(uid, "tnmt", "document", "approve") }, "the watching instance to reload")
+	if out := buf.String(); out != "" {
+		t.Fatalf("a healthy watcher logged:\n%s", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
