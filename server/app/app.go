@@ -24,6 +24,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/internal/failpoint"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 	"github.com/qmstrack/qmstrack/server/leadership"
@@ -124,7 +125,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
 	// meetings and directives, whose minutes are records (5.1, 9.3).
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
-		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a}})
+		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a},
+		Step: failpoint.Hit})
 	leadOpts := leadership.Options{Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface

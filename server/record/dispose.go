@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/qmstrack/qmstrack/server/internal/failpoint"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
@@ -82,7 +81,7 @@ func (s *Service) Dispose(ctx context.Context, id, reason, password string) (Rec
 	if err != nil {
 		return Record{}, err
 	}
-	failpoint.Hit("dispose.after-decision")
+	s.step("dispose.after-decision")
 	// The decision stands whatever happens to the request now: the
 	// deletion goes on without the request's cancellation, for a while.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.DisposeWithin)

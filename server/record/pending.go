@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/qmstrack/qmstrack/server/internal/failpoint"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
@@ -105,7 +104,7 @@ func (s *Service) applyLock(ctx context.Context, id string, no int) error {
 		if ret.Mode == "" && !r.Held {
 			return nil
 		}
-		failpoint.Hit("record.before-lock")
+		s.step("record.before-lock")
 		return s.blobs.ApplyRetention(ctx, v.Key, v.VersionID, ret, r.Held)
 	})
 }
@@ -149,7 +148,7 @@ func (s *Service) finish(ctx context.Context, id string) (finishResult, error) {
 	// started it: its entries name no person.
 	sys := context.Background()
 	for _, v := range r.ToDelete() {
-		failpoint.Hit("dispose.before-delete")
+		s.step("dispose.before-delete")
 		if err := s.blobs.DisposeVersion(ctx, v.Key, v.VersionID); err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -167,18 +166,18 @@ func (s *Service) finish(ctx context.Context, id string) (finishResult, error) {
 			}
 			continue
 		}
-		failpoint.Hit("dispose.after-delete")
+		s.step("dispose.after-delete")
 		ev := trail.NewEvent(sys, "record.version_delete", "record", r.ID, r.Unit, map[string]any{
 			"no": v.No, "key": v.Key, "version_id": v.VersionID, "sha256": v.SHA256})
 		if err := s.store.VersionDeleted(ctx, id, v.No, s.o.Now(), ev); err != nil {
 			return res, err
 		}
-		failpoint.Hit("dispose.after-mark")
+		s.step("dispose.after-mark")
 	}
 	if res.failed > 0 {
 		return res, nil
 	}
-	failpoint.Hit("dispose.before-final")
+	s.step("dispose.before-final")
 	ev := trail.NewEvent(sys, "record.disposed", "record", r.ID, r.Unit, map[string]any{"versions": len(r.Versions)})
 	res.done, err = s.store.Disposed(ctx, id, s.o.Now(), ev)
 	return res, err

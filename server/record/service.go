@@ -27,6 +27,18 @@ type Options struct {
 	// own request (the scheduled job finishes the rest); defaults to 2
 	// minutes.
 	DisposeWithin time.Duration
+	// Step is called at each named step of a filing's lock and of a
+	// disposition ("dispose.after-decision", "dispose.after-delete", ...),
+	// so the fault tests can stop the process there; nil does nothing. The
+	// application wires it to internal/failpoint.
+	Step func(name string)
+}
+
+// step reports that the service reached the named step (see Options.Step).
+func (s *Service) step(name string) {
+	if s.o.Step != nil {
+		s.o.Step(name)
+	}
 }
 
 // Service is the record capability.
