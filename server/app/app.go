@@ -84,7 +84,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		f(&o)
 	}
 	if o.shared == nil {
-		o.shared = postgres.NewClock(db, now).Now
+		// The database's clock, through its offset from this instance's
+		// (measured at most every sharedNowEvery): no query per request.
+		o.shared = newSharedNow(now, postgres.NewClock(db, now).Now).At
 	}
 	loc := cfg.Location
 	if loc == nil {
@@ -93,9 +95,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a := &App{Cfg: cfg, Log: log, DB: db, Blob: store, Now: now, Clock: o.shared, Trail: postgres.NewTrailStore(db)}
 	shared := a.Clock
 	// Records, the leadership's directives and internal audits take their
-	// "now" as a plain function: the database's clock for them too, through
-	// its offset from this instance's clock (see sharedNow).
-	sharedNow := newSharedNow(now, shared).Now
+	// "now" as a plain function: the same shared clock.
+	sharedNow := func() time.Time { return shared(context.Background()) }
 	var err error
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err

@@ -14,10 +14,10 @@ import (
 // directives or records costs no query per item.
 const sharedNowEvery = 10 * time.Second
 
-// sharedNow is the cluster's clock (the database's) for capabilities whose
-// options take a plain func() time.Time: the instance's clock plus the
-// offset of the shared clock from it, measured at most every
-// sharedNowEvery of real time.
+// sharedNow is the cluster's clock (the database's): the instance's clock
+// plus the offset of the shared clock from it, measured at most every
+// sharedNowEvery of real time, so asking it costs no query on the hot path
+// (every authenticated request asks it for the session's expiry).
 type sharedNow struct {
 	mu     sync.Mutex
 	now    qms.Clock
@@ -31,12 +31,12 @@ func newSharedNow(now qms.Clock, shared func(ctx context.Context) time.Time) *sh
 	return &sharedNow{now: now, shared: shared, since: time.Now}
 }
 
-// Now is the shared clock's time.
-func (c *sharedNow) Now() time.Time {
+// At is the shared clock's time; ctx bounds a measurement of the offset.
+func (c *sharedNow) At(ctx context.Context) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if real := c.since(); c.at.IsZero() || real.Sub(c.at) >= sharedNowEvery || real.Before(c.at) {
-		c.off = c.shared(context.Background()).Sub(c.now())
+		c.off = c.shared(ctx).Sub(c.now())
 		c.at = real
 	}
 	return c.now().Add(c.off)

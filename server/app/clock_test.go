@@ -18,20 +18,20 @@ func TestSharedNowFollowsTheSharedClock(t *testing.T) {
 		return instance.Add(skew)
 	})
 	c.since = func() time.Time { return real }
-	if got := c.Now(); !got.Equal(instance.Add(skew)) {
+	if got := c.At(context.Background()); !got.Equal(instance.Add(skew)) {
 		t.Fatalf("Now = %s, want the shared clock's %s", got, instance.Add(skew))
 	}
 	instance = instance.Add(time.Second)
-	if got := c.Now(); !got.Equal(instance.Add(skew)) || asked != 1 {
+	if got := c.At(context.Background()); !got.Equal(instance.Add(skew)) || asked != 1 {
 		t.Fatalf("within the interval: Now = %s after %d measurements, want %s after 1", got, asked, instance.Add(skew))
 	}
 	skew = 5 * time.Minute
 	real = real.Add(sharedNowEvery - time.Millisecond)
-	if got := c.Now(); asked != 1 || got.Equal(instance.Add(skew)) {
+	if got := c.At(context.Background()); asked != 1 || got.Equal(instance.Add(skew)) {
 		t.Fatalf("before the interval ended the offset was measured again (%d)", asked)
 	}
 	real = real.Add(time.Millisecond)
-	if got := c.Now(); !got.Equal(instance.Add(skew)) || asked != 2 {
+	if got := c.At(context.Background()); !got.Equal(instance.Add(skew)) || asked != 2 {
 		t.Fatalf("after the interval: Now = %s after %d measurements, want %s after 2", got, asked, instance.Add(skew))
 	}
 }
