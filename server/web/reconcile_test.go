@@ -109,6 +109,15 @@ func TestObjectCheckPageAPIReadyz(t *testing.T) {
 	if !strings.Contains(home(coord), `href="/admin/objects"`) || strings.Contains(home(env.As("head.tnmt")), `href="/admin/objects"`) {
 		t.Error("the object store page is not in the coordinator's navigation, or is in a unit head's")
 	}
+	// An administrator of one unit may not check the whole office's files,
+	// so the page is not in that navigation either.
+	_, unitAdmin := env.Fixtures().User(t, "admin@tnmt")
+	if strings.Contains(home(env.As(unitAdmin)), `href="/admin/objects"`) {
+		t.Error("the object store page is in the navigation of an administrator of one unit, who may not open it")
+	}
+	if st, _ := page(env.As(unitAdmin)); st != http.StatusForbidden {
+		t.Errorf("unit administrator on the page: %d", st)
+	}
 
 	// The page's button: a check, then back to the page.
 	form := url.Values{"_csrf": {coord.CSRF}}

@@ -168,18 +168,20 @@ func (p *Page) T(id string, args ...any) string { return p.views.T(p.Lang, id, a
 func (p *Page) Render(m qms.Msg) string { return p.views.cat.Msg(p.Lang, m) }
 
 // navItems are the sections of the UI, each shown to those who hold its
-// permission somewhere and only once the section's page exists.
+// permission somewhere (in every unit, for a section of the whole office)
+// and only once the section's page exists.
 var navItems = []struct {
 	key, href, obj, act string
+	wholeOffice         bool
 }{
-	{"nav.documents", "/documents", "document", "read"},
-	{"nav.records", "/records", "record", "read"},
-	{"nav.ncs", "/ncs", "nc", "read"},
-	{"nav.audits", "/audits", "audit", "read"},
-	{"nav.dashboard", "/dashboard", "process", "read"},
-	{"nav.trail", "/trail", "trail", "read"},
-	{"nav.admin", "/admin/users", "admin", "users"},
-	{"nav.objects", "/admin/objects", "objects", "check"},
+	{"nav.documents", "/documents", "document", "read", false},
+	{"nav.records", "/records", "record", "read", false},
+	{"nav.ncs", "/ncs", "nc", "read", false},
+	{"nav.audits", "/audits", "audit", "read", false},
+	{"nav.dashboard", "/dashboard", "process", "read", false},
+	{"nav.trail", "/trail", "trail", "read", false},
+	{"nav.admin", "/admin/users", "admin", "users", false},
+	{"nav.objects", "/admin/objects", "objects", "check", true},
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
@@ -187,7 +189,11 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 	if a, ok := qms.ActorFrom(c.Request.Context()); ok {
 		p.User = &a
 		for _, n := range navItems {
-			if !s.pageURLs[n.href] || !s.Authz.CanAnywhere(a.UserID, n.obj, n.act) {
+			if !s.pageURLs[n.href] {
+				continue
+			}
+			if n.wholeOffice && !s.Authz.Can(a.UserID, qms.AllUnits, n.obj, n.act) ||
+				!n.wholeOffice && !s.Authz.CanAnywhere(a.UserID, n.obj, n.act) {
 				continue
 			}
 			p.Nav = append(p.Nav, NavItem{Key: n.key, Href: n.href, Active: strings.HasPrefix(p.Path, n.href)})
