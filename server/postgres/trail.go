@@ -77,11 +77,12 @@ func (s *TrailStore) Record(ctx context.Context, ev trail.Event) error {
 
 // List returns entries matching f in sequence order.
 func (s *TrailStore) List(ctx context.Context, f trail.Filter) ([]trail.Entry, error) {
-	const q = `SELECT seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
-		FROM trail
-		WHERE ($1 = '' OR object_type = $1) AND ($2 = '' OR object_id = $2)
-		  AND ($3::text[] IS NULL OR unit = ANY($3)) AND seq > $4
-		ORDER BY seq LIMIT $5`
+	const q = `SELECT t.seq, t.at, t.actor_id, t.actor_login, coalesce(u.name, '') AS actor_name, t.action, t.object_type,
+		       t.object_id, t.unit, t.details, t.prev_hash, t.hash
+		FROM trail t LEFT JOIN users u ON u.id = t.actor_id
+		WHERE ($1 = '' OR t.object_type = $1) AND ($2 = '' OR t.object_id = $2)
+		  AND ($3::text[] IS NULL OR t.unit = ANY($3)) AND t.seq > $4
+		ORDER BY t.seq LIMIT $5`
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 200
 	}

@@ -45,6 +45,7 @@ type Entry struct {
 	At         time.Time       `json:"at" db:"at"`
 	ActorID    *string         `json:"actor_id" db:"actor_id"`
 	ActorLogin string          `json:"actor" db:"actor_login"`
+	ActorName  string          `json:"actor_name,omitempty" db:"actor_name"` // the user's name now; empty for the system
 	Action     string          `json:"action" db:"action"`
 	ObjectType string          `json:"object_type" db:"object_type"`
 	ObjectID   string          `json:"object_id" db:"object_id"`

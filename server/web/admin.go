@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -294,7 +295,12 @@ func (s *Server) handleTrailPage() gin.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		d := gin.H{"Entries": es, "Filter": f, "CanVerify": s.Authz.CanAnywhere(actor(c).UserID, "trail", "verify")}
+		_, names, err := s.unitNames(c)
+		if err != nil {
+			return err
+		}
+		d := gin.H{"Entries": s.trailRows(c, es, names), "Filter": f, "Types": s.trailTypes(c, f.ObjectType),
+			"CanVerify": s.Authz.CanAnywhere(actor(c).UserID, "trail", "verify")}
 		if c.Query("verify") == "1" && d["CanVerify"] == true {
 			res, err := s.Trail.Verify(c.Request.Context())
 			if err != nil {
@@ -305,4 +311,71 @@ func (s *Server) handleTrailPage() gin.HandlerFunc {
 		s.render(c, http.StatusOK, "trail/index.html", s.page(c, "trail.title", d))
 		return nil
 	})
+}
+
+// trailRow is one entry of the trail page as an auditor reads it: the act,
+// the object and the unit by name in the reader's language, the actor by
+// name, with a link to the object's page where it has one.
+type trailRow struct {
+	trail.Entry
+	ActionLabel string
+	ObjectLabel string
+	ObjectLink  string
+	UnitName    string
+	Actor       string
+}
+
+// trailObjectPages maps an object type to its page; the object id follows.
+var trailObjectPages = map[string]string{
+	"document": "/documents/", "revision": "/revisions/", "nc": "/ncs/", "record": "/records/",
+	"audit": "/audits/", "directive": "/directives/", "meeting": "/meetings/", "dossier": "/dossiers/",
+	"dossier_import": "/dossiers/imports/",
+}
+
+// trailObjectTypes are the object types of the trail filter, in this order.
+var trailObjectTypes = []string{"document", "revision", "record", "record_type", "nc", "audit", "audit_clause", "evidence_pack",
+	"dossier", "dossier_import", "service", "calendar", "objective", "meeting", "directive", "user", "unit"}
+
+func (s *Server) trailRows(c *gin.Context, es []trail.Entry, unitNames map[string]string) []trailRow {
+	tr := tr(c)
+	out := make([]trailRow, len(es))
+	for i, e := range es {
+		r := trailRow{Entry: e, ActionLabel: e.Action, ObjectLabel: e.ObjectType, UnitName: unitNames[e.Unit], Actor: e.ActorName}
+		if s.views.cat.Has("trail.action." + e.Action) {
+			r.ActionLabel = tr.T("trail.action." + e.Action)
+		}
+		if s.views.cat.Has("trail.object." + e.ObjectType) {
+			r.ObjectLabel = tr.T("trail.object." + e.ObjectType)
+		}
+		if p, ok := trailObjectPages[e.ObjectType]; ok && e.ObjectID != "" {
+			r.ObjectLink = p + url.PathEscape(e.ObjectID)
+		}
+		if r.UnitName == "" {
+			r.UnitName = e.Unit
+		}
+		if r.Actor == "" {
+			r.Actor = e.ActorLogin
+			if e.ActorID == nil && e.ActorLogin == "system" {
+				r.Actor = tr.T("trail.system")
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// trailTypes are the choices of the trail filter's object type.
+func (s *Server) trailTypes(c *gin.Context, selected string) []option {
+	tr := tr(c)
+	out := []option{{Value: "", Label: tr.T("trail.object.all"), Selected: selected == ""}}
+	for _, t := range trailObjectTypes {
+		out = append(out, option{Value: t, Label: tr.T("trail.object." + t), Selected: t == selected})
+	}
+	return out
+}
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
 }

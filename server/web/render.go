@@ -105,6 +105,14 @@ func (v *views) funcs() template.FuncMap {
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
 		"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+		// deref is the text a *string points at ("" for nil): printf shows
+		// a pointer's address, not its text.
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -162,6 +170,24 @@ type Page struct {
 
 // T translates for the page's language.
 func (p *Page) T(id string, args ...any) string { return p.views.T(p.Lang, id, args...) }
+
+// Act names a trail action ("revision.approve") in the page's language
+// ("Phê duyệt bản ban hành"); an action the catalog does not name yet is
+// shown as its code.
+func (p *Page) Act(action string) string {
+	if p.views.cat.Has("trail.action." + action) {
+		return p.views.T(p.Lang, "trail.action."+action)
+	}
+	return action
+}
+
+// Kind names a trail object type in the page's language.
+func (p *Page) Kind(objectType string) string {
+	if p.views.cat.Has("trail.object." + objectType) {
+		return p.views.T(p.Lang, "trail.object."+objectType)
+	}
+	return objectType
+}
 
 // Render writes a message kept as a qms.Msg (a notification's subject) in
 // the page's language.
