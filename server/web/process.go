@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
@@ -685,7 +686,7 @@ func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
 			return err
 		}
 		return s.procPage(c, "process/dashboard.html", "proc.dashboard.title", map[string]any{
-			"D": db, "Trend": chart.ProcessTrend(db, tr(c).T("proc.kpi.on_time_rate")), "UnitsChart": chart.ProcessUnits(db),
+			"D": db, "Trend": chart.ProcessTrend(db, tr(c).T("proc.kpi.on_time_rate")), "UnitsChart": s.unitsChart(c, db),
 			"Heat": chart.ProcessHeat(db), "HasNCs": db.HasNCs,
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),
@@ -891,4 +892,24 @@ func (s *Server) procTasks(p *process.Service) TaskSource {
 		}
 		return out, err
 	}
+}
+
+// unitsChart draws the per-unit bars with the units' names and the parts'
+// names in the reader's language.
+func (s *Server) unitsChart(c *gin.Context, db process.Dashboard) template.HTML {
+	_, names, err := s.unitNames(c)
+	if err != nil {
+		names = map[string]string{}
+	}
+	t := tr(c)
+	return chart.ProcessUnits(db, chart.UnitLabels{
+		Unit: func(code string) string {
+			if n := names[code]; n != "" {
+				return n
+			}
+			return code
+		},
+		Parts: [3]string{t.T("proc.outcome.early"), t.T("proc.outcome.on_time"), t.T("proc.outcome.late")},
+		Title: t.T("proc.dashboard.units"), Comma: c.GetString("lang") == "vi",
+	})
 }

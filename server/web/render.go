@@ -166,6 +166,23 @@ type Page struct {
 	Error  string
 	views  *views
 	Status int
+	// units loads the units' names in the page's language, once, when a
+	// template first names a unit
+	units     func() map[string]string
+	unitNames map[string]string
+}
+
+// Unit names a unit by its code in the page's language ("Phòng Tài nguyên
+// và Môi trường" for tnmt; the whole office for "*"); a code it does not
+// know is shown as it is.
+func (p *Page) Unit(code string) string {
+	if p.unitNames == nil && p.units != nil {
+		p.unitNames = p.units()
+	}
+	if n, ok := p.unitNames[code]; ok && n != "" {
+		return n
+	}
+	return code
 }
 
 // T translates for the page's language.
@@ -179,6 +196,16 @@ func (p *Page) Act(action string) string {
 		return p.views.T(p.Lang, "trail.action."+action)
 	}
 	return action
+}
+
+// Label is the catalog's name of a code (prefix+code, e.g.
+// "proc.stepname."+"receive"), or the code itself when the catalog has no
+// name for it (codes that people define, such as a service's own steps).
+func (p *Page) Label(prefix, code string) string {
+	if p.views.cat.Has(prefix + code) {
+		return p.views.T(p.Lang, prefix+code)
+	}
+	return code
 }
 
 // Kind names a trail object type in the page's language.
@@ -212,6 +239,13 @@ var navItems = []struct {
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
 	p := &Page{Lang: c.GetString("lang"), Title: title, Data: data, views: s.views, CSRF: c.GetString("csrf"), Path: c.Request.URL.Path}
+	p.units = func() map[string]string {
+		_, names, err := s.unitNames(c)
+		if err != nil {
+			return map[string]string{}
+		}
+		return names
+	}
 	if a, ok := qms.ActorFrom(c.Request.Context()); ok {
 		p.User = &a
 		for _, n := range navItems {

@@ -56,43 +56,72 @@ func ProcessTrend(db process.Dashboard, label string) template.HTML {
 
 // ProcessUnits draws one stacked bar per unit of the dashboard: early, on
 // time, late.
-func ProcessUnits(db process.Dashboard) template.HTML {
+func ProcessUnits(db process.Dashboard, l UnitLabels) template.HTML {
 	if len(db.Units) == 0 {
 		return ""
 	}
-	const w, rowH, left, right = 720.0, 26.0, 110.0, 60.0
-	h := rowH*float64(len(db.Units)) + 10
+	name := l.Unit
+	if name == nil {
+		name = func(code string) string { return code }
+	}
+	const w, rowH, left, right, legendH = 720.0, 26.0, 170.0, 60.0, 24.0
+	h := rowH*float64(len(db.Units)) + 10 + legendH
 	var max int64 = 1
 	for _, u := range db.Units {
 		if u.Returned > max {
 			max = u.Returned
 		}
 	}
+	colors := [3]string{"#0f766e", "#16a34a", "#dc2626"}
 	scale := (w - left - right) / float64(max)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" id="units-chart" viewBox="0 0 %.0f %.0f" role="img" xmlns="http://www.w3.org/2000/svg">`, w, h)
+	fmt.Fprintf(&b, `<svg class="chart" id="units-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, w, h, esc(l.Title))
 	for i, u := range db.Units {
 		yy := 5 + float64(i)*rowH
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="end">%s</text>`, left-8, yy+15, esc(u.Key))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="end">%s</text>`, left-8, yy+15, esc(name(u.Key)))
 		xx := left
-		for _, part := range []struct {
-			n     int64
-			color string
-			name  string
-		}{{u.Early, "#0f766e", "early"}, {u.OnTime, "#16a34a", "on_time"}, {u.Late, "#dc2626", "late"}} {
-			if part.n == 0 {
+		for j, n := range []int64{u.Early, u.OnTime, u.Late} {
+			if n == 0 {
 				continue
 			}
-			wd := float64(part.n) * scale
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`, xx, yy, wd, rowH-8, part.color, esc(u.Key), part.name, part.n)
+			wd := float64(n) * scale
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s: %d</title></rect>`,
+				xx, yy, wd, rowH-8, colors[j], esc(name(u.Key)), esc(l.Parts[j]), n)
 			xx += wd
 		}
 		if u.OnTimeRate != nil {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12">%.1f%%</text>`, xx+6, yy+15, *u.OnTimeRate)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12">%s%%</text>`, xx+6, yy+15, esc(l.number(*u.OnTimeRate)))
 		}
+	}
+	// the legend: which colour is which part of a bar
+	ly := rowH*float64(len(db.Units)) + 10 + 6
+	lx := left
+	for j, part := range l.Parts {
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="12" height="12" fill="%s"/><text x="%.1f" y="%.1f" font-size="12">%s</text>`,
+			lx, ly, colors[j], lx+16, ly+11, esc(part))
+		lx += 140
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// UnitLabels are the words of the per-unit chart in the reader's language:
+// a unit's name by its code, the three parts of a bar (early, on time,
+// late), the chart's title for screen readers, and the decimal comma of
+// Vietnamese pages.
+type UnitLabels struct {
+	Unit  func(code string) string
+	Parts [3]string
+	Title string
+	Comma bool
+}
+
+func (l UnitLabels) number(v float64) string {
+	s := fmt.Sprintf("%.1f", v)
+	if l.Comma {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // ProcessHeatCell is one cell of the overdue heatmap as the template draws it.

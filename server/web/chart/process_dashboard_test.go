@@ -31,12 +31,22 @@ func TestProcessTrend(t *testing.T) {
 }
 
 func TestProcessUnits(t *testing.T) {
-	svg := string(ProcessUnits(dashboard()))
-	// One bar part per non-zero count, the unit names escaped.
-	if strings.Count(svg, "<rect") != 3 || !strings.Contains(svg, "&lt;b&gt;") || strings.Contains(svg, "<b>") || !strings.Contains(svg, "50.0%") {
+	l := UnitLabels{Unit: func(code string) string { return "Đơn vị " + code }, Parts: [3]string{"Trước hạn", "Đúng hạn", "Trễ hạn"}, Comma: true}
+	svg := string(ProcessUnits(dashboard(), l))
+	// One bar part per non-zero count and three legend swatches, the unit
+	// names escaped and named, the parts named in the reader's language.
+	if strings.Count(svg, "<rect") != 3+3 || !strings.Contains(svg, "Đơn vị &lt;b&gt;") || strings.Contains(svg, "<b>") || !strings.Contains(svg, "50,0%") {
 		t.Fatalf("units %s", svg)
 	}
-	if ProcessUnits(process.Dashboard{}) != "" {
+	for _, part := range l.Parts {
+		if strings.Count(svg, ">"+part+"</text>") != 1 {
+			t.Errorf("the legend does not name %q once: %s", part, svg)
+		}
+	}
+	if strings.Contains(svg, "on_time") || strings.Contains(svg, "early") {
+		t.Errorf("the chart shows codes: %s", svg)
+	}
+	if ProcessUnits(process.Dashboard{}, l) != "" {
 		t.Fatal("no units, no chart")
 	}
 }
