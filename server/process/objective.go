@@ -36,8 +36,24 @@ type Progress struct {
 	Value    *float64 `json:"value"`    // nil: nothing to measure yet
 	Basis    int64    `json:"basis"`    // dossiers returned (or received for shares) in the period so far
 	Status   string   `json:"status"`   // on_track, off_track, no_data
-	Fraction float64  `json:"fraction"` // 0..1 for a progress bar
-	AsOf     string   `json:"as_of"`
+	Fraction float64  `json:"fraction"` // 0..1: the share of the target reached
+	// Max is the top of the KPI's scale (100 for a percentage; for a count
+	// or a number of days twice the target, or the value when higher), so a
+	// gauge shows the value on its scale with the target marked, and an
+	// objective off track never looks nearly done.
+	Max  float64 `json:"max"`
+	AsOf string  `json:"as_of"`
+}
+
+// percentKPIs are the objectives' KPIs measured in percent.
+var percentKPIs = map[string]bool{"on_time_rate": true, "early_rate": true, "online_share": true, "postal_share": true}
+
+// Measured is the measured value, 0 without data (for a gauge).
+func (p Progress) Measured() float64 {
+	if p.Value == nil {
+		return 0
+	}
+	return *p.Value
 }
 
 // Show formats the measured value with two decimals, "" without data.
@@ -51,7 +67,13 @@ func (p Progress) Show() string {
 // Measure computes the progress of o from k.
 func (o Objective) Measure(k KPI, asOf workday.Date) Progress {
 	v := k.Value(o.KPI)
-	pr := Progress{Value: v, Status: "no_data", AsOf: asOf.String()}
+	pr := Progress{Value: v, Status: "no_data", AsOf: asOf.String(), Max: 100}
+	if !percentKPIs[o.KPI] {
+		pr.Max = math.Max(1, 2*o.Target)
+		if v != nil && *v > pr.Max {
+			pr.Max = *v
+		}
+	}
 	pr.Basis = k.Returned
 	if o.KPI == "online_share" || o.KPI == "postal_share" {
 		pr.Basis = k.Received
@@ -119,7 +141,17 @@ func (p *Service) CreateObjective(ctx context.Context, o Objective) (Objective, 
 	o.CreatedBy = a.Login
 	ev := trail.NewEvent(ctx, "objective.create", "objective", "", o.Unit, map[string]any{
 		"title": o.Title, "kpi": o.KPI, "comparator": o.Comparator, "target": o.Target, "from": o.From.String(), "to": o.To.String()})
-	return p.store.CreateObjective(ctx, o, ev)
+	o, err = p.store.CreateObjective(ctx, o, ev)
+	if err != nil {
+		return o, err
+	}
+	// the answer carries the progress, as the list does
+	pr, err := p.progress(ctx, o, p.today(ctx))
+	if err != nil {
+		return o, err
+	}
+	o.Progress = &pr
+	return o, nil
 }
 
 // Objectives lists the objectives of the actor's units with their progress

@@ -38,4 +38,8 @@ type Task struct {
 	Link    string     `json:"link"`
 	Due     *time.Time `json:"due,omitempty"`
 	Overdue bool       `json:"overdue"`
+	// Badge, when set, is the message id of the task's state where it is
+	// not a deadline passed (an objective off track: "Chưa đạt", not
+	// "Quá hạn").
+	Badge string `json:"badge,omitempty"`
 }

@@ -886,7 +886,7 @@ func (s *Server) procTasks(p *process.Service) TaskSource {
 		t := s.trLang(a.Lang)
 		out := make([]qms.Task, 0, len(items))
 		for _, it := range items {
-			out = append(out, qms.Task{Kind: "objective", Link: "/objectives#obj-" + it.ID, Overdue: true,
+			out = append(out, qms.Task{Kind: "objective", Link: "/objectives#obj-" + it.ID, Badge: "proc.status.off_track",
 				Title: t.T("proc.task.objective", "Title", it.Title, "KPI", t.T("proc.kpi."+it.KPI),
 					"Value", fmt.Sprintf("%.2f", it.Value), "Cmp", it.Comparator, "Target", fmt.Sprintf("%.2f", it.Target))})
 		}

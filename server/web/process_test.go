@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,18 @@ func TestProcessAPI(t *testing.T) {
 	}
 
 	// Objectives.
-	co.Do("POST", "/api/v1/objectives", map[string]any{"title": "98% đúng hạn", "kpi": "on_time_rate", "target": 98, "period_from": "2026-01-01", "period_to": "2026-12-31", "unit": "tnmt"}).MustStatus(http.StatusCreated)
+	// The answer to the creation carries the progress, as the list does.
+	var created struct {
+		Progress *struct {
+			Status string
+			Value  *float64
+			Max    float64
+		}
+	}
+	co.Do("POST", "/api/v1/objectives", map[string]any{"title": "98% đúng hạn", "kpi": "on_time_rate", "target": 98, "period_from": "2026-01-01", "period_to": "2026-12-31", "unit": "tnmt"}).MustStatus(http.StatusCreated).Decode(&created)
+	if created.Progress == nil || created.Progress.Status != "off_track" || created.Progress.Value == nil || created.Progress.Max != 100 {
+		t.Fatalf("created objective's progress %+v", created.Progress)
+	}
 	co.Do("POST", "/api/v1/objectives", map[string]any{"title": "x", "kpi": "on_time_rate", "target": 98, "period_from": "2026-31-01", "period_to": "2026-12-31", "unit": "tnmt"}).MustStatus(http.StatusBadRequest)
 	var objs struct {
 		Items []struct {
@@ -167,15 +179,39 @@ func TestProcessAPI(t *testing.T) {
 		t.Fatalf("objectives %+v", objs)
 	}
 	var tasks struct {
-		Items []struct{ Kind, Title string }
+		Items []struct {
+			Kind, Title, Badge string
+			Overdue            bool
+		}
 	}
 	env.As("head.tnmt").Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&tasks)
 	found := false
 	for _, tk := range tasks.Items {
-		found = found || tk.Kind == "objective"
+		if tk.Kind == "objective" {
+			found = true
+			// an objective off track has missed its target, not a deadline
+			if tk.Overdue || tk.Badge != "proc.status.off_track" {
+				t.Errorf("off-track objective task %+v: want the badge off_track, not overdue", tk)
+			}
+		}
 	}
 	if !found {
 		t.Fatalf("no off-track objective on the land head's home page: %+v", tasks)
+	}
+	req, _ = http.NewRequest("GET", env.URL+"/", nil)
+	req.Header.Set("Accept", "text/html")
+	home := string(env.As("head.tnmt").Send(req).MustStatus(200).Body)
+	if i := strings.Index(home, "/objectives#obj-"); i < 0 || !strings.Contains(home[i:], `badge-warn">Chưa đạt<`) ||
+		strings.Contains(home[i:min(len(home), i+600)], "badge-overdue") {
+		t.Errorf("the home page does not mark the objective Chưa đạt (and not Quá hạn): %s", home[max(0, i):min(len(home), max(0, i)+600)])
+	}
+	// Its gauge: the value on the percent scale with the target as the
+	// low mark, so an objective at 66.67 of 98 does not look nearly full.
+	req, _ = http.NewRequest("GET", env.URL+"/objectives", nil)
+	req.Header.Set("Accept", "text/html")
+	objPage := string(co.Send(req).MustStatus(200).Body)
+	if !regexp.MustCompile(`<meter class="objective-gauge" min="0" max="100.000" value="[0-9.]+" low="98.000" optimum="100.000"`).MatchString(objPage) {
+		t.Errorf("objective gauge: %s", objPage[max(0, strings.Index(objPage, "<meter")):min(len(objPage), max(0, strings.Index(objPage, "<meter"))+300)])
 	}
 
 	// Dashboard JSON and XLSX.
