@@ -147,9 +147,11 @@ func (p *Service) Dashboard(ctx context.Context, from, to workday.Date) (Dashboa
 	return db, nil
 }
 
-// NonCompliantUnits is the list of units not complying: overdue directives
-// and late dossiers still open (with the directives returned to the unit),
-// per unit in the actor's scope, worst first. The dashboard reads it.
+// NonCompliantUnits is the list of units not complying: overdue
+// directives, directives whose report was returned (the unit has not yet
+// done what was asked: it stays listed until it reports again) and late
+// dossiers still open, per unit in the actor's scope, worst first. The
+// dashboard reads it.
 func (p *Service) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, error) {
 	sc, err := p.scope(ctx, ObjProcess, ActRead)
 	if err != nil {
@@ -168,7 +170,7 @@ func (p *Service) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, erro
 	out := []UnitCompliance{}
 	add := func(unit string) {
 		d, l := dirs[unit], late[unit]
-		if sc.Has(unit) && d.Overdue+l > 0 {
+		if sc.Has(unit) && d.Overdue+d.Returned+l > 0 {
 			out = append(out, UnitCompliance{Unit: unit, OverdueDirectives: d.Overdue, ReturnedDirectives: d.Returned, LateDossiersOpen: l})
 		}
 	}
@@ -184,6 +186,9 @@ func (p *Service) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, erro
 		a, b := out[i], out[j]
 		if a.OverdueDirectives != b.OverdueDirectives {
 			return a.OverdueDirectives > b.OverdueDirectives
+		}
+		if a.ReturnedDirectives != b.ReturnedDirectives {
+			return a.ReturnedDirectives > b.ReturnedDirectives
 		}
 		if a.LateDossiersOpen != b.LateDossiersOpen {
 			return a.LateDossiersOpen > b.LateDossiersOpen

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,5 +60,49 @@ func TestOverdueDirectiveMakesUnitNonComplying(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("vhtt with an overdue directive is not listed as not complying: %+v", after.NonComplying)
+	}
+}
+
+// A unit whose directive report was returned has not done what was asked:
+// it is listed as not complying (with the returned count) until it reports
+// again, though the directive is not yet due; the dashboard shows it too.
+func TestReturnedDirectiveMakesUnitNonComplyingUntilReportedAgain(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	meeting := f.Meeting(t, "chairman")
+	dir := f.Directive(t, "chairman", meeting, "vhtt")
+	type unitRow struct {
+		Unit               string `json:"unit"`
+		OverdueDirectives  int    `json:"overdue_directives"`
+		ReturnedDirectives int    `json:"returned_directives"`
+	}
+	listed := func() *unitRow {
+		var out struct{ Items []unitRow }
+		f.As("coordinator").Do("GET", "/api/v1/non-compliant-units", nil).MustStatus(200).Decode(&out)
+		for _, u := range out.Items {
+			if u.Unit == "vhtt" {
+				return &u
+			}
+		}
+		return nil
+	}
+	f.ReportDirective(t, "head.vhtt", dir)
+	if u := listed(); u != nil {
+		t.Fatalf("vhtt listed with its report awaiting a decision: %+v", u)
+	}
+	apptest.Expect(t, "return", f.As("chairman").Do("POST", "/api/v1/directives/"+dir+"/return", map[string]any{"comment": "Thiếu ảnh"}), http.StatusOK, nil)
+	u := listed()
+	if u == nil || u.ReturnedDirectives != 1 || u.OverdueDirectives != 0 {
+		t.Fatalf("vhtt with a returned report: %+v", u)
+	}
+	req, _ := http.NewRequest("GET", env.URL+"/dashboard", nil)
+	req.Header.Set("Accept", "text/html")
+	page := string(f.As("coordinator").Send(req).MustStatus(200).Body)
+	if !strings.Contains(page, `<tr id="nonc-vhtt"><td>Phòng Văn hóa`) || !strings.Contains(page, `<td>0</td><td>1</td>`) {
+		t.Errorf("the dashboard does not list vhtt with one returned directive: %s", page[max(0, strings.Index(page, `id="non-compliant"`)):min(len(page), max(0, strings.Index(page, `id="non-compliant"`))+700)])
+	}
+	f.ReportDirective(t, "head.vhtt", dir)
+	if u := listed(); u != nil {
+		t.Fatalf("vhtt still listed after reporting again: %+v", u)
 	}
 }
