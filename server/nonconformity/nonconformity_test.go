@@ -914,7 +914,7 @@ func TestNCListAndScorecard(t *testing.T) {
 	// The export row keeps the title as written (neutralising formulas is
 	// the export writer's: web/export).
 	all, _ := f.svc.List(f.as("boss"), nonc.Filter{})
-	if row := nonc.ExportRow(all[0], f.today()); !strings.HasPrefix(row[7], "=") {
+	if row := nonc.ExportRow(all[0], f.today(), time.UTC); !strings.HasPrefix(row[7], "=") {
 		t.Fatalf("title column %q", row[7])
 	}
 }

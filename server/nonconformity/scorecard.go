@@ -182,8 +182,10 @@ func fillMonths(from time.Time, n int, counts []MonthCount) []MonthCount {
 	return out
 }
 
-// ExportRow is one NC in the CSV and XLSX exports, in column order.
-func ExportRow(nc NC, today time.Time) []string {
+// ExportRow is one NC in the CSV and XLSX exports, in column order; its
+// dates are the office's (loc): an NC created at 02:25 on 02/12 in Hanoi
+// was created on 02/12, not on the UTC date 01/12.
+func ExportRow(nc NC, today time.Time, loc *time.Location) []string {
 	overdue := "no"
 	for _, a := range nc.Actions {
 		if a.OverdueOn(today) {
@@ -195,12 +197,12 @@ func ExportRow(nc NC, today time.Time) []string {
 	}
 	closed := ""
 	if nc.ClosedAt != nil {
-		closed = nc.ClosedAt.Format("2006-01-02")
+		closed = nc.ClosedAt.In(loc).Format("2006-01-02")
 	}
 	return []string{
 		nc.Number, nc.Status, nc.Severity, nc.Source, nc.SourceRef, nc.Unit, strings.Join(nc.Clauses, " "),
 		nc.Title, nc.DetectedBy, nc.DetectedOn.Format("2006-01-02"), strings.Join(nc.CauseCategories, " "),
-		nc.CauseSummary, overdue, nc.CreatedAt.Format("2006-01-02"), closed,
+		nc.CauseSummary, overdue, nc.CreatedAt.In(loc).Format("2006-01-02"), closed,
 	}
 }
 

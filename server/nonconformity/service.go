@@ -78,6 +78,9 @@ func (s *Service) today(ctx context.Context) time.Time {
 // clock: it only colours a page; the rules ask the shared clock.
 func (s *Service) Today() time.Time { return dateOf(s.o.Now().In(s.o.Location)) }
 
+// Location is the office's time zone, in which its dates are told.
+func (s *Service) Location() *time.Location { return s.o.Location }
+
 // dateOf returns the calendar date of t (in t's location) as UTC midnight.
 func dateOf(t time.Time) time.Time {
 	y, m, d := t.Date()

@@ -156,7 +156,7 @@ func ncRows(ctx context.Context, ncs *nonconformity.Service, f nonconformity.Fil
 				if n++; n > maxExportRows {
 					return qms.Errorf(qms.ErrTooLarge, "more than %d nonconformities: narrow the filters", maxExportRows)
 				}
-				if err := yield(nonconformity.ExportRow(nc, today)); err != nil {
+				if err := yield(nonconformity.ExportRow(nc, today, ncs.Location())); err != nil {
 					return err
 				}
 			}
