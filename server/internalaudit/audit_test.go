@@ -114,10 +114,11 @@ func TestClauseChecklistSeededAndEditable(t *testing.T) {
 		}
 	}
 	joined := strings.Join(order, " ")
-	if !strings.HasPrefix(joined, "4 4.1 4.2 4.3 4.4 5") || !strings.HasSuffix(joined, "9.3 10 10.1 10.2 10.3") {
+	if !strings.HasPrefix(joined, "4 4.1 4.2 4.3 4.4 4.4.1 4.4.2 5") || !strings.HasSuffix(joined, "9.3 9.3.1 9.3.2 9.3.3 10 10.1 10.2 10.2.1 10.2.2 10.3") ||
+		!strings.Contains(joined, " 7.5.3 7.5.3.1 7.5.3.2 8 ") || !strings.Contains(joined, " 8.5 8.5.1 8.5.2 8.5.3 8.5.4 8.5.5 8.5.6 8.6 ") {
 		t.Fatalf("clause order: %s", joined)
 	}
-	for _, want := range []string{"5.1.2", "7.1.5", "7.5.3", "8.7", "9.1.3", "9.2"} {
+	for _, want := range []string{"5.1.2", "7.1.5", "7.5.3", "8.7", "9.1.3", "9.2", "8.2.1", "10.2.1"} {
 		if !strings.Contains(" "+joined+" ", " "+want+" ") {
 			t.Errorf("clause %s missing", want)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -306,10 +307,25 @@ func docDecodeCursor(s, sort string) (docCursor, error) {
 	return c, nil
 }
 
+// clauseRE is a clause number as people type it (8.5, 8.5.1, 10.2).
+var clauseRE = regexp.MustCompile(`^(4|5|6|7|8|9|10)(\.[0-9]{1,2}){0,3}$`)
+
+// clauseQuery is q when it is a clause number (a search for "8.5" finds
+// what is tagged 8.5 or under it), else "".
+func clauseQuery(q string) string {
+	q = strings.TrimSpace(q)
+	if clauseRE.MatchString(q) {
+		return q
+	}
+	return ""
+}
+
 // The register query: visibility and filters are parameters; only the
 // keyset condition and the order differ by sort, so each sort is one
 // constant query. $15 are the units the reader audits today: the
 // documents that apply to them (document.Document.AppliesTo), once in force.
+// $16 is the query when it is a clause number; the clause filter ($9) and
+// it take the clause with the clauses under it (qms_clause_family).
 const docListWhere = `
 	WHERE (($1::text[] IS NULL OR d.unit = ANY($1::text[]))
 	    OR (d.status = 'effective' AND ($2::text[] IS NULL OR d.unit = ANY($2::text[])))
@@ -318,11 +334,12 @@ const docListWhere = `
 	    OR (cardinality($15::text[]) > 0 AND d.status IN ('effective', 'obsolete')
 	        AND (d.unit = ANY($15::text[]) OR d.public OR '*' = ANY(d.dist_units) OR d.dist_units && $15::text[])))
 	  AND ($5 = '' OR d.search_eff @@ to_tsquery('simple', $5)
-	       OR (d.search_all @@ to_tsquery('simple', $5) AND ($1::text[] IS NULL OR d.unit = ANY($1::text[]))))
+	       OR (d.search_all @@ to_tsquery('simple', $5) AND ($1::text[] IS NULL OR d.unit = ANY($1::text[])))
+	       OR ($16 <> '' AND d.clauses && qms_clause_family($16)))
 	  AND ($6 = '' OR d.unit = $6)
 	  AND ($7 = '' OR d.type = $7)
 	  AND ($8 = '' OR d.status = $8 OR d.pending_status = $8)
-	  AND ($9 = '' OR d.clauses @> ARRAY[$9])
+	  AND ($9 = '' OR d.clauses && qms_clause_family($9))
 	  AND (NOT $10 OR (d.status = 'effective' AND d.next_review_at <= $11))`
 
 var docListQueries = map[string]string{
@@ -373,7 +390,7 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 	}{}
 	err := s.db.SelectContext(ctx, &rows, q, docScopeArg(v.Draft), docScopeArg(v.Read), docScopeArg(v.History), me,
 		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1,
-		pq.Array(docNonNil(v.Audited)))
+		pq.Array(docNonNil(v.Audited)), clauseQuery(f.Q))
 	if err != nil {
 		return document.ListPage{}, translate(err)
 	}

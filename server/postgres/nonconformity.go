@@ -324,7 +324,8 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 		  AND ($5 = '' OR n.source = $5)
 		  AND ($6 = '' OR EXISTS (SELECT 1 FROM unnest(n.clauses) c WHERE c = $6 OR c LIKE $6 || '.%'))
 		  AND (NOT $7 OR EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8))
-		  AND ($9 = '' OR n.title ILIKE '%' || $9 || '%' ESCAPE '\' OR n.number ILIKE '%' || $9 || '%' ESCAPE '\')
+		  AND ($9 = '' OR qms_fold(n.title) LIKE '%' || qms_fold($9) || '%' ESCAPE '\' OR n.number ILIKE '%' || $9 || '%' ESCAPE '\'
+		       OR ($9 ~ '^(4|5|6|7|8|9|10)(\.[0-9]{1,2}){0,3}$' AND n.clauses && qms_clause_family($9)))
 		  AND (n.year, n.seq) < ($10, $11)
 		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
 	var rows []ncRow

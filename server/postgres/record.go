@@ -183,9 +183,10 @@ func (s *RecordStore) Get(ctx context.Context, id string) (record.Record, error)
 func (s *RecordStore) List(ctx context.Context, f record.Filter, scope qms.Scope) ([]record.Record, error) {
 	const q = `SELECT ` + recordCols + ` FROM records
 		WHERE ($1::text[] IS NULL OR unit = ANY($1))
-		  AND ($2 = '' OR type_code = $2) AND ($3 = '' OR unit = $3) AND ($4 = '' OR $4 = ANY(clauses))
+		  AND ($2 = '' OR type_code = $2) AND ($3 = '' OR unit = $3) AND ($4 = '' OR clauses && qms_clause_family($4))
 		  AND ($5 = '' OR link_audit = $5) AND status = $6
-		  AND ($7 = '' OR title ILIKE '%' || $7 || '%')
+		  AND ($7 = '' OR qms_fold(title) LIKE '%' || qms_fold($7) || '%'
+		       OR ($7 ~ '^(4|5|6|7|8|9|10)(\.[0-9]{1,2}){0,3}$' AND clauses && qms_clause_family($7)))
 		  AND (NOT $8 OR (NOT permanent AND NOT held AND retain_until <= $9))
 		ORDER BY record_date DESC, created_at DESC LIMIT $10`
 	status := f.Status
