@@ -239,7 +239,7 @@ func (s *ProcessStore) recompute(ctx context.Context, tx *sqlx.Tx, rc process.Re
 	if !rc.To.IsZero() {
 		to = rc.To
 	}
-	const qSel = `SELECT ` + dossierCols + dossierFrom + ` WHERE d.id > $1
+	const qSel = `SELECT ` + dossierCols + `, d.source, d.event_count` + dossierFrom + ` WHERE d.id > $1
 		AND ($2::boolean OR d.status IN ('processing', 'supplement'))
 		AND ($3::timestamptz IS NULL OR d.received_at >= $3) AND ($4::timestamptz IS NULL OR d.received_at < $4)
 		ORDER BY d.id LIMIT $5 FOR UPDATE OF d`
@@ -251,7 +251,11 @@ func (s *ProcessStore) recompute(ctx context.Context, tx *sqlx.Tx, rc process.Re
 		updated_at = now() WHERE id = $1`
 	after := "00000000-0000-0000-0000-000000000000"
 	for {
-		var rows []dossierRow
+		var rows []struct {
+			dossierRow
+			Source     string `db:"source"`
+			EventCount int    `db:"event_count"`
+		}
 		if err := tx.SelectContext(ctx, &rows, qSel, after, rc.All, from, to, recomputeBatch); err != nil {
 			return res, err
 		}
@@ -282,7 +286,16 @@ func (s *ProcessStore) recompute(ctx context.Context, tx *sqlx.Tx, rc process.Re
 			if !ok {
 				continue
 			}
-			c, err := replay(d, svc, history[r.ID])
+			h := history[r.ID]
+			if r.Source != "api" && r.EventCount == 0 {
+				// An imported or generated dossier: its history is in its
+				// columns, where they tell it.
+				var ok bool
+				if h, ok = process.ImportedHistory(d); !ok {
+					continue
+				}
+			}
+			c, err := replay(d, svc, h)
 			if err != nil {
 				// A history the new calendar cannot replay (an extension no
 				// longer after the due date) keeps its clock.

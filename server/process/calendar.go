@@ -335,3 +335,25 @@ func (p *Service) RecomputePeriod(ctx context.Context, from, to workday.Date) (R
 			"from": from.String(), "to": to.String(), "dossiers_replayed": r.Replayed, "dossiers_moved": r.Moved, "dossiers_rejudged": r.Rejudged})
 	})
 }
+
+// ImportedHistory returns the events the stored columns of a dossier
+// imported from a file (or generated) stand for, whose events are not kept:
+// none for an open one, the supplement request of one waiting for a
+// supplement. ok is false where the columns do not tell the history (a
+// resubmission, a withdrawal, a return, which may have come while the
+// clock was stopped): such a dossier keeps its clock on a recompute.
+func ImportedHistory(d Dossier) (history []Event, ok bool) {
+	if d.Supplements > 0 {
+		return nil, false
+	}
+	switch d.Status {
+	case StatusProcessing:
+		return []Event{}, true
+	case StatusSupplement:
+		if d.PausedAt == nil {
+			return nil, false
+		}
+		return []Event{{EventID: "supplement_at", Type: EventSupplementRequested, At: *d.PausedAt}}, true
+	}
+	return nil, false
+}

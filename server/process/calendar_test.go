@@ -244,3 +244,35 @@ func TestCancelComputedHoliday(t *testing.T) {
 		t.Fatalf("saved as read:\n%s\nbecame\n%s", key(before), key(after))
 	}
 }
+
+// TestImportedDossiersOnRecompute: an imported dossier keeps no events, so
+// a calendar change replays it from its columns: the open one moves; the
+// returned one keeps its clock even on a period recompute (its columns do
+// not say whether it came back while the clock was stopped).
+func TestImportedDossiersOnRecompute(t *testing.T) {
+	f := setup(t)
+	f.now = at("2027-03-20 10:00")
+	fiveDays(t, f)
+	csv := "Số hồ sơ;Mã thủ tục;Hình thức;Ngày tiếp nhận;Ngày trả kết quả;Kết quả;Lý do\n" +
+		"IM-OPEN;CT-05;trực tuyến;01/03/2027 09:00;;;\n" +
+		"IM-DONE;CT-05;trực tuyến;01/03/2027 09:00;08/03/2027 10:00;granted;\n"
+	if rep, err := f.p.Import(f.as("coord"), strings.NewReader(csv), process.ImportOptions{}); err != nil || rep.Inserted != 2 {
+		t.Fatalf("import %+v %v", rep, err)
+	}
+	cy, err := f.p.AddCalendarDay(f.as("coord"), workday.Day{Date: qms.NewDate(2027, 3, 3), Kind: workday.KindHoliday})
+	if err != nil || cy.Moved != 1 {
+		t.Fatalf("add: moved %d %v", cy.Moved, err)
+	}
+	open, _ := f.p.GetDossier(f.as("coord"), "IM-OPEN")
+	if want := at("2027-03-09 09:00"); !open.DueAt.Equal(want) || open.Status != process.StatusProcessing {
+		t.Fatalf("imported open dossier due %s %s, want %s", open.DueAt.In(hcm), open.Status, want)
+	}
+	r, err := f.p.RecomputePeriod(f.as("coord"), qms.NewDate(2027, 3, 1), qms.NewDate(2027, 3, 31))
+	if err != nil || r.Replayed != 1 || r.Rejudged != 0 {
+		t.Fatalf("recompute %+v %v", r, err)
+	}
+	done, _ := f.p.GetDossier(f.as("coord"), "IM-DONE")
+	if want := at("2027-03-08 09:00"); !done.DueAt.Equal(want) || done.Status != process.StatusReturned || done.Outcome != "late" {
+		t.Fatalf("imported returned dossier %s %s %s, want it kept: due %s, returned, late", done.DueAt.In(hcm), done.Status, done.Outcome, want)
+	}
+}
