@@ -9,6 +9,9 @@ ALTER TABLE calendar_days
     ADD COLUMN source  text NOT NULL DEFAULT 'edited' CHECK (source IN ('published', 'edited')),
     ADD COLUMN name_id text NOT NULL DEFAULT '' CHECK (name_id ~ '^([a-z][a-z0-9_.]{0,63})?$');
 
+-- A calendar change replays the open dossiers in batches by id.
+CREATE INDEX dossiers_open_id ON dossiers (id) WHERE status IN ('processing', 'supplement');
+
 -- The days migration 00040 seeded, with the name id each is computed with.
 CREATE TEMP TABLE calendar_seed_00040 (day date PRIMARY KEY, kind text, name text, name_id text) ON COMMIT DROP;
 INSERT INTO calendar_seed_00040 (day, kind, name, name_id) VALUES
@@ -93,6 +96,7 @@ INSERT INTO calendar_days (day, kind, name, source, name_id) VALUES
 ON CONFLICT (day) DO NOTHING;
 
 -- +goose Down
+DROP INDEX dossiers_open_id;
 DELETE FROM calendar_days WHERE source = 'published' AND day < '2026-01-01';
 DELETE FROM calendar_days WHERE kind = 'workday' AND name_id = 'holiday.not_taken' AND day >= '2026-01-01' AND day < '2028-01-01';
 -- The seed of 00040 comes back where nothing else stands.
