@@ -276,3 +276,36 @@ func TestImportedDossiersOnRecompute(t *testing.T) {
 		t.Fatalf("imported returned dossier %s %s %s, want it kept: due %s, returned, late", done.DueAt.In(hcm), done.Status, done.Outcome, want)
 	}
 }
+
+// TestConcurrentCalendarChanges: two exceptions added at once both count
+// in the open dossier's due date: calendar changes are serialised, so the
+// second replays on a calendar that has the first.
+func TestConcurrentCalendarChanges(t *testing.T) {
+	f := setup(t)
+	f.now = at("2027-03-20 10:00")
+	fiveDays(t, f)
+	if _, _, err := f.p.CreateDossier(f.as("jstaff"), process.NewDossier{Number: "OPEN-2", Service: "CT-05", Channel: "online", ReceivedAt: at("2027-03-01 09:00")}); err != nil {
+		t.Fatal(err)
+	}
+	for round, days := range [][2]int{{2, 3}, {4, 5}, {8, 9}} {
+		errs := make(chan error, 2)
+		for _, d := range days {
+			go func(d int) {
+				_, err := f.p.AddCalendarDay(f.as("coord"), workday.Day{Date: qms.NewDate(2027, 3, d), Kind: workday.KindHoliday})
+				errs <- err
+			}(d)
+		}
+		for range days {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Five working days from Monday 01/03 with 2·(round+1) weekdays off.
+		open, _ := f.p.GetDossier(f.as("coord"), "OPEN-2")
+		cal, _, _ := f.p.Calendar(f.as("coord"))
+		want := cal.Due(cal.Start(at("2027-03-01 09:00")), 5)
+		if !open.DueAt.Equal(want) {
+			t.Fatalf("round %d: due %s, want %s (both changes)", round, open.DueAt.In(hcm), want.In(hcm))
+		}
+	}
+}
