@@ -102,13 +102,17 @@ func (s *ProcessStore) SaveProcedure(ctx context.Context, svc process.Procedure,
 	return r.out(), err
 }
 
-// Calendar returns every calendar day and the settings.
+// Calendar returns every stored calendar exception and the settings.
 func (s *ProcessStore) Calendar(ctx context.Context) ([]workday.Day, process.Settings, error) {
+	return calendarIn(ctx, s.db)
+}
+
+func calendarIn(ctx context.Context, q sqlx.QueryerContext) ([]workday.Day, process.Settings, error) {
 	var st process.Settings
-	if err := s.db.GetContext(ctx, &st, `SELECT open_min, close_min, after_hours, late_mode FROM process_settings`); err != nil {
+	if err := sqlx.GetContext(ctx, q, &st, `SELECT open_min, close_min, after_hours, late_mode FROM process_settings`); err != nil {
 		return nil, st, translate(err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT day, kind, name FROM calendar_days ORDER BY day`)
+	rows, err := q.QueryContext(ctx, `SELECT day, kind, name, name_id, source FROM calendar_days ORDER BY day`)
 	if err != nil {
 		return nil, st, translate(err)
 	}
@@ -117,7 +121,7 @@ func (s *ProcessStore) Calendar(ctx context.Context) ([]workday.Day, process.Set
 	for rows.Next() {
 		var d time.Time
 		var day workday.Day
-		if err := rows.Scan(&d, &day.Kind, &day.Name); err != nil {
+		if err := rows.Scan(&d, &day.Kind, &day.Name, &day.NameID, &day.Source); err != nil {
 			return nil, st, translate(err)
 		}
 		day.Date = qms.DateFromTime(d)
@@ -126,24 +130,242 @@ func (s *ProcessStore) Calendar(ctx context.Context) ([]workday.Day, process.Set
 	return out, st, translate(rows.Err())
 }
 
-// SaveCalendarYear replaces the days of one year and the settings.
-func (s *ProcessStore) SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st process.Settings, ev trail.Event) error {
-	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+// lockCalendar serialises the calendar's changes: each holds the settings
+// row until it commits, so the replay of one sees the change before it.
+func lockCalendar(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT 1 FROM process_settings FOR UPDATE`)
+	return err
+}
+
+func insertCalendarDay(ctx context.Context, tx *sqlx.Tx, d workday.Day) error {
+	const q = `INSERT INTO calendar_days (day, kind, name, name_id, source) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, name_id = excluded.name_id, source = excluded.source`
+	_, err := tx.ExecContext(ctx, q, d.Date.String(), d.Kind, d.Name, d.NameID, d.Source)
+	return err
+}
+
+// calendarChange runs change under the calendar's lock, then replays the
+// dossiers rc selects on the calendar as it stands and appends the trail
+// entry, in one transaction.
+func (s *ProcessStore) calendarChange(ctx context.Context, change func(tx *sqlx.Tx) error, rc process.Recompute, evf func(process.Recomputed) trail.Event) (process.Recomputed, error) {
+	var res process.Recomputed
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := lockCalendar(ctx, tx); err != nil {
+			return err
+		}
+		if err := change(tx); err != nil {
+			return err
+		}
+		var err error
+		if res, err = s.recompute(ctx, tx, rc); err != nil {
+			return err
+		}
+		_, err = AppendTrail(ctx, tx, evf(res))
+		return err
+	})
+	return res, err
+}
+
+// SaveCalendarYear replaces the exceptions of one year and the settings.
+func (s *ProcessStore) SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st process.Settings, rc process.Recompute, evf func(process.Recomputed) trail.Event) (process.Recomputed, error) {
+	return s.calendarChange(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)`, year); err != nil {
 			return err
 		}
 		for _, d := range days {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)`, d.Date.String(), d.Kind, d.Name); err != nil {
+			if err := insertCalendarDay(ctx, tx, d); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE process_settings SET open_min = $1, close_min = $2, after_hours = $3, late_mode = $4, updated_at = now()`,
-			st.Open, st.Close, string(st.AfterHours), st.LateMode); err != nil {
+		_, err := tx.ExecContext(ctx, `UPDATE process_settings SET open_min = $1, close_min = $2, after_hours = $3, late_mode = $4, updated_at = now()`,
+			st.Open, st.Close, string(st.AfterHours), st.LateMode)
+		return err
+	}, rc, evf)
+}
+
+// SetCalendarDay stores one exception, replacing the one of its date.
+func (s *ProcessStore) SetCalendarDay(ctx context.Context, d workday.Day, rc process.Recompute, evf func(process.Recomputed) trail.Event) (process.Recomputed, error) {
+	return s.calendarChange(ctx, func(tx *sqlx.Tx) error { return insertCalendarDay(ctx, tx, d) }, rc, evf)
+}
+
+// DeleteCalendarDay removes the exception of a date.
+func (s *ProcessStore) DeleteCalendarDay(ctx context.Context, day workday.Date, rc process.Recompute, evf func(process.Recomputed) trail.Event) (process.Recomputed, error) {
+	return s.calendarChange(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_days WHERE day = $1`, day.String())
+		if err != nil {
 			return err
 		}
-		_, err := AppendTrail(ctx, tx, ev)
-		return err
-	})
+		if n, _ := res.RowsAffected(); n == 0 {
+			return qms.Errorf(qms.ErrNotFound, "no exception on %s", day.Display())
+		}
+		return nil
+	}, rc, evf)
+}
+
+// RecomputeDossiers replays the dossiers rc selects on the calendar in force.
+func (s *ProcessStore) RecomputeDossiers(ctx context.Context, rc process.Recompute, evf func(process.Recomputed) trail.Event) (process.Recomputed, error) {
+	return s.calendarChange(ctx, func(*sqlx.Tx) error { return nil }, rc, evf)
+}
+
+// recomputeBatch is how many dossiers one round of a recompute locks and
+// replays.
+const recomputeBatch = 500
+
+// recompute replays, in tx, the dossiers rc selects, in batches by id,
+// each locked, with its events and its procedure, on the calendar read in
+// tx, and updates those whose clock changed.
+func (s *ProcessStore) recompute(ctx context.Context, tx *sqlx.Tx, rc process.Recompute) (process.Recomputed, error) {
+	var res process.Recomputed
+	if rc.Replayer == nil {
+		return res, nil
+	}
+	ex, st, err := calendarIn(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	replay := rc.Replayer(ex, st)
+	svcs := map[string]process.Procedure{}
+	var srows []procedureRow
+	if err := tx.SelectContext(ctx, &srows, `SELECT `+serviceCols+` FROM services`); err != nil {
+		return res, err
+	}
+	for _, r := range srows {
+		svcs[r.Code] = r.out()
+	}
+	var from, to any
+	if !rc.From.IsZero() {
+		from = rc.From
+	}
+	if !rc.To.IsZero() {
+		to = rc.To
+	}
+	const qSel = `SELECT ` + dossierCols + `, d.source, d.event_count` + dossierFrom + ` WHERE d.id > $1
+		AND ($2::boolean OR d.status IN ('processing', 'supplement'))
+		AND ($3::timestamptz IS NULL OR d.received_at >= $3) AND ($4::timestamptz IS NULL OR d.received_at < $4)
+		ORDER BY d.id LIMIT $5 FOR UPDATE OF d`
+	const qEv = `SELECT dossier_id, event_id, type, at, to_unit, step, result, reason, new_due_at, seq, actor_login, recorded_at
+		FROM dossier_events WHERE dossier_id = ANY($1) ORDER BY at, seq`
+	// One statement a batch: the statistics triggers run once for it.
+	const qUpd = `UPDATE dossiers d SET clock_start = x.clock_start, due_at = x.due_at, extended_due_at = x.extended_due_at,
+		extension_reason = coalesce(x.extension_reason, ''), paused_at = x.paused_at, supplements = x.supplements, status = x.status,
+		returned_at = x.returned_at, result = x.result, result_reason = coalesce(x.result_reason, ''), outcome = x.outcome,
+		processing_days = x.processing_days, current_unit = x.current_unit, steps = x.steps,
+		late = (x.outcome IS NOT DISTINCT FROM 'late' OR (x.status = 'processing' AND x.due_at < now())), updated_at = now()
+		FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, clock_start timestamptz, due_at timestamptz, extended_due_at timestamptz,
+			extension_reason text, paused_at timestamptz, supplements int, status text, returned_at timestamptz, result text,
+			result_reason text, outcome text, processing_days double precision, current_unit text, steps jsonb)
+		WHERE d.id = x.id`
+	type upd struct {
+		ID string `json:"id"`
+		process.Clock
+		Result  *string `json:"result"`
+		Outcome *string `json:"outcome"`
+	}
+	after := "00000000-0000-0000-0000-000000000000"
+	for {
+		var rows []struct {
+			dossierRow
+			Source     string `db:"source"`
+			EventCount int    `db:"event_count"`
+		}
+		if err := tx.SelectContext(ctx, &rows, qSel, after, rc.All, from, to, recomputeBatch); err != nil {
+			return res, err
+		}
+		if len(rows) == 0 {
+			return res, nil
+		}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		after = ids[len(ids)-1]
+		var evs []struct {
+			DossierID string `db:"dossier_id"`
+			process.Event
+		}
+		if err := tx.SelectContext(ctx, &evs, qEv, pq.Array(ids)); err != nil {
+			return res, err
+		}
+		history := map[string][]process.Event{}
+		for _, e := range evs {
+			ev := e.Event
+			ev.At, ev.NewDueAt, ev.Recorded = ev.At.UTC(), utcp(ev.NewDueAt), ev.Recorded.UTC()
+			history[e.DossierID] = append(history[e.DossierID], ev)
+		}
+		var changed []upd
+		for _, r := range rows {
+			d := r.out()
+			svc, ok := svcs[d.Service]
+			if !ok {
+				continue
+			}
+			h := history[r.ID]
+			if r.Source != "api" && r.EventCount == 0 {
+				// An imported or generated dossier: its history is in its
+				// columns, where they tell it.
+				var ok bool
+				if h, ok = process.ImportedHistory(d); !ok {
+					continue
+				}
+			}
+			c, err := replay(d, svc, h)
+			if err != nil {
+				// A history the new calendar cannot replay (an extension no
+				// longer after the due date) keeps its clock.
+				continue
+			}
+			res.Replayed++
+			if clockEqual(d.Clock, c) {
+				continue
+			}
+			if !c.DueAt.Equal(d.DueAt) {
+				res.Moved++
+			}
+			if c.Outcome != d.Outcome {
+				res.Rejudged++
+			}
+			u := upd{ID: r.ID, Clock: c}
+			if c.Result != "" {
+				u.Result = &c.Result
+			}
+			if c.Outcome != "" {
+				u.Outcome = &c.Outcome
+			}
+			changed = append(changed, u)
+		}
+		if len(changed) > 0 {
+			b, err := json.Marshal(changed)
+			if err != nil {
+				return res, err
+			}
+			if _, err := tx.ExecContext(ctx, qUpd, string(b)); err != nil {
+				return res, err
+			}
+		}
+		if len(rows) < recomputeBatch {
+			return res, nil
+		}
+	}
+}
+
+// clockEqual reports whether a replay left a stored clock as it was (the
+// same instants, whatever their zones).
+func clockEqual(a, b process.Clock) bool {
+	sa, _ := json.Marshal(clockUTC(a))
+	sb, _ := json.Marshal(clockUTC(b))
+	return string(sa) == string(sb)
+}
+
+func clockUTC(c process.Clock) process.Clock {
+	c.ClockStart, c.DueAt = c.ClockStart.UTC(), c.DueAt.UTC()
+	c.ExtendedDueAt, c.PausedAt, c.ReturnedAt = utcp(c.ExtendedDueAt), utcp(c.PausedAt), utcp(c.ReturnedAt)
+	steps := make([]process.StepResult, len(c.Steps))
+	for i, st := range c.Steps {
+		st.Start, st.Due, st.End = st.Start.UTC(), utcp(st.Due), utcp(st.End)
+		steps[i] = st
+	}
+	c.Steps = steps
+	return c
 }
 
 // dossierRow is the flat row of dossiers.

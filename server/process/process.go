@@ -83,11 +83,20 @@ type Settings struct {
 	LateMode   string                 `json:"late_mode" db:"late_mode"`
 }
 
-// CalendarYear is one year of the calendar as the API shows and edits it.
+// CalendarYear is one year of the calendar as the API shows and edits it:
+// the days that differ from the Monday-to-Friday week in force (computed
+// from the Labour Code, published or edited, as each one's source says),
+// the exceptions that cancel a computed day off, and the settings.
 type CalendarYear struct {
 	Year     int           `json:"year"`
 	Days     []workday.Day `json:"days"`
+	Removed  []workday.Day `json:"removed"`
 	Settings Settings      `json:"settings"`
+	// Rules: the year's public holidays are computed (the rules' years).
+	Rules bool `json:"rules"`
+	// Moved, on the answer to a change, is how many open dossiers' due
+	// dates the change moved.
+	Moved int `json:"moved"`
 }
 
 // Dossier is one administrative-procedure dossier with its derived clock.
@@ -176,8 +185,22 @@ type Store interface {
 	Procedure(ctx context.Context, code string) (Procedure, error)
 	SaveProcedure(ctx context.Context, s Procedure, create bool, ev trail.Event) (Procedure, error)
 
+	// Calendar returns the stored exceptions of every year and the
+	// settings.
 	Calendar(ctx context.Context) ([]workday.Day, Settings, error)
-	SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st Settings, ev trail.Event) error
+	// SaveCalendarYear replaces one year's exceptions and the settings;
+	// SetCalendarDay stores one exception (replacing one of its date);
+	// DeleteCalendarDay removes the exception of a date (ErrNotFound
+	// without one). Each serialises with the other calendar changes,
+	// replays the dossiers rc selects with the calendar as it stands after
+	// the change, and writes the trail entry ev gives for the count moved,
+	// all in one transaction.
+	SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st Settings, rc Recompute, ev func(Recomputed) trail.Event) (Recomputed, error)
+	SetCalendarDay(ctx context.Context, d workday.Day, rc Recompute, ev func(Recomputed) trail.Event) (Recomputed, error)
+	DeleteCalendarDay(ctx context.Context, day workday.Date, rc Recompute, ev func(Recomputed) trail.Event) (Recomputed, error)
+	// RecomputeDossiers replays the dossiers rc selects with the calendar
+	// in force, and writes ev's trail entry, in one transaction.
+	RecomputeDossiers(ctx context.Context, rc Recompute, ev func(Recomputed) trail.Event) (Recomputed, error)
 
 	CreateDossier(ctx context.Context, d Dossier, ev trail.Event) (Dossier, bool, error)
 	// AddEvent is the dossier's one locked change: it locks the dossier,

@@ -1139,6 +1139,29 @@ var mxRoutes = []mxRoute{
 	{Method: "PUT", Path: "/api/v1/calendar/{year}", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
 		Build: func(x *mx, _ testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", "2099") },
 		Send:  mxJSON(func(*mx, *mxActor, *mxObj, int) any { return map[string]any{"days": []any{}} }, "PUT")},
+	// A calendar exception on a working day of 2100 (a year without
+	// computed holidays), removed again after each allowed add.
+	{Method: "POST", Path: "/api/v1/calendar/days", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"date": "2100-06-01", "kind": "holiday", "name": "Nghỉ thử"}
+		}),
+		After: func(x *mx, t testing.TB, _ *mxActor, _ *mxObj, _ *apptest.Response) {
+			x.f.As("coordinator").Do("POST", "/api/v1/calendar/days/2100-06-01/remove", nil).MustStatus(200)
+		}},
+	{Method: "POST", Path: "/api/v1/calendar/days/{date}/remove", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj {
+			// Added unless it is there already (left by refusals).
+			r := x.f.As("coordinator").Do("POST", "/api/v1/calendar/days", map[string]string{"date": "2100-06-02", "kind": "holiday"})
+			if r.Status != 200 && !strings.Contains(string(r.Body), "already a day off") {
+				t.Fatalf("calendar exception: %s", r)
+			}
+			return x.obj("*", "2100-06-02")
+		},
+		Send: mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/calendar/recompute", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"from": "2100-01-01", "to": "2100-01-31"}
+		})},
 	{Method: "POST", Path: "/api/v1/dossiers", Obj: "dossier", Act: "write", Targets: perUnit,
 		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
 			return map[string]any{"number": fmt.Sprintf("MX-D%d", n), "service": x.services[o.Unit], "channel": "online",

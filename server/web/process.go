@@ -402,7 +402,11 @@ func (f calendarForm) calendarYear() (process.CalendarYear, error) {
 		if err != nil {
 			return cy, qms.Errorf(qms.ErrInvalid, "line %d: %s", i+1, err.Error())
 		}
-		cy.Days = append(cy.Days, workday.Day{Date: d, Kind: fs[1], Name: strings.Join(fs[2:], " ")})
+		day := workday.Day{Date: d, Kind: fs[1], Name: strings.Join(fs[2:], " ")}
+		if workday.KnownName(day.Name) {
+			day.NameID, day.Name = day.Name, "" // a named holiday as the page wrote it
+		}
+		cy.Days = append(cy.Days, day)
 	}
 	if cy.Settings.Open, err = parseHHMM(f.Open); err != nil {
 		return cy, err
@@ -724,32 +728,6 @@ func (s *Server) procServicesPage(p *process.Service) handlerFunc {
 		}
 		units, _ := s.Org.Units(c.Request.Context())
 		return s.procPage(c, "process/services.html", "proc.services.title", map[string]any{"Services": list, "Units": units, "Fields": process.Fields})
-	}
-}
-
-func (s *Server) procCalendarPage(p *process.Service) handlerFunc {
-	return func(c *gin.Context) error {
-		year := s.Now().In(s.Location).Year()
-		if v := c.Query("year"); v != "" {
-			y, err := strconv.Atoi(v)
-			if err != nil {
-				return qms.Errorf(qms.ErrInvalid, "year must be a number")
-			}
-			year = y
-		}
-		cy, err := p.CalendarYear(c.Request.Context(), year)
-		if err != nil {
-			return err
-		}
-		var lines []string
-		for _, d := range cy.Days {
-			lines = append(lines, fmt.Sprintf("%s %s %s", d.Date, d.Kind, d.Name))
-		}
-		return s.procPage(c, "process/calendar.html", "proc.calendar.title", map[string]any{
-			"C": cy, "Lines": strings.Join(lines, "\n"), "Prev": year - 1, "Next": year + 1,
-			"Open":  fmt.Sprintf("%02d:%02d", cy.Settings.Open/60, cy.Settings.Open%60),
-			"Close": fmt.Sprintf("%02d:%02d", cy.Settings.Close/60, cy.Settings.Close%60),
-		})
 	}
 }
 

@@ -260,6 +260,9 @@ func (s *Server) processRoutes() {
 	serve(a, ui, "/dossiers/:number/late", "", pa.lateForm())
 	serve(a, ui, "/services", "", pa.procedureForm())
 	serve(a, ui, "/calendar", "", pa.calendarForm())
+	serve(a, ui, "/calendar/days", "Add a calendar exception: a day off on a working day, or a working day on a day off (coordinator); the open dossiers' due dates follow", pa.calendarDayAdd())
+	serve(a, ui, "/calendar/days/:date/remove", "Remove the calendar exception of a date: the day is again what the Labour Code's rules make it (coordinator); the open dossiers' due dates follow", pa.calendarDayRemove())
+	serve(a, ui, "/calendar/recompute", "Recompute, on the calendar in force, the due dates and judgements of the dossiers received in a period, returned ones included (coordinator)", pa.calendarRecompute())
 	serve(a, ui.Group("", importGate(p)), "/dossiers/import", "", pa.importForm())
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 

@@ -196,7 +196,16 @@ func (c *Calendar) Classify(due, returned time.Time) Outcome {
 type Day struct {
 	Date Date   `json:"date"`
 	Kind string `json:"kind"` // "holiday" (a day off) or "workday" (a swapped working day)
-	Name string `json:"name"`
+	// Name is the coordinator's own name of the day (free text); NameID
+	// the message id of a named holiday, rendered in the reader's
+	// language. An entry has one or the other.
+	Name   string `json:"name"`
+	NameID string `json:"name_id,omitempty"`
+	// Source says where the entry comes from: computed, published, edited.
+	Source string `json:"source,omitempty"`
+	// Replaces, on an exception that cancels a computed day off, is the
+	// name id of the computed day.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // Day kinds.
@@ -205,13 +214,20 @@ const (
 	KindWorkday = "workday"
 )
 
-// Set puts a list of days into the calendar.
+// Set puts a list of days into the calendar; a day replaces what the
+// calendar said of its date.
 func (c *Calendar) Set(days []Day) {
 	for _, d := range days {
+		name := d.Name
+		if name == "" {
+			name = d.NameID
+		}
 		if d.Kind == KindWorkday {
-			c.Workdays[d.Date] = d.Name
+			delete(c.Holidays, d.Date)
+			c.Workdays[d.Date] = name
 		} else {
-			c.Holidays[d.Date] = d.Name
+			delete(c.Workdays, d.Date)
+			c.Holidays[d.Date] = name
 		}
 	}
 }
@@ -221,12 +237,12 @@ func (c *Calendar) Days(year int) []Day {
 	out := []Day{}
 	for d, n := range c.Holidays {
 		if d.Year == year {
-			out = append(out, Day{d, KindHoliday, n})
+			out = append(out, Day{Date: d, Kind: KindHoliday, Name: n})
 		}
 	}
 	for d, n := range c.Workdays {
 		if d.Year == year {
-			out = append(out, Day{d, KindWorkday, n})
+			out = append(out, Day{Date: d, Kind: KindWorkday, Name: n})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })

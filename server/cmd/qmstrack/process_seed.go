@@ -70,8 +70,8 @@ func seedDossiers(ctx context.Context, a *app.App, n int, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cal := workday.New(a.Cfg.Location)
-	cal.Set(days)
+	// The computed holidays with the stored exceptions over them.
+	cal := workday.Office(a.Cfg.Location, days)
 	cal.Open, cal.Close, cal.AfterHours = st.Open, st.Close, st.AfterHours
 	began := time.Now()
 	fmt.Fprintf(out, "seeding %d dossiers over %d services\n", n, len(svcs))
