@@ -690,7 +690,7 @@ func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
 			return err
 		}
 		return s.procPage(c, "process/dashboard.html", "proc.dashboard.title", map[string]any{
-			"D": db, "Trend": chart.ProcessTrend(db, tr(c).T("proc.kpi.on_time_rate")), "UnitsChart": s.unitsChart(c, db),
+			"D": db, "Trend": chart.ProcessTrend(db, tr(c).T("proc.kpi.on_time_rate"), c.GetString("lang") == "vi"), "UnitsChart": s.unitsChart(c, db),
 			"Heat": chart.ProcessHeat(db), "HasNCs": db.HasNCs,
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),

@@ -197,8 +197,8 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 	if !strings.Contains(clock, "16/11/2026 09:00") || !strings.Contains(clock, "Trễ hạn") || !strings.Contains(lateNC, "NC-2026-") || !strings.Contains(events, "Trả kết quả") {
 		t.Fatalf("dossier page: clock %q nc %q events %q", clock, lateNC, events)
 	}
-	// tnmt: 4 land dossiers received, 3 returned (L-001 early, L-002 late, L-004 early): 66.67%.
-	if !strings.Contains(unitRow, "66.67%") || !strings.Contains(objective, "98% hồ sơ đất đai đúng hạn") || !strings.Contains(objective, "66.67") ||
+	// tnmt: 4 land dossiers received, 3 returned (L-001 early, L-002 late, L-004 early): 66,67% (the Vietnamese decimal comma).
+	if !strings.Contains(unitRow, "66,67%") || !strings.Contains(objective, "98% hồ sơ đất đai đúng hạn") || !strings.Contains(objective, "66,67") ||
 		!strings.Contains(objective, "Chưa đạt") || strings.TrimSpace(accepted) != "1" {
 		t.Fatalf("dashboard: unit %q objective %q accepted %q", unitRow, objective, accepted)
 	}

@@ -15,6 +15,7 @@ import (
 	qmstrack "github.com/qmstrack/qmstrack"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/web/chart"
 )
 
 // views holds one parsed template set per page (the layout plus the page)
@@ -196,6 +197,40 @@ func (p *Page) Act(action string) string {
 		return p.views.T(p.Lang, "trail.action."+action)
 	}
 	return action
+}
+
+// Num writes a number already formatted with a decimal point ("66.67") as
+// the page's reader writes it: 66,67 on a Vietnamese page. Exports and the
+// API keep the point.
+func (p *Page) Num(s string) string {
+	if p.Lang == "vi" {
+		return strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// Month writes a month "2026-04" as 04/2026.
+func (p *Page) Month(m string) string { return chart.MonthLabel(m) }
+
+// GroupKey names the key of a KPI row grouped by by: a unit, field or
+// channel by name, a month as 04/2026, a day as dd/mm/yyyy; a service by
+// its code.
+func (p *Page) GroupKey(by, key string) string {
+	switch by {
+	case "unit":
+		return p.Unit(key)
+	case "field":
+		return p.Label("proc.field.", key)
+	case "channel":
+		return p.Label("proc.channel.", key)
+	case "month":
+		return chart.MonthLabel(key)
+	case "day":
+		if t, err := time.Parse("2006-01-02", key); err == nil {
+			return t.Format("02/01/2006")
+		}
+	}
+	return key
 }
 
 // Label is the catalog's name of a code (prefix+code, e.g.

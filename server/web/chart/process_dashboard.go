@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/qmstrack/qmstrack/server/process"
 )
 
 // ProcessTrend draws the dashboard's monthly on-time rate as a line with
-// its points; label names the chart for screen readers.
-func ProcessTrend(db process.Dashboard, label string) template.HTML {
+// its points; label names the chart for screen readers; comma writes
+// decimals with the Vietnamese decimal comma. Months are labelled 04/2026.
+// A single month (the monthly report) is drawn as a bar with its value, not
+// as a lone dot.
+func ProcessTrend(db process.Dashboard, label string, comma bool) template.HTML {
 	const w, h, left, right, top, bottom = 720.0, 240.0, 44.0, 12.0, 16.0, 36.0
 	byMonth := map[string]process.KPI{}
 	for _, k := range db.Trend {
@@ -31,6 +35,7 @@ func ProcessTrend(db process.Dashboard, label string) template.HTML {
 		return left + float64(i)*(w-left-right)/float64(n-1)
 	}
 	y := func(v float64) float64 { return top + (100-v)*(h-top-bottom)/100 }
+	num := func(v float64) string { return Decimal(v, 2, comma) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" id="trend-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, w, h, esc(label))
 	for _, v := range []float64{0, 25, 50, 75, 100} {
@@ -39,19 +44,42 @@ func ProcessTrend(db process.Dashboard, label string) template.HTML {
 	}
 	var pts []string
 	for i, m := range db.Months {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle" fill="#666">%s</text>`, x(i), h-bottom+16, esc(m[5:]+"/"+m[2:4]))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle" fill="#666">%s</text>`, x(i), h-bottom+16, esc(MonthLabel(m)))
 		k, ok := byMonth[m]
 		if !ok || k.OnTimeRate == nil {
 			continue
 		}
-		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(*k.OnTimeRate)))
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="#1d4ed8"><title>%s: %.2f%%</title></circle>`, x(i), y(*k.OnTimeRate), esc(m), *k.OnTimeRate)
+		v := *k.OnTimeRate
+		if n == 1 {
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="60" height="%.1f" fill="#1d4ed8"><title>%s: %s%%</title></rect>`, x(i)-30, y(v), y(0)-y(v), esc(MonthLabel(m)), num(v))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="middle">%s%%</text>`, x(i), y(v)-6, num(v))
+			continue
+		}
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y(v)))
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="#1d4ed8"><title>%s: %s%%</title></circle>`, x(i), y(v), esc(MonthLabel(m)), num(v))
 	}
 	if len(pts) > 1 {
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="#1d4ed8" stroke-width="2" points="%s"/>`, strings.Join(pts, " "))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// MonthLabel writes a month "2026-04" as people read it: 04/2026.
+func MonthLabel(m string) string {
+	if len(m) == 7 && m[4] == '-' {
+		return m[5:] + "/" + m[:4]
+	}
+	return m
+}
+
+// Decimal writes v with prec decimals, with the decimal comma when comma.
+func Decimal(v float64, prec int, comma bool) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if comma {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // ProcessUnits draws one stacked bar per unit of the dashboard: early, on
@@ -116,13 +144,7 @@ type UnitLabels struct {
 	Comma bool
 }
 
-func (l UnitLabels) number(v float64) string {
-	s := fmt.Sprintf("%.1f", v)
-	if l.Comma {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+func (l UnitLabels) number(v float64) string { return Decimal(v, 1, l.Comma) }
 
 // ProcessHeatCell is one cell of the overdue heatmap as the template draws it.
 type ProcessHeatCell struct {

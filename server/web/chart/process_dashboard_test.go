@@ -20,12 +20,21 @@ func dashboard() process.Dashboard {
 }
 
 func TestProcessTrend(t *testing.T) {
-	svg := string(ProcessTrend(dashboard(), `on "time"`))
+	svg := string(ProcessTrend(dashboard(), `on "time"`, true))
 	if !strings.Contains(svg, `aria-label="on &#34;time&#34;"`) || strings.Count(svg, "<circle") != 2 || !strings.Contains(svg, "<polyline") ||
-		!strings.Contains(svg, ">10/26<") {
+		!strings.Contains(svg, ">10/2026<") || !strings.Contains(svg, "<title>10/2026: 50,00%</title>") {
 		t.Fatalf("trend %s", svg)
 	}
-	if ProcessTrend(process.Dashboard{}, "x") != "" {
+	if en := string(ProcessTrend(dashboard(), "x", false)); !strings.Contains(en, "<title>10/2026: 50.00%</title>") {
+		t.Fatalf("trend in English %s", en)
+	}
+	// one month (the monthly report): a bar with its value, not a lone dot
+	one := dashboard()
+	one.Months, one.Trend = one.Months[:1], one.Trend[:1]
+	if svg := string(ProcessTrend(one, "x", true)); strings.Count(svg, "<rect") != 1 || strings.Contains(svg, "<circle") || !strings.Contains(svg, ">50,00%</text>") {
+		t.Fatalf("single month %s", svg)
+	}
+	if ProcessTrend(process.Dashboard{}, "x", true) != "" {
 		t.Fatal("a trend without months draws nothing")
 	}
 }
