@@ -351,3 +351,11 @@ func (s *Service) ConfirmReset(ctx context.Context, token, newPassword string) e
 	}
 	return err
 }
+
+// CheckCurrentPassword verifies a user's current password under the
+// sign-in throttle (before an enrolment, for instance); a wrong one is a
+// problem with the field "current".
+func (s *Service) CheckCurrentPassword(ctx context.Context, userID, password string) error {
+	_, err := s.checkCurrent(ctx, userID, password)
+	return err
+}
