@@ -77,14 +77,18 @@ func refuseStep(c *gin.Context, st signInStep) {
 		c.Abort()
 		return
 	}
+	fail(c, stepErr(st))
+}
+
+// stepErr is the API's refusal of a call from a sign-in at step st.
+func stepErr(st signInStep) error {
 	switch st.Step {
 	case identity.StepPassword:
-		fail(c, identity.ErrPasswordChangeRequired)
+		return identity.ErrPasswordChangeRequired
 	case identity.StepEnrol:
-		fail(c, identity.ErrTOTPEnrolRequired)
-	default:
-		fail(c, identity.ErrCodeRequired)
+		return identity.ErrTOTPEnrolRequired
 	}
+	return identity.ErrCodeRequired
 }
 
 func (s *Server) setChallengeCookie(c *gin.Context, token string) {
@@ -167,8 +171,7 @@ func (s *Server) mustBeSignedIn(c *gin.Context) error {
 		return nil
 	}
 	if st, ok := stepOf(c); ok {
-		refuseStep(c, st)
-		return nil
+		return stepErr(st)
 	}
 	return qms.Errorf(qms.ErrUnauthenticated, "sign in first")
 }
@@ -287,8 +290,7 @@ func (s *Server) handleAPITOTPEnrol() gin.HandlerFunc {
 			return err
 		}
 		if st, ok := stepOf(c); ok && st.Step != identity.StepEnrol {
-			refuseStep(c, st)
-			return nil
+			return stepErr(st)
 		}
 		userID, st, err := s.enrolFor(c, req)
 		if err != nil {
