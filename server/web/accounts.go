@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"image/png"
 	"net/http"
 
@@ -236,6 +237,17 @@ func (s *Server) handleAPIPasswordResetConfirm() gin.HandlerFunc {
 type enrolJSON struct {
 	identity.Enrolment
 	QR string `json:"qr_png"`
+}
+
+// enrolPage is an enrolment begun, for the page: the QR code's data URL is
+// one the server made, so the template may put it in an img src.
+type enrolPage struct {
+	Secret string
+	QR     template.URL
+}
+
+func enrolView(e identity.Enrolment, qr string) enrolPage {
+	return enrolPage{Secret: e.Secret, QR: template.URL(qr)}
 }
 
 func qrOf(e identity.Enrolment) (string, error) {
@@ -592,7 +604,7 @@ func (s *Server) handleTOTPForm() gin.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			data["Enrolment"] = enrolJSON{Enrolment: e, QR: qr}
+			data["Enrolment"] = enrolView(e, qr)
 			s.render(c, http.StatusOK, "accounts/totp.html", s.page(c, "accounts.totp.title", data))
 			return nil
 		case "confirm":
@@ -609,7 +621,7 @@ func (s *Server) handleTOTPForm() gin.HandlerFunc {
 			if err != nil {
 				if e, perr := s.Identity.PendingTOTP(ctx, userID); perr == nil {
 					if qr, qerr := qrOf(e); qerr == nil {
-						data["Enrolment"] = enrolJSON{Enrolment: e, QR: qr}
+						data["Enrolment"] = enrolView(e, qr)
 					}
 				}
 				return refused(err)
@@ -663,6 +675,7 @@ func (s *Server) handleAdminPasswordResetForm() gin.HandlerFunc {
 	})
 }
 
-// signInPaths sign in or out afresh: a sign-in in progress does not stand
-// in their way.
-var signInPaths = map[string]bool{"/login": true, "/api/v1/login": true, "/logout": true, "/api/v1/logout": true, "/lang": true}
+// signInPaths sign in or out afresh, or reset a forgotten password: a
+// sign-in in progress does not stand in their way.
+var signInPaths = map[string]bool{"/login": true, "/api/v1/login": true, "/logout": true, "/api/v1/logout": true, "/lang": true,
+	"/password-reset": true, "/password-reset/confirm": true, "/api/v1/password-reset": true, "/api/v1/password-reset/confirm": true}

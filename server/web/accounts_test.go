@@ -281,3 +281,100 @@ func TestAPITOTP(t *testing.T) {
 		t.Fatalf("a coordinator removing the second factor: %s", r)
 	}
 }
+
+var csrfFieldRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// csrfOfPage reads the CSRF token a page's forms carry.
+func csrfOfPage(t *testing.T, c *apptest.Client, path string) string {
+	t.Helper()
+	r := c.AsForm().Do("GET", path, nil)
+	m := csrfFieldRE.FindSubmatch(r.Body)
+	if r.Status != http.StatusOK || m == nil {
+		t.Fatalf("GET %s: %d, no CSRF field", path, r.Status)
+	}
+	return string(m[1])
+}
+
+// TestPagesTOTPAndCodeStep: the enrolment page shows a QR code and takes a
+// first code; the sign-in form then leads to the code page, where a wrong
+// code is refused on the page and the right one signs in.
+func TestPagesTOTPAndCodeStep(t *testing.T) {
+	env := apptest.New(t)
+	me := env.As("head.vhtt").AsForm()
+	r := me.Do("POST", "/ui/account/totp", map[string]string{"op": "begin", "password": "sai"})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "mật khẩu hiện tại không đúng") {
+		t.Fatalf("begin with a wrong password: %d", r.Status)
+	}
+	r = me.Do("POST", "/ui/account/totp", map[string]string{"op": "begin", "password": apptest.Password})
+	secret := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindSubmatch(r.Body)
+	if r.Status != http.StatusOK || secret == nil || !strings.Contains(string(r.Body), `src="data:image/png;base64,`) {
+		t.Fatalf("begin: %d, no secret or QR code", r.Status)
+	}
+	code := func() string {
+		c, _ := totp.GenerateCodeCustom(string(secret[1]), time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		return c
+	}
+	r = me.Do("POST", "/ui/account/totp", map[string]string{"op": "confirm", "code": "000000"})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "mã không đúng") || !strings.Contains(string(r.Body), `id="totp-qr"`) {
+		t.Fatalf("a wrong first code: %d", r.Status)
+	}
+	r = me.Do("POST", "/ui/account/totp", map[string]string{"op": "confirm", "code": code()})
+	if r.Status != http.StatusOK || strings.Count(string(r.Body), "<li><code>") != 10 {
+		t.Fatalf("confirm: %d, recovery codes not listed", r.Status)
+	}
+	rc := regexp.MustCompile(`<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code>`).FindSubmatch(r.Body)
+
+	b := env.Anon().AsForm()
+	r = b.Do("POST", "/login", map[string]string{"login": "head.vhtt", "password": apptest.Password})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login/code" {
+		t.Fatalf("sign-in form: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := b.Do("GET", "/documents", nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login/code" {
+		t.Fatalf("a page before the code: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	b.CSRF = csrfOfPage(t, b, "/login/code")
+	r = b.Do("POST", "/login/code", map[string]string{"code": "123456"})
+	if r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "Mã không đúng hoặc đã được dùng") {
+		t.Fatalf("a wrong code: %d", r.Status)
+	}
+	r = b.Do("POST", "/login/code", map[string]string{"code": string(rc[1])})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+		t.Fatalf("a recovery code: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := b.Do("GET", "/documents", nil); r.Status != http.StatusOK {
+		t.Fatalf("signed in: %d", r.Status)
+	}
+}
+
+// TestPagesOneTimePassword: the administrator's button shows a one-time
+// password once; signing in with it leads to the change page, which
+// signs in once the password is changed.
+func TestPagesOneTimePassword(t *testing.T) {
+	env := apptest.New(t)
+	id := userID(t, env, "staff.noivu")
+	r := env.As("admin").AsForm().Do("POST", "/ui/admin/users/"+id+"/password-reset", nil)
+	pw := regexp.MustCompile(`id="one-time-password">[^<]*<code>([A-Za-z0-9]{16})</code>`).FindSubmatch(r.Body)
+	if r.Status != http.StatusOK || pw == nil {
+		t.Fatalf("the reset button: %d, no one-time password shown", r.Status)
+	}
+	b := env.Anon().AsForm()
+	r = b.Do("POST", "/login", map[string]string{"login": "staff.noivu", "password": string(pw[1])})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/account/password" {
+		t.Fatalf("sign-in with the one-time password: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := b.Do("GET", "/", nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/account/password" {
+		t.Fatalf("home before the change: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	b.CSRF = csrfOfPage(t, b, "/account/password")
+	r = b.Do("POST", "/ui/account/password", map[string]string{"current": string(pw[1]), "new": "Tốt-hơn-2026", "confirm": "Tốt-hơn-2027"})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "Hai mật khẩu mới không giống nhau") {
+		t.Fatalf("a mismatched confirmation: %d", r.Status)
+	}
+	r = b.Do("POST", "/ui/account/password", map[string]string{"current": string(pw[1]), "new": "Tốt-hơn-2026", "confirm": "Tốt-hơn-2026"})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+		t.Fatalf("the change: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := b.Do("GET", "/", nil); r.Status != http.StatusOK {
+		t.Fatalf("home after the change: %d", r.Status)
+	}
+}
