@@ -486,3 +486,41 @@ func TestTOTPRequiredByRole(t *testing.T) {
 		t.Fatalf("a coordinator removing the second factor: %v", err)
 	}
 }
+
+// TestChallengeExpires: a sign-in step waits ChallengeTTL at most, and a
+// challenge becomes one session only.
+func TestChallengeExpires(t *testing.T) {
+	e := newAccounts(t)
+	u := e.user(t, "staff.exp", "", "vi")
+	admin := e.user(t, "it.admin2", "", "vi")
+	ctx := context.Background()
+	pw, err := e.s.ResetPassword(as(admin), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, _ := e.s.SignIn(ctx, "staff.exp", pw, "")
+	e.c.add(identity.ChallengeTTL - time.Second)
+	if _, _, err := e.s.Challenge(ctx, late.Challenge.Token); err != nil {
+		t.Fatalf("a step just before its limit: %v", err)
+	}
+	e.c.add(2 * time.Second)
+	if _, err := e.s.ChangeOneTimePassword(ctx, late.Challenge.Token, pw, "Tốt-hơn-2026"); qms.KindOf(err) != qms.ErrUnauthenticated {
+		t.Fatalf("a step after its limit: %v", err)
+	}
+	// Enrolled, two code steps of one sign-in: the first makes the
+	// session, the second finds no sign-in.
+	v := e.user(t, "staff.two", "", "vi")
+	enr, _ := e.s.BeginTOTP(ctx, v.ID)
+	if _, err := e.s.ConfirmTOTP(ctx, v.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := e.s.SignIn(ctx, "staff.two", "demo12345", "")
+	e.c.add(30 * time.Second)
+	if done, err := e.s.SubmitCode(ctx, r.Challenge.Token, codeAt(t, enr.Secret, e.c.now())); err != nil || done.Session == nil {
+		t.Fatalf("the code: %+v %v", done, err)
+	}
+	e.c.add(30 * time.Second)
+	if _, err := e.s.SubmitCode(ctx, r.Challenge.Token, codeAt(t, enr.Secret, e.c.now())); qms.KindOf(err) != qms.ErrUnauthenticated {
+		t.Fatalf("the same sign-in's code step again: %v", err)
+	}
+}

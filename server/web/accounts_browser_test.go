@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 	"github.com/qmstrack/qmstrack/server/internal/browsertest"
@@ -125,5 +127,72 @@ func TestBrowserPasswordResetByMail(t *testing.T) {
 	}
 	if err := browsertest.Login(ctx, env.URL, "author.tnmt", "Mới-hoàn-toàn-2026"); err != nil {
 		t.Fatalf("sign-in with the new password: %v", err)
+	}
+}
+
+// A person turns the second factor on from the account page (the QR code
+// shows), and the next sign-in asks for the code after the password.
+func TestBrowserTOTPEnrolAndSignIn(t *testing.T) {
+	env := apptest.New(t)
+	ctx := browsertest.New(t, 2*time.Minute)
+	if err := browsertest.Login(ctx, env.URL, "head.motcua", apptest.Password); err != nil {
+		t.Fatal(err)
+	}
+	code := func(secret string) string {
+		c, _ := totp.GenerateCodeCustom(secret, time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		return c
+	}
+	var secret string
+	var qrWidth int
+	var codes []string
+	err := chromedp.Run(ctx,
+		browsertest.NavigateAction(env.URL+"/account"),
+		chromedp.WaitVisible("#totp-link", chromedp.ByID),
+		chromedp.Click("#totp-link", chromedp.ByID),
+		chromedp.WaitVisible("#totp-password", chromedp.ByID),
+		chromedp.SetValue("#totp-password", apptest.Password, chromedp.ByID),
+		chromedp.Click("#totp-begin-submit", chromedp.ByID),
+		chromedp.WaitVisible("#totp-qr", chromedp.ByID),
+		chromedp.Poll(`document.getElementById('totp-qr').complete && document.getElementById('totp-qr').naturalWidth > 0`, nil),
+		chromedp.Evaluate(`document.getElementById('totp-qr').naturalWidth`, &qrWidth),
+		chromedp.Text("#totp-secret", &secret, chromedp.ByID),
+	)
+	if err != nil {
+		browsertest.Screenshot(ctx, "totp-begin")
+		t.Fatal(err)
+	}
+	if qrWidth < 100 {
+		t.Fatalf("the QR code is %d pixels wide", qrWidth)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.SetValue("#code", code(secret), chromedp.ByID),
+		chromedp.Click("#totp-confirm-submit", chromedp.ByID),
+		chromedp.WaitVisible("#recovery-codes", chromedp.ByID),
+		chromedp.Evaluate(`[...document.querySelectorAll('#recovery-codes code')].map(e => e.textContent)`, &codes),
+	)
+	if err != nil {
+		browsertest.Screenshot(ctx, "totp-confirm")
+		t.Fatal(err)
+	}
+	if len(codes) != 10 {
+		t.Fatalf("recovery codes %v", codes)
+	}
+	if err := browsertest.Logout(ctx, env.URL); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Run(ctx,
+		browsertest.NavigateAction(env.URL+"/login"),
+		chromedp.WaitVisible("#login", chromedp.ByID),
+		chromedp.SetValue("#login", "head.motcua", chromedp.ByID),
+		chromedp.SetValue("#password", apptest.Password, chromedp.ByID),
+		chromedp.Click("#login-submit", chromedp.ByID),
+		chromedp.WaitVisible("#code-form", chromedp.ByID),
+		chromedp.SetValue("#code", codes[0], chromedp.ByID),
+		chromedp.Click("#code-submit", chromedp.ByID),
+		chromedp.WaitVisible("#tasks", chromedp.ByID),
+	)
+	if err != nil {
+		browsertest.Screenshot(ctx, "totp-signin")
+		t.Fatal(err)
 	}
 }
