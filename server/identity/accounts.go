@@ -271,8 +271,10 @@ var ErrResetThrottled = qms.Errorf(qms.ErrTooManyRequests, "too many requests fo
 // RequestReset sends a password-reset link to the e-mail of the user with
 // login, in their language. The answer is the same whether the login
 // exists, has an e-mail or is disabled: nil, or ErrResetThrottled after
-// ResetMaxRequests requests in ResetWindow. The mail leaves after the
-// answer, so its time does not tell either.
+// ResetMaxRequests requests in ResetWindow. Only the count is done before
+// the answer; looking the login up, storing the link and sending it
+// happen after, so the answer's time does not tell either (a failure
+// there goes to Options.MailFailed).
 func (s *Service) RequestReset(ctx context.Context, login string) error {
 	login = strings.ToLower(strings.TrimSpace(login))
 	if login == "" || len(login) > 64 {
@@ -288,6 +290,18 @@ func (s *Service) RequestReset(ctx context.Context, login string) error {
 	if n > ResetMaxRequests {
 		return ErrResetThrottled
 	}
+	go func() {
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := s.sendReset(bctx, login, now); err != nil && s.opt.MailFailed != nil {
+			s.opt.MailFailed(login, err)
+		}
+	}()
+	return nil
+}
+
+// sendReset stores a reset link for login, asked for at now, and mails it.
+func (s *Service) sendReset(ctx context.Context, login string, now time.Time) error {
 	u, _, err := s.store.UserByLogin(ctx, login)
 	if err != nil {
 		if qms.KindOf(err) == qms.ErrNotFound {
@@ -309,14 +323,7 @@ func (s *Service) RequestReset(ctx context.Context, login string) error {
 	link := strings.TrimRight(s.opt.BaseURL, "/") + "/password-reset/confirm?token=" + token
 	subject := s.render(u.Lang, qms.M("qmstrack: reset your password"))
 	body := s.render(u.Lang, qms.M("Someone (probably you) asked to reset the password of %s on qmstrack.\n\nTo choose a new password, open this link within 30 minutes; it works once:\n%s\n\nIf you did not ask for it, ignore this e-mail: your password stays as it is.\n", u.Login, link))
-	go func() {
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := s.opt.Mailer.Send(mctx, u.Email, subject, body); err != nil && s.opt.MailFailed != nil {
-			s.opt.MailFailed(u.Login, err)
-		}
-	}()
-	return nil
+	return s.opt.Mailer.Send(ctx, u.Email, subject, body)
 }
 
 func (s *Service) render(lang string, m qms.Msg) string {

@@ -94,7 +94,7 @@ type Options struct {
 	// Mailer sends the password-reset links (nil: no e-mail is sent, the
 	// answer stays the same); Render writes their text in the
 	// recipient's language; BaseURL starts the link. MailFailed hears of a
-	// link that could not be sent (the person asking is not told).
+	// link that could not be stored or sent (the person asking is not told).
 	Mailer     Mailer
 	Render     func(lang string, m qms.Msg) string
 	BaseURL    string
