@@ -14,9 +14,11 @@ require (
 )
 
 require (
+	github.com/boombuler/barcode v1.0.1 // indirect
 	github.com/influxdata/tdigest v0.0.1 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
+	github.com/pquerna/otp v1.5.0
 	github.com/rs/dnscache v0.0.0-20230804202142-fc85eb664529 // indirect
 )
 

@@ -101,11 +101,6 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err
 	}
-	a.Identity = identity.NewService(postgres.NewIdentityStore(db), now, identity.Options{
-		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
-		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow, Clock: shared,
-	})
-	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
 	mailer, err := newMailer(cfg)
 	if err != nil {
 		return nil, err
@@ -114,6 +109,19 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if err != nil {
 		return nil, err
 	}
+	idOpts := identity.Options{
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
+		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow, Clock: shared,
+		Render: cat.Msg, BaseURL: cfg.BaseURL, TOTPRoles: cfg.TOTPRequiredRoles, Roles: userRoles{a}.Roles,
+		MailFailed: func(login string, err error) {
+			log.Warn("the password-reset link could not be sent", "login", login, "err", err)
+		},
+	}
+	if mailer != nil { // a nil *Sender must not become a non-nil interface
+		idOpts.Mailer = mailer
+	}
+	a.Identity = identity.NewService(postgres.NewIdentityStore(db), now, idOpts)
+	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
 
 	// Document control (ISO 9001 7.5). Auditors read the documents that
 	// apply to the units they audit during the audit's window.

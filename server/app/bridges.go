@@ -210,3 +210,19 @@ func (m minutesRecords) FileMinutes(ctx context.Context, in leadership.MinutesRe
 		Date: in.Date.String(), Clauses: in.Clauses, File: qms.FilesOf(qms.Upload{Name: in.FileName, Body: in.File})})
 	return rec.ID, err
 }
+
+// userRoles lists the roles a user holds in any unit, for the roles that
+// require a second factor.
+type userRoles struct{ a *App }
+
+func (r userRoles) Roles(ctx context.Context, userID string) ([]string, error) {
+	as, err := r.a.Org.Assignments(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(as))
+	for _, x := range as {
+		out = append(out, x.Role)
+	}
+	return out, nil
+}

@@ -44,6 +44,9 @@ type Config struct {
 	// LoginWindow, further attempts are refused until the window passes.
 	LoginMaxFailures int           `env:"QMS_LOGIN_MAX_FAILURES" envDefault:"5"`
 	LoginWindow      time.Duration `env:"QMS_LOGIN_WINDOW" envDefault:"15m"`
+	// TOTPRequiredRoles: the holders of these roles (admin, coordinator)
+	// must sign in with a second factor; empty: it is optional for all.
+	TOTPRequiredRoles []string `env:"QMS_TOTP_REQUIRED_ROLES" envSeparator:","`
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
 	JobInterval    time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
 	NCAnalysisDays int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
@@ -116,6 +119,11 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Location = loc
 	if c.ObjectGrace < time.Minute {
 		errs = append(errs, fmt.Errorf("QMS_OBJECT_GRACE must be at least 1m (an upload in flight has no row yet)"))
+	}
+	for _, r := range c.TOTPRequiredRoles {
+		if r != "admin" && r != "coordinator" {
+			errs = append(errs, fmt.Errorf("QMS_TOTP_REQUIRED_ROLES: %q is not admin or coordinator", r))
+		}
 	}
 	if c.NCAnalysisDays < 1 {
 		errs = append(errs, fmt.Errorf("QMS_NC_ANALYSIS_DAYS must be at least 1"))

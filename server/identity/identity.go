@@ -76,6 +76,8 @@ type Store interface {
 	RevokeToken(ctx context.Context, userID, tokenID string, ev trail.Event) error
 
 	Record(ctx context.Context, ev trail.Event) error
+
+	AccountStore
 }
 
 // Options are the session and throttling settings.
@@ -88,6 +90,26 @@ type Options struct {
 	// opened by one instance and checked by another expires by one clock.
 	// The instance's clock stands in for it when nil.
 	Clock func(ctx context.Context) time.Time
+
+	// Mailer sends the password-reset links (nil: no e-mail is sent, the
+	// answer stays the same); Render writes their text in the
+	// recipient's language; BaseURL starts the link. MailFailed hears of a
+	// link that could not be stored or sent (the person asking is not told).
+	Mailer     Mailer
+	Render     func(lang string, m qms.Msg) string
+	BaseURL    string
+	MailFailed func(login string, err error)
+	// TOTPRoles are the roles whose holders must sign in with a second
+	// factor; Roles lists the roles a user holds (in any unit).
+	TOTPRoles []string
+	Roles     func(ctx context.Context, userID string) ([]string, error)
+	// Issuer names qmstrack in authenticator apps ("qmstrack").
+	Issuer string
+}
+
+// Mailer sends one plain-text e-mail.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
 }
 
 // Service is the identity capability.
@@ -174,47 +196,6 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		return User{}, err
 	}
 	return u, nil
-}
-
-// Login checks the password and opens a new session with a fresh id. Failed
-// attempts are counted per login in PostgreSQL, so throttling holds across
-// instances; an unknown login costs the same time as a wrong password.
-func (s *Service) Login(ctx context.Context, login, password string) (Session, User, error) {
-	login = strings.ToLower(strings.TrimSpace(login))
-	if login == "" || password == "" || len(login) > 64 || len(password) > 200 {
-		return Session{}, User{}, qms.Errorf(qms.ErrUnauthenticated, "wrong login or password")
-	}
-	now := s.clock(ctx)
-	n, err := s.store.Failures(ctx, login, now, s.opt.LoginWindow)
-	if err != nil {
-		return Session{}, User{}, err
-	}
-	if n >= s.opt.LoginMaxFailures {
-		return Session{}, User{}, ErrThrottled
-	}
-	u, hash, err := s.store.UserByLogin(ctx, login)
-	if err != nil && qms.KindOf(err) != qms.ErrNotFound {
-		return Session{}, User{}, err
-	}
-	if err != nil {
-		hash = dummyHash
-	}
-	if !VerifyPassword(hash, password) || err != nil || u.Status != "active" {
-		if _, ferr := s.store.RecordFailure(ctx, login, now, s.opt.LoginWindow); ferr != nil {
-			return Session{}, User{}, ferr
-		}
-		_ = s.store.Record(ctx, trail.Event{ActorLogin: login, Action: "user.login_failed", ObjectType: "user", ObjectID: login})
-		return Session{}, User{}, qms.Errorf(qms.ErrUnauthenticated, "wrong login or password")
-	}
-	_ = s.store.ClearFailures(ctx, login)
-	sess := Session{Token: randomToken(32), CSRF: randomToken(24), UserID: u.ID, CreatedAt: now, LastSeen: now,
-		ExpiresAt: now.Add(s.opt.SessionMax)}
-	sess.Hash = HashToken(sess.Token)
-	ev := trail.Event{ActorID: u.ID, ActorLogin: u.Login, Action: "user.login", ObjectType: "user", ObjectID: u.Login}
-	if err := s.store.CreateSession(ctx, sess, ev); err != nil {
-		return Session{}, User{}, err
-	}
-	return sess, u, nil
 }
 
 // Authenticate returns the session and user for a session cookie value.

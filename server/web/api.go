@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -180,7 +181,15 @@ func bindJSON(c *gin.Context, v any) error {
 	}
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
 	dec := json.NewDecoder(body)
+	// A field the request does not take is an error, never ignored: a
+	// client sending "password" to a route that does not change it must
+	// hear so.
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name, _ = strconv.Unquote(name)
+			return qms.Errorf(qms.ErrInvalid, "unknown field %q: this request does not take it", name)
+		}
 		var mbe *http.MaxBytesError
 		var ute *json.UnmarshalTypeError
 		var se *json.SyntaxError

@@ -56,31 +56,33 @@ func (s *Server) rolesOf(ctx context.Context, userID string) ([]meRole, error) {
 	return out, nil
 }
 
+// handleAPILogin signs in with login and password, and the code of a
+// second factor when the user has one; a sign-in in progress (its cookie)
+// takes its code step with the code alone. The answer names the step still
+// to take, if any.
 func (s *Server) handleAPILogin() gin.HandlerFunc {
 	type request struct {
 		Login    string `json:"login"`
 		Password string `json:"password"`
-	}
-	type userJSON struct {
-		ID    string `json:"id"`
-		Login string `json:"login"`
-		Name  string `json:"name"`
-	}
-	type response struct {
-		User userJSON `json:"user"`
-		CSRF string   `json:"csrf_token"`
+		Code     string `json:"code"`
 	}
 	return h(func(c *gin.Context) error {
 		var req request
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		sess, u, err := s.Identity.Login(c.Request.Context(), req.Login, req.Password)
+		ctx := c.Request.Context()
+		var r identity.SignIn
+		var err error
+		if st, ok := stepOf(c); ok && st.Step == identity.StepCode && req.Login == "" && req.Password == "" {
+			r, err = s.Identity.SubmitCode(ctx, st.Token, req.Code)
+		} else {
+			r, err = s.Identity.SignIn(ctx, req.Login, req.Password, req.Code)
+		}
 		if err != nil {
 			return err
 		}
-		s.setSessionCookie(c, sess.Token)
-		return reply(c, http.StatusOK, response{User: userJSON{ID: u.ID, Login: u.Login, Name: u.Name}, CSRF: sess.CSRF})
+		return reply(c, http.StatusOK, s.applySignIn(c, r))
 	})
 }
 
@@ -91,7 +93,13 @@ func (s *Server) handleAPILogout() gin.HandlerFunc {
 				return err
 			}
 		}
+		if tok, err := c.Cookie(challengeCookie); err == nil {
+			if err := s.Identity.CancelChallenge(c.Request.Context(), tok); err != nil {
+				return err
+			}
+		}
 		s.clearSessionCookie(c)
+		s.clearChallengeCookie(c)
 		return reply(c, http.StatusOK, gin.H{"ok": true})
 	})
 }
@@ -257,7 +265,7 @@ func (s *Server) handleLoginPage() gin.HandlerFunc {
 
 func (s *Server) handleLoginForm() gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
-		sess, u, err := s.Identity.Login(c.Request.Context(), c.PostForm("login"), c.PostForm("password"))
+		r, err := s.Identity.SignIn(c.Request.Context(), c.PostForm("login"), c.PostForm("password"), "")
 		if err != nil {
 			status, _ := statusOf(err)
 			if status == http.StatusInternalServerError {
@@ -272,13 +280,17 @@ func (s *Server) handleLoginForm() gin.HandlerFunc {
 			s.render(c, status, "login.html", p)
 			return nil
 		}
-		s.setSessionCookie(c, sess.Token)
+		u := r.User
+		s.applySignIn(c, r)
 		// A language chosen on the login page becomes the user's preference.
 		if lang, _ := c.Cookie(langCookie); (lang == "vi" || lang == "en") && lang != u.Lang {
 			ctx := qms.WithActor(c.Request.Context(), qms.Actor{UserID: u.ID, Login: u.Login, Name: u.Name})
 			if _, err := s.Identity.UpdateUser(ctx, u.ID, identity.UserUpdate{Lang: &lang}); err != nil {
 				return err
 			}
+		}
+		if r.Session == nil {
+			return s.afterSignIn(c, r)
 		}
 		next := c.PostForm("next")
 		c.Redirect(http.StatusSeeOther, localPath(next))
@@ -291,7 +303,11 @@ func (s *Server) handleLogoutForm() gin.HandlerFunc {
 		if tok, err := c.Cookie(sessionCookie); err == nil {
 			_ = s.Identity.Logout(c.Request.Context(), tok)
 		}
+		if tok, err := c.Cookie(challengeCookie); err == nil {
+			_ = s.Identity.CancelChallenge(c.Request.Context(), tok)
+		}
 		s.clearSessionCookie(c)
+		s.clearChallengeCookie(c)
 		c.Redirect(http.StatusSeeOther, "/login")
 		return nil
 	})

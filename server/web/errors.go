@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
@@ -21,6 +22,16 @@ import (
 func statusOf(err error) (int, string) {
 	if isMethodNotAllowed(err) {
 		return http.StatusMethodNotAllowed, "method_not_allowed"
+	}
+	// The steps of a sign-in have codes of their own, so a program knows
+	// which step to take.
+	switch {
+	case errors.Is(err, identity.ErrPasswordChangeRequired):
+		return http.StatusForbidden, "password_change_required"
+	case errors.Is(err, identity.ErrTOTPEnrolRequired):
+		return http.StatusForbidden, "totp_enrolment_required"
+	case errors.Is(err, identity.ErrCodeRequired):
+		return http.StatusUnauthorized, "totp_code_required"
 	}
 	switch qms.KindOf(err) {
 	case qms.ErrTooManyRequests:

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 	"github.com/qmstrack/qmstrack/server/seed"
 )
@@ -811,12 +815,54 @@ func mxMultipart(fields func(x *mx, a *mxActor, o *mxObj, n int) map[string]stri
 	}
 }
 
+// mxNewPassword is what the account entries change passwords to; their
+// After puts the demo password back.
+const mxNewPassword = "Ma-trận-đổi-2026"
+
+// restorePassword gives a user the demo password back, as the seed wrote it.
+func (x *mx) restorePassword(t testing.TB, userID string) {
+	t.Helper()
+	hash, err := identity.HashPassword(apptest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.env.App.DB.Exec(`UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1`, userID, hash); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mxTOTPSecret is the second factor of the people the code step signs in.
+const mxTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+func mxTOTP(secret string) string {
+	c, _ := totp.GenerateCodeCustom(secret, time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	return c
+}
+
+// mxResetLink is a person of their own with a live reset link (the
+// e-mail's token is written as RequestReset stores it).
+func mxResetLink(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+	id, login := x.f.User(t)
+	tok := fmt.Sprintf("mx-reset-%d", x.f.Next())
+	if _, err := x.env.App.DB.Exec(`INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, now(), now() + interval '30 minutes')`,
+		identity.HashToken(tok), id); err != nil {
+		t.Fatal(err)
+	}
+	o := x.obj(unit, id)
+	o.Owner, o.Extra["token"] = login, tok
+	return o
+}
+
 func mxPassword(*mx, *mxActor, *mxObj, int) any {
 	return map[string]string{"password": apptest.Password}
 }
 
 func mxReason(*mx, *mxActor, *mxObj, int) any {
-	return map[string]string{"reason": "Kiểm tra quyền hạn", "comment": "Kiểm tra quyền hạn"}
+	return map[string]string{"reason": "Kiểm tra quyền hạn"}
+}
+
+func mxComment(*mx, *mxActor, *mxObj, int) any {
+	return map[string]string{"comment": "Kiểm tra quyền hạn"}
 }
 
 func mxPDF(field string) apptest.File {
@@ -865,6 +911,44 @@ var mxRoutes = []mxRoute{
 		Send: mxPost(nil)},
 	{Method: "PUT", Path: "/api/v1/me/lang", Targets: self,
 		Send: mxJSON(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"lang": "vi"} }, "PUT")},
+	// The account: one's own password and second factor; the reset by
+	// e-mail link, which anyone may ask for and use.
+	{Method: "POST", Path: "/api/v1/me/password", Targets: self,
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"current": apptest.Password, "new": mxNewPassword}
+		}),
+		After: func(x *mx, t testing.TB, a *mxActor, _ *mxObj, _ *apptest.Response) { x.restorePassword(t, a.ID) }},
+	{Method: "POST", Path: "/api/v1/me/totp", Targets: self,
+		Send: mxPost(mxPassword),
+		After: func(x *mx, t testing.TB, a *mxActor, _ *mxObj, _ *apptest.Response) {
+			if _, err := x.env.App.DB.Exec(`UPDATE users SET totp_pending = '' WHERE id = $1`, a.ID); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	// Enrolled first (begin, confirm), then removed.
+	{Method: "DELETE", Path: "/api/v1/me/totp", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			r := a.C.Do("POST", "/api/v1/me/totp", map[string]string{"password": apptest.Password})
+			var enr struct {
+				Secret string `json:"secret"`
+			}
+			if r.Status != http.StatusOK || json.Unmarshal(r.Body, &enr) != nil {
+				return r
+			}
+			if r := a.C.Do("POST", "/api/v1/me/totp", map[string]string{"code": mxTOTP(enr.Secret)}); r.Status != http.StatusOK {
+				return r
+			}
+			return a.C.Do("DELETE", path, map[string]string{"password": apptest.Password})
+		}},
+	{Method: "POST", Path: "/api/v1/password-reset", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			return x.env.Anon().Do("POST", path, map[string]string{"login": a.Login})
+		}},
+	// A link of a person of its own (the reset ends every session of theirs).
+	{Method: "POST", Path: "/api/v1/password-reset/confirm", Targets: once, Build: mxResetLink,
+		Send: func(x *mx, _ *mxActor, o *mxObj, path string, _ int) *apptest.Response {
+			return x.env.Anon().Do("POST", path, map[string]string{"token": o.Extra["token"], "new": mxNewPassword})
+		}},
 
 	// Administration.
 	{Method: "POST", Path: "/api/v1/units", Obj: "admin", Act: "units", PermIn: "*", Targets: once,
@@ -879,6 +963,13 @@ var mxRoutes = []mxRoute{
 	{Method: "POST", Path: "/api/v1/object-check", Obj: "objects", Act: "check", PermIn: "*", Targets: once, Send: mxPost(nil)},
 	// A user of the unit, and one with a role in every unit (whom only an
 	// administrator of every unit may change).
+	// A one-time password for a user of the unit, or of every unit.
+	{Method: "POST", Path: "/api/v1/users/{id}/password-reset", Obj: "admin", Act: "users", Targets: perUnit, AllUnits: true, Shared: true, Sees: mxSeesUsers,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			id, _ := x.f.User(t, "staff@"+unit)
+			return x.obj(unit, id)
+		},
+		Send: mxPost(nil)},
 	{Method: "PUT", Path: "/api/v1/users/{id}", Obj: "admin", Act: "users", Targets: perUnit, AllUnits: true, Shared: true, Sees: mxSeesUsers,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			id, _ := x.f.User(t, "staff@"+unit)
@@ -930,7 +1021,7 @@ var mxRoutes = []mxRoute{
 			doc, _ := x.f.EffectiveDocument(t, unit)
 			return x.obj(unit, doc)
 		},
-		Send: mxPost(mxReason)},
+		Send: mxPost(mxComment)},
 	{Method: "POST", Path: "/api/v1/revisions/{id}/files", Obj: "document", Act: "draft", Targets: perUnit, Shared: true, Sees: mxSeesDraft, Hide: true,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			return x.obj(unit, x.f.Revision(t, "author."+unit, x.f.Document(t, "author."+unit, unit)), "author", "author."+unit)
@@ -1241,7 +1332,7 @@ var mxRoutes = []mxRoute{
 	{Method: "POST", Path: "/api/v1/directives/{id}/return", Obj: "directive", Act: "decide", PermIn: "*", Targets: perUnit, Sees: mxSeesProcess,
 		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
-		Send:  mxPost(mxReason)},
+		Send:  mxPost(mxComment)},
 }
 
 // mxForms is every unsafe route the pages post to that has no API twin
@@ -1282,6 +1373,58 @@ var mxForms = []mxRoute{
 			return map[string]string{"name": fmt.Sprintf("matrix form %d", n)}
 		})},
 
+	// The account's pages, and the steps of a sign-in.
+	{Method: "POST", Path: "/ui/account/password", Targets: self,
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"current": apptest.Password, "new": mxNewPassword, "confirm": mxNewPassword}
+		}),
+		After: func(x *mx, t testing.TB, a *mxActor, _ *mxObj, _ *apptest.Response) { x.restorePassword(t, a.ID) }},
+	{Method: "POST", Path: "/ui/account/totp", Variant: "begin", Targets: self,
+		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
+			return map[string]string{"op": "begin", "password": apptest.Password}
+		}),
+		After: func(x *mx, t testing.TB, a *mxActor, _ *mxObj, _ *apptest.Response) {
+			if _, err := x.env.App.DB.Exec(`UPDATE users SET totp_pending = '' WHERE id = $1`, a.ID); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	{Method: "POST", Path: "/password-reset", Targets: self,
+		Send: func(x *mx, a *mxActor, _ *mxObj, path string, _ int) *apptest.Response {
+			return x.env.Anon().AsForm().Do("POST", path, map[string]string{"login": a.Login})
+		}},
+	{Method: "POST", Path: "/password-reset/confirm", Targets: once, Build: mxResetLink,
+		Send: func(x *mx, _ *mxActor, o *mxObj, path string, _ int) *apptest.Response {
+			return x.env.Anon().AsForm().Do("POST", path, map[string]string{"token": o.Extra["token"], "new": mxNewPassword, "confirm": mxNewPassword})
+		}},
+	// The code step of a person of its own with a second factor.
+	{Method: "POST", Path: "/login/code", Targets: once,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			id, login := x.f.User(t)
+			if _, err := x.env.App.DB.Exec(`UPDATE users SET totp_secret = $2, totp_enabled_at = now() WHERE id = $1`, id, mxTOTPSecret); err != nil {
+				t.Fatal(err)
+			}
+			o := x.obj(unit, id)
+			o.Owner = login
+			return o
+		},
+		Send: func(x *mx, _ *mxActor, o *mxObj, path string, _ int) *apptest.Response {
+			c := x.env.Anon()
+			r := c.Do("POST", "/api/v1/login", map[string]string{"login": o.Owner, "password": apptest.Password})
+			var st struct {
+				CSRF string `json:"csrf_token"`
+			}
+			if r.Status != http.StatusOK || json.Unmarshal(r.Body, &st) != nil {
+				return r
+			}
+			c.CSRF = st.CSRF
+			return c.AsForm().Do("POST", path, map[string]string{"code": mxTOTP(mxTOTPSecret)})
+		}},
+	{Method: "POST", Path: "/ui/admin/users/{id}/password-reset", Obj: "admin", Act: "users", Targets: perUnit, AllUnits: true, Shared: true, Sees: mxSeesUsers,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			id, _ := x.f.User(t, "staff@"+unit)
+			return x.obj(unit, id)
+		},
+		Send: mxPost(nil)},
 	{Method: "POST", Path: "/ui/admin/units", Obj: "admin", Act: "units", PermIn: "*", Targets: once,
 		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]string{"code": fmt.Sprintf("mxf-%d", n), "name_vi": "Đơn vị thử", "name_en": "Test unit"}

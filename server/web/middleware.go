@@ -207,6 +207,13 @@ func (s *Server) authenticate(c *gin.Context) {
 			return
 		}
 	}
+	if _, ok := qms.ActorFrom(c.Request.Context()); !ok {
+		// A sign-in in progress (accounts.go) may take only its step.
+		if err := s.loadChallenge(c); err != nil {
+			fail(c, err)
+			return
+		}
+	}
 	if lang == "" {
 		lang, _ = c.Cookie(langCookie)
 	}
@@ -246,7 +253,9 @@ func (s *Server) csrf(c *gin.Context) {
 		fail(c, qms.Errorf(qms.ErrForbidden, "this request came from another site and was refused"))
 		return
 	}
-	if !ok {
+	if _, inStep := stepOf(c); !ok && (!inStep || signInPaths[c.Request.URL.Path]) {
+		// A sign-in in progress protects its steps with its own token;
+		// signing in or out afresh needs none.
 		c.Next()
 		return
 	}
@@ -292,6 +301,10 @@ func (s *Server) sameOrigin(c *gin.Context) bool {
 // login page for HTML).
 func requireUser(c *gin.Context) {
 	if _, ok := qms.ActorFrom(c.Request.Context()); !ok {
+		if st, ok := stepOf(c); ok {
+			refuseStep(c, st)
+			return
+		}
 		fail(c, qms.Errorf(qms.ErrUnauthenticated, "sign in first"))
 		return
 	}

@@ -46,6 +46,15 @@ func (s *Server) foundationRoutes() {
 	me.GET("/notifications", "My notifications", s.handleNotifications())
 	me.POST("/notifications/:id/read", "Mark a notification read", s.handleNotificationRead())
 	me.PUT("/me/lang", "Set my language (vi or en)", s.handleSetLangAPI())
+	me.GET("/me/totp", "My second factor: enrolled, recovery codes left, required by my role", s.handleAPITOTPStatus())
+	me.DELETE("/me/totp", "Remove my second factor {password}", s.handleAPITOTPRemove())
+	// A sign-in that waits for the change of a one-time password or the
+	// enrolment of a second factor reaches these two without a session.
+	step := s.apiGroup("auth", true)
+	step.POST("/me/password", "Change my password {current, new}; ends my other sessions (also the one-time password step of a sign-in)", s.handleAPIPasswordChange())
+	step.POST("/me/totp", "Enrol a second factor: {password} begins (secret, otpauth URL, QR), {code} confirms (recovery codes, once)", s.handleAPITOTPEnrol())
+	pub.POST("/password-reset", "Ask for a password-reset link by e-mail {login}; the same answer whether the login exists or not", s.handleAPIPasswordReset())
+	pub.POST("/password-reset/confirm", "Set a new password through a reset link {token, new}", s.handleAPIPasswordResetConfirm())
 
 	adm := s.apiGroup("admin", false)
 	adm.GET("/units", "List units", s.handleUnitList())
@@ -53,6 +62,7 @@ func (s *Server) foundationRoutes() {
 	adm.GET("/users", "List users (admin)", s.requireAnywhere("admin", "users"), s.handleUserList())
 	adm.POST("/users", "Create a user (admin)", s.requireAnywhere("admin", "users"), s.handleUserCreate())
 	adm.PUT("/users/:id", "Update a user: name, email, status, language (admin)", s.requireAnywhere("admin", "users"), s.handleUserUpdate())
+	adm.POST("/users/:id/password-reset", "Give a user a one-time password, returned once, to change at the next sign-in (admin)", s.requireAnywhere("admin", "users"), s.handleAPIUserPasswordReset())
 	adm.GET("/role-assignments", "List role assignments (admin)", s.requireAnywhere("admin", "roles"), s.handleAssignmentList())
 	adm.POST("/role-assignments", "Give a user a role in a unit (admin)", s.requireAnywhere("admin", "roles"), s.handleAssign(true))
 	adm.DELETE("/role-assignments", "Take a role away (admin)", s.requireAnywhere("admin", "roles"), s.handleAssign(false))
@@ -65,6 +75,19 @@ func (s *Server) foundationRoutes() {
 	e.POST("/login", s.handleLoginForm())
 	e.POST("/logout", s.handleLogoutForm())
 	e.POST("/lang", s.handleSetLang())
+	e.GET("/login/code", s.handleLoginCodePage())
+	e.POST("/login/code", s.handleLoginCodeForm())
+	e.GET("/password-reset", s.handleForgotPage())
+	e.POST("/password-reset", s.handleForgotForm())
+	e.GET("/password-reset/confirm", s.handleResetPage())
+	e.POST("/password-reset/confirm", s.handleResetForm())
+	// The account's password and second factor: for the signed-in user,
+	// and for a sign-in at the step of changing a one-time password or
+	// enrolling.
+	e.GET("/account/password", s.handlePasswordPage())
+	e.POST("/ui/account/password", s.handlePasswordForm())
+	e.GET("/account/totp", s.handleTOTPPage())
+	e.POST("/ui/account/totp", s.handleTOTPForm())
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/":            s.handleHome(),
 		"/admin/users": s.handleAdminUsersPage(),
@@ -77,6 +100,7 @@ func (s *Server) foundationRoutes() {
 	ui.POST("/admin/units", s.requireAnywhere("admin", "units"), s.handleAdminUnitForm())
 	ui.POST("/admin/roles", s.requireAnywhere("admin", "roles"), s.handleAdminRoleForm())
 	ui.POST("/account/tokens", s.handleAccountTokenForm())
+	ui.POST("/admin/users/:id/password-reset", s.requireAnywhere("admin", "users"), s.handleAdminPasswordResetForm())
 }
 
 // pages registers GET page routes and remembers them for the navigation.
