@@ -156,8 +156,15 @@ func (s *Server) docFormData(c *gin.Context, docs *document.Service) (gin.H, err
 			mine = append(mine, u)
 		}
 	}
-	return gin.H{"Units": mine, "AllUnits": units, "UnitNames": names, "Types": document.Types,
-		"Roles": []string{"coordinator", "head", "author", "staff", "auditor"}, "Form": map[string]string{"review_months": "12"}}, nil
+	// the form lists only the units where the user may register a
+	// document, and starts on the first of them (their own unit when they
+	// act in one): a choice the submit would refuse is never offered
+	form := map[string]string{"review_months": "12"}
+	if len(mine) > 0 {
+		form["unit"] = mine[0].Code
+	}
+	return gin.H{"Units": mine, "FormUnits": mine, "AllUnits": units, "UnitNames": names, "Types": document.Types,
+		"Roles": []string{"coordinator", "head", "author", "staff", "auditor"}, "Form": form}, nil
 }
 
 func (s *Server) handleDocNewPage(docs *document.Service) gin.HandlerFunc {
@@ -203,6 +210,7 @@ func (s *Server) docEditData(c *gin.Context, docs *document.Service, d document.
 	if err != nil {
 		return nil, err
 	}
+	data["FormUnits"] = data["AllUnits"] // the unit is shown, not changed
 	form := map[string]string{"code": d.Code, "title": d.Title, "type": d.Type, "unit": d.Unit,
 		"clauses": strings.Join(d.Clauses, ", "), "review_months": strconv.Itoa(d.ReviewMonths)}
 	if d.Public {
