@@ -94,6 +94,14 @@ const (
 	ActManage  = "manage"
 	ActWrite   = "write"
 	actWatch   = "watch"
+	// The one-stop desk's acts on dossiers of every unit (role desk, held
+	// in the desk's unit): receive, hand over, record supplements, return,
+	// route to the competent unit, read.
+	ActReceive    = "receive"
+	ActHandOver   = "hand_over"
+	ActSupplement = "supplement"
+	ActReturn     = "return"
+	ActRoute      = "route"
 )
 
 func (p *Service) require(ctx context.Context, unit, obj, act string) (qms.Actor, error) {
@@ -119,6 +127,7 @@ func (p *Service) scope(ctx context.Context, obj, act string) (qms.Scope, error)
 type Permissions struct {
 	Manage bool `json:"manage"` // procedures, the calendar, objectives, late dossiers (in some unit)
 	Write  bool `json:"write"`  // record dossiers and their events, import (in some unit)
+	Desk   bool `json:"desk"`   // receive, hand over and return dossiers of every unit
 }
 
 // Permissions says which acts the actor may do, with the rules the acts
@@ -131,5 +140,6 @@ func (p *Service) Permissions(ctx context.Context) Permissions {
 	return Permissions{
 		Manage: !p.authz.Scope(a.UserID, ObjProcess, ActManage).Empty(),
 		Write:  !p.authz.Scope(a.UserID, ObjDossier, ActWrite).Empty(),
+		Desk:   !p.authz.Scope(a.UserID, ObjDossier, ActReceive).Empty(),
 	}
 }

@@ -1,0 +1,384 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/qmstrack/qmstrack/server/internal/apptest"
+)
+
+// deskDossier is the part of a dossier the desk tests read.
+type deskDossier struct {
+	Number           string `json:"number"`
+	Unit             string `json:"unit"`
+	Channel          string `json:"channel"`
+	ReturnChannel    string `json:"return_channel"`
+	ReceivingUnit    string `json:"receiving_unit"`
+	ReceivingOfficer string `json:"receiving_officer"`
+	RoutePending     bool   `json:"route_pending"`
+	LookupCode       string `json:"lookup_code"`
+	Status           string `json:"status"`
+	Outcome          string `json:"outcome"`
+	Result           string `json:"result"`
+	ClockStart       string `json:"clock_start"`
+	DueAt            string `json:"due_at"`
+	CurrentUnit      string `json:"current_unit"`
+	Late             bool   `json:"late"`
+	Overdue          bool   `json:"overdue"`
+	Steps            []struct {
+		Step    string  `json:"step"`
+		Unit    string  `json:"unit"`
+		Start   string  `json:"start"`
+		Due     *string `json:"due"`
+		End     *string `json:"end"`
+		Outcome string  `json:"outcome"`
+		Officer string  `json:"officer"`
+	} `json:"steps"`
+	NC *struct {
+		State     string `json:"state"`
+		CreatedAt string `json:"created_at"`
+	} `json:"nc"`
+}
+
+func getDossier(t *testing.T, c *apptest.Client, number string) deskDossier {
+	t.Helper()
+	var d deskDossier
+	c.Do("GET", "/api/v1/dossiers/"+number, nil).MustStatus(http.StatusOK).Decode(&d)
+	return d
+}
+
+func receive(t *testing.T, c *apptest.Client, want int, body map[string]any) deskDossier {
+	t.Helper()
+	var out struct {
+		Dossier deskDossier `json:"dossier"`
+	}
+	r := c.Do("POST", "/api/v1/dossiers", body).MustStatus(want)
+	if want < 300 {
+		r.Decode(&out)
+	}
+	return out.Dossier
+}
+
+func wantRefusal(t *testing.T, what string, r *apptest.Response, status int, code, msg string) {
+	t.Helper()
+	if r.Status != status || r.ErrorCode() != code || errorMessage(t, r) != msg {
+		t.Fatalf("%s: answered %s; want %d %s %q", what, r, status, code, msg)
+	}
+}
+
+// TestDeskReceivesForEveryUnit reproduces issue 13's first finding: the
+// one-stop desk could not record a dossier of another unit's service
+// (staff.motcua and head.motcua were answered 403 for a tnmt service). The
+// desk role, held in motcua, receives, hands over and returns dossiers of
+// every unit, recording its unit and officer; processing stays with the
+// competent unit (an extension by the desk is refused with its reason), and
+// someone without the desk role is still refused.
+func TestDeskReceivesForEveryUnit(t *testing.T) {
+	env, _ := procSetup(t)
+	staff, head := env.As("staff.motcua"), env.As("head.motcua")
+	d := receive(t, staff, http.StatusCreated, map[string]any{"number": "DK-1", "service": "DD-01", "channel": "in_person",
+		"received_at": "2026-11-26T09:00:00+07:00"})
+	if d.Unit != "tnmt" || d.ReceivingUnit != "motcua" || d.ReceivingOfficer != "staff.motcua" || d.CurrentUnit != "motcua" {
+		t.Fatalf("desk receipt: %+v", d)
+	}
+	if len(d.Steps) != 1 || d.Steps[0].Step != "desk" || d.Steps[0].Unit != "motcua" || d.Steps[0].Officer != "staff.motcua" {
+		t.Fatalf("the desk's step: %+v", d.Steps)
+	}
+	if len(d.LookupCode) != 8 {
+		t.Fatalf("lookup code %q", d.LookupCode)
+	}
+	h := receive(t, head, http.StatusCreated, map[string]any{"number": "DK-2", "service": "HT-01", "channel": "postal",
+		"received_at": "2026-11-26T09:30:00+07:00", "return_channel": "Qua bưu điện"})
+	if h.Unit != "noivu" || h.ReceivingUnit != "motcua" || h.ReceivingOfficer != "head.motcua" || h.ReturnChannel != "postal" {
+		t.Fatalf("head of the desk: %+v", h)
+	}
+	// Without the desk role, another unit's dossier is still refused.
+	wantRefusal(t, "staff.vhtt receives for tnmt", env.As("staff.vhtt").Do("POST", "/api/v1/dossiers", map[string]any{"number": "DK-3",
+		"service": "DD-01", "channel": "in_person", "received_at": "2026-11-26T09:00:00+07:00"}), http.StatusForbidden, "forbidden",
+		"you may not receive dossiers of unit tnmt")
+	// A receipt named at a desk the officer does not hold is refused.
+	wantRefusal(t, "desk at vp", staff.Do("POST", "/api/v1/dossiers", map[string]any{"number": "DK-4", "service": "DD-01",
+		"channel": "in_person", "received_at": "2026-11-26T09:00:00+07:00", "receiving_unit": "vp"}), http.StatusForbidden, "forbidden",
+		"you may not receive dossiers at unit vp")
+
+	// The desk hands over to tnmt, reads the dossier; tnmt processes.
+	staff.Do("POST", "/api/v1/dossiers/DK-1/events", map[string]any{"event_id": "h1", "type": "handed_over",
+		"at": "2026-11-26T09:40:00+07:00"}).MustStatus(http.StatusCreated)
+	wantRefusal(t, "desk extends", staff.Do("POST", "/api/v1/dossiers/DK-1/events", map[string]any{"event_id": "x1", "type": "extended",
+		"at": "2026-11-26T09:45:00+07:00", "new_due_at": "2026-12-31T17:00:00+07:00", "reason": "Chờ xác minh"}), http.StatusForbidden, "forbidden",
+		"the one-stop desk may not record extended: processing belongs to unit tnmt")
+	env.As("staff.tnmt").Do("POST", "/api/v1/dossiers/DK-1/events", map[string]any{"event_id": "p1", "type": "handed_over",
+		"to_unit": "motcua", "step": "return", "at": "2026-11-26T09:50:00+07:00"}).MustStatus(http.StatusCreated)
+	staff.Do("POST", "/api/v1/dossiers/DK-1/events", map[string]any{"event_id": "r1", "type": "returned", "result": "granted",
+		"return_channel": "postal", "at": "2026-11-26T09:55:00+07:00"}).MustStatus(http.StatusCreated)
+	got := getDossier(t, staff, "DK-1")
+	if got.Status != "returned" || got.ReturnChannel != "postal" || len(got.Steps) != 3 {
+		t.Fatalf("after the return: %+v", got)
+	}
+	if got.Steps[0].Officer != "staff.motcua" || got.Steps[1].Step != "receive" || got.Steps[1].Officer != "staff.tnmt" ||
+		got.Steps[2].Unit != "motcua" || got.Steps[2].Officer != "staff.motcua" {
+		t.Fatalf("the journey: %+v", got.Steps)
+	}
+	// Someone of another unit without the desk role does not see it.
+	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers/DK-1", nil).MustStatus(http.StatusNotFound)
+}
+
+// TestDeskHandoverDeadline: a dossier received in person at the desk is
+// due at the processing unit by the end of the same working day when
+// received before 15:00, at the start (first hour) of the next working day
+// when received after; each hand-over is judged on time or late, and the
+// late ones are counted per desk officer and per day of receipt.
+func TestDeskHandoverDeadline(t *testing.T) {
+	env, _ := procSetup(t)
+	staff := env.As("staff.motcua")
+	for _, n := range []struct{ number, at string }{
+		{"HO-A", "2026-11-25T14:59:00+07:00"}, {"HO-B", "2026-11-25T15:01:00+07:00"}, {"HO-C", "2026-11-25T14:59:00+07:00"},
+	} {
+		receive(t, staff, http.StatusCreated, map[string]any{"number": n.number, "service": "HT-01", "channel": "in_person", "received_at": n.at})
+	}
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "HO-P", "service": "HT-01", "channel": "postal",
+		"received_at": "2026-11-25T14:00:00+07:00"})
+	want := map[string]string{"HO-A": "2026-11-25T10:00:00Z", "HO-B": "2026-11-26T01:30:00Z", "HO-C": "2026-11-25T10:00:00Z"}
+	for n, due := range want {
+		d := getDossier(t, staff, n)
+		if d.Steps[0].Due == nil || *d.Steps[0].Due != due {
+			t.Fatalf("%s: hand-over due %v, want %s", n, d.Steps[0].Due, due)
+		}
+	}
+	if d := getDossier(t, staff, "HO-P"); d.Steps[0].Due != nil {
+		t.Fatalf("a postal receipt has no hand-over deadline: %+v", d.Steps[0])
+	}
+	for n, at := range map[string]string{"HO-A": "2026-11-25T16:30:00+07:00", "HO-B": "2026-11-26T08:15:00+07:00", "HO-C": "2026-11-26T08:15:00+07:00"} {
+		staff.Do("POST", "/api/v1/dossiers/"+n+"/events", map[string]any{"event_id": "h-" + n, "type": "handed_over", "at": at}).MustStatus(http.StatusCreated)
+	}
+	for n, outcome := range map[string]string{"HO-A": "on_time", "HO-B": "on_time", "HO-C": "late"} {
+		if d := getDossier(t, staff, n); d.Steps[0].Outcome != outcome {
+			t.Fatalf("%s: hand-over %q, want %q (%+v)", n, d.Steps[0].Outcome, outcome, d.Steps[0])
+		}
+	}
+	var counts struct {
+		Items []struct {
+			Officer, Day string
+			Total, Late  int
+		}
+	}
+	staff.Do("GET", "/api/v1/desk/handovers?from=2026-11-25&to=2026-11-26", nil).MustStatus(http.StatusOK).Decode(&counts)
+	if len(counts.Items) != 1 || counts.Items[0].Officer != "staff.motcua" || counts.Items[0].Day != "2026-11-25" ||
+		counts.Items[0].Total != 3 || counts.Items[0].Late != 1 {
+		t.Fatalf("hand-overs %+v", counts.Items)
+	}
+	wantRefusal(t, "queue of a unit", env.As("staff.tnmt").Do("GET", "/api/v1/desk/queue", nil), http.StatusForbidden, "forbidden",
+		"only the one-stop desk has a queue")
+	staff.Do("GET", "/api/v1/desk/handovers?from=2026-11-26&to=2026-11-25", nil).MustStatus(http.StatusBadRequest)
+}
+
+// TestDeskQueue: the desk's day lists what it received today, what is due
+// today and tomorrow, the results handed back ready to return, and the late.
+func TestDeskQueue(t *testing.T) {
+	env, _ := procSetup(t)
+	staff := env.As("staff.motcua")
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "Q-TODAY", "service": "DD-01", "channel": "in_person", "received_at": "2026-11-26T08:00:00+07:00"})
+	// HT-01 takes one working day: received Wednesday 10:00, due today 10:00 (past: late).
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "Q-LATE", "service": "HT-01", "channel": "online_full", "received_at": "2026-11-25T09:00:00+07:00"})
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "Q-DUE", "service": "HT-01", "channel": "online_full", "received_at": "2026-11-25T16:00:00+07:00"})
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "Q-TMRW", "service": "HT-01", "channel": "online_full", "received_at": "2026-11-26T08:30:00+07:00"})
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "Q-READY", "service": "DD-01", "channel": "postal", "received_at": "2026-11-20T08:30:00+07:00"})
+	staff.Do("POST", "/api/v1/dossiers/Q-READY/events", map[string]any{"event_id": "h", "type": "handed_over", "at": "2026-11-20T09:00:00+07:00"}).MustStatus(http.StatusCreated)
+	env.As("staff.tnmt").Do("POST", "/api/v1/dossiers/Q-READY/events", map[string]any{"event_id": "b", "type": "handed_over", "to_unit": "motcua",
+		"step": "return", "at": "2026-11-25T09:00:00+07:00"}).MustStatus(http.StatusCreated)
+	r := staff.Do("GET", "/api/v1/desk/queue", nil).MustStatus(http.StatusOK)
+	var raw map[string]json.RawMessage
+	r.Decode(&raw)
+	q := map[string][]deskDossier{}
+	for k, v := range raw {
+		var l []deskDossier
+		if json.Unmarshal(v, &l) == nil {
+			q[k] = l
+		}
+	}
+	has := func(list, number string) bool {
+		for _, d := range q[list] {
+			if d.Number == number {
+				return true
+			}
+		}
+		return false
+	}
+	for list, numbers := range map[string][]string{
+		"received_today": {"Q-TODAY", "Q-TMRW"}, "due_today": {"Q-DUE"}, "due_tomorrow": {"Q-TMRW"},
+		"ready_to_return": {"Q-READY"}, "late": {"Q-LATE"},
+	} {
+		for _, n := range numbers {
+			if !has(list, n) {
+				t.Errorf("%s lacks %s: %s", list, n, raw[list])
+			}
+		}
+	}
+	if has("received_today", "Q-LATE") || has("late", "Q-DUE") || has("ready_to_return", "Q-TODAY") || has("due_today", "Q-TMRW") {
+		t.Errorf("queue holds what it should not: %s", r.Body)
+	}
+}
+
+// TestDeskRouting: a dossier received at a unit that is not the competent
+// one waits in the routing queue; routing moves it to the competent unit
+// with a trail entry, the processing time counts from then while the
+// desk's step stays in the journey; it routes once.
+func TestDeskRouting(t *testing.T) {
+	env, _ := procSetup(t)
+	staff := env.As("staff.motcua")
+	d := receive(t, staff, http.StatusCreated, map[string]any{"number": "RT-1", "service": "DD-01", "channel": "postal",
+		"received_at": "2026-11-24T09:00:00+07:00", "route_pending": true})
+	if !d.RoutePending || d.CurrentUnit != "motcua" {
+		t.Fatalf("waiting for routing: %+v", d)
+	}
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "RT-2", "service": "DD-01", "channel": "postal",
+		"received_at": "2026-11-24T09:00:00+07:00", "route_pending": true})
+	var q struct{ Items []deskDossier }
+	staff.Do("GET", "/api/v1/desk/routing", nil).MustStatus(http.StatusOK).Decode(&q)
+	if len(q.Items) != 2 || q.Items[0].Number != "RT-1" {
+		t.Fatalf("routing queue %+v", q.Items)
+	}
+	wantRefusal(t, "route by vhtt", env.As("staff.vhtt").Do("POST", "/api/v1/dossiers/RT-2/route", map[string]any{"to_unit": "tnmt"}),
+		http.StatusForbidden, "forbidden", "you may not write dossier in unit tnmt")
+	var out struct {
+		Dossier deskDossier `json:"dossier"`
+	}
+	staff.Do("POST", "/api/v1/dossiers/RT-1/route", map[string]any{"to_unit": "tnmt", "at": "2026-11-25T10:00:00+07:00"}).MustStatus(http.StatusOK).Decode(&out)
+	r := out.Dossier
+	// Ten working days from Wednesday 25/11 10:00.
+	if r.Unit != "tnmt" || r.RoutePending || r.ClockStart != "2026-11-25T03:00:00Z" || r.DueAt != "2026-12-09T03:00:00Z" {
+		t.Fatalf("routed: %+v", r)
+	}
+	if len(r.Steps) != 2 || r.Steps[0].Step != "desk" || r.Steps[0].Start != "2026-11-24T02:00:00Z" || r.Steps[1].Unit != "tnmt" {
+		t.Fatalf("journey: %+v", r.Steps)
+	}
+	var n int
+	if err := env.App.DB.Get(&n, `SELECT count(*) FROM trail WHERE object_id = 'RT-1' AND action = 'dossier.event' AND details->>'type' = 'routed'`); err != nil || n != 1 {
+		t.Fatalf("routing trail entries: %d %v", n, err)
+	}
+	staff.Do("GET", "/api/v1/desk/routing", nil).MustStatus(http.StatusOK).Decode(&q)
+	if len(q.Items) != 1 || q.Items[0].Number != "RT-2" {
+		t.Fatalf("routing queue after: %+v", q.Items)
+	}
+	// tnmt now reads it; the same routing again changes nothing, another is refused.
+	getDossier(t, env.As("staff.tnmt"), "RT-1")
+	staff.Do("POST", "/api/v1/dossiers/RT-1/route", map[string]any{"to_unit": "tnmt", "at": "2026-11-25T10:00:00+07:00"}).MustStatus(http.StatusOK)
+	wantRefusal(t, "second routing", staff.Do("POST", "/api/v1/dossiers/RT-1/route", map[string]any{"to_unit": "vp"}), http.StatusConflict, "state",
+		"the dossier was already routed to its competent unit")
+	staff.Do("POST", "/api/v1/dossiers/RT-2/route", map[string]any{}).MustStatus(http.StatusBadRequest)
+	if d := getDossier(t, staff, "RT-2"); !d.RoutePending {
+		t.Fatalf("a refused routing changed the dossier: %+v", d)
+	}
+}
+
+// TestDossierChannelsImport: the import accepts the one-stop software's
+// usual spellings and the codes for the channel, the result's return
+// channel and "Đã trả kết quả" as a result; an unknown channel is
+// rejected with the accepted ones, in the reader's language.
+func TestDossierChannelsImport(t *testing.T) {
+	env, co := procSetup(t)
+	csv := "number,service,channel,received_at,returned_at,result,return_channel\n" +
+		"CH-1,HT-01,Bưu chính công ích,23/11/2026 08:00,,,\n" +
+		"CH-2,HT-01,Qua bưu điện,23/11/2026 08:00,,,\n" +
+		"CH-3,HT-01,Trực tuyến mức độ 4,23/11/2026 08:00,,,\n" +
+		"CH-4,HT-01,Dịch vụ công trực tuyến mức độ 3,23/11/2026 08:00,,,\n" +
+		"CH-5,HT-01,in_person,23/11/2026 08:00,23/11/2026 16:00,Đã trả kết quả,Qua bưu điện\n" +
+		"CH-6,HT-01,postal,23/11/2026 08:00,,,\n" +
+		"CH-7,HT-01,online_partial,23/11/2026 08:00,,,\n" +
+		"CH-8,HT-01,online_full,23/11/2026 08:00,,,\n" +
+		"CH-9,HT-01,TRUC TUYEN MUC DO 4,23/11/2026 08:00,,,\n" +
+		"CH-10,HT-01,fax,23/11/2026 08:00,,,\n" +
+		"CH-11,HT-01,in_person,23/11/2026 08:00,,,bồ câu\n"
+	var rep struct {
+		ID                 string
+		Inserted, Rejected int
+		Rejections         []struct {
+			Line   int
+			Reason string
+		}
+	}
+	co.Send(mustReq(t, env, csv)).MustStatus(http.StatusOK).Decode(&rep)
+	if rep.Inserted != 9 || rep.Rejected != 2 {
+		t.Fatalf("import %+v", rep)
+	}
+	for n, ch := range map[string]string{"CH-1": "postal", "CH-2": "postal", "CH-3": "online_full", "CH-4": "online_partial", "CH-5": "in_person",
+		"CH-6": "postal", "CH-7": "online_partial", "CH-8": "online_full", "CH-9": "online_full"} {
+		if d := getDossier(t, co, n); d.Channel != ch {
+			t.Errorf("%s: channel %q, want %q", n, d.Channel, ch)
+		}
+	}
+	if d := getDossier(t, co, "CH-5"); d.Status != "returned" || d.Result != "granted" || d.ReturnChannel != "postal" {
+		t.Fatalf("CH-5: %+v", d)
+	}
+	en := rep.Rejections[0].Reason
+	if !strings.HasPrefix(en, `unknown channel "fax" (accepted: in_person, postal, online_partial, online_full, Trực tiếp, Bưu chính công ích`) {
+		t.Fatalf("unknown channel: %q", en)
+	}
+	if !strings.HasPrefix(rep.Rejections[1].Reason, `unknown result return channel "bồ câu"`) {
+		t.Fatalf("unknown return channel: %q", rep.Rejections[1].Reason)
+	}
+	// The coordinator reads Vietnamese: the import's page says it in it.
+	page := string(co.Do("GET", "/dossiers/imports/"+rep.ID, nil).MustStatus(http.StatusOK).Body)
+	if !strings.Contains(page, `Hình thức nộp &#34;fax&#34; không hợp lệ (chấp nhận: in_person, postal, online_partial, online_full, Trực tiếp, Bưu chính công ích`) ||
+		!strings.Contains(page, `Hình thức trả kết quả &#34;bồ câu&#34; không hợp lệ`) {
+		t.Fatalf("rejections in Vietnamese: %q", page)
+	}
+	// Online KPIs count both online channels; full-process apart.
+	var k struct {
+		Items []struct {
+			Received, Online int
+			OnlineFull       int `json:"online_full"`
+		}
+	}
+	co.Do("GET", "/api/v1/kpis?from=2026-11-23&to=2026-11-23", nil).MustStatus(http.StatusOK).Decode(&k)
+	if len(k.Items) != 1 || k.Items[0].Received != 9 || k.Items[0].Online != 5 || k.Items[0].OnlineFull != 3 {
+		t.Fatalf("kpis %+v", k.Items)
+	}
+}
+
+// TestDossierAnswersIssue12: the API answers of issue 12. A dossier
+// recorded past its due time is answered overdue as GET answers it; a late
+// dossier's nonconformity has its creation time; an import without late
+// rows raises no nonconformity of its own even when the same pass raises
+// another dossier's; every time of a dossier is written in UTC.
+func TestDossierAnswersIssue12(t *testing.T) {
+	env, co := procSetup(t)
+	staff := env.As("staff.noivu")
+	d := receive(t, staff, http.StatusCreated, map[string]any{"number": "I12-1", "service": "HT-01", "channel": "in_person",
+		"received_at": "2026-11-20T09:00:00+07:00"})
+	if !d.Late || !d.Overdue {
+		t.Fatalf("past due at receipt: late %v overdue %v", d.Late, d.Overdue)
+	}
+	if g := getDossier(t, staff, "I12-1"); !g.Overdue {
+		t.Fatalf("GET: %+v", g)
+	}
+	// A dossier of DD-01 returned late raises its nonconformity at once.
+	env.As("staff.tnmt").Do("POST", "/api/v1/dossiers", map[string]any{"number": "I12-2", "service": "DD-01", "channel": "in_person",
+		"received_at": "2026-11-02T09:00:00+07:00"}).MustStatus(http.StatusCreated)
+	env.As("staff.tnmt").Do("POST", "/api/v1/dossiers/I12-2/events", map[string]any{"event_id": "r", "type": "returned", "result": "granted",
+		"at": "2026-11-20T09:00:00+07:00"}).MustStatus(http.StatusCreated)
+	g := getDossier(t, co, "I12-2")
+	if g.NC == nil || g.NC.State != "raised" || g.NC.CreatedAt == "" || strings.HasPrefix(g.NC.CreatedAt, "0001-") {
+		t.Fatalf("late record: %+v", g.NC)
+	}
+	// I12-1 is late and waits for the scan; an import of one on-time row
+	// runs it, and reports no nonconformity of its own.
+	var rep struct {
+		Inserted, Late int
+		NCs            int `json:"ncs_raised"`
+	}
+	co.Send(mustReq(t, env, "number,service,channel,received_at\nI12-3,HT-01,online,26/11/2026 08:00\n")).MustStatus(http.StatusOK).Decode(&rep)
+	if rep.Inserted != 1 || rep.Late != 0 || rep.NCs != 0 {
+		t.Fatalf("import report %+v", rep)
+	}
+	if g := getDossier(t, co, "I12-1"); g.NC == nil || g.NC.State != "raised" {
+		t.Fatalf("the scan did not raise I12-1's nonconformity, so the report proves nothing: %+v", g.NC)
+	}
+	// Times: every one in UTC, steps included.
+	body := string(env.As("staff.tnmt").Do("GET", "/api/v1/dossiers/I12-2", nil).MustStatus(http.StatusOK).Body)
+	if strings.Contains(body, "+07:00") || !strings.Contains(body, `"steps":[{"step":"receive","unit":"motcua","start":"2026-11-02T02:00:00Z"`) {
+		t.Fatalf("times not all UTC: %s", body)
+	}
+}
