@@ -35,6 +35,11 @@ type Options struct {
 	// Directives gives the dashboard and the list of units not complying
 	// the leadership's directives.
 	Directives Directives
+	// Papers prints the desk's receipt and control slip (nil: refused).
+	Papers PaperRenderer
+	// BaseURL is the address people open qmstrack at (QMS_BASE_URL), for
+	// the status page printed on receipts.
+	BaseURL string
 }
 
 // New returns the capability on store, asking authz about permissions.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -63,3 +64,34 @@ func handleHandovers(p *process.Service) gin.HandlerFunc {
 		return replyItems(c, list, err)
 	})
 }
+
+// handleDossierPaper prints a paper of a dossier (the receipt, the control
+// slip) in the reader's language, or the one asked (?lang=vi|en). The PDF
+// is a page or two: it is made whole before the answer begins, so a failure
+// is answered as an error.
+func handleDossierPaper(p *process.Service, kind string) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		lang := c.GetString("lang")
+		if l := c.Query("lang"); l == "vi" || l == "en" {
+			lang = l
+		}
+		var buf bytes.Buffer
+		number := c.Param("number")
+		if err := p.WritePaper(c.Request.Context(), &buf, number, kind, lang); err != nil {
+			return err
+		}
+		name := "giay-tiep-nhan-"
+		if kind == process.PaperControlSlip {
+			name = "phieu-kiem-soat-"
+		}
+		c.Header("Content-Disposition", contentDisposition("inline", name+number+".pdf"))
+		c.Data(http.StatusOK, "application/pdf", buf.Bytes())
+		return nil
+	})
+}
+
+// The papers' kinds, for routes.go.
+const (
+	processPaperReceipt     = process.PaperReceipt
+	processPaperControlSlip = process.PaperControlSlip
+)

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -381,4 +383,60 @@ func TestDossierAnswersIssue12(t *testing.T) {
 	if strings.Contains(body, "+07:00") || !strings.Contains(body, `"steps":[{"step":"receive","unit":"motcua","start":"2026-11-02T02:00:00Z"`) {
 		t.Fatalf("times not all UTC: %s", body)
 	}
+}
+
+// pdfText extracts the text of a PDF with pdftotext.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %.200q", pdf)
+	}
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	cmd := exec.Command(bin, "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// TestDeskReceiptPDF: the desk prints the receipt (Vietnamese, embedded
+// font, the appointment date, the lookup code, the status page's address,
+// a QR code) and the control slip of the journey; who may not read the
+// dossier gets no paper.
+func TestDeskReceiptPDF(t *testing.T) {
+	env, _ := procSetup(t)
+	staff := env.As("staff.motcua")
+	d := receive(t, staff, http.StatusCreated, map[string]any{"number": "PDF-1", "service": "DD-01", "channel": "postal",
+		"return_channel": "postal", "applicant_ref": "CD-42", "received_at": "2026-11-26T09:00:00+07:00"})
+	r := staff.Do("GET", "/api/v1/dossiers/PDF-1/receipt.pdf", nil).MustStatus(http.StatusOK)
+	if r.Header.Get("Content-Type") != "application/pdf" || !bytes.Contains(r.Body, []byte("/Subtype /Image")) ||
+		!bytes.Contains(r.Body, []byte("/FontFile2")) {
+		t.Fatalf("receipt: %s, no QR image or embedded font", r.Header.Get("Content-Type"))
+	}
+	text := pdfText(t, r.Body)
+	// Ten working days from Thursday 26/11 09:00.
+	for _, want := range []string{"GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "PDF-1", "Đăng ký biến động đất đai (DD-01)", "CD-42",
+		"Qua bưu chính công ích", "09:00 26/11/2026", "09:00 10/12/2026", "staff.motcua", "Phòng Tài nguyên và Môi trường",
+		"Bộ phận Một cửa", d.LookupCode, "/public/dossiers/PDF-1?code=" + d.LookupCode} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+	en := pdfText(t, staff.Do("GET", "/api/v1/dossiers/PDF-1/receipt.pdf?lang=en", nil).MustStatus(http.StatusOK).Body)
+	if !strings.Contains(en, "RECEIPT OF DOSSIER AND APPOINTMENT FOR THE RESULT") || !strings.Contains(en, "Result due") {
+		t.Errorf("English receipt:\n%s", en)
+	}
+	staff.Do("POST", "/api/v1/dossiers/PDF-1/events", map[string]any{"event_id": "h", "type": "handed_over", "at": "2026-11-26T09:30:00+07:00"}).MustStatus(http.StatusCreated)
+	slip := pdfText(t, staff.Do("GET", "/api/v1/dossiers/PDF-1/control-slip.pdf", nil).MustStatus(http.StatusOK).Body)
+	for _, want := range []string{"PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "desk", "09:00 26/11/2026", "09:30 26/11/2026", "receive"} {
+		if !strings.Contains(slip, want) {
+			t.Errorf("control slip lacks %q:\n%s", want, slip)
+		}
+	}
+	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers/PDF-1/receipt.pdf", nil).MustStatus(http.StatusNotFound)
 }

@@ -246,6 +246,8 @@ func (s *Server) processRoutes() {
 	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
 	a.POST("/dossiers/:number/route", "Route a dossier received at another unit to its competent unit (the desk, or the unit); the processing time counts from then", handleDossierRoute(p))
+	a.GET("/dossiers/:number/receipt.pdf", "The printed receipt with the appointment date and a QR code to the status page (PDF)", handleDossierPaper(p, processPaperReceipt))
+	a.GET("/dossiers/:number/control-slip.pdf", "The printed control slip of the dossier's journey (PDF)", handleDossierPaper(p, processPaperControlSlip))
 	a.GET("/desk/queue", "The one-stop desk's day: received today, due today and tomorrow, results ready to return, late, waiting for routing", handleDeskQueue(p))
 	a.GET("/desk/routing", "Dossiers whose competent unit is not set yet, oldest first", items(p.RoutingQueue))
 	a.GET("/desk/handovers", "The desk's hand-overs per officer and day of receipt, with those late (from, to)", handleHandovers(p))
