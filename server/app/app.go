@@ -165,9 +165,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if err != nil {
 		return nil, err
 	}
-	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
+	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
-		Papers: papers, BaseURL: cfg.BaseURL})
+		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name}
+	if mailer != nil { // a nil *Sender must not become a non-nil interface
+		procOpts.Email = mailer
+	}
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.

@@ -185,13 +185,15 @@ type dossierRow struct {
 	ReceivingOff    string     `db:"receiving_officer"`
 	RoutePending    bool       `db:"route_pending"`
 	LookupCode      string     `db:"lookup_code"`
+	NotifyEmail     string     `db:"notify_email"`
+	NotifyPhone     string     `db:"notify_phone"`
 }
 
 const dossierCols = `d.id, d.number, d.service_code, coalesce(sv.name_vi, '') AS service_name, d.unit, d.field, d.channel, d.applicant_ref,
 	d.received_at, d.clock_start, d.due_at, d.extended_due_at, d.extension_reason, d.paused_at, d.supplements, d.status,
 	d.returned_at, d.result, d.result_reason, d.outcome, d.processing_days, d.current_unit, d.steps, d.late, d.created_at, d.updated_at,
 	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error, l.created_at AS late_created_at,
-	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code`
+	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code, d.notify_email, d.notify_phone`
 
 const dossierFrom = ` FROM dossiers d LEFT JOIN services sv ON sv.code = d.service_code LEFT JOIN late_dossiers l ON l.dossier_id = d.id`
 
@@ -207,7 +209,8 @@ func (r dossierRow) out() process.Dossier {
 	d := process.Dossier{ID: r.ID, Number: r.Number, Service: r.Service, ServiceName: r.ServiceName, Field: r.Field, Unit: r.Unit,
 		Channel: r.Channel, ApplicantRef: r.ApplicantRef, ReceivedAt: r.ReceivedAt.UTC(), Late: r.Late,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ReturnChannel: deref(r.ReturnChannel),
-		ReceivingUnit: r.ReceivingUnit, ReceivingOfficer: r.ReceivingOff, RoutePending: r.RoutePending, LookupCode: r.LookupCode}
+		ReceivingUnit: r.ReceivingUnit, ReceivingOfficer: r.ReceivingOff, RoutePending: r.RoutePending, LookupCode: r.LookupCode,
+		NotifyEmail: r.NotifyEmail, NotifyPhone: r.NotifyPhone}
 	d.Clock = process.Clock{Status: r.Status, ClockStart: r.ClockStart.UTC(), DueAt: r.DueAt.UTC(), ExtendedDueAt: utcp(r.ExtendedDueAt),
 		ExtensionReason: r.ExtensionReason, PausedAt: utcp(r.PausedAt), Supplements: r.Supplements, ReturnedAt: utcp(r.ReturnedAt),
 		ResultReason: r.ResultReason, ProcessingDays: r.ProcessingDays, CurrentUnit: r.CurrentUnit, Steps: []process.StepResult{}}
@@ -247,14 +250,15 @@ func nullStr(s string) any {
 func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev trail.Event) (process.Dossier, bool, error) {
 	steps, _ := json.Marshal(d.Steps)
 	const q = `INSERT INTO dossiers (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
-			status, current_unit, steps, late, source, return_channel, receiving_unit, receiving_officer, route_pending)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17)
+			status, current_unit, steps, late, source, return_channel, receiving_unit, receiving_officer, route_pending, notify_email, notify_phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (number) DO NOTHING RETURNING id`
 	created := false
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var id string
 		err := tx.GetContext(ctx, &id, q, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
-			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late, nullStr(d.ReturnChannel), d.ReceivingUnit, d.ReceivingOfficer, d.RoutePending)
+			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late, nullStr(d.ReturnChannel), d.ReceivingUnit, d.ReceivingOfficer, d.RoutePending,
+			d.NotifyEmail, d.NotifyPhone)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -262,8 +266,11 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 			return err
 		}
 		created = true
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
+		if _, err = AppendTrail(ctx, tx, ev); err != nil {
+			return err
+		}
+		d.ID = id
+		return addNotice(ctx, tx, d, "received", d.ReceivedAt, d.ReceivingOfficer)
 	})
 	if err != nil {
 		return d, false, err
@@ -342,8 +349,10 @@ func (s *ProcessStore) AddEvent(ctx context.Context, number string, e process.Ev
 		if c.Unit != "" {
 			d.Unit, d.RoutePending = c.Unit, false
 		}
-		_, err = AppendTrail(ctx, tx, evf(d))
-		return err
+		if _, err = AppendTrail(ctx, tx, evf(d)); err != nil {
+			return err
+		}
+		return addNotice(ctx, tx, d, e.Type, e.At, e.Actor)
 	})
 	if err != nil {
 		return process.Dossier{}, false, err
@@ -760,4 +769,81 @@ func (s *ProcessStore) Handovers(ctx context.Context, desks []string, from, to, 
 		GROUP BY 1, 2 ORDER BY 2, 1`
 	out := []process.HandoverCount{}
 	return out, translate(s.db.SelectContext(ctx, &out, q, ds, from, to, now))
+}
+
+// addNotice writes the notice of a status change of d (kind: received or
+// the event's type, at its time, by officer) in the change's transaction:
+// its facts, and the channel the applicant gave.
+func addNotice(ctx context.Context, tx *sqlx.Tx, d process.Dossier, kind string, at time.Time, officer string) error {
+	f := process.NoticeFacts{Number: d.Number, Service: d.Service, ServiceName: d.ServiceName, Unit: d.Unit, ReceivingUnit: d.ReceivingUnit,
+		ReceivingOfficer: d.ReceivingOfficer, HandlingOfficer: officer, Status: d.Status, Result: d.Result, ReturnChannel: d.ReturnChannel,
+		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, ReturnedAt: d.ReturnedAt, LookupCode: d.LookupCode}
+	if kind == "received" {
+		f.HandlingOfficer = ""
+	}
+	if f.ServiceName == "" || f.LookupCode == "" {
+		if err := tx.QueryRowxContext(ctx, `SELECT coalesce(sv.name_vi, ''), d.lookup_code FROM dossiers d
+			LEFT JOIN services sv ON sv.code = d.service_code WHERE d.id = $1`, d.ID).Scan(&f.ServiceName, &f.LookupCode); err != nil {
+			return err
+		}
+	}
+	channel, to := process.NoticeCounter, ""
+	switch {
+	case d.NotifyEmail != "":
+		channel, to = process.NoticeEmail, d.NotifyEmail
+	case d.NotifyPhone != "":
+		channel, to = process.NoticeSMS, d.NotifyPhone
+	}
+	facts, _ := json.Marshal(f)
+	const q = `INSERT INTO dossier_notices (dossier_id, kind, at, status, channel, recipient, facts) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	_, err := tx.ExecContext(ctx, q, d.ID, kind, at, d.Status, channel, to, facts)
+	return err
+}
+
+type noticeRow struct {
+	process.Notice
+	FactsJSON []byte `db:"facts"`
+}
+
+func (r noticeRow) out() process.Notice {
+	n := r.Notice
+	_ = json.Unmarshal(r.FactsJSON, &n.Facts)
+	n.At = n.At.UTC()
+	n.SentAt = utcp(n.SentAt)
+	return n
+}
+
+const noticeCols = `id, dossier_id, kind, at, status, channel, recipient, facts, state, attempts, last_error, subject, body, sent_at`
+
+// Notices lists a dossier's notices, oldest first.
+func (s *ProcessStore) Notices(ctx context.Context, dossierID string) ([]process.Notice, error) {
+	var rows []noticeRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+noticeCols+` FROM dossier_notices WHERE dossier_id = $1 ORDER BY at, id`, dossierID); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]process.Notice, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.out())
+	}
+	return out, nil
+}
+
+// SendNotices claims waiting notices with SKIP LOCKED, so instances share
+// them, and stores what send makes of each, in one transaction.
+func (s *ProcessStore) SendNotices(ctx context.Context, limit int, send func(process.Notice) process.Notice) error {
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var rows []noticeRow
+		q := `SELECT ` + noticeCols + ` FROM dossier_notices WHERE state = 'pending' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
+		if err := tx.SelectContext(ctx, &rows, q, limit); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			n := send(r.out())
+			const qUpd = `UPDATE dossier_notices SET state = $2, attempts = $3, last_error = $4, subject = $5, body = $6, sent_at = $7 WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, qUpd, n.ID, n.State, n.Attempts, n.Error, n.Subject, n.Body, n.SentAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -31,6 +31,10 @@ type NewDossier struct {
 	// RoutePending says the competent unit is not known yet: the dossier
 	// waits in the routing queue.
 	RoutePending bool `json:"route_pending"`
+	// NotifyEmail and NotifyPhone: where to tell the applicant of each
+	// status change (optional).
+	NotifyEmail string `json:"notify_email"`
+	NotifyPhone string `json:"notify_phone"`
 }
 
 // CreateDossier records a received dossier. It is idempotent by number: a
@@ -56,6 +60,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if in.ReceivingUnit != "" && !qms.ValidUnitCode(in.ReceivingUnit) {
 		fe.Add("receiving_unit", "unknown unit")
 	}
+	email, phone := cleanContact(fe, in.NotifyEmail, in.NotifyPhone)
 	ref, err := qms.CleanText("applicant_ref", in.ApplicantRef, 100, false, false)
 	if err != nil {
 		fe.AddErr("applicant_ref", err)
@@ -94,7 +99,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
 		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock, ReturnChannel: rch,
-		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending}
+		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending, NotifyEmail: email, NotifyPhone: phone}
 	d.Overdue = clock.Overdue(now)
 	d.Late = d.Overdue
 	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{

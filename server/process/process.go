@@ -130,6 +130,10 @@ type Dossier struct {
 	// LookupCode is printed on the receipt; with the number it opens the
 	// public status page.
 	LookupCode string `json:"lookup_code,omitempty"`
+	// NotifyEmail and NotifyPhone are where the applicant asked to be told
+	// of the dossier's status changes (optional).
+	NotifyEmail string `json:"notify_email,omitempty"`
+	NotifyPhone string `json:"notify_phone,omitempty"`
 	Clock
 	Late bool `json:"late"`
 	// Pending is set on the answer to an event pushed before the dossier's
@@ -244,6 +248,12 @@ type Store interface {
 	SetLateRecord(ctx context.Context, dossierID string, from []string, r LateRecord, ev *trail.Event) error
 	// OpenLateByUnit counts, per unit, the late dossiers still open.
 	OpenLateByUnit(ctx context.Context) (map[string]int, error)
+
+	// Notices lists a dossier's notices, oldest first; SendNotices claims
+	// at most limit waiting notices (one instance each), hands each to
+	// send and stores what send returns.
+	Notices(ctx context.Context, dossierID string) ([]Notice, error)
+	SendNotices(ctx context.Context, limit int, send func(Notice) Notice) error
 
 	// DeskLists answers the desk's queue; Handovers counts the desk's
 	// hand-overs per officer and day of receipt in [from, to) within desks

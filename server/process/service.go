@@ -40,6 +40,12 @@ type Options struct {
 	// BaseURL is the address people open qmstrack at (QMS_BASE_URL), for
 	// the status page printed on receipts.
 	BaseURL string
+	// Email and SMS send the notices of dossiers' status changes (nil: a
+	// notice by that channel waits, then fails).
+	Email EmailSender
+	SMS   SMSSender
+	// UnitName names a unit in a language for the notices (nil: the code).
+	UnitName func(code, lang string) string
 }
 
 // New returns the capability on store, asking authz about permissions.

@@ -95,3 +95,10 @@ const (
 	processPaperReceipt     = process.PaperReceipt
 	processPaperControlSlip = process.PaperControlSlip
 )
+
+func handleNotices(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		list, err := p.Notices(c.Request.Context(), c.Param("number"))
+		return replyItems(c, list, err)
+	})
+}

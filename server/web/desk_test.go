@@ -2,13 +2,17 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/mail/mailtest"
+	"github.com/qmstrack/qmstrack/server/process"
 )
 
 // deskDossier is the part of a dossier the desk tests read.
@@ -439,4 +443,80 @@ func TestDeskReceiptPDF(t *testing.T) {
 		}
 	}
 	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers/PDF-1/receipt.pdf", nil).MustStatus(http.StatusNotFound)
+}
+
+// TestDossierNoticeLog: every status change of a dossier leaves a notice
+// in the change's transaction (none for a refused act), which the sender
+// writes in Vietnamese with the agency, the receiving and the handling
+// officer and the times, and e-mails to the address the applicant gave;
+// without an address it is logged only. The log keeps what was sent, when,
+// by which channel.
+func TestDossierNoticeLog(t *testing.T) {
+	smtpd := mailtest.Start(t, "", "")
+	env := apptest.New(t, apptest.WithClock(procNow), apptest.WithConfig(func(c *config.Config) {
+		c.SMTPHost, c.SMTPPort, c.SMTPTLS, c.SMTPFrom = "127.0.0.1", smtpd.Port, "none", "motcua@example.org"
+	}))
+	env.As("coordinator").Do("POST", "/api/v1/services", map[string]any{"code": "DD-01", "name_vi": "Đăng ký biến động đất đai",
+		"field": "land", "unit": "tnmt", "days": 10}).MustStatus(http.StatusCreated)
+	desk, tnmt := env.As("staff.motcua"), env.As("staff.tnmt")
+	desk.Do("POST", "/api/v1/dossiers", map[string]any{"number": "N-0", "service": "DD-01", "channel": "in_person",
+		"received_at": "2026-11-26T09:00:00+07:00", "notify_email": "not an address"}).MustStatus(http.StatusBadRequest)
+	receive(t, desk, http.StatusCreated, map[string]any{"number": "N-1", "service": "DD-01", "channel": "in_person",
+		"received_at": "2026-11-26T09:00:00+07:00", "notify_email": "dan@example.org"})
+	receive(t, desk, http.StatusCreated, map[string]any{"number": "N-2", "service": "DD-01", "channel": "in_person",
+		"received_at": "2026-11-26T09:05:00+07:00"})
+	desk.Do("POST", "/api/v1/dossiers/N-1/events", map[string]any{"event_id": "h", "type": "handed_over", "at": "2026-11-26T09:30:00+07:00"}).MustStatus(http.StatusCreated)
+	desk.Do("POST", "/api/v1/dossiers/N-1/events", map[string]any{"event_id": "x", "type": "extended", "at": "2026-11-26T09:40:00+07:00",
+		"new_due_at": "2026-12-31T17:00:00+07:00", "reason": "Chờ xác minh"}).MustStatus(http.StatusForbidden)
+	tnmt.Do("POST", "/api/v1/dossiers/N-1/events", map[string]any{"event_id": "b", "type": "handed_over", "to_unit": "motcua", "step": "return",
+		"at": "2026-11-26T09:45:00+07:00"}).MustStatus(http.StatusCreated)
+	desk.Do("POST", "/api/v1/dossiers/N-1/events", map[string]any{"event_id": "r", "type": "returned", "result": "granted",
+		"at": "2026-11-26T09:50:00+07:00"}).MustStatus(http.StatusCreated)
+	type notice struct {
+		Kind, Channel, Recipient, State, Subject, Body string
+		SentAt                                         *string `json:"sent_at"`
+	}
+	var log struct{ Items []notice }
+	desk.Do("GET", "/api/v1/dossiers/N-1/notices", nil).MustStatus(http.StatusOK).Decode(&log)
+	kinds := []string{}
+	for _, n := range log.Items {
+		kinds = append(kinds, n.Kind+"/"+n.Channel+"/"+n.State)
+	}
+	if strings.Join(kinds, " ") != "received/email/pending handed_over/email/pending handed_over/email/pending returned/email/pending" {
+		t.Fatalf("notices before sending: %v", kinds)
+	}
+	rep, err := env.App.Process.SendNotices(context.Background(), 100)
+	if err != nil || rep.Sent != 4 || rep.Logged != 1 {
+		t.Fatalf("send: %+v %v", rep, err)
+	}
+	msgs := smtpd.Messages()
+	if len(msgs) != 4 || msgs[0].To[0] != "dan@example.org" || msgs[0].Subject != "Hồ sơ N-1 đã được tiếp nhận" {
+		t.Fatalf("mails: %+v", msgs)
+	}
+	for _, want := range []string{"Cơ quan giải quyết: Phòng Tài nguyên và Môi trường.", "Nơi tiếp nhận: Bộ phận Một cửa; người tiếp nhận: staff.motcua; thời gian tiếp nhận: 09:00 26/11/2026.",
+		"Ngày hẹn trả kết quả: 09:00 10/12/2026.", "/public/dossiers/N-1?code="} {
+		if !strings.Contains(msgs[0].Body, want) {
+			t.Errorf("receipt notice lacks %q:\n%s", want, msgs[0].Body)
+		}
+	}
+	if !strings.Contains(msgs[2].Body, "Người xử lý: staff.tnmt.") || !strings.Contains(msgs[3].Body, "Thời gian trả kết quả: 09:50 26/11/2026.") ||
+		msgs[3].Subject != "Hồ sơ N-1 đã có kết quả" {
+		t.Errorf("processing and return notices:\n%s\n%s", msgs[2].Body, msgs[3].Body)
+	}
+	desk.Do("GET", "/api/v1/dossiers/N-1/notices", nil).MustStatus(http.StatusOK).Decode(&log)
+	for _, n := range log.Items {
+		if n.State != "sent" || n.SentAt == nil || n.Subject == "" || !strings.Contains(n.Body, "Hồ sơ số N-1") {
+			t.Fatalf("notice after sending: %+v", n)
+		}
+	}
+	var other struct{ Items []notice }
+	desk.Do("GET", "/api/v1/dossiers/N-2/notices", nil).MustStatus(http.StatusOK).Decode(&other)
+	if len(other.Items) != 1 || other.Items[0].Channel != "counter" || other.Items[0].State != "logged" || other.Items[0].Body == "" {
+		t.Fatalf("a notice without an address: %+v", other.Items)
+	}
+	// Sent once: a second pass finds nothing.
+	if rep, err := env.App.Process.SendNotices(context.Background(), 100); err != nil || rep != (process.NoticeReport{}) || len(smtpd.Messages()) != 4 {
+		t.Fatalf("second pass: %+v %v", rep, err)
+	}
+	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers/N-1/notices", nil).MustStatus(http.StatusNotFound)
 }
