@@ -320,7 +320,7 @@ func (s *ProcessStore) AddEvent(ctx context.Context, number string, e process.Ev
 			return err
 		}
 		e.Seq = seq
-		c, err := apply(r.out(), history)
+		c, err := apply(r.out(), append(history, e))
 		if err != nil {
 			return err
 		}

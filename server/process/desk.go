@@ -157,3 +157,12 @@ func (p *Service) Handovers(ctx context.Context, from, to workday.Date) ([]Hando
 	}
 	return p.store.Handovers(ctx, sc.Filter(), f, t, now)
 }
+
+// AllProcedures lists every procedure of the office for the desk's
+// service picker (the desk receives for every unit).
+func (p *Service) AllProcedures(ctx context.Context) ([]Procedure, error) {
+	if _, err := p.deskScope(ctx); err != nil {
+		return nil, err
+	}
+	return p.store.Procedures(ctx, qms.Scope{All: true})
+}

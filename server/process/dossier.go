@@ -275,7 +275,9 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 		return cur, false, err
 	}
 	apply := func(d Dossier, history []Event) (Clock, error) {
-		return ReplayReceipt(cal, svc, d.Receipt(), append(history, e))
+		// history holds the new event with its arrival order (Seq), which
+		// breaks a tie with an event of the same instant.
+		return ReplayReceipt(cal, svc, d.Receipt(), history)
 	}
 	evf := func(d Dossier) trail.Event {
 		det := map[string]any{"event_id": e.EventID, "type": e.Type, "at": e.At.UTC(), "status": d.Status}

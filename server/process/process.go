@@ -215,7 +215,8 @@ type Store interface {
 	CreateDossier(ctx context.Context, d Dossier, ev trail.Event) (Dossier, bool, error)
 	// AddEvent is the dossier's one locked change: it locks the dossier,
 	// returns it unchanged with duplicate=true when the event id is known,
-	// otherwise replays the history with the new event through apply and
+	// otherwise replays the history with the new event (its Seq set, last
+	// among the events of its instant) through apply and
 	// stores the event, the new clock and the trail entry of ev together.
 	AddEvent(ctx context.Context, number string, e Event, apply func(d Dossier, history []Event) (Clock, error), ev func(d Dossier) trail.Event) (Dossier, bool, error)
 	Dossier(ctx context.Context, number string) (Dossier, error)

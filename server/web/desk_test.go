@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -519,4 +520,49 @@ func TestDossierNoticeLog(t *testing.T) {
 		t.Fatalf("second pass: %+v %v", rep, err)
 	}
 	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers/N-1/notices", nil).MustStatus(http.StatusNotFound)
+}
+
+// TestDeskPage: the desk's page offers every unit's services, folded for a
+// search without accents, receives through its form (the number made, the
+// time now), hands over and returns from the queue, back on the page; a
+// unit's staff have no desk page.
+func TestDeskPage(t *testing.T) {
+	env, _ := procSetup(t)
+	staff := env.As("staff.motcua")
+	page := string(staff.Do("GET", "/desk", nil).MustStatus(http.StatusOK).Body)
+	if !strings.Contains(page, `data-fold="dd-01 dang ky bien dong dat dai land change registration"`) || !strings.Contains(page, `value="HT-01"`) ||
+		!strings.Contains(page, `value="26/11/2026 10:00"`) {
+		t.Fatalf("desk page: %s", page)
+	}
+	r := form(t, staff, env, "/ui/desk/receive", url.Values{"service": {"DD-01"}, "channel": {"postal"}, "return_channel": {"postal"},
+		"received_at": {"26/11/2026 10:00"}})
+	loc := r.Header.Get("Location")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/desk?received=MC-261126-100000-") {
+		t.Fatalf("receive form: %s %q", r, loc)
+	}
+	number := strings.TrimPrefix(loc, "/desk?received=")
+	d := getDossier(t, staff, number)
+	if d.Channel != "postal" || d.ReturnChannel != "postal" || d.Unit != "tnmt" || d.ReceivingOfficer != "staff.motcua" {
+		t.Fatalf("received by the form: %+v", d)
+	}
+	page = string(staff.Do("GET", loc, nil).MustStatus(http.StatusOK).Body)
+	if !strings.Contains(page, `href="/api/v1/dossiers/`+number+`/receipt.pdf" id="print-receipt"`) || !strings.Contains(page, `id="handover-`+number+`"`) {
+		t.Fatalf("after the receipt: %s", page)
+	}
+	form(t, staff, env, "/ui/dossiers/"+number+"/events", url.Values{"type": {"handed_over"}, "at": {"26/11/2026 10:00"}, "next": {"/desk"}}).MustStatus(http.StatusSeeOther)
+	env.As("staff.tnmt").Do("POST", "/api/v1/dossiers/"+number+"/events", map[string]any{"event_id": "back", "type": "handed_over", "to_unit": "motcua",
+		"step": "return", "at": "2026-11-26T10:00:00+07:00"}).MustStatus(http.StatusCreated)
+	page = string(staff.Do("GET", "/desk", nil).MustStatus(http.StatusOK).Body)
+	if !strings.Contains(page, `id="return-`+number+`"`) {
+		t.Fatalf("not ready to return: %s", page)
+	}
+	r = form(t, staff, env, "/ui/dossiers/"+number+"/events", url.Values{"type": {"returned"}, "result": {"granted"}, "return_channel": {"postal"},
+		"at": {"26/11/2026 10:00"}, "next": {"/desk"}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/desk" {
+		t.Fatalf("return form: %s", r)
+	}
+	if d := getDossier(t, staff, number); d.Status != "returned" || d.ReturnChannel != "postal" {
+		t.Fatalf("returned: %+v", d)
+	}
+	env.As("staff.tnmt").Do("GET", "/desk", nil).MustStatus(http.StatusForbidden)
 }

@@ -269,6 +269,7 @@ func (s *Server) processRoutes() {
 	serve(a, ui, "/calendar", "", pa.calendarForm())
 	serve(a, ui.Group("", importGate(p)), "/dossiers/import", "", pa.importForm())
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
+	serve(a, ui, "/desk/receive", "", pa.deskReceive())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/dashboard":              h(s.procDashboardPage(p)),
@@ -276,6 +277,7 @@ func (s *Server) processRoutes() {
 		"/services":               h(s.procServicesPage(p)),
 		"/calendar":               h(s.procCalendarPage(p)),
 		"/dossiers":               h(s.procDossiersPage(p)),
+		"/desk":                   h(s.deskPage(p)),
 		"/dossiers/import":        h(s.procImportPage(p)),
 		"/dossiers/imports/:id":   h(s.procImportPage(p)),
 		"/dossiers/:number":       h(s.procDossierPage(p)),
