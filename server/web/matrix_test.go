@@ -1353,6 +1353,13 @@ var mxForms = []mxRoute{
 			return map[string]string{"event_id": fmt.Sprintf("mxf-%d", n), "type": "handed_over",
 				"at": time.Now().In(x.f.Loc).Add(-time.Minute).Format("02/01/2006 15:04")}
 		})},
+	// The desk's receipt form: the desk for every unit, a unit's writers
+	// for their own.
+	{Method: "POST", Path: "/ui/desk/receive", Obj: "dossier", Act: "write", Targets: perUnit, Or: mxDesk("receive"),
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]string{"number": fmt.Sprintf("MX-DF%d", n), "service": x.services[o.Unit], "channel": "in_person",
+				"received_at": time.Now().In(x.f.Loc).Add(-2 * time.Hour).Format("02/01/2006 15:04")}
+		})},
 	{Method: "POST", Path: "/ui/dossiers/{number}/late", Variant: "raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
 		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"op": "raise"} })},
