@@ -48,7 +48,7 @@ var headerAliases = map[string]string{
 	"ngày trả kết quả": ColReturnedAt, "ngay tra ket qua": ColReturnedAt, "ngày trả": ColReturnedAt,
 	"kết quả": ColResult, "ket qua": ColResult, "lý do": ColReason, "ngày rút": ColWithdrawnAt,
 	"hình thức nộp": ColChannel, "kênh tiếp nhận": ColChannel, "hình thức trả kết quả": ColReturnVia,
-	"trả kết quả qua": ColReturnVia, "hình thức nhận kết quả": ColReturnVia, "trạng thái": ColResult,
+	"trả kết quả qua": ColReturnVia, "hình thức nhận kết quả": ColReturnVia,
 }
 
 // ImportRow is one row on its way to the store: a valid dossier with its
