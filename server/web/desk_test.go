@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -422,6 +424,9 @@ func TestDeskReceiptPDF(t *testing.T) {
 	if r.Header.Get("Content-Type") != "application/pdf" || !bytes.Contains(r.Body, []byte("/Subtype /Image")) ||
 		!bytes.Contains(r.Body, []byte("/FontFile2")) {
 		t.Fatalf("receipt: %s, no QR image or embedded font", r.Header.Get("Content-Type"))
+	}
+	if dir := os.Getenv("QMS_SCREENSHOTS"); dir != "" { // to look at it
+		_ = os.WriteFile(filepath.Join(dir, "desk-receipt.pdf"), r.Body, 0o600)
 	}
 	text := pdfText(t, r.Body)
 	// Ten working days from Thursday 26/11 09:00.
