@@ -130,7 +130,17 @@ func TestDeskReceivesForEveryUnit(t *testing.T) {
 		got.Steps[2].Unit != "motcua" || got.Steps[2].Officer != "staff.motcua" {
 		t.Fatalf("the journey: %+v", got.Steps)
 	}
-	// Someone of another unit without the desk role does not see it.
+	// The desk lists every unit's dossiers; someone of another unit
+	// without the desk role does not see them.
+	var list struct{ Items []deskDossier }
+	staff.Do("GET", "/api/v1/dossiers?unit=tnmt", nil).MustStatus(http.StatusOK).Decode(&list)
+	if len(list.Items) != 1 || list.Items[0].Number != "DK-1" {
+		t.Fatalf("the desk's list of tnmt: %+v", list.Items)
+	}
+	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers?unit=tnmt", nil).MustStatus(http.StatusOK).Decode(&list)
+	if len(list.Items) != 0 {
+		t.Fatalf("vhtt lists tnmt's dossiers: %+v", list.Items)
+	}
 	env.As("staff.vhtt").Do("GET", "/api/v1/dossiers/DK-1", nil).MustStatus(http.StatusNotFound)
 }
 
