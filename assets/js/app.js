@@ -33,4 +33,23 @@
     };
     xhr.send(new FormData(f));
   });
+  // An input with data-fold-filter="id" filters the options of the select
+  // of that id by their data-fold text (folded by the server: lower case,
+  // no diacritics), whatever accents the person types.
+  function fold(s) {
+    return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u0111/g, "d").replace(/\s+/g, " ").trim();
+  }
+  document.addEventListener("input", function (e) {
+    var box = e.target;
+    if (!box.dataset || !box.dataset.foldFilter) return;
+    var sel = document.getElementById(box.dataset.foldFilter);
+    if (!sel) return;
+    var q = fold(box.value), first = null;
+    for (var i = 0; i < sel.options.length; i++) {
+      var o = sel.options[i], show = q === "" || (o.dataset.fold || "").indexOf(q) >= 0;
+      o.hidden = !show;
+      if (show && first === null) first = o;
+    }
+    if (first && (sel.selectedIndex < 0 || sel.options[sel.selectedIndex].hidden)) first.selected = true;
+  });
 })();

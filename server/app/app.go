@@ -33,6 +33,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/org"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/process/deskpdf"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
@@ -168,8 +169,17 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
-	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
-		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
+	papers, err := deskpdf.New(deskpdf.Options{Location: loc, UnitName: unitNamer{a.Org}.Name})
+	if err != nil {
+		return nil, err
+	}
+	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
+		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
+		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name}
+	if mailer != nil { // a nil *Sender must not become a non-nil interface
+		procOpts.Email = mailer
+	}
+	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.

@@ -70,6 +70,10 @@ func (a *App) jobs() []Job {
 			if _, err := a.Process.ProcessLate(ctx, a.Process.Now(ctx)); err != nil {
 				return err
 			}
+			// The notices of dossiers' status changes, under the same lock.
+			if rep, err := a.Process.SendNotices(ctx, 200); err != nil || rep.Failed > 0 {
+				a.Log.Info("dossier notices", "sent", rep.Sent, "logged", rep.Logged, "failed", rep.Failed, "retry", rep.Retry, "err", err)
+			}
 			rep, err := a.Leadership.EscalateOverdue(ctx)
 			if rep.Directives > 0 || err != nil {
 				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,

@@ -133,7 +133,7 @@ func TestRunJobsFiresEveryJobOnceAcrossInstances(t *testing.T) {
 		"at": "2026-03-02T08:58:00+07:00"}).MustStatus(http.StatusAccepted)
 	received := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
 	actx := qms.WithActor(context.Background(), qms.Actor{Login: "staff.tnmt"})
-	lost := process.Dossier{Number: "JOB-2", Service: "DD-01", Field: "land", Unit: "tnmt", Channel: process.ChannelOnline, ReceivedAt: received,
+	lost := process.Dossier{Number: "JOB-2", Service: "DD-01", Field: "land", Unit: "tnmt", Channel: process.ChannelOnlinePartial, ReceivedAt: received,
 		Clock: process.Clock{Status: process.StatusProcessing, ClockStart: received, DueAt: received.AddDate(0, 0, 14), CurrentUnit: "tnmt"}}
 	if _, created, err := postgres.NewProcessStore(env.App.DB).CreateDossier(actx, lost, trail.NewEvent(actx, "dossier.receive", "dossier", "JOB-2", "tnmt", nil)); err != nil || !created {
 		t.Fatalf("record JOB-2: %v %v", created, err)

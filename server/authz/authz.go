@@ -23,11 +23,11 @@ import (
 )
 
 // Roles are the roles qmstrack knows (see DOMAIN.md).
-var Roles = []string{"admin", "coordinator", "head", "author", "staff", "auditor"}
+var Roles = []string{"admin", "coordinator", "head", "author", "staff", "auditor", "desk"}
 
 // seniority orders the roles for a signature's "signed as": the most senior
 // role that grants the act is the one named in a sign-off block.
-var seniority = []string{"coordinator", "head", "author", "auditor", "staff", "admin"}
+var seniority = []string{"coordinator", "head", "author", "auditor", "staff", "desk", "admin"}
 
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r string) bool {

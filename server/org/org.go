@@ -64,7 +64,7 @@ type Service struct {
 func NewService(store Store, policy Policy) *Service { return &Service{store: store, policy: policy} }
 
 // Roles qmstrack knows.
-var Roles = []string{"admin", "coordinator", "head", "author", "staff", "auditor"}
+var Roles = []string{"admin", "coordinator", "head", "author", "staff", "auditor", "desk"}
 
 func validRole(r string) bool {
 	for _, x := range Roles {

@@ -124,7 +124,7 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 }
 
 // genDossier draws one dossier: received on a working day (5% after
-// hours), 50% in person, 40% online, 10% by post; 5% asked for a
+// hours), 50% in person, 40% online (a quarter of it full-process), 10% by post; 5% asked for a
 // supplement; most returned early, some on the due day, about 6% late;
 // those not yet due are still in process.
 func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedure, start time.Time, spanDays int, now time.Time) process.Dossier {
@@ -141,8 +141,10 @@ func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedur
 	}
 	channel := process.ChannelInPerson
 	switch x := r.IntN(100); {
+	case x < 10:
+		channel = process.ChannelOnlineFull
 	case x < 40:
-		channel = process.ChannelOnline
+		channel = process.ChannelOnlinePartial
 	case x < 50:
 		channel = process.ChannelPostal
 	}

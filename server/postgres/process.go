@@ -401,12 +401,21 @@ type dossierRow struct {
 	NCNumber        *string    `db:"nc_number"`
 	LateReason      *string    `db:"late_reason"`
 	LateError       *string    `db:"late_error"`
+	LateCreatedAt   *time.Time `db:"late_created_at"`
+	ReturnChannel   *string    `db:"return_channel"`
+	ReceivingUnit   string     `db:"receiving_unit"`
+	ReceivingOff    string     `db:"receiving_officer"`
+	RoutePending    bool       `db:"route_pending"`
+	LookupCode      string     `db:"lookup_code"`
+	NotifyEmail     string     `db:"notify_email"`
+	NotifyPhone     string     `db:"notify_phone"`
 }
 
 const dossierCols = `d.id, d.number, d.service_code, coalesce(sv.name_vi, '') AS service_name, d.unit, d.field, d.channel, d.applicant_ref,
 	d.received_at, d.clock_start, d.due_at, d.extended_due_at, d.extension_reason, d.paused_at, d.supplements, d.status,
 	d.returned_at, d.result, d.result_reason, d.outcome, d.processing_days, d.current_unit, d.steps, d.late, d.created_at, d.updated_at,
-	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error`
+	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error, l.created_at AS late_created_at,
+	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code, d.notify_email, d.notify_phone`
 
 const dossierFrom = ` FROM dossiers d LEFT JOIN services sv ON sv.code = d.service_code LEFT JOIN late_dossiers l ON l.dossier_id = d.id`
 
@@ -421,7 +430,9 @@ func utcp(t *time.Time) *time.Time {
 func (r dossierRow) out() process.Dossier {
 	d := process.Dossier{ID: r.ID, Number: r.Number, Service: r.Service, ServiceName: r.ServiceName, Field: r.Field, Unit: r.Unit,
 		Channel: r.Channel, ApplicantRef: r.ApplicantRef, ReceivedAt: r.ReceivedAt.UTC(), Late: r.Late,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ReturnChannel: deref(r.ReturnChannel),
+		ReceivingUnit: r.ReceivingUnit, ReceivingOfficer: r.ReceivingOff, RoutePending: r.RoutePending, LookupCode: r.LookupCode,
+		NotifyEmail: r.NotifyEmail, NotifyPhone: r.NotifyPhone}
 	d.Clock = process.Clock{Status: r.Status, ClockStart: r.ClockStart.UTC(), DueAt: r.DueAt.UTC(), ExtendedDueAt: utcp(r.ExtendedDueAt),
 		ExtensionReason: r.ExtensionReason, PausedAt: utcp(r.PausedAt), Supplements: r.Supplements, ReturnedAt: utcp(r.ReturnedAt),
 		ResultReason: r.ResultReason, ProcessingDays: r.ProcessingDays, CurrentUnit: r.CurrentUnit, Steps: []process.StepResult{}}
@@ -435,6 +446,9 @@ func (r dossierRow) out() process.Dossier {
 	if r.LateState != nil {
 		d.NC = &process.LateRecord{DossierID: r.ID, Number: r.Number, Unit: r.Unit, State: *r.LateState,
 			NCID: deref(r.NCID), NCNumber: deref(r.NCNumber), Reason: deref(r.LateReason), Error: deref(r.LateError)}
+		if r.LateCreatedAt != nil {
+			d.NC.CreatedAt = r.LateCreatedAt.UTC()
+		}
 	}
 	return d
 }
@@ -458,14 +472,15 @@ func nullStr(s string) any {
 func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev trail.Event) (process.Dossier, bool, error) {
 	steps, _ := json.Marshal(d.Steps)
 	const q = `INSERT INTO dossiers (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
-			status, current_unit, steps, late, source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api')
+			status, current_unit, steps, late, source, return_channel, receiving_unit, receiving_officer, route_pending, notify_email, notify_phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (number) DO NOTHING RETURNING id`
 	created := false
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var id string
 		err := tx.GetContext(ctx, &id, q, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
-			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late)
+			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late, nullStr(d.ReturnChannel), d.ReceivingUnit, d.ReceivingOfficer, d.RoutePending,
+			d.NotifyEmail, d.NotifyPhone)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -473,8 +488,11 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 			return err
 		}
 		created = true
-		_, err = AppendTrail(ctx, tx, ev)
-		return err
+		if _, err = AppendTrail(ctx, tx, ev); err != nil {
+			return err
+		}
+		d.ID = id
+		return addNotice(ctx, tx, d, "received", d.ReceivedAt, d.ReceivingOfficer)
 	})
 	if err != nil {
 		return d, false, err
@@ -484,7 +502,7 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 }
 
 func (s *ProcessStore) events(ctx context.Context, q sqlx.QueryerContext, dossierID string) ([]process.Event, error) {
-	const sel = `SELECT event_id, type, at, to_unit, step, result, reason, new_due_at, seq, actor_login, recorded_at
+	const sel = `SELECT event_id, type, at, to_unit, step, result, reason, new_due_at, return_channel, seq, actor_login, recorded_at
 		FROM dossier_events WHERE dossier_id = $1 ORDER BY at, seq`
 	out := []process.Event{}
 	if err := sqlx.SelectContext(ctx, q, &out, sel, dossierID); err != nil {
@@ -524,28 +542,39 @@ func (s *ProcessStore) AddEvent(ctx context.Context, number string, e process.Ev
 			return err
 		}
 		e.Seq = seq
-		c, err := apply(r.out(), history)
+		c, err := apply(r.out(), append(history, e))
 		if err != nil {
 			return err
 		}
-		const qEv = `INSERT INTO dossier_events (dossier_id, event_id, seq, type, at, to_unit, step, result, reason, new_due_at, actor_login)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
-		if _, err := tx.ExecContext(ctx, qEv, r.ID, e.EventID, e.Seq, e.Type, e.At, e.ToUnit, e.Step, e.Result, e.Reason, e.NewDueAt, e.Actor); err != nil {
+		const qEv = `INSERT INTO dossier_events (dossier_id, event_id, seq, type, at, to_unit, step, result, reason, new_due_at, actor_login, return_channel)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+		if _, err := tx.ExecContext(ctx, qEv, r.ID, e.EventID, e.Seq, e.Type, e.At, e.ToUnit, e.Step, e.Result, e.Reason, e.NewDueAt, e.Actor, e.ReturnChannel); err != nil {
 			return err
 		}
 		steps, _ := json.Marshal(c.Steps)
 		const qUpd = `UPDATE dossiers SET clock_start = $2, due_at = $3, extended_due_at = $4, extension_reason = $5, paused_at = $6,
 			supplements = $7, status = $8, returned_at = $9, result = $10, result_reason = $11, outcome = $12, processing_days = $13,
 			current_unit = $14, steps = $15, late = ($12 IS NOT DISTINCT FROM 'late' OR ($8 = 'processing' AND $3 < now())),
+			unit = coalesce($16, unit), route_pending = route_pending AND $16::text IS NULL,
+			return_channel = coalesce($17, return_channel),
 			event_count = event_count + 1, updated_at = now() WHERE id = $1`
 		if _, err := tx.ExecContext(ctx, qUpd, r.ID, c.ClockStart, c.DueAt, c.ExtendedDueAt, c.ExtensionReason, c.PausedAt, c.Supplements,
-			c.Status, c.ReturnedAt, nullStr(c.Result), c.ResultReason, nullStr(c.Outcome), c.ProcessingDays, c.CurrentUnit, steps); err != nil {
+			c.Status, c.ReturnedAt, nullStr(c.Result), c.ResultReason, nullStr(c.Outcome), c.ProcessingDays, c.CurrentUnit, steps,
+			nullStr(c.Unit), nullStr(c.ReturnChannel)); err != nil {
+			if t := translate(err); errors.Is(t, qms.ErrInvalid) && c.Unit != "" {
+				return qms.Errorf(qms.ErrInvalid, "unknown unit %s", c.Unit)
+			}
 			return err
 		}
 		d := r.out()
 		d.Clock = c
-		_, err = AppendTrail(ctx, tx, evf(d))
-		return err
+		if c.Unit != "" {
+			d.Unit, d.RoutePending = c.Unit, false
+		}
+		if _, err = AppendTrail(ctx, tx, evf(d)); err != nil {
+			return err
+		}
+		return addNotice(ctx, tx, d, e.Type, e.At, e.Actor)
 	})
 	if err != nil {
 		return process.Dossier{}, false, err
@@ -556,9 +585,9 @@ func (s *ProcessStore) AddEvent(ctx context.Context, number string, e process.Ev
 
 // AddPendingEvent keeps an event for a dossier not recorded yet.
 func (s *ProcessStore) AddPendingEvent(ctx context.Context, number string, e process.Event, actorID string) (bool, error) {
-	const q = `INSERT INTO dossier_pending_events (number, event_id, type, at, to_unit, step, result, reason, new_due_at, actor_id, actor_login)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (number, event_id) DO NOTHING`
-	res, err := s.db.ExecContext(ctx, q, number, e.EventID, e.Type, e.At, e.ToUnit, e.Step, e.Result, e.Reason, e.NewDueAt, actorID, e.Actor)
+	const q = `INSERT INTO dossier_pending_events (number, event_id, type, at, to_unit, step, result, reason, new_due_at, actor_id, actor_login, return_channel)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (number, event_id) DO NOTHING`
+	res, err := s.db.ExecContext(ctx, q, number, e.EventID, e.Type, e.At, e.ToUnit, e.Step, e.Result, e.Reason, e.NewDueAt, actorID, e.Actor, e.ReturnChannel)
 	if err != nil {
 		return false, translate(err)
 	}
@@ -569,7 +598,7 @@ func (s *ProcessStore) AddPendingEvent(ctx context.Context, number string, e pro
 // PendingEvents lists the events kept for a number that have not failed,
 // in the order they happened.
 func (s *ProcessStore) PendingEvents(ctx context.Context, number string) ([]process.PendingEvent, error) {
-	const q = `SELECT event_id, type, at, to_unit, step, result, reason, new_due_at, seq, actor_login, recorded_at, actor_id, last_error
+	const q = `SELECT event_id, type, at, to_unit, step, result, reason, new_due_at, return_channel, seq, actor_login, recorded_at, actor_id, last_error
 		FROM dossier_pending_events WHERE number = $1 AND last_error = '' ORDER BY at, seq`
 	out := []process.PendingEvent{}
 	return out, translate(s.db.SelectContext(ctx, &out, q, number))
@@ -626,7 +655,7 @@ func (s *ProcessStore) Dossier(ctx context.Context, number string) (process.Doss
 func (s *ProcessStore) Dossiers(ctx context.Context, f process.DossierFilter) ([]process.Dossier, int, error) {
 	where := ` WHERE ($1::text[] IS NULL OR d.unit = ANY($1)) AND ($2 = '' OR d.unit = $2) AND ($3 = '' OR d.service_code = $3)
 		AND ($4 = '' OR d.field = $4) AND ($5 = '' OR d.status = $5) AND ($6 = '' OR d.outcome = $6)
-		AND ($7::boolean IS NULL OR d.late = $7) AND ($8 = '' OR d.channel = $8) AND ($9 = '' OR d.number LIKE $9 || '%')
+		AND ($7::boolean IS NULL OR d.late = $7) AND ($8 = '' OR d.channel = $8 OR ($8 = 'online' AND d.channel IN ('online_partial', 'online_full'))) AND ($9 = '' OR d.number LIKE $9 || '%')
 		AND ($10::timestamptz IS NULL OR d.received_at >= $10) AND ($11::timestamptz IS NULL OR d.received_at < $11)`
 	// A scope of one unit is that unit: "unit = $2" lets the planner walk
 	// the (unit, received_at) indexes in order, which "unit = ANY($1)"
@@ -818,7 +847,8 @@ func (s *ProcessStore) KPIs(ctx context.Context, q process.KPIQuery) ([]process.
 	sel := `SELECT ` + key + ` AS key,
 		coalesce(sum(n) FILTER (WHERE outcome = 'received'), 0) AS received,
 		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'in_person'), 0) AS in_person,
-		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'online'), 0) AS online,
+		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel IN ('online_partial', 'online_full')), 0) AS online,
+		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'online_full'), 0) AS online_full,
 		coalesce(sum(n) FILTER (WHERE outcome = 'received' AND channel = 'postal'), 0) AS postal,
 		coalesce(sum(n) FILTER (WHERE outcome <> 'received'), 0) AS returned,
 		coalesce(sum(n) FILTER (WHERE outcome = 'early'), 0) AS early,
@@ -895,4 +925,147 @@ func (s *ProcessStore) CreateObjective(ctx context.Context, o process.Objective,
 		return err
 	})
 	return o, err
+}
+
+// DeskLists answers the desk's queue, each list bounded by q.Limit.
+func (s *ProcessStore) DeskLists(ctx context.Context, q process.DeskQuery) (process.DeskLists, error) {
+	var desks any
+	if q.Desks != nil {
+		desks = pq.Array(q.Desks)
+	}
+	var out process.DeskLists
+	list := func(dst *[]process.Dossier, where, order string, args ...any) error {
+		var rows []dossierRow
+		qs := `SELECT ` + dossierCols + dossierFrom + ` WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + itoa(q.Limit)
+		if err := s.db.SelectContext(ctx, &rows, qs, args...); err != nil {
+			return translate(err)
+		}
+		*dst = make([]process.Dossier, 0, len(rows))
+		for _, r := range rows {
+			*dst = append(*dst, r.out())
+		}
+		return nil
+	}
+	const open = `d.status IN ('processing', 'supplement')`
+	// The desk's own step is the first; late when it ended after its due
+	// time, or is still open past it.
+	const lateHandover = `(d.steps->0->>'step' = 'desk' AND d.steps->0 ? 'due' AND (d.steps->0->>'outcome' = 'late'
+		OR (NOT d.steps->0 ? 'end' AND (d.steps->0->>'due')::timestamptz < $2)))`
+	for _, l := range []struct {
+		dst          *[]process.Dossier
+		where, order string
+		args         []any
+	}{
+		{&out.Received, `d.receiving_unit <> '' AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1)) AND d.received_at >= $2 AND d.received_at < $3`,
+			`d.received_at DESC`, []any{desks, q.DayStart, q.DayEnd}},
+		{&out.DueToday, `d.status = 'processing' AND d.due_at >= $1 AND d.due_at < $2`, `d.due_at`, []any{q.DayStart, q.DayEnd}},
+		{&out.DueTomorrow, `d.status = 'processing' AND d.due_at >= $1 AND d.due_at < $2`, `d.due_at`, []any{q.DayEnd, q.TomorrowEnd}},
+		{&out.Ready, open + ` AND ($1::text[] IS NULL OR d.current_unit = ANY($1)) AND jsonb_array_length(d.steps) > 1
+			AND d.steps->-1->>'step' <> 'desk'`, `d.due_at`, []any{desks}},
+		{&out.Late, `(` + open + ` AND ((d.status = 'processing' AND d.due_at < $2) OR ` + lateHandover + `))
+			AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1) OR d.current_unit = ANY($1) OR d.due_at < $2)`, `d.due_at`, []any{desks, q.Now}},
+		{&out.RoutePending, `d.route_pending AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1))`, `d.received_at`, []any{desks}},
+	} {
+		if err := list(l.dst, l.where, l.order, l.args...); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Handovers counts the desk's hand-overs with a deadline (the dossiers
+// received in person at a desk) per receiving officer and office day of
+// receipt, with those late: handed over after the deadline, or still at
+// the desk past it at now.
+func (s *ProcessStore) Handovers(ctx context.Context, desks []string, from, to, now time.Time) ([]process.HandoverCount, error) {
+	var ds any
+	if desks != nil {
+		ds = pq.Array(desks)
+	}
+	const q = `SELECT receiving_officer AS officer, to_char((received_at AT TIME ZONE office_time_zone())::date, 'YYYY-MM-DD') AS day,
+			count(*) AS total,
+			count(*) FILTER (WHERE steps->0->>'outcome' = 'late' OR (NOT steps->0 ? 'end' AND (steps->0->>'due')::timestamptz < $4)) AS late
+		FROM dossiers
+		WHERE receiving_unit <> '' AND ($1::text[] IS NULL OR receiving_unit = ANY($1)) AND received_at >= $2 AND received_at < $3
+			AND steps->0->>'step' = 'desk' AND steps->0 ? 'due'
+		GROUP BY 1, 2 ORDER BY 2, 1`
+	out := []process.HandoverCount{}
+	return out, translate(s.db.SelectContext(ctx, &out, q, ds, from, to, now))
+}
+
+// addNotice writes the notice of a status change of d (kind: received or
+// the event's type, at its time, by officer) in the change's transaction:
+// its facts, and the channel the applicant gave.
+func addNotice(ctx context.Context, tx *sqlx.Tx, d process.Dossier, kind string, at time.Time, officer string) error {
+	f := process.NoticeFacts{Number: d.Number, Service: d.Service, ServiceName: d.ServiceName, Unit: d.Unit, ReceivingUnit: d.ReceivingUnit,
+		ReceivingOfficer: d.ReceivingOfficer, HandlingOfficer: officer, Status: d.Status, Result: d.Result, ReturnChannel: d.ReturnChannel,
+		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, ReturnedAt: d.ReturnedAt, LookupCode: d.LookupCode}
+	if kind == "received" {
+		f.HandlingOfficer = ""
+	}
+	if f.ServiceName == "" || f.LookupCode == "" {
+		if err := tx.QueryRowxContext(ctx, `SELECT coalesce(sv.name_vi, ''), d.lookup_code FROM dossiers d
+			LEFT JOIN services sv ON sv.code = d.service_code WHERE d.id = $1`, d.ID).Scan(&f.ServiceName, &f.LookupCode); err != nil {
+			return err
+		}
+	}
+	channel, to := process.NoticeCounter, ""
+	switch {
+	case d.NotifyEmail != "":
+		channel, to = process.NoticeEmail, d.NotifyEmail
+	case d.NotifyPhone != "":
+		channel, to = process.NoticeSMS, d.NotifyPhone
+	}
+	facts, _ := json.Marshal(f)
+	const q = `INSERT INTO dossier_notices (dossier_id, kind, at, status, channel, recipient, facts) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	_, err := tx.ExecContext(ctx, q, d.ID, kind, at, d.Status, channel, to, facts)
+	return err
+}
+
+type noticeRow struct {
+	process.Notice
+	FactsJSON []byte `db:"facts"`
+}
+
+func (r noticeRow) out() process.Notice {
+	n := r.Notice
+	_ = json.Unmarshal(r.FactsJSON, &n.Facts)
+	n.At = n.At.UTC()
+	n.SentAt = utcp(n.SentAt)
+	return n
+}
+
+const noticeCols = `id, dossier_id, kind, at, status, channel, recipient, facts, state, attempts, last_error, subject, body, sent_at`
+
+// Notices lists a dossier's notices, oldest first.
+func (s *ProcessStore) Notices(ctx context.Context, dossierID string) ([]process.Notice, error) {
+	var rows []noticeRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+noticeCols+` FROM dossier_notices WHERE dossier_id = $1 ORDER BY at, id`, dossierID); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]process.Notice, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.out())
+	}
+	return out, nil
+}
+
+// SendNotices claims waiting notices with SKIP LOCKED, so instances share
+// them, and stores what send makes of each, in one transaction.
+func (s *ProcessStore) SendNotices(ctx context.Context, limit int, send func(process.Notice) process.Notice) error {
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var rows []noticeRow
+		q := `SELECT ` + noticeCols + ` FROM dossier_notices WHERE state = 'pending' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`
+		if err := tx.SelectContext(ctx, &rows, q, limit); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			n := send(r.out())
+			const qUpd = `UPDATE dossier_notices SET state = $2, attempts = $3, last_error = $4, subject = $5, body = $6, sent_at = $7 WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, qUpd, n.ID, n.State, n.Attempts, n.Error, n.Subject, n.Body, n.SentAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -25,7 +25,7 @@ func TestStatisticsFollowTheOfficeTimeZone(t *testing.T) {
 	mustExec(`INSERT INTO services (code, name_vi, field, unit, days) VALUES ('DD-01', 'Giao đất', 'land', 'tn', 5)`)
 	insert := func(number string) {
 		mustExec(`INSERT INTO dossiers (number, service_code, unit, field, channel, received_at, clock_start, due_at, status, current_unit)
-			VALUES ($1, 'DD-01', 'tn', 'land', 'online', '2026-03-01T20:00:00Z', '2026-03-01T20:00:00Z', '2026-03-09T20:00:00Z', 'processing', 'tn')`, number)
+			VALUES ($1, 'DD-01', 'tn', 'land', 'online_partial', '2026-03-01T20:00:00Z', '2026-03-01T20:00:00Z', '2026-03-09T20:00:00Z', 'processing', 'tn')`, number)
 	}
 	day := func(number string) string {
 		t.Helper()

@@ -22,6 +22,19 @@ type NewDossier struct {
 	Channel      string    `json:"channel"`
 	ApplicantRef string    `json:"applicant_ref"`
 	ReceivedAt   time.Time `json:"received_at"`
+	// ReturnChannel is how the applicant asked for the result (optional).
+	ReturnChannel string `json:"return_channel"`
+	// ReceivingUnit is the unit that received it: optional for a desk
+	// officer of one desk (their desk), otherwise a unit where the actor
+	// may receive or write dossiers; empty leaves it unrecorded.
+	ReceivingUnit string `json:"receiving_unit"`
+	// RoutePending says the competent unit is not known yet: the dossier
+	// waits in the routing queue.
+	RoutePending bool `json:"route_pending"`
+	// NotifyEmail and NotifyPhone: where to tell the applicant of each
+	// status change (optional).
+	NotifyEmail string `json:"notify_email"`
+	NotifyPhone string `json:"notify_phone"`
 }
 
 // CreateDossier records a received dossier. It is idempotent by number: a
@@ -36,8 +49,18 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	ch, ok := NormalizeChannel(in.Channel)
 	if !ok {
-		fe.Add("channel", "in_person, postal or online")
+		fe.Add("channel", "in_person, postal, online_partial or online_full")
 	}
+	rch := ""
+	if strings.TrimSpace(in.ReturnChannel) != "" {
+		if rch, ok = NormalizeReturnChannel(in.ReturnChannel); !ok {
+			fe.Add("return_channel", "in_person, postal or online")
+		}
+	}
+	if in.ReceivingUnit != "" && !qms.ValidUnitCode(in.ReceivingUnit) {
+		fe.Add("receiving_unit", "unknown unit")
+	}
+	email, phone := cleanContact(fe, in.NotifyEmail, in.NotifyPhone)
 	ref, err := qms.CleanText("applicant_ref", in.ApplicantRef, 100, false, false)
 	if err != nil {
 		fe.AddErr("applicant_ref", err)
@@ -54,23 +77,34 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if err != nil {
 		return Dossier{}, false, qms.Errorf(qms.ErrInvalid, "unknown service %q", in.Service)
 	}
-	if _, err := p.require(ctx, svc.Unit, ObjDossier, ActWrite); err != nil {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return Dossier{}, false, err
+	}
+	recv, err := p.receivingUnit(a, svc.Unit, in.ReceivingUnit)
+	if err != nil {
 		return Dossier{}, false, err
 	}
 	cal, _, err := p.Calendar(ctx)
 	if err != nil {
 		return Dossier{}, false, err
 	}
-	clock, err := Replay(cal, svc, in.ReceivedAt, nil)
+	rc := Receipt{At: in.ReceivedAt, Channel: ch, Desk: recv, Officer: a.Login, RoutePending: in.RoutePending}
+	if in.RoutePending && recv == "" {
+		return Dossier{}, false, qms.Errorf(qms.ErrInvalid, "a dossier waiting for its routing needs the unit that received it")
+	}
+	clock, err := ReplayReceipt(cal, svc, rc, nil)
 	if err != nil {
 		return Dossier{}, false, err
 	}
 	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
-		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock}
+		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock, ReturnChannel: rch,
+		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending, NotifyEmail: email, NotifyPhone: phone}
 	d.Overdue = clock.Overdue(now)
 	d.Late = d.Overdue
 	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{
-		"service": d.Service, "channel": d.Channel, "received_at": d.ReceivedAt, "due_at": d.DueAt})
+		"service": d.Service, "channel": d.Channel, "received_at": d.ReceivedAt, "due_at": d.DueAt,
+		"receiving_unit": d.ReceivingUnit, "route_pending": d.RoutePending})
 	out, created, err := p.store.CreateDossier(ctx, d, ev)
 	if err != nil {
 		return out, false, err
@@ -83,7 +117,69 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if !created && (out.Service != d.Service || !out.ReceivedAt.Equal(d.ReceivedAt) || out.Channel != d.Channel) {
 		return out, false, qms.Errorf(qms.ErrConflict, "dossier %s already exists with a different receipt", d.Number)
 	}
+	// The answer judges the stored dossier by the same clock as a read.
+	out.Overdue = out.Clock.Overdue(now)
 	return out, created, nil
+}
+
+// receivingUnit decides who may record a receipt of a dossier of unit
+// (the service's) and which unit received it. The desk's permissions are
+// asked in the desk's own unit: a desk officer receives for every unit of
+// the office, so holding dossier/receive in the receiving unit is enough
+// whatever the service's unit; otherwise the actor must write dossiers of
+// the service's unit. asked is the receiving unit the request names.
+func (p *Service) receivingUnit(a qms.Actor, unit, asked string) (string, error) {
+	if asked != "" {
+		if p.authz.Can(a.UserID, asked, ObjDossier, ActReceive) {
+			return asked, nil
+		}
+		if asked == unit && p.authz.Can(a.UserID, unit, ObjDossier, ActWrite) {
+			return asked, nil
+		}
+		return "", qms.Errorf(qms.ErrForbidden, "you may not receive dossiers at unit %s", asked)
+	}
+	desks := p.authz.Scope(a.UserID, ObjDossier, ActReceive)
+	if !desks.All && len(desks.Units) == 1 {
+		return desks.Units[0], nil
+	}
+	if p.authz.Can(a.UserID, unit, ObjDossier, ActWrite) {
+		if p.authz.Scope(a.UserID, ObjDossier, ActWrite).All {
+			return "", nil // software pushing for every unit: not said
+		}
+		return unit, nil // the competent unit received it itself
+	}
+	if !desks.Empty() {
+		return "", qms.Errorf(qms.ErrInvalid, "say which desk received the dossier (receiving_unit)")
+	}
+	return "", qms.Errorf(qms.ErrForbidden, "you may not receive dossiers of unit %s", unit)
+}
+
+// deskActs are the acts on a dossier the one-stop desk does for every
+// unit, by event type, with the permission each needs (asked in any unit:
+// the desk's own); the rest (extension, withdrawal) belong to the unit.
+var deskActs = map[string]string{
+	EventHandedOver:          ActHandOver,
+	EventSupplementRequested: ActSupplement,
+	EventResubmitted:         ActSupplement,
+	EventReturned:            ActReturn,
+	EventRouted:              ActRoute,
+}
+
+// mayAct reports whether the actor may record an event of type typ on a
+// dossier of unit: a writer of that unit, or a desk officer for the
+// desk's acts.
+func (p *Service) mayAct(a qms.Actor, unit, typ string) bool {
+	if p.authz.Can(a.UserID, unit, ObjDossier, ActWrite) {
+		return true
+	}
+	act, ok := deskActs[typ]
+	return ok && !p.authz.Scope(a.UserID, ObjDossier, act).Empty()
+}
+
+// deskReader reports whether the actor reads every dossier as the desk.
+func (p *Service) deskReader(ctx context.Context) bool {
+	a, ok := qms.ActorFrom(ctx)
+	return ok && !p.authz.Scope(a.UserID, ObjDossier, ActRead).Empty()
 }
 
 // AddEvent applies one event to a dossier, idempotently by its event id:
@@ -130,6 +226,19 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 		if e.Step != "" && !codeRE.MatchString(e.Step) {
 			fe.Add("step", "a short code")
 		}
+	case EventRouted:
+		if !qms.ValidUnitCode(e.ToUnit) {
+			fe.Add("to_unit", "the competent unit is required")
+		}
+	}
+	if e.ReturnChannel != "" {
+		if e.Type != EventReturned {
+			fe.Add("return_channel", "only a return says how the result was returned")
+		} else if rc, ok := NormalizeReturnChannel(e.ReturnChannel); ok {
+			e.ReturnChannel = rc
+		} else {
+			fe.Add("return_channel", "in_person, postal or online")
+		}
 	}
 	if err := fe.Err(); err != nil {
 		return Dossier{}, false, err
@@ -142,7 +251,7 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	cur, err := p.store.Dossier(ctx, number)
 	if errors.Is(err, qms.ErrNotFound) && ValidNumber(number) {
 		// The receipt has not arrived yet: keep the event for it.
-		if p.authz.Scope(a.UserID, ObjDossier, ActWrite).Empty() {
+		if p.authz.Scope(a.UserID, ObjDossier, ActWrite).Empty() && !p.mayAct(a, qms.AllUnits, e.Type) {
 			return Dossier{}, false, qms.Errorf(qms.ErrForbidden, "you may not write dossiers")
 		}
 		dup, err := p.store.AddPendingEvent(ctx, number, e, a.UserID)
@@ -151,8 +260,11 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	if err != nil {
 		return cur, false, err
 	}
-	if _, err := p.require(ctx, cur.Unit, ObjDossier, ActWrite); err != nil {
-		return cur, false, err
+	if !p.mayAct(a, cur.Unit, e.Type) {
+		if _, desk := deskActs[e.Type]; !desk && !p.authz.Scope(a.UserID, ObjDossier, ActReceive).Empty() {
+			return cur, false, qms.Errorf(qms.ErrForbidden, "the one-stop desk may not record %s: processing belongs to unit %s", e.Type, cur.Unit)
+		}
+		return cur, false, qms.Errorf(qms.ErrForbidden, "you may not %s %s in unit %s", ActWrite, ObjDossier, cur.Unit)
 	}
 	cal, _, err := p.Calendar(ctx)
 	if err != nil {
@@ -163,7 +275,9 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 		return cur, false, err
 	}
 	apply := func(d Dossier, history []Event) (Clock, error) {
-		return Replay(cal, svc, d.ReceivedAt, append(history, e))
+		// history holds the new event with its arrival order (Seq), which
+		// breaks a tie with an event of the same instant.
+		return ReplayReceipt(cal, svc, d.Receipt(), history)
 	}
 	evf := func(d Dossier) trail.Event {
 		det := map[string]any{"event_id": e.EventID, "type": e.Type, "at": e.At.UTC(), "status": d.Status}
@@ -241,7 +355,7 @@ func (p *Service) GetDossier(ctx context.Context, number string) (Dossier, error
 	if err != nil {
 		return d, err
 	}
-	if !sc.Has(d.Unit) {
+	if !sc.Has(d.Unit) && !p.deskReader(ctx) {
 		return Dossier{}, qms.Errorf(qms.ErrNotFound, "no dossier %s", number)
 	}
 	d.Overdue = d.Clock.Overdue(p.now(ctx))
@@ -272,6 +386,9 @@ func (p *Service) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int
 	if err != nil {
 		return nil, 0, err
 	}
+	if p.deskReader(ctx) {
+		sc = qms.Scope{All: true}
+	}
 	f.Scope = sc
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -291,4 +408,9 @@ func (p *Service) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int
 		list[i].Overdue = list[i].Clock.Overdue(now)
 	}
 	return list, total, err
+}
+
+// Receipt is how d was received, for its replay.
+func (d Dossier) Receipt() Receipt {
+	return Receipt{At: d.ReceivedAt, Channel: d.Channel, Desk: d.ReceivingUnit, Officer: d.ReceivingOfficer, RoutePending: d.RoutePending}
 }

@@ -29,11 +29,12 @@ const (
 	ColResult       = "result"
 	ColReason       = "reason"
 	ColWithdrawnAt  = "withdrawn_at"
+	ColReturnVia    = "return_channel"
 )
 
 // ImportColumns lists the columns an import understands; the first four
 // are required.
-var ImportColumns = []string{ColNumber, ColService, ColChannel, ColReceivedAt, ColApplicantRef, ColSupplementAt, ColResubmitAt, ColReturnedAt, ColResult, ColReason, ColWithdrawnAt}
+var ImportColumns = []string{ColNumber, ColService, ColChannel, ColReceivedAt, ColApplicantRef, ColSupplementAt, ColResubmitAt, ColReturnedAt, ColResult, ColReason, ColWithdrawnAt, ColReturnVia}
 
 // headerAliases are header spellings recognized without a mapping: the
 // usual Vietnamese column titles of one-stop software exports.
@@ -46,6 +47,8 @@ var headerAliases = map[string]string{
 	"ngày yêu cầu bổ sung": ColSupplementAt, "ngày bổ sung": ColResubmitAt,
 	"ngày trả kết quả": ColReturnedAt, "ngay tra ket qua": ColReturnedAt, "ngày trả": ColReturnedAt,
 	"kết quả": ColResult, "ket qua": ColResult, "lý do": ColReason, "ngày rút": ColWithdrawnAt,
+	"hình thức nộp": ColChannel, "kênh tiếp nhận": ColChannel, "hình thức trả kết quả": ColReturnVia,
+	"trả kết quả qua": ColReturnVia, "hình thức nhận kết quả": ColReturnVia,
 }
 
 // ImportRow is one row on its way to the store: a valid dossier with its
@@ -130,11 +133,15 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
+// normalizeResult reads a result, with or without diacritics. "Đã trả
+// kết quả" (the one-stop software's status "result returned") is a grant:
+// a refusal is exported as such, with its reason.
 func normalizeResult(s string) (string, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "granted", "approved", "chấp thuận", "đã giải quyết", "giải quyết", "cấp", "đạt":
+	switch Fold(s) {
+	case "granted", "approved", "chap thuan", "da giai quyet", "giai quyet", "cap", "dat", "da tra ket qua", "tra ket qua",
+		"hoan thanh", "da hoan thanh":
 		return ResultGranted, true
-	case "refused", "rejected", "từ chối", "không giải quyết", "không đạt":
+	case "refused", "rejected", "tu choi", "khong giai quyet", "khong dat", "da tu choi":
 		return ResultRefused, true
 	}
 	return "", false
@@ -177,6 +184,10 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 		return rep, err
 	}
 	ctx, now := p.withNow(ctx)
+	// The late dossiers of this file: the report counts the
+	// nonconformities raised for them, not those the same pass raises for
+	// other dossiers that were waiting.
+	lateHere := map[string]bool{}
 	rows := func(yield func(ImportRow) error) error {
 		reject := func(line int, number, reason string) error {
 			rep.Reject(line, number, reason)
@@ -216,6 +227,9 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 				}
 				continue
 			}
+			if d.Late {
+				lateHere[d.Number] = true
+			}
 			if err := yield(ImportRow{Line: line, Dossier: d}); err != nil {
 				return err
 			}
@@ -233,7 +247,13 @@ func (p *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 			}
 		}
 	}
-	n, _ := p.ProcessLate(ctx, now)
+	raised, _ := p.processLate(ctx, now)
+	n := 0
+	for _, num := range raised {
+		if lateHere[num] {
+			n++
+		}
+	}
 	rep.NCsRaised = n
 	_ = p.store.SetImportNCs(ctx, rep.ID, n)
 	rep.Seconds = time.Since(started).Seconds()
@@ -284,7 +304,13 @@ func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, 
 	}
 	ch, ok := NormalizeChannel(get(ColChannel))
 	if !ok {
-		return Dossier{}, fmt.Sprintf("unknown channel %q (in_person, postal, online)", truncate(get(ColChannel), 40))
+		return Dossier{}, fmt.Sprintf("unknown channel %q (accepted: in_person, postal, online_partial, online_full, Trực tiếp, Bưu chính công ích, Qua bưu điện, Dịch vụ công trực tuyến mức độ 3, Trực tuyến mức độ 4, Trực tuyến toàn trình)", truncate(get(ColChannel), 40))
+	}
+	rch := ""
+	if v := get(ColReturnVia); v != "" {
+		if rch, ok = NormalizeReturnChannel(v); !ok {
+			return Dossier{}, fmt.Sprintf("unknown result return channel %q (accepted: in_person, postal, online, Trực tiếp, Bưu chính công ích, Qua bưu điện, Trực tuyến)", truncate(v, 40))
+		}
 	}
 	ref, err := qms.CleanText("applicant_ref", get(ColApplicantRef), 100, false, false)
 	if err != nil {
@@ -352,7 +378,8 @@ func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, 
 	if err != nil {
 		return Dossier{}, qms.Message(err)
 	}
-	d := Dossier{Number: number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch, ApplicantRef: ref, ReceivedAt: rec.UTC(), Clock: c}
+	d := Dossier{Number: number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch, ApplicantRef: ref, ReceivedAt: rec.UTC(), Clock: c,
+		ReturnChannel: rch}
 	d.Late = c.Outcome == "late" || c.Overdue(now)
 	return d, ""
 }

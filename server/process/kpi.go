@@ -29,7 +29,8 @@ type KPI struct {
 	Key         string   `json:"key" db:"key"`
 	Received    int64    `json:"received" db:"received"`
 	InPerson    int64    `json:"in_person" db:"in_person"`
-	Online      int64    `json:"online" db:"online"`
+	Online      int64    `json:"online" db:"online"` // partial and full-process online
+	OnlineFull  int64    `json:"online_full" db:"online_full"`
 	Postal      int64    `json:"postal" db:"postal"`
 	Returned    int64    `json:"returned" db:"returned"`
 	Early       int64    `json:"early" db:"early"`
@@ -39,8 +40,10 @@ type KPI struct {
 	OnTimeRate  *float64 `json:"on_time_rate"` // (early + on time) / returned, in percent
 	EarlyRate   *float64 `json:"early_rate"`
 	OnlineShare *float64 `json:"online_share"`
-	PostalShare *float64 `json:"postal_share"`
-	MeanDays    *float64 `json:"mean_days"`
+	// OnlineFullShare is the full-process online share of the received.
+	OnlineFullShare *float64 `json:"online_full_share"`
+	PostalShare     *float64 `json:"postal_share"`
+	MeanDays        *float64 `json:"mean_days"`
 }
 
 func pct(a, b int64) *float64 {
@@ -56,6 +59,7 @@ func (k *KPI) Derive() {
 	k.OnTimeRate = pct(k.Early+k.OnTime, k.Returned)
 	k.EarlyRate = pct(k.Early, k.Returned)
 	k.OnlineShare = pct(k.Online, k.Received)
+	k.OnlineFullShare = pct(k.OnlineFull, k.Received)
 	k.PostalShare = pct(k.Postal, k.Received)
 	if k.Returned > 0 {
 		v := math.Round(k.DaysSum*100/float64(k.Returned)) / 100
@@ -81,6 +85,8 @@ func (k KPI) Value(kpi string) *float64 {
 		return k.EarlyRate
 	case "online_share":
 		return k.OnlineShare
+	case "online_full_share":
+		return k.OnlineFullShare
 	case "postal_share":
 		return k.PostalShare
 	case "mean_days":

@@ -33,27 +33,34 @@ func (p *Service) handleLate(ctx context.Context, d Dossier) {
 // waiting. It returns how many nonconformities it raised. The scheduled job
 // calls it too, so a failure is retried.
 func (p *Service) ProcessLate(ctx context.Context, now time.Time) (int, error) {
+	raised, err := p.processLate(ctx, now)
+	return len(raised), err
+}
+
+// processLate is ProcessLate returning the numbers of the dossiers whose
+// nonconformity it raised.
+func (p *Service) processLate(ctx context.Context, now time.Time) ([]string, error) {
 	_, st, err := p.store.Calendar(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if _, err := p.store.MarkLate(ctx, now, st.LateMode); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if st.LateMode != LateAuto || p.o.NC == nil {
-		return 0, nil
+		return nil, nil
 	}
 	pending, err := p.store.LateRecords(ctx, LatePending, qms.Scope{All: true}, 200)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var raised []string
 	for _, r := range pending {
 		if err := p.raise(ctx, r, []string{LatePending}); err == nil {
-			n++
+			raised = append(raised, r.Number)
 		}
 	}
-	return n, nil
+	return raised, nil
 }
 
 func (p *Service) raise(ctx context.Context, r LateRecord, from []string) error {

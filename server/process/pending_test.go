@@ -20,7 +20,7 @@ import (
 func recordLost(t *testing.T, f *fixture, number string, received time.Time) {
 	t.Helper()
 	ctx := f.as("landstaff")
-	d := process.Dossier{Number: number, Service: "DD-01", Field: "land", Unit: "land", Channel: process.ChannelOnline, ReceivedAt: received,
+	d := process.Dossier{Number: number, Service: "DD-01", Field: "land", Unit: "land", Channel: process.ChannelOnlinePartial, ReceivedAt: received,
 		Clock: process.Clock{Status: process.StatusProcessing, ClockStart: received, DueAt: received.AddDate(0, 0, 14), CurrentUnit: "land"}}
 	if _, created, err := postgres.NewProcessStore(f.db).CreateDossier(ctx, d, trail.NewEvent(ctx, "dossier.receive", "dossier", number, "land", nil)); err != nil || !created {
 		t.Fatalf("record %s: %v %v", number, created, err)

@@ -29,15 +29,29 @@ import (
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
-// Channels by which a dossier is received.
+// Channels by which a dossier is received. Online is two channels: the
+// index of QĐ 766 scores the full-process online service ("toàn trình",
+// formerly level 4) apart from the partial one (formerly level 3).
 const (
-	ChannelInPerson = "in_person"
-	ChannelPostal   = "postal"
-	ChannelOnline   = "online"
+	ChannelInPerson      = "in_person"
+	ChannelPostal        = "postal" // submitted by the public postal service (bưu chính công ích)
+	ChannelOnlinePartial = "online_partial"
+	ChannelOnlineFull    = "online_full"
 )
 
 // Channels lists the channels.
-var Channels = []string{ChannelInPerson, ChannelPostal, ChannelOnline}
+var Channels = []string{ChannelInPerson, ChannelPostal, ChannelOnlinePartial, ChannelOnlineFull}
+
+// Channels by which the result is returned (separately from the one the
+// dossier came by: a dossier submitted online may have its result posted).
+const (
+	ReturnInPerson = "in_person"
+	ReturnPostal   = "postal"
+	ReturnOnline   = "online"
+)
+
+// ReturnChannels lists the channels by which a result is returned.
+var ReturnChannels = []string{ReturnInPerson, ReturnPostal, ReturnOnline}
 
 // Fields are the usual procedure fields; others are accepted as long as
 // they are short codes.
@@ -110,6 +124,25 @@ type Dossier struct {
 	Channel      string    `json:"channel"`
 	ApplicantRef string    `json:"applicant_ref"`
 	ReceivedAt   time.Time `json:"received_at"`
+	// ReturnChannel is how the result is (to be) returned: chosen at
+	// receipt, set again by the return; empty when not said.
+	ReturnChannel string `json:"return_channel,omitempty"`
+	// ReceivingUnit and ReceivingOfficer are the unit (the one-stop desk,
+	// or the competent unit itself) and the login of the officer who
+	// received the dossier; empty for imports and dossiers pushed without.
+	ReceivingUnit    string `json:"receiving_unit,omitempty"`
+	ReceivingOfficer string `json:"receiving_officer,omitempty"`
+	// RoutePending: the dossier was received at a unit that is not the
+	// competent one and has not been routed yet (Unit is provisional, the
+	// service's unit).
+	RoutePending bool `json:"route_pending"`
+	// LookupCode is printed on the receipt; with the number it opens the
+	// public status page.
+	LookupCode string `json:"lookup_code,omitempty"`
+	// NotifyEmail and NotifyPhone are where the applicant asked to be told
+	// of the dossier's status changes (optional).
+	NotifyEmail string `json:"notify_email,omitempty"`
+	NotifyPhone string `json:"notify_phone,omitempty"`
 	Clock
 	Late bool `json:"late"`
 	// Pending is set on the answer to an event pushed before the dossier's
@@ -205,7 +238,8 @@ type Store interface {
 	CreateDossier(ctx context.Context, d Dossier, ev trail.Event) (Dossier, bool, error)
 	// AddEvent is the dossier's one locked change: it locks the dossier,
 	// returns it unchanged with duplicate=true when the event id is known,
-	// otherwise replays the history with the new event through apply and
+	// otherwise replays the history with the new event (its Seq set, last
+	// among the events of its instant) through apply and
 	// stores the event, the new clock and the trail entry of ev together.
 	AddEvent(ctx context.Context, number string, e Event, apply func(d Dossier, history []Event) (Clock, error), ev func(d Dossier) trail.Event) (Dossier, bool, error)
 	Dossier(ctx context.Context, number string) (Dossier, error)
@@ -238,6 +272,18 @@ type Store interface {
 	SetLateRecord(ctx context.Context, dossierID string, from []string, r LateRecord, ev *trail.Event) error
 	// OpenLateByUnit counts, per unit, the late dossiers still open.
 	OpenLateByUnit(ctx context.Context) (map[string]int, error)
+
+	// Notices lists a dossier's notices, oldest first; SendNotices claims
+	// at most limit waiting notices (one instance each), hands each to
+	// send and stores what send returns.
+	Notices(ctx context.Context, dossierID string) ([]Notice, error)
+	SendNotices(ctx context.Context, limit int, send func(Notice) Notice) error
+
+	// DeskLists answers the desk's queue; Handovers counts the desk's
+	// hand-overs per officer and day of receipt in [from, to) within desks
+	// (nil: every unit).
+	DeskLists(ctx context.Context, q DeskQuery) (DeskLists, error)
+	Handovers(ctx context.Context, desks []string, from, to, now time.Time) ([]HandoverCount, error)
 
 	KPIs(ctx context.Context, q KPIQuery) ([]KPI, error)
 	LateHeatmap(ctx context.Context, from, to workday.Date, scope qms.Scope) ([]HeatCell, error)
@@ -295,16 +341,88 @@ func oneOf(s string, set []string) bool {
 	return false
 }
 
-// NormalizeChannel accepts the channel codes and their usual Vietnamese and
-// English spellings in imports.
-func NormalizeChannel(s string) (string, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "in_person", "in person", "direct", "trực tiếp", "truc tiep", "tructiep", "counter":
-		return ChannelInPerson, true
-	case "postal", "post", "bưu chính", "buu chinh", "bưu điện", "buu dien", "bcci":
-		return ChannelPostal, true
-	case "online", "trực tuyến", "truc tuyen", "dvc", "dịch vụ công trực tuyến":
-		return ChannelOnline, true
-	}
-	return "", false
+// channelSpellings maps the channel codes and the spellings one-stop
+// software exports use, folded (lower case, no diacritics, single spaces:
+// fold), to a channel. "online" alone, the code before the channel was
+// split, is partial online: a full-process dossier is the exception that
+// must be shown (its result issued online too), so the unqualified word is
+// never counted as one.
+var channelSpellings = map[string]string{
+	"in_person": ChannelInPerson, "in person": ChannelInPerson, "direct": ChannelInPerson, "truc tiep": ChannelInPerson,
+	"tructiep": ChannelInPerson, "counter": ChannelInPerson, "nop truc tiep": ChannelInPerson, "tai bo phan mot cua": ChannelInPerson,
+	"postal": ChannelPostal, "post": ChannelPostal, "buu chinh": ChannelPostal, "buu dien": ChannelPostal, "bcci": ChannelPostal,
+	"buu chinh cong ich": ChannelPostal, "qua buu dien": ChannelPostal, "qua buu chinh": ChannelPostal,
+	"qua buu chinh cong ich": ChannelPostal, "dich vu buu chinh cong ich": ChannelPostal,
+	"online_partial": ChannelOnlinePartial, "online": ChannelOnlinePartial, "online partial": ChannelOnlinePartial,
+	"truc tuyen": ChannelOnlinePartial, "dvc": ChannelOnlinePartial, "dich vu cong truc tuyen": ChannelOnlinePartial,
+	"truc tuyen mot phan": ChannelOnlinePartial, "dich vu cong truc tuyen mot phan": ChannelOnlinePartial,
+	"truc tuyen muc do 3": ChannelOnlinePartial, "dich vu cong truc tuyen muc do 3": ChannelOnlinePartial,
+	"muc do 3": ChannelOnlinePartial, "dvc muc do 3": ChannelOnlinePartial, "level 3": ChannelOnlinePartial,
+	"online_full": ChannelOnlineFull, "online full": ChannelOnlineFull, "truc tuyen toan trinh": ChannelOnlineFull,
+	"toan trinh": ChannelOnlineFull, "dich vu cong truc tuyen toan trinh": ChannelOnlineFull, "dvc toan trinh": ChannelOnlineFull,
+	"truc tuyen muc do 4": ChannelOnlineFull, "dich vu cong truc tuyen muc do 4": ChannelOnlineFull,
+	"muc do 4": ChannelOnlineFull, "dvc muc do 4": ChannelOnlineFull, "level 4": ChannelOnlineFull,
 }
+
+// returnSpellings maps the spellings of how a result is returned.
+var returnSpellings = map[string]string{
+	"in_person": ReturnInPerson, "in person": ReturnInPerson, "truc tiep": ReturnInPerson, "tai bo phan mot cua": ReturnInPerson,
+	"nhan truc tiep": ReturnInPerson, "counter": ReturnInPerson,
+	"postal": ReturnPostal, "post": ReturnPostal, "buu chinh": ReturnPostal, "buu dien": ReturnPostal, "qua buu dien": ReturnPostal,
+	"buu chinh cong ich": ReturnPostal, "qua buu chinh cong ich": ReturnPostal, "qua buu chinh": ReturnPostal,
+	"online": ReturnOnline, "truc tuyen": ReturnOnline, "dien tu": ReturnOnline, "ket qua dien tu": ReturnOnline,
+	"qua mang": ReturnOnline, "tra ket qua truc tuyen": ReturnOnline,
+}
+
+// NormalizeChannel accepts the channel codes and their usual Vietnamese and
+// English spellings in imports, with or without diacritics.
+func NormalizeChannel(s string) (string, bool) {
+	c, ok := channelSpellings[Fold(s)]
+	return c, ok
+}
+
+// NormalizeReturnChannel accepts the codes of how a result is returned and
+// their usual spellings.
+func NormalizeReturnChannel(s string) (string, bool) {
+	c, ok := returnSpellings[Fold(s)]
+	return c, ok
+}
+
+// Fold lowers s, strips Vietnamese diacritics (đ becomes d) and collapses
+// spaces, so that spellings and searches match with or without accents.
+func Fold(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if r == ' ' || r == '\t' || r == '\u00a0' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		if r >= 0x300 && r <= 0x36f {
+			continue // a combining mark of decomposed text
+		}
+		if f, ok := foldTable[r]; ok {
+			r = f
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var foldTable = func() map[rune]rune {
+	groups := map[rune]string{
+		'a': "àáảãạăằắẳẵặâầấẩẫậ", 'e': "èéẻẽẹêềếểễệ", 'i': "ìíỉĩị", 'o': "òóỏõọôồốổỗộơờớởỡợ",
+		'u': "ùúủũụưừứửữự", 'y': "ỳýỷỹỵ", 'd': "đ",
+	}
+	m := map[rune]rune{}
+	for base, rs := range groups {
+		for _, r := range rs {
+			m[r] = base
+		}
+	}
+	return m
+}()

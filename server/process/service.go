@@ -35,6 +35,17 @@ type Options struct {
 	// Directives gives the dashboard and the list of units not complying
 	// the leadership's directives.
 	Directives Directives
+	// Papers prints the desk's receipt and control slip (nil: refused).
+	Papers PaperRenderer
+	// BaseURL is the address people open qmstrack at (QMS_BASE_URL), for
+	// the status page printed on receipts.
+	BaseURL string
+	// Email and SMS send the notices of dossiers' status changes (nil: a
+	// notice by that channel waits, then fails).
+	Email EmailSender
+	SMS   SMSSender
+	// UnitName names a unit in a language for the notices (nil: the code).
+	UnitName func(code, lang string) string
 }
 
 // New returns the capability on store, asking authz about permissions.
@@ -94,6 +105,14 @@ const (
 	ActManage  = "manage"
 	ActWrite   = "write"
 	actWatch   = "watch"
+	// The one-stop desk's acts on dossiers of every unit (role desk, held
+	// in the desk's unit): receive, hand over, record supplements, return,
+	// route to the competent unit, read.
+	ActReceive    = "receive"
+	ActHandOver   = "hand_over"
+	ActSupplement = "supplement"
+	ActReturn     = "return"
+	ActRoute      = "route"
 )
 
 func (p *Service) require(ctx context.Context, unit, obj, act string) (qms.Actor, error) {
@@ -119,6 +138,7 @@ func (p *Service) scope(ctx context.Context, obj, act string) (qms.Scope, error)
 type Permissions struct {
 	Manage bool `json:"manage"` // procedures, the calendar, objectives, late dossiers (in some unit)
 	Write  bool `json:"write"`  // record dossiers and their events, import (in some unit)
+	Desk   bool `json:"desk"`   // receive, hand over and return dossiers of every unit
 }
 
 // Permissions says which acts the actor may do, with the rules the acts
@@ -131,5 +151,6 @@ func (p *Service) Permissions(ctx context.Context) Permissions {
 	return Permissions{
 		Manage: !p.authz.Scope(a.UserID, ObjProcess, ActManage).Empty(),
 		Write:  !p.authz.Scope(a.UserID, ObjDossier, ActWrite).Empty(),
+		Desk:   !p.authz.Scope(a.UserID, ObjDossier, ActReceive).Empty(),
 	}
 }

@@ -22,6 +22,9 @@ var Units = []org.Unit{
 	{Code: "motcua", NameVI: "Bộ phận Một cửa", NameEN: "One-stop desk"},
 }
 
+// DeskUnit is the demo office's one-stop desk.
+const DeskUnit = "motcua"
+
 // DemoUser is one seeded person.
 type DemoUser struct {
 	Login, Name string
@@ -40,10 +43,16 @@ func Users() []DemoUser {
 	names := map[string]string{"vp": "Văn phòng", "noivu": "Nội vụ", "vhtt": "Văn hóa", "tnmt": "Tài nguyên", "motcua": "Một cửa"}
 	for _, u := range Units {
 		n := names[u.Code]
-		us = append(us,
-			DemoUser{Login: "head." + u.Code, Name: "Trưởng phòng " + n, Roles: []org.Assignment{{Role: "head", Unit: u.Code}, {Role: "staff", Unit: u.Code}}},
+		head := DemoUser{Login: "head." + u.Code, Name: "Trưởng phòng " + n, Roles: []org.Assignment{{Role: "head", Unit: u.Code}, {Role: "staff", Unit: u.Code}}}
+		staff := DemoUser{Login: "staff." + u.Code, Name: "Công chức " + n, Roles: []org.Assignment{{Role: "staff", Unit: u.Code}}}
+		if u.Code == DeskUnit {
+			// The desk's people receive and return dossiers of every unit.
+			head.Roles = append(head.Roles, org.Assignment{Role: "desk", Unit: u.Code})
+			staff.Roles = append(staff.Roles, org.Assignment{Role: "desk", Unit: u.Code})
+		}
+		us = append(us, head,
 			DemoUser{Login: "author." + u.Code, Name: "Chuyên viên soạn thảo " + n, Roles: []org.Assignment{{Role: "author", Unit: u.Code}, {Role: "staff", Unit: u.Code}}},
-			DemoUser{Login: "staff." + u.Code, Name: "Công chức " + n, Roles: []org.Assignment{{Role: "staff", Unit: u.Code}}},
+			staff,
 		)
 	}
 	return us

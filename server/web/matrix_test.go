@@ -752,6 +752,20 @@ func mxSeesProcess(x *mx, a *mxActor, o *mxObj) bool { return x.can(a, o.Unit, "
 
 func mxSeesOwn(_ *mx, a *mxActor, o *mxObj) bool { return o.Owner == a.Login }
 
+// mxSeesDossier: a dossier is read in its unit, and by the one-stop desk
+// in every unit.
+func mxSeesDossier(x *mx, a *mxActor, o *mxObj) bool {
+	return x.can(a, o.Unit, "process", "read") || x.anywhere(a, "dossier", "read")
+}
+
+// mxDesk: the one-stop desk does an act on dossiers of every unit, its
+// permission asked in the desk's own unit.
+func mxDesk(act string) *mxRule {
+	return &mxRule{"the one-stop desk " + act + " dossiers of every unit", func(x *mx, a *mxActor, _ *mxObj) bool {
+		return x.anywhere(a, "dossier", act)
+	}}
+}
+
 func mxSeesUsers(x *mx, a *mxActor, _ *mxObj) bool { return x.anywhere(a, "admin", "users") }
 
 var (
@@ -1253,7 +1267,7 @@ var mxRoutes = []mxRoute{
 		Send: mxPost(func(*mx, *mxActor, *mxObj, int) any {
 			return map[string]string{"from": "2100-01-01", "to": "2100-01-31"}
 		})},
-	{Method: "POST", Path: "/api/v1/dossiers", Obj: "dossier", Act: "write", Targets: perUnit,
+	{Method: "POST", Path: "/api/v1/dossiers", Obj: "dossier", Act: "write", Targets: perUnit, Or: mxDesk("receive"),
 		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
 			return map[string]any{"number": fmt.Sprintf("MX-D%d", n), "service": x.services[o.Unit], "channel": "online",
 				"received_at": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}
@@ -1286,13 +1300,26 @@ var mxRoutes = []mxRoute{
 				t.Errorf("import by %s of a row of %s: inserted %d, rejected %d; want %d inserted", a.Login, o.Unit, rep.Inserted, rep.Rejected, want)
 			}
 		}},
-	{Method: "POST", Path: "/api/v1/dossiers/{number}/events", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+	{Method: "POST", Path: "/api/v1/dossiers/{number}/events", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesDossier,
+		Or: mxDesk("hand_over"),
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
 		},
 		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]any{"event_id": fmt.Sprintf("mx-%d", n), "type": "handed_over", "at": time.Now().Add(-time.Minute).Format(time.RFC3339)}
 		})},
+	// A dossier received at the desk for a unit not known yet is routed to
+	// its competent unit once: by the desk, or by a writer of its unit.
+	{Method: "POST", Path: "/api/v1/dossiers/{number}/route", Obj: "dossier", Act: "write", Targets: perUnit, Sees: mxSeesDossier,
+		Or: mxDesk("route"),
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			number := fmt.Sprintf("MX-R%d", x.f.Next())
+			apptest.Expect(t, "desk receipt", x.f.As("staff.motcua").Do("POST", "/api/v1/dossiers", map[string]any{"number": number,
+				"service": x.services[unit], "channel": "postal", "route_pending": true,
+				"received_at": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}), http.StatusCreated, nil)
+			return x.obj(unit, number)
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any { return map[string]any{"to_unit": o.Unit} })},
 	{Method: "POST", Path: "/api/v1/dossiers/{number}/late/raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
 		Send:  mxPost(nil)},
@@ -1483,13 +1510,21 @@ var mxForms = []mxRoute{
 			return map[string]string{"year": "2099", "days": fmt.Sprintf("2099-01-%02d holiday Nghỉ thử", 1+n%28), "open": "07:30", "close": "17:00",
 				"after_hours": "next_day", "late_mode": "triage"}
 		})},
-	{Method: "POST", Path: "/ui/dossiers/{number}/events", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+	{Method: "POST", Path: "/ui/dossiers/{number}/events", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesDossier,
+		Or: mxDesk("hand_over"),
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
 		},
 		Send: mxPost(func(x *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]string{"event_id": fmt.Sprintf("mxf-%d", n), "type": "handed_over",
 				"at": time.Now().In(x.f.Loc).Add(-time.Minute).Format("02/01/2006 15:04")}
+		})},
+	// The desk's receipt form: the desk for every unit, a unit's writers
+	// for their own.
+	{Method: "POST", Path: "/ui/desk/receive", Obj: "dossier", Act: "write", Targets: perUnit, Or: mxDesk("receive"),
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]string{"number": fmt.Sprintf("MX-DF%d", n), "service": x.services[o.Unit], "channel": "in_person",
+				"received_at": time.Now().In(x.f.Loc).Add(-2 * time.Hour).Format("02/01/2006 15:04")}
 		})},
 	{Method: "POST", Path: "/ui/dossiers/{number}/late", Variant: "raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },

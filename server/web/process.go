@@ -304,6 +304,9 @@ func (pa procActs) eventForm() act[eventForm, process.Dossier] {
 			return d, err
 		},
 		Back: func(c *gin.Context, _ process.Dossier) string {
+			if c.PostForm("next") == "/desk" {
+				return "/desk"
+			}
 			return "/dossiers/" + url.PathEscape(c.Param("number"))
 		},
 		Flash: "proc.saved", Refused: pa.s.procRefused(pa.s.procDossierPage(pa.p))}
@@ -437,10 +440,16 @@ type eventForm struct {
 	Result   string `json:"result"`
 	Reason   string `json:"reason"`
 	NewDueAt string `json:"new_due_at"`
+	// ReturnChannel is how the result was returned (a return).
+	ReturnChannel string `json:"return_channel"`
+	// Next: "/desk" returns to the desk's page (its hand-over and return
+	// buttons), anything else to the dossier's page.
+	Next string `json:"next"`
 }
 
 func (f eventForm) event(loc *time.Location) (process.Event, error) {
-	e := process.Event{EventID: f.EventID, Type: f.Type, ToUnit: f.ToUnit, Step: f.Step, Result: f.Result, Reason: f.Reason}
+	e := process.Event{EventID: f.EventID, Type: f.Type, ToUnit: f.ToUnit, Step: f.Step, Result: f.Result, Reason: f.Reason,
+		ReturnChannel: f.ReturnChannel}
 	var err error
 	if e.At, err = process.ParseTime(f.At, loc); err != nil {
 		return e, qms.Errorf(qms.ErrInvalid, "%s", err.Error())
@@ -652,6 +661,7 @@ func yearParam(v string) (int, error) {
 var procNav = []struct{ Key, Href string }{
 	{"proc.nav.dashboard", "/dashboard"},
 	{"proc.nav.dossiers", "/dossiers"},
+	{"desk.nav", "/desk"},
 	{"proc.nav.kpis", "/kpis"},
 	{"proc.nav.objectives", "/objectives"},
 	{"proc.nav.meetings", "/meetings"},
@@ -670,10 +680,13 @@ func (s *Server) procPage(c *gin.Context, name, title string, data map[string]an
 		if n.Href == "/dossier-events/pending" && !can.Write {
 			continue // only those who record dossier events may see the waiting ones
 		}
+		if n.Href == "/desk" && !can.Desk {
+			continue // the one-stop desk's own page
+		}
 		nav = append(nav, NavItem{Key: n.Key, Href: n.Href, Active: c.Request.URL.Path == n.Href})
 	}
 	data["Nav"] = nav
-	data["CanManage"], data["CanWrite"] = can.Manage, can.Write
+	data["CanManage"], data["CanWrite"], data["CanDesk"] = can.Manage, can.Write || can.Desk, can.Desk
 	pg, status := s.page(c, title, data), http.StatusOK
 	if v, ok := c.Get(refusalKey); ok {
 		r := v.(refusal)

@@ -281,7 +281,7 @@ func TestPendingDossierEvents(t *testing.T) {
 	// until the job runs; then it is applied once, and runs after that
 	// find nothing.
 	ctx := qms.WithActor(context.Background(), qms.Actor{Login: "staff.tnmt"})
-	d := process.Dossier{Number: "LOST-9", Service: service, Field: "land", Unit: "tnmt", Channel: process.ChannelOnline, ReceivedAt: received,
+	d := process.Dossier{Number: "LOST-9", Service: service, Field: "land", Unit: "tnmt", Channel: process.ChannelOnlinePartial, ReceivedAt: received,
 		Clock: process.Clock{Status: process.StatusProcessing, ClockStart: received, DueAt: received.AddDate(0, 0, 14), CurrentUnit: "tnmt"}}
 	if _, created, err := postgres.NewProcessStore(env.App.DB).CreateDossier(ctx, d, trail.NewEvent(ctx, "dossier.receive", "dossier", "LOST-9", "tnmt", nil)); err != nil || !created {
 		t.Fatalf("record: %v %v", created, err)

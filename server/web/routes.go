@@ -269,6 +269,13 @@ func (s *Server) processRoutes() {
 	a.GET("/dossiers/imports/:id/rejections.csv", "Every rejected row of an import with its reason (CSV)", handleImportRejections(p))
 	a.GET("/dossiers/:number", "One dossier with its clock and events", one("number", p.GetDossier))
 	a.POST("/dossiers/:number/events", "Push a dossier event (idempotent by event_id; out of order allowed; 202 when kept for a receipt not yet recorded)", handleDossierEvent(p))
+	a.POST("/dossiers/:number/route", "Route a dossier received at another unit to its competent unit (the desk, or the unit); the processing time counts from then", handleDossierRoute(p))
+	a.GET("/dossiers/:number/receipt.pdf", "The printed receipt with the appointment date and a QR code to the status page (PDF)", handleDossierPaper(p, processPaperReceipt))
+	a.GET("/dossiers/:number/control-slip.pdf", "The printed control slip of the dossier's journey (PDF)", handleDossierPaper(p, processPaperControlSlip))
+	a.GET("/dossiers/:number/notices", "What the applicant was told of each status change, when and by which channel", handleNotices(p))
+	a.GET("/desk/queue", "The one-stop desk's day: received today, due today and tomorrow, results ready to return, late, waiting for routing", handleDeskQueue(p))
+	a.GET("/desk/routing", "Dossiers whose competent unit is not set yet, oldest first", items(p.RoutingQueue))
+	a.GET("/desk/handovers", "The desk's hand-overs per officer and day of receipt, with those late (from, to)", handleHandovers(p))
 	a.GET("/late-dossiers", "Late dossiers by state (triage, raised, dismissed)", handleLateList(p))
 	a.GET("/dossier-events/pending", "Dossier events waiting for their dossier, or that could not be applied, oldest first, with how long each has waited", items(p.WaitingEvents))
 	a.GET("/kpis", "KPIs (unit, field, service, from, to, by=month|day|unit|field|service|channel)", handleKPIs(p))
@@ -289,6 +296,7 @@ func (s *Server) processRoutes() {
 	serve(a, ui, "/calendar/recompute", "Recompute, on the calendar in force, the due dates and judgements of the dossiers received in a period, returned ones included (coordinator)", pa.calendarRecompute())
 	serve(a, ui.Group("", importGate(p)), "/dossiers/import", "", pa.importForm())
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
+	serve(a, ui, "/desk/receive", "", pa.deskReceive())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/dashboard":              h(s.procDashboardPage(p)),
@@ -296,6 +304,7 @@ func (s *Server) processRoutes() {
 		"/services":               h(s.procServicesPage(p)),
 		"/calendar":               h(s.procCalendarPage(p)),
 		"/dossiers":               h(s.procDossiersPage(p)),
+		"/desk":                   h(s.deskPage(p)),
 		"/dossiers/import":        h(s.procImportPage(p)),
 		"/dossiers/imports/:id":   h(s.procImportPage(p)),
 		"/dossiers/:number":       h(s.procDossierPage(p)),

@@ -216,3 +216,7 @@ func (r *Renderer) RenderReport(ctx context.Context, w io.Writer, a internalaudi
 	}
 	return pdf.Output(w)
 }
+
+// Fonts returns the embedded DejaVu Sans regular and bold, for the other
+// papers qmstrack prints in Vietnamese.
+func Fonts() (regularTTF, boldTTF []byte) { return regular, bold }

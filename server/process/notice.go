@@ -1,0 +1,204 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// Every status change of a dossier leaves a notice: what the citizen was
+// told, when, and by which channel (NĐ 224/2026 Art. 15.1(g): the agency,
+// the receiving and the handling officer, the times of receipt, processing
+// and return). The store writes the notice's facts with the change, in the
+// same transaction; SendNotices writes the sentence (in Vietnamese, the
+// citizen's language) and sends it by e-mail, or by SMS through an adapter,
+// and keeps what was sent. Without an address the notice is logged only:
+// the citizen learns it at the desk or on the public status page.
+
+// Notice channels and states.
+const (
+	NoticeEmail   = "email"
+	NoticeSMS     = "sms"
+	NoticeCounter = "counter"
+
+	NoticePending = "pending"
+	NoticeSent    = "sent"
+	NoticeFailed  = "failed"
+	NoticeLogged  = "logged"
+)
+
+// maxNoticeAttempts bounds the tries of one notice before it is failed.
+const maxNoticeAttempts = 5
+
+// NoticeFacts are the facts a notice states.
+type NoticeFacts struct {
+	Number           string     `json:"number"`
+	Service          string     `json:"service"`
+	ServiceName      string     `json:"service_name"`
+	Unit             string     `json:"unit"`
+	ReceivingUnit    string     `json:"receiving_unit"`
+	ReceivingOfficer string     `json:"receiving_officer"`
+	HandlingOfficer  string     `json:"handling_officer"`
+	Status           string     `json:"status"`
+	Result           string     `json:"result,omitempty"`
+	ReturnChannel    string     `json:"return_channel,omitempty"`
+	ReceivedAt       time.Time  `json:"received_at"`
+	DueAt            time.Time  `json:"due_at"`
+	ReturnedAt       *time.Time `json:"returned_at,omitempty"`
+	LookupCode       string     `json:"lookup_code"`
+}
+
+// Notice is one notice of a dossier's status change.
+type Notice struct {
+	ID        int64       `json:"id" db:"id"`
+	DossierID string      `json:"-" db:"dossier_id"`
+	Kind      string      `json:"kind" db:"kind"` // received, or the event's type
+	At        time.Time   `json:"at" db:"at"`
+	Status    string      `json:"status" db:"status"`
+	Channel   string      `json:"channel" db:"channel"`
+	Recipient string      `json:"recipient,omitempty" db:"recipient"`
+	Facts     NoticeFacts `json:"facts" db:"-"`
+	State     string      `json:"state" db:"state"`
+	Attempts  int         `json:"attempts" db:"attempts"`
+	Error     string      `json:"error,omitempty" db:"last_error"`
+	Subject   string      `json:"subject,omitempty" db:"subject"`
+	Body      string      `json:"body,omitempty" db:"body"`
+	SentAt    *time.Time  `json:"sent_at,omitempty" db:"sent_at"`
+}
+
+// EmailSender sends one plain-text e-mail (server/mail implements it).
+type EmailSender interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// SMSSender sends one text message; an operator's adapter implements it.
+type SMSSender interface {
+	SendSMS(ctx context.Context, phone, text string) error
+}
+
+var (
+	emailRE = regexp.MustCompile(`^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9]{8,15}$`)
+)
+
+// cleanContact checks the optional e-mail address and phone number a
+// citizen gives for the notices.
+func cleanContact(fe qms.FieldErrors, email, phone string) (string, string) {
+	email, phone = strings.TrimSpace(email), strings.ReplaceAll(strings.TrimSpace(phone), " ", "")
+	if email != "" && (len(email) > 254 || !emailRE.MatchString(email)) {
+		fe.Add("notify_email", "not an e-mail address")
+	}
+	if phone != "" && !phoneRE.MatchString(phone) {
+		fe.Add("notify_phone", "a phone number: 8 to 15 digits, + first for an international one")
+	}
+	return email, phone
+}
+
+// Notices lists the notices of a dossier the actor may read, oldest first.
+func (p *Service) Notices(ctx context.Context, number string) ([]Notice, error) {
+	d, err := p.GetDossier(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	return p.store.Notices(ctx, d.ID)
+}
+
+// NoticeReport counts what one SendNotices pass did.
+type NoticeReport struct{ Sent, Logged, Failed, Retry int }
+
+// SendNotices writes and sends the notices waiting, at most limit, each
+// claimed by one instance (the scheduled job calls it).
+func (p *Service) SendNotices(ctx context.Context, limit int) (NoticeReport, error) {
+	var rep NoticeReport
+	err := p.store.SendNotices(ctx, limit, func(n Notice) Notice {
+		n.Subject, n.Body = p.noticeText(n)
+		n.Attempts++
+		var err error
+		switch n.Channel {
+		case NoticeEmail:
+			if p.o.Email == nil {
+				err = fmt.Errorf("no e-mail sender is configured")
+			} else {
+				err = p.o.Email.Send(ctx, n.Recipient, n.Subject, n.Body)
+			}
+		case NoticeSMS:
+			if p.o.SMS == nil {
+				err = fmt.Errorf("no SMS sender is configured")
+			} else {
+				err = p.o.SMS.SendSMS(ctx, n.Recipient, n.Subject)
+			}
+		default:
+			n.State = NoticeLogged
+			rep.Logged++
+			return n
+		}
+		now := p.now(ctx)
+		switch {
+		case err == nil:
+			n.State, n.SentAt, n.Error = NoticeSent, &now, ""
+			rep.Sent++
+		case n.Attempts >= maxNoticeAttempts:
+			n.State, n.Error = NoticeFailed, err.Error()
+			rep.Failed++
+		default:
+			n.Error = err.Error()
+			rep.Retry++
+		}
+		return n
+	})
+	return rep, err
+}
+
+// noticeStatus is how a notice names the change, in Vietnamese.
+var noticeStatus = map[string]string{
+	"received":               "đã được tiếp nhận",
+	EventHandedOver:          "đã được chuyển xử lý",
+	EventRouted:              "đã được chuyển đến cơ quan có thẩm quyền giải quyết",
+	EventSupplementRequested: "cần bổ sung giấy tờ",
+	EventResubmitted:         "đã được bổ sung và tiếp tục giải quyết",
+	EventExtended:            "được gia hạn thời gian giải quyết",
+	EventReturned:            "đã có kết quả",
+	EventWithdrawn:           "đã được rút",
+}
+
+// noticeText writes what a notice tells the citizen, in Vietnamese: the
+// change, the agency, the receiving and handling officers and the times.
+func (p *Service) noticeText(n Notice) (subject, body string) {
+	f := n.Facts
+	at := func(t time.Time) string { return t.In(p.o.Location).Format("15:04 02/01/2006") }
+	unit := func(code string) string {
+		if p.o.UnitName != nil {
+			if s := p.o.UnitName(code, "vi"); s != "" {
+				return s
+			}
+		}
+		return code
+	}
+	what := noticeStatus[n.Kind]
+	if what == "" {
+		what = "đã thay đổi trạng thái"
+	}
+	subject = fmt.Sprintf("Hồ sơ %s %s", f.Number, what)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hồ sơ số %s (%s) %s lúc %s.\n", f.Number, f.ServiceName, what, at(n.At))
+	fmt.Fprintf(&b, "Cơ quan giải quyết: %s.\n", unit(f.Unit))
+	if f.ReceivingUnit != "" {
+		fmt.Fprintf(&b, "Nơi tiếp nhận: %s; người tiếp nhận: %s; thời gian tiếp nhận: %s.\n", unit(f.ReceivingUnit), f.ReceivingOfficer, at(f.ReceivedAt))
+	} else {
+		fmt.Fprintf(&b, "Thời gian tiếp nhận: %s.\n", at(f.ReceivedAt))
+	}
+	if f.HandlingOfficer != "" {
+		fmt.Fprintf(&b, "Người xử lý: %s.\n", f.HandlingOfficer)
+	}
+	if f.ReturnedAt != nil {
+		fmt.Fprintf(&b, "Thời gian trả kết quả: %s.\n", at(*f.ReturnedAt))
+	} else {
+		fmt.Fprintf(&b, "Ngày hẹn trả kết quả: %s.\n", at(f.DueAt))
+	}
+	fmt.Fprintf(&b, "Tra cứu: %s\n", p.StatusURL(Dossier{Number: f.Number, LookupCode: f.LookupCode}))
+	return subject, b.String()
+}
