@@ -101,7 +101,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if a.Authz, err = authz.New(db); err != nil {
 		return nil, err
 	}
-	a.Identity = identity.NewService(postgres.NewIdentityStore(db), now, identity.Options{
+	a.Identity = identity.NewService(postgres.NewIdentityStore(db).WithTokenClock(shared), now, identity.Options{
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax,
 		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow, Clock: shared,
 	})
