@@ -97,7 +97,9 @@ func New(db *sqlx.DB, opts ...Option) (*Enforcer, error) {
 	for _, o := range opts {
 		o(a)
 	}
-	a.mirror()
+	if err := a.mirror(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -105,9 +107,15 @@ func New(db *sqlx.DB, opts ...Option) (*Enforcer, error) {
 // What did not change keeps its pointer, so the snapshots of users whose
 // assignments are the same stay current. The caller holds a.reload (or is
 // New).
-func (a *Enforcer) mirror() {
-	p, _ := a.e.GetPolicy()
-	g, _ := a.e.GetGroupingPolicy()
+func (a *Enforcer) mirror() error {
+	p, err := a.e.GetPolicy()
+	if err != nil {
+		return err
+	}
+	g, err := a.e.GetGroupingPolicy()
+	if err != nil {
+		return err
+	}
 	pol := newPolicy(p)
 	byUser := map[string][]Assignment{}
 	for _, r := range g {
@@ -130,6 +138,7 @@ func (a *Enforcer) mirror() {
 	}
 	a.users = users
 	a.mu.Unlock()
+	return nil
 }
 
 // snap returns the user's current snapshot, building it if the one kept
@@ -222,8 +231,7 @@ func (a *Enforcer) Reload() error {
 	if err := a.e.LoadPolicy(); err != nil {
 		return err
 	}
-	a.mirror()
-	return nil
+	return a.mirror()
 }
 
 // ReloadUser reads one user's role assignments again (after a grant, a
@@ -231,9 +239,11 @@ func (a *Enforcer) Reload() error {
 // that user's snapshot, and only theirs, stale. It reads the user's rows
 // alone, by the primary key of role_assignments.
 func (a *Enforcer) ReloadUser(userID string) error {
-	if !isUUID(userID) {
+	if !qms.ValidID(userID) {
 		return a.Reload()
 	}
+	// Casbin holds ids as PostgreSQL prints them: lower case.
+	userID = strings.ToLower(userID)
 	a.reload.Lock()
 	defer a.reload.Unlock()
 	const q = `SELECT ra.role, ra.unit FROM role_assignments ra JOIN users u ON u.id = ra.user_id
@@ -296,26 +306,6 @@ func (a *Enforcer) ReloadUser(userID string) error {
 	return nil
 }
 
-// isUUID reports whether s is a UUID in its canonical text form (user ids).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // Can reports whether the user may do act on obj in unit. A role held in
 // unit "*" counts in every unit. It answers as Casbin's matcher does, from
 // the user's snapshot, without allocating.
@@ -370,7 +360,7 @@ func (a *Enforcer) HasRole(userID, role string) bool {
 // it names a change of that user's (see Notify), everything otherwise.
 func (a *Enforcer) onNotify(msg string) error {
 	verb, user, ok := strings.Cut(msg, " ")
-	if ok && isUUID(user) {
+	if ok && qms.ValidID(user) {
 		switch verb {
 		case ReasonAssign, ReasonUnassign, ReasonUser:
 			return a.ReloadUser(user)

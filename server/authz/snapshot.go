@@ -246,9 +246,6 @@ func newCache(capacity int) *cache {
 }
 
 func (c *cache) shard(user string) *shard {
-	if len(c.shards) == 1 {
-		return &c.shards[0]
-	}
 	return &c.shards[maphash.String(c.seed, user)%uint64(len(c.shards))]
 }
 
