@@ -121,6 +121,14 @@ func BenchmarkCan(b *testing.B) {
 	measure("can-anywhere", 10000, true, own, func(i int, _ string, p [2]string) bool {
 		return e.CanAnywhere(o.Users[i], p[0], p[1])
 	})
+	// Plain loops (ns/op): no clock read around each call.
+	b.Run("can-loop", func(b *testing.B) {
+		for n := 0; n < b.N; n++ {
+			i := n % len(o.Users)
+			p := perms[n%len(perms)]
+			e.Can(o.Users[i], o.Home[i], p[0], p[1])
+		}
+	})
 	b.Run("can-parallel", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
