@@ -67,10 +67,8 @@ func newPolicy(rules [][]string) *policy {
 	}
 	sort.Strings(sorted)
 	p.key = strings.Join(sorted, "\n")
+	// No permission at all makes empty sets: no lookup reaches them.
 	p.words = (len(p.perm) + 63) / 64
-	if p.words == 0 {
-		p.words = 1
-	}
 	for _, r := range rules {
 		if len(r) < 3 {
 			continue
