@@ -182,7 +182,7 @@ fuzz: minio-test
 ## --dossiers N') the process perf test runs too, on a copy of it.
 bench: minio-test
 	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -benchtime 1x -timeout 60m ./server/web/
-	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -timeout 30m ./server/nonconformity/ ./server/evidence/
+	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -timeout 30m ./server/nonconformity/ ./server/evidence/ ./server/authz/
 	@if [ -n "$$QMS_PERF_DATABASE_URL" ]; then \
 		$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -tags perf -run TestPerf -v -timeout 60m ./server/process/; \
 	else echo "bench: QMS_PERF_DATABASE_URL is not set; the process perf test is skipped"; fi

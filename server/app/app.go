@@ -121,7 +121,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		idOpts.Mailer = mailer
 	}
-	a.Identity = identity.NewService(postgres.NewIdentityStore(db), now, idOpts)
+	a.Identity = identity.NewService(postgres.NewIdentityStore(db).WithTokenClock(shared), now, idOpts)
 	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
 
 	// Document control (ISO 9001 7.5). Auditors read the documents that

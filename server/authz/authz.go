@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -39,15 +40,40 @@ func ValidRole(r string) bool {
 	return false
 }
 
-// Enforcer wraps a synced Casbin enforcer. It is safe for concurrent use.
+// Enforcer wraps a synced Casbin enforcer, the source of truth, and
+// answers from per-user snapshots of what Casbin holds (see snapshot.go). It
+// is safe for concurrent use.
 type Enforcer struct {
-	e      *casbin.SyncedEnforcer
-	grants map[[3]string]bool // role, object, action of the baseline policy
+	e  *casbin.SyncedEnforcer
+	db *sqlx.DB
+
+	// reload serialises the reloads, whole or of one user, from the
+	// database read to the swap, so that a reload that read the database
+	// before a change never lands after the one that read it after.
+	reload sync.Mutex
+	// mu guards pol and users, which mirror Casbin's p and g rules; a
+	// snapshot is current while both pointers it was built from are.
+	mu    sync.RWMutex
+	pol   *policy
+	users map[string]*held
+
+	cache *cache
 }
+
+// DefaultSnapshots is how many users' snapshots an enforcer keeps: twice
+// the 10,000 users of the largest office measured, a few MiB.
+const DefaultSnapshots = 20000
+
+// Option adjusts an Enforcer.
+type Option func(*Enforcer)
+
+// WithSnapshots bounds the number of users whose snapshot is kept; the least
+// recently used beyond it is dropped and built again when next asked.
+func WithSnapshots(n int) Option { return func(a *Enforcer) { a.cache = newCache(n) } }
 
 // New builds an enforcer from the embedded model and policy and the role
 // assignments in db, and loads the policy.
-func New(db *sqlx.DB) (*Enforcer, error) {
+func New(db *sqlx.DB, opts ...Option) (*Enforcer, error) {
 	modelText, err := fs.ReadFile(qmstrack.Policies, "policies/model.conf")
 	if err != nil {
 		return nil, err
@@ -64,16 +90,84 @@ func New(db *sqlx.DB) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("casbin: %w", err)
 	}
-	grants := map[[3]string]bool{}
-	for _, r := range rules {
-		grants[[3]string{r[0], r[1], r[2]}] = true
+	// Casbin's model is changed here only to mirror the database
+	// (ReloadUser); it must never write to it.
+	e.EnableAutoSave(false)
+	a := &Enforcer{e: e, db: db, cache: newCache(DefaultSnapshots)}
+	for _, o := range opts {
+		o(a)
 	}
-	return &Enforcer{e: e, grants: grants}, nil
+	if err := a.mirror(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// mirror rebuilds pol and users from Casbin's rules after a whole reload.
+// What did not change keeps its pointer, so the snapshots of users whose
+// assignments are the same stay current. The caller holds a.reload (or is
+// New).
+func (a *Enforcer) mirror() error {
+	p, err := a.e.GetPolicy()
+	if err != nil {
+		return err
+	}
+	g, err := a.e.GetGroupingPolicy()
+	if err != nil {
+		return err
+	}
+	pol := newPolicy(p)
+	byUser := map[string][]Assignment{}
+	for _, r := range g {
+		if len(r) >= 3 {
+			byUser[r[0]] = append(byUser[r[0]], Assignment{Role: r[1], Unit: r[2]})
+		}
+	}
+	users := make(map[string]*held, len(byUser))
+	for u, as := range byUser {
+		sortAssignments(as)
+		if old := a.users[u]; old != nil && sameAssignments(old.as, as) {
+			users[u] = old
+		} else {
+			users[u] = &held{as: as}
+		}
+	}
+	a.mu.Lock()
+	if a.pol == nil || a.pol.key != pol.key {
+		a.pol = pol
+	}
+	a.users = users
+	a.mu.Unlock()
+	return nil
+}
+
+// snap returns the user's current snapshot, building it if the one kept
+// was built from another policy or other assignments (or was evicted).
+func (a *Enforcer) snap(userID string) *snapshot {
+	a.mu.RLock()
+	pol, src := a.pol, a.users[userID]
+	a.mu.RUnlock()
+	if s := a.cache.get(userID); s != nil && s.pol == pol && s.src == src {
+		return s
+	}
+	s := build(userID, pol, src)
+	a.cache.put(s)
+	return s
+}
+
+// assignments returns the user's assignments (shared: not to be changed).
+func (a *Enforcer) assignments(userID string) []Assignment {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if h := a.users[userID]; h != nil {
+		return h.as
+	}
+	return nil
 }
 
 // HoldsRole reports whether userID holds role in unit, or in every unit.
 func (a *Enforcer) HoldsRole(userID, role, unit string) bool {
-	for _, as := range a.RolesOf(userID) {
+	for _, as := range a.assignments(userID) {
 		if as.Role == role && (as.Unit == unit || as.Unit == qms.AllUnits) {
 			return true
 		}
@@ -85,9 +179,12 @@ func (a *Enforcer) HoldsRole(userID, role, unit string) bool {
 // unit, for a sign-off block: the most senior of their roles there (or in
 // every unit) that grants it; "" when none does.
 func (a *Enforcer) SigningRole(userID, unit, obj, act string) string {
+	a.mu.RLock()
+	pol := a.pol
+	a.mu.RUnlock()
 	held := map[string]bool{}
-	for _, as := range a.RolesOf(userID) {
-		if (as.Unit == unit || as.Unit == qms.AllUnits) && a.grants[[3]string{as.Role, obj, act}] {
+	for _, as := range a.assignments(userID) {
+		if (as.Unit == unit || as.Unit == qms.AllUnits) && pol.grants(as.Role, obj, act) {
 			held[as.Role] = true
 		}
 	}
@@ -125,47 +222,116 @@ func BaselinePolicy() ([][]string, error) {
 	return rules, sc.Err()
 }
 
-// Reload reads the policy again (after a change, or on a notification).
-func (a *Enforcer) Reload() error { return a.e.LoadPolicy() }
+// Reload reads the whole policy again (on a notification that names no
+// user, after a reconnect, or when told). Only the snapshots of users whose
+// assignments changed are built again.
+func (a *Enforcer) Reload() error {
+	a.reload.Lock()
+	defer a.reload.Unlock()
+	if err := a.e.LoadPolicy(); err != nil {
+		return err
+	}
+	return a.mirror()
+}
+
+// ReloadUser reads one user's role assignments again (after a grant, a
+// revocation, or a change of the user's status) into Casbin, and so makes
+// that user's snapshot, and only theirs, stale. It reads the user's rows
+// alone, by the primary key of role_assignments.
+func (a *Enforcer) ReloadUser(userID string) error {
+	if !qms.ValidID(userID) {
+		return a.Reload()
+	}
+	// Casbin holds ids as PostgreSQL prints them: lower case.
+	userID = strings.ToLower(userID)
+	a.reload.Lock()
+	defer a.reload.Unlock()
+	const q = `SELECT ra.role, ra.unit FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+		WHERE ra.user_id = $1 AND u.status = 'active'`
+	var now []Assignment
+	if err := a.db.SelectContext(context.Background(), &now, q, userID); err != nil {
+		return fmt.Errorf("load the role assignments of %s: %w", userID, err)
+	}
+	was, err := a.e.GetFilteredGroupingPolicy(0, userID)
+	if err != nil {
+		return err
+	}
+	want := map[Assignment]bool{}
+	for _, as := range now {
+		want[as] = true
+	}
+	for _, r := range was {
+		if len(r) < 3 {
+			continue
+		}
+		as := Assignment{Role: r[1], Unit: r[2]}
+		if want[as] {
+			delete(want, as) // already held
+			continue
+		}
+		if _, err := a.e.SelfRemovePolicy("g", "g", []string{userID, as.Role, as.Unit}); err != nil {
+			return err
+		}
+	}
+	for _, as := range now {
+		if !want[as] {
+			continue
+		}
+		if _, err := a.e.SelfAddPolicy("g", "g", []string{userID, as.Role, as.Unit}); err != nil {
+			return err
+		}
+	}
+	// Mirror what Casbin now holds for the user.
+	got, err := a.e.GetFilteredGroupingPolicy(0, userID)
+	if err != nil {
+		return err
+	}
+	as := make([]Assignment, 0, len(got))
+	for _, r := range got {
+		if len(r) >= 3 {
+			as = append(as, Assignment{Role: r[1], Unit: r[2]})
+		}
+	}
+	sortAssignments(as)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old := a.users[userID]; old != nil && sameAssignments(old.as, as) {
+		return nil
+	}
+	if len(as) == 0 {
+		delete(a.users, userID)
+	} else {
+		a.users[userID] = &held{as: as}
+	}
+	return nil
+}
 
 // Can reports whether the user may do act on obj in unit. A role held in
-// unit "*" counts in every unit.
+// unit "*" counts in every unit. It answers as Casbin's matcher does, from
+// the user's snapshot, without allocating.
 func (a *Enforcer) Can(userID, unit, obj, act string) bool {
-	ok, err := a.e.Enforce(userID, unit, obj, act)
-	return err == nil && ok
+	s := a.snap(userID)
+	p, ok := s.pol.perm[permKey{obj, act}]
+	return ok && s.in(unit).has(p)
 }
 
 // CanAnywhere reports whether the user holds the permission in at least one unit.
 func (a *Enforcer) CanAnywhere(userID, obj, act string) bool {
-	return !a.Scope(userID, obj, act).Empty()
+	s := a.snap(userID)
+	p, ok := s.pol.perm[permKey{obj, act}]
+	return ok && s.any.has(p)
 }
 
-// Scope returns the units in which the user may do act on obj, asking
-// Casbin once for the user's roles rather than once per unit or row.
+// Scope returns the units in which the user may do act on obj: every unit
+// when a role held in "*" grants it, else the user's units where one of
+// their roles does, in order of unit code.
 func (a *Enforcer) Scope(userID, obj, act string) qms.Scope {
-	var s qms.Scope
-	grants, err := a.e.GetFilteredGroupingPolicy(0, userID)
-	if err != nil {
-		return s
+	s := a.snap(userID)
+	p, ok := s.pol.perm[permKey{obj, act}]
+	if !ok {
+		return qms.Scope{}
 	}
-	seen := map[string]bool{}
-	for _, g := range grants {
-		if len(g) < 3 {
-			continue
-		}
-		role, unit := g[1], g[2]
-		if ok, _ := a.e.HasPolicy(role, obj, act); !ok {
-			continue
-		}
-		if unit == qms.AllUnits {
-			return qms.Scope{All: true}
-		}
-		if !seen[unit] {
-			seen[unit] = true
-			s.Units = append(s.Units, unit)
-		}
-	}
-	return s
+	return s.scope(p)
 }
 
 // Assignment is one role held by a user in a unit ("*" for every unit).
@@ -174,29 +340,33 @@ type Assignment struct {
 	Unit string `json:"unit" db:"unit"`
 }
 
-// RolesOf returns the user's role assignments as the enforcer currently knows them.
+// RolesOf returns the user's role assignments as the enforcer currently
+// knows them, by role and unit.
 func (a *Enforcer) RolesOf(userID string) []Assignment {
-	grants, err := a.e.GetFilteredGroupingPolicy(0, userID)
-	if err != nil {
-		return nil
-	}
-	out := make([]Assignment, 0, len(grants))
-	for _, g := range grants {
-		if len(g) >= 3 {
-			out = append(out, Assignment{Role: g[1], Unit: g[2]})
-		}
-	}
-	return out
+	return append([]Assignment{}, a.assignments(userID)...)
 }
 
 // HasRole reports whether the user holds role in any unit.
 func (a *Enforcer) HasRole(userID, role string) bool {
-	for _, r := range a.RolesOf(userID) {
+	for _, r := range a.assignments(userID) {
 		if r.Role == role {
 			return true
 		}
 	}
 	return false
+}
+
+// onNotify reloads after the notification msg: the roles of one user when
+// it names a change of that user's (see Notify), everything otherwise.
+func (a *Enforcer) onNotify(msg string) error {
+	verb, user, ok := strings.Cut(msg, " ")
+	if ok && qms.ValidID(user) {
+		switch verb {
+		case ReasonAssign, ReasonUnassign, ReasonUser:
+			return a.ReloadUser(user)
+		}
+	}
+	return a.Reload()
 }
 
 // Watch starts listening for policy changes and reloads on each; it returns
@@ -206,9 +376,9 @@ func (a *Enforcer) Watch(ctx context.Context, dsn string, log *slog.Logger) (*Wa
 	if err != nil {
 		return nil, err
 	}
-	if err := w.SetUpdateCallback(func(string) {
-		if err := a.Reload(); err != nil {
-			log.Error("policy reload failed", "err", err)
+	if err := w.SetUpdateCallback(func(msg string) {
+		if err := a.onNotify(msg); err != nil {
+			log.Error("policy reload failed", "reason", msg, "err", err)
 		}
 	}); err != nil {
 		return nil, err

@@ -95,8 +95,19 @@ func (w *Watcher) Close() {
 	})
 }
 
+// The reasons of a notification that concerns one user's roles only: the
+// reason is the word, a space and the user's id, and every instance reads
+// that user's assignments again (ReloadUser) instead of all of them. Any
+// other reason reloads the whole policy.
+const (
+	ReasonAssign   = "assign"   // a role given
+	ReasonUnassign = "unassign" // a role taken away
+	ReasonUser     = "user"     // the user's status changed (a disabled user holds no role)
+)
+
 // Notify queues a policy-change notification in tx; PostgreSQL delivers it to
 // every listening instance when tx commits, and never when it rolls back.
+// See ReasonAssign for the reasons that name one user.
 func Notify(ctx context.Context, tx *sqlx.Tx, reason string) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, Channel, reason)
 	return err

@@ -15,6 +15,7 @@ import (
 type IdentityStore struct {
 	db *sqlx.DB
 	*TrailStore
+	tokenNow func(context.Context) time.Time // see WithTokenClock
 }
 
 var _ identity.Store = (*IdentityStore)(nil)
@@ -151,18 +152,20 @@ func (s *IdentityStore) CreateSession(ctx context.Context, sess identity.Session
 // to within this much.
 const touchEvery = time.Minute
 
+// qTouchSession loads a live session and its user by the keys of both tables.
+const qTouchSession = `SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen, s.expires_at,
+	  u.id, u.login, u.name, u.email, u.status, u.lang, u.created_at
+	FROM sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.token_hash = $1 AND u.status = 'active'
+	  AND s.expires_at > $2 AND s.last_seen > $2::timestamptz - make_interval(secs => $3::float8)`
+
 // TouchSession returns a live session and its active user, and records the
 // activity. A session is live while now is before its absolute expiry and
 // within idle of its last activity.
 func (s *IdentityStore) TouchSession(ctx context.Context, hash []byte, now time.Time, idle time.Duration) (identity.Session, identity.User, error) {
-	const q = `SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen, s.expires_at,
-		  u.id, u.login, u.name, u.email, u.status, u.lang, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND u.status = 'active'
-		  AND s.expires_at > $2 AND s.last_seen > $2::timestamptz - make_interval(secs => $3::float8)`
 	var sess identity.Session
 	var u identity.User
-	err := s.db.QueryRowxContext(ctx, q, hash, now, idle.Seconds()).Scan(&sess.Hash, &sess.UserID, &sess.CSRF,
+	err := s.db.QueryRowxContext(ctx, qTouchSession, hash, now, idle.Seconds()).Scan(&sess.Hash, &sess.UserID, &sess.CSRF,
 		&sess.CreatedAt, &sess.LastSeen, &sess.ExpiresAt, &u.ID, &u.Login, &u.Name, &u.Email, &u.Status, &u.Lang, &u.CreatedAt)
 	if err != nil {
 		return sess, u, notFound(err, "session not found")
@@ -225,14 +228,44 @@ func (s *IdentityStore) CreateToken(ctx context.Context, userID, name string, ha
 	return t, err
 }
 
-// TokenUser returns the user of a live token and notes its use.
+// WithTokenClock sets the clock by which a token's last use is written (the
+// shared clock, so that every instance counts the minute alike); without it
+// the instance's own clock is used.
+func (s *IdentityStore) WithTokenClock(now func(context.Context) time.Time) *IdentityStore {
+	s.tokenNow = now
+	return s
+}
+
+// tokenTouchEvery is how stale a token's last_used may get before a request
+// writes it, as for a session's last_seen: a bearer-token request then only
+// reads its token, and last_used is exact to within this much.
+const tokenTouchEvery = time.Minute
+
+// qTokenUser reads a live token and its user by the token's unique hash.
+const qTokenUser = `SELECT t.last_used, u.id, u.login, u.name, u.email, u.status, u.lang, u.created_at
+	FROM api_tokens t JOIN users u ON u.id = t.user_id
+	WHERE t.token_hash = $1 AND t.revoked_at IS NULL`
+
+// TokenUser returns the user of a live token and notes its use, at most once
+// per tokenTouchEvery: the write is skipped, on every instance, while the
+// last one is younger than that.
 func (s *IdentityStore) TokenUser(ctx context.Context, hash []byte) (identity.User, error) {
-	const q = `UPDATE api_tokens t SET last_used = now() FROM users u
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id
-		RETURNING u.id, u.login, u.name, u.email, u.status, u.lang, u.created_at`
 	var u identity.User
-	if err := s.db.GetContext(ctx, &u, q, hash); err != nil {
+	var last *time.Time
+	err := s.db.QueryRowxContext(ctx, qTokenUser, hash).Scan(&last, &u.ID, &u.Login, &u.Name, &u.Email, &u.Status, &u.Lang, &u.CreatedAt)
+	if err != nil {
 		return u, notFound(err, "token not found")
+	}
+	now := time.Now()
+	if s.tokenNow != nil {
+		now = s.tokenNow(ctx)
+	}
+	if last == nil || now.Sub(*last) >= tokenTouchEvery {
+		const upd = `UPDATE api_tokens SET last_used = $2 WHERE token_hash = $1
+			AND (last_used IS NULL OR last_used <= $2::timestamptz - make_interval(secs => $3::float8))`
+		if _, err := s.db.ExecContext(ctx, upd, hash, now, tokenTouchEvery.Seconds()); err != nil {
+			return u, translate(err)
+		}
 	}
 	return u, nil
 }
@@ -240,10 +273,13 @@ func (s *IdentityStore) TokenUser(ctx context.Context, hash []byte) (identity.Us
 // ListTokens lists a user's tokens.
 func (s *IdentityStore) ListTokens(ctx context.Context, userID string) ([]identity.Token, error) {
 	out := []identity.Token{}
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, created_at, last_used, revoked_at FROM api_tokens
-		WHERE user_id = $1 ORDER BY created_at DESC`, userID)
+	err := s.db.SelectContext(ctx, &out, qListTokens, userID)
 	return out, translate(err)
 }
+
+// qListTokens reads a user's tokens, newest first, from api_tokens_user.
+const qListTokens = `SELECT id, name, created_at, last_used, revoked_at FROM api_tokens
+	WHERE user_id = $1 ORDER BY created_at DESC`
 
 // RevokeToken revokes one of the user's tokens.
 func (s *IdentityStore) RevokeToken(ctx context.Context, userID, tokenID string, ev trail.Event) error {

@@ -72,7 +72,7 @@ func (s *OrgStore) Assign(ctx context.Context, a org.Assignment, ev trail.Event)
 			}
 			return err
 		}
-		if err := notifyPolicy(ctx, tx, "assign "+a.UserID); err != nil {
+		if err := notifyPolicy(ctx, tx, authz.ReasonAssign+" "+a.UserID); err != nil {
 			return err
 		}
 		_, err := AppendTrail(ctx, tx, ev)
@@ -91,7 +91,7 @@ func (s *OrgStore) Unassign(ctx context.Context, a org.Assignment, ev trail.Even
 		if n, _ := res.RowsAffected(); n == 0 {
 			return qms.Errorf(qms.ErrNotFound, "the user does not hold %s in %s", a.Role, a.Unit)
 		}
-		if err := notifyPolicy(ctx, tx, "unassign "+a.UserID); err != nil {
+		if err := notifyPolicy(ctx, tx, authz.ReasonUnassign+" "+a.UserID); err != nil {
 			return err
 		}
 		_, err = AppendTrail(ctx, tx, ev)
@@ -100,10 +100,24 @@ func (s *OrgStore) Unassign(ctx context.Context, a org.Assignment, ev trail.Even
 }
 
 // Assignments lists role assignments, of one user when userID is not empty.
+// One user's are read by the primary key of role_assignments (user_id
+// first) and the users' key: no comparison on a cast of the column, which
+// no index serves (issue 15: /me read both tables whole).
 func (s *OrgStore) Assignments(ctx context.Context, userID string) ([]org.Assignment, error) {
-	const q = `SELECT ra.user_id, u.login, ra.role, ra.unit FROM role_assignments ra JOIN users u ON u.id = ra.user_id
-		WHERE ($1 = '' OR ra.user_id::text = $1) ORDER BY u.login, ra.role, ra.unit`
 	out := []org.Assignment{}
-	err := s.db.SelectContext(ctx, &out, q, userID)
+	if userID == "" {
+		err := s.db.SelectContext(ctx, &out, qAssignmentsAll)
+		return out, translate(err)
+	}
+	if !isUUID(userID) {
+		return out, nil // no user has that id
+	}
+	err := s.db.SelectContext(ctx, &out, qAssignmentsOfUser, userID)
 	return out, translate(err)
 }
+
+const qAssignmentsAll = `SELECT ra.user_id, u.login, ra.role, ra.unit FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+	ORDER BY u.login, ra.role, ra.unit`
+
+const qAssignmentsOfUser = `SELECT ra.user_id, u.login, ra.role, ra.unit FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+	WHERE ra.user_id = $1 ORDER BY ra.role, ra.unit`
