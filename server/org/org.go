@@ -49,6 +49,9 @@ type Store interface {
 // notification.
 type Policy interface {
 	Reload() error
+	// ReloadUser rereads one user's assignments (a grant or a revocation
+	// changes no one else's rights).
+	ReloadUser(userID string) error
 	Can(userID, unit, obj, act string) bool
 }
 
@@ -184,7 +187,7 @@ func (s *Service) Assign(ctx context.Context, a Assignment) error {
 	if err != nil {
 		return err
 	}
-	return s.policy.Reload()
+	return s.policy.ReloadUser(a.UserID)
 }
 
 // Unassign takes a role away.
@@ -200,7 +203,7 @@ func (s *Service) Unassign(ctx context.Context, a Assignment) error {
 	if err != nil {
 		return err
 	}
-	return s.policy.Reload()
+	return s.policy.ReloadUser(a.UserID)
 }
 
 // Assignments lists role assignments (of one user when userID is set).
