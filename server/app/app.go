@@ -161,7 +161,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
-		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
+		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
+		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}})
 
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
@@ -176,6 +177,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
 		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, MetricsToken: cfg.MetricsToken,
 		BodyMinRate: cfg.BodyMinRate, BodyGrace: cfg.BodyGrace, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
+		TrustedProxies: cfg.TrustedProxies,
+		Office:         web.Office{NameVI: cfg.OfficeNameVI, NameEN: cfg.OfficeNameEN, Address: cfg.OfficeAddress, Emblem: cfg.Emblem, EmblemType: cfg.EmblemType},
+		PublicFigures:  cfg.PublicFigures, PublicFiguresMonths: cfg.PublicFiguresMonths, KioskSeconds: cfg.KioskSeconds,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ready},

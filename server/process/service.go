@@ -35,6 +35,9 @@ type Options struct {
 	// Directives gives the dashboard and the list of units not complying
 	// the leadership's directives.
 	Directives Directives
+	// Lookup bounds wrong codes of the public status lookup;
+	// DefaultLookupLimits for each zero field.
+	Lookup LookupLimits
 }
 
 // New returns the capability on store, asking authz about permissions.
@@ -48,6 +51,15 @@ func New(store Store, authz Authorizer, o Options) *Service {
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
+	}
+	if o.Lookup.PerAddr <= 0 {
+		o.Lookup.PerAddr = DefaultLookupLimits.PerAddr
+	}
+	if o.Lookup.PerNumber <= 0 {
+		o.Lookup.PerNumber = DefaultLookupLimits.PerNumber
+	}
+	if o.Lookup.Window <= 0 {
+		o.Lookup.Window = DefaultLookupLimits.Window
 	}
 	if o.MaxImport <= 0 {
 		o.MaxImport = DefaultMaxImport

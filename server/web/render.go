@@ -156,6 +156,7 @@ type Page struct {
 	Data   any
 	Flash  string
 	Error  string
+	Office *Office // the office's identity, in the header
 	views  *views
 	Status int
 }
@@ -185,7 +186,7 @@ var navItems = []struct {
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
-	p := &Page{Lang: c.GetString("lang"), Title: title, Data: data, views: s.views, CSRF: c.GetString("csrf"), Path: c.Request.URL.Path}
+	p := &Page{Lang: c.GetString("lang"), Title: title, Data: data, views: s.views, CSRF: c.GetString("csrf"), Path: c.Request.URL.Path, Office: &s.Office}
 	if a, ok := qms.ActorFrom(c.Request.Context()); ok {
 		p.User = &a
 		for _, n := range navItems {
