@@ -391,3 +391,55 @@ func TestKiosk(t *testing.T) {
 		t.Fatalf("a kiosk of one field: %s", s)
 	}
 }
+
+// The office's identity is in the header of every page (a signed-in page
+// and the public one) and its emblem is served as an image that runs no
+// script; the on-time figures appear on the public page only when the
+// office publishes them, per field when it says so.
+func TestPublicOfficeAndFigures(t *testing.T) {
+	emblem := []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle r="4" cx="4" cy="4" fill="#c00"/></svg>`)
+	env := apptest.New(t, apptest.WithClock(procNow), apptest.WithConfig(func(c *config.Config) {
+		c.OfficeNameVI, c.OfficeNameEN, c.OfficeAddress = "UBND huyện Châu Thành", "Chau Thanh District People's Committee", "Thị trấn Châu Thành, tỉnh Tây Ninh"
+		c.Emblem, c.EmblemType, c.PublicFigures = emblem, "image/svg+xml", "fields"
+	}))
+	co := env.As("coordinator")
+	co.Do("POST", "/api/v1/services", map[string]any{"code": "DD-01", "name_vi": "Đăng ký biến động đất đai", "field": "land", "unit": "tnmt", "days": 10}).MustStatus(http.StatusCreated)
+	co.Do("POST", "/api/v1/services", map[string]any{"code": "HT-01", "name_vi": "Đăng ký khai sinh", "field": "civil_status", "unit": "noivu", "days": 1}).MustStatus(http.StatusCreated)
+	co.Send(mustReq(t, env, procCSV)).MustStatus(200)
+
+	page := co.Do("GET", "/dashboard", nil).MustStatus(200)
+	if b := string(page.Body); !strings.Contains(b, `id="office-name">UBND huyện Châu Thành</strong>`) || !strings.Contains(b, "Thị trấn Châu Thành, tỉnh Tây Ninh") || !strings.Contains(b, `src="/public/emblem"`) {
+		t.Fatalf("a signed-in page's header lacks the office")
+	}
+	anon := env.Anon()
+	pub := anon.Do("GET", "/public", nil).MustStatus(200)
+	noCookie(t, "the public page", pub)
+	b := string(pub.Body)
+	if !strings.Contains(b, "<h1>UBND huyện Châu Thành</h1>") {
+		t.Fatalf("the public page is not the office's")
+	}
+	// Received 4 (2 online), returned 3, of which 2 early or on time.
+	if !strings.Contains(b, `<tr id="fig-office"><th>Toàn cơ quan</th><td>4</td><td>3</td><td>66.67 %</td><td>50.00 %</td></tr>`) ||
+		!strings.Contains(b, `<tr id="fig-land"><th>Đất đai</th><td>3</td><td>2</td><td>50.00 %</td>`) {
+		t.Fatalf("published figures: %s", b[strings.Index(b, `id="pub-figures"`):])
+	}
+	r := anon.Do("GET", "/public/emblem", nil).MustStatus(200)
+	noCookie(t, "the emblem", r)
+	if r.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(r.Header.Get("Content-Security-Policy"), "sandbox") || string(r.Body) != string(emblem) {
+		t.Fatalf("emblem: %v %q", r.Header, r.Body)
+	}
+	// In English.
+	req, _ := http.NewRequest("GET", env.URL+"/public", nil)
+	req.AddCookie(&http.Cookie{Name: "qms_lang", Value: "en"})
+	if en := string(anon.Send(req).MustStatus(200).Body); !strings.Contains(en, "Chau Thanh District People&#39;s Committee") || !strings.Contains(en, "Whole office") {
+		t.Fatalf("the English public page lacks the office's English name")
+	}
+
+	// Without the settings: no figures, no emblem, no office header.
+	plain := apptest.New(t, apptest.WithClock(procNow))
+	b = string(plain.Anon().Do("GET", "/public", nil).MustStatus(200).Body)
+	if strings.Contains(b, "pub-figures") || strings.Contains(b, "office-head") {
+		t.Fatalf("figures or an office header shown without the settings")
+	}
+	plain.Anon().Do("GET", "/public/emblem", nil).MustStatus(http.StatusNotFound)
+}
