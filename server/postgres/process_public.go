@@ -31,6 +31,16 @@ func (s *ProcessStore) PublicProcedures(ctx context.Context) ([]process.Procedur
 	return out, nil
 }
 
+// PublicVersion is the number of services and a sum of hashes of each
+// one's code and change time (every change sets updated_at; services are
+// never deleted). Not max(updated_at): a change committed after a later
+// one would not move it.
+func (s *ProcessStore) PublicVersion(ctx context.Context) (string, error) {
+	var v string
+	err := s.db.GetContext(ctx, &v, `SELECT count(*)::text || '/' || coalesce(sum(hashtext(code || '|' || updated_at::text)::bigint), 0)::text FROM services`)
+	return v, translate(err)
+}
+
 // LookupCode returns the code printed on a dossier's receipt.
 func (s *ProcessStore) LookupCode(ctx context.Context, number string) (string, error) {
 	var code string

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -102,6 +103,8 @@ func validatePublic(s *Procedure, fe qms.FieldErrors) {
 type PublicStore interface {
 	// PublicProcedures lists the active procedures by field, then code.
 	PublicProcedures(ctx context.Context) ([]Procedure, error)
+	// PublicVersion changes whenever a procedure is added or changed.
+	PublicVersion(ctx context.Context) (string, error)
 	// LookupCode returns a dossier's service code and the code printed on
 	// its receipt (ErrNotFound when there is no such dossier).
 	LookupCode(ctx context.Context, number string) (string, error)
@@ -137,29 +140,86 @@ func (p *Service) PublicServices(ctx context.Context, q, field string) ([]Proced
 	if len(q) > 200 {
 		return nil, qms.Errorf(qms.ErrInvalid, "the search is too long (at most %d characters)", 200)
 	}
-	all, err := p.store.PublicProcedures(ctx)
+	c, err := p.catalogue(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return FilterPublic(all, q, field), nil
+	return c.find(q, field), nil
+}
+
+// PublicFields lists the fields of the active procedures, in order.
+func (p *Service) PublicFields(ctx context.Context) ([]string, error) {
+	c, err := p.catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.fields, nil
+}
+
+// publicCatalogue is the active procedures at one version of the services
+// table, with their folded text for the search. Each instance keeps the
+// last one it read and asks the database for the table's version on every
+// use (one aggregate over the table, no rows sent), so a change made
+// through any instance is seen at once by all.
+type publicCatalogue struct {
+	version string
+	list    []Procedure
+	folded  []string
+	fields  []string
+}
+
+func (p *Service) catalogue(ctx context.Context) (*publicCatalogue, error) {
+	v, err := p.store.PublicVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.pubMu.Lock()
+	c := p.pub
+	p.pubMu.Unlock()
+	if c != nil && c.version == v {
+		return c, nil
+	}
+	list, err := p.store.PublicProcedures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c = &publicCatalogue{version: v, list: list, folded: make([]string, len(list))}
+	seen := map[string]bool{}
+	for i, s := range list {
+		c.folded[i] = Fold(s.Code + " " + s.NameVI + " " + s.NameEN)
+		if !seen[s.Field] {
+			seen[s.Field] = true
+			c.fields = append(c.fields, s.Field)
+		}
+	}
+	sort.Strings(c.fields)
+	p.pubMu.Lock()
+	p.pub = c
+	p.pubMu.Unlock()
+	return c, nil
+}
+
+func (c *publicCatalogue) find(q, field string) []Procedure {
+	words := strings.Fields(Fold(q))
+	out := make([]Procedure, 0, len(c.list))
+	for i := range c.list {
+		if field != "" && c.list[i].Field != field || len(words) > 0 && !matchAll(c.folded[i], words) {
+			continue
+		}
+		out = append(out, c.list[i])
+	}
+	return out
 }
 
 // FilterPublic keeps of list the procedures whose code or name holds every
 // word of q (accents and case aside) and, when field is given, of that
 // field; list is left as it was.
 func FilterPublic(list []Procedure, q, field string) []Procedure {
-	words := strings.Fields(Fold(q))
-	out := make([]Procedure, 0, len(list))
-	for _, s := range list {
-		if field != "" && s.Field != field {
-			continue
-		}
-		if len(words) > 0 && !matchAll(Fold(s.Code+" "+s.NameVI+" "+s.NameEN), words) {
-			continue
-		}
-		out = append(out, s)
+	c := &publicCatalogue{list: list, folded: make([]string, len(list))}
+	for i, s := range list {
+		c.folded[i] = Fold(s.Code + " " + s.NameVI + " " + s.NameEN)
 	}
-	return out
+	return c.find(q, field)
 }
 
 func matchAll(text string, words []string) bool {

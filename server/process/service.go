@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -13,6 +14,9 @@ type Service struct {
 	store Store
 	authz Authorizer
 	o     Options
+
+	pubMu sync.Mutex
+	pub   *publicCatalogue // the last public catalogue read (public.go)
 }
 
 // Options are the settings and the other capabilities the service uses;

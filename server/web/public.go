@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -296,17 +295,20 @@ func (s *Server) handlePublicPage(p *process.Service, docs *document.Service) gi
 	return h(func(c *gin.Context) error {
 		ctx := ctxOf(c)
 		q, field := c.Query("q"), c.Query("field")
-		all, err := p.PublicServices(ctx, "", "")
+		found, err := p.PublicServices(ctx, q, field)
 		if err != nil {
 			return err
 		}
-		found := process.FilterPublic(all, q, field)
+		fields, err := p.PublicFields(ctx)
+		if err != nil {
+			return err
+		}
 		entries, err := docs.PublicList(ctx)
 		if err != nil {
 			return err
 		}
 		dm := publicFiles(entries)
-		data := publicPage{Q: q, Field: field, Fields: sortedFields(all), Total: len(found), Page: 1}
+		data := publicPage{Q: q, Field: field, Fields: fields, Total: len(found), Page: 1}
 		data.Pages = (len(found) + publicPerPage - 1) / publicPerPage
 		if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 1 && n <= data.Pages {
 			data.Page = n
@@ -545,18 +547,4 @@ func (s *Server) handleEmblem() gin.HandlerFunc {
 		c.Data(http.StatusOK, s.Office.EmblemType, s.Office.Emblem)
 		return nil
 	})
-}
-
-// sortedFields is the fields of list in order (the kiosk and filters).
-func sortedFields(list []process.Procedure) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range list {
-		if !seen[s.Field] {
-			seen[s.Field] = true
-			out = append(out, s.Field)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -167,6 +167,20 @@ func TestPublicCatalogue(t *testing.T) {
 		t.Errorf("procedure page: %s", b)
 	}
 	anon.Do("GET", "/public/services/OLD-1", nil).MustStatus(http.StatusNotFound)
+
+	// Each instance keeps the catalogue it read, and sees at once a change
+	// made through another.
+	other := env.Instance(t)
+	var before, after struct{ Items []pubService }
+	other.Anon().Do("GET", "/api/v1/public/services?q=dat+dai", nil).MustStatus(200).Decode(&before)
+	m := landPublic(form, hidden.Code, proc)
+	m["days"] = 12
+	co.Do("PUT", "/api/v1/services/DD-01", m).MustStatus(200)
+	co.Do("PUT", "/api/v1/services/HT-01", map[string]any{"name_vi": "Đăng ký khai sinh", "field": "civil_status", "unit": "noivu", "days": 1, "active": false}).MustStatus(200)
+	other.Anon().Do("GET", "/api/v1/public/services", nil).MustStatus(200).Decode(&after)
+	if len(before.Items) != 1 || before.Items[0].Days != 10 || len(after.Items) != 1 || after.Items[0].Days != 12 {
+		t.Fatalf("another instance's catalogue: before %+v, after %+v", before.Items, after.Items)
+	}
 }
 
 // The public fields are checked: a fee only with has_fee, a fee needs its
