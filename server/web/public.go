@@ -253,10 +253,37 @@ type publicFigures struct {
 	Fields   []process.KPI
 }
 
+// figuresTTL is how long an instance shows the figures it computed: they
+// sum months of dossiers (over 100 ms with 100,000 of them), and a figure
+// published for the public may be a few minutes old.
+const figuresTTL = 5 * time.Minute
+
+// figuresCache holds the last figures computed and when.
+type figuresCache struct {
+	mu  sync.Mutex
+	at  time.Time
+	val *publicFigures
+}
+
 func (s *Server) publicFigures(ctx context.Context, p *process.Service) (*publicFigures, error) {
 	if s.PublicFigures == "" || s.PublicFigures == FiguresNone {
 		return nil, nil
 	}
+	now := s.Now()
+	s.figures.mu.Lock()
+	defer s.figures.mu.Unlock()
+	if s.figures.val != nil && now.Sub(s.figures.at) < figuresTTL && now.After(s.figures.at) {
+		return s.figures.val, nil
+	}
+	f, err := s.computeFigures(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	s.figures.at, s.figures.val = now, f
+	return f, nil
+}
+
+func (s *Server) computeFigures(ctx context.Context, p *process.Service) (*publicFigures, error) {
 	months := s.PublicFiguresMonths
 	if months <= 0 {
 		months = 12

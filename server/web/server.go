@@ -151,6 +151,7 @@ type Server struct {
 	tasks    []TaskSource
 	pageURLs map[string]bool
 	qr       qrCache
+	figures  figuresCache
 }
 
 // New builds the HTTP handler with every route.
