@@ -134,26 +134,24 @@ type LookupCount struct {
 // name or code holds every word of q (accents and case aside) and, when
 // field is given, of that field. No one needs to be signed in.
 func (p *Service) PublicServices(ctx context.Context, q, field string) ([]Procedure, error) {
-	if field != "" && !fieldRE.MatchString(field) {
-		return nil, qms.Errorf(qms.ErrInvalid, "field must be a short code such as land")
-	}
-	if len(q) > 200 {
-		return nil, qms.Errorf(qms.ErrInvalid, "the search is too long (at most %d characters)", 200)
-	}
-	c, err := p.catalogue(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return c.find(q, field), nil
+	found, _, err := p.PublicSearch(ctx, q, field)
+	return found, err
 }
 
-// PublicFields lists the fields of the active procedures, in order.
-func (p *Service) PublicFields(ctx context.Context) ([]string, error) {
+// PublicSearch is PublicServices with the fields of every active
+// procedure, in order (the page's filter), read from the same catalogue.
+func (p *Service) PublicSearch(ctx context.Context, q, field string) ([]Procedure, []string, error) {
+	if field != "" && !fieldRE.MatchString(field) {
+		return nil, nil, qms.Errorf(qms.ErrInvalid, "field must be a short code such as land")
+	}
+	if len(q) > 200 {
+		return nil, nil, qms.Errorf(qms.ErrInvalid, "the search is too long (at most %d characters)", 200)
+	}
 	c, err := p.catalogue(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c.fields, nil
+	return c.find(q, field), c.fields, nil
 }
 
 // publicCatalogue is the active procedures at one version of the services

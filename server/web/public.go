@@ -322,11 +322,7 @@ func (s *Server) handlePublicPage(p *process.Service, docs *document.Service) gi
 	return h(func(c *gin.Context) error {
 		ctx := ctxOf(c)
 		q, field := c.Query("q"), c.Query("field")
-		found, err := p.PublicServices(ctx, q, field)
-		if err != nil {
-			return err
-		}
-		fields, err := p.PublicFields(ctx)
+		found, fields, err := p.PublicSearch(ctx, q, field)
 		if err != nil {
 			return err
 		}
