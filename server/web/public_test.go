@@ -347,6 +347,9 @@ func TestPublicLookupThrottle(t *testing.T) {
 	if !strings.Contains(string(r.Body), "too many wrong codes") {
 		t.Fatalf("per-address limit: %s", r.Body)
 	}
+	// No wrong code for L-3: only the address refuses it, and a forged
+	// X-Forwarded-For does not change the address (no trusted proxy).
+	look(anon, "L-3", code("L-3"), http.StatusTooManyRequests, "198.51.100.7")
 
 	// The pages say the same in Vietnamese.
 	pg := anon.Do("GET", "/public/lookup?number=L-2&code="+code("L-2"), nil).MustStatus(http.StatusTooManyRequests)
