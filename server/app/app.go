@@ -175,7 +175,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
-		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name}
+		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name,
+		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		procOpts.Email = mailer
 	}
@@ -194,6 +195,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
 		BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUpload, MetricsToken: cfg.MetricsToken,
 		BodyMinRate: cfg.BodyMinRate, BodyGrace: cfg.BodyGrace, SecureCookies: cfg.SecureCookies, SessionMax: cfg.SessionMax,
+		TrustedProxies: cfg.TrustedProxies,
+		Office:         web.Office{NameVI: cfg.OfficeNameVI, NameEN: cfg.OfficeNameEN, Address: cfg.OfficeAddress, Emblem: cfg.Emblem, EmblemType: cfg.EmblemType},
+		PublicFigures:  cfg.PublicFigures, PublicFiguresMonths: cfg.PublicFiguresMonths, KioskSeconds: cfg.KioskSeconds,
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ready},

@@ -3,9 +3,13 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -75,6 +79,57 @@ type Config struct {
 	BodyMinRate int            `env:"QMS_BODY_MIN_RATE" envDefault:"8192"`
 	BodyGrace   time.Duration  `env:"QMS_BODY_GRACE" envDefault:"20s"`
 	Location    *time.Location `env:"-"`
+	// The office's identity, in the header of every page, on printouts and
+	// on the public page. OfficeEmblem is the path of an image (PNG, JPEG,
+	// GIF or SVG, at most MaxEmblemBytes), read once at start into Emblem.
+	// TrustedProxies: the reverse proxies whose X-Forwarded-For names the
+	// client (addresses or CIDR ranges, comma-separated); none by default.
+	TrustedProxies []string `env:"QMS_TRUSTED_PROXIES"`
+	OfficeNameVI   string   `env:"QMS_OFFICE_NAME"`
+	OfficeNameEN   string   `env:"QMS_OFFICE_NAME_EN"`
+	OfficeAddress  string   `env:"QMS_OFFICE_ADDRESS"`
+	OfficeEmblem   string   `env:"QMS_OFFICE_EMBLEM"`
+	Emblem         []byte   `env:"-"`
+	EmblemType     string   `env:"-"`
+	// PublicFigures: the on-time figures the public page shows: none,
+	// office (the whole office's) or fields (the office's and each
+	// field's), over the last PublicFiguresMonths months.
+	PublicFigures       string `env:"QMS_PUBLIC_FIGURES" envDefault:"none"`
+	PublicFiguresMonths int    `env:"QMS_PUBLIC_FIGURES_MONTHS" envDefault:"12"`
+	// KioskSeconds: how long the notice-board kiosk shows each screen.
+	KioskSeconds int `env:"QMS_KIOSK_SECONDS" envDefault:"20"`
+	// The public status lookup: after LookupMaxPerAddr wrong codes from one
+	// address, or LookupMaxPerNumber for one dossier, within LookupWindow,
+	// lookups are refused until the window passes.
+	LookupMaxPerAddr   int           `env:"QMS_LOOKUP_MAX_PER_ADDR" envDefault:"20"`
+	LookupMaxPerNumber int           `env:"QMS_LOOKUP_MAX_PER_NUMBER" envDefault:"5"`
+	LookupWindow       time.Duration `env:"QMS_LOOKUP_WINDOW" envDefault:"15m"`
+}
+
+// MaxEmblemBytes bounds the office's emblem image.
+const MaxEmblemBytes = 512 << 10
+
+// readEmblem reads the emblem at path and says what image it is.
+func readEmblem(path string) ([]byte, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("QMS_OFFICE_EMBLEM: %v", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxEmblemBytes+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("QMS_OFFICE_EMBLEM: %v", err)
+	}
+	if len(b) > MaxEmblemBytes {
+		return nil, "", fmt.Errorf("QMS_OFFICE_EMBLEM: the image is larger than %d KiB", MaxEmblemBytes>>10)
+	}
+	switch t := http.DetectContentType(b); {
+	case t == "image/png" || t == "image/jpeg" || t == "image/gif":
+		return b, t, nil
+	case bytes.Contains(b[:min(len(b), 1024)], []byte("<svg")):
+		return b, "image/svg+xml", nil
+	}
+	return nil, "", fmt.Errorf("QMS_OFFICE_EMBLEM: not a PNG, JPEG, GIF or SVG image")
 }
 
 // Load reads the configuration through getenv and returns every problem at once.
@@ -124,6 +179,26 @@ func Load(getenv func(string) string) (Config, error) {
 		if r != "admin" && r != "coordinator" {
 			errs = append(errs, fmt.Errorf("QMS_TOTP_REQUIRED_ROLES: %q is not admin or coordinator", r))
 		}
+	}
+	if c.OfficeEmblem != "" {
+		var err error
+		if c.Emblem, c.EmblemType, err = readEmblem(c.OfficeEmblem); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	switch c.PublicFigures {
+	case "none", "office", "fields":
+	default:
+		errs = append(errs, fmt.Errorf("QMS_PUBLIC_FIGURES must be none, office or fields"))
+	}
+	if c.PublicFiguresMonths < 1 || c.PublicFiguresMonths > 120 {
+		errs = append(errs, fmt.Errorf("QMS_PUBLIC_FIGURES_MONTHS must be between 1 and 120"))
+	}
+	if c.KioskSeconds < 5 || c.KioskSeconds > 600 {
+		errs = append(errs, fmt.Errorf("QMS_KIOSK_SECONDS must be between 5 and 600"))
+	}
+	if c.LookupMaxPerAddr < 1 || c.LookupMaxPerNumber < 1 || c.LookupWindow < time.Minute {
+		errs = append(errs, fmt.Errorf("QMS_LOOKUP_MAX_PER_ADDR and QMS_LOOKUP_MAX_PER_NUMBER must be at least 1, QMS_LOOKUP_WINDOW at least 1m"))
 	}
 	if c.NCAnalysisDays < 1 {
 		errs = append(errs, fmt.Errorf("QMS_NC_ANALYSIS_DAYS must be at least 1"))

@@ -35,17 +35,24 @@ func scopeArg(sc qms.Scope) any {
 
 type procedureRow struct {
 	process.Procedure
-	StepsJSON []byte `db:"steps"`
+	StepsJSON  []byte `db:"steps"`
+	PapersJSON []byte `db:"papers"`
+	FormsJSON  []byte `db:"forms"`
 }
 
 func (r procedureRow) out() process.Procedure {
 	s := r.Procedure
 	s.Steps = []process.Step{}
 	_ = json.Unmarshal(r.StepsJSON, &s.Steps)
+	s.Papers = []qms.Text{}
+	_ = json.Unmarshal(r.PapersJSON, &s.Papers)
+	s.Forms = []string{}
+	_ = json.Unmarshal(r.FormsJSON, &s.Forms)
 	return s
 }
 
-const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at`
+const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at,
+	has_fee, fee_amount, fee_vi, fee_en, papers, legal_basis_vi, legal_basis_en, forms`
 
 // Procedures lists the procedures of the units in scope.
 func (s *ProcessStore) Procedures(ctx context.Context, sc qms.Scope) ([]process.Procedure, error) {
@@ -74,17 +81,22 @@ func (s *ProcessStore) Procedure(ctx context.Context, code string) (process.Proc
 // SaveProcedure inserts (create) or updates a procedure.
 func (s *ProcessStore) SaveProcedure(ctx context.Context, svc process.Procedure, create bool, ev trail.Event) (process.Procedure, error) {
 	steps, _ := json.Marshal(svc.Steps)
-	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ` + serviceCols
+	papers, _ := json.Marshal(orEmpty(svc.Papers))
+	forms, _ := json.Marshal(orEmpty(svc.Forms))
+	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active,
+		has_fee, fee_amount, fee_vi, fee_en, papers, legal_basis_vi, legal_basis_en, forms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ` + serviceCols
 	const qUpd = `UPDATE services SET name_vi = $2, name_en = $3, field = $4, unit = $5, days = $6, steps = $7,
-		document_code = $8, active = $9, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
+		document_code = $8, active = $9, has_fee = $10, fee_amount = $11, fee_vi = $12, fee_en = $13, papers = $14,
+		legal_basis_vi = $15, legal_basis_en = $16, forms = $17, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
 	q := qUpd
 	if create {
 		q = qIns
 	}
 	var r procedureRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active); err != nil {
+		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active,
+			svc.HasFee, svc.FeeAmount, svc.FeeVI, svc.FeeEN, papers, svc.LegalBasisVI, svc.LegalBasisEN, forms); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return qms.Errorf(qms.ErrNotFound, "no service %s", svc.Code)
 			}

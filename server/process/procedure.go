@@ -85,6 +85,7 @@ func validateProcedure(s *Procedure) error {
 	if s.Steps == nil {
 		s.Steps = []Step{}
 	}
+	validatePublic(s, fe)
 	return fe.Err()
 }
 
@@ -111,6 +112,7 @@ func (p *Service) SaveProcedure(ctx context.Context, s Procedure, create bool) (
 		action = "service.create"
 		s.Active = true
 	}
-	ev := trail.NewEvent(ctx, action, "service", s.Code, s.Unit, map[string]any{"days": s.Days, "field": s.Field, "steps": string(steps), "active": s.Active})
+	ev := trail.NewEvent(ctx, action, "service", s.Code, s.Unit, map[string]any{"days": s.Days, "field": s.Field, "steps": string(steps), "active": s.Active,
+		"has_fee": s.HasFee, "papers": len(s.Papers), "forms": strings.Join(s.Forms, ",")})
 	return p.store.SaveProcedure(ctx, s, create, ev)
 }

@@ -14,7 +14,8 @@
 // and the calendar), clock.go (the replay of a dossier's events), dossier.go
 // (receipt and events), import.go (the import and its permission) and
 // importfile.go (its bounded CSV reader), late.go (late dossiers), kpi.go and
-// objective.go, dashboard.go.
+// objective.go, dashboard.go, public.go (what the public reads of
+// procedures and dossiers, and the lookup throttle).
 package process
 
 import (
@@ -84,6 +85,7 @@ type Procedure struct {
 	Document  string    `json:"document,omitempty" db:"document_code"`
 	Active    bool      `json:"active" db:"active"`
 	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+	PublicInfo
 }
 
 // Name returns the name in lang.
@@ -214,6 +216,7 @@ type Authorizer interface {
 // Store keeps this capability's data. Every state change writes its trail
 // entry in the same transaction.
 type Store interface {
+	PublicStore
 	Procedures(ctx context.Context, scope qms.Scope) ([]Procedure, error)
 	Procedure(ctx context.Context, code string) (Procedure, error)
 	SaveProcedure(ctx context.Context, s Procedure, create bool, ev trail.Event) (Procedure, error)

@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -13,6 +14,9 @@ type Service struct {
 	store Store
 	authz Authorizer
 	o     Options
+
+	pubMu sync.Mutex
+	pub   *publicCatalogue // the last public catalogue read (public.go)
 }
 
 // Options are the settings and the other capabilities the service uses;
@@ -46,6 +50,9 @@ type Options struct {
 	SMS   SMSSender
 	// UnitName names a unit in a language for the notices (nil: the code).
 	UnitName func(code, lang string) string
+	// Lookup bounds wrong codes of the public status lookup;
+	// DefaultLookupLimits for each zero field.
+	Lookup LookupLimits
 }
 
 // New returns the capability on store, asking authz about permissions.
@@ -59,6 +66,15 @@ func New(store Store, authz Authorizer, o Options) *Service {
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
+	}
+	if o.Lookup.PerAddr <= 0 {
+		o.Lookup.PerAddr = DefaultLookupLimits.PerAddr
+	}
+	if o.Lookup.PerNumber <= 0 {
+		o.Lookup.PerNumber = DefaultLookupLimits.PerNumber
+	}
+	if o.Lookup.Window <= 0 {
+		o.Lookup.Window = DefaultLookupLimits.Window
 	}
 	if o.MaxImport <= 0 {
 		o.MaxImport = DefaultMaxImport

@@ -321,23 +321,3 @@ type publicUnit struct {
 	Name    string
 	Entries []document.PublicEntry
 }
-
-func (s *Server) handlePublicPage(docs *document.Service) gin.HandlerFunc {
-	return h(func(c *gin.Context) error {
-		list, err := docs.PublicList(ctxOf(c))
-		if err != nil {
-			return err
-		}
-		var groups []publicUnit
-		for _, e := range list {
-			name := qms.Text{VI: e.UnitNameVI, EN: e.UnitNameEN}.In(c.GetString("lang"))
-			if len(groups) == 0 || groups[len(groups)-1].Unit != e.Unit {
-				groups = append(groups, publicUnit{Unit: e.Unit, Name: name})
-			}
-			g := &groups[len(groups)-1]
-			g.Entries = append(g.Entries, e)
-		}
-		s.render(c, http.StatusOK, "public/index.html", s.page(c, "doc.public.title", gin.H{"Groups": groups}))
-		return nil
-	})
-}

@@ -347,6 +347,16 @@ type procedureForm struct {
 	Steps    string `json:"steps"`
 	Document string `json:"document"`
 	Op       string `json:"op"` // update, or create
+	// The public part (services_form.go): papers are lines of
+	// "Vietnamese | English", forms lines of document codes.
+	HasFee    string `json:"has_fee"`
+	FeeAmount string `json:"fee_amount"`
+	FeeVI     string `json:"fee_vi"`
+	FeeEN     string `json:"fee_en"`
+	Papers    string `json:"papers"`
+	LegalVI   string `json:"legal_basis_vi"`
+	LegalEN   string `json:"legal_basis_en"`
+	Forms     string `json:"forms"`
 }
 
 func (f procedureForm) procedure() (process.Procedure, error) {
@@ -356,6 +366,9 @@ func (f procedureForm) procedure() (process.Procedure, error) {
 		return svc, qms.Errorf(qms.ErrInvalid, "the processing time must be a number of working days")
 	}
 	svc.Days = days
+	if svc.PublicInfo, err = f.publicInfo(); err != nil {
+		return svc, err
+	}
 	for _, line := range strings.Split(f.Steps, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -740,7 +753,8 @@ func (s *Server) procServicesPage(p *process.Service) handlerFunc {
 			return err
 		}
 		units, _ := s.Org.Units(c.Request.Context())
-		return s.procPage(c, "process/services.html", "proc.services.title", map[string]any{"Services": list, "Units": units, "Fields": process.Fields})
+		return s.procPage(c, "process/services.html", "proc.services.title", map[string]any{"Services": list, "Units": units, "Fields": process.Fields,
+			"Form": serviceFormValues(c, list)})
 	}
 }
 

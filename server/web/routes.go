@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	s.processRoutes()
 	s.leadershipRoutes()
 	s.reconcileRoutes()
+	s.publicRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.
@@ -141,7 +142,6 @@ func (s *Server) documentRoutes() {
 
 	e := s.engine
 	e.GET("/d/*code", handleDocFile(openCurrent(docs), "code", ""))
-	e.GET("/public", s.handlePublicPage(docs))
 	e.GET("/public/files/:rev/:file", handleDocFile(docs.OpenPublic, "rev", "file"))
 	s.pages(e.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/documents":          s.handleDocRegisterPage(docs),

@@ -98,6 +98,18 @@ type Deps struct {
 	BodyGrace      time.Duration // see BodyMinRate
 	SecureCookies  string        // auto, true, false
 	SessionMax     time.Duration
+	// TrustedProxies are the addresses (or CIDR ranges) of the reverse
+	// proxies whose X-Forwarded-For names the client (QMS_TRUSTED_PROXIES);
+	// none: the client is the connection's peer.
+	TrustedProxies []string
+
+	// The public page (public.go): the office's identity, the on-time
+	// figures it publishes (none, office, fields) over how many months,
+	// and how long the kiosk shows each screen.
+	Office              Office
+	PublicFigures       string
+	PublicFiguresMonths int
+	KioskSeconds        int
 
 	// The quality capabilities; New refuses to start without any of them.
 	Documents  *document.Service
@@ -138,6 +150,8 @@ type Server struct {
 	mu       sync.Mutex
 	tasks    []TaskSource
 	pageURLs map[string]bool
+	qr       qrCache
+	figures  figuresCache
 }
 
 // New builds the HTTP handler with every route.
@@ -164,6 +178,9 @@ func New(d Deps) (*Server, error) {
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("web: trusted proxies: %w", err)
+	}
 	e.Use(noFraming, s.requestID, s.logRequests, s.recover, s.metrics.middleware, s.errors, validText, s.bodyDeadline, s.authenticate, s.csrf)
 	e.NoRoute(func(c *gin.Context) { c.Error(qms.Errorf(qms.ErrNotFound, "no such page")) })
 	e.NoMethod(func(c *gin.Context) {
