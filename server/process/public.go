@@ -385,4 +385,3 @@ func publicDossier(d Dossier, svc Procedure) PublicDossier {
 	}
 	return out
 }
-
