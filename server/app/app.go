@@ -12,10 +12,13 @@ package app
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	qmstrack "github.com/qmstrack/qmstrack"
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/blob"
@@ -24,6 +27,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/index766"
 	"github.com/qmstrack/qmstrack/server/internal/failpoint"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
@@ -65,6 +69,7 @@ type App struct {
 	Evidence   *evidence.Service
 	Process    *process.Service
 	Leadership *leadership.Service
+	Index766   *index766.Service
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -163,6 +168,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
+	// The reform index (QĐ 766): its definition is the versioned data file.
+	def, err := Index766Definition()
+	if err != nil {
+		return nil, err
+	}
+	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
+
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
 	a.Reconcile = reconcile.New(postgres.NewReconcileStore(db), store.Inventory(), a.Authz, reconcile.Options{
@@ -181,7 +193,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			{Name: "object_store", Check: store.Ready},
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
-		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile,
+		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
 	})
 	if err != nil {
 		return nil, err
@@ -212,4 +224,16 @@ func newMailer(cfg config.Config) (*mail.Sender, error) {
 	}
 	return mail.New(mail.Options{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword,
 		From: cfg.SMTPFrom, TLS: cfg.SMTPTLS})
+}
+
+// Index766File is the version of the reform index's definition in use.
+const Index766File = "assets/index766/v2025.json"
+
+// Index766Definition reads and checks the index definition built into the binary.
+func Index766Definition() (*index766.Definition, error) {
+	data, err := fs.ReadFile(qmstrack.Assets, Index766File)
+	if err != nil {
+		return nil, err
+	}
+	return index766.Parse(data)
 }

@@ -45,7 +45,7 @@ func (r procedureRow) out() process.Procedure {
 	return s
 }
 
-const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at`
+const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at, has_fee, online_full_eligible`
 
 // Procedures lists the procedures of the units in scope.
 func (s *ProcessStore) Procedures(ctx context.Context, sc qms.Scope) ([]process.Procedure, error) {
@@ -74,17 +74,18 @@ func (s *ProcessStore) Procedure(ctx context.Context, code string) (process.Proc
 // SaveProcedure inserts (create) or updates a procedure.
 func (s *ProcessStore) SaveProcedure(ctx context.Context, svc process.Procedure, create bool, ev trail.Event) (process.Procedure, error) {
 	steps, _ := json.Marshal(svc.Steps)
-	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ` + serviceCols
+	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active, has_fee, online_full_eligible)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ` + serviceCols
 	const qUpd = `UPDATE services SET name_vi = $2, name_en = $3, field = $4, unit = $5, days = $6, steps = $7,
-		document_code = $8, active = $9, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
+		document_code = $8, active = $9, has_fee = $10, online_full_eligible = $11, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
 	q := qUpd
 	if create {
 		q = qIns
 	}
 	var r procedureRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active); err != nil {
+		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active,
+			svc.HasFee, svc.OnlineFullEligible); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return qms.Errorf(qms.ErrNotFound, "no service %s", svc.Code)
 			}
@@ -179,12 +180,37 @@ type dossierRow struct {
 	NCNumber        *string    `db:"nc_number"`
 	LateReason      *string    `db:"late_reason"`
 	LateError       *string    `db:"late_error"`
+	factsRow
 }
+
+// factsRow is the index facts of a dossier row.
+type factsRow struct {
+	ResultElectronic *bool   `db:"result_electronic"`
+	Digitised        *bool   `db:"digitised"`
+	DataReused       *bool   `db:"data_reused"`
+	FeePaidOnline    *bool   `db:"fee_paid_online"`
+	Satisfaction     *string `db:"satisfaction"`
+	Complaint        *bool   `db:"complaint"`
+	ComplaintOnTime  *bool   `db:"complaint_on_time"`
+}
+
+func (r factsRow) facts() process.Facts {
+	return process.Facts{ResultElectronic: r.ResultElectronic, Digitised: r.Digitised, DataReused: r.DataReused,
+		FeePaidOnline: r.FeePaidOnline, Satisfaction: r.Satisfaction, Complaint: r.Complaint, ComplaintOnTime: r.ComplaintOnTime}
+}
+
+// factArgs are the facts in the column order of factCols.
+func factArgs(f process.Facts) []any {
+	return []any{f.ResultElectronic, f.Digitised, f.DataReused, f.FeePaidOnline, f.Satisfaction, f.Complaint, f.ComplaintOnTime}
+}
+
+const factCols = `result_electronic, digitised, data_reused, fee_paid_online, satisfaction, complaint, complaint_on_time`
 
 const dossierCols = `d.id, d.number, d.service_code, coalesce(sv.name_vi, '') AS service_name, d.unit, d.field, d.channel, d.applicant_ref,
 	d.received_at, d.clock_start, d.due_at, d.extended_due_at, d.extension_reason, d.paused_at, d.supplements, d.status,
 	d.returned_at, d.result, d.result_reason, d.outcome, d.processing_days, d.current_unit, d.steps, d.late, d.created_at, d.updated_at,
-	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error`
+	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error,
+	d.result_electronic, d.digitised, d.data_reused, d.fee_paid_online, d.satisfaction, d.complaint, d.complaint_on_time`
 
 const dossierFrom = ` FROM dossiers d LEFT JOIN services sv ON sv.code = d.service_code LEFT JOIN late_dossiers l ON l.dossier_id = d.id`
 
@@ -199,7 +225,7 @@ func utcp(t *time.Time) *time.Time {
 func (r dossierRow) out() process.Dossier {
 	d := process.Dossier{ID: r.ID, Number: r.Number, Service: r.Service, ServiceName: r.ServiceName, Field: r.Field, Unit: r.Unit,
 		Channel: r.Channel, ApplicantRef: r.ApplicantRef, ReceivedAt: r.ReceivedAt.UTC(), Late: r.Late,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Facts: r.facts()}
 	d.Clock = process.Clock{Status: r.Status, ClockStart: r.ClockStart.UTC(), DueAt: r.DueAt.UTC(), ExtendedDueAt: utcp(r.ExtendedDueAt),
 		ExtensionReason: r.ExtensionReason, PausedAt: utcp(r.PausedAt), Supplements: r.Supplements, ReturnedAt: utcp(r.ReturnedAt),
 		ResultReason: r.ResultReason, ProcessingDays: r.ProcessingDays, CurrentUnit: r.CurrentUnit, Steps: []process.StepResult{}}
@@ -236,14 +262,15 @@ func nullStr(s string) any {
 func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev trail.Event) (process.Dossier, bool, error) {
 	steps, _ := json.Marshal(d.Steps)
 	const q = `INSERT INTO dossiers (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
-			status, current_unit, steps, late, source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api')
+			status, current_unit, steps, late, source, ` + factCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (number) DO NOTHING RETURNING id`
 	created := false
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var id string
-		err := tx.GetContext(ctx, &id, q, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
-			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late)
+		args := append([]any{d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
+			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late}, factArgs(d.Facts)...)
+		err := tx.GetContext(ctx, &id, q, args...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -259,6 +286,22 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 	}
 	out, err := s.Dossier(ctx, d.Number)
 	return out, created, err
+}
+
+// SetFacts replaces the index facts of a dossier, with the trail entry.
+func (s *ProcessStore) SetFacts(ctx context.Context, dossierID string, f process.Facts, ev trail.Event) error {
+	const q = `UPDATE dossiers SET (` + factCols + `) = ($2, $3, $4, $5, $6, $7, $8), updated_at = now() WHERE id = $1`
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, q, append([]any{dossierID}, factArgs(f)...)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return qms.Errorf(qms.ErrNotFound, "no dossier %s", dossierID)
+		}
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
 }
 
 func (s *ProcessStore) events(ctx context.Context, q sqlx.QueryerContext, dossierID string) ([]process.Event, error) {

@@ -22,6 +22,7 @@ type NewDossier struct {
 	Channel      string    `json:"channel"`
 	ApplicantRef string    `json:"applicant_ref"`
 	ReceivedAt   time.Time `json:"received_at"`
+	Facts
 }
 
 // CreateDossier records a received dossier. It is idempotent by number: a
@@ -42,6 +43,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if err != nil {
 		fe.AddErr("applicant_ref", err)
 	}
+	in.Facts.check(fe)
 	if in.ReceivedAt.IsZero() {
 		fe.Add("received_at", "required (RFC 3339)")
 	} else if in.ReceivedAt.After(now.Add(maxSkew)) {
@@ -66,7 +68,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 		return Dossier{}, false, err
 	}
 	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
-		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock}
+		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock, Facts: in.Facts}
 	d.Overdue = clock.Overdue(now)
 	d.Late = d.Overdue
 	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{

@@ -60,16 +60,21 @@ type Step struct {
 // Procedure is an administrative procedure the office handles (its routes
 // and JSON say "service", as the one-stop software does).
 type Procedure struct {
-	Code      string    `json:"code" db:"code"`
-	NameVI    string    `json:"name_vi" db:"name_vi"`
-	NameEN    string    `json:"name_en" db:"name_en"`
-	Field     string    `json:"field" db:"field"`
-	Unit      string    `json:"unit" db:"unit"`
-	Days      int       `json:"days" db:"days"`
-	Steps     []Step    `json:"steps" db:"-"`
-	Document  string    `json:"document,omitempty" db:"document_code"`
-	Active    bool      `json:"active" db:"active"`
-	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+	Code     string `json:"code" db:"code"`
+	NameVI   string `json:"name_vi" db:"name_vi"`
+	NameEN   string `json:"name_en" db:"name_en"`
+	Field    string `json:"field" db:"field"`
+	Unit     string `json:"unit" db:"unit"`
+	Days     int    `json:"days" db:"days"`
+	Steps    []Step `json:"steps" db:"-"`
+	Document string `json:"document,omitempty" db:"document_code"`
+	Active   bool   `json:"active" db:"active"`
+	// HasFee: the procedure charges a fee (the online-payment indicator
+	// counts only these); OnlineFullEligible: it may be done fully online
+	// (the online indicator's denominator).
+	HasFee             bool      `json:"has_fee" db:"has_fee"`
+	OnlineFullEligible bool      `json:"online_full_eligible" db:"online_full_eligible"`
+	UpdatedAt          time.Time `json:"updated_at" db:"updated_at"`
 }
 
 // Name returns the name in lang.
@@ -102,6 +107,7 @@ type Dossier struct {
 	ApplicantRef string    `json:"applicant_ref"`
 	ReceivedAt   time.Time `json:"received_at"`
 	Clock
+	Facts
 	Late bool `json:"late"`
 	// Pending is set on the answer to an event pushed before the dossier's
 	// receipt: the event is kept and applied when the dossier is recorded.
@@ -180,6 +186,8 @@ type Store interface {
 	SaveCalendarYear(ctx context.Context, year int, days []workday.Day, st Settings, ev trail.Event) error
 
 	CreateDossier(ctx context.Context, d Dossier, ev trail.Event) (Dossier, bool, error)
+	// SetFacts replaces the index facts of a dossier, with the trail entry.
+	SetFacts(ctx context.Context, dossierID string, f Facts, ev trail.Event) error
 	// AddEvent is the dossier's one locked change: it locks the dossier,
 	// returns it unchanged with duplicate=true when the event id is known,
 	// otherwise replays the history with the new event through apply and
