@@ -1192,6 +1192,24 @@ var mxRoutes = []mxRoute{
 				"period_from": fmt.Sprintf("%d-01-01", y), "period_to": fmt.Sprintf("%d-12-31", y), "unit": o.Unit}
 		})},
 
+	// The reform index (QĐ 766): a dossier's facts are written by who
+	// writes the dossier's unit; the published score of a unit by who
+	// manages its processes.
+	{Method: "PUT", Path: "/api/v1/dossiers/{number}/facts", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
+		},
+		Send: mxJSON(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"digitised": n%2 == 0, "satisfaction": "satisfied"}
+		}, "PUT")},
+	{Method: "PUT", Path: "/api/v1/index766/published/{month}", Obj: "process", Act: "manage", Targets: perUnit, Shared: true,
+		Build: func(x *mx, _ testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, time.Now().In(x.f.Loc).Format("2006-01"))
+		},
+		Send: mxJSON(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"unit": o.Unit, "score": 50 + n%40, "note": "Cổng DVC"}
+		}, "PUT")},
+
 	// Meetings and directives (ISO 9001 5.1, 9.3): directives come from
 	// the office's meetings, issued by a holder of directive issue in every
 	// unit (the coordinator, the chairman); the unit reports back.
@@ -1324,6 +1342,19 @@ var mxForms = []mxRoute{
 		Send: mxPost(func(x *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]string{"event_id": fmt.Sprintf("mxf-%d", n), "type": "handed_over",
 				"at": time.Now().In(x.f.Loc).Add(-time.Minute).Format("02/01/2006 15:04")}
+		})},
+	{Method: "POST", Path: "/ui/dossiers/{number}/facts", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"digitised": fmt.Sprint(n%2 == 0), "satisfaction": "very_satisfied"}
+		})},
+	// The published score's form names the month in a field (the API in the path).
+	{Method: "POST", Path: "/ui/index766/published", Obj: "process", Act: "manage", Targets: perUnit, Shared: true,
+		Build: func(x *mx, _ testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, "") },
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]string{"month": time.Now().In(x.f.Loc).Format("2006-01"), "unit": o.Unit, "score": fmt.Sprint(50 + n%40)}
 		})},
 	{Method: "POST", Path: "/ui/dossiers/{number}/late", Variant: "raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },

@@ -648,6 +648,7 @@ var procNav = []struct{ Key, Href string }{
 	{"proc.nav.dashboard", "/dashboard"},
 	{"proc.nav.dossiers", "/dossiers"},
 	{"proc.nav.kpis", "/kpis"},
+	{"proc.nav.index766", "/index766"},
 	{"proc.nav.objectives", "/objectives"},
 	{"proc.nav.meetings", "/meetings"},
 	{"proc.nav.late", "/late-dossiers"},
@@ -689,6 +690,7 @@ func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
 			"Heat": chart.ProcessHeat(db), "HasNCs": db.HasNCs,
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),
+			"Index":   s.dashboardIndex(c),
 		})
 	}
 }
@@ -800,7 +802,8 @@ func (s *Server) procDossierPage(p *process.Service) handlerFunc {
 		}
 		return s.procPage(c, "process/dossier.html", "proc.dossier.title", map[string]any{
 			"D": d, "Svc": svc, "Used": fmt.Sprintf("%.2f", used), "Pct": fmt.Sprintf("%.0f", 100*min(frac, 1)), "Over": frac > 1,
-			"EventTypes": process.EventTypes})
+			"EventTypes": process.EventTypes, "FactFlags": factFlags, "FactValues": factValues(d.Facts), "Satisfactions": process.Satisfactions,
+			"SatNow": deref(d.Satisfaction)})
 	}
 }
 

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	s.auditRoutes()
 	s.processRoutes()
 	s.leadershipRoutes()
+	s.index766Routes()
 	s.reconcileRoutes()
 }
 
