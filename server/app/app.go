@@ -133,7 +133,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
 		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a},
 		Step: failpoint.Hit})
-	leadOpts := leadership.Options{Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
+	// The reform index (QĐ 766): its definition is the versioned data
+	// file; the improvement plan's items name its criteria.
+	def, err := Index766Definition()
+	if err != nil {
+		return nil, err
+	}
+	leadOpts := leadership.Options{Criteria: def.Has, Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		leadOpts.Mailer = mailer
@@ -168,11 +174,6 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership}})
 
-	// The reform index (QĐ 766): its definition is the versioned data file.
-	def, err := Index766Definition()
-	if err != nil {
-		return nil, err
-	}
 	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
 
 	// The reconciler: rows against the bucket's versions, under the lock

@@ -146,6 +146,22 @@ func (d *Definition) Total() float64 {
 	return t
 }
 
+// Has reports whether code is a group or an indicator of the definition
+// (a criterion an improvement plan's item may improve).
+func (d *Definition) Has(code string) bool {
+	for _, g := range d.Groups {
+		if g.Code == code {
+			return true
+		}
+		for _, in := range g.Indicators {
+			if in.Code == code {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // MonthCount is one row of the store's monthly counts: a kind of count in
 // one month for one key (a unit when grouped by unit, else ""), with the
 // flags of the service it belongs to.

@@ -82,7 +82,7 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 		err := InTx(ctx, db, func(tx *sqlx.Tx) error {
 			stmt, err := tx.PrepareContext(ctx, `COPY dossiers (number, service_code, unit, field, channel, applicant_ref,
 				received_at, clock_start, due_at, paused_at, supplements, status, returned_at, result, result_reason,
-				outcome, processing_days, current_unit, steps, late, source, ` + factCols + `) FROM STDIN`)
+				outcome, processing_days, current_unit, steps, late, source, `+factCols+`) FROM STDIN`)
 			if err != nil {
 				return err
 			}
