@@ -198,7 +198,11 @@ func (s *Service) AddPlanItem(ctx context.Context, planID string, in NewPlanItem
 		fe.Add("criterion", "a criterion of the index (an indicator or group code such as P1 or progress)")
 	}
 	seen := map[string]bool{d.Unit: true}
+	var support []string
 	for _, u := range in.SupportUnits {
+		support = append(support, strings.Split(u, ",")...) // a form's one field "a, b"
+	}
+	for _, u := range support {
 		u = strings.TrimSpace(u)
 		switch {
 		case u == "" || seen[u]:

@@ -651,6 +651,7 @@ var procNav = []struct{ Key, Href string }{
 	{"proc.nav.index766", "/index766"},
 	{"proc.nav.objectives", "/objectives"},
 	{"proc.nav.meetings", "/meetings"},
+	{"proc.nav.plans", "/plans"},
 	{"proc.nav.late", "/late-dossiers"},
 	{"proc.nav.pending", "/dossier-events/pending"},
 	{"proc.nav.services", "/services"},

@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	s.processRoutes()
 	s.leadershipRoutes()
 	s.index766Routes()
+	s.planRoutes()
 	s.reconcileRoutes()
 }
 
