@@ -11,6 +11,13 @@ CREATE TABLE improvement_plans (
     decision_number  text NOT NULL CHECK (length(decision_number) BETWEEN 1 AND 100),
     title            text NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
     decision_record  text NOT NULL DEFAULT '' CHECK (length(decision_record) <= 100),
+    -- The decision's file in the versioned object store (blob first, then row).
+    file_key         text,
+    file_version     text,
+    file_size        bigint,
+    file_sha256      text,
+    file_media_type  text,
+    file_name        text,
     created_login    text NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT now(),
     UNIQUE (year, decision_number)

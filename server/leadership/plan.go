@@ -2,6 +2,7 @@ package leadership
 
 import (
 	"context"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -19,14 +20,16 @@ import (
 // index criterion it improves, the supporting units, the expected output,
 // and takes intermediate progress reports.
 type Plan struct {
-	ID             string      `json:"id" db:"id"`
-	Year           int         `json:"year" db:"year"`
-	DecisionNumber string      `json:"decision_number" db:"decision_number"`
-	Title          string      `json:"title" db:"title"`
-	DecisionRecord string      `json:"decision_record,omitempty" db:"decision_record"` // the decision's file, a record id
-	CreatedBy      string      `json:"created_by" db:"created_login"`
-	CreatedAt      time.Time   `json:"created_at" db:"created_at"`
-	Items          []Directive `json:"items" db:"-"`
+	ID             string            `json:"id" db:"id"`
+	Year           int               `json:"year" db:"year"`
+	DecisionNumber string            `json:"decision_number" db:"decision_number"`
+	Title          string            `json:"title" db:"title"`
+	DecisionRecord string            `json:"decision_record,omitempty" db:"decision_record"` // the decision filed as a record (its id), if it is
+	File           *qms.StoredObject `json:"file,omitempty" db:"-"`                          // the decision's file, when one was uploaded
+	FileName       string            `json:"file_name,omitempty" db:"-"`
+	CreatedBy      string            `json:"created_by" db:"created_login"`
+	CreatedAt      time.Time         `json:"created_at" db:"created_at"`
+	Items          []Directive       `json:"items" db:"-"`
 	// The plan's progress: by lead unit and by criterion.
 	ByUnit      []PlanProgress `json:"by_unit" db:"-"`
 	ByCriterion []PlanProgress `json:"by_criterion" db:"-"`
@@ -56,6 +59,10 @@ type NewPlan struct {
 	DecisionNumber string `json:"decision_number"`
 	Title          string `json:"title"`
 	DecisionRecord string `json:"decision_record"`
+	// File is the decision's file (a form's or multipart request's
+	// "file"; the first one), streamed into the object store before the
+	// plan's row is written.
+	File qms.FileSource `json:"-" form:"file"`
 }
 
 // NewPlanItem is an item to add to a plan: the task, the criterion it
@@ -103,8 +110,45 @@ func (s *Service) CreatePlan(ctx context.Context, in NewPlan) (Plan, error) {
 	if err := fe.Err(); err != nil {
 		return p, err
 	}
-	ev := trail.NewEvent(ctx, "plan.create", "plan", "", "", map[string]any{"year": p.Year, "decision_number": p.DecisionNumber, "title": p.Title})
+	if in.File != nil {
+		err := in.File(func(f qms.Upload) error {
+			if p.File != nil {
+				return nil // one decision file; the others are skipped
+			}
+			name, err := qms.CleanFileName(f.Name)
+			if err != nil {
+				return err
+			}
+			obj, err := s.blobs.PutFile(ctx, "plan-decisions/"+qms.NewID(), f.Body, s.o.MaxEvidence)
+			if err != nil {
+				return err
+			}
+			p.File, p.FileName = &obj, name
+			return nil
+		})
+		if err != nil {
+			return p, err
+		}
+	}
+	det := map[string]any{"year": p.Year, "decision_number": p.DecisionNumber, "title": p.Title}
+	if p.File != nil {
+		det["file_sha256"] = p.File.SHA256
+	}
+	ev := trail.NewEvent(ctx, "plan.create", "plan", "", "", det)
 	return s.store.CreatePlan(ctx, p, ev)
+}
+
+// OpenPlanFile opens the decision file of a plan (who may read plans).
+func (s *Service) OpenPlanFile(ctx context.Context, id string) (Plan, io.ReadSeekCloser, error) {
+	p, err := s.Plan(ctx, id)
+	if err != nil {
+		return p, nil, err
+	}
+	if p.File == nil {
+		return p, nil, qms.Errorf(qms.ErrNotFound, "this plan has no decision file")
+	}
+	r, err := s.blobs.OpenVersion(ctx, p.File.Key, p.File.VersionID)
+	return p, r, err
 }
 
 // Plans lists the plans (who reads process figures somewhere).

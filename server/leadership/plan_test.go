@@ -1,7 +1,9 @@
 package leadership_test
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -19,9 +21,19 @@ func TestPlanItemProgressThenAccepted(t *testing.T) {
 	criteria := map[string]bool{"P1": true, "progress": true, "D2": true}
 	f.l = f.service(leadership.Options{Criteria: func(c string) bool { return criteria[c] }})
 	chair := f.as("chair")
-	p, err := f.l.CreatePlan(chair, leadership.NewPlan{Year: 2026, DecisionNumber: "123/KH-UBND", Title: "Kế hoạch cải thiện Chỉ số CCHC năm 2026"})
-	if err != nil || p.ID == "" {
+	p, err := f.l.CreatePlan(chair, leadership.NewPlan{Year: 2026, DecisionNumber: "123/KH-UBND", Title: "Kế hoạch cải thiện Chỉ số CCHC năm 2026",
+		File: file("ke-hoach-123.pdf")})
+	if err != nil || p.ID == "" || p.File == nil || p.File.VersionID == "" || p.FileName != "ke-hoach-123.pdf" {
 		t.Fatalf("plan %+v %v", p, err)
+	}
+	got0, rc, err := f.l.OpenPlanFile(f.as("landstaff"), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.HasPrefix(body, []byte("%PDF-1.4")) || got0.File.SHA256 != p.File.SHA256 {
+		t.Fatalf("the decision file read back: %q %+v", body, got0.File)
 	}
 	if _, err := f.l.CreatePlan(chair, leadership.NewPlan{Year: 2026, DecisionNumber: "123/KH-UBND", Title: "again"}); !errors.Is(err, qms.ErrConflict) {
 		t.Fatalf("the same decision twice: %v", err)

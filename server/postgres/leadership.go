@@ -362,23 +362,55 @@ func (s *LeadershipStore) CountByUnit(ctx context.Context, today workday.Date) (
 	return out, translate(s.db.SelectContext(ctx, &out, q, today.String()))
 }
 
-const planCols = `id, year, decision_number, title, decision_record, created_login, created_at`
+const planCols = `id, year, decision_number, title, decision_record, created_login, created_at,
+	file_key, file_version, file_size, file_sha256, file_media_type, file_name`
+
+type planRow struct {
+	leadership.Plan
+	FileKey   *string `db:"file_key"`
+	FileVer   *string `db:"file_version"`
+	FileSize  *int64  `db:"file_size"`
+	FileSHA   *string `db:"file_sha256"`
+	FileMedia *string `db:"file_media_type"`
+	FileName  *string `db:"file_name"`
+}
+
+func (r planRow) out() leadership.Plan {
+	p := r.Plan
+	if r.FileKey != nil {
+		p.File = &qms.StoredObject{Key: *r.FileKey, VersionID: deref(r.FileVer), SHA256: deref(r.FileSHA), MediaType: deref(r.FileMedia)}
+		if r.FileSize != nil {
+			p.File.Size = *r.FileSize
+		}
+		p.FileName = deref(r.FileName)
+	}
+	p.Items = []leadership.Directive{}
+	return p
+}
 
 // Plans lists the improvement plans, newest year first.
 func (s *LeadershipStore) Plans(ctx context.Context) ([]leadership.Plan, error) {
-	out := []leadership.Plan{}
-	return out, translate(s.db.SelectContext(ctx, &out, `SELECT `+planCols+` FROM improvement_plans ORDER BY year DESC, created_at DESC`))
+	var rows []planRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+planCols+` FROM improvement_plans ORDER BY year DESC, created_at DESC`); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]leadership.Plan, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.out())
+	}
+	return out, nil
 }
 
 // Plan returns a plan with its items in scope, soonest due first.
 func (s *LeadershipStore) Plan(ctx context.Context, id string, sc qms.Scope) (leadership.Plan, error) {
-	var p leadership.Plan
 	if !qms.ValidID(id) {
-		return p, qms.Errorf(qms.ErrNotFound, "no plan %s", id)
+		return leadership.Plan{}, qms.Errorf(qms.ErrNotFound, "no plan %s", id)
 	}
-	if err := s.db.GetContext(ctx, &p, `SELECT `+planCols+` FROM improvement_plans WHERE id = $1`, id); err != nil {
-		return p, notFound(err, "no plan %s", id)
+	var r planRow
+	if err := s.db.GetContext(ctx, &r, `SELECT `+planCols+` FROM improvement_plans WHERE id = $1`, id); err != nil {
+		return leadership.Plan{}, notFound(err, "no plan %s", id)
 	}
+	p := r.out()
 	q := `SELECT ` + directiveCols + ` FROM directives dv LEFT JOIN meetings m ON m.id = dv.meeting_id
 		WHERE dv.plan_id = $1 AND ($2::text[] IS NULL OR dv.unit = ANY($2)) ORDER BY dv.due_on, dv.created_at`
 	var rows []directiveRow
@@ -394,22 +426,27 @@ func (s *LeadershipStore) Plan(ctx context.Context, id string, sc qms.Scope) (le
 
 // CreatePlan inserts a plan with its trail entry.
 func (s *LeadershipStore) CreatePlan(ctx context.Context, p leadership.Plan, ev trail.Event) (leadership.Plan, error) {
-	const q = `INSERT INTO improvement_plans (year, decision_number, title, decision_record, created_login)
-		VALUES ($1, $2, $3, $4, $5) RETURNING ` + planCols
-	var out leadership.Plan
+	const q = `INSERT INTO improvement_plans (year, decision_number, title, decision_record, created_login,
+			file_key, file_version, file_size, file_sha256, file_media_type, file_name)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ` + planCols
+	var fileKey, fileVer, fileSize, fileSHA, fileMedia, fileName any
+	if f := p.File; f != nil {
+		fileKey, fileVer, fileSize, fileSHA, fileMedia, fileName = f.Key, f.VersionID, f.Size, f.SHA256, f.MediaType, p.FileName
+	}
+	var row planRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &out, q, p.Year, p.DecisionNumber, p.Title, p.DecisionRecord, p.CreatedBy); err != nil {
+		if err := tx.GetContext(ctx, &row, q, p.Year, p.DecisionNumber, p.Title, p.DecisionRecord, p.CreatedBy,
+			fileKey, fileVer, fileSize, fileSHA, fileMedia, fileName); err != nil {
 			if qms.KindOf(translate(err)) == qms.ErrConflict {
 				return qms.Errorf(qms.ErrConflict, "a plan of %d with decision %s already exists", p.Year, p.DecisionNumber)
 			}
 			return err
 		}
-		ev.ObjectID = out.ID
+		ev.ObjectID = row.ID
 		_, err := AppendTrail(ctx, tx, ev)
 		return err
 	})
-	out.Items = []leadership.Directive{}
-	return out, err
+	return row.out(), err
 }
 
 // AddProgress records a progress report of a plan item under its lock and

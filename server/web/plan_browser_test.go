@@ -18,21 +18,20 @@ import (
 )
 
 // The improvement plan's main path: the coordinator issues the year's plan
-// with an item for the land office (criterion P1); its head reports 50 %
+// with its decision file on the plans page, and an item for the land
+// office (criterion P1); its head reports 50 %
 // progress on the plan page, then reports completion with evidence on the
 // item's directive page; the chairman accepts; the plan shows the item
 // accepted at 100 % in the land office's progress.
 func TestBrowserPlanItemProgressThenAccepted(t *testing.T) {
 	env, co := procSetup(t)
-	var plan struct{ ID string }
-	co.Do("POST", "/api/v1/plans", map[string]any{"year": 2026, "decision_number": "123/KH-UBND",
-		"title": "Kế hoạch cải thiện Chỉ số CCHC năm 2026"}).MustStatus(http.StatusCreated).Decode(&plan)
-	var item struct{ ID string }
-	co.Do("POST", "/api/v1/plans/"+plan.ID+"/items", map[string]any{"task": "Giải quyết hồ sơ đất đai đúng hạn", "criterion": "P1",
-		"unit": "tnmt", "support_units": []string{"motcua"}, "due_on": "2026-12-15", "expected_output": "95 % đúng hạn"}).MustStatus(http.StatusCreated).Decode(&item)
-	evidence := filepath.Join(t.TempDir(), "bao-cao-hoan-thanh.pdf")
-	if err := os.WriteFile(evidence, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	evidence := filepath.Join(dir, "bao-cao-hoan-thanh.pdf")
+	decision := filepath.Join(dir, "ke-hoach-123.pdf")
+	for _, f := range []string{evidence, decision} {
+		if err := os.WriteFile(f, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := browsertest.New(t, 3*time.Minute)
 	step := func(name string, actions ...chromedp.Action) {
@@ -44,6 +43,36 @@ func TestBrowserPlanItemProgressThenAccepted(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+	// The coordinator issues the plan with its decision file on the page.
+	if err := browsertest.Login(ctx, env.URL, "coordinator", apptest.Password); err != nil {
+		t.Fatal(err)
+	}
+	var fileLink string
+	step("issue",
+		chromedp.Navigate(env.URL+"/plans"),
+		chromedp.WaitVisible("#plan-form", chromedp.ByID),
+		chromedp.SetValue(`#plan-form input[name=decision_number]`, "123/KH-UBND", chromedp.ByQuery),
+		chromedp.SetValue(`#plan-form input[name=title]`, "Kế hoạch cải thiện Chỉ số CCHC năm 2026", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#plan-file", []string{decision}, chromedp.ByID),
+		chromedp.Click("#plan-form button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#plan-file-link", chromedp.ByID),
+		chromedp.Text("#plan-file-link", &fileLink, chromedp.ByID),
+	)
+	if !strings.Contains(fileLink, "ke-hoach-123.pdf") {
+		t.Fatalf("the plan's decision file: %q", fileLink)
+	}
+	if err := browsertest.Logout(ctx, env.URL); err != nil {
+		t.Fatal(err)
+	}
+	var plans struct{ Items []struct{ ID string } }
+	co.Do("GET", "/api/v1/plans", nil).MustStatus(http.StatusOK).Decode(&plans)
+	if len(plans.Items) != 1 {
+		t.Fatalf("plans %+v", plans)
+	}
+	plan := plans.Items[0]
+	var item struct{ ID string }
+	co.Do("POST", "/api/v1/plans/"+plan.ID+"/items", map[string]any{"task": "Giải quyết hồ sơ đất đai đúng hạn", "criterion": "P1",
+		"unit": "tnmt", "support_units": []string{"motcua"}, "due_on": "2026-12-15", "expected_output": "95 % đúng hạn"}).MustStatus(http.StatusCreated).Decode(&item)
 	row := "#item-" + item.ID
 	if err := browsertest.Login(ctx, env.URL, "head.tnmt", apptest.Password); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 )
 
 func (la leadActs) plan() act[leadership.NewPlan, leadership.Plan] {
-	return act[leadership.NewPlan, leadership.Plan]{Created: true, Do: with(la.l.CreatePlan),
+	return act[leadership.NewPlan, leadership.Plan]{Upload: true, Created: true, Do: with(la.l.CreatePlan),
 		Back:  func(_ *gin.Context, p leadership.Plan) string { return "/plans/" + p.ID },
 		Flash: "proc.saved", Refused: la.s.procRefused(la.s.plansPage(la.l))}
 }
@@ -25,6 +25,17 @@ func (la leadActs) planProgress() act[leadership.ProgressIn, leadership.Directiv
 	return act[leadership.ProgressIn, leadership.Directive]{Do: withParam("id", la.l.ReportProgress),
 		Back:  func(_ *gin.Context, d leadership.Directive) string { return "/plans/" + d.PlanID + "#item-" + d.ID },
 		Flash: "proc.saved", Refused: la.s.procRefused(la.s.leadDirectivePage(la.l))}
+}
+
+func handlePlanFile(l *leadership.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		p, rc, err := l.OpenPlanFile(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		serveFile(c, p.File.MediaType, p.FileName, rc)
+		return nil
+	})
 }
 
 func (s *Server) plansPage(l *leadership.Service) handlerFunc {
@@ -64,12 +75,14 @@ func (s *Server) planRoutes() {
 	ui := s.engine.Group("/ui", requireUser)
 	a.GET("/plans", "Improvement plans of the reform index", items(l.Plans))
 	a.GET("/plans/:id", "A plan with its items and its progress by unit and by criterion", one("id", l.Plan))
+	a.GET("/plans/:id/file", "Download the plan's decision file", handlePlanFile(l))
 	la := leadActs{s, l}
-	serve(a, ui, "/plans", "Issue an improvement plan {year, decision_number, title, decision_record} (coordinator or chairman)", la.plan())
+	serve(a, ui, "/plans", "Issue an improvement plan {year, decision_number, title, decision_record} and its decision file (JSON, or multipart with file; coordinator or chairman)", la.plan())
 	serve(a, ui, "/plans/:id/items", "Add an item {task, criterion, unit, support_units, due_on, expected_output, meeting_id}; it is a directive: report, accept and return through /directives/{id}", la.planItem())
 	serve(a, ui, "/plan-items/:id/progress", "Report a plan item's progress {percent, text} (its unit)", la.planProgress())
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
-		"/plans":     h(s.plansPage(l)),
-		"/plans/:id": h(s.planPage(l)),
+		"/plans":          h(s.plansPage(l)),
+		"/plans/:id":      h(s.planPage(l)),
+		"/plans/:id/file": handlePlanFile(l),
 	})
 }
