@@ -130,6 +130,29 @@ func TestIndex766API(t *testing.T) {
 	}
 	co.Do("GET", "/api/v1/index766?by=week", nil).MustStatus(http.StatusBadRequest)
 
+	// The pages' forms: a fact recorded on the dossier page, a score
+	// entered on the index page, each back to its page.
+	r = staff.AsForm().Do("POST", "/ui/dossiers/IX-2/facts", map[string]any{"result_electronic": "false", "digitised": ""})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/dossiers/IX-2" {
+		t.Fatalf("the facts form: %s", r)
+	}
+	var d struct {
+		ResultElectronic *bool `json:"result_electronic"`
+		Digitised        *bool `json:"digitised"`
+	}
+	staff.Do("GET", "/api/v1/dossiers/IX-2", nil).MustStatus(http.StatusOK).Decode(&d)
+	if d.ResultElectronic == nil || *d.ResultElectronic || d.Digitised == nil || *d.Digitised {
+		t.Fatalf("after the form (electronic no, digitised unchanged no): %+v", d)
+	}
+	r = co.AsForm().Do("POST", "/ui/index766/published", map[string]any{"month": "2026-10", "unit": "tnmt", "score": "61"})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/index766?unit=tnmt" {
+		t.Fatalf("the published form: %s", r)
+	}
+	r = co.AsForm().Do("POST", "/ui/index766/published", map[string]any{"month": "2026-10", "unit": "tnmt", "score": "abc"})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `id="idx-units"`) {
+		t.Fatalf("a bad score on the form shows the page again with 400: %d", r.Status)
+	}
+
 	// The page and the dashboard show it.
 	page := co.Do("GET", "/index766?unit=tnmt&from=2026-11", nil).MustStatus(http.StatusOK)
 	for _, want := range []string{`id="index-chart"`, `id="idx-unit-tnmt"`, "50.50"} {
