@@ -12,7 +12,8 @@
 // (New, Options, permissions), then one file per stage: meeting.go (a
 // meeting and its minutes), directive.go (issuing and reading directives),
 // report.go (the unit's report and the issuer's decision), escalation.go
-// (overdue directives, the counts other capabilities read).
+// (overdue directives, the counts other capabilities read), plan.go (the
+// improvement plan of the reform index, whose items are directives).
 package leadership
 
 import (

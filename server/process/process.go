@@ -60,21 +60,22 @@ type Step struct {
 // Procedure is an administrative procedure the office handles (its routes
 // and JSON say "service", as the one-stop software does).
 type Procedure struct {
-	Code     string `json:"code" db:"code"`
-	NameVI   string `json:"name_vi" db:"name_vi"`
-	NameEN   string `json:"name_en" db:"name_en"`
-	Field    string `json:"field" db:"field"`
-	Unit     string `json:"unit" db:"unit"`
-	Days     int    `json:"days" db:"days"`
-	Steps    []Step `json:"steps" db:"-"`
-	Document string `json:"document,omitempty" db:"document_code"`
-	Active   bool   `json:"active" db:"active"`
+	Code      string    `json:"code" db:"code"`
+	NameVI    string    `json:"name_vi" db:"name_vi"`
+	NameEN    string    `json:"name_en" db:"name_en"`
+	Field     string    `json:"field" db:"field"`
+	Unit      string    `json:"unit" db:"unit"`
+	Days      int       `json:"days" db:"days"`
+	Steps     []Step    `json:"steps" db:"-"`
+	Document  string    `json:"document,omitempty" db:"document_code"`
+	Active    bool      `json:"active" db:"active"`
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+
 	// HasFee: the procedure charges a fee (the online-payment indicator
 	// counts only these); OnlineFullEligible: it may be done fully online
 	// (the online indicator's denominator).
-	HasFee             bool      `json:"has_fee" db:"has_fee"`
-	OnlineFullEligible bool      `json:"online_full_eligible" db:"online_full_eligible"`
-	UpdatedAt          time.Time `json:"updated_at" db:"updated_at"`
+	HasFee             bool `json:"has_fee" db:"has_fee"`
+	OnlineFullEligible bool `json:"online_full_eligible" db:"online_full_eligible"`
 }
 
 // Name returns the name in lang.
