@@ -12,10 +12,13 @@ package app
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	qmstrack "github.com/qmstrack/qmstrack"
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/blob"
@@ -24,6 +27,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/index766"
 	"github.com/qmstrack/qmstrack/server/internal/failpoint"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
@@ -66,6 +70,7 @@ type App struct {
 	Evidence   *evidence.Service
 	Process    *process.Service
 	Leadership *leadership.Service
+	Index766   *index766.Service
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -137,7 +142,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
 		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a},
 		Step: failpoint.Hit})
-	leadOpts := leadership.Options{Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
+	// The reform index (QĐ 766): its definition is the versioned data
+	// file; the improvement plan's items name its criteria.
+	def, err := Index766Definition()
+	if err != nil {
+		return nil, err
+	}
+	leadOpts := leadership.Options{Criteria: def.Has, Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		leadOpts.Mailer = mailer
@@ -182,6 +193,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
+	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
+
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
 	a.Reconcile = reconcile.New(postgres.NewReconcileStore(db), store.Inventory(), a.Authz, reconcile.Options{
@@ -203,7 +216,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			{Name: "object_store", Check: store.Ready},
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
-		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile,
+		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
 	})
 	if err != nil {
 		return nil, err
@@ -234,4 +247,16 @@ func newMailer(cfg config.Config) (*mail.Sender, error) {
 	}
 	return mail.New(mail.Options{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword,
 		From: cfg.SMTPFrom, TLS: cfg.SMTPTLS})
+}
+
+// Index766File is the version of the reform index's definition in use.
+const Index766File = "assets/index766/v2025.json"
+
+// Index766Definition reads and checks the index definition built into the binary.
+func Index766Definition() (*index766.Definition, error) {
+	data, err := fs.ReadFile(qmstrack.Assets, Index766File)
+	if err != nil {
+		return nil, err
+	}
+	return index766.Parse(data)
 }

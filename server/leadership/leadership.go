@@ -12,7 +12,8 @@
 // (New, Options, permissions), then one file per stage: meeting.go (a
 // meeting and its minutes), directive.go (issuing and reading directives),
 // report.go (the unit's report and the issuer's decision), escalation.go
-// (overdue directives, the counts other capabilities read).
+// (overdue directives, the counts other capabilities read), plan.go (the
+// improvement plan of the reform index, whose items are directives).
 package leadership
 
 import (
@@ -53,7 +54,7 @@ type Meeting struct {
 // Directive is one task assigned at a meeting to a unit.
 type Directive struct {
 	ID             string       `json:"id" db:"id"`
-	MeetingID      string       `json:"meeting_id" db:"meeting_id"`
+	MeetingID      string       `json:"meeting_id,omitempty" db:"meeting_id"` // "" for a plan item issued with its plan
 	MeetingTitle   string       `json:"meeting_title,omitempty" db:"meeting_title"`
 	Unit           string       `json:"unit" db:"unit"`
 	Title          string       `json:"title" db:"title"`
@@ -66,6 +67,15 @@ type Directive struct {
 	ClosedAt       *time.Time   `json:"closed_at,omitempty" db:"closed_at"`
 	Overdue        bool         `json:"overdue" db:"-"`
 	Reports        []Report     `json:"reports,omitempty" db:"-"`
+	// A directive that is an item of an improvement plan (plan.go): the
+	// index criterion it improves, the supporting units, the expected
+	// output, and its progress in percent with the intermediate reports.
+	PlanID         string     `json:"plan_id,omitempty" db:"plan_id"`
+	Criterion      string     `json:"criterion,omitempty" db:"criterion"`
+	SupportUnits   []string   `json:"support_units,omitempty" db:"-"`
+	ExpectedOutput string     `json:"expected_output,omitempty" db:"expected_output"`
+	Progress       int        `json:"progress" db:"progress_pct"`
+	ProgressLog    []Progress `json:"progress_reports,omitempty" db:"-"`
 }
 
 // IsOverdue reports whether the directive is past due and not closed (a
@@ -167,6 +177,15 @@ type Store interface {
 	// CountByUnit counts, per unit with any, the directives overdue on
 	// today and those returned.
 	CountByUnit(ctx context.Context, today workday.Date) ([]UnitCount, error)
+
+	// Plans lists the improvement plans, newest year first; Plan returns
+	// one with its items (directives) in scope.
+	Plans(ctx context.Context) ([]Plan, error)
+	Plan(ctx context.Context, id string, scope qms.Scope) (Plan, error)
+	CreatePlan(ctx context.Context, p Plan, ev trail.Event) (Plan, error)
+	// AddProgress records an intermediate progress report of a plan item
+	// under the item's lock, when ok says the item takes one.
+	AddProgress(ctx context.Context, id string, pr Progress, ok func(Directive) error, ev trail.Event) (Directive, error)
 }
 
 // Authorizer answers permission questions once per request.

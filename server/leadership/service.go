@@ -32,6 +32,10 @@ type Options struct {
 	// Render writes a message in a language (the one translator); without
 	// it e-mails are in English.
 	Render func(lang string, m qms.Msg) string
+	// Criteria says whether a code is a criterion of the reform index a
+	// plan item may improve (app wires the index's definition); any short
+	// code when nil.
+	Criteria func(code string) bool
 }
 
 // New returns the capability on store, asking authz about permissions and

@@ -14,7 +14,7 @@ import (
 // copyImportRows is the COPY of the staging table (lib/pq runs a prepared
 // "COPY ... FROM STDIN" as the copy protocol; pq.CopyIn built the same text).
 const copyImportRows = `COPY import_rows (line, number, service_code, unit, field, channel, applicant_ref, received_at, clock_start,
-	due_at, paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, return_channel, reject) FROM STDIN`
+	due_at, paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, return_channel, reject, ` + factCols + `) FROM STDIN`
 
 // Import streams the valid rows with COPY into a staging table, then, in
 // the same transaction, reports duplicates within the file and rows of
@@ -27,7 +27,8 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 			line int, number text, service_code text, unit text, field text, channel text, applicant_ref text,
 			received_at timestamptz, clock_start timestamptz, due_at timestamptz, paused_at timestamptz, supplements int,
 			status text, returned_at timestamptz, result text, result_reason text, outcome text, processing_days double precision,
-			current_unit text, steps jsonb, late boolean, return_channel text, reject text) ON COMMIT DROP`
+			current_unit text, steps jsonb, late boolean, return_channel text, reject text, result_electronic boolean, digitised boolean,
+			data_reused boolean, fee_paid_online boolean, satisfaction text, complaint boolean, complaint_on_time boolean) ON COMMIT DROP`
 		if _, err := tx.ExecContext(ctx, qTmp); err != nil {
 			return err
 		}
@@ -39,15 +40,16 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		err = rows(func(r process.ImportRow) error {
 			if r.Reject != "" {
 				_, err := stmt.ExecContext(ctx, r.Line, r.Number, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
-					nil, nil, nil, nil, nil, nil, r.Reject)
+					nil, nil, nil, nil, nil, nil, r.Reject, nil, nil, nil, nil, nil, nil, nil)
 				return err
 			}
 			d := r.Dossier
 			steps, _ := json.Marshal(d.Steps)
 			staged++
-			_, err := stmt.ExecContext(ctx, r.Line, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt,
+			args := append([]any{r.Line, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt,
 				d.ClockStart, d.DueAt, d.PausedAt, d.Supplements, d.Status, d.ReturnedAt, nullStr(d.Result), d.ResultReason,
-				nullStr(d.Outcome), d.ProcessingDays, d.CurrentUnit, string(steps), d.Late, nullStr(d.ReturnChannel), nil)
+				nullStr(d.Outcome), d.ProcessingDays, d.CurrentUnit, string(steps), d.Late, nullStr(d.ReturnChannel), nil}, factArgs(d.Facts)...)
+			_, err := stmt.ExecContext(ctx, args...)
 			return err
 		})
 		if err != nil {
@@ -101,9 +103,9 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 		}
 		const qMerge = `INSERT INTO dossiers AS d (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
 				paused_at, supplements, status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, source,
-				return_channel)
+				return_channel, ` + factCols + `)
 			SELECT number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at, paused_at, supplements,
-				status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, 'import', return_channel
+				status, returned_at, result, result_reason, outcome, processing_days, current_unit, steps, late, 'import', return_channel, ` + factCols + `
 			FROM import_rows ORDER BY number
 			ON CONFLICT (number) DO UPDATE SET service_code = excluded.service_code, unit = excluded.unit, field = excluded.field,
 				channel = excluded.channel, applicant_ref = excluded.applicant_ref, received_at = excluded.received_at,
@@ -111,11 +113,22 @@ func (s *ProcessStore) Import(ctx context.Context, rows func(yield func(process.
 				supplements = excluded.supplements, status = excluded.status, returned_at = excluded.returned_at,
 				result = excluded.result, result_reason = excluded.result_reason, outcome = excluded.outcome,
 				processing_days = excluded.processing_days, current_unit = excluded.current_unit, steps = excluded.steps,
-				late = excluded.late OR d.late, return_channel = excluded.return_channel, updated_at = now()
+				late = excluded.late OR d.late, return_channel = excluded.return_channel, updated_at = now(),
+				result_electronic = coalesce(excluded.result_electronic, d.result_electronic), digitised = coalesce(excluded.digitised, d.digitised),
+				data_reused = coalesce(excluded.data_reused, d.data_reused), fee_paid_online = coalesce(excluded.fee_paid_online, d.fee_paid_online),
+				satisfaction = coalesce(excluded.satisfaction, d.satisfaction), complaint = coalesce(excluded.complaint, d.complaint),
+				complaint_on_time = coalesce(excluded.complaint_on_time, d.complaint_on_time)
 			WHERE (d.service_code, d.channel, d.applicant_ref, d.received_at, d.status, d.returned_at, d.result, d.outcome, d.supplements, d.clock_start,
 				d.return_channel)
 				IS DISTINCT FROM (excluded.service_code, excluded.channel, excluded.applicant_ref, excluded.received_at, excluded.status,
 				excluded.returned_at, excluded.result, excluded.outcome, excluded.supplements, excluded.clock_start, excluded.return_channel)
+				OR (excluded.result_electronic IS NOT NULL AND excluded.result_electronic IS DISTINCT FROM d.result_electronic)
+				OR (excluded.digitised IS NOT NULL AND excluded.digitised IS DISTINCT FROM d.digitised)
+				OR (excluded.data_reused IS NOT NULL AND excluded.data_reused IS DISTINCT FROM d.data_reused)
+				OR (excluded.fee_paid_online IS NOT NULL AND excluded.fee_paid_online IS DISTINCT FROM d.fee_paid_online)
+				OR (excluded.satisfaction IS NOT NULL AND excluded.satisfaction IS DISTINCT FROM d.satisfaction)
+				OR (excluded.complaint IS NOT NULL AND excluded.complaint IS DISTINCT FROM d.complaint)
+				OR (excluded.complaint_on_time IS NOT NULL AND excluded.complaint_on_time IS DISTINCT FROM d.complaint_on_time)
 			RETURNING (xmax = 0) AS inserted, late`
 		res, err := tx.QueryxContext(ctx, qMerge)
 		if err != nil {

@@ -113,8 +113,9 @@ func (s *LeadershipStore) CreateMeeting(ctx context.Context, m leadership.Meetin
 
 type directiveRow struct {
 	leadership.Directive
-	Due      time.Time `db:"due_on"`
-	IssuerID *string   `db:"issuer_id"`
+	Due      time.Time      `db:"due_on"`
+	IssuerID *string        `db:"issuer_id"`
+	Support  pq.StringArray `db:"support_units"`
 }
 
 func (r directiveRow) out() leadership.Directive {
@@ -122,19 +123,27 @@ func (r directiveRow) out() leadership.Directive {
 	d.DueOn = qms.DateFromTime(r.Due)
 	d.IssuerID = deref(r.IssuerID)
 	d.Reports = []leadership.Report{}
+	d.SupportUnits = []string(r.Support)
 	return d
 }
 
-const directiveCols = `dv.id, dv.meeting_id, m.title AS meeting_title, dv.unit, dv.title, dv.report_required, dv.due_on, dv.state,
-	dv.issuer_id, dv.issuer_login, dv.created_at, dv.closed_at`
+const directiveCols = `dv.id, coalesce(dv.meeting_id::text, '') AS meeting_id, coalesce(m.title, '') AS meeting_title, dv.unit, dv.title,
+	dv.report_required, dv.due_on, dv.state, dv.issuer_id, dv.issuer_login, dv.created_at, dv.closed_at,
+	coalesce(dv.plan_id::text, '') AS plan_id, dv.criterion, dv.support_units, dv.expected_output, dv.progress_pct`
 
 // CreateDirective inserts a directive.
 func (s *LeadershipStore) CreateDirective(ctx context.Context, d leadership.Directive, ev trail.Event) (leadership.Directive, error) {
-	const q = `INSERT INTO directives (meeting_id, unit, title, report_required, due_on, issuer_id, issuer_login)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
+	const q = `INSERT INTO directives (meeting_id, unit, title, report_required, due_on, issuer_id, issuer_login,
+			plan_id, criterion, support_units, expected_output)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
 	var id string
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &id, q, d.MeetingID, d.Unit, d.Title, d.ReportRequired, d.DueOn.String(), nullStr(d.IssuerID), d.Issuer); err != nil {
+		support := d.SupportUnits
+		if support == nil {
+			support = []string{}
+		}
+		if err := tx.GetContext(ctx, &id, q, nullStr(d.MeetingID), d.Unit, d.Title, d.ReportRequired, d.DueOn.String(), nullStr(d.IssuerID), d.Issuer,
+			nullStr(d.PlanID), d.Criterion, pq.Array(support), d.ExpectedOutput); err != nil {
 			if qms.KindOf(translate(err)) == qms.ErrInvalid {
 				return qms.Errorf(qms.ErrInvalid, "unknown unit %s", d.Unit)
 			}
@@ -156,7 +165,7 @@ func (s *LeadershipStore) directive(ctx context.Context, q sqlx.QueryerContext, 
 	if !qms.ValidID(id) {
 		return leadership.Directive{}, qms.Errorf(qms.ErrNotFound, "no directive %s", id)
 	}
-	sel := `SELECT ` + directiveCols + ` FROM directives dv JOIN meetings m ON m.id = dv.meeting_id WHERE dv.id = $1`
+	sel := `SELECT ` + directiveCols + ` FROM directives dv LEFT JOIN meetings m ON m.id = dv.meeting_id WHERE dv.id = $1`
 	if lock {
 		sel += ` FOR UPDATE OF dv`
 	}
@@ -174,6 +183,13 @@ func (s *LeadershipStore) directive(ctx context.Context, q sqlx.QueryerContext, 
 		d.Reports[i].Evidence = []leadership.Evidence{}
 		const qe = `SELECT id, filename, object_key, version_id, size, sha256, media_type FROM directive_evidence WHERE report_id = $1 ORDER BY created_at, id`
 		if err := sqlx.SelectContext(ctx, q, &d.Reports[i].Evidence, qe, d.Reports[i].ID); err != nil {
+			return d, translate(err)
+		}
+	}
+	if d.PlanID != "" {
+		d.ProgressLog = []leadership.Progress{}
+		const qp = `SELECT id, percent, text, reporter_login, at FROM directive_progress WHERE directive_id = $1 ORDER BY at, id`
+		if err := sqlx.SelectContext(ctx, q, &d.ProgressLog, qp, id); err != nil {
 			return d, translate(err)
 		}
 	}
@@ -202,7 +218,7 @@ func (s *LeadershipStore) Directives(ctx context.Context, f leadership.Directive
 	if len(f.States) > 0 {
 		states = pq.Array(f.States)
 	}
-	q := `SELECT ` + directiveCols + ` FROM directives dv JOIN meetings m ON m.id = dv.meeting_id
+	q := `SELECT ` + directiveCols + ` FROM directives dv LEFT JOIN meetings m ON m.id = dv.meeting_id
 		WHERE ($1::text[] IS NULL OR dv.unit = ANY($1)) AND ($2 = '' OR dv.unit = $2) AND ($3::uuid IS NULL OR dv.meeting_id = $3)
 			AND ($4::text[] IS NULL OR dv.state = ANY($4))
 			AND ($5::date IS NULL OR (dv.due_on < $5 AND dv.state IN ('open', 'returned')))
@@ -251,7 +267,9 @@ func (s *LeadershipStore) Mutate(ctx context.Context, id string, fn func(*leader
 				return err
 			}
 		}
-		const qs = `UPDATE directives SET state = $2, updated_at = now(), closed_at = CASE WHEN $3 THEN now() END WHERE id = $1`
+		// An accepted plan item is done: its progress is 100 %.
+		const qs = `UPDATE directives SET state = $2, updated_at = now(), closed_at = CASE WHEN $3 THEN now() END,
+			progress_pct = CASE WHEN $3 AND plan_id IS NOT NULL THEN 100 ELSE progress_pct END WHERE id = $1`
 		if _, err := tx.ExecContext(ctx, qs, id, ch.State, ch.Closed); err != nil {
 			return err
 		}
@@ -342,4 +360,119 @@ func (s *LeadershipStore) CountByUnit(ctx context.Context, today workday.Date) (
 		FROM directives WHERE state IN ('open', 'returned') GROUP BY unit ORDER BY unit`
 	out := []leadership.UnitCount{}
 	return out, translate(s.db.SelectContext(ctx, &out, q, today.String()))
+}
+
+const planCols = `id, year, decision_number, title, decision_record, created_login, created_at,
+	file_key, file_version, file_size, file_sha256, file_media_type, file_name`
+
+type planRow struct {
+	leadership.Plan
+	FileKey   *string `db:"file_key"`
+	FileVer   *string `db:"file_version"`
+	FileSize  *int64  `db:"file_size"`
+	FileSHA   *string `db:"file_sha256"`
+	FileMedia *string `db:"file_media_type"`
+	FileName  *string `db:"file_name"`
+}
+
+func (r planRow) out() leadership.Plan {
+	p := r.Plan
+	if r.FileKey != nil {
+		p.File = &qms.StoredObject{Key: *r.FileKey, VersionID: deref(r.FileVer), SHA256: deref(r.FileSHA), MediaType: deref(r.FileMedia)}
+		if r.FileSize != nil {
+			p.File.Size = *r.FileSize
+		}
+		p.FileName = deref(r.FileName)
+	}
+	p.Items = []leadership.Directive{}
+	return p
+}
+
+// Plans lists the improvement plans, newest year first.
+func (s *LeadershipStore) Plans(ctx context.Context) ([]leadership.Plan, error) {
+	var rows []planRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+planCols+` FROM improvement_plans ORDER BY year DESC, created_at DESC`); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]leadership.Plan, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.out())
+	}
+	return out, nil
+}
+
+// Plan returns a plan with its items in scope, soonest due first.
+func (s *LeadershipStore) Plan(ctx context.Context, id string, sc qms.Scope) (leadership.Plan, error) {
+	if !qms.ValidID(id) {
+		return leadership.Plan{}, qms.Errorf(qms.ErrNotFound, "no plan %s", id)
+	}
+	var r planRow
+	if err := s.db.GetContext(ctx, &r, `SELECT `+planCols+` FROM improvement_plans WHERE id = $1`, id); err != nil {
+		return leadership.Plan{}, notFound(err, "no plan %s", id)
+	}
+	p := r.out()
+	q := `SELECT ` + directiveCols + ` FROM directives dv LEFT JOIN meetings m ON m.id = dv.meeting_id
+		WHERE dv.plan_id = $1 AND ($2::text[] IS NULL OR dv.unit = ANY($2)) ORDER BY dv.due_on, dv.created_at`
+	var rows []directiveRow
+	if err := s.db.SelectContext(ctx, &rows, q, id, scopeArg(sc)); err != nil {
+		return p, translate(err)
+	}
+	p.Items = make([]leadership.Directive, 0, len(rows))
+	for _, r := range rows {
+		p.Items = append(p.Items, r.out())
+	}
+	return p, nil
+}
+
+// CreatePlan inserts a plan with its trail entry.
+func (s *LeadershipStore) CreatePlan(ctx context.Context, p leadership.Plan, ev trail.Event) (leadership.Plan, error) {
+	const q = `INSERT INTO improvement_plans (year, decision_number, title, decision_record, created_login,
+			file_key, file_version, file_size, file_sha256, file_media_type, file_name)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ` + planCols
+	var fileKey, fileVer, fileSize, fileSHA, fileMedia, fileName any
+	if f := p.File; f != nil {
+		fileKey, fileVer, fileSize, fileSHA, fileMedia, fileName = f.Key, f.VersionID, f.Size, f.SHA256, f.MediaType, p.FileName
+	}
+	var row planRow
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &row, q, p.Year, p.DecisionNumber, p.Title, p.DecisionRecord, p.CreatedBy,
+			fileKey, fileVer, fileSize, fileSHA, fileMedia, fileName); err != nil {
+			if qms.KindOf(translate(err)) == qms.ErrConflict {
+				return qms.Errorf(qms.ErrConflict, "a plan of %d with decision %s already exists", p.Year, p.DecisionNumber)
+			}
+			return err
+		}
+		ev.ObjectID = row.ID
+		_, err := AppendTrail(ctx, tx, ev)
+		return err
+	})
+	return row.out(), err
+}
+
+// AddProgress records a progress report of a plan item under its lock and
+// makes its percent the item's progress.
+func (s *LeadershipStore) AddProgress(ctx context.Context, id string, pr leadership.Progress, ok func(leadership.Directive) error, ev trail.Event) (leadership.Directive, error) {
+	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		d, err := s.directive(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := ok(d); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO directive_progress (directive_id, percent, text, reporter_login) VALUES ($1, $2, $3, $4)`,
+			id, pr.Percent, pr.Text, pr.Reporter); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE directives SET progress_pct = $2, updated_at = now() WHERE id = $1`, id, pr.Percent); err != nil {
+			return err
+		}
+		ev.Unit = d.Unit
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return leadership.Directive{}, err
+	}
+	return s.Directive(ctx, id)
 }

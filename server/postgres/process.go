@@ -52,7 +52,7 @@ func (r procedureRow) out() process.Procedure {
 }
 
 const serviceCols = `code, name_vi, name_en, field, unit, days, steps, document_code, active, updated_at,
-	has_fee, fee_amount, fee_vi, fee_en, papers, legal_basis_vi, legal_basis_en, forms`
+	has_fee, fee_amount, fee_vi, fee_en, papers, legal_basis_vi, legal_basis_en, forms, online_full_eligible`
 
 // Procedures lists the procedures of the units in scope.
 func (s *ProcessStore) Procedures(ctx context.Context, sc qms.Scope) ([]process.Procedure, error) {
@@ -84,11 +84,11 @@ func (s *ProcessStore) SaveProcedure(ctx context.Context, svc process.Procedure,
 	papers, _ := json.Marshal(orEmpty(svc.Papers))
 	forms, _ := json.Marshal(orEmpty(svc.Forms))
 	const qIns = `INSERT INTO services (code, name_vi, name_en, field, unit, days, steps, document_code, active,
-		has_fee, fee_amount, fee_vi, fee_en, papers, legal_basis_vi, legal_basis_en, forms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ` + serviceCols
+		has_fee, fee_amount, fee_vi, fee_en, papers, legal_basis_vi, legal_basis_en, forms, online_full_eligible)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING ` + serviceCols
 	const qUpd = `UPDATE services SET name_vi = $2, name_en = $3, field = $4, unit = $5, days = $6, steps = $7,
 		document_code = $8, active = $9, has_fee = $10, fee_amount = $11, fee_vi = $12, fee_en = $13, papers = $14,
-		legal_basis_vi = $15, legal_basis_en = $16, forms = $17, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
+		legal_basis_vi = $15, legal_basis_en = $16, forms = $17, online_full_eligible = $18, updated_at = now() WHERE code = $1 RETURNING ` + serviceCols
 	q := qUpd
 	if create {
 		q = qIns
@@ -96,7 +96,7 @@ func (s *ProcessStore) SaveProcedure(ctx context.Context, svc process.Procedure,
 	var r procedureRow
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &r, q, svc.Code, svc.NameVI, svc.NameEN, svc.Field, svc.Unit, svc.Days, steps, svc.Document, svc.Active,
-			svc.HasFee, svc.FeeAmount, svc.FeeVI, svc.FeeEN, papers, svc.LegalBasisVI, svc.LegalBasisEN, forms); err != nil {
+			svc.HasFee, svc.FeeAmount, svc.FeeVI, svc.FeeEN, papers, svc.LegalBasisVI, svc.LegalBasisEN, forms, svc.OnlineFullEligible); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return qms.Errorf(qms.ErrNotFound, "no service %s", svc.Code)
 			}
@@ -421,13 +421,38 @@ type dossierRow struct {
 	LookupCode      string     `db:"lookup_code"`
 	NotifyEmail     string     `db:"notify_email"`
 	NotifyPhone     string     `db:"notify_phone"`
+	factsRow
 }
+
+// factsRow is the index facts of a dossier row.
+type factsRow struct {
+	ResultElectronic *bool   `db:"result_electronic"`
+	Digitised        *bool   `db:"digitised"`
+	DataReused       *bool   `db:"data_reused"`
+	FeePaidOnline    *bool   `db:"fee_paid_online"`
+	Satisfaction     *string `db:"satisfaction"`
+	Complaint        *bool   `db:"complaint"`
+	ComplaintOnTime  *bool   `db:"complaint_on_time"`
+}
+
+func (r factsRow) facts() process.Facts {
+	return process.Facts{ResultElectronic: r.ResultElectronic, Digitised: r.Digitised, DataReused: r.DataReused,
+		FeePaidOnline: r.FeePaidOnline, Satisfaction: r.Satisfaction, Complaint: r.Complaint, ComplaintOnTime: r.ComplaintOnTime}
+}
+
+// factArgs are the facts in the column order of factCols.
+func factArgs(f process.Facts) []any {
+	return []any{f.ResultElectronic, f.Digitised, f.DataReused, f.FeePaidOnline, f.Satisfaction, f.Complaint, f.ComplaintOnTime}
+}
+
+const factCols = `result_electronic, digitised, data_reused, fee_paid_online, satisfaction, complaint, complaint_on_time`
 
 const dossierCols = `d.id, d.number, d.service_code, coalesce(sv.name_vi, '') AS service_name, d.unit, d.field, d.channel, d.applicant_ref,
 	d.received_at, d.clock_start, d.due_at, d.extended_due_at, d.extension_reason, d.paused_at, d.supplements, d.status,
 	d.returned_at, d.result, d.result_reason, d.outcome, d.processing_days, d.current_unit, d.steps, d.late, d.created_at, d.updated_at,
 	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error, l.created_at AS late_created_at,
-	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code, d.notify_email, d.notify_phone`
+	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code, d.notify_email, d.notify_phone,
+	d.result_electronic, d.digitised, d.data_reused, d.fee_paid_online, d.satisfaction, d.complaint, d.complaint_on_time`
 
 const dossierFrom = ` FROM dossiers d LEFT JOIN services sv ON sv.code = d.service_code LEFT JOIN late_dossiers l ON l.dossier_id = d.id`
 
@@ -444,7 +469,7 @@ func (r dossierRow) out() process.Dossier {
 		Channel: r.Channel, ApplicantRef: r.ApplicantRef, ReceivedAt: r.ReceivedAt.UTC(), Late: r.Late,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ReturnChannel: deref(r.ReturnChannel),
 		ReceivingUnit: r.ReceivingUnit, ReceivingOfficer: r.ReceivingOff, RoutePending: r.RoutePending, LookupCode: r.LookupCode,
-		NotifyEmail: r.NotifyEmail, NotifyPhone: r.NotifyPhone}
+		NotifyEmail: r.NotifyEmail, NotifyPhone: r.NotifyPhone, Facts: r.facts()}
 	d.Clock = process.Clock{Status: r.Status, ClockStart: r.ClockStart.UTC(), DueAt: r.DueAt.UTC(), ExtendedDueAt: utcp(r.ExtendedDueAt),
 		ExtensionReason: r.ExtensionReason, PausedAt: utcp(r.PausedAt), Supplements: r.Supplements, ReturnedAt: utcp(r.ReturnedAt),
 		ResultReason: r.ResultReason, ProcessingDays: r.ProcessingDays, CurrentUnit: r.CurrentUnit, Steps: []process.StepResult{}}
@@ -484,15 +509,17 @@ func nullStr(s string) any {
 func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev trail.Event) (process.Dossier, bool, error) {
 	steps, _ := json.Marshal(d.Steps)
 	const q = `INSERT INTO dossiers (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
-			status, current_unit, steps, late, source, return_channel, receiving_unit, receiving_officer, route_pending, notify_email, notify_phone)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19)
+			status, current_unit, steps, late, source, return_channel, receiving_unit, receiving_officer, route_pending, notify_email, notify_phone,
+			` + factCols + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
 		ON CONFLICT (number) DO NOTHING RETURNING id`
 	created := false
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var id string
-		err := tx.GetContext(ctx, &id, q, d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
+		args := append([]any{d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
 			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late, nullStr(d.ReturnChannel), d.ReceivingUnit, d.ReceivingOfficer, d.RoutePending,
-			d.NotifyEmail, d.NotifyPhone)
+			d.NotifyEmail, d.NotifyPhone}, factArgs(d.Facts)...)
+		err := tx.GetContext(ctx, &id, q, args...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -511,6 +538,22 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 	}
 	out, err := s.Dossier(ctx, d.Number)
 	return out, created, err
+}
+
+// SetFacts replaces the index facts of a dossier, with the trail entry.
+func (s *ProcessStore) SetFacts(ctx context.Context, dossierID string, f process.Facts, ev trail.Event) error {
+	const q = `UPDATE dossiers SET (` + factCols + `) = ($2, $3, $4, $5, $6, $7, $8), updated_at = now() WHERE id = $1`
+	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, q, append([]any{dossierID}, factArgs(f)...)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return qms.Errorf(qms.ErrNotFound, "no dossier %s", dossierID)
+		}
+		_, err = AppendTrail(ctx, tx, ev)
+		return err
+	})
 }
 
 func (s *ProcessStore) events(ctx context.Context, q sqlx.QueryerContext, dossierID string) ([]process.Event, error) {

@@ -35,6 +35,7 @@ type NewDossier struct {
 	// status change (optional).
 	NotifyEmail string `json:"notify_email"`
 	NotifyPhone string `json:"notify_phone"`
+	Facts
 }
 
 // CreateDossier records a received dossier. It is idempotent by number: a
@@ -65,6 +66,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	if err != nil {
 		fe.AddErr("applicant_ref", err)
 	}
+	in.Facts.check(fe)
 	if in.ReceivedAt.IsZero() {
 		fe.Add("received_at", "required (RFC 3339)")
 	} else if in.ReceivedAt.After(now.Add(maxSkew)) {
@@ -99,7 +101,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
 		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock, ReturnChannel: rch,
-		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending, NotifyEmail: email, NotifyPhone: phone}
+		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending, NotifyEmail: email, NotifyPhone: phone, Facts: in.Facts}
 	d.Overdue = clock.Overdue(now)
 	d.Late = d.Overdue
 	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{

@@ -30,11 +30,23 @@ const (
 	ColReason       = "reason"
 	ColWithdrawnAt  = "withdrawn_at"
 	ColReturnVia    = "return_channel"
+	// The facts the reform index counts (all optional; empty is "not recorded").
+	ColResultElectronic = "result_electronic"
+	ColDigitised        = "digitised"
+	ColDataReused       = "data_reused"
+	ColFeePaidOnline    = "fee_paid_online"
+	ColSatisfaction     = "satisfaction"
+	ColComplaint        = "complaint"
+	ColComplaintOnTime  = "complaint_on_time"
 )
+
+// factColumns are the import's yes/no fact columns.
+var factColumns = []string{ColResultElectronic, ColDigitised, ColDataReused, ColFeePaidOnline, ColComplaint, ColComplaintOnTime}
 
 // ImportColumns lists the columns an import understands; the first four
 // are required.
-var ImportColumns = []string{ColNumber, ColService, ColChannel, ColReceivedAt, ColApplicantRef, ColSupplementAt, ColResubmitAt, ColReturnedAt, ColResult, ColReason, ColWithdrawnAt, ColReturnVia}
+var ImportColumns = []string{ColNumber, ColService, ColChannel, ColReceivedAt, ColApplicantRef, ColSupplementAt, ColResubmitAt, ColReturnedAt, ColResult, ColReason, ColWithdrawnAt, ColReturnVia,
+	ColResultElectronic, ColDigitised, ColDataReused, ColFeePaidOnline, ColSatisfaction, ColComplaint, ColComplaintOnTime}
 
 // headerAliases are header spellings recognized without a mapping: the
 // usual Vietnamese column titles of one-stop software exports.
@@ -49,6 +61,11 @@ var headerAliases = map[string]string{
 	"kết quả": ColResult, "ket qua": ColResult, "lý do": ColReason, "ngày rút": ColWithdrawnAt,
 	"hình thức nộp": ColChannel, "kênh tiếp nhận": ColChannel, "hình thức trả kết quả": ColReturnVia,
 	"trả kết quả qua": ColReturnVia, "hình thức nhận kết quả": ColReturnVia,
+	"kết quả điện tử": ColResultElectronic, "trả kết quả điện tử": ColResultElectronic,
+	"số hóa": ColDigitised, "số hoá": ColDigitised, "đã số hóa": ColDigitised,
+	"tái sử dụng dữ liệu": ColDataReused, "sử dụng lại dữ liệu": ColDataReused,
+	"thanh toán trực tuyến": ColFeePaidOnline, "mức độ hài lòng": ColSatisfaction, "đánh giá": ColSatisfaction,
+	"phản ánh": ColComplaint, "khiếu nại": ColComplaint, "phản ánh đúng hạn": ColComplaintOnTime, "xử lý phản ánh đúng hạn": ColComplaintOnTime,
 }
 
 // ImportRow is one row on its way to the store: a valid dossier with its
@@ -378,8 +395,12 @@ func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, 
 	if err != nil {
 		return Dossier{}, qms.Message(err)
 	}
+	facts, msg := importFacts(get)
+	if msg != "" {
+		return Dossier{}, msg
+	}
 	d := Dossier{Number: number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch, ApplicantRef: ref, ReceivedAt: rec.UTC(), Clock: c,
-		ReturnChannel: rch}
+		ReturnChannel: rch, Facts: facts}
 	d.Late = c.Outcome == "late" || c.Overdue(now)
 	return d, ""
 }
@@ -408,4 +429,27 @@ func (p *Service) GetImport(ctx context.Context, id string) (ImportReport, error
 		return ImportReport{}, qms.Errorf(qms.ErrNotFound, "no import %s", id)
 	}
 	return rep, nil
+}
+
+// importFacts reads the fact columns of a row; a message says what is wrong.
+func importFacts(get func(string) string) (Facts, string) {
+	var f Facts
+	dst := map[string]**bool{ColResultElectronic: &f.ResultElectronic, ColDigitised: &f.Digitised, ColDataReused: &f.DataReused,
+		ColFeePaidOnline: &f.FeePaidOnline, ColComplaint: &f.Complaint, ColComplaintOnTime: &f.ComplaintOnTime}
+	for _, col := range factColumns {
+		v, ok := parseFlag(get(col))
+		if !ok {
+			return f, fmt.Sprintf("%s: %q is not yes or no", col, truncate(get(col), 40))
+		}
+		*dst[col] = v
+	}
+	sat, ok := normalizeSatisfaction(get(ColSatisfaction))
+	if !ok {
+		return f, fmt.Sprintf("satisfaction: %q is not very_satisfied, satisfied or dissatisfied", truncate(get(ColSatisfaction), 40))
+	}
+	f.Satisfaction = sat
+	if f.ComplaintOnTime != nil && (f.Complaint == nil || !*f.Complaint) {
+		return f, "complaint_on_time without a complaint"
+	}
+	return f, ""
 }

@@ -86,6 +86,11 @@ type Procedure struct {
 	Active    bool      `json:"active" db:"active"`
 	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
 	PublicInfo
+
+	// OnlineFullEligible: the procedure may be done fully online (the online
+	// indicator's denominator). HasFee (in PublicInfo) says it charges a fee:
+	// the online-payment indicator counts only these.
+	OnlineFullEligible bool `json:"online_full_eligible" db:"online_full_eligible"`
 }
 
 // Name returns the name in lang.
@@ -146,6 +151,7 @@ type Dossier struct {
 	NotifyEmail string `json:"notify_email,omitempty"`
 	NotifyPhone string `json:"notify_phone,omitempty"`
 	Clock
+	Facts
 	Late bool `json:"late"`
 	// Pending is set on the answer to an event pushed before the dossier's
 	// receipt: the event is kept and applied when the dossier is recorded.
@@ -239,6 +245,8 @@ type Store interface {
 	RecomputeDossiers(ctx context.Context, rc Recompute, ev func(Recomputed) trail.Event) (Recomputed, error)
 
 	CreateDossier(ctx context.Context, d Dossier, ev trail.Event) (Dossier, bool, error)
+	// SetFacts replaces the index facts of a dossier, with the trail entry.
+	SetFacts(ctx context.Context, dossierID string, f Facts, ev trail.Event) error
 	// AddEvent is the dossier's one locked change: it locks the dossier,
 	// returns it unchanged with duplicate=true when the event id is known,
 	// otherwise replays the history with the new event (its Seq set, last

@@ -1333,6 +1333,41 @@ var mxRoutes = []mxRoute{
 				"period_from": fmt.Sprintf("%d-01-01", y), "period_to": fmt.Sprintf("%d-12-31", y), "unit": o.Unit}
 		})},
 
+	// The reform index (QĐ 766): a dossier's facts are written by who
+	// writes the dossier's unit; the published score of a unit by who
+	// manages its processes.
+	{Method: "PUT", Path: "/api/v1/dossiers/{number}/facts", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
+		},
+		Send: mxJSON(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"digitised": n%2 == 0, "satisfaction": "satisfied"}
+		}, "PUT")},
+	{Method: "PUT", Path: "/api/v1/index766/published/{month}", Obj: "process", Act: "manage", Targets: perUnit, Shared: true,
+		Build: func(x *mx, _ testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, time.Now().In(x.f.Loc).Format("2006-01"))
+		},
+		Send: mxJSON(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"unit": o.Unit, "score": 50 + n%40, "note": "Cổng DVC"}
+		}, "PUT")},
+
+	// The improvement plan: issued and given items by who issues
+	// directives in every unit; an item's progress reported by its unit.
+	{Method: "POST", Path: "/api/v1/plans", Obj: "directive", Act: "issue", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"year": 2026, "decision_number": fmt.Sprintf("MX-%d/KH-UBND", n), "title": "Kế hoạch cải thiện Chỉ số CCHC"}
+		})},
+	{Method: "POST", Path: "/api/v1/plans/{id}/items", Obj: "directive", Act: "issue", PermIn: "*", Targets: perUnit, Shared: true,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, x.plan(t)) },
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]any{"task": fmt.Sprintf("Nhiệm vụ %d", n), "criterion": "P1", "unit": o.Unit, "due_on": x.f.Day(14)}
+		})},
+	{Method: "POST", Path: "/api/v1/plan-items/{id}/progress", Obj: "directive", Act: "report", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, x.planItem(t, unit)) },
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"percent": n % 100, "text": "Đang thực hiện"}
+		})},
+
 	// Meetings and directives (ISO 9001 5.1, 9.3): directives come from
 	// the office's meetings, issued by a holder of directive issue in every
 	// unit (the coordinator, the chairman); the unit reports back.
@@ -1525,6 +1560,19 @@ var mxForms = []mxRoute{
 		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
 			return map[string]string{"number": fmt.Sprintf("MX-DF%d", n), "service": x.services[o.Unit], "channel": "in_person",
 				"received_at": time.Now().In(x.f.Loc).Add(-2 * time.Hour).Format("02/01/2006 15:04")}
+		})},
+	{Method: "POST", Path: "/ui/dossiers/{number}/facts", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
+		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+			return x.obj(unit, x.f.Dossier(t, "coordinator", x.services[unit], time.Now().Add(-2*time.Hour)))
+		},
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"digitised": fmt.Sprint(n%2 == 0), "satisfaction": "very_satisfied"}
+		})},
+	// The published score's form names the month in a field (the API in the path).
+	{Method: "POST", Path: "/ui/index766/published", Obj: "process", Act: "manage", Targets: perUnit, Shared: true,
+		Build: func(x *mx, _ testing.TB, unit string, _ *mxActor) *mxObj { return x.obj(unit, "") },
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
+			return map[string]string{"month": time.Now().In(x.f.Loc).Format("2006-01"), "unit": o.Unit, "score": fmt.Sprint(50 + n%40)}
 		})},
 	{Method: "POST", Path: "/ui/dossiers/{number}/late", Variant: "raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
@@ -1781,6 +1829,22 @@ func (x *mx) reportedDirective(t testing.TB, unit string) *mxObj {
 	id := x.f.Directive(t, "coordinator", x.meeting, unit)
 	x.f.ReportDirective(t, "head."+unit, id)
 	return x.obj(unit, id, "issuer", "coordinator", "reporter", "head."+unit)
+}
+
+// plan issues an improvement plan, as the coordinator.
+func (x *mx) plan(t testing.TB) string {
+	var p struct{ ID string }
+	apptest.Expect(t, "plan", x.f.As("coordinator").Do("POST", "/api/v1/plans", map[string]any{"year": 2026,
+		"decision_number": fmt.Sprintf("MX-P%d", x.f.Next()), "title": "Kế hoạch cải thiện"}), http.StatusCreated, &p)
+	return p.ID
+}
+
+// planItem adds an item of unit to a new plan, as the coordinator.
+func (x *mx) planItem(t testing.TB, unit string) string {
+	var d struct{ ID string }
+	apptest.Expect(t, "plan item", x.f.As("coordinator").Do("POST", "/api/v1/plans/"+x.plan(t)+"/items", map[string]any{
+		"task": "Số hóa hồ sơ", "criterion": "D2", "unit": unit, "due_on": x.f.Day(14)}), http.StatusCreated, &d)
+	return d.ID
 }
 
 // liftHold lifts the legal hold of a record, as the coordinator.

@@ -676,8 +676,10 @@ var procNav = []struct{ Key, Href string }{
 	{"proc.nav.dossiers", "/dossiers"},
 	{"desk.nav", "/desk"},
 	{"proc.nav.kpis", "/kpis"},
+	{"proc.nav.index766", "/index766"},
 	{"proc.nav.objectives", "/objectives"},
 	{"proc.nav.meetings", "/meetings"},
+	{"proc.nav.plans", "/plans"},
 	{"proc.nav.late", "/late-dossiers"},
 	{"proc.nav.pending", "/dossier-events/pending"},
 	{"proc.nav.services", "/services"},
@@ -720,6 +722,7 @@ func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
 			"Heat": chart.ProcessHeat(db), "HasNCs": db.HasNCs,
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),
+			"Index":   s.dashboardIndex(c),
 		})
 	}
 }
@@ -806,7 +809,8 @@ func (s *Server) procDossierPage(p *process.Service) handlerFunc {
 		}
 		return s.procPage(c, "process/dossier.html", "proc.dossier.title", map[string]any{
 			"D": d, "Svc": svc, "Used": fmt.Sprintf("%.2f", used), "Pct": fmt.Sprintf("%.0f", 100*min(frac, 1)), "Over": frac > 1,
-			"EventTypes": process.EventTypes})
+			"EventTypes": process.EventTypes, "FactFlags": factFlags, "FactValues": factValues(d.Facts), "Satisfactions": process.Satisfactions,
+			"SatNow": deref(d.Satisfaction)})
 	}
 }
 

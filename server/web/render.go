@@ -121,6 +121,18 @@ func (v *views) funcs() template.FuncMap {
 			}
 			return m
 		},
+		// num shows a number with two decimals ("" for a nil pointer: no data).
+		"num": func(x any) string {
+			switch v := x.(type) {
+			case float64:
+				return fmt.Sprintf("%.2f", v)
+			case *float64:
+				if v != nil {
+					return fmt.Sprintf("%.2f", *v)
+				}
+			}
+			return ""
+		},
 		"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // only for server-built SVG
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {

@@ -27,6 +27,8 @@ func (s *Server) routes() {
 	s.auditRoutes()
 	s.processRoutes()
 	s.leadershipRoutes()
+	s.index766Routes()
+	s.planRoutes()
 	s.reconcileRoutes()
 	s.publicRoutes()
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/index766"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
@@ -120,6 +121,7 @@ type Deps struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
+	Index766   *index766.Service  // the reform index (QĐ 766)
 }
 
 // missing names the capabilities that were not given.
@@ -128,7 +130,7 @@ func (d Deps) missing() []string {
 	for name, nilCap := range map[string]bool{
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
-		"Objects": d.Objects == nil,
+		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
