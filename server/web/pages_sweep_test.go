@@ -57,6 +57,9 @@ func TestEveryPageReadsRight(t *testing.T) {
 	year0 := time.Now().In(f.Loc).Format("2006")
 	apptest.Expect(t, "objective", f.As("coordinator").Do("POST", "/api/v1/objectives", map[string]any{"title": "95% đúng hạn", "kpi": "on_time_rate",
 		"target": 95, "period_from": year0 + "-01-01", "period_to": year0 + "-12-31", "unit": "tnmt"}), http.StatusCreated, nil)
+	var plan struct{ ID string }
+	apptest.Expect(t, "plan", f.As("coordinator").Do("POST", "/api/v1/plans", map[string]any{"year": 2026,
+		"decision_number": "KH-01", "title": "Kế hoạch cải thiện Chỉ số CCHC"}), http.StatusCreated, &plan)
 	meetingID := f.Meeting(t, "chairman")
 	dirID := f.Directive(t, "chairman", meetingID, "tnmt")
 	f.ReportDirective(t, "head.tnmt", dirID)
@@ -66,21 +69,23 @@ func TestEveryPageReadsRight(t *testing.T) {
 
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{
-		"/documents/:id":        "/documents/" + docID,
-		"/revisions/:id":        "/revisions/" + revID,
-		"/ncs/:id":              "/ncs/" + ncID,
-		"/records/:id":          "/records/" + recID,
-		"/audits/:id":           "/audits/" + auditID,
-		"/audits/:id/report":    "/audits/" + auditID + "/report",
-		"/dossiers/:number":     "/dossiers/" + number,
-		"/meetings/:id":         "/meetings/" + meetingID,
-		"/directives/:id":       "/directives/" + dirID,
-		"/calendar/:year":       "/calendar/" + year,
-		"/dossiers/imports/:id": "/dossiers/imports/" + imp.ID,
-		"/documents/:id/edit":   "/documents/" + docID + "/edit",
-		"/meetings/:id/minutes": "/meetings/" + meetingID + "/minutes",
+		"/documents/:id":         "/documents/" + docID,
+		"/revisions/:id":         "/revisions/" + revID,
+		"/ncs/:id":               "/ncs/" + ncID,
+		"/records/:id":           "/records/" + recID,
+		"/audits/:id":            "/audits/" + auditID,
+		"/audits/:id/report":     "/audits/" + auditID + "/report",
+		"/dossiers/:number":      "/dossiers/" + number,
+		"/meetings/:id":          "/meetings/" + meetingID,
+		"/directives/:id":        "/directives/" + dirID,
+		"/calendar/:year":        "/calendar/" + year,
+		"/dossiers/imports/:id":  "/dossiers/imports/" + imp.ID,
+		"/documents/:id/edit":    "/documents/" + docID + "/edit",
+		"/meetings/:id/minutes":  "/meetings/" + meetingID + "/minutes",
+		"/plans/:id":             "/plans/" + plan.ID,
+		"/public/services/*code": "/public/services/" + svc,
 	}
-	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout)`)
+	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem)`)
 	var paths []string
 	for _, rt := range env.App.Web.Engine().Routes() {
 		if rt.Method != "GET" || skip.MatchString(rt.Path) {

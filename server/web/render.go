@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -220,6 +221,22 @@ func (p *Page) Num(s string) string {
 		return strings.Replace(s, ".", ",", 1)
 	}
 	return s
+}
+
+// Units are the office's units as choices of a select, by name in the
+// page's language, in the order of their names.
+func (p *Page) Units() []option {
+	if p.unitNames == nil && p.units != nil {
+		p.unitNames = p.units()
+	}
+	out := make([]option, 0, len(p.unitNames))
+	for code, name := range p.unitNames {
+		if code != qms.AllUnits {
+			out = append(out, option{Value: code, Label: name})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out
 }
 
 // Month writes a month "2026-04" as 04/2026.
