@@ -63,6 +63,28 @@ CREATE TABLE nc_open_due (
     PRIMARY KEY (unit, due)
 );
 
+-- The register of a person who reads some units only lists the NCs of those
+-- units and the NCs of other units with an action in theirs. The second are
+-- found through the actions whose unit is not their NC's: other_unit marks
+-- them (an NC's unit never changes) for this partial index, so the lookup
+-- reads those few actions and never walks the register. A column rather
+-- than an expression over two tables, so the planner knows how few they are.
+ALTER TABLE nc_actions ADD COLUMN other_unit boolean NOT NULL DEFAULT false;
+UPDATE nc_actions a SET other_unit = true FROM ncs n WHERE n.id = a.nc_id AND a.unit <> n.unit;
+-- +goose StatementBegin
+CREATE FUNCTION nc_action_other_unit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.other_unit := NEW.unit <> (SELECT unit FROM ncs WHERE id = NEW.nc_id);
+    RETURN NEW;
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER nc_actions_other_unit BEFORE INSERT OR UPDATE OF nc_id, unit, other_unit ON nc_actions
+    FOR EACH ROW EXECUTE FUNCTION nc_action_other_unit();
+CREATE INDEX nc_actions_other_unit ON nc_actions (unit, nc_id) WHERE other_unit;
+-- The register of one unit, in number order.
+CREATE INDEX ncs_unit_number ON ncs (unit, year DESC, seq DESC);
+
 -- "Without a root cause after the analysis period", counted live.
 CREATE INDEX ncs_awaiting_cause ON ncs (unit, created_at) WHERE status = 'open';
 -- The register's "overdue" per returned row: one probe of this index.
@@ -227,6 +249,11 @@ DROP FUNCTION nc_open_due_move(nc_actions[], nc_actions[]);
 DROP FUNCTION nc_stats_move(ncs[], ncs[]);
 DROP FUNCTION nc_closed_on_time();
 DROP INDEX nc_actions_pending;
+DROP INDEX ncs_unit_number;
+DROP INDEX nc_actions_other_unit;
+DROP TRIGGER nc_actions_other_unit ON nc_actions;
+DROP FUNCTION nc_action_other_unit();
+ALTER TABLE nc_actions DROP COLUMN other_unit;
 DROP INDEX ncs_awaiting_cause;
 DROP TABLE nc_open_due;
 DROP TABLE nc_cause_month;

@@ -518,3 +518,57 @@ func TestNCCommittedWithANumber(t *testing.T) {
 	}
 	f.checkCountsFromScratch(t, "after a creation")
 }
+
+// TestNCListScopedToUnits: a reader of one unit lists its unit's NCs and
+// the NCs of other units with an action in it (found through the actions
+// whose unit is not their NC's), newest first, paged by the cursor across
+// both; an NC of another unit without such an action stays out.
+func TestNCListScopedToUnits(t *testing.T) {
+	f := newNCFixture(t)
+	add := func(nc nonc.NC, unit, owner string) {
+		t.Helper()
+		if _, _, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: unit, Owner: f.id(owner),
+			Description: "Khắc phục", Due: f.today(), VerifyAfter: f.today()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1 := f.analysed("phong-a")
+	add(a1, "phong-b", "owner-b")
+	f.newNC("phong-a")
+	f.newNC("phong-b")
+	a3 := f.analysed("phong-a")
+	add(a3, "phong-a", "owner-a")
+	f.newNC("phong-b")
+	list := func(actor string, fl nonc.Filter) string {
+		t.Helper()
+		ncs, err := f.svc.List(f.as(actor), fl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, n := range ncs {
+			out = append(out, n.Number)
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct {
+		actor string
+		fl    nonc.Filter
+		want  string
+	}{
+		{"head-b", nonc.Filter{}, "NC-2026-0005 NC-2026-0003 NC-2026-0001"},
+		{"head-b", nonc.Filter{Limit: 2}, "NC-2026-0005 NC-2026-0003"},
+		{"head-b", nonc.Filter{Limit: 2, Cursor: "NC-2026-0003"}, "NC-2026-0001"},
+		{"head-b", nonc.Filter{Unit: "phong-a"}, "NC-2026-0001"},
+		{"head", nonc.Filter{}, "NC-2026-0004 NC-2026-0002 NC-2026-0001"},
+		{"boss", nonc.Filter{Limit: 3}, "NC-2026-0005 NC-2026-0004 NC-2026-0003"},
+	} {
+		if got := list(c.actor, c.fl); got != c.want {
+			t.Errorf("%s %+v: %s, want %s", c.actor, c.fl, got, c.want)
+		}
+	}
+	f.clk.addDays(1)
+	if got := list("head-b", nonc.Filter{Overdue: true}); got != "NC-2026-0001" {
+		t.Errorf("head-b overdue: %s", got)
+	}
+}

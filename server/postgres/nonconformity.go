@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -311,6 +312,17 @@ func parseNumber(n string) (int, int, error) {
 
 // List returns the register newest first, one page after the cursor. The
 // scope admits an NC of a unit in scope, or with an action of one.
+//
+// Every plan reads about one page, however large the register: an
+// organisation-wide reader walks the (year, seq) index from the cursor; a
+// reader of some units gets the union of the page of their units' NCs
+// (ncs_unit_number, walked in order when the scope is one unit) and the
+// page of other units' NCs with an action in theirs, found through the few
+// actions whose unit is not their NC's (nc_actions_other_unit). Each
+// returned row's overdue flag and action count are one probe of an index
+// each (LATERAL ... LIMIT 1 runs per row, where an EXISTS in the select
+// list may be planned as a hashed subplan over every pending action,
+// whatever the LIMIT).
 func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Scope) ([]nonconformity.NC, error) {
 	cy, cs := 1<<30, 1<<30
 	if f.Cursor != "" {
@@ -319,35 +331,46 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 			return nil, err
 		}
 	}
-	// Each returned row's overdue flag and action count are one probe of an
-	// index each (LATERAL ... LIMIT 1 runs per row, where a plain EXISTS in
-	// the select list may be planned as a hashed subplan over every pending
-	// action, whatever the LIMIT); the scope's "has an action in a unit of
-	// mine" likewise.
-	const q = `SELECT ` + ncCols + `, od.overdue IS NOT NULL AS overdue, ac.n AS action_count
-		FROM ncs n LEFT JOIN users cu ON cu.id = n.created_by
-		LEFT JOIN LATERAL (SELECT true AS overdue FROM nc_actions a
-			WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8 LIMIT 1) od ON true
-		LEFT JOIN LATERAL (SELECT true AS hit FROM nc_actions a WHERE $1::text[] IS NOT NULL
-			AND a.nc_id = n.id AND a.unit = ANY($1) LIMIT 1) sa ON true
-		CROSS JOIN LATERAL (SELECT count(*) AS n FROM nc_actions a WHERE a.nc_id = n.id) ac
-		WHERE ($1::text[] IS NULL OR n.unit = ANY($1) OR sa.hit)
-		  AND ($2 = '' OR n.status = $2)
+	const filters = `($2 = '' OR n.status = $2)
 		  AND ($3 = '' OR n.unit = $3)
 		  AND ($4 = '' OR n.severity = $4)
 		  AND ($5 = '' OR n.source = $5)
 		  AND ($6 = '' OR EXISTS (SELECT 1 FROM unnest(n.clauses) c WHERE c = $6 OR c LIKE $6 || '.%'))
-		  AND (NOT $7 OR od.overdue)
+		  AND (NOT $7 OR EXISTS (SELECT 1 FROM nc_actions p WHERE p.nc_id = n.id AND p.status IN ('open', 'in_progress') AND p.due < $8))
 		  AND ($9 = '' OR n.title ILIKE '%' || $9 || '%' ESCAPE '\' OR n.number ILIKE '%' || $9 || '%' ESCAPE '\')
-		  AND (n.year, n.seq) < ($10, $11)
+		  AND (n.year, n.seq) < ($10, $11)`
+	// rows: the page's NCs; $1 the scope's units (NULL: every unit), $13
+	// the scope's unit when it is one (else '').
+	const rows = `SELECT n.* FROM ncs n WHERE $1::text[] IS NULL AND ($13 = '' OR n.unit = $13) AND ` + filters + `
 		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
-	var rows []ncRow
-	if err := s.db.SelectContext(ctx, &rows, q, scopeParam(scope), f.Status, f.Unit, f.Severity, f.Source, f.Clause,
-		f.Overdue, f.Today, likeEscape(f.Q), cy, cs, f.Limit); err != nil {
+	const scoped = `(SELECT n.* FROM ncs n WHERE n.unit = ANY($1) AND ($13 = '' OR n.unit = $13) AND ` + filters + `
+			ORDER BY n.year DESC, n.seq DESC LIMIT $12)
+		UNION ALL
+		(SELECT n.* FROM (SELECT DISTINCT o.nc_id FROM nc_actions o WHERE o.unit = ANY($1) AND o.other_unit) x
+			CROSS JOIN LATERAL (SELECT * FROM ncs WHERE id = x.nc_id OFFSET 0) n
+			WHERE NOT (n.unit = ANY($1)) AND ` + filters + `
+			ORDER BY n.year DESC, n.seq DESC LIMIT $12)`
+	const outer = `SELECT ` + ncCols + `, od.overdue IS NOT NULL AS overdue, ac.n AS action_count
+		FROM (%s) n LEFT JOIN users cu ON cu.id = n.created_by
+		LEFT JOIN LATERAL (SELECT true AS overdue FROM nc_actions a
+			WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8 LIMIT 1) od ON true
+		CROSS JOIN LATERAL (SELECT count(*) AS n FROM nc_actions a WHERE a.nc_id = n.id) ac
+		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
+	q := fmt.Sprintf(outer, rows)
+	one := ""
+	if u := scope.Filter(); u != nil {
+		q = fmt.Sprintf(outer, scoped)
+		if len(u) == 1 {
+			one = u[0]
+		}
+	}
+	var out0 []ncRow
+	if err := s.db.SelectContext(ctx, &out0, q, scopeParam(scope), f.Status, f.Unit, f.Severity, f.Source, f.Clause,
+		f.Overdue, f.Today, likeEscape(f.Q), cy, cs, f.Limit, one); err != nil {
 		return nil, translate(err)
 	}
-	out := make([]nonconformity.NC, 0, len(rows))
-	for _, r := range rows {
+	out := make([]nonconformity.NC, 0, len(out0))
+	for _, r := range out0 {
 		nc := r.nc()
 		nc.Actions, nc.Files = nil, nil
 		out = append(out, nc)
