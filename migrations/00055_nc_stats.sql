@@ -126,9 +126,11 @@ CREATE FUNCTION nc_stats_move(old_ncs ncs[], new_ncs ncs[]) RETURNS void LANGUAG
                0 AS closed, 0 AS on_time, 0::bigint AS us
         FROM live
         UNION ALL
-        SELECT unit, date_trunc('month', closed_at AT TIME ZONE office_time_zone())::date, 0, 0, s,
+        -- A closed NC without a closing time (only SQL outside the service
+        -- writes one) counts as closed in its creation month, in no time.
+        SELECT unit, date_trunc('month', COALESCE(closed_at, created_at) AT TIME ZONE office_time_zone())::date, 0, 0, s,
                CASE WHEN closed_on_time THEN s ELSE 0 END,
-               s * round(extract(epoch FROM closed_at - created_at) * 1000000)::bigint
+               s * COALESCE(round(extract(epoch FROM closed_at - created_at) * 1000000)::bigint, 0)
         FROM live WHERE status = 'closed'
     ), d AS (
         SELECT unit, month, sum(opened)::int AS opened, sum(open)::int AS open, sum(closed)::int AS closed,
