@@ -109,10 +109,12 @@ $$;
 CREATE TRIGGER ncs_closed_on_time BEFORE INSERT OR UPDATE ON ncs FOR EACH ROW EXECUTE FUNCTION nc_closed_on_time();
 
 -- nc_stats_move takes the contributions of the old rows out and puts those
--- of the new rows in. Only net changes are written: an act that changes
+-- of the new rows in (PL/pgSQL, so each session plans its statement once,
+-- where an SQL function would plan it at every call). Only net changes are written: an act that changes
 -- nothing counted (containment, a note) locks no counter row.
 -- +goose StatementBegin
-CREATE FUNCTION nc_stats_move(old_ncs ncs[], new_ncs ncs[]) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION nc_stats_move(old_ncs ncs[], new_ncs ncs[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     WITH r AS (
         SELECT -1 AS s, o.* FROM unnest(old_ncs) o
         UNION ALL
@@ -158,7 +160,8 @@ CREATE FUNCTION nc_stats_move(old_ncs ncs[], new_ncs ncs[]) RETURNS void LANGUAG
     SELECT unit, month, opened, open, closed, on_time, us FROM d ORDER BY unit, month
     ON CONFLICT (unit, month) DO UPDATE SET opened = m.opened + excluded.opened, open = m.open + excluded.open,
         closed = m.closed + excluded.closed, closed_on_time = m.closed_on_time + excluded.closed_on_time,
-        close_us = m.close_us + excluded.close_us
+        close_us = m.close_us + excluded.close_us;
+END;
 $$;
 -- +goose StatementEnd
 
@@ -169,7 +172,8 @@ $$;
 -- service does that: a closed NC's actions are all verified) has its
 -- closed_on_time recomputed, through its row trigger.
 -- +goose StatementBegin
-CREATE FUNCTION nc_open_due_move(old_acts nc_actions[], new_acts nc_actions[]) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION nc_open_due_move(old_acts nc_actions[], new_acts nc_actions[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     WITH r AS (
         SELECT -1 AS s, x.* FROM unnest(old_acts) x
         UNION ALL
@@ -184,7 +188,8 @@ CREATE FUNCTION nc_open_due_move(old_acts nc_actions[], new_acts nc_actions[]) R
     UPDATE ncs n SET closed_on_time = NOT n.closed_on_time
     WHERE n.id IN (SELECT nc_id FROM r) AND n.status = 'closed'
       AND n.closed_on_time IS DISTINCT FROM NOT EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id
-          AND (a.done_at IS NULL OR (a.done_at AT TIME ZONE office_time_zone())::date > a.due))
+          AND (a.done_at IS NULL OR (a.done_at AT TIME ZONE office_time_zone())::date > a.due));
+END;
 $$;
 -- +goose StatementEnd
 
