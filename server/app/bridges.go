@@ -190,12 +190,12 @@ type ncSummary struct{ ncs *nonconformity.Service }
 
 // OpenByUnit implements process.NCSummary.
 func (n ncSummary) OpenByUnit(ctx context.Context) (map[string]process.NCCount, error) {
-	sc, err := n.ncs.Scorecard(ctx)
+	units, err := n.ncs.OpenByUnit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]process.NCCount{}
-	for _, u := range sc.Units {
+	for _, u := range units {
 		out[u.Unit] = process.NCCount{Open: u.Open, OverdueActions: u.Overdue}
 	}
 	return out, nil

@@ -267,7 +267,14 @@ type Store interface {
 	// MyActions lists the actions a person owns, can sign off or can verify.
 	MyActions(ctx context.Context, userID string, signoff, verify qms.Scope) ([]Action, error)
 	File(ctx context.Context, id string) (File, error)
+	// Scorecard and OpenOverdue read counts kept with every change, never
+	// the NCs' history; Open, Closed, ClosedOnTime and DaysToClose per
+	// unit, Overdue (actions of the unit pending with due < today) and
+	// Unanswered (NCs still open created before analysisCutoff) counted
+	// from indexes as they depend on now.
 	Scorecard(ctx context.Context, today time.Time, analysisCutoff time.Time, scope qms.Scope) ([]UnitScore, error)
+	// OpenOverdue fills Open and Overdue only (the dashboard's counts).
+	OpenOverdue(ctx context.Context, today time.Time, scope qms.Scope) ([]UnitScore, error)
 	Monthly(ctx context.Context, from time.Time, loc *time.Location, scope qms.Scope) ([]MonthCount, error)
 	Causes(ctx context.Context, scope qms.Scope) ([]CauseCount, error)
 	// Job support.

@@ -117,6 +117,21 @@ func (s *Service) Scorecard(ctx context.Context) (Scorecard, error) {
 	return sc, nil
 }
 
+// OpenByUnit gives per unit the open NCs and the overdue actions over what
+// the actor may read: the dashboard's part of the scorecard, without the
+// rest of it.
+func (s *Service) OpenByUnit(ctx context.Context) ([]UnitScore, error) {
+	a, err := qms.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := s.readScope(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.OpenOverdue(ctx, s.today(ctx), scope)
+}
+
 // addDirectives adds each unit's overdue directives to its line, adding a
 // line for a unit in scope that has no NCs but overdue directives.
 func addDirectives(ctx context.Context, d OverdueDirectives, units []UnitScore, scope qms.Scope) ([]UnitScore, error) {

@@ -55,7 +55,9 @@ func nonNil(s []string) []string {
 	return s
 }
 
-const ncCols = `n.id, n.number, n.year, n.seq, n.source, n.source_ref, n.severity, n.unit, n.clauses, n.title,
+// number and seq are NULL only inside the creating transaction, until the
+// number is taken (last, see Create).
+const ncCols = `n.id, COALESCE(n.number, '') AS number, n.year, COALESCE(n.seq, 0) AS seq, n.source, n.source_ref, n.severity, n.unit, n.clauses, n.title,
 	n.description, n.detected_by, n.detected_on, n.status, n.containment, n.containment_by, n.containment_on,
 	n.cause_summary, n.cause_categories, n.whys, n.analysed_at, n.cancel_reason, n.closed_at, n.cancelled_at,
 	n.analysis_late_at, n.created_by, COALESCE(cu.name, '') AS created_by_name, n.created_at, n.updated_at`
@@ -73,8 +75,14 @@ func scopeParam(s qms.Scope) any {
 	return nil
 }
 
-// Create allocates the year's next number under the counter row's lock and
-// stores the NC, its files and the trail entry in one transaction.
+// Create stores the NC, its files and the trail entry in one transaction,
+// and takes the year's next number last. The counter row of the year is the
+// lock every creation shares: the NC row goes in without a number, its
+// files are written and the answer is read, and only then, in one
+// statement, the counter is incremented and the number set (migration
+// 00056), so the lock is held from there to the commit only, across the
+// trail entry, which needs the number. Numbers stay gap-free: a rolled-back
+// creation rolls its increment back.
 func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev trail.Event) (nonconformity.NC, bool, error) {
 	// The answer is read inside the transaction: once COMMIT succeeds
 	// nothing else can fail, so a committed NC is never answered as an error
@@ -93,25 +101,11 @@ func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev 
 				return err
 			}
 		}
-		const qInit = `INSERT INTO nc_counters (year, last) VALUES ($1, 0) ON CONFLICT (year) DO NOTHING`
-		if _, err := tx.ExecContext(ctx, qInit, year); err != nil {
-			return err
-		}
-		var last int
-		const qLock = `SELECT last FROM nc_counters WHERE year = $1 FOR UPDATE`
-		if err := tx.GetContext(ctx, &last, qLock, year); err != nil {
-			return err
-		}
-		seq := last + 1
-		const qBump = `UPDATE nc_counters SET last = $2 WHERE year = $1`
-		if _, err := tx.ExecContext(ctx, qBump, year, seq); err != nil {
-			return err
-		}
-		nc.Year, nc.Seq, nc.Number = year, seq, fmt.Sprintf("NC-%d-%04d", year, seq)
-		const qIns = `INSERT INTO ncs (id, number, year, seq, source, source_ref, severity, unit, clauses, title,
+		nc.Year = year
+		const qIns = `INSERT INTO ncs (id, year, source, source_ref, severity, unit, clauses, title,
 			description, detected_by, detected_on, status, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
-		if _, err := tx.ExecContext(ctx, qIns, nc.ID, nc.Number, nc.Year, nc.Seq, nc.Source, nc.SourceRef, nc.Severity,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+		if _, err := tx.ExecContext(ctx, qIns, nc.ID, nc.Year, nc.Source, nc.SourceRef, nc.Severity,
 			nc.Unit, pq.Array(nonNil(nc.Clauses)), nc.Title, nc.Description, nc.DetectedBy, nc.DetectedOn, nc.Status,
 			nc.CreatedBy, nc.CreatedAt); err != nil {
 			return err
@@ -121,12 +115,22 @@ func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev 
 				return err
 			}
 		}
-		ev.Details = withNumber(ev.Details, nc.Number)
-		if _, err := AppendTrail(ctx, tx, ev); err != nil {
+		var err error
+		if out, err = s.load(ctx, tx, nc.ID, false); err != nil {
 			return err
 		}
-		var err error
-		out, err = s.load(ctx, tx, nc.ID, false)
+		// From here to the commit the year's counter row is locked.
+		const qNumber = `WITH c AS (
+				INSERT INTO nc_counters AS c (year, last) VALUES ($2::int, 1)
+				ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last)
+			UPDATE ncs SET seq = c.last,
+				number = 'NC-' || $2::int || '-' || CASE WHEN c.last < 10000 THEN lpad(c.last::text, 4, '0') ELSE c.last::text END
+			FROM c WHERE ncs.id = $1 RETURNING ncs.seq, ncs.number`
+		if err := tx.QueryRowxContext(ctx, qNumber, nc.ID, year).Scan(&out.Seq, &out.Number); err != nil {
+			return err
+		}
+		ev.Details = withNumber(ev.Details, out.Number)
+		_, err = AppendTrail(ctx, tx, ev)
 		return err
 	})
 	if err != nil {
@@ -218,14 +222,9 @@ func (s *NCStore) Mutate(ctx context.Context, id string, fn func(nc *nonconformi
 		if err != nil {
 			return err
 		}
-		const qUpd = `UPDATE ncs SET status = $2, containment = $3, containment_by = $4, containment_on = $5,
-			cause_summary = $6, cause_categories = $7, whys = $8, analysed_at = $9, cancel_reason = $10,
-			closed_at = $11, cancelled_at = $12, updated_at = now() WHERE id = $1`
-		if _, err := tx.ExecContext(ctx, qUpd, nc.ID, nc.Status, nc.Containment, nc.ContainmentBy, nc.ContainmentOn,
-			nc.CauseSummary, pq.Array(nonNil(nc.CauseCategories)), pq.Array(nonNil(nc.Whys)), nc.AnalysedAt,
-			nc.CancelReason, nc.ClosedAt, nc.CancelledAt); err != nil {
-			return err
-		}
+		// The actions first, then the NC: the NC row's trigger computes
+		// "closed on time" from its actions (migration 00055), which are
+		// then already written.
 		for _, a := range nc.Actions {
 			if old, ok := before[a.ID]; ok && reflect.DeepEqual(old, a) {
 				continue
@@ -233,6 +232,14 @@ func (s *NCStore) Mutate(ctx context.Context, id string, fn func(nc *nonconformi
 			if err := upsertAction(ctx, tx, a); err != nil {
 				return err
 			}
+		}
+		const qUpd = `UPDATE ncs SET status = $2, containment = $3, containment_by = $4, containment_on = $5,
+			cause_summary = $6, cause_categories = $7, whys = $8, analysed_at = $9, cancel_reason = $10,
+			closed_at = $11, cancelled_at = $12, updated_at = now() WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, qUpd, nc.ID, nc.Status, nc.Containment, nc.ContainmentBy, nc.ContainmentOn,
+			nc.CauseSummary, pq.Array(nonNil(nc.CauseCategories)), pq.Array(nonNil(nc.Whys)), nc.AnalysedAt,
+			nc.CancelReason, nc.ClosedAt, nc.CancelledAt); err != nil {
+			return err
 		}
 		for _, sig := range ch.Signatures {
 			if _, err := InsertSignature(ctx, tx, sig); err != nil {
@@ -305,6 +312,17 @@ func parseNumber(n string) (int, int, error) {
 
 // List returns the register newest first, one page after the cursor. The
 // scope admits an NC of a unit in scope, or with an action of one.
+//
+// Every plan reads about one page, however large the register: an
+// organisation-wide reader walks the (year, seq) index from the cursor; a
+// reader of some units gets the union of the page of their units' NCs
+// (ncs_unit_number, walked in order when the scope is one unit) and the
+// page of other units' NCs with an action in theirs, found through the few
+// actions whose unit is not their NC's (nc_actions_other_unit). Each
+// returned row's overdue flag and action count are one probe of an index
+// each (LATERAL ... LIMIT 1 runs per row, where an EXISTS in the select
+// list may be planned as a hashed subplan over every pending action,
+// whatever the LIMIT).
 func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Scope) ([]nonconformity.NC, error) {
 	cy, cs := 1<<30, 1<<30
 	if f.Cursor != "" {
@@ -313,28 +331,47 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 			return nil, err
 		}
 	}
-	const q = `SELECT ` + ncCols + `,
-			EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8) AS overdue,
-			(SELECT count(*) FROM nc_actions a WHERE a.nc_id = n.id) AS action_count
-		FROM ncs n LEFT JOIN users cu ON cu.id = n.created_by
-		WHERE ($1::text[] IS NULL OR n.unit = ANY($1) OR EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.unit = ANY($1)))
-		  AND ($2 = '' OR n.status = $2)
+	const filters = `($2 = '' OR n.status = $2)
 		  AND ($3 = '' OR n.unit = $3)
 		  AND ($4 = '' OR n.severity = $4)
 		  AND ($5 = '' OR n.source = $5)
 		  AND ($6 = '' OR EXISTS (SELECT 1 FROM unnest(n.clauses) c WHERE c = $6 OR c LIKE $6 || '.%'))
-		  AND (NOT $7 OR EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8))
+		  AND (NOT $7 OR EXISTS (SELECT 1 FROM nc_actions p WHERE p.nc_id = n.id AND p.status IN ('open', 'in_progress') AND p.due < $8))
 		  AND ($9 = '' OR qms_fold(n.title) LIKE '%' || qms_fold($9) || '%' ESCAPE '\' OR n.number ILIKE '%' || $9 || '%' ESCAPE '\'
 		       OR ($9 ~ '^(4|5|6|7|8|9|10)(\.[0-9]{1,2}){0,3}$' AND n.clauses && qms_clause_family($9)))
-		  AND (n.year, n.seq) < ($10, $11)
+		  AND (n.year, n.seq) < ($10, $11)`
+	// rows: the page's NCs; $1 the scope's units (NULL: every unit), $13
+	// the scope's unit when it is one (else '').
+	const rows = `SELECT n.* FROM ncs n WHERE $1::text[] IS NULL AND ($13 = '' OR n.unit = $13) AND ` + filters + `
 		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
-	var rows []ncRow
-	if err := s.db.SelectContext(ctx, &rows, q, scopeParam(scope), f.Status, f.Unit, f.Severity, f.Source, f.Clause,
-		f.Overdue, f.Today, likeEscape(f.Q), cy, cs, f.Limit); err != nil {
+	const scoped = `(SELECT n.* FROM ncs n WHERE n.unit = ANY($1) AND ($13 = '' OR n.unit = $13) AND ` + filters + `
+			ORDER BY n.year DESC, n.seq DESC LIMIT $12)
+		UNION ALL
+		(SELECT n.* FROM (SELECT DISTINCT o.nc_id FROM nc_actions o WHERE o.unit = ANY($1) AND o.other_unit) x
+			CROSS JOIN LATERAL (SELECT * FROM ncs WHERE id = x.nc_id OFFSET 0) n
+			WHERE NOT (n.unit = ANY($1)) AND ` + filters + `
+			ORDER BY n.year DESC, n.seq DESC LIMIT $12)`
+	const outer = `SELECT ` + ncCols + `, od.overdue IS NOT NULL AS overdue, ac.n AS action_count
+		FROM (%s) n LEFT JOIN users cu ON cu.id = n.created_by
+		LEFT JOIN LATERAL (SELECT true AS overdue FROM nc_actions a
+			WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8 LIMIT 1) od ON true
+		CROSS JOIN LATERAL (SELECT count(*) AS n FROM nc_actions a WHERE a.nc_id = n.id) ac
+		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
+	q := fmt.Sprintf(outer, rows)
+	one := ""
+	if u := scope.Filter(); u != nil {
+		q = fmt.Sprintf(outer, scoped)
+		if len(u) == 1 {
+			one = u[0]
+		}
+	}
+	var out0 []ncRow
+	if err := s.db.SelectContext(ctx, &out0, q, scopeParam(scope), f.Status, f.Unit, f.Severity, f.Source, f.Clause,
+		f.Overdue, f.Today, likeEscape(f.Q), cy, cs, f.Limit, one); err != nil {
 		return nil, translate(err)
 	}
-	out := make([]nonconformity.NC, 0, len(rows))
-	for _, r := range rows {
+	out := make([]nonconformity.NC, 0, len(out0))
+	for _, r := range out0 {
 		nc := r.nc()
 		nc.Actions, nc.Files = nil, nil
 		out = append(out, nc)
@@ -397,53 +434,69 @@ func (s *NCStore) File(ctx context.Context, id string) (nonconformity.File, erro
 	return f, nil
 }
 
-// Scorecard counts per unit in one pass over the NCs and one over the
-// pending actions; NCs count for their unit, actions for theirs.
+// Scorecard reads the per-unit counts kept by migration 00055's triggers
+// (nc_stats_month: open, closed, closed on time, time to close), and the two
+// counts that depend on now from indexes: overdue actions are the
+// nc_open_due rows (pending actions of live NCs per unit and due date) due
+// before today; NCs without a root cause past the analysis period are a
+// count over the partial index ncs_awaiting_cause. No query scans the NCs'
+// history. A unit appears when it has counted NCs or pending actions.
 func (s *NCStore) Scorecard(ctx context.Context, today, analysisCutoff time.Time, scope qms.Scope) ([]nonconformity.UnitScore, error) {
-	const q = `WITH nc AS (
-			SELECT n.unit, n.status, n.created_at, n.closed_at,
-				n.status = 'closed' AND NOT EXISTS (SELECT 1 FROM nc_actions a WHERE a.nc_id = n.id
-					AND (a.done_at IS NULL OR (a.done_at AT TIME ZONE $4)::date > a.due)) AS on_time
-			FROM ncs n WHERE n.status <> 'cancelled' AND ($3::text[] IS NULL OR n.unit = ANY($3))),
-		per_nc AS (
-			SELECT unit,
-				count(*) FILTER (WHERE status <> 'closed') AS open,
-				count(*) FILTER (WHERE status = 'open' AND created_at < $2) AS unanswered,
-				count(*) FILTER (WHERE status = 'closed') AS closed,
-				count(*) FILTER (WHERE on_time) AS closed_on_time,
-				COALESCE(sum(extract(epoch FROM closed_at - created_at)) FILTER (WHERE status = 'closed'), 0) / 86400 AS days
-			FROM nc GROUP BY unit),
-		per_act AS (
-			SELECT a.unit, count(*) FILTER (WHERE n.status <> 'closed' AND a.status IN ('open', 'in_progress') AND a.due < $1) AS overdue
-			FROM nc_actions a JOIN ncs n ON n.id = a.nc_id
-			WHERE n.status <> 'cancelled' AND ($3::text[] IS NULL OR a.unit = ANY($3)) GROUP BY a.unit)
-		SELECT unit, COALESCE(p.open, 0) AS open, COALESCE(o.overdue, 0) AS overdue, COALESCE(p.unanswered, 0) AS unanswered,
-			COALESCE(p.closed, 0) AS closed, COALESCE(p.closed_on_time, 0) AS closed_on_time,
-			COALESCE(p.days, 0)::float8 AS days_to_close
-		FROM per_nc p FULL JOIN per_act o USING (unit) ORDER BY unit`
+	const q = `WITH st AS (
+			SELECT unit, sum(opened) AS opened, sum(open) AS open, sum(closed) AS closed,
+				sum(closed_on_time) AS closed_on_time, sum(close_us) AS close_us
+			FROM nc_stats_month WHERE ($3::text[] IS NULL OR unit = ANY($3)) GROUP BY unit),
+		od AS (
+			SELECT unit, sum(n) FILTER (WHERE due < $1) AS overdue, sum(n) AS pending
+			FROM nc_open_due WHERE ($3::text[] IS NULL OR unit = ANY($3)) GROUP BY unit),
+		un AS (
+			SELECT unit, count(*) AS unanswered FROM ncs
+			WHERE status = 'open' AND created_at < $2 AND ($3::text[] IS NULL OR unit = ANY($3)) GROUP BY unit)
+		SELECT unit, COALESCE(st.open, 0) AS open, COALESCE(od.overdue, 0) AS overdue,
+			COALESCE(un.unanswered, 0) AS unanswered, COALESCE(st.closed, 0) AS closed,
+			COALESCE(st.closed_on_time, 0) AS closed_on_time, COALESCE(st.close_us, 0)::float8 / 86400e6 AS days_to_close
+		FROM st FULL JOIN od USING (unit) FULL JOIN un USING (unit)
+		WHERE COALESCE(st.opened, 0) > 0 OR COALESCE(od.pending, 0) > 0 OR COALESCE(un.unanswered, 0) > 0
+		ORDER BY unit`
 	out := []nonconformity.UnitScore{}
-	err := s.db.SelectContext(ctx, &out, q, today, analysisCutoff, scopeParam(scope), s.loc.String())
+	err := s.db.SelectContext(ctx, &out, q, today, analysisCutoff, scopeParam(scope))
 	return out, translate(err)
 }
 
-// Monthly counts NCs opened and closed per month since from.
+// OpenOverdue gives per unit the open NCs and the overdue actions (the
+// dashboard's part of the scorecard), from the same kept counts and index.
+func (s *NCStore) OpenOverdue(ctx context.Context, today time.Time, scope qms.Scope) ([]nonconformity.UnitScore, error) {
+	const q = `WITH st AS (
+			SELECT unit, sum(open) AS open FROM nc_stats_month
+			WHERE ($2::text[] IS NULL OR unit = ANY($2)) GROUP BY unit),
+		od AS (
+			SELECT unit, sum(n) AS overdue FROM nc_open_due
+			WHERE due < $1 AND ($2::text[] IS NULL OR unit = ANY($2)) GROUP BY unit)
+		SELECT unit, COALESCE(st.open, 0) AS open, COALESCE(od.overdue, 0) AS overdue
+		FROM st FULL JOIN od USING (unit)
+		WHERE COALESCE(st.open, 0) > 0 OR COALESCE(od.overdue, 0) > 0 ORDER BY unit`
+	out := []nonconformity.UnitScore{}
+	err := s.db.SelectContext(ctx, &out, q, today, scopeParam(scope))
+	return out, translate(err)
+}
+
+// Monthly gives the NCs opened and closed per month since from's month, from
+// nc_stats_month (months in the office's time zone, migration 00051).
 func (s *NCStore) Monthly(ctx context.Context, from time.Time, loc *time.Location, scope qms.Scope) ([]nonconformity.MonthCount, error) {
-	const q = `SELECT m AS month, sum(o)::int AS opened, sum(c)::int AS closed FROM (
-			SELECT to_char(created_at AT TIME ZONE $2, 'YYYY-MM') AS m, 1 AS o, 0 AS c FROM ncs
-				WHERE created_at >= $1 AND status <> 'cancelled' AND ($3::text[] IS NULL OR unit = ANY($3))
-			UNION ALL
-			SELECT to_char(closed_at AT TIME ZONE $2, 'YYYY-MM'), 0, 1 FROM ncs
-				WHERE status = 'closed' AND closed_at >= $1 AND ($3::text[] IS NULL OR unit = ANY($3))
-		) x GROUP BY m ORDER BY m`
+	const q = `SELECT to_char(month, 'YYYY-MM') AS month, sum(opened)::int AS opened, sum(closed)::int AS closed
+		FROM nc_stats_month WHERE month >= $1::date AND ($2::text[] IS NULL OR unit = ANY($2))
+		GROUP BY month HAVING sum(opened) <> 0 OR sum(closed) <> 0 ORDER BY month`
 	out := []nonconformity.MonthCount{}
-	err := s.db.SelectContext(ctx, &out, q, from, loc.String(), scopeParam(scope))
+	l := from.In(loc)
+	first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+	err := s.db.SelectContext(ctx, &out, q, first, scopeParam(scope))
 	return out, translate(err)
 }
 
-// Causes counts cause categories over NCs in scope.
+// Causes counts cause categories over NCs in scope (nc_cause_month).
 func (s *NCStore) Causes(ctx context.Context, scope qms.Scope) ([]nonconformity.CauseCount, error) {
-	const q = `SELECT c AS category, count(*) AS n FROM ncs, unnest(cause_categories) AS c
-		WHERE status <> 'cancelled' AND ($1::text[] IS NULL OR unit = ANY($1)) GROUP BY c`
+	const q = `SELECT category, sum(n) AS n FROM nc_cause_month
+		WHERE ($1::text[] IS NULL OR unit = ANY($1)) GROUP BY category HAVING sum(n) > 0`
 	out := []nonconformity.CauseCount{}
 	err := s.db.SelectContext(ctx, &out, q, scopeParam(scope))
 	return out, translate(err)
