@@ -169,7 +169,7 @@ func setup(t *testing.T) *fixture {
 	f.ix = index766.New(postgres.NewIndex766Store(db), enf, index766.Options{Definition: definition(t),
 		Clock: func(context.Context) time.Time { return f.now }, Location: hcm})
 	for _, s := range []process.Procedure{
-		{Code: "DD-01", NameVI: "Đăng ký biến động đất đai", Field: "land", Unit: "land", Days: 10, PublicInfo: process.PublicInfo{HasFee: true}, OnlineFullEligible: true},
+		{Code: "DD-01", NameVI: "Đăng ký biến động đất đai", Field: "land", Unit: "land", Days: 10, PublicInfo: process.PublicInfo{HasFee: true, FeeVI: "Lệ phí theo quy định"}, OnlineFullEligible: true},
 		{Code: "HT-01", NameVI: "Đăng ký khai sinh", Field: "civil_status", Unit: "justice", Days: 1},
 	} {
 		if _, err := f.p.SaveProcedure(f.as("coord"), s, true); err != nil {

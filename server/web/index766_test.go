@@ -12,7 +12,7 @@ import (
 func TestIndex766API(t *testing.T) {
 	env, co := procSetup(t)
 	co.Do("PUT", "/api/v1/services/DD-01", map[string]any{"name_vi": "Đăng ký biến động đất đai", "field": "land", "unit": "tnmt", "days": 10,
-		"has_fee": true, "online_full_eligible": true}).MustStatus(http.StatusOK)
+		"has_fee": true, "fee_vi": "Lệ phí theo quy định", "online_full_eligible": true}).MustStatus(http.StatusOK)
 	staff := env.As("staff.tnmt")
 	// Returned early with facts in its receipt; one open within due time.
 	var created struct {
