@@ -44,7 +44,10 @@ func (s *ReconcileStore) Refs(ctx context.Context) iter.Seq2[reconcile.Ref, erro
 		  FROM meetings WHERE minutes_key IS NOT NULL AND minutes_version IS NOT NULL
 		UNION ALL
 		SELECT 'directive_evidence', e.id::text, d.directive_id::text, e.object_key, e.version_id, false
-		  FROM directive_evidence e JOIN directive_reports d ON d.id = e.report_id`
+		  FROM directive_evidence e JOIN directive_reports d ON d.id = e.report_id
+		UNION ALL
+		SELECT 'improvement_plans', id::text, id::text, file_key, file_version, false
+		  FROM improvement_plans WHERE file_key IS NOT NULL AND file_version IS NOT NULL`
 	return func(yield func(reconcile.Ref, error) bool) {
 		rows, err := s.db.QueryxContext(ctx, q)
 		if err != nil {

@@ -44,6 +44,7 @@ const (
 	SourceRecordVersions    = "record_versions"
 	SourceMeetingMinutes    = "meetings"
 	SourceDirectiveEvidence = "directive_evidence"
+	SourcePlanDecisions     = "improvement_plans"
 )
 
 // Sources lists every table (and its version column) whose rows reference
@@ -55,6 +56,7 @@ var Sources = []struct{ Table, Column string }{
 	{SourceRecordVersions, "version_id"},
 	{SourceMeetingMinutes, "minutes_version"},
 	{SourceDirectiveEvidence, "version_id"},
+	{SourcePlanDecisions, "file_version"},
 }
 
 // Ref is one row that references an object version.

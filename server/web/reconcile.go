@@ -51,6 +51,7 @@ var objectSourcePages = map[string]string{
 	reconcile.SourceNCFiles:           "/ncs/",
 	reconcile.SourceRecordVersions:    "/records/",
 	reconcile.SourceMeetingMinutes:    "/meetings/",
+	reconcile.SourcePlanDecisions:     "/plans/",
 	reconcile.SourceDirectiveEvidence: "/directives/",
 }
 

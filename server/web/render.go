@@ -164,6 +164,8 @@ type NavItem struct {
 	Key    string
 	Href   string
 	Active bool
+	// Items are the pages of a group (the group itself links to none).
+	Items []NavItem
 }
 
 // Page is what every template receives: the person, the language, the
@@ -285,21 +287,31 @@ func (p *Page) Kind(objectType string) string {
 // the page's language.
 func (p *Page) Render(m qms.Msg) string { return p.views.cat.Msg(p.Lang, m) }
 
-// navItems are the sections of the UI, each shown to those who hold its
-// permission somewhere (in every unit, for a section of the whole office)
-// and only once the section's page exists.
+// navItems are the sections of the UI, grouped by the work people do (the
+// one-stop desk; figures and plans; ISO documents; retained records;
+// corrective action; audits; leadership; administration). Each page is
+// shown to those who hold its permission somewhere (in every unit, for a
+// page of the whole office) and only once the page exists; a group is shown
+// when one of its pages is, and a group of one page is that page.
 var navItems = []struct {
+	group               string
 	key, href, obj, act string
 	wholeOffice         bool
 }{
-	{"nav.documents", "/documents", "document", "read", false},
-	{"nav.records", "/records", "record", "read", false},
-	{"nav.ncs", "/ncs", "nc", "read", false},
-	{"nav.audits", "/audits", "audit", "read", false},
-	{"nav.dashboard", "/dashboard", "process", "read", false},
-	{"nav.trail", "/trail", "trail", "read", false},
-	{"nav.admin", "/admin/users", "admin", "users", false},
-	{"nav.objects", "/admin/objects", "objects", "check", true},
+	{"nav.g.desk", "nav.desk", "/desk", "dossier", "receive", false},
+	{"nav.g.desk", "nav.dossiers", "/dossiers", "process", "read", false},
+	{"nav.g.figures", "nav.dashboard", "/dashboard", "process", "read", false},
+	{"nav.g.figures", "nav.index766", "/index766", "process", "read", false},
+	{"nav.g.figures", "nav.plans", "/plans", "process", "read", false},
+	{"nav.g.figures", "nav.objectives", "/objectives", "process", "read", false},
+	{"nav.g.documents", "nav.documents", "/documents", "document", "read", false},
+	{"nav.g.records", "nav.records", "/records", "record", "read", false},
+	{"nav.g.ncs", "nav.ncs", "/ncs", "nc", "read", false},
+	{"nav.g.audits", "nav.audits", "/audits", "audit", "read", false},
+	{"nav.g.leadership", "nav.meetings", "/meetings", "process", "read", false},
+	{"nav.g.admin", "nav.admin", "/admin/users", "admin", "users", false},
+	{"nav.g.admin", "nav.trail", "/trail", "trail", "read", false},
+	{"nav.g.admin", "nav.objects", "/admin/objects", "objects", "check", true},
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
@@ -321,7 +333,18 @@ func (s *Server) page(c *gin.Context, title string, data any) *Page {
 				!n.wholeOffice && !s.Authz.CanAnywhere(a.UserID, n.obj, n.act) {
 				continue
 			}
-			p.Nav = append(p.Nav, NavItem{Key: n.key, Href: n.href, Active: strings.HasPrefix(p.Path, n.href)})
+			item := NavItem{Key: n.key, Href: n.href, Active: strings.HasPrefix(p.Path, n.href)}
+			if k := len(p.Nav) - 1; k >= 0 && p.Nav[k].Key == n.group {
+				p.Nav[k].Items = append(p.Nav[k].Items, item)
+				p.Nav[k].Active = p.Nav[k].Active || item.Active
+				continue
+			}
+			p.Nav = append(p.Nav, NavItem{Key: n.group, Active: item.Active, Items: []NavItem{item}})
+		}
+		for i, g := range p.Nav { // a group of one page links to it, by the group's (short) name
+			if len(g.Items) == 1 {
+				p.Nav[i] = NavItem{Key: g.Key, Href: g.Items[0].Href, Active: g.Items[0].Active}
+			}
 		}
 	}
 	p.Flash = takeFlash(c)
