@@ -1,0 +1,63 @@
+package process_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/workday"
+)
+
+// Tests of the dashboard that the mutation run (make mutate) found
+// untested; they need the store, so they live outside package process.
+
+type fakeNCs map[string]process.NCCount
+
+func (f fakeNCs) OpenByUnit(context.Context) (map[string]process.NCCount, error) { return f, nil }
+
+type failingDirectives struct{ *fakeDirectives }
+
+var errDirectivesDown = errors.New("directives unavailable")
+
+func (failingDirectives) DirectiveStates(context.Context) (map[string]int, error) {
+	return nil, errDirectivesDown
+}
+
+// TestMutantDashboardNCColumnsAndErrors: with the NC summary wired, each
+// unit's row carries its open NCs and overdue actions (a unit without any
+// shows zero); a part of the dashboard that fails fails the dashboard with
+// its error.
+func TestMutantDashboardNCColumnsAndErrors(t *testing.T) {
+	f := setup(t)
+	if _, err := f.p.Import(f.as("coord"), strings.NewReader(importCSV), process.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	enf, err := authz.New(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := process.Options{Now: func() time.Time { return f.now }, Location: hcm, Directives: f.dirs,
+		NCs: fakeNCs{"land": {Open: 2, OverdueActions: 1}}}
+	p := process.New(postgres.NewProcessStore(f.db), enf, opts)
+	db, err := p.Dashboard(f.as("coord"), workday.Date{}, workday.Date{})
+	if err != nil || !db.HasNCs || len(db.Units) != 2 {
+		t.Fatalf("dashboard %+v %v", db, err)
+	}
+	got := map[string][2]int{}
+	for _, u := range db.Units {
+		got[u.Key] = [2]int{u.OpenNCs, u.OverdueActions}
+	}
+	if got["land"] != [2]int{2, 1} || got["justice"] != [2]int{0, 0} {
+		t.Fatalf("NC columns %v", got)
+	}
+	opts.Directives = failingDirectives{f.dirs}
+	p = process.New(postgres.NewProcessStore(f.db), enf, opts)
+	if _, err := p.Dashboard(f.as("coord"), workday.Date{}, workday.Date{}); !errors.Is(err, errDirectivesDown) {
+		t.Fatalf("a failing part: %v", err)
+	}
+}
