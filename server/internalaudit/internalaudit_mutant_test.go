@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 // Tests that pin the rules the mutation run (make mutate) found untested.
@@ -27,5 +28,38 @@ func TestMutantCounts(t *testing.T) {
 	}
 	if n := len((internalaudit.Audit{}).Counts()); n != 0 {
 		t.Fatalf("an audit without findings counts %d kinds", n)
+	}
+}
+
+// TestMutantAddQuestionReturnsTheItem: a question added by the team comes
+// back as the stored item, numbered after the last item of the checklist;
+// an empty question is refused as invalid.
+func TestMutantAddQuestionReturnsTheItem(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	last := 0
+	for _, it := range a.Items {
+		last = max(last, it.Seq)
+	}
+	if last == 0 {
+		t.Fatalf("planned checklist %+v", a.Items)
+	}
+	it, err := f.audits.AddQuestion(f.as("huong"), a.ID, internalaudit.NewQuestion{Clause: "7.5.3", Question: "  Có sổ ký nhận không?  "})
+	if err != nil || it.ID == "" || it.Seq != last+1 || it.Question != "Có sổ ký nhận không?" || it.Clause != "7.5.3" || it.Source != "own" {
+		t.Fatalf("added %+v %v (last seq %d)", it, err, last)
+	}
+	got, err := f.audits.Get(f.as("coord"), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range got.Items {
+		found = found || (x.ID == it.ID && x.Seq == it.Seq && x.Question == it.Question)
+	}
+	if !found || len(got.Items) != len(a.Items)+1 {
+		t.Fatalf("stored checklist %+v", got.Items)
+	}
+	if _, err := f.audits.AddQuestion(f.as("huong"), a.ID, internalaudit.NewQuestion{Question: "   "}); qms.KindOf(err) != qms.ErrInvalid {
+		t.Fatalf("an empty question: %v", err)
 	}
 }
