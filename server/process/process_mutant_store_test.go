@@ -10,6 +10,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
@@ -59,5 +60,31 @@ func TestMutantDashboardNCColumnsAndErrors(t *testing.T) {
 	p = process.New(postgres.NewProcessStore(f.db), enf, opts)
 	if _, err := p.Dashboard(f.as("coord"), workday.Date{}, workday.Date{}); !errors.Is(err, errDirectivesDown) {
 		t.Fatalf("a failing part: %v", err)
+	}
+}
+
+// TestMutantReturnedResult: a returned event may be granted or refused (a
+// refusal with its reason); any other result is refused on the field
+// result before the history is replayed.
+func TestMutantReturnedResult(t *testing.T) {
+	f := setup(t)
+	ctx := f.as("landstaff")
+	for _, n := range []string{"000.00.01.H01-261102-0101", "000.00.01.H01-261102-0102"} {
+		if _, _, err := f.p.CreateDossier(ctx, process.NewDossier{Number: n, Service: "DD-01", Channel: "online", ReceivedAt: at("2026-11-02 09:00")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, _, err := f.p.AddEvent(ctx, "000.00.01.H01-261102-0101", process.Event{EventID: "r1", Type: process.EventReturned, At: at("2026-11-05 10:00"),
+		Result: process.ResultRefused, Reason: "hồ sơ không hợp lệ"})
+	if err != nil || d.Status != process.StatusReturned || d.Result != process.ResultRefused {
+		t.Fatalf("a refusal with its reason: %+v %v", d.Clock, err)
+	}
+	_, _, err = f.p.AddEvent(ctx, "000.00.01.H01-261102-0102", process.Event{EventID: "r2", Type: process.EventReturned, At: at("2026-11-05 10:00"), Result: "maybe"})
+	var ve *qms.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("result maybe: %v", err)
+	}
+	if _, ok := ve.Fields["result"]; !ok || len(ve.Fields) != 1 {
+		t.Fatalf("result maybe: fields %+v", ve.Fields)
 	}
 }
