@@ -64,7 +64,8 @@ func TestMutantDashboardNCColumnsAndErrors(t *testing.T) {
 }
 
 // TestMutantReturnedResult: a returned event may be granted or refused (a
-// refusal with its reason); any other result is refused on the field
+// refusal with its reason), and its trail entry names the outcome, which an
+// earlier event's does not; any other result is refused on the field
 // result before the history is replayed.
 func TestMutantReturnedResult(t *testing.T) {
 	f := setup(t)
@@ -74,10 +75,26 @@ func TestMutantReturnedResult(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, _, err := f.p.AddEvent(ctx, "000.00.01.H01-261102-0101", process.Event{EventID: "h1", Type: process.EventHandedOver, At: at("2026-11-03 10:00")}); err != nil {
+		t.Fatal(err)
+	}
 	d, _, err := f.p.AddEvent(ctx, "000.00.01.H01-261102-0101", process.Event{EventID: "r1", Type: process.EventReturned, At: at("2026-11-05 10:00"),
 		Result: process.ResultRefused, Reason: "hồ sơ không hợp lệ"})
 	if err != nil || d.Status != process.StatusReturned || d.Result != process.ResultRefused {
 		t.Fatalf("a refusal with its reason: %+v %v", d.Clock, err)
+	}
+	// The trail entry of an event names the outcome once there is one.
+	var trailed []struct {
+		ID      string `db:"id"`
+		Has     bool   `db:"has"`
+		Outcome string `db:"outcome"`
+	}
+	if err := f.db.Select(&trailed, `SELECT details->>'event_id' AS id, details ? 'outcome' AS has, coalesce(details->>'outcome', '') AS outcome
+		FROM trail WHERE action = 'dossier.event' AND object_id = '000.00.01.H01-261102-0101' ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if len(trailed) != 2 || trailed[0].ID != "h1" || trailed[0].Has || trailed[1].ID != "r1" || trailed[1].Outcome != "early" {
+		t.Fatalf("trail entries %+v", trailed)
 	}
 	_, _, err = f.p.AddEvent(ctx, "000.00.01.H01-261102-0102", process.Event{EventID: "r2", Type: process.EventReturned, At: at("2026-11-05 10:00"), Result: "maybe"})
 	var ve *qms.ValidationError
