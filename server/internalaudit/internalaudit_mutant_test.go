@@ -1,6 +1,7 @@
 package internalaudit_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/qmstrack/qmstrack/server/internalaudit"
@@ -61,5 +62,28 @@ func TestMutantAddQuestionReturnsTheItem(t *testing.T) {
 	}
 	if _, err := f.audits.AddQuestion(f.as("huong"), a.ID, internalaudit.NewQuestion{Question: "   "}); qms.KindOf(err) != qms.ErrInvalid {
 		t.Fatalf("an empty question: %v", err)
+	}
+}
+
+// TestMutantFindingSeverity: a nonconformity is major or minor, each
+// accepted and kept; any other severity is refused on the field severity.
+func TestMutantFindingSeverity(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	for _, sev := range []string{"major", "minor"} {
+		got, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: internalaudit.KindNonconformity,
+			Severity: sev, Description: "Hồ sơ thiếu phiếu kiểm soát."})
+		if err != nil || got.Severity != sev || got.Kind != internalaudit.KindNonconformity {
+			t.Fatalf("severity %s: %+v %v", sev, got, err)
+		}
+	}
+	_, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: internalaudit.KindNonconformity,
+		Severity: "critical", Description: "x"})
+	var ve *qms.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("severity critical: %v", err)
+	}
+	if _, ok := ve.Fields["severity"]; !ok || len(ve.Fields) != 1 {
+		t.Fatalf("severity critical: fields %+v", ve.Fields)
 	}
 }

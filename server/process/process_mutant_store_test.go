@@ -105,3 +105,20 @@ func TestMutantReturnedResult(t *testing.T) {
 		t.Fatalf("result maybe: fields %+v", ve.Fields)
 	}
 }
+
+// TestMutantPendingAppliedKeepsOverdue: a receipt whose pending events are
+// applied at once comes back with its overdue mark worked out.
+func TestMutantPendingAppliedKeepsOverdue(t *testing.T) {
+	f := setup(t)
+	ctx := f.as("landstaff")
+	const n = "000.00.01.H01-261102-0201"
+	d, _, err := f.p.AddEvent(ctx, n, process.Event{EventID: "h1", Type: process.EventHandedOver, At: at("2026-11-03 10:00")})
+	if err != nil || !d.Pending {
+		t.Fatalf("event before the receipt: %+v %v", d, err)
+	}
+	// Received 02/11, due 16/11: overdue on 26/11.
+	d, created, err := f.p.CreateDossier(ctx, process.NewDossier{Number: n, Service: "DD-01", Channel: "online", ReceivedAt: at("2026-11-02 09:00")})
+	if err != nil || !created || len(d.Steps) != 2 || !d.Overdue {
+		t.Fatalf("receipt with a pending event: created %v overdue %v steps %d %v", created, d.Overdue, len(d.Steps), err)
+	}
+}
