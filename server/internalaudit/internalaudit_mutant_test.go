@@ -2,6 +2,7 @@ package internalaudit_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/qmstrack/qmstrack/server/internalaudit"
@@ -85,5 +86,33 @@ func TestMutantFindingSeverity(t *testing.T) {
 	}
 	if _, ok := ve.Fields["severity"]; !ok || len(ve.Fields) != 1 {
 		t.Fatalf("severity critical: fields %+v", ve.Fields)
+	}
+}
+
+// TestMutantFindingEvidenceBound: a finding takes at most 50 evidence
+// references: 50 are kept, 51 are refused on the field evidence.
+func TestMutantFindingEvidenceBound(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	refs := func(n int) internalaudit.Lines {
+		var l internalaudit.Lines
+		for i := range n {
+			l = append(l, fmt.Sprintf("HS-%03d", i))
+		}
+		return l
+	}
+	got, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: internalaudit.KindObservation,
+		Description: "Sổ theo dõi ghi chưa đủ.", Evidence: refs(50)})
+	if err != nil || len(got.Evidence) != 50 {
+		t.Fatalf("50 references: %d %v", len(got.Evidence), err)
+	}
+	_, err = f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: internalaudit.KindObservation,
+		Description: "Sổ theo dõi ghi chưa đủ.", Evidence: refs(51)})
+	var ve *qms.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("51 references: %v", err)
+	}
+	if _, ok := ve.Fields["evidence"]; !ok || len(ve.Fields) != 1 {
+		t.Fatalf("51 references: fields %+v", ve.Fields)
 	}
 }

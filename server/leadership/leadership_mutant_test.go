@@ -152,3 +152,28 @@ func TestMutantMinutesTitleBound(t *testing.T) {
 		t.Fatalf("minutes records %+v", recs.got)
 	}
 }
+
+// TestMutantReporterNeverDecides: the issuer who reported a directive
+// themselves may not decide on that report; someone else must.
+func TestMutantReporterNeverDecides(t *testing.T) {
+	f := setup(t)
+	chair := f.as("chair")
+	m, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Giao ban", Chair: "Chủ tịch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.l.AddDirective(chair, m.ID, leadership.NewDirective{Unit: "land", Title: "Rà soát", DueOn: workday.Date{Year: 2026, Month: 11, Day: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.l.ReportDirective(chair, d.ID, leadership.ReportIn{Text: "Đã rà soát", Files: file("a.pdf")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.l.DecideDirective(chair, d.ID, true, leadership.DecideIn{})
+	if !errors.Is(err, qms.ErrForbidden) || qms.Message(err) != "you reported this directive; someone else must decide on it" {
+		t.Fatalf("the issuer deciding on their own report: %v", err)
+	}
+	if got, err := f.l.DecideDirective(f.as("coord"), d.ID, true, leadership.DecideIn{}); err != nil || got.State != leadership.DirectiveAccepted {
+		t.Fatalf("the coordinator deciding: %+v %v", got, err)
+	}
+}
