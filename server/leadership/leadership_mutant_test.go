@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -175,5 +176,26 @@ func TestMutantReporterNeverDecides(t *testing.T) {
 	}
 	if got, err := f.l.DecideDirective(f.as("coord"), d.ID, true, leadership.DecideIn{}); err != nil || got.State != leadership.DirectiveAccepted {
 		t.Fatalf("the coordinator deciding: %+v %v", got, err)
+	}
+}
+
+// TestMutantTodayInTheOfficeZone: "today" is the office's day: at 06:00 on
+// 26/11 in Vietnam (still the 25th in UTC) a directive due on the 25th is
+// overdue.
+func TestMutantTodayInTheOfficeZone(t *testing.T) {
+	f := setup(t)
+	chair := f.as("chair")
+	m, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Giao ban", Chair: "Chủ tịch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.l.AddDirective(chair, m.ID, leadership.NewDirective{Unit: "land", Title: "Hồ sơ", DueOn: workday.Date{Year: 2026, Month: 11, Day: 25}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = time.Date(2026, 11, 26, 6, 0, 0, 0, hcm)
+	f.l = f.service(leadership.Options{})
+	if got, err := f.l.Directive(f.as("landstaff"), d.ID); err != nil || !got.Overdue {
+		t.Fatalf("due 25/11, read at 06:00 on 26/11 in the office: overdue %v %v", got.Overdue, err)
 	}
 }
