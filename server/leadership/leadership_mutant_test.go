@@ -199,3 +199,26 @@ func TestMutantTodayInTheOfficeZone(t *testing.T) {
 		t.Fatalf("due 25/11, read at 06:00 on 26/11 in the office: overdue %v %v", got.Overdue, err)
 	}
 }
+
+// TestMutantEvidenceBound: an evidence file over Options.MaxEvidence is
+// refused and the directive stays open.
+func TestMutantEvidenceBound(t *testing.T) {
+	f := setup(t)
+	chair := f.as("chair")
+	m, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Giao ban", Chair: "Chủ tịch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.l.AddDirective(chair, m.ID, leadership.NewDirective{Unit: "land", Title: "Hồ sơ", DueOn: workday.Date{Year: 2026, Month: 11, Day: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.l = f.service(leadership.Options{MaxEvidence: 16}) // the test PDF has 45 bytes
+	_, err = f.l.ReportDirective(f.as("landhead"), d.ID, leadership.ReportIn{Text: "xong", Files: file("a.pdf")})
+	if err == nil || qms.Message(err) != "the file is larger than the limit of 16 bytes" {
+		t.Fatalf("a 45-byte file over a 16-byte bound: %v", err)
+	}
+	if got, err := f.l.Directive(f.as("landstaff"), d.ID); err != nil || got.State != leadership.DirectiveOpen || len(got.Reports) != 0 {
+		t.Fatalf("after the refusal: %+v %v", got, err)
+	}
+}
