@@ -222,3 +222,29 @@ func TestMutantEvidenceBound(t *testing.T) {
 		t.Fatalf("after the refusal: %+v %v", got, err)
 	}
 }
+
+// TestMutantOnlyIssuerOrDeciderDecides: someone who neither issued the
+// directive nor holds directive decide in every unit is refused, with the
+// reason.
+func TestMutantOnlyIssuerOrDeciderDecides(t *testing.T) {
+	f := setup(t)
+	chair := f.as("chair")
+	m, err := f.l.CreateMeeting(chair, leadership.NewMeeting{HeldOn: workday.Date{Year: 2026, Month: 11, Day: 20}, Title: "Giao ban", Chair: "Chủ tịch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.l.AddDirective(chair, m.ID, leadership.NewDirective{Unit: "land", Title: "Hồ sơ", DueOn: workday.Date{Year: 2026, Month: 11, Day: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.l.ReportDirective(f.as("landhead"), d.ID, leadership.ReportIn{Text: "xong", Files: file("a.pdf")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.l.DecideDirective(f.as("landstaff"), d.ID, true, leadership.DecideIn{})
+	if !errors.Is(err, qms.ErrForbidden) || qms.Message(err) != "only the issuer, the chairman or the coordinator decides on a directive's report" {
+		t.Fatalf("land staff deciding: %v", err)
+	}
+	if got, err := f.l.DecideDirective(chair, d.ID, true, leadership.DecideIn{}); err != nil || got.State != leadership.DirectiveAccepted {
+		t.Fatalf("the issuer deciding: %+v %v", got, err)
+	}
+}
