@@ -187,12 +187,17 @@ bench: minio-test
 		$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -tags perf -run TestPerf -v -timeout 60m ./server/process/; \
 	else echo "bench: QMS_PERF_DATABASE_URL is not set; the process perf test is skipped"; fi
 
-## mutate: gremlins over the rule-bearing packages, one package and one
-## worker at a time, on the real services; fails when a package is below
-## MUTATE_MIN percent efficacy (killed / (killed + lived)).
+## mutate: gremlins over the rule-bearing packages, one package at a time
+## with MUTATE_WORKERS mutants at once, on the real services; fails when a
+## package is below MUTATE_MIN percent efficacy (killed / (killed + lived)).
+## A mutant may take MUTATE_COEFFICIENT times the package's suite, at least
+## MUTATE_MIN_TIMEOUT seconds (scripts/mutate.sh).
 MUTATE_PKGS  ?= qms document nonconformity record internalaudit process identity trail evidence workday authz leadership
 MUTATE_MIN   ?= 80
 MUTATE_SINCE ?=
+MUTATE_WORKERS     ?= 2
+MUTATE_COEFFICIENT ?= 10
+MUTATE_MIN_TIMEOUT ?= 300
 mutate: minio-test
 	@if [ ! -x "$(GREMLINS)" ] || ! go version -m "$(GREMLINS)" 2>/dev/null | grep -qE 'mod[[:space:]]+github.com/go-gremlins/gremlins[[:space:]]+$(GREMLINS_VERSION)'; then \
 		echo "installing gremlins $(GREMLINS_VERSION) into .tools/bin"; \
@@ -203,7 +208,8 @@ mutate: minio-test
 		pkgs=$$(for p in $$pkgs; do git diff --quiet "$(MUTATE_SINCE)" -- "server/$$p" || echo "$$p"; done); \
 		echo "packages changed since $(MUTATE_SINCE): $${pkgs:-none}"; \
 	fi; \
-	[ -z "$$pkgs" ] || $(TEST_ENV) scripts/mutate.sh "$(GREMLINS)" "$(MUTATE_MIN)" $$pkgs
+	[ -z "$$pkgs" ] || $(TEST_ENV) MUTATE_WORKERS='$(MUTATE_WORKERS)' MUTATE_COEFFICIENT='$(MUTATE_COEFFICIENT)' \
+		MUTATE_MIN_TIMEOUT='$(MUTATE_MIN_TIMEOUT)' scripts/mutate.sh "$(GREMLINS)" "$(MUTATE_MIN)" $$pkgs
 
 ## build: the qmstrack binary in .tools/bin.
 build:

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Mutation testing of the rule-bearing packages with gremlins, one package at
-# a time and one worker (the tests use the real PostgreSQL and MinIO), and a
-# table of the efficacy (killed / (killed + lived) mutants) per package and
-# in total. Usage: scripts/mutate.sh GREMLINS MIN PKG...
+# a time (the tests use the real PostgreSQL and MinIO), and a table of the
+# efficacy (killed / (killed + lived) mutants) per package and in total.
+# Usage: scripts/mutate.sh GREMLINS MIN PKG...
 #   GREMLINS  the gremlins binary
 #   MIN       the efficacy (percent) every package must reach; 0 only reports
 #   PKG       package folders under server/ (qms, document, ...)
+# Environment: MUTATE_WORKERS (default 2) mutants tested at once: each test
+# clones its own database and bucket, so two suites never share state, and
+# they wait on the services more than they compute. A mutant may take
+# MUTATE_COEFFICIENT (default 10) times the package's measured suite, and
+# at least MUTATE_MIN_TIMEOUT seconds (default 300): building a mutant's
+# test binary, which the measured run does not need, takes a minute or more
+# on a loaded machine, longer than ten times a suite of a few seconds.
 # Each package's JSON report and log go to .tools/mutate/; the surviving
 # (lived) mutants are listed after the table.
 set -uo pipefail
 gremlins=$1 min=$2
 shift 2
+workers=${MUTATE_WORKERS:-2} coefficient=${MUTATE_COEFFICIENT:-10} floor=${MUTATE_MIN_TIMEOUT:-300}
 out=.tools/mutate
 mkdir -p "$out"
 row() { printf '%-14s %7s %6s %6s %8s %9s %9s %9s\n' "$@"; }
@@ -18,10 +26,25 @@ row package killed lived "t/out" "not cov" "n/viable" efficacy time
 tk=0 tl=0 fail=0 t0=$(date +%s)
 for p in "$@"; do
 	s=$(date +%s)
+	# gremlins times each mutant against its own first run of the suite,
+	# made with the test binary already built; this run, also on a built
+	# binary, predicts it and sets the coefficient that gives the floor.
+	go test -count=1 -run '^$' "./server/$p/..." >/dev/null 2>&1
+	b0=$(date +%s%N)
+	if ! go test -count=1 "./server/$p/..." >"$out/$p.base.log" 2>&1; then
+		row "$p" - - - - - "tests fail" "$(($(date +%s) - s))s"
+		tail -5 "$out/$p.base.log"
+		fail=1
+		continue
+	fi
+	base=$((($(date +%s%N) - b0) / 1000000))
+	coef=$(((floor * 1000 + base - 1) / base))
+	[ "$coef" -ge "$coefficient" ] || coef=$coefficient
+	echo "$p: suite ${base} ms, mutant timeout coefficient $coef" >>"$out/$p.base.log"
 	# -count=1: a cached test result would make gremlins measure the suite
-	# at near zero and time every mutant out. The coefficient leaves room
-	# for compiling each mutant, which the measured run did not need.
-	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1" "$gremlins" unleash --workers 1 --timeout-coefficient 10 \
+	# at near zero and time every mutant out. -vet=off: go test's vet pass
+	# over every mutant costs time and kills none (make check vets).
+	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off" "$gremlins" unleash --workers "$workers" --timeout-coefficient "$coef" \
 		-o "$out/$p.json" "./server/$p" >"$out/$p.log" 2>&1
 	rc=$?
 	el=$(($(date +%s) - s))
