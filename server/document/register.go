@@ -189,6 +189,9 @@ func (s *Service) List(ctx context.Context, f Filter) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
+	if q != "" && strings.TrimRight(f.Q, " \t\u00a0\u3000") != f.Q {
+		q += " " // a search ending with a space has no word being typed (a prefix)
+	}
 	f.Q = q
 	if f.Unit != "" && !qms.ValidUnitCode(f.Unit) {
 		return ListPage{}, qms.Errorf(qms.ErrInvalid, "unit %q is not a unit code", trunc(f.Unit, 40))
