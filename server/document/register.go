@@ -208,9 +208,9 @@ func (s *Service) List(ctx context.Context, f Filter) (ListPage, error) {
 		return ListPage{}, qms.Errorf(qms.ErrInvalid, "clause must be an ISO 9001 clause such as 7.5.3")
 	}
 	switch f.Sort {
-	case "", "code", "title", "updated":
+	case "", "relevance", "code", "title", "updated":
 	default:
-		return ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be code, title or updated")
+		return ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be relevance, code, title or updated")
 	}
 	v, err := s.visibility(ctx, a)
 	if err != nil {

@@ -1,6 +1,7 @@
 package document_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -81,9 +82,18 @@ func TestSearchRankThenRecency(t *testing.T) {
 	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo", Sort: "code"}), ","); got != "SR-11,SR-12,SR-13,SR-14" {
 		t.Fatalf("sorted by code: %s", got)
 	}
+	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo", Sort: "relevance"}), ","); got != want {
+		t.Fatalf("sorted by relevance: %s, want %s", got, want)
+	}
 	// Without a search the register keeps its code order.
-	if got := f.codes(document.Filter{Unit: "tnmt", Limit: 2}); strings.Join(got, ",") != "SR-11,SR-12" {
-		t.Fatalf("no search: %v", got)
+	for _, sort := range []string{"", "relevance"} {
+		if got := f.codes(document.Filter{Unit: "tnmt", Limit: 2, Sort: sort}); strings.Join(got, ",") != "SR-11,SR-12" {
+			t.Fatalf("no search, sort %q: %v", sort, got)
+		}
+	}
+	_, err := f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Sort: "rank"})
+	if !errors.Is(err, qms.ErrInvalid) || !strings.Contains(err.Error(), "sort must be relevance, code, title or updated") {
+		t.Fatalf("unknown sort: %v", err)
 	}
 }
 

@@ -381,7 +381,7 @@ var docListQueries = map[string]string{
 	FROM documents d` + docListWhere + `
 	  AND ($12 = '' OR (d.updated_at, d.id) < ($12::timestamptz, $13::uuid))
 	ORDER BY d.updated_at DESC, d.id DESC LIMIT $14`,
-	// A search without a chosen sort is its own sort: relevance (docRank),
+	// A search sorted by relevance (the default) is its own sort: relevance (docRank),
 	// then the most recent, then id. The cursor holds the rank as PostgreSQL
 	// prints the real (the shortest text that reads back to the same value)
 	// and the time, so the next page starts exactly after the last row.
@@ -395,10 +395,11 @@ var docListQueries = map[string]string{
 func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.Visibility, now time.Time) (document.ListPage, error) {
 	tsq := docTSQuery(f.Q)
 	sort := f.Sort
+	// relevance (the default) ranks a search and is the code order without one.
 	switch {
-	case sort == "" && tsq != "":
+	case (sort == "" || sort == "relevance") && tsq != "":
 		sort = "rank"
-	case sort == "":
+	case sort == "" || sort == "relevance":
 		sort = "code"
 	}
 	q, ok := docListQueries[sort]
