@@ -44,10 +44,10 @@ func TestSearchExactWordsPrefixOnlyLast(t *testing.T) {
 		{"tin học", []string{"SR-01"}},          // "tin" is complete: not "tinh"
 		{"TIN HOC", []string{"SR-01"}},          // accents and case folded
 		{"tin  học ", []string{"SR-01"}},        // a trailing space: every word complete
-		{"tin", []string{"SR-02", "SR-01"}},     // the word being typed is a prefix: tin, tinh
+		{"tin", []string{"SR-01", "SR-02"}},     // the word being typed is a prefix: tin, tinh
 		{"tin ", []string{"SR-01"}},             // ... until the space ends it
 		{"tin.", []string{"SR-01"}},             // or a mark does
-		{"hoc tin", []string{"SR-01", "SR-02"}}, // the last word, whatever its place (side by side first)
+		{"hoc tin", []string{"SR-01", "SR-02"}}, // the last word, whatever its place
 		{"phúc kh", []string{"SR-03"}},          // "kh" typed: khảo
 		{"phuc kh ", nil},                       // "kh" complete: no such word
 		{"phu khao", nil},                       // "phu" complete: not "phuc"
@@ -59,9 +59,9 @@ func TestSearchExactWordsPrefixOnlyLast(t *testing.T) {
 	}
 }
 
-// A search without a chosen sort orders by relevance (the words in the code
-// and title, nearer together ranking higher), then the most recent; a
-// chosen sort still wins.
+// A search sorted by relevance orders by rank (the words in the code and
+// title, nearer together ranking higher), then the most recent; the
+// default sort stays the code.
 func TestSearchRankThenRecency(t *testing.T) {
 	f := newFixture(t)
 	f.titled("SR-11", "Quy trình phúc khảo bài thi")  // words side by side
@@ -73,17 +73,17 @@ func TestSearchRankThenRecency(t *testing.T) {
 	f.titled("SR-15", "Quy trình cấp phép") // no match at all
 
 	want := "SR-13,SR-11,SR-12,SR-14"
-	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo"}), ","); got != want {
+	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo", Sort: "relevance"}), ","); got != want {
 		t.Fatalf("by relevance: %s, want %s", got, want)
 	}
-	if got := strings.Join(f.codes(document.Filter{Q: "PHUC KHAO"}), ","); got != want {
+	if got := strings.Join(f.codes(document.Filter{Q: "PHUC KHAO", Sort: "relevance"}), ","); got != want {
 		t.Fatalf("folded, by relevance: %s, want %s", got, want)
 	}
 	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo", Sort: "code"}), ","); got != "SR-11,SR-12,SR-13,SR-14" {
 		t.Fatalf("sorted by code: %s", got)
 	}
-	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo", Sort: "relevance"}), ","); got != want {
-		t.Fatalf("sorted by relevance: %s, want %s", got, want)
+	if got := strings.Join(f.codes(document.Filter{Q: "phúc khảo"}), ","); got != "SR-11,SR-12,SR-13,SR-14" {
+		t.Fatalf("default sort: %s, want the code order", got)
 	}
 	// Without a search the register keeps its code order.
 	for _, sort := range []string{"", "relevance"} {
@@ -109,7 +109,7 @@ func TestSearchRankPaging(t *testing.T) {
 		f.titled(fmt.Sprintf("PK-%02d", i), titles[i%len(titles)])
 	}
 	f.titled("PK-99", "Quy trình cấp phép")
-	all := f.codes(document.Filter{Q: "phúc khảo", Limit: 100})
+	all := f.codes(document.Filter{Q: "phúc khảo", Sort: "relevance", Limit: 100})
 	if len(all) != 17 {
 		t.Fatalf("one page: %d documents %v", len(all), all)
 	}
@@ -117,7 +117,7 @@ func TestSearchRankPaging(t *testing.T) {
 	cur := ""
 	pages := 0
 	for {
-		p := must[document.ListPage](t)(f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Limit: 4, Cursor: cur}))
+		p := must[document.ListPage](t)(f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Sort: "relevance", Limit: 4, Cursor: cur}))
 		pages++
 		for _, it := range p.Items {
 			paged = append(paged, it.Code)
@@ -135,9 +135,9 @@ func TestSearchRankPaging(t *testing.T) {
 		t.Fatalf("first row %s of %v", all[0], all)
 	}
 	// A ranked cursor is refused for another sort, and a damaged one at all.
-	p := must[document.ListPage](t)(f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Limit: 4}))
+	p := must[document.ListPage](t)(f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Sort: "relevance", Limit: 4}))
 	_, err := f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Sort: "updated", Cursor: p.NextCursor})
 	mustKind(t, err, qms.ErrInvalid)
-	_, err = f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Cursor: "eyJzIjoicmFuayIsImsiOiJ4IiwiaSI6IjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMCJ9"})
+	_, err = f.svc.List(f.as("coordinator"), document.Filter{Q: "phúc khảo", Sort: "relevance", Cursor: "eyJzIjoicmFuayIsImsiOiJ4IiwiaSI6IjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMCJ9"})
 	mustKind(t, err, qms.ErrInvalid)
 }

@@ -381,7 +381,7 @@ var docListQueries = map[string]string{
 	FROM documents d` + docListWhere + `
 	  AND ($12 = '' OR (d.updated_at, d.id) < ($12::timestamptz, $13::uuid))
 	ORDER BY d.updated_at DESC, d.id DESC LIMIT $14`,
-	// A search sorted by relevance (the default) is its own sort: relevance (docRank),
+	// A search sorted by relevance is its own sort: relevance (docRank),
 	// then the most recent, then id. The cursor holds the rank as PostgreSQL
 	// prints the real (the shortest text that reads back to the same value)
 	// and the time, so the next page starts exactly after the last row.
@@ -395,9 +395,12 @@ var docListQueries = map[string]string{
 func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.Visibility, now time.Time) (document.ListPage, error) {
 	tsq := docTSQuery(f.Q)
 	sort := f.Sort
-	// relevance (the default) ranks a search and is the code order without one.
+	// relevance ranks a search and is the code order without one. It is
+	// not the default: ranking costs every matching document (a search of
+	// common words matches most of the register), the code order stops at
+	// the page's last row.
 	switch {
-	case (sort == "" || sort == "relevance") && tsq != "":
+	case sort == "relevance" && tsq != "":
 		sort = "rank"
 	case sort == "" || sort == "relevance":
 		sort = "code"

@@ -8,10 +8,9 @@ import (
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
 
-// The register page offers relevance first: a search sorted by it (as the
-// form sends it) lists the title holding the words side by side before a
+// The register page offers relevance: a search sorted by it lists the title holding the words side by side before a
 // newer one holding them apart, and before a lower code; "code" still
-// sorts by code.
+// sorts by code, and is the default.
 func TestDocumentRegisterSearchByRelevance(t *testing.T) {
 	env := apptest.New(t)
 	coord := env.As("coordinator")
@@ -37,7 +36,7 @@ func TestDocumentRegisterSearchByRelevance(t *testing.T) {
 	}
 	for _, tc := range []struct{ query, want string }{
 		{"q=ph%C3%BAc+kh%E1%BA%A3o&sort=relevance", "PK-2,PK-1"},
-		{"q=phuc+khao", "PK-2,PK-1"},
+		{"q=phuc+khao", "PK-1,PK-2"}, // the default sort: code
 		{"q=phuc+khao&sort=code", "PK-1,PK-2"},
 		{"q=phuc+khao&sort=updated", "PK-1,PK-2"},
 	} {
