@@ -269,7 +269,7 @@ type Filter struct {
 	Status    string // draft, in_review, approved, effective, obsolete
 	Clause    string
 	ReviewDue bool   // due for periodic review within 30 days (or overdue)
-	Sort      string // code (default), title, updated
+	Sort      string // code (default), title, updated, relevance (by rank when searching, else by code)
 	Cursor    string // opaque, from a previous page
 	Limit     int    // 1..200, default 50
 }

@@ -189,6 +189,9 @@ func (s *Service) List(ctx context.Context, f Filter) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
+	if q != "" && strings.TrimRight(f.Q, " \t\u00a0\u3000") != f.Q {
+		q += " " // a search ending with a space has no word being typed (a prefix)
+	}
 	f.Q = q
 	if f.Unit != "" && !qms.ValidUnitCode(f.Unit) {
 		return ListPage{}, qms.Errorf(qms.ErrInvalid, "unit %q is not a unit code", trunc(f.Unit, 40))
@@ -205,9 +208,9 @@ func (s *Service) List(ctx context.Context, f Filter) (ListPage, error) {
 		return ListPage{}, qms.Errorf(qms.ErrInvalid, "clause must be an ISO 9001 clause such as 7.5.3")
 	}
 	switch f.Sort {
-	case "", "code", "title", "updated":
+	case "", "relevance", "code", "title", "updated":
 	default:
-		return ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be code, title or updated")
+		return ListPage{}, qms.Errorf(qms.ErrInvalid, "sort must be relevance, code, title or updated")
 	}
 	v, err := s.visibility(ctx, a)
 	if err != nil {

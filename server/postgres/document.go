@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -52,18 +54,35 @@ func Fold(s string) string {
 	return b.String()
 }
 
-// docTSQuery turns the words of a search into a prefix-matching tsquery in
-// which every word must occur; punctuation never reaches to_tsquery.
+// docTSQuery turns the words of a search into a tsquery in which every word
+// must occur. Complete words match as they are; only the word being typed
+// (the last one, when the search does not end with a space or a mark) is a
+// prefix. A prefix costs as much as all the words it begins ("phuc:*" reads
+// the list of "phuc" and of "phuc..." in every document), an exact word only
+// its own list, so a rare word keeps a search cheap. Punctuation never
+// reaches to_tsquery.
 func docTSQuery(q string) string {
-	words := strings.FieldsFunc(Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	notWord := func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+	f := Fold(q)
+	words := strings.FieldsFunc(f, notWord)
+	last, _ := utf8.DecodeLastRuneInString(f)
+	typing := len(words) > 0 && !notWord(last)
 	if len(words) > 16 {
-		words = words[:16]
+		words, typing = words[:16], false
 	}
-	for i, w := range words {
-		words[i] = w + ":*"
+	if typing {
+		words[len(words)-1] += ":*"
 	}
 	return strings.Join(words, " & ")
 }
+
+// docRank is the relevance of a document to the search $5: ts_rank of the
+// query over the code and title (weight A). The search vectors themselves
+// are stripped of positions (00011: a vector holds at most 1 MiB), and
+// ts_rank over a stripped vector is the same tiny constant for every
+// document, so it cannot order them; what ranks is where the words stand.
+const docRank = `ts_rank(setweight(to_tsvector('simple', lower(d.code_key) || ' ' ||
+	regexp_replace(lower(d.code_key), '[^[:alnum:]]+', ' ', 'g') || ' ' || d.title_key), 'A'), to_tsquery('simple', $5))`
 
 // docNoRow is notFound for a missing row: the capability's own error.
 func docNoRow(err, notFound error) error {
@@ -299,8 +318,17 @@ func docDecodeCursor(s, sort string) (docCursor, error) {
 	if err != nil || c.Sort != sort || !isUUID(c.ID) || len(c.Key) > 1000 {
 		return c, document.ErrBadCursor
 	}
-	if sort == "updated" {
+	switch sort {
+	case "updated":
 		if _, err := time.Parse(time.RFC3339Nano, c.Key); err != nil {
+			return c, document.ErrBadCursor
+		}
+	case "rank":
+		rank, at, ok := strings.Cut(c.Key, " ")
+		if _, err := strconv.ParseFloat(rank, 32); !ok || err != nil {
+			return c, document.ErrBadCursor
+		}
+		if _, err := time.Parse(time.RFC3339Nano, at); err != nil {
 			return c, document.ErrBadCursor
 		}
 	}
@@ -353,12 +381,28 @@ var docListQueries = map[string]string{
 	FROM documents d` + docListWhere + `
 	  AND ($12 = '' OR (d.updated_at, d.id) < ($12::timestamptz, $13::uuid))
 	ORDER BY d.updated_at DESC, d.id DESC LIMIT $14`,
+	// A search sorted by relevance is its own sort: relevance (docRank),
+	// then the most recent, then id. The cursor holds the rank as PostgreSQL
+	// prints the real (the shortest text that reads back to the same value)
+	// and the time, so the next page starts exactly after the last row.
+	"rank": `SELECT ` + docCols + `, rk.rank::text || ' ' || to_char(d.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
+	FROM documents d CROSS JOIN LATERAL (SELECT ` + docRank + ` AS rank) rk` + docListWhere + `
+	  AND ($12 = '' OR (rk.rank, d.updated_at, d.id) < (split_part($12, ' ', 1)::real, split_part($12, ' ', 2)::timestamptz, $13::uuid))
+	ORDER BY rk.rank DESC, d.updated_at DESC, d.id DESC LIMIT $14`,
 }
 
 // List returns one page of the register with keyset pagination.
 func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.Visibility, now time.Time) (document.ListPage, error) {
+	tsq := docTSQuery(f.Q)
 	sort := f.Sort
-	if sort == "" {
+	// relevance ranks a search and is the code order without one. It is
+	// not the default: ranking costs every matching document (a search of
+	// common words matches most of the register), the code order stops at
+	// the page's last row.
+	switch {
+	case sort == "relevance" && tsq != "":
+		sort = "rank"
+	case sort == "" || sort == "relevance":
 		sort = "code"
 	}
 	q, ok := docListQueries[sort]
@@ -389,7 +433,7 @@ func (s *DocumentStore) List(ctx context.Context, f document.Filter, v document.
 		SortKey string `db:"sort_key"`
 	}{}
 	err := s.db.SelectContext(ctx, &rows, q, docScopeArg(v.Draft), docScopeArg(v.Read), docScopeArg(v.History), me,
-		docTSQuery(f.Q), f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1,
+		tsq, f.Unit, f.Type, f.Status, f.Clause, f.ReviewDue, now.AddDate(0, 0, 30), c.Key, cid, limit+1,
 		pq.Array(docNonNil(v.Audited)), clauseQuery(f.Q))
 	if err != nil {
 		return document.ListPage{}, translate(err)

@@ -104,7 +104,7 @@ func (s *Server) handleDocRegisterPage(docs *document.Service) gin.HandlerFunc {
 			return err
 		}
 		data := gin.H{"Filter": f, "Units": units, "UnitNames": names, "Types": document.Types,
-			"Statuses": []string{"draft", "in_review", "approved", "effective", "obsolete"}, "Sorts": []string{"code", "title", "updated"},
+			"Statuses": []string{"draft", "in_review", "approved", "effective", "obsolete"}, "Sorts": []string{"code", "title", "updated", "relevance"},
 			"CanCreate": !docs.CreateScope(ctxOf(c)).Empty()}
 		p, err := docs.List(ctxOf(c), f)
 		status := http.StatusOK
