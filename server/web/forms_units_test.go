@@ -46,3 +46,32 @@ func TestDocumentFormOffersOnlyTheUnitsOfTheUser(t *testing.T) {
 		t.Fatalf("the coordinator's form offers %v, want every unit", units)
 	}
 }
+
+// TestHeadHomeListsNCsAwaitingACause: the head of tnmt's home page lists
+// tnmt's NC still waiting for its root cause (and not noivu's); once the
+// cause is recorded it leaves the list.
+func TestHeadHomeListsNCsAwaitingACause(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	mine := f.NC(t, "tnmt")
+	other := f.NC(t, "noivu")
+	tasks := func() map[string]string {
+		var out struct{ Items []struct{ Kind, Link, Title string } }
+		f.As("head.tnmt").Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&out)
+		m := map[string]string{}
+		for _, it := range out.Items {
+			if it.Kind == "nc-cause" {
+				m[it.Link] = it.Title
+			}
+		}
+		return m
+	}
+	got := tasks()
+	if !strings.HasPrefix(got["/ncs/"+mine], "Phân tích nguyên nhân điểm không phù hợp NC-") || got["/ncs/"+other] != "" {
+		t.Fatalf("head.tnmt's cause tasks %v: want tnmt's NC only, worded in Vietnamese", got)
+	}
+	f.Cause(t, mine)
+	if got := tasks(); got["/ncs/"+mine] != "" {
+		t.Fatalf("an NC with its cause recorded is still a cause task: %v", got)
+	}
+}

@@ -507,6 +507,23 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 			}
 			out = append(out, t)
 		}
+		// A unit head (who manages the unit's NCs) also has the unit's NCs
+		// still waiting for their root cause: oldest last on the page, the
+		// overdue analyses first in the list's own order.
+		if s.Authz.CanAnywhere(a.UserID, "nc", "manage") {
+			open, err := ncs.List(ctx, nonconformity.Filter{Status: nonconformity.StatusOpen, Limit: 50})
+			if err != nil {
+				return nil, err
+			}
+			for _, nc := range open {
+				if !s.Authz.Can(a.UserID, nc.Unit, "nc", "manage") {
+					continue
+				}
+				out = append(out, qms.Task{Kind: "nc-cause", Link: "/ncs/" + nc.ID,
+					Title:   s.trLang(a.Lang).T("nc.task.cause", "Number", nc.Number, "Title", nc.Title),
+					Overdue: nc.AnalysisLateAt != nil})
+			}
+		}
 		return out, nil
 	}
 }
