@@ -56,7 +56,9 @@ func TestHeadHomeListsNCsAwaitingACause(t *testing.T) {
 	mine := f.NC(t, "tnmt")
 	other := f.NC(t, "noivu")
 	tasks := func() map[string]string {
-		var out struct{ Items []struct{ Kind, Link, Title string } }
+		var out struct {
+			Items []struct{ Kind, Link, Title string }
+		}
 		f.As("head.tnmt").Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&out)
 		m := map[string]string{}
 		for _, it := range out.Items {
