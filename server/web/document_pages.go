@@ -81,7 +81,22 @@ func groupAcks(acks []document.Ack) []unitGroup {
 	return out
 }
 
+// unitNamesKey keeps, for one request, the units and their names in the
+// request's language: a page asks for them from its handler, its charts and
+// its templates (Page.Unit), and reads them once. Callers must not change
+// the map.
+const unitNamesKey = "qms.unitNames"
+
+type unitNamesMemo struct {
+	units []org.Unit
+	names map[string]string
+}
+
 func (s *Server) unitNames(c *gin.Context) ([]org.Unit, map[string]string, error) {
+	if v, ok := c.Get(unitNamesKey); ok {
+		m := v.(unitNamesMemo)
+		return m.units, m.names, nil
+	}
 	units, err := s.Org.Units(c.Request.Context())
 	if err != nil {
 		return nil, nil, err
@@ -90,6 +105,7 @@ func (s *Server) unitNames(c *gin.Context) ([]org.Unit, map[string]string, error
 	for _, u := range units {
 		names[u.Code] = u.Name(c.GetString("lang"))
 	}
+	c.Set(unitNamesKey, unitNamesMemo{units: units, names: names})
 	return units, names, nil
 }
 

@@ -510,13 +510,13 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 		// A unit head (who manages the unit's NCs) also has the unit's NCs
 		// still waiting for their root cause: oldest last on the page, the
 		// overdue analyses first in the list's own order.
-		if s.Authz.CanAnywhere(a.UserID, "nc", "manage") {
+		if manage := s.Authz.Scope(a.UserID, "nc", "manage"); !manage.Empty() {
 			open, err := ncs.List(ctx, nonconformity.Filter{Status: nonconformity.StatusOpen, Limit: 50})
 			if err != nil {
 				return nil, err
 			}
 			for _, nc := range open {
-				if !s.Authz.Can(a.UserID, nc.Unit, "nc", "manage") {
+				if !manage.Has(nc.Unit) {
 					continue
 				}
 				out = append(out, qms.Task{Kind: "nc-cause", Link: "/ncs/" + nc.ID,
