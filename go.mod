@@ -15,6 +15,8 @@ require (
 	github.com/tsenart/vegeta/v12 v12.13.0
 )
 
+require github.com/arran4/golang-ical v0.3.4 // indirect
+
 require (
 	github.com/boombuler/barcode v1.0.1 // indirect
 	github.com/influxdata/tdigest v0.0.1 // indirect

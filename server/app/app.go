@@ -25,6 +25,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/document"
 	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/feed"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/index766"
@@ -71,6 +72,7 @@ type App struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Index766   *index766.Service
+	Feed       *feed.Service // each person's calendar feed of due dates
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -194,6 +196,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
 	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
+	// Each person's calendar feed of the due dates that are theirs (feed).
+	a.Feed = feed.New(postgres.NewFeedStore(db), sharedNow, loc)
 
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
@@ -217,6 +221,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Feed: a.Feed,
 	})
 	if err != nil {
 		return nil, err

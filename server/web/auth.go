@@ -336,37 +336,38 @@ func (s *Server) handleHome() gin.HandlerFunc {
 
 func (s *Server) handleAccountPage() gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
-		ts, err := s.Identity.ListTokens(c.Request.Context())
-		if err != nil {
-			return err
-		}
-		roles, err := s.rolesOf(c.Request.Context(), actor(c).UserID)
-		if err != nil {
-			return err
-		}
-		s.render(c, http.StatusOK, "account.html", s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": ""}))
-		return nil
+		return s.renderAccount(c, "", "", nil)
 	})
+}
+
+// renderAccount shows the account page, with a token or feed address just
+// made (shown this once) and the error of the form just sent, if any.
+func (s *Server) renderAccount(c *gin.Context, newToken, newFeed string, formErr error) error {
+	ts, err := s.Identity.ListTokens(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	roles, err := s.rolesOf(c.Request.Context(), actor(c).UserID)
+	if err != nil {
+		return err
+	}
+	fs, err := s.Feed.Status(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": newToken, "Feed": fs, "NewFeed": newFeed})
+	status := http.StatusOK
+	if formErr != nil {
+		status, _ = statusOf(formErr)
+		p.Error = s.errorText(c, formErr)
+	}
+	s.render(c, status, "account.html", p)
+	return nil
 }
 
 func (s *Server) handleAccountTokenForm() gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		secret, _, err := s.Identity.CreateToken(c.Request.Context(), c.PostForm("name"))
-		ts, lerr := s.Identity.ListTokens(c.Request.Context())
-		if lerr != nil {
-			return lerr
-		}
-		roles, rerr := s.rolesOf(c.Request.Context(), actor(c).UserID)
-		if rerr != nil {
-			return rerr
-		}
-		p := s.page(c, "account.title", gin.H{"Tokens": ts, "Roles": roles, "NewToken": secret})
-		status := http.StatusOK
-		if err != nil {
-			status, _ = statusOf(err)
-			p.Error = s.errorText(c, err)
-		}
-		s.render(c, status, "account.html", p)
-		return nil
+		return s.renderAccount(c, secret, "", err)
 	})
 }

@@ -893,6 +893,18 @@ func (x *mx) obj(unit, id string, people ...string) *mxObj {
 
 // --- the routes
 
+// mxWithOwnFeed sends after giving the actor a calendar feed: the acts
+// that end one act on the actor's own feed, never on another's (there is
+// no address for another's), so each case first has one to end.
+func mxWithOwnFeed(send func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response) func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+	return func(x *mx, a *mxActor, o *mxObj, path string, n int) *apptest.Response {
+		if r := a.C.Do("POST", "/api/v1/calendar-feed", nil); r.Status != http.StatusCreated {
+			return r
+		}
+		return send(x, a, o, path, n)
+	}
+}
+
 // mxRoutes is every unsafe route of the API: how to build its object, what
 // to send, and what decides it.
 var mxRoutes = []mxRoute{
@@ -916,6 +928,9 @@ var mxRoutes = []mxRoute{
 			return o
 		},
 		Send: mxJSON(nil, "DELETE")},
+	// One's own calendar feed: making it (or a new address) and revoking it.
+	{Method: "POST", Path: "/api/v1/calendar-feed", Targets: self, Send: mxPost(nil)},
+	{Method: "DELETE", Path: "/api/v1/calendar-feed", Targets: self, Send: mxWithOwnFeed(mxJSON(nil, "DELETE"))},
 	{Method: "POST", Path: "/api/v1/notifications/{id}/read", Targets: self, Rules: []mxRule{ruleOwnObject}, Sees: mxSeesOwn, Hide: true,
 		Build: func(x *mx, t testing.TB, _ string, owner *mxActor) *mxObj {
 			o := x.obj("", x.f.Notification(t, owner.Login))
@@ -1430,6 +1445,8 @@ var mxForms = []mxRoute{
 			}
 			apptest.Expect(t, "language back", a.C.Do("PUT", "/api/v1/me/lang", map[string]string{"lang": "vi"}), http.StatusOK, nil)
 		}},
+	{Method: "POST", Path: "/ui/account/calendar-feed", Targets: self, Send: mxPost(nil)},
+	{Method: "POST", Path: "/ui/account/calendar-feed/revoke", Targets: self, Send: mxWithOwnFeed(mxPost(nil))},
 	{Method: "POST", Path: "/ui/account/tokens", Targets: self,
 		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
 			return map[string]string{"name": fmt.Sprintf("matrix form %d", n)}

@@ -85,7 +85,7 @@ func TestEveryPageReadsRight(t *testing.T) {
 		"/plans/:id":             "/plans/" + plan.ID,
 		"/public/services/*code": "/public/services/" + svc,
 	}
-	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem)`)
+	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem|ical/)`)
 	var paths []string
 	for _, rt := range env.App.Web.Engine().Routes() {
 		if rt.Method != "GET" || skip.MatchString(rt.Path) {

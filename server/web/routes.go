@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.planRoutes()
 	s.reconcileRoutes()
 	s.publicRoutes()
+	s.feedRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.

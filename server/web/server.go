@@ -23,6 +23,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/document"
 	"github.com/qmstrack/qmstrack/server/evidence"
+	"github.com/qmstrack/qmstrack/server/feed"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/index766"
@@ -122,6 +123,7 @@ type Deps struct {
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
+	Feed       *feed.Service      // the calendar feeds of due dates
 }
 
 // missing names the capabilities that were not given.
@@ -131,6 +133,7 @@ func (d Deps) missing() []string {
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
+		"Feed": d.Feed == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
