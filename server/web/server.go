@@ -89,8 +89,11 @@ type Deps struct {
 	Notifications Notifications
 	Catalog       *i18n.Catalog // the one translator; loaded here when nil
 	Ready         []ReadyCheck
-	Now           qms.Clock
-	Location      *time.Location
+	// Collectors add figures to /metrics beside the requests' (the
+	// office's state, the job queue).
+	Collectors []prometheus.Collector
+	Now        qms.Clock
+	Location   *time.Location
 
 	// Settings.
 	BaseURL        string // the public address (QMS_BASE_URL), an origin of this site
@@ -180,6 +183,11 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(prometheus.NewRegistry())
+	for _, c := range d.Collectors {
+		if err := s.metrics.reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
