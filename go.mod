@@ -15,7 +15,7 @@ require (
 	github.com/tsenart/vegeta/v12 v12.13.0
 )
 
-require github.com/arran4/golang-ical v0.3.4 // indirect
+require github.com/arran4/golang-ical v0.3.4
 
 require (
 	github.com/boombuler/barcode v1.0.1 // indirect
@@ -90,7 +90,7 @@ require (
 	github.com/zeebo/xxh3 v1.1.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.59.0
 	golang.org/x/net v0.62.0 // indirect

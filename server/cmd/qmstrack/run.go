@@ -35,6 +35,7 @@ commands:
   trail verify               recompute the audit trail's hash chain
   evidence verify [-offline] PACK.zip   check an evidence pack against its manifest and the live trail
   doctor [-repair]           check every row's file against the object store; exit 1 when one is missing
+  health                     ask the server on QMS_ADDR whether it is alive (a container's health check)
 `
 
 // exitError carries a process exit code.
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return evidenceCmd(ctx, cfg, log, args[1:], stdout, stderr)
 	case "doctor":
 		return doctorCmd(ctx, cfg, log, args[1:], stdout, stderr)
+	case "health":
+		return healthCmd(ctx, cfg.Addr, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", args[0])}
