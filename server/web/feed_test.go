@@ -180,6 +180,20 @@ func TestCalendarFeedAddressEndsWhenReplacedOrRevoked(t *testing.T) {
 	if !status.Enabled || status.LastUsed == nil {
 		t.Errorf("status %+v, want on and read", status)
 	}
+	// A suspended account's feed opens nothing, and opens again when the account is back.
+	db := env.App.DB
+	if _, err := db.Exec(`UPDATE users SET status = 'disabled' WHERE login = 'staff.vp'`); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := readFeed(t, env, second); st != http.StatusNotFound {
+		t.Errorf("a disabled account's feed answers %d, want 404", st)
+	}
+	if _, err := db.Exec(`UPDATE users SET status = 'active' WHERE login = 'staff.vp'`); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := readFeed(t, env, second); st != http.StatusOK {
+		t.Errorf("the feed of the account back in service answers %d", st)
+	}
 	apptest.Expect(t, "revoke", c.Do("DELETE", "/api/v1/calendar-feed", nil), http.StatusOK, nil)
 	if st, _ := readFeed(t, env, second); st != http.StatusNotFound {
 		t.Errorf("the revoked address answers %d, want 404", st)
