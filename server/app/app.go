@@ -224,6 +224,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
 		Feed: a.Feed,
+		OIDC: web.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, Scopes: cfg.OIDCScopes,
+			ClaimLogin: cfg.OIDCClaimLogin, ClaimName: cfg.OIDCClaimName, ClaimEmail: cfg.OIDCClaimEmail, ClaimRoles: cfg.OIDCClaimRoles,
+			LinkByLogin: cfg.OIDCLinkByLogin},
 	})
 	if err != nil {
 		return nil, err

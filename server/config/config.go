@@ -85,6 +85,23 @@ type Config struct {
 	// TrustedProxies: the reverse proxies whose X-Forwarded-For names the
 	// client (addresses or CIDR ranges, comma-separated); none by default.
 	TrustedProxies []string `env:"QMS_TRUSTED_PROXIES"`
+	// Single sign-on through an OpenID Connect provider, beside passwords:
+	// on when OIDCIssuer is set (with the client id and secret registered
+	// at the provider, whose redirect address is <QMS_BASE_URL>/auth/oidc/callback).
+	// The claims name the login, name and e-mail; OIDCClaimRoles, when
+	// set, names a claim listing "role:unit" grants given to a person
+	// signing in for the first time (unknown roles and units are ignored).
+	// OIDCLinkByLogin links a local account of the same login (trust the
+	// provider for logins); otherwise such a sign-in is refused.
+	OIDCIssuer       string   `env:"QMS_OIDC_ISSUER"`
+	OIDCClientID     string   `env:"QMS_OIDC_CLIENT_ID"`
+	OIDCClientSecret string   `env:"QMS_OIDC_CLIENT_SECRET"`
+	OIDCScopes       []string `env:"QMS_OIDC_SCOPES" envDefault:"openid,profile,email"`
+	OIDCClaimLogin   string   `env:"QMS_OIDC_CLAIM_LOGIN" envDefault:"preferred_username"`
+	OIDCClaimName    string   `env:"QMS_OIDC_CLAIM_NAME" envDefault:"name"`
+	OIDCClaimEmail   string   `env:"QMS_OIDC_CLAIM_EMAIL" envDefault:"email"`
+	OIDCClaimRoles   string   `env:"QMS_OIDC_CLAIM_ROLES"`
+	OIDCLinkByLogin  bool     `env:"QMS_OIDC_LINK_BY_LOGIN"`
 	OfficeNameVI   string   `env:"QMS_OFFICE_NAME"`
 	OfficeNameEN   string   `env:"QMS_OFFICE_NAME_EN"`
 	OfficeAddress  string   `env:"QMS_OFFICE_ADDRESS"`
@@ -155,6 +172,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.MaxUpload <= 0 {
 		errs = append(errs, fmt.Errorf("QMS_MAX_UPLOAD_BYTES must be positive"))
+	}
+	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCClientSecret == "") {
+		errs = append(errs, fmt.Errorf("QMS_OIDC_ISSUER needs QMS_OIDC_CLIENT_ID and QMS_OIDC_CLIENT_SECRET"))
 	}
 	if c.S3Timeout <= 0 || c.S3StallTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("QMS_S3_TIMEOUT and QMS_S3_STALL_TIMEOUT must be positive durations"))

@@ -26,6 +26,11 @@ type User struct {
 	Status    string    `json:"status" db:"status"` // active, disabled
 	Lang      string    `json:"lang" db:"lang"`     // vi, en
 	CreatedAt time.Time `json:"created_at" db:"created_at"`
+	// PasswordLogin off refuses the password at sign-in: the person signs
+	// in through single sign-on only (external.go).
+	PasswordLogin bool `json:"password_login" db:"password_login"`
+	// SSO says the person is linked to the identity provider.
+	SSO bool `json:"sso" db:"sso"`
 }
 
 // Session is a server-side login session; the cookie holds Token, the
@@ -78,6 +83,7 @@ type Store interface {
 	Record(ctx context.Context, ev trail.Event) error
 
 	AccountStore
+	ExternalStore
 }
 
 // Options are the session and throttling settings.
@@ -325,6 +331,9 @@ type UserUpdate struct {
 	Email  *string `json:"email"`
 	Status *string `json:"status"`
 	Lang   *string `json:"lang"`
+	// PasswordLogin switches the password sign-in on or off; off needs
+	// the person linked to single sign-on, or they could not sign in.
+	PasswordLogin *bool `json:"password_login"`
 }
 
 // UpdateUser changes a user's details. Disabling a user ends all their
@@ -356,8 +365,14 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserUpdate) (Use
 		}
 		u.Lang = *in.Lang
 	}
+	if in.PasswordLogin != nil {
+		if !*in.PasswordLogin && !u.SSO {
+			return User{}, qms.Errorf(qms.ErrInvalid, "the password sign-in can be switched off only for a person linked to single sign-on")
+		}
+		u.PasswordLogin = *in.PasswordLogin
+	}
 	return s.store.UpdateUser(ctx, u, trail.NewEvent(ctx, "user.update", "user", u.Login, "",
-		map[string]any{"status": u.Status, "name": u.Name, "lang": u.Lang}))
+		map[string]any{"status": u.Status, "name": u.Name, "lang": u.Lang, "password_login": u.PasswordLogin}))
 }
 
 // SetPassword sets a user's password (admin reset, or the user's own change).

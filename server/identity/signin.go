@@ -99,6 +99,10 @@ func (s *Service) checkPassword(ctx context.Context, login, password string) (Us
 		_ = s.store.Record(ctx, trail.Event{ActorLogin: login, Action: "user.login_failed", ObjectType: "user", ObjectID: login})
 		return User{}, qms.Errorf(qms.ErrUnauthenticated, "wrong login or password")
 	}
+	if !u.PasswordLogin {
+		// The password was right, so saying why reveals nothing new.
+		return User{}, ErrPasswordLoginOff
+	}
 	return u, nil
 }
 

@@ -25,7 +25,7 @@ func NewIdentityStore(db *sqlx.DB) *IdentityStore {
 	return &IdentityStore{db: db, TrailStore: NewTrailStore(db)}
 }
 
-const userCols = `id, login, name, email, status, lang, created_at`
+const userCols = `id, login, name, email, status, lang, created_at, password_login, oidc_issuer IS NOT NULL AS sso`
 
 // CreateUser inserts a user and its trail entry.
 func (s *IdentityStore) CreateUser(ctx context.Context, u identity.User, hash string, ev trail.Event) (identity.User, error) {
@@ -89,11 +89,11 @@ func (s *IdentityStore) CountUsers(ctx context.Context) (int, error) {
 // UpdateUser updates name, email, status and language; disabling a user ends
 // every session of theirs and, through the policy reload, their roles.
 func (s *IdentityStore) UpdateUser(ctx context.Context, u identity.User, ev trail.Event) (identity.User, error) {
-	const q = `UPDATE users SET name = $2, email = $3, status = $4, lang = $5, updated_at = now()
+	const q = `UPDATE users SET name = $2, email = $3, status = $4, lang = $5, password_login = $6, updated_at = now()
 		WHERE id = $1 RETURNING ` + userCols
 	var out identity.User
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &out, q, u.ID, u.Name, u.Email, u.Status, u.Lang); err != nil {
+		if err := tx.GetContext(ctx, &out, q, u.ID, u.Name, u.Email, u.Status, u.Lang, u.PasswordLogin); err != nil {
 			return notFound(err, "user not found")
 		}
 		if out.Status == "disabled" {

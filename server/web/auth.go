@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"time"
@@ -257,7 +258,7 @@ func (s *Server) handleLoginPage() gin.HandlerFunc {
 			c.Redirect(http.StatusSeeOther, "/")
 			return nil
 		}
-		p := s.page(c, "login.title", gin.H{"Next": c.Query("next")})
+		p := s.page(c, "login.title", gin.H{"Next": c.Query("next"), "SSO": s.OIDC.Issuer != ""})
 		s.render(c, http.StatusOK, "login.html", p)
 		return nil
 	})
@@ -271,9 +272,11 @@ func (s *Server) handleLoginForm() gin.HandlerFunc {
 			if status == http.StatusInternalServerError {
 				return err
 			}
-			p := s.page(c, "login.title", gin.H{"Next": c.PostForm("next"), "Login": c.PostForm("login")})
+			p := s.page(c, "login.title", gin.H{"Next": c.PostForm("next"), "Login": c.PostForm("login"), "SSO": s.OIDC.Issuer != ""})
 			if status == http.StatusTooManyRequests {
 				p.Error = s.T(c, "login.throttled")
+			} else if errors.Is(err, identity.ErrPasswordLoginOff) {
+				p.Error = s.errorText(c, err)
 			} else {
 				p.Error = s.T(c, "login.wrong")
 			}

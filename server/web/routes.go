@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.reconcileRoutes()
 	s.publicRoutes()
 	s.feedRoutes()
+	s.oidcRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.

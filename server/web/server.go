@@ -127,6 +127,10 @@ type Deps struct {
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
 	Feed       *feed.Service      // the calendar feeds of due dates
+
+	// OIDC is single sign-on through an OpenID Connect provider; off when
+	// its Issuer is "".
+	OIDC OIDC
 }
 
 // missing names the capabilities that were not given.
@@ -148,6 +152,7 @@ func (d Deps) missing() []string {
 
 // Server holds the engine and what the handlers need.
 type Server struct {
+	oidc oidcClient // the provider of single sign-on, discovered at its first use
 	Deps
 	engine  *gin.Engine
 	views   *views
