@@ -102,12 +102,12 @@ type Config struct {
 	OIDCClaimEmail   string   `env:"QMS_OIDC_CLAIM_EMAIL" envDefault:"email"`
 	OIDCClaimRoles   string   `env:"QMS_OIDC_CLAIM_ROLES"`
 	OIDCLinkByLogin  bool     `env:"QMS_OIDC_LINK_BY_LOGIN"`
-	OfficeNameVI   string   `env:"QMS_OFFICE_NAME"`
-	OfficeNameEN   string   `env:"QMS_OFFICE_NAME_EN"`
-	OfficeAddress  string   `env:"QMS_OFFICE_ADDRESS"`
-	OfficeEmblem   string   `env:"QMS_OFFICE_EMBLEM"`
-	Emblem         []byte   `env:"-"`
-	EmblemType     string   `env:"-"`
+	OfficeNameVI     string   `env:"QMS_OFFICE_NAME"`
+	OfficeNameEN     string   `env:"QMS_OFFICE_NAME_EN"`
+	OfficeAddress    string   `env:"QMS_OFFICE_ADDRESS"`
+	OfficeEmblem     string   `env:"QMS_OFFICE_EMBLEM"`
+	Emblem           []byte   `env:"-"`
+	EmblemType       string   `env:"-"`
 	// PublicFigures: the on-time figures the public page shows: none,
 	// office (the whole office's) or fields (the office's and each
 	// field's), over the last PublicFiguresMonths months.

@@ -38,7 +38,7 @@ const ExternalLoginTTL = 10 * time.Minute
 
 // External is a person as the identity provider vouched for them.
 type External struct {
-	Issuer, Subject   string
+	Issuer, Subject    string
 	Login, Name, Email string
 }
 
