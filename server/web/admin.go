@@ -194,9 +194,16 @@ func (s *Server) handleAdminUserForm() gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		var err error
 		if id := c.PostForm("id"); id != "" {
-			status := c.PostForm("status")
+			var upd identity.UserUpdate
+			if pl := c.PostForm("password_login"); pl != "" {
+				on := pl == "on"
+				upd.PasswordLogin = &on // the password sign-in of a person linked to single sign-on
+			} else {
+				status := c.PostForm("status")
+				upd.Status = &status
+			}
 			if err = s.Org.MayManageUser(c.Request.Context(), id); err == nil {
-				_, err = s.Identity.UpdateUser(c.Request.Context(), id, identity.UserUpdate{Status: &status})
+				_, err = s.Identity.UpdateUser(c.Request.Context(), id, upd)
 			}
 			if err == nil {
 				err = s.Authz.Reload()

@@ -286,6 +286,16 @@ func TestSSOLinksALocalAccountWhenTheOfficeSaysSo(t *testing.T) {
 	if r.Status != http.StatusUnauthorized || errorMessage(t, r) != "this account signs in through single sign-on" {
 		t.Errorf("password of an SSO-only account: %s", r)
 	}
+	// The administrators' page switches it on again.
+	page := admin.Do("GET", "/admin/users", nil).MustStatus(http.StatusOK)
+	if !strings.Contains(string(page.Body), `id="pwon-staff.vp"`) {
+		t.Errorf("the users page offers no switch for staff.vp's password sign-in")
+	}
+	r = admin.AsForm().Do("POST", "/ui/admin/users", map[string]string{"id": id, "password_login": "on"})
+	if r.Status >= 400 {
+		t.Fatalf("switching on from the page: %s", r)
+	}
+	env.Anon().Do("POST", "/api/v1/login", map[string]string{"login": "staff.vp", "password": apptest.Password}).MustStatus(http.StatusOK)
 	// A person not linked cannot lose their only way in.
 	var other string
 	_ = env.App.DB.Get(&other, `SELECT id FROM users WHERE login = 'staff.tnmt'`)
