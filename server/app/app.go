@@ -71,6 +71,9 @@ type App struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Index766   *index766.Service
+	// Scope is the QMS scope, its conformity announcement and the
+	// conversion checklist (ISO 9001 4.3, QĐ 19/2014).
+	Scope *leadership.ScopeService
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -154,6 +157,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		leadOpts.Mailer = mailer
 	}
 	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
+	if a.Scope, err = newScope(a, db, store, loc, sharedNow); err != nil {
+		return nil, err
+	}
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
@@ -217,6 +223,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Scope: a.Scope,
 	})
 	if err != nil {
 		return nil, err
