@@ -235,7 +235,7 @@ func (s *ScopeService) checkSign(a qms.Actor, ann Announcement, scopeVersion int
 		return qms.Errorf(qms.ErrForbidden, "only the head of the agency signs the conformity announcement")
 	}
 	if ann.State != AnnDraft {
-		return qms.Errorf(qms.ErrState, "the announcement is %s; only a draft can be signed", qms.Label{Prefix: "scope.ann", Code: ann.State})
+		return qms.Errorf(qms.ErrState, "the announcement is %s; only a draft can be signed", qms.Label{Prefix: "scope.state", Code: ann.State})
 	}
 	if ann.ScopeVersion != scopeVersion {
 		return qms.Errorf(qms.ErrState, "the scope changed after this draft was made; draft the announcement again")
