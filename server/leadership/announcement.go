@@ -360,7 +360,7 @@ func (readSeekNopCloser) Close() error { return nil }
 
 // ScopeTask is a task of the scope on a home page.
 type ScopeTask struct {
-	Kind string // "reannounce": the scope changed after the announcement; "sign": a draft waits for the signature
+	Kind  string // "reannounce": the scope changed after the announcement; "sign": a draft waits for the signature
 	Since time.Time
 }
 

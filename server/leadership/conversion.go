@@ -22,7 +22,9 @@ type ChecklistItem struct {
 }
 
 // Title is the item's title in lang.
-func (c ChecklistItem) Title(lang string) string { return qms.Text{VI: c.TitleVI, EN: c.TitleEN}.In(lang) }
+func (c ChecklistItem) Title(lang string) string {
+	return qms.Text{VI: c.TitleVI, EN: c.TitleEN}.In(lang)
+}
 
 var checklistCode = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
