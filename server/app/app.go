@@ -74,6 +74,9 @@ type App struct {
 	Leadership *leadership.Service
 	Index766   *index766.Service
 	Feed       *feed.Service // each person's calendar feed of due dates
+	// Scope is the QMS scope, its conformity announcement and the
+	// conversion checklist (ISO 9001 4.3, QĐ 19/2014).
+	Scope *leadership.ScopeService
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -157,6 +160,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		leadOpts.Mailer = mailer
 	}
 	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
+	if a.Scope, err = newScope(a, db, store, loc, sharedNow); err != nil {
+		return nil, err
+	}
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
@@ -227,6 +233,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		OIDC: web.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, Scopes: cfg.OIDCScopes,
 			ClaimLogin: cfg.OIDCClaimLogin, ClaimName: cfg.OIDCClaimName, ClaimEmail: cfg.OIDCClaimEmail, ClaimRoles: cfg.OIDCClaimRoles,
 			LinkByLogin: cfg.OIDCLinkByLogin},
+		Scope: a.Scope,
 	})
 	if err != nil {
 		return nil, err

@@ -66,6 +66,16 @@ func TestEveryPageReadsRight(t *testing.T) {
 	apptest.Expect(t, "decide", f.As("chairman").Do("POST", "/api/v1/directives/"+dirID+"/return", map[string]any{"comment": "Bổ sung"}), http.StatusOK, nil)
 	f.ReportDirective(t, "head.tnmt", dirID)
 	apptest.Expect(t, "accept", f.As("chairman").Do("POST", "/api/v1/directives/"+dirID+"/accept", nil), http.StatusOK, nil)
+	// The QMS scope: an announcement in force and a new draft waiting for
+	// the signature; an item of the conversion checklist done with evidence.
+	apptest.Expect(t, "scope", f.As("coordinator").Do("PUT", "/api/v1/scope", map[string]any{"version": 0, "services": []string{svc},
+		"units": []string{"vp", "tnmt"}, "exclusions": []map[string]string{{"clause": "8.3", "justification": "Không thiết kế dịch vụ mới"}},
+		"decision_number": "12/QĐ-UBND", "decision_date": "2026-01-05", "decision_signer": "Chủ tịch UBND", "record_unit": "vp"}), http.StatusOK, nil)
+	apptest.Expect(t, "announcement", f.As("coordinator").Do("POST", "/api/v1/scope/announcement", map[string]any{"place": "Châu Thành"}), http.StatusCreated, nil)
+	apptest.Expect(t, "sign", f.As("chairman").Do("POST", "/api/v1/scope/announcement/sign", map[string]any{"password": apptest.Password}), http.StatusOK, nil)
+	apptest.Expect(t, "announcement", f.As("coordinator").Do("POST", "/api/v1/scope/announcement", map[string]any{"place": "Châu Thành"}), http.StatusCreated, nil)
+	apptest.Expect(t, "checklist", f.As("coordinator").Do("PUT", "/api/v1/conversion-checklist", map[string]any{"items": []any{
+		map[string]any{"code": "risks", "done": true, "note": "Đã lập sổ rủi ro", "evidence": []map[string]string{{"kind": "record", "id": recID}}}}}), http.StatusOK, nil)
 
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{

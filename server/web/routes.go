@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.index766Routes()
 	s.planRoutes()
 	s.reconcileRoutes()
+	s.scopeRoutes()
 	s.publicRoutes()
 	s.feedRoutes()
 	s.oidcRoutes()

@@ -131,6 +131,8 @@ type Deps struct {
 	// OIDC is single sign-on through an OpenID Connect provider; off when
 	// its Issuer is "".
 	OIDC OIDC
+	// Scope is the QMS scope, its announcement and the conversion checklist (scope.go).
+	Scope *leadership.ScopeService
 }
 
 // missing names the capabilities that were not given.
@@ -140,7 +142,8 @@ func (d Deps) missing() []string {
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
-		"Feed": d.Feed == nil,
+		"Feed":  d.Feed == nil,
+		"Scope": d.Scope == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
