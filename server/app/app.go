@@ -37,6 +37,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/mail"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/portalsync"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/process/deskpdf"
@@ -74,6 +75,8 @@ type App struct {
 	Leadership *leadership.Service
 	Index766   *index766.Service
 	Feed       *feed.Service // each person's calendar feed of due dates
+	// PortalSync sends the dossiers' changes to the public-service portal.
+	PortalSync *portalsync.Service
 	// Scope is the QMS scope, its conformity announcement and the
 	// conversion checklist (ISO 9001 4.3, QĐ 19/2014).
 	Scope *leadership.ScopeService
@@ -205,6 +208,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
 	// Each person's calendar feed of the due dates that are theirs (feed).
 	a.Feed = feed.New(postgres.NewFeedStore(db), sharedNow, loc)
+	// The sync of dossiers to the public-service portal: the capture of
+	// changes is on exactly when the portal's address is set.
+	a.PortalSync = portalsync.New(postgres.NewPortalSyncStore(db), portalsync.Options{URL: cfg.PortalSyncURL,
+		Token: cfg.PortalSyncToken, Agency: cfg.PortalAgency})
+	if err := a.PortalSync.Start(context.Background()); err != nil {
+		return nil, err
+	}
 
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
@@ -229,7 +239,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
-		Feed: a.Feed,
+		Feed: a.Feed, PortalSync: a.PortalSync,
 		OIDC: web.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, Scopes: cfg.OIDCScopes,
 			ClaimLogin: cfg.OIDCClaimLogin, ClaimName: cfg.OIDCClaimName, ClaimEmail: cfg.OIDCClaimEmail, ClaimRoles: cfg.OIDCClaimRoles,
 			LinkByLogin: cfg.OIDCLinkByLogin},

@@ -26,11 +26,12 @@ const (
 	jobKeyProcess      = 7262060    // late dossiers, overdue directives
 	jobKeyObjects      = 7262053    // rows against the object store's versions
 	jobKeyPending      = 7262061    // dossier events waiting for their dossier
+	jobKeyPortalSync   = 7262062    // dossiers' changes to the public-service portal
 )
 
 // jobs lists every scheduled job of the instance.
 func (a *App) jobs() []Job {
-	return []Job{
+	jobs := []Job{
 		{Name: "documents.activate", Key: jobKeyDocuments, Run: func(ctx context.Context) error {
 			_, err := a.Documents.ActivateDue(ctx)
 			return err
@@ -97,6 +98,17 @@ func (a *App) jobs() []Job {
 			return err
 		}},
 	}
+	// The sync to the public-service portal, where its address is set.
+	if a.PortalSync != nil && a.PortalSync.Enabled() {
+		jobs = append(jobs, Job{Name: "portal.sync", Key: jobKeyPortalSync, Run: func(ctx context.Context) error {
+			rep, err := a.PortalSync.Run(ctx)
+			if rep.Sent+rep.Failed > 0 || err != nil {
+				a.Log.Info("dossier changes synced to the portal", "dossiers", rep.Dossiers, "sent", rep.Sent, "failed", rep.Failed, "err", err)
+			}
+			return err
+		}})
+	}
+	return jobs
 }
 
 // RunJobs runs every job each interval until ctx ends. Each run takes the

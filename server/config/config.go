@@ -102,6 +102,11 @@ type Config struct {
 	OIDCClaimEmail   string   `env:"QMS_OIDC_CLAIM_EMAIL" envDefault:"email"`
 	OIDCClaimRoles   string   `env:"QMS_OIDC_CLAIM_ROLES"`
 	OIDCLinkByLogin  bool     `env:"QMS_OIDC_LINK_BY_LOGIN"`
+	// The outbound sync of dossiers to the public-service portal (or the
+	// provincial one-stop system): off when PortalSyncURL is "".
+	PortalSyncURL   string `env:"QMS_PORTAL_SYNC_URL"`
+	PortalSyncToken string `env:"QMS_PORTAL_SYNC_TOKEN"`
+	PortalAgency    string `env:"QMS_PORTAL_AGENCY"`
 	OfficeNameVI     string   `env:"QMS_OFFICE_NAME"`
 	OfficeNameEN     string   `env:"QMS_OFFICE_NAME_EN"`
 	OfficeAddress    string   `env:"QMS_OFFICE_ADDRESS"`

@@ -922,3 +922,25 @@ func (s *Server) unitsChart(c *gin.Context, db process.Dashboard) template.HTML 
 		Title: t.T("proc.dashboard.units"), Comma: c.GetString("lang") == "vi",
 	})
 }
+
+// handleDossierSync answers the portal sync status of a dossier the
+// reader may see (the same 404 as an unknown number otherwise).
+func (s *Server) handleDossierSync(p *process.Service) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		number := c.Param("number")
+		if _, err := p.GetDossier(c.Request.Context(), number); err != nil {
+			return err
+		}
+		if !s.PortalSync.Enabled() {
+			return reply(c, http.StatusOK, gin.H{"enabled": false, "items": []any{}})
+		}
+		st, err := s.PortalSync.Dossier(c.Request.Context(), number)
+		if qms.KindOf(err) == qms.ErrNotFound {
+			return reply(c, http.StatusOK, gin.H{"enabled": true, "items": []any{}})
+		}
+		if err != nil {
+			return err
+		}
+		return reply(c, http.StatusOK, gin.H{"enabled": true, "items": st})
+	})
+}

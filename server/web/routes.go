@@ -277,6 +277,7 @@ func (s *Server) processRoutes() {
 	a.POST("/dossiers/:number/route", "Route a dossier received at another unit to its competent unit (the desk, or the unit); the processing time counts from then", handleDossierRoute(p))
 	a.GET("/dossiers/:number/receipt.pdf", "The printed receipt with the appointment date and a QR code to the status page (PDF)", handleDossierPaper(p, processPaperReceipt))
 	a.GET("/dossiers/:number/control-slip.pdf", "The printed control slip of the dossier's journey (PDF)", handleDossierPaper(p, processPaperControlSlip))
+	a.GET("/dossiers/:number/sync", "Whether each change of the dossier reached the public-service portal, when and how late", s.handleDossierSync(p))
 	a.GET("/dossiers/:number/notices", "What the applicant was told of each status change, when and by which channel", handleNotices(p))
 	a.GET("/desk/queue", "The one-stop desk's day: received today, due today and tomorrow, results ready to return, late, waiting for routing", handleDeskQueue(p))
 	a.GET("/desk/routing", "Dossiers whose competent unit is not set yet, oldest first", items(p.RoutingQueue))

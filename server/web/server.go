@@ -31,6 +31,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
+	"github.com/qmstrack/qmstrack/server/portalsync"
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/reconcile"
@@ -124,9 +125,10 @@ type Deps struct {
 	Evidence   *evidence.Service
 	Process    *process.Service
 	Leadership *leadership.Service
-	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
-	Index766   *index766.Service  // the reform index (QĐ 766)
-	Feed       *feed.Service      // the calendar feeds of due dates
+	Objects    *reconcile.Service  // the object store check (reconcile.go), also in /readyz
+	Index766   *index766.Service   // the reform index (QĐ 766)
+	Feed       *feed.Service       // the calendar feeds of due dates
+	PortalSync *portalsync.Service // the dossiers' sync to the public-service portal
 
 	// OIDC is single sign-on through an OpenID Connect provider; off when
 	// its Issuer is "".
