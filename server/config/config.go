@@ -107,12 +107,12 @@ type Config struct {
 	PortalSyncURL   string `env:"QMS_PORTAL_SYNC_URL"`
 	PortalSyncToken string `env:"QMS_PORTAL_SYNC_TOKEN"`
 	PortalAgency    string `env:"QMS_PORTAL_AGENCY"`
-	OfficeNameVI     string   `env:"QMS_OFFICE_NAME"`
-	OfficeNameEN     string   `env:"QMS_OFFICE_NAME_EN"`
-	OfficeAddress    string   `env:"QMS_OFFICE_ADDRESS"`
-	OfficeEmblem     string   `env:"QMS_OFFICE_EMBLEM"`
-	Emblem           []byte   `env:"-"`
-	EmblemType       string   `env:"-"`
+	OfficeNameVI    string `env:"QMS_OFFICE_NAME"`
+	OfficeNameEN    string `env:"QMS_OFFICE_NAME_EN"`
+	OfficeAddress   string `env:"QMS_OFFICE_ADDRESS"`
+	OfficeEmblem    string `env:"QMS_OFFICE_EMBLEM"`
+	Emblem          []byte `env:"-"`
+	EmblemType      string `env:"-"`
 	// PublicFigures: the on-time figures the public page shows: none,
 	// office (the whole office's) or fields (the office's and each
 	// field's), over the last PublicFiguresMonths months.
