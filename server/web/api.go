@@ -150,8 +150,9 @@ func (s *Server) OpenAPI() map[string]any {
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "qmstrack API", "version": "1",
 			"description": "ISO 9001:2015 quality-management system. Authenticate with the session cookie from POST /api/v1/login (unsafe requests then need the X-CSRF-Token header, returned by login and /me) or with an API token as Authorization: Bearer."},
-		"tags":  tagList,
-		"paths": paths,
+		"servers": []any{map[string]any{"url": "/", "description": "this qmstrack (paths start with /api/v1)"}},
+		"tags":    tagList,
+		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{
 				"cookie": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},

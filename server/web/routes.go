@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	e.StaticFS("/static", staticFS())
 	e.GET("/robots.txt", func(c *gin.Context) { c.FileFromFS("robots.txt", staticFS()) })
 	e.GET("/api/v1/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) })
+	e.GET("/api/docs", s.handleAPIDocs())
 
 	s.foundationRoutes()
 	s.documentRoutes()
