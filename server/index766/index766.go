@@ -43,6 +43,7 @@ var Counts = []string{
 	"electronic_known", "electronic_yes", "digitised_known", "digitised_yes", "reused_known", "reused_yes",
 	"fee_known", "fee_online", "fee_known_hasfee", "fee_online_hasfee",
 	"rated", "satisfied", "complaint", "complaint_on_time",
+	"sync_captured", "sync_timely", // dossiers whose receipt was captured for the portal / reached it within the hour
 }
 
 // Definition is one version of the index: its groups and indicators.

@@ -168,6 +168,13 @@ func TestSyncDeliversEveryChangeOnceInOrderAcrossARestart(t *testing.T) {
 		t.Errorf("%d dossiers reached the portal, want 200", len(rec.order))
 	}
 	t.Logf("%d requests for %d changes (%d repeats after failures and the restart)", rec.n.Load(), events, rec.repeats)
+	// The index's T4: each dossier's receipt captured, and reached the portal within the hour.
+	for kind, want := range map[string]int{"sync_captured": 200, "sync_timely": 200} {
+		var n int
+		if err := db.Get(&n, `SELECT coalesce(sum(n), 0) FROM dossier_index_month WHERE kind = $1`, kind); err != nil || n != want {
+			t.Errorf("%s counts %d (%v), want %d", kind, n, err, want)
+		}
+	}
 }
 
 // TestSyncCapturesOnlyCommittedChangesAndOnlyWhenOn: a change that rolls
@@ -239,8 +246,18 @@ func TestSyncMessageIsThePortals(t *testing.T) {
 		WHERE number = 'HS-1'`); err != nil {
 		t.Fatal(err)
 	}
+	// The receipt was made two hours ago: it reaches the portal late for the index.
+	if _, err := db.Exec(`UPDATE portal_sync_events SET changed_at = now() - interval '2 hours' WHERE kind = 'receipt'`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.Run(ctx); err != nil {
 		t.Fatal(err)
+	}
+	var captured, timely int
+	_ = db.Get(&captured, `SELECT coalesce(sum(n), 0) FROM dossier_index_month WHERE kind = 'sync_captured'`)
+	_ = db.Get(&timely, `SELECT coalesce(sum(n), 0) FROM dossier_index_month WHERE kind = 'sync_timely'`)
+	if captured != 1 || timely != 0 {
+		t.Errorf("a receipt synced two hours late: captured %d, timely %d, want 1 and 0", captured, timely)
 	}
 	var got []portalsync.Message
 	for _, m := range rec.keys {
