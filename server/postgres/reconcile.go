@@ -47,7 +47,10 @@ func (s *ReconcileStore) Refs(ctx context.Context) iter.Seq2[reconcile.Ref, erro
 		  FROM directive_evidence e JOIN directive_reports d ON d.id = e.report_id
 		UNION ALL
 		SELECT 'improvement_plans', id::text, id::text, file_key, file_version, false
-		  FROM improvement_plans WHERE file_key IS NOT NULL AND file_version IS NOT NULL`
+		  FROM improvement_plans WHERE file_key IS NOT NULL AND file_version IS NOT NULL
+		UNION ALL
+		SELECT 'qms_announcements', id::text, id::text, pdf_key, pdf_version, false
+		  FROM qms_announcements WHERE pdf_key IS NOT NULL AND pdf_version IS NOT NULL`
 	return func(yield func(reconcile.Ref, error) bool) {
 		rows, err := s.db.QueryxContext(ctx, q)
 		if err != nil {

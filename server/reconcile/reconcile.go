@@ -45,6 +45,7 @@ const (
 	SourceMeetingMinutes    = "meetings"
 	SourceDirectiveEvidence = "directive_evidence"
 	SourcePlanDecisions     = "improvement_plans"
+	SourceAnnouncements     = "qms_announcements" // the signed conformity announcement's PDF
 )
 
 // Sources lists every table (and its version column) whose rows reference
@@ -57,6 +58,7 @@ var Sources = []struct{ Table, Column string }{
 	{SourceMeetingMinutes, "minutes_version"},
 	{SourceDirectiveEvidence, "version_id"},
 	{SourcePlanDecisions, "file_version"},
+	{SourceAnnouncements, "pdf_version"},
 }
 
 // Ref is one row that references an object version.

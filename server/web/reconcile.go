@@ -53,6 +53,7 @@ var objectSourcePages = map[string]string{
 	reconcile.SourceMeetingMinutes:    "/meetings/",
 	reconcile.SourcePlanDecisions:     "/plans/",
 	reconcile.SourceDirectiveEvidence: "/directives/",
+	reconcile.SourceAnnouncements:     "/scope#announcement-",
 }
 
 // objectsPage shows the last check; refused is a refusal of the check
