@@ -71,6 +71,8 @@ type App struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Index766   *index766.Service
+	// Legal is the register of legal bases and its revision tasks.
+	Legal *leadership.Legal
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -134,7 +136,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	auditStore := postgres.NewAuditStore(db)
 	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
 		Now: now, Clock: shared, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
-		Audits: AuditWindow{auditStore, loc},
+		Audits: AuditWindow{auditStore, loc}, Effective: revisedProcedures{a},
 	})
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
@@ -154,6 +156,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		leadOpts.Mailer = mailer
 	}
 	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
+	// The register of legal bases: a legal change opens revision tasks
+	// that a publication of the procedure closes.
+	a.Legal = leadership.NewLegal(postgres.NewLegalStore(db), a.Authz, leadOpts)
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
@@ -185,7 +190,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		return nil, err
 	}
 	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
-		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
+		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership, a.Legal},
 		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name,
 		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
@@ -217,6 +222,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Legal: a.Legal,
 	})
 	if err != nil {
 		return nil, err

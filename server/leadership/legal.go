@@ -141,7 +141,7 @@ type RevisionTask struct {
 	ClosedAt       *time.Time   `json:"closed_at,omitempty" db:"closed_at"`
 	ClosedReason   string       `json:"closed_reason,omitempty" db:"closed_reason"`
 	ClosedRevision string       `json:"closed_revision,omitempty" db:"closed_revision"`
-	ClosedIssue    *int         `json:"closed_issue,omitempty" db:"closed_issue"`
+	ClosedIssue    int          `json:"closed_issue,omitempty" db:"closed_issue"` // the revision's issue number
 	Overdue        bool         `json:"overdue" db:"-"`
 }
 

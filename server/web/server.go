@@ -122,6 +122,7 @@ type Deps struct {
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
+	Legal      *leadership.Legal  // the register of legal bases and its revision tasks
 }
 
 // missing names the capabilities that were not given.
@@ -131,6 +132,7 @@ func (d Deps) missing() []string {
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
+		"Legal": d.Legal == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
