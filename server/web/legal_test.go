@@ -20,11 +20,11 @@ type legalTask struct {
 }
 
 type legalBasis struct {
-	ID           string      `json:"id"`
-	Number       string      `json:"number"`
-	Status       string      `json:"status"`
-	SupersededBy string      `json:"superseded_by"`
-	Version      int         `json:"version"`
+	ID           string `json:"id"`
+	Number       string `json:"number"`
+	Status       string `json:"status"`
+	SupersededBy string `json:"superseded_by"`
+	Version      int    `json:"version"`
 	Supersedes   []struct{ ID string }
 	Documents    []struct{ ID string }
 	Services     []struct{ Code string }
