@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
@@ -321,5 +322,47 @@ func TestLegalBasisRulesAndRefusals(t *testing.T) {
 	coord.Do("PUT", "/api/v1/legal-bases/"+old.ID, up).MustStatus(http.StatusOK).Decode(&d1)
 	if len(d1.Tasks) != 1 || d1.Tasks[0].ClosedReason != "unlinked" {
 		t.Fatalf("after unlinking: %+v", d1.Tasks)
+	}
+}
+
+// A revision published for a later day closes the task only when the
+// scheduled activation makes it effective; a withdrawn procedure's task
+// closes at the scheduled scan as withdrawn.
+func TestRevisionTaskClosesAtScheduledActivationAndWithdrawal(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	env := apptest.New(t, apptest.WithClock(clk.now))
+	f := env.Fixtures()
+	coord := env.As("coordinator")
+	land, _ := f.EffectiveDocument(t, "tnmt")
+	other, _ := f.EffectiveDocument(t, "tnmt")
+	coord.Do("POST", "/api/v1/legal-bases", legalBody("7/2026/NĐ-CP", "2026-11-01", []string{land, other})).MustStatus(http.StatusCreated)
+
+	rev := f.Revision(t, "author.tnmt", land)
+	f.Submit(t, "author.tnmt", rev, "head.tnmt")
+	f.Review(t, "head.tnmt", rev)
+	f.Approve(t, "chairman", rev)
+	coord.Do("POST", "/api/v1/revisions/"+rev+"/publish", map[string]any{"password": apptest.Password, "effective_at": "2026-12-10"}).MustStatus(http.StatusOK)
+	if open := tasksOf(t, coord, "state=open&document="+land); len(open) != 1 {
+		t.Fatalf("a revision scheduled for later closed the task: %+v", open)
+	}
+	clk.add(9 * 24 * time.Hour)
+	if n, err := env.App.Documents.ActivateDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("activation: %d %v", n, err)
+	}
+	closed := tasksOf(t, env.As("coordinator"), "state=closed&document="+land)
+	if len(closed) != 1 || closed[0].ClosedReason != "revised" || closed[0].ClosedRevision != rev {
+		t.Fatalf("after the scheduled activation: %+v", closed)
+	}
+
+	env.As("coordinator").Do("POST", "/api/v1/documents/"+other+"/withdraw", map[string]any{"reason": "Thủ tục bị bãi bỏ"}).MustStatus(http.StatusOK)
+	if open := tasksOf(t, env.As("coordinator"), "state=open&document="+other); len(open) != 1 {
+		t.Fatalf("the withdrawal itself closed the task: %+v", open)
+	}
+	if _, err := env.App.Legal.EscalateRevisions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	closed = tasksOf(t, env.As("coordinator"), "state=closed&document="+other)
+	if len(closed) != 1 || closed[0].ClosedReason != "withdrawn" {
+		t.Fatalf("after the scan: %+v, want closed as withdrawn", closed)
 	}
 }
