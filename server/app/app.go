@@ -80,6 +80,8 @@ type App struct {
 	// Scope is the QMS scope, its conformity announcement and the
 	// conversion checklist (ISO 9001 4.3, QĐ 19/2014).
 	Scope *leadership.ScopeService
+	// Legal is the register of legal bases and its revision tasks.
+	Legal *leadership.Legal
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -143,7 +145,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	auditStore := postgres.NewAuditStore(db)
 	a.Documents = document.New(postgres.NewDocumentStore(db), store, a.Authz, a.Identity, document.Options{
 		Now: now, Clock: shared, Location: loc, MaxUpload: cfg.MaxUpload, RoleOf: a.Authz.SigningRole,
-		Audits: AuditWindow{auditStore, loc},
+		Audits: AuditWindow{auditStore, loc}, Effective: revisedProcedures{a},
 	})
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
@@ -166,6 +168,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if a.Scope, err = newScope(a, db, store, loc, sharedNow); err != nil {
 		return nil, err
 	}
+	// The register of legal bases: a legal change opens revision tasks
+	// that a publication of the procedure closes.
+	a.Legal = leadership.NewLegal(postgres.NewLegalStore(db), a.Authz, leadOpts)
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
@@ -197,7 +202,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		return nil, err
 	}
 	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
-		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
+		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership, a.Legal},
 		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name,
 		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
@@ -244,6 +249,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			ClaimLogin: cfg.OIDCClaimLogin, ClaimName: cfg.OIDCClaimName, ClaimEmail: cfg.OIDCClaimEmail, ClaimRoles: cfg.OIDCClaimRoles,
 			LinkByLogin: cfg.OIDCLinkByLogin},
 		Scope: a.Scope,
+		Legal: a.Legal,
 	})
 	if err != nil {
 		return nil, err

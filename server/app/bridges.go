@@ -98,7 +98,10 @@ func (o overdueDirectives) OverdueDirectivesByUnit(ctx context.Context) (map[str
 
 // processDirectives gives the process dashboard and its list of units not
 // complying the leadership's directives.
-type processDirectives struct{ l *leadership.Service }
+type processDirectives struct {
+	l     *leadership.Service
+	legal *leadership.Legal // overdue revision tasks after a legal change; nil counts none
+}
 
 // DirectivesByUnit implements process.Directives.
 func (p processDirectives) DirectivesByUnit(ctx context.Context) (map[string]process.DirectiveCount, error) {
@@ -110,7 +113,16 @@ func (p processDirectives) DirectivesByUnit(ctx context.Context) (map[string]pro
 	for _, u := range list {
 		out[u.Unit] = process.DirectiveCount{Overdue: u.Overdue, Returned: u.Returned}
 	}
-	return out, nil
+	if p.legal == nil {
+		return out, nil
+	}
+	revs, err := p.legal.OverdueByUnit(ctx)
+	for unit, n := range revs {
+		c := out[unit]
+		c.OverdueRevisions = n
+		out[unit] = c
+	}
+	return out, err
 }
 
 // DirectiveStates implements process.Directives.
@@ -225,4 +237,20 @@ func (r userRoles) Roles(ctx context.Context, userID string) ([]string, error) {
 		out = append(out, x.Role)
 	}
 	return out, nil
+}
+
+// revisedProcedures tells the register of legal bases that revisions
+// became effective, so the revision tasks they fulfil close. It reads the
+// register from the app because documents are built before it. A failure is
+// logged: the scheduled scan closes the tasks before it escalates any.
+type revisedProcedures struct{ a *App }
+
+// RevisionsEffective implements document.EffectiveListener.
+func (r revisedProcedures) RevisionsEffective(ctx context.Context) {
+	if r.a.Legal == nil {
+		return
+	}
+	if _, err := r.a.Legal.CloseRevised(ctx); err != nil && r.a.Log != nil {
+		r.a.Log.Warn("revision tasks not closed after a publication; the scheduled scan will", "err", err)
+	}
 }

@@ -80,6 +80,15 @@ func (a *App) jobs() []Job {
 				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
 					"email_errors", rep.EmailErrors)
 			}
+			if err != nil {
+				return err
+			}
+			// Revision tasks after a legal change: closed when revised, escalated when overdue.
+			rev, err := a.Legal.EscalateRevisions(ctx)
+			if rev.Directives > 0 || err != nil {
+				a.Log.Info("overdue revision tasks", "tasks", rev.Directives, "notified", rev.Notified, "emailed", rev.Emailed,
+					"email_errors", rev.EmailErrors, "err", err)
+			}
 			return err
 		}},
 		{Name: "objects.reconcile", Key: jobKeyObjects, Run: func(ctx context.Context) error {

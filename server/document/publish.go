@@ -40,7 +40,7 @@ func (s *Service) Publish(ctx context.Context, revID, password, effectiveAt stri
 	if err != nil {
 		return Revision{}, err
 	}
-	return s.mutateRev(ctx, revID, func(l Locked) (Change, error) {
+	rev, err := s.mutateRev(ctx, revID, func(l Locked) (Change, error) {
 		if l.Doc.Status == DocObsolete {
 			return Change{}, qms.Errorf(qms.ErrState, "document %s is withdrawn", l.Doc.Code)
 		}
@@ -58,6 +58,10 @@ func (s *Service) Publish(ctx context.Context, revID, password, effectiveAt stri
 				"document": l.Doc.ID, "code": l.Doc.Code, "issue": l.Rev.Issue, "effective_at": at.Format(time.RFC3339),
 				"sha256s": sig.SHA256s})}, nil
 	})
+	if err == nil && rev.Status == StatusEffective {
+		s.heardEffective(ctx)
+	}
+	return rev, err
 }
 
 // parseEffectiveAt reads a publication date; nil for now.
@@ -79,5 +83,9 @@ func (s *Service) parseEffectiveAt(v string) (*time.Time, error) {
 
 // ActivateDue makes effective the revisions published for a date that has come.
 func (s *Service) ActivateDue(ctx context.Context) (int, error) {
-	return s.store.ActivateDue(ctx, s.o.Clock(ctx).UTC())
+	n, err := s.store.ActivateDue(ctx, s.o.Clock(ctx).UTC())
+	if n > 0 {
+		s.heardEffective(ctx)
+	}
+	return n, err
 }

@@ -58,6 +58,9 @@ type Options struct {
 	// Audits gives auditors read access to the documents of the units
 	// they audit during the audit's window; nil gives none.
 	Audits AuditAccess
+	// Effective hears of revisions made effective (effective_listener.go);
+	// nil tells no one.
+	Effective EffectiveListener
 }
 
 // Service is the document capability.

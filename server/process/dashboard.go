@@ -48,6 +48,9 @@ type UnitCompliance struct {
 	OverdueDirectives  int    `json:"overdue_directives" db:"overdue_directives"`
 	ReturnedDirectives int    `json:"returned_directives" db:"returned_directives"`
 	LateDossiersOpen   int    `json:"late_dossiers_open" db:"late_dossiers_open"`
+	// OverdueRevisions: procedures not revised within three months of a
+	// legal change.
+	OverdueRevisions int `json:"overdue_revisions" db:"-"`
 }
 
 // Dashboard assembles the dashboard over the last twelve months (or
@@ -170,8 +173,9 @@ func (p *Service) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, erro
 	out := []UnitCompliance{}
 	add := func(unit string) {
 		d, l := dirs[unit], late[unit]
-		if sc.Has(unit) && d.Overdue+d.Returned+l > 0 {
-			out = append(out, UnitCompliance{Unit: unit, OverdueDirectives: d.Overdue, ReturnedDirectives: d.Returned, LateDossiersOpen: l})
+		if sc.Has(unit) && d.Overdue+d.Returned+d.OverdueRevisions+l > 0 {
+			out = append(out, UnitCompliance{Unit: unit, OverdueDirectives: d.Overdue, ReturnedDirectives: d.Returned, LateDossiersOpen: l,
+				OverdueRevisions: d.OverdueRevisions})
 		}
 	}
 	for u := range dirs {
@@ -189,6 +193,9 @@ func (p *Service) NonCompliantUnits(ctx context.Context) ([]UnitCompliance, erro
 		}
 		if a.ReturnedDirectives != b.ReturnedDirectives {
 			return a.ReturnedDirectives > b.ReturnedDirectives
+		}
+		if a.OverdueRevisions != b.OverdueRevisions {
+			return a.OverdueRevisions > b.OverdueRevisions
 		}
 		if a.LateDossiersOpen != b.LateDossiersOpen {
 			return a.LateDossiersOpen > b.LateDossiersOpen

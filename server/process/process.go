@@ -331,7 +331,12 @@ type Directives interface {
 }
 
 // DirectiveCount is one unit's directives that count against it.
-type DirectiveCount struct{ Overdue, Returned int }
+type DirectiveCount struct {
+	Overdue, Returned int
+	// OverdueRevisions counts the unit's procedures not revised within
+	// three months of a legal change (the register of legal bases).
+	OverdueRevisions int
+}
 
 var (
 	codeRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$`)

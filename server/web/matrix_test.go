@@ -1383,6 +1383,20 @@ var mxRoutes = []mxRoute{
 			return map[string]any{"percent": n % 100, "text": "Đang thực hiện"}
 		})},
 
+	// The register of legal bases: kept by the coordinator (legal manage
+	// in every unit); a change carries the version read.
+	{Method: "POST", Path: "/api/v1/legal-bases", Obj: "legal", Act: "manage", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"number": fmt.Sprintf("%d/2026/NĐ-CP", 1000+n), "title": "Nghị định thử", "kind": "decree", "issuer": "Chính phủ",
+				"issued_on": "2026-07-01", "effective_on": "2026-08-01"}
+		})},
+	{Method: "PUT", Path: "/api/v1/legal-bases/{id}", Obj: "legal", Act: "manage", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", x.legalBasis(t)) },
+		Send: mxJSON(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"number": fmt.Sprintf("%d/2026/NĐ-CP", 5000+n), "title": "Nghị định thử (sửa)", "kind": "decree", "issuer": "Chính phủ",
+				"issued_on": "2026-07-01", "effective_on": "2026-08-15", "version": 1}
+		}, "PUT")},
+
 	// Meetings and directives (ISO 9001 5.1, 9.3): directives come from
 	// the office's meetings, issued by a holder of directive issue in every
 	// unit (the coordinator, the chairman); the unit reports back.
@@ -1533,6 +1547,12 @@ var mxForms = []mxRoute{
 		}),
 		Undo: func(x *mx, t testing.TB, _ *mxActor, o *mxObj) { x.setRole(t, o, true) }},
 
+	{Method: "POST", Path: "/ui/legal-bases/{id}", Obj: "legal", Act: "manage", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", x.legalBasis(t)) },
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"number": fmt.Sprintf("%d/2026/NĐ-CP", 8000+n), "title": "Nghị định thử (sửa)", "kind": "decree", "issuer": "Chính phủ",
+				"issued_on": "2026-07-01", "effective_on": "2026-08-15", "version": "1"}
+		})},
 	{Method: "POST", Path: "/ui/documents/{id}/edit", Obj: "document", Act: "create", Targets: perUnit, Shared: true, Sees: mxSeesDraft, Hide: true,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
 			return x.obj(unit, x.f.Document(t, "author."+unit, unit))
@@ -1846,6 +1866,15 @@ func (x *mx) reportedDirective(t testing.TB, unit string) *mxObj {
 	id := x.f.Directive(t, "coordinator", x.meeting, unit)
 	x.f.ReportDirective(t, "head."+unit, id)
 	return x.obj(unit, id, "issuer", "coordinator", "reporter", "head."+unit)
+}
+
+// legalBasis registers a legal basis, as the coordinator.
+func (x *mx) legalBasis(t testing.TB) string {
+	var b struct{ ID string }
+	apptest.Expect(t, "legal basis", x.f.As("coordinator").Do("POST", "/api/v1/legal-bases", map[string]any{
+		"number": fmt.Sprintf("%d/2026/QĐ-UBND", 20000+x.f.Next()), "title": "Quyết định thử", "kind": "decision", "issuer": "UBND tỉnh",
+		"issued_on": "2026-07-01", "effective_on": "2026-08-01"}), http.StatusCreated, &b)
+	return b.ID
 }
 
 // plan issues an improvement plan, as the coordinator.

@@ -77,6 +77,14 @@ func TestEveryPageReadsRight(t *testing.T) {
 	apptest.Expect(t, "checklist", f.As("coordinator").Do("PUT", "/api/v1/conversion-checklist", map[string]any{"items": []any{
 		map[string]any{"code": "risks", "done": true, "note": "Đã lập sổ rủi ro", "evidence": []map[string]string{{"kind": "record", "id": recID}}}}}), http.StatusOK, nil)
 
+	// A legal basis with an overdue revision task of tnmt's procedure, and one it superseded.
+	var legal struct{ ID string }
+	apptest.Expect(t, "legal basis", f.As("coordinator").Do("POST", "/api/v1/legal-bases", map[string]any{"number": "118/2025/NĐ-CP",
+		"title": "Nghị định về thực hiện cơ chế một cửa", "kind": "decree", "issuer": "Chính phủ", "issued_on": "2025-06-07",
+		"effective_on": "2025-07-01", "documents": []string{docID}, "services": []string{svc}}), http.StatusCreated, &legal)
+	apptest.Expect(t, "superseded legal basis", f.As("coordinator").Do("POST", "/api/v1/legal-bases", map[string]any{"number": "61/2018/NĐ-CP",
+		"title": "Nghị định về cơ chế một cửa (cũ)", "kind": "decree", "issuer": "Chính phủ", "issued_on": "2018-04-23",
+		"effective_on": "2018-06-21", "superseded_by": legal.ID}), http.StatusCreated, nil)
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{
 		"/documents/:id":         "/documents/" + docID,
@@ -93,6 +101,7 @@ func TestEveryPageReadsRight(t *testing.T) {
 		"/documents/:id/edit":    "/documents/" + docID + "/edit",
 		"/meetings/:id/minutes":  "/meetings/" + meetingID + "/minutes",
 		"/plans/:id":             "/plans/" + plan.ID,
+		"/legal-bases/:id":       "/legal-bases/" + legal.ID,
 		"/public/services/*code": "/public/services/" + svc,
 	}
 	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem|ical/)`)

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.leadershipRoutes()
 	s.index766Routes()
 	s.planRoutes()
+	s.legalRoutes()
 	s.reconcileRoutes()
 	s.scopeRoutes()
 	s.publicRoutes()

@@ -135,6 +135,7 @@ type Deps struct {
 	OIDC OIDC
 	// Scope is the QMS scope, its announcement and the conversion checklist (scope.go).
 	Scope *leadership.ScopeService
+	Legal *leadership.Legal // the register of legal bases and its revision tasks
 }
 
 // missing names the capabilities that were not given.
@@ -146,6 +147,7 @@ func (d Deps) missing() []string {
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
 		"Feed":  d.Feed == nil,
 		"Scope": d.Scope == nil,
+		"Legal": d.Legal == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
