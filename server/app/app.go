@@ -71,6 +71,8 @@ type App struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Index766   *index766.Service
+	// Risks is the register of risks and opportunities (ISO 9001 6.1).
+	Risks *leadership.Risks
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -154,6 +156,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		leadOpts.Mailer = mailer
 	}
 	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
+	// The register of risks and opportunities (6.1), on its configured scales.
+	a.Risks = leadership.NewRisks(postgres.NewRiskStore(db), a.Authz, leadership.RiskOptions{Now: sharedNow, Location: loc,
+		Scale: leadership.Scale{Likelihood: cfg.RiskLikelihoodLevels, Impact: cfg.RiskImpactLevels}})
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
@@ -217,6 +222,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Risks: a.Risks,
 	})
 	if err != nil {
 		return nil, err

@@ -309,6 +309,7 @@ var navItems = []struct {
 	{"nav.g.ncs", "nav.ncs", "/ncs", "nc", "read", false},
 	{"nav.g.audits", "nav.audits", "/audits", "audit", "read", false},
 	{"nav.g.leadership", "nav.meetings", "/meetings", "process", "read", false},
+	{"nav.g.leadership", "nav.risks", "/risks", "risk", "read", false},
 	{"nav.g.admin", "nav.admin", "/admin/users", "admin", "users", false},
 	{"nav.g.admin", "nav.trail", "/trail", "trail", "read", false},
 	{"nav.g.admin", "nav.objects", "/admin/objects", "objects", "check", true},

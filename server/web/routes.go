@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.leadershipRoutes()
 	s.index766Routes()
 	s.planRoutes()
+	s.riskRoutes()
 	s.reconcileRoutes()
 	s.publicRoutes()
 }

@@ -122,6 +122,8 @@ type Deps struct {
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
+	// Risks is the register of risks and opportunities (ISO 9001 6.1).
+	Risks *leadership.Risks
 }
 
 // missing names the capabilities that were not given.
@@ -131,6 +133,7 @@ func (d Deps) missing() []string {
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
+		"Risks": d.Risks == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
