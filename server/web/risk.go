@@ -185,7 +185,7 @@ func (s *Server) risksPage(r *leadership.Risks) handlerFunc {
 		can := r.Permissions(ctx)
 		return s.procPage(c, "leadership/risks.html", "risk.title", map[string]any{
 			"Items": list, "Due": due, "Suggestions": sugg, "CanManage": can.Manage, "CanDecide": can.Decide,
-			"Filter": f, "Residual": residual,
+			"Filter": f, "Residual": residual, "Statuses": leadership.RiskStatuses,
 			"Heat": chart.RiskHeat("risk-heat", heat, s.heatLabels(c, leadership.KindRisk, residual)), "HeatCells": heatList(heat), "HeatTotal": heat.Total,
 			"Opp": chart.RiskHeat("opp-heat", opp, s.heatLabels(c, leadership.KindOpportunity, residual)), "OppCells": heatList(opp), "OppTotal": opp.Total,
 		})
