@@ -104,19 +104,19 @@ type Risk struct {
 	Consequence string `json:"consequence" db:"consequence"`
 	// Likelihood × impact before the treatment (inherent) and after it
 	// (residual); the scores are the products, written by the database.
-	Likelihood         int    `json:"likelihood" db:"likelihood"`
-	Impact             int    `json:"impact" db:"impact"`
-	InherentScore      int    `json:"inherent_score" db:"inherent_score"`
-	ResidualLikelihood int    `json:"residual_likelihood" db:"residual_likelihood"`
-	ResidualImpact     int    `json:"residual_impact" db:"residual_impact"`
-	ResidualScore      int    `json:"residual_score" db:"residual_score"`
-	InherentLevel      string `json:"inherent_level" db:"-"`
-	ResidualLevel      string `json:"residual_level" db:"-"`
-	Treatment          string `json:"treatment" db:"treatment"`
-	TreatmentNote      string `json:"treatment_note" db:"treatment_note"`
-	OwnerID            string `json:"-" db:"owner_id"`
-	Owner              string `json:"owner" db:"owner_login"`
-	OwnerName          string `json:"owner_name" db:"owner_name"`
+	Likelihood         int          `json:"likelihood" db:"likelihood"`
+	Impact             int          `json:"impact" db:"impact"`
+	InherentScore      int          `json:"inherent_score" db:"inherent_score"`
+	ResidualLikelihood int          `json:"residual_likelihood" db:"residual_likelihood"`
+	ResidualImpact     int          `json:"residual_impact" db:"residual_impact"`
+	ResidualScore      int          `json:"residual_score" db:"residual_score"`
+	InherentLevel      string       `json:"inherent_level" db:"-"`
+	ResidualLevel      string       `json:"residual_level" db:"-"`
+	Treatment          string       `json:"treatment" db:"treatment"`
+	TreatmentNote      string       `json:"treatment_note" db:"treatment_note"`
+	OwnerID            string       `json:"-" db:"owner_id"`
+	Owner              string       `json:"owner" db:"owner_login"`
+	OwnerName          string       `json:"owner_name" db:"owner_name"`
 	ReviewOn           workday.Date `json:"review_on" db:"-"`
 	ReviewDue          bool         `json:"review_due" db:"-"`
 	Status             string       `json:"status" db:"status"`
@@ -242,7 +242,7 @@ func (s *Risks) Today() workday.Date { return workday.DateOf(s.o.Now(), s.o.Loca
 // their units' risks (manage), auditors and staff read them, the
 // coordinator decides on suggested risks.
 const (
-	ObjRisk   = "risk"
+	ObjRisk    = "risk"
 	riskRead   = "read"
 	riskManage = "manage"
 	riskDecide = "decide"
