@@ -97,7 +97,9 @@ var riskMxRoutes = []mxRoute{
 			o.Extra["nc"] = x.f.NC(t, unit)
 			return o
 		},
-		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any { return map[string]string{"kind": "nc", "target_id": o.Extra["nc"]} })},
+		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]string{"kind": "nc", "target_id": o.Extra["nc"]}
+		})},
 	{Method: "POST", Path: "/api/v1/risk-suggestions/{id}/accept", Obj: "risk", Act: "decide", Targets: perUnit, Sees: mxSeesSuggestion, Hide: true,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.suggestion(t, unit) },
 		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"cause": "Thiếu cán bộ"} })},

@@ -18,7 +18,9 @@ func TestRiskHeat(t *testing.T) {
 	}
 	h.Cells[3][2] = 2 // likelihood 4, impact 3
 	svg := string(RiskHeat("heat", h, HeatLabels{Title: "Rủi ro <b>", Likelihood: "Khả năng", Impact: "Ảnh hưởng",
-		Cell: func(l, i, n int) string { return fmt.Sprintf("Khả năng %d, ảnh hưởng %d: %d rủi ro", l, i, n) }}))
+		Cell: func(l, i, n int) string {
+			return fmt.Sprintf("Khả năng %d, ảnh hưởng %d: %d rủi ro", l, i, n)
+		}}))
 	if n := strings.Count(svg, `role="img"`); n != 20 {
 		t.Errorf("%d cells named, want 20", n)
 	}
