@@ -181,8 +181,9 @@ type RiskStore interface {
 	// still r.Version, and raises it by one; another version is a
 	// conflict.
 	UpdateRisk(ctx context.Context, r Risk, ev trail.Event) (Risk, error)
-	// AddRiskLink links the object to risk id when it belongs to unit.
-	AddRiskLink(ctx context.Context, id, unit, kind, target string, ev trail.Event) (Link, error)
+	// AddRiskLink links the object to risk id when it belongs to the
+	// risk's unit.
+	AddRiskLink(ctx context.Context, id, kind, target string, ev trail.Event) (Link, error)
 	// HeatMap counts the entries of kind in scope that are not closed by
 	// their inherent or residual likelihood and impact.
 	HeatMap(ctx context.Context, sc qms.Scope, kind string, residual bool) ([]HeatCell, error)
@@ -588,7 +589,7 @@ func (s *Risks) AddLink(ctx context.Context, id string, in LinkInput) (Link, err
 		return Link{}, err
 	}
 	ev := trail.NewEvent(ctx, "risk.link", ObjRisk, r.ID, r.Unit, map[string]any{"kind": in.Kind, "target": in.Target})
-	return s.store.AddRiskLink(ctx, r.ID, r.Unit, in.Kind, in.Target, ev)
+	return s.store.AddRiskLink(ctx, r.ID, in.Kind, in.Target, ev)
 }
 
 // HeatMap is the entries of one kind that are not closed, counted by

@@ -165,7 +165,7 @@ func lateStreak(rates []MonthRate, target float64, from, last workday.Date) []Mo
 	var rev []MonthRate
 	for m := last; !m.Before(from); m = addMonths(m, -1) {
 		r, ok := by[monthKey(m)]
-		if !ok || r.Returned == 0 || r.OnTimeRate >= target {
+		if !ok || r.OnTimeRate >= target { // the store gives no month without returns
 			break
 		}
 		rev = append(rev, r)

@@ -238,20 +238,17 @@ var riskTargets = map[string]struct{ check, column string }{
 }
 
 // AddRiskLink links target to risk id under the entry's lock, when the
-// target belongs to unit.
-func (s *RiskStore) AddRiskLink(ctx context.Context, id, unit, kind, target string, ev trail.Event) (leadership.Link, error) {
+// target belongs to the entry's unit.
+func (s *RiskStore) AddRiskLink(ctx context.Context, id, kind, target string, ev trail.Event) (leadership.Link, error) {
 	t, ok := riskTargets[kind]
 	if !ok || !qms.ValidID(target) {
 		return leadership.Link{}, qms.Errorf(qms.ErrInvalid, "unknown link kind %q", kind)
 	}
 	var l leadership.Link
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var cur string
-		if err := tx.GetContext(ctx, &cur, `SELECT unit FROM risks WHERE id = $1 FOR UPDATE`, id); err != nil {
+		var unit string
+		if err := tx.GetContext(ctx, &unit, `SELECT unit FROM risks WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return notFound(err, "no risk %s", id)
-		}
-		if cur != unit {
-			return qms.Errorf(qms.ErrConflict, "the risk was changed by someone else: reload it")
 		}
 		var there bool
 		if err := tx.GetContext(ctx, &there, t.check, target, unit); err != nil {
