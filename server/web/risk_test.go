@@ -45,6 +45,13 @@ func TestRiskAPI(t *testing.T) {
 	}
 	nc := f.NC(t, "motcua")
 	other := env.As("head.motcua") // signed in before the count: a sign-in is on the trail
+	// The form refused shows the page again with the message in the
+	// reader's language and the values typed.
+	form := head.AsForm().Do("POST", "/ui/risks", bad)
+	if form.Status != http.StatusBadRequest || !strings.Contains(string(form.Body), "mức độ ảnh hưởng từ 1 đến 5") ||
+		!strings.Contains(string(form.Body), `value="Hồ sơ đất đai trễ hạn"`) {
+		t.Errorf("refused form: %d %.300s", form.Status, form.Body)
+	}
 	var trail0, risks0 int
 	env.App.DB.Get(&trail0, `SELECT count(*) FROM trail`)
 	env.App.DB.Get(&risks0, `SELECT count(*) FROM risks`)
