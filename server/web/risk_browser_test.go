@@ -92,6 +92,7 @@ func TestBrowserRiskFromLateDossierSuggestion(t *testing.T) {
 		chromedp.AttributeValue(cell, "data-count", &after, &ok, chromedp.ByQuery),
 		chromedp.AttributeValue(cell, "aria-label", &label, &ok, chromedp.ByQuery),
 	)
+	browsertest.Screenshot(ctx, "risk-register")
 	if after != "1" || !strings.Contains(label, "1 rủi ro") {
 		t.Errorf("heat map cell 4 × 3: count %q, label %q", after, label)
 	}
