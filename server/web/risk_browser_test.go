@@ -73,6 +73,7 @@ func TestBrowserRiskFromLateDossierSuggestion(t *testing.T) {
 		chromedp.Click("#risk-save", chromedp.ByID),
 		chromedp.WaitVisible("#risk-trend", chromedp.ByID),
 	)
+	browsertest.Screenshot(ctx, "risk-page")
 	if title != "Đăng ký biến động đất đai" {
 		t.Errorf("pre-filled title %q", title)
 	}
