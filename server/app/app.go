@@ -82,6 +82,8 @@ type App struct {
 	Scope *leadership.ScopeService
 	// Legal is the register of legal bases and its revision tasks.
 	Legal *leadership.Legal
+	// Risks is the register of risks and opportunities (ISO 9001 6.1).
+	Risks *leadership.Risks
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -171,6 +173,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	// The register of legal bases: a legal change opens revision tasks
 	// that a publication of the procedure closes.
 	a.Legal = leadership.NewLegal(postgres.NewLegalStore(db), a.Authz, leadOpts)
+	// The register of risks and opportunities (6.1), on its configured scales.
+	a.Risks = leadership.NewRisks(postgres.NewRiskStore(db), a.Authz, leadership.RiskOptions{Now: sharedNow, Location: loc,
+		Scale: leadership.Scale{Likelihood: cfg.RiskLikelihoodLevels, Impact: cfg.RiskImpactLevels}})
 
 	// Nonconformities and corrective actions (ISO 9001 10.2). Auditors read
 	// the NCs of the units they audit during the audit's window; overdue
@@ -250,6 +255,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			LinkByLogin: cfg.OIDCLinkByLogin},
 		Scope: a.Scope,
 		Legal: a.Legal,
+		Risks: a.Risks,
 	})
 	if err != nil {
 		return nil, err

@@ -126,6 +126,10 @@ type Config struct {
 	LookupMaxPerAddr   int           `env:"QMS_LOOKUP_MAX_PER_ADDR" envDefault:"20"`
 	LookupMaxPerNumber int           `env:"QMS_LOOKUP_MAX_PER_NUMBER" envDefault:"5"`
 	LookupWindow       time.Duration `env:"QMS_LOOKUP_WINDOW" envDefault:"15m"`
+	// The scales of the risk register (ISO 9001 6.1): likelihood and
+	// impact each from 1 to their number of levels.
+	RiskLikelihoodLevels int `env:"QMS_RISK_LIKELIHOOD_LEVELS" envDefault:"5"`
+	RiskImpactLevels     int `env:"QMS_RISK_IMPACT_LEVELS" envDefault:"5"`
 }
 
 // MaxEmblemBytes bounds the office's emblem image.
@@ -227,6 +231,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.NCAnalysisDays < 1 {
 		errs = append(errs, fmt.Errorf("QMS_NC_ANALYSIS_DAYS must be at least 1"))
+	}
+	if c.RiskLikelihoodLevels < 2 || c.RiskLikelihoodLevels > 10 || c.RiskImpactLevels < 2 || c.RiskImpactLevels > 10 {
+		errs = append(errs, fmt.Errorf("QMS_RISK_LIKELIHOOD_LEVELS and QMS_RISK_IMPACT_LEVELS must be between 2 and 10"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -85,8 +85,16 @@ func TestEveryPageReadsRight(t *testing.T) {
 	apptest.Expect(t, "superseded legal basis", f.As("coordinator").Do("POST", "/api/v1/legal-bases", map[string]any{"number": "61/2018/NĐ-CP",
 		"title": "Nghị định về cơ chế một cửa (cũ)", "kind": "decree", "issuer": "Chính phủ", "issued_on": "2018-04-23",
 		"effective_on": "2018-06-21", "superseded_by": legal.ID}), http.StatusCreated, nil)
+	var risk struct{ ID string }
+	apptest.Expect(t, "risk", f.As("head.tnmt").Do("POST", "/api/v1/risks", map[string]any{"unit": "tnmt", "process_kind": "service",
+		"process_code": svc, "title": "Hồ sơ trễ hạn do thiếu cán bộ", "likelihood": 4, "impact": 3, "residual_likelihood": 2,
+		"residual_impact": 3, "treatment": "reduce", "owner": "head.tnmt", "review_on": f.Today()}), http.StatusCreated, &risk)
+	apptest.Expect(t, "risk link", f.As("head.tnmt").Do("POST", "/api/v1/risks/"+risk.ID+"/links", map[string]any{"kind": "nc", "target_id": ncID}),
+		http.StatusCreated, nil)
+
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{
+		"/risks/:id":             "/risks/" + risk.ID,
 		"/documents/:id":         "/documents/" + docID,
 		"/revisions/:id":         "/revisions/" + revID,
 		"/ncs/:id":               "/ncs/" + ncID,

@@ -312,6 +312,7 @@ var navItems = []struct {
 	{"nav.g.leadership", "nav.scope", "/scope", "scope", "read", false},
 	{"nav.g.leadership", "nav.conversion", "/conversion", "scope", "read", false},
 	{"nav.g.leadership", "nav.legal", "/legal-bases", "document", "read", false},
+	{"nav.g.leadership", "nav.risks", "/risks", "risk", "read", false},
 	{"nav.g.admin", "nav.admin", "/admin/users", "admin", "users", false},
 	{"nav.g.admin", "nav.trail", "/trail", "trail", "read", false},
 	{"nav.g.admin", "nav.objects", "/admin/objects", "objects", "check", true},

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.index766Routes()
 	s.planRoutes()
 	s.legalRoutes()
+	s.riskRoutes()
 	s.reconcileRoutes()
 	s.scopeRoutes()
 	s.publicRoutes()

@@ -136,6 +136,8 @@ type Deps struct {
 	// Scope is the QMS scope, its announcement and the conversion checklist (scope.go).
 	Scope *leadership.ScopeService
 	Legal *leadership.Legal // the register of legal bases and its revision tasks
+	// Risks is the register of risks and opportunities (ISO 9001 6.1).
+	Risks *leadership.Risks
 }
 
 // missing names the capabilities that were not given.
@@ -145,9 +147,10 @@ func (d Deps) missing() []string {
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
-		"Feed":  d.Feed == nil,
+		"Feed": d.Feed == nil, "PortalSync": d.PortalSync == nil,
 		"Scope": d.Scope == nil,
 		"Legal": d.Legal == nil,
+		"Risks": d.Risks == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
