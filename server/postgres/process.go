@@ -1017,8 +1017,16 @@ func (s *ProcessStore) DeskLists(ctx context.Context, q process.DeskQuery) (proc
 		{&out.DueTomorrow, `d.status = 'processing' AND d.due_at >= $1 AND d.due_at < $2`, `d.due_at`, []any{q.DayEnd, q.TomorrowEnd}},
 		{&out.Ready, open + ` AND ($1::text[] IS NULL OR d.current_unit = ANY($1)) AND jsonb_array_length(d.steps) > 1
 			AND d.steps->-1->>'step' <> 'desk'`, `d.due_at`, []any{desks}},
-		{&out.Late, `(` + open + ` AND ((d.status = 'processing' AND d.due_at < $2) OR ` + lateHandover + `))
-			AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1) OR d.current_unit = ANY($1) OR d.due_at < $2)`, `d.due_at`, []any{desks, q.Now}},
+		// Late: past due (every desk sees those), read in due order from
+		// the open dossiers' index, or a hand-over late at this desk,
+		// from the index of the desk's steps late or not ended
+		// (migration 00078); each part at most the limit, so the queue
+		// never reads every open dossier.
+		{&out.Late, `d.id IN ((SELECT id FROM dossiers WHERE status = 'processing' AND due_at < $2 ORDER BY due_at LIMIT ` + itoa(q.Limit) + `)
+			UNION ALL (SELECT id FROM dossiers d WHERE ` + open + ` AND d.steps->0->>'step' = 'desk' AND d.steps->0 ? 'due'
+				AND (d.steps->0->>'outcome' = 'late' OR NOT d.steps->0 ? 'end') AND ` + lateHandover + `
+				AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1) OR d.current_unit = ANY($1) OR d.due_at < $2) ORDER BY due_at LIMIT ` + itoa(q.Limit) + `))`,
+			`d.due_at`, []any{desks, q.Now}},
 		{&out.RoutePending, `d.route_pending AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1))`, `d.received_at`, []any{desks}},
 	} {
 		if err := list(l.dst, l.where, l.order, l.args...); err != nil {

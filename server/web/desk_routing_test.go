@@ -130,3 +130,30 @@ func TestDeskRoutingPage(t *testing.T) {
 		t.Fatalf("route form from the dossier page: %s", r)
 	}
 }
+
+// TestDeskQueueLateHandovers: the queue's late list holds, besides the
+// dossiers past due, those whose hand-over from the desk is past its
+// deadline (still at the desk, or handed over late) though the dossier
+// itself is within its due time; one handed over on time is not there.
+func TestDeskQueueLateHandovers(t *testing.T) {
+	env, _ := procSetup(t)
+	staff := env.As("staff.motcua")
+	// DD-01 takes ten working days; received Wednesday after 15:00, the
+	// hand-over is due Thursday 08:30, and the clock reads Thursday 10:00.
+	for _, n := range []string{"LH-AT-DESK", "LH-LATE", "LH-ON-TIME"} {
+		receive(t, staff, http.StatusCreated, map[string]any{"number": n, "service": "DD-01", "channel": "in_person", "received_at": "2026-11-25T15:30:00+07:00"})
+	}
+	staff.Do("POST", "/api/v1/dossiers/LH-LATE/events", map[string]any{"event_id": "h", "type": "handed_over", "at": "2026-11-26T09:00:00+07:00"}).MustStatus(http.StatusCreated)
+	staff.Do("POST", "/api/v1/dossiers/LH-ON-TIME/events", map[string]any{"event_id": "h", "type": "handed_over", "at": "2026-11-26T08:00:00+07:00"}).MustStatus(http.StatusCreated)
+	var q struct {
+		Late []deskDossier `json:"late"`
+	}
+	staff.Do("GET", "/api/v1/desk/queue", nil).MustStatus(http.StatusOK).Decode(&q)
+	got := map[string]bool{}
+	for _, d := range q.Late {
+		got[d.Number] = true
+	}
+	if !got["LH-AT-DESK"] || !got["LH-LATE"] || got["LH-ON-TIME"] || len(q.Late) != 2 {
+		t.Fatalf("late list: %+v", q.Late)
+	}
+}
