@@ -128,11 +128,13 @@ func TestPerfOneStopOffice(t *testing.T) {
 		}
 		load0 := loadAverage()
 		d := make([][]time.Duration, len(sides))
+		size := make([]int, len(sides))
 		for i := 0; i < runs; i++ {
 			for k, s := range sides { // alternating, request by request
 				began := time.Now()
 				a := r.send(s)
 				d[k] = append(d[k], time.Since(began))
+				size[k] = len(a.Body)
 				if a.Status != r.want {
 					t.Fatalf("%s on %s: %s", r.name, s.name, a)
 				}
@@ -145,8 +147,8 @@ func TestPerfOneStopOffice(t *testing.T) {
 			sort.Slice(x, func(i, j int) bool { return x[i] < x[j] })
 			p50, p95, p99 := x[len(x)/2], x[len(x)*95/100], x[len(x)*99/100]
 			p50s, p95s = append(p50s, p50), append(p95s, p95)
-			line := fmt.Sprintf("%s, %s (%d dossiers): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (%d runs; load average %s → %s)",
-				r.name, s.name, s.dossiers, msf(p50), msf(p95), msf(p99), runs, load0, load1)
+			line := fmt.Sprintf("%s, %s (%d dossiers): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (%d runs, %d KiB answered; load average %s → %s)",
+				r.name, s.name, s.dossiers, msf(p50), msf(p95), msf(p99), runs, size[k]>>10, load0, load1)
 			if r.target > 0 && k == 0 {
 				testenv.Target(t, p95 <= r.target, "%s (p95 at most %.0f ms)", line, msf(r.target))
 			} else {
