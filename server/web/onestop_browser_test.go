@@ -65,6 +65,9 @@ func browserPlanItemToAccepted(t *testing.T, ctx context.Context, base, planID, 
 		chromedp.SetValue(row+" input[name=percent]", "50", chromedp.ByQuery),
 		chromedp.SetValue(row+" input[name=text]", "Đã rà soát một nửa số hồ sơ", chromedp.ByQuery),
 		chromedp.Click(row+" .progress-form button", chromedp.ByQuery),
+		// The plan's page again, after the report (the page before it
+		// already had the progress table).
+		chromedp.WaitVisible("#flash-ok", chromedp.ByID),
 		chromedp.WaitVisible("#plan-by-unit", chromedp.ByID),
 		chromedp.Text(row+" .item-progress", &progress, chromedp.ByQuery),
 		chromedp.Text("#unit-progress-tnmt", &unitRow, chromedp.ByID),
