@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,6 +159,43 @@ func TestPerfOneStopOffice(t *testing.T) {
 		if len(sides) == 2 {
 			t.Logf("%s, growth 2x / 1x: p50 %.2f×, p95 %.2f×", r.name, float64(p50s[1])/float64(p50s[0]), float64(p95s[1])/float64(p95s[0]))
 		}
+	}
+
+	// Receipts by several desk officers at once (each with a session of
+	// their own), on the 1x data: the latency of each receipt.
+	const clients = 4
+	s := sides[0]
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	load0 := loadAverage()
+	began := time.Now()
+	for c := 0; c < clients; c++ {
+		cl := s.env.As([]string{"staff.motcua", "head.motcua"}[c%2])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < runs; i++ {
+				at := time.Now()
+				a := cl.Do("POST", "/api/v1/dossiers", map[string]any{"number": fmt.Sprintf("PERF-C%d-%06d", c, i), "service": svc,
+					"channel": "in_person", "received_at": time.Now().Add(-time.Minute).Format(time.RFC3339)})
+				d := time.Since(at)
+				if a.Status != http.StatusCreated {
+					t.Errorf("concurrent receipt: %s", a)
+					return
+				}
+				mu.Lock()
+				all = append(all, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(began)
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	if len(all) > 0 {
+		t.Logf("POST /api/v1/dossiers, %d clients at once, 1x: %d receipts in %.1f s (%.0f a second); p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (load average %s → %s)",
+			clients, len(all), el.Seconds(), float64(len(all))/el.Seconds(), msf(all[len(all)/2]), msf(all[len(all)*95/100]), msf(all[len(all)*99/100]), load0, loadAverage())
 	}
 }
 
