@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -1001,6 +1002,8 @@ func (s *ProcessStore) DeskLists(ctx context.Context, q process.DeskQuery) (proc
 		}
 		return nil
 	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
 	const open = `d.status IN ('processing', 'supplement')`
 	// The desk's own step is the first; late when it ended after its due
 	// time, or is still open past it.
@@ -1029,9 +1032,20 @@ func (s *ProcessStore) DeskLists(ctx context.Context, q process.DeskQuery) (proc
 			`d.due_at`, []any{desks, q.Now}},
 		{&out.RoutePending, `d.route_pending AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1))`, `d.received_at`, []any{desks}},
 	} {
-		if err := list(l.dst, l.where, l.order, l.args...); err != nil {
-			return out, err
-		}
+		// The lists are read concurrently (each on a connection of its
+		// own): the queue waits for the slowest list, not for the sum.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := list(l.dst, l.where, l.order, l.args...); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return process.DeskLists{}, err
 	}
 	return out, nil
 }
