@@ -157,3 +157,22 @@ func TestDeskQueueLateHandovers(t *testing.T) {
 		t.Fatalf("late list: %+v", q.Late)
 	}
 }
+
+// TestCalendarChangeKeepsTheJourney: a calendar change recomputes a routed
+// dossier from its receipt as it was: the desk's step stays first, the
+// clock still starts at the competent unit's receipt, and the due date
+// moves past the new day off.
+func TestCalendarChangeKeepsTheJourney(t *testing.T) {
+	env, co := procSetup(t)
+	staff := env.As("staff.motcua")
+	receive(t, staff, http.StatusCreated, map[string]any{"number": "CJ-1", "service": "DD-01", "channel": "postal",
+		"received_at": "2026-11-24T09:00:00+07:00", "route_pending": true})
+	staff.Do("POST", "/api/v1/dossiers/CJ-1/route", map[string]any{"to_unit": "tnmt", "at": "2026-11-25T10:00:00+07:00"}).MustStatus(http.StatusOK)
+	var cy struct{ Moved int }
+	co.Do("POST", "/api/v1/calendar/days", map[string]string{"date": "2026-12-01", "kind": "holiday", "name": "Nghỉ đột xuất"}).MustStatus(http.StatusOK).Decode(&cy)
+	d := getDossier(t, staff, "CJ-1")
+	if cy.Moved != 1 || d.ClockStart != "2026-11-25T03:00:00Z" || d.DueAt != "2026-12-10T03:00:00Z" || len(d.Steps) != 2 ||
+		d.Steps[0].Step != "desk" || d.Steps[0].Unit != "motcua" || d.Steps[1].Unit != "tnmt" {
+		t.Fatalf("after the calendar change (moved %d): %+v", cy.Moved, d)
+	}
+}
