@@ -179,13 +179,18 @@ fuzz: minio-test
 ## benchmarks time one run each (-benchtime 1x: each seeds 100,000 rows or
 ## streams 1 GiB); the others repeat as Go decides. With
 ## QMS_PERF_DATABASE_URL (a database seeded by 'qmstrack seed --demo
-## --dossiers N') the process perf test runs too, on a copy of it.
+## --dossiers N') the process and one-stop office perf tests run too, each
+## on a copy of it (QMS_PERF_DATABASE_URL_2X: a second one with twice the
+## dossiers, for the one-stop test's growth figures).
 bench: minio-test
 	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -benchtime 1x -timeout 60m ./server/web/
 	$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -run '^$$' -bench 'Benchmark' -timeout 30m ./server/nonconformity/ ./server/evidence/ ./server/authz/
 	@if [ -n "$$QMS_PERF_DATABASE_URL" ]; then \
-		$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -tags perf -run TestPerf -v -timeout 60m ./server/process/; \
-	else echo "bench: QMS_PERF_DATABASE_URL is not set; the process perf test is skipped"; fi
+		rc=0; \
+		$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -tags perf -run TestPerf -v -timeout 60m ./server/process/ || rc=1; \
+		$(TEST_ENV) QMS_PERF_ASSERT=1 go test -count=1 -tags perf -run '^TestPerfOneStopOffice$$' -v -timeout 60m ./server/web/ || rc=1; \
+		exit $$rc; \
+	else echo "bench: QMS_PERF_DATABASE_URL is not set; the process and one-stop office perf tests are skipped"; fi
 
 ## mutate: gremlins over the rule-bearing packages, one package at a time
 ## with MUTATE_WORKERS mutants at once, on the real services; fails when a

@@ -75,6 +75,10 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 	prefix := fmt.Sprintf("S%s-%04X", now.UTC().Format("060102"), r.IntN(1<<16))
 	start := now.AddDate(-2, 0, 0)
 	spanDays := int(now.Sub(start).Hours() / 24)
+	desk, err := seedDesk(ctx, db)
+	if err != nil {
+		return 0, err
+	}
 	const batch = 50000
 	loaded := 0
 	for loaded < n {
@@ -82,17 +86,17 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 		err := InTx(ctx, db, func(tx *sqlx.Tx) error {
 			stmt, err := tx.PrepareContext(ctx, `COPY dossiers (number, service_code, unit, field, channel, applicant_ref,
 				received_at, clock_start, due_at, paused_at, supplements, status, returned_at, result, result_reason,
-				outcome, processing_days, current_unit, steps, late, source, `+factCols+`) FROM STDIN`)
+				outcome, processing_days, current_unit, steps, late, source, receiving_unit, receiving_officer, `+factCols+`) FROM STDIN`)
 			if err != nil {
 				return err
 			}
 			for i := 0; i < m; i++ {
-				d := genDossier(r, cal, services, start, spanDays, now)
+				d := genDossier(r, cal, services, start, spanDays, now, desk)
 				d.Number = fmt.Sprintf("%s-%07d", prefix, loaded+i+1)
 				steps, _ := json.Marshal(d.Steps)
 				args := append([]any{d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
 					d.DueAt, d.PausedAt, d.Supplements, d.Status, d.ReturnedAt, nullStr(d.Result), d.ResultReason, nullStr(d.Outcome),
-					d.ProcessingDays, d.CurrentUnit, string(steps), d.Late, "seed"}, factArgs(d.Facts)...)
+					d.ProcessingDays, d.CurrentUnit, string(steps), d.Late, "seed", d.ReceivingUnit, d.ReceivingOfficer}, factArgs(d.Facts)...)
 				if _, err := stmt.ExecContext(ctx, args...); err != nil {
 					stmt.Close()
 					return err
@@ -124,11 +128,45 @@ func SeedDossiers(ctx context.Context, db *sqlx.DB, n int, cal *workday.Calendar
 	return loaded, nil
 }
 
+// seedDeskOf is the one-stop desk generated dossiers are received at: a
+// unit where someone holds the role desk, and its officers.
+type seedDeskOf struct {
+	Unit     string
+	Officers []string
+}
+
+// seedDesk finds the organisation's one-stop desk; none (Unit "") when
+// nobody holds the role desk in a unit.
+func seedDesk(ctx context.Context, db *sqlx.DB) (seedDeskOf, error) {
+	var rows []struct {
+		Unit  string `db:"unit"`
+		Login string `db:"login"`
+	}
+	const q = `SELECT ra.unit, u.login FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+		WHERE ra.role = 'desk' AND ra.unit <> '*' ORDER BY ra.unit, u.login`
+	if err := db.SelectContext(ctx, &rows, q); err != nil {
+		return seedDeskOf{}, translate(err)
+	}
+	var d seedDeskOf
+	for _, r := range rows {
+		if d.Unit == "" {
+			d.Unit = r.Unit
+		}
+		if r.Unit == d.Unit {
+			d.Officers = append(d.Officers, r.Login)
+		}
+	}
+	return d, nil
+}
+
 // genDossier draws one dossier: received on a working day (5% after
 // hours), 50% in person, 40% online (a quarter of it full-process), 10% by post; 5% asked for a
 // supplement; most returned early, some on the due day, about 6% late;
-// those not yet due are still in process.
-func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedure, start time.Time, spanDays int, now time.Time) process.Dossier {
+// those not yet due are still in process. Where the office has a one-stop
+// desk, the dossiers received in person or by post are received there
+// and handed to the competent unit within the hour (2% of those in person
+// the next morning, late).
+func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedure, start time.Time, spanDays int, now time.Time, desk seedDeskOf) process.Dossier {
 	svc := services[r.IntN(len(services))]
 	day := workday.DateOf(start.AddDate(0, 0, r.IntN(spanDays)), cal.Loc)
 	day = cal.NextWorkingDay(day)
@@ -150,6 +188,17 @@ func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedur
 		channel = process.ChannelPostal
 	}
 	var evs []process.Event
+	var rc process.Receipt
+	if desk.Unit != "" && desk.Unit != svc.Unit && (channel == process.ChannelInPerson || channel == process.ChannelPostal) {
+		rc = process.Receipt{Channel: channel, Desk: desk.Unit, Officer: desk.Officers[r.IntN(len(desk.Officers))]}
+		at := received.Add(time.Duration(10+r.IntN(50)) * time.Minute)
+		if channel == process.ChannelInPerson && r.IntN(100) < 2 {
+			at = process.HandoverDue(cal, received).Add(time.Duration(1+r.IntN(120)) * time.Minute)
+		}
+		if at.Before(now) {
+			evs = append(evs, process.Event{EventID: "h", Type: process.EventHandedOver, At: at, Seq: 0})
+		}
+	}
 	clockStart := cal.Start(received)
 	if r.IntN(100) < 5 {
 		sup := cal.Due(clockStart, 1)
@@ -177,12 +226,13 @@ func genDossier(r *rand.Rand, cal *workday.Calendar, services []process.Procedur
 		}
 		evs = append(evs, process.Event{EventID: "x", Type: process.EventReturned, At: ret, Result: res, Reason: reason, Seq: 3})
 	}
-	c, err := process.Replay(cal, svc, received, evs)
+	rc.At = received
+	c, err := process.ReplayReceipt(cal, svc, rc, evs)
 	if err != nil {
-		c, _ = process.Replay(cal, svc, received, nil)
+		c, _ = process.ReplayReceipt(cal, svc, rc, nil)
 	}
 	d := process.Dossier{Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: channel, ApplicantRef: fmt.Sprintf("CD-%06d", r.IntN(1000000)),
-		ReceivedAt: received.UTC(), Clock: c}
+		ReceivedAt: received.UTC(), Clock: c, ReceivingUnit: rc.Desk, ReceivingOfficer: rc.Officer}
 	d.Late = c.Outcome == "late" || c.Overdue(now)
 	d.Facts = genFacts(r, d)
 	return d

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -1001,6 +1002,8 @@ func (s *ProcessStore) DeskLists(ctx context.Context, q process.DeskQuery) (proc
 		}
 		return nil
 	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
 	const open = `d.status IN ('processing', 'supplement')`
 	// The desk's own step is the first; late when it ended after its due
 	// time, or is still open past it.
@@ -1017,13 +1020,32 @@ func (s *ProcessStore) DeskLists(ctx context.Context, q process.DeskQuery) (proc
 		{&out.DueTomorrow, `d.status = 'processing' AND d.due_at >= $1 AND d.due_at < $2`, `d.due_at`, []any{q.DayEnd, q.TomorrowEnd}},
 		{&out.Ready, open + ` AND ($1::text[] IS NULL OR d.current_unit = ANY($1)) AND jsonb_array_length(d.steps) > 1
 			AND d.steps->-1->>'step' <> 'desk'`, `d.due_at`, []any{desks}},
-		{&out.Late, `(` + open + ` AND ((d.status = 'processing' AND d.due_at < $2) OR ` + lateHandover + `))
-			AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1) OR d.current_unit = ANY($1) OR d.due_at < $2)`, `d.due_at`, []any{desks, q.Now}},
+		// Late: past due (every desk sees those), read in due order from
+		// the open dossiers' index, or a hand-over late at this desk,
+		// from the index of the desk's steps late or not ended
+		// (migration 00078); each part at most the limit, so the queue
+		// never reads every open dossier.
+		{&out.Late, `d.id IN ((SELECT id FROM dossiers WHERE status = 'processing' AND due_at < $2 ORDER BY due_at LIMIT ` + itoa(q.Limit) + `)
+			UNION ALL (SELECT id FROM dossiers d WHERE ` + open + ` AND d.steps->0->>'step' = 'desk' AND d.steps->0 ? 'due'
+				AND (d.steps->0->>'outcome' = 'late' OR NOT d.steps->0 ? 'end') AND ` + lateHandover + `
+				AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1) OR d.current_unit = ANY($1) OR d.due_at < $2) ORDER BY due_at LIMIT ` + itoa(q.Limit) + `))`,
+			`d.due_at`, []any{desks, q.Now}},
 		{&out.RoutePending, `d.route_pending AND ($1::text[] IS NULL OR d.receiving_unit = ANY($1))`, `d.received_at`, []any{desks}},
 	} {
-		if err := list(l.dst, l.where, l.order, l.args...); err != nil {
-			return out, err
-		}
+		// The lists are read concurrently (each on a connection of its
+		// own): the queue waits for the slowest list, not for the sum.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := list(l.dst, l.where, l.order, l.args...); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return process.DeskLists{}, err
 	}
 	return out, nil
 }

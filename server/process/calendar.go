@@ -49,7 +49,8 @@ func (p *Service) calendarOf(exceptions []workday.Day, st Settings) *workday.Cal
 func (p *Service) replayer(exceptions []workday.Day, st Settings) func(Dossier, Procedure, []Event) (Clock, error) {
 	cal := p.calendarOf(exceptions, st)
 	return func(d Dossier, svc Procedure, history []Event) (Clock, error) {
-		return Replay(cal, svc, d.ReceivedAt, history)
+		// The receipt as it was: at the desk, waiting for its routing.
+		return ReplayReceipt(cal, svc, d.Receipt(history...), history)
 	}
 }
 

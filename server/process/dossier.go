@@ -279,7 +279,13 @@ func (p *Service) AddEvent(ctx context.Context, number string, e Event) (Dossier
 	apply := func(d Dossier, history []Event) (Clock, error) {
 		// history holds the new event with its arrival order (Seq), which
 		// breaks a tie with an event of the same instant.
-		return ReplayReceipt(cal, svc, d.Receipt(), history)
+		stored := make([]Event, 0, len(history))
+		for _, h := range history {
+			if h.EventID != e.EventID {
+				stored = append(stored, h)
+			}
+		}
+		return ReplayReceipt(cal, svc, d.Receipt(stored...), history)
 	}
 	evf := func(d Dossier) trail.Event {
 		det := map[string]any{"event_id": e.EventID, "type": e.Type, "at": e.At.UTC(), "status": d.Status}
@@ -412,7 +418,16 @@ func (p *Service) Dossiers(ctx context.Context, f DossierFilter) ([]Dossier, int
 	return list, total, err
 }
 
-// Receipt is how d was received, for its replay.
-func (d Dossier) Receipt() Receipt {
-	return Receipt{At: d.ReceivedAt, Channel: d.Channel, Desk: d.ReceivingUnit, Officer: d.ReceivingOfficer, RoutePending: d.RoutePending}
+// Receipt is how d was received, for its replay. stored are the events
+// already kept for d: routing clears the dossier's route_pending, so a
+// stored routing is what shows that the receipt waited for one (without
+// it, every replay after the routing would find a second one).
+func (d Dossier) Receipt(stored ...Event) Receipt {
+	rc := Receipt{At: d.ReceivedAt, Channel: d.Channel, Desk: d.ReceivingUnit, Officer: d.ReceivingOfficer, RoutePending: d.RoutePending}
+	for _, e := range stored {
+		if e.Type == EventRouted {
+			rc.RoutePending = true
+		}
+	}
+	return rc
 }

@@ -4,18 +4,13 @@ package process_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	neturl "net/url"
 	"os"
 	"sort"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/lib/pq"
 
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internal/testenv"
@@ -40,7 +35,7 @@ func TestPerf(t *testing.T) {
 		t.Skip("QMS_PERF_DATABASE_URL is not set")
 	}
 	ctx := context.Background()
-	url := clonePerfDatabase(t, src)
+	url := testenv.ClonePerfDatabase(t, src)
 	db, err := postgres.Open(ctx, url, 8)
 	if err != nil {
 		t.Fatal(err)
@@ -147,47 +142,6 @@ func TestPerf(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// clonePerfDatabase copies the database at src (CREATE DATABASE … TEMPLATE,
-// on the same server) and returns the copy's URL; the copy is dropped at
-// cleanup. PostgreSQL copies a database only while nobody is connected to
-// it, so a `qmstrack serve` on it must be stopped first.
-func clonePerfDatabase(t *testing.T, src string) string {
-	t.Helper()
-	u, err := neturl.Parse(src)
-	if err != nil {
-		t.Fatalf("QMS_PERF_DATABASE_URL: %v", err)
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" {
-		t.Fatal("QMS_PERF_DATABASE_URL names no database")
-	}
-	clone := fmt.Sprintf("%s_run_%d", name, time.Now().UnixNano()%1e9)
-	adminURL := *u
-	adminURL.Path = "/postgres"
-	admin, err := sql.Open("postgres", adminURL.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + pq.QuoteIdentifier(clone) + ` WITH (FORCE)`)
-		admin.Close()
-	})
-	start := time.Now()
-	for attempt := 0; ; attempt++ {
-		_, err = admin.Exec(`CREATE DATABASE ` + pq.QuoteIdentifier(clone) + ` TEMPLATE ` + pq.QuoteIdentifier(name))
-		if err == nil || attempt >= 10 || !strings.Contains(err.Error(), "being accessed") {
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	if err != nil {
-		t.Fatalf("copy the perf database %s (is a server connected to it?): %v", name, err)
-	}
-	t.Logf("copied %s to %s in %.1f s", name, clone, time.Since(start).Seconds())
-	u.Path = "/" + clone
-	return u.String()
-}
 
 // writeCSV streams rows of generated dossiers (0.5% malformed) in the
 // Vietnamese export layout.

@@ -3,7 +3,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,15 +21,7 @@ import (
 func TestBrowserDeskReceivesAndReturns(t *testing.T) {
 	env, _ := procSetup(t)
 	ctx := browsertest.New(t, 3*time.Minute)
-	step := func(name string, actions ...chromedp.Action) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "desk-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := browserSteps(t, ctx, "desk")
 	if err := browsertest.Login(ctx, env.URL, "staff.motcua", apptest.Password); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -37,15 +36,7 @@ func TestBrowserIndex766ProgressAndPublished(t *testing.T) {
 	}
 
 	ctx := browsertest.New(t, 2*time.Minute)
-	step := func(name string, actions ...chromedp.Action) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "index766-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := browserSteps(t, ctx, "index766")
 	if err := browsertest.Login(ctx, env.URL, "coordinator", apptest.Password); err != nil {
 		t.Fatal(err)
 	}

@@ -1326,14 +1326,7 @@ var mxRoutes = []mxRoute{
 	// A dossier received at the desk for a unit not known yet is routed to
 	// its competent unit once: by the desk, or by a writer of its unit.
 	{Method: "POST", Path: "/api/v1/dossiers/{number}/route", Obj: "dossier", Act: "write", Targets: perUnit, Sees: mxSeesDossier,
-		Or: mxDesk("route"),
-		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
-			number := fmt.Sprintf("MX-R%d", x.f.Next())
-			apptest.Expect(t, "desk receipt", x.f.As("staff.motcua").Do("POST", "/api/v1/dossiers", map[string]any{"number": number,
-				"service": x.services[unit], "channel": "postal", "route_pending": true,
-				"received_at": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)}), http.StatusCreated, nil)
-			return x.obj(unit, number)
-		},
+		Or: mxDesk("route"), Build: mxRoutePending,
 		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, _ int) any { return map[string]any{"to_unit": o.Unit} })},
 	{Method: "POST", Path: "/api/v1/dossiers/{number}/late/raise", Obj: "process", Act: "manage", Targets: perUnit, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.lateDossier(t, unit) },
@@ -1597,6 +1590,12 @@ var mxForms = []mxRoute{
 		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, n int) any {
 			return map[string]string{"number": fmt.Sprintf("MX-DF%d", n), "service": x.services[o.Unit], "channel": "in_person",
 				"received_at": time.Now().In(x.f.Loc).Add(-2 * time.Hour).Format("02/01/2006 15:04")}
+		})},
+	// The routing page's form: the same permission as its API twin.
+	{Method: "POST", Path: "/ui/dossiers/{number}/route", Obj: "dossier", Act: "write", Targets: perUnit, Sees: mxSeesDossier,
+		Or: mxDesk("route"), Build: mxRoutePending,
+		Send: mxPost(func(x *mx, _ *mxActor, o *mxObj, _ int) any {
+			return map[string]string{"to_unit": o.Unit, "at": time.Now().In(x.f.Loc).Add(-time.Hour).Format("02/01/2006 15:04")}
 		})},
 	{Method: "POST", Path: "/ui/dossiers/{number}/facts", Obj: "dossier", Act: "write", Targets: perUnit, Shared: true, Sees: mxSeesProcess,
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {

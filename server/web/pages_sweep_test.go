@@ -54,6 +54,9 @@ func TestEveryPageReadsRight(t *testing.T) {
 	req.Header.Set("Content-Type", "text/csv")
 	var imp struct{ ID string }
 	f.As("coordinator").Send(req).MustStatus(200).Decode(&imp)
+	// The desk's routing page lists a dossier waiting for its competent unit.
+	apptest.Expect(t, "route pending", f.As("staff.motcua").Do("POST", "/api/v1/dossiers", map[string]any{"number": "SW-RT", "service": svc,
+		"channel": "postal", "route_pending": true, "received_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}), http.StatusCreated, nil)
 	year0 := time.Now().In(f.Loc).Format("2006")
 	apptest.Expect(t, "objective", f.As("coordinator").Do("POST", "/api/v1/objectives", map[string]any{"title": "95% đúng hạn", "kpi": "on_time_rate",
 		"target": 95, "period_from": year0 + "-01-01", "period_to": year0 + "-12-31", "unit": "tnmt"}), http.StatusCreated, nil)

@@ -675,6 +675,7 @@ var procNav = []struct{ Key, Href string }{
 	{"proc.nav.dashboard", "/dashboard"},
 	{"proc.nav.dossiers", "/dossiers"},
 	{"desk.nav", "/desk"},
+	{"route.nav", "/desk/routing"},
 	{"proc.nav.kpis", "/kpis"},
 	{"proc.nav.index766", "/index766"},
 	{"proc.nav.objectives", "/objectives"},
@@ -695,7 +696,7 @@ func (s *Server) procPage(c *gin.Context, name, title string, data map[string]an
 		if n.Href == "/dossier-events/pending" && !can.Write {
 			continue // only those who record dossier events may see the waiting ones
 		}
-		if n.Href == "/desk" && !can.Desk {
+		if (n.Href == "/desk" || n.Href == "/desk/routing") && !can.Desk {
 			continue // the one-stop desk's own page
 		}
 		nav = append(nav, NavItem{Key: n.Key, Href: n.Href, Active: c.Request.URL.Path == n.Href})

@@ -20,7 +20,7 @@ import (
 
 // seedPublicServices inserts services from..to-1 with every public field
 // filled as an office fills them: five papers, a legal basis, two forms.
-func seedPublicServices(b *testing.B, db *sqlx.DB, from, to int) {
+func seedPublicServices(b testing.TB, db *sqlx.DB, from, to int) {
 	b.Helper()
 	units := []string{"tnmt", "noivu", "vp", "vhtt"}
 	papers, _ := json.Marshal([]map[string]string{{"vi": "Tờ khai theo mẫu", "en": "Declaration"}, {"vi": "Bản sao Căn cước", "en": "Copy of the ID card"},

@@ -38,15 +38,7 @@ func TestBrowserPublicLookupAndKiosk(t *testing.T) {
 	}
 
 	ctx := browsertest.New(t, 2*time.Minute)
-	step := func(name string, actions ...chromedp.Action) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			browsertest.Screenshot(ctx, "public-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := browserSteps(t, ctx, "public")
 	var count, status, steps, fee string
 	step("search",
 		browsertest.NavigateAction(env.URL+"/public"),

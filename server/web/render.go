@@ -299,6 +299,7 @@ var navItems = []struct {
 	wholeOffice         bool
 }{
 	{"nav.g.desk", "nav.desk", "/desk", "dossier", "receive", false},
+	{"nav.g.desk", "nav.routing", "/desk/routing", "dossier", "receive", false},
 	{"nav.g.desk", "nav.dossiers", "/dossiers", "process", "read", false},
 	{"nav.g.figures", "nav.dashboard", "/dashboard", "process", "read", false},
 	{"nav.g.figures", "nav.index766", "/index766", "process", "read", false},

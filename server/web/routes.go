@@ -306,6 +306,7 @@ func (s *Server) processRoutes() {
 	serve(a, ui.Group("", importGate(p)), "/dossiers/import", "", pa.importForm())
 	serve(a, ui, "/dossiers/:number/events", "", pa.eventForm())
 	serve(a, ui, "/desk/receive", "", pa.deskReceive())
+	serve(a, ui, "/dossiers/:number/route", "", pa.deskRoute())
 
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/dashboard":              h(s.procDashboardPage(p)),
@@ -314,6 +315,7 @@ func (s *Server) processRoutes() {
 		"/calendar":               h(s.procCalendarPage(p)),
 		"/dossiers":               h(s.procDossiersPage(p)),
 		"/desk":                   h(s.deskPage(p)),
+		"/desk/routing":           h(s.deskRoutingPage(p)),
 		"/dossiers/import":        h(s.procImportPage(p)),
 		"/dossiers/imports/:id":   h(s.procImportPage(p)),
 		"/dossiers/:number":       h(s.procDossierPage(p)),
