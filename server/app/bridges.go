@@ -135,7 +135,7 @@ type AuditNCs struct{ NCs *nonconformity.Service }
 // RaiseFromAudit implements internalaudit.NCRaiser.
 func (r AuditNCs) RaiseFromAudit(ctx context.Context, in internalaudit.NCRequest) (string, string, error) {
 	nc, err := r.NCs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceInternalAudit, SourceRef: in.FindingRef,
-		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: in.NCDescription()})
+		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, DescriptionMsg: ptr(in.NCDescription())})
 	return nc.ID, nc.Number, err
 }
 
@@ -181,9 +181,12 @@ type lateNCs struct{ ncs *nonconformity.Service }
 // RaiseLateDossier implements process.NCRaiser.
 func (l lateNCs) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) (string, string, error) {
 	nc, err := l.ncs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceProcess, SourceRef: in.Ref,
-		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: in.Description})
+		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, TitleMsg: &in.Title, DescriptionMsg: &in.Description})
 	return nc.ID, nc.Number, err
 }
+
+// ptr is the address of a copy of v.
+func ptr[T any](v T) *T { return &v }
 
 // ncSummary gives the dashboard open nonconformities and overdue actions per unit.
 type ncSummary struct{ ncs *nonconformity.Service }
