@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -60,6 +61,40 @@ func TestNCExportLocalised(t *testing.T) {
 		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\xef\xbb\xbf")))).ReadAll()
 		if err != nil || len(recs) != 2 || recs[0][9] != tc.unitHeader || recs[1][9] != row[9] {
 			t.Fatalf("%s: csv %v %q", tc.lang, err, recs)
+		}
+	}
+}
+
+// The dashboard workbook names its sheets in the reader's language and puts
+// each unit's name beside its code.
+func TestDashboardExportLocalised(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	svc := f.Service(t, "tnmt", 5)
+	f.Dossier(t, "coordinator", svc, time.Now().Add(-2*time.Hour))
+	for _, tc := range []struct{ lang, units, name string }{
+		{"vi", "Đơn vị", "Phòng Tài nguyên và Môi trường"},
+		{"en", "Units", ""},
+	} {
+		c := env.As("coordinator")
+		setLang(t, c, tc.lang)
+		r := c.Do("GET", "/dashboard/export.xlsx", nil).MustStatus(http.StatusOK)
+		x, err := excelize.OpenReader(bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := x.GetRows(tc.units)
+		if err != nil {
+			t.Fatalf("%s: no sheet %q among %v", tc.lang, tc.units, x.GetSheetList())
+		}
+		found := false
+		for _, row := range rows[1:] {
+			if len(row) > 2 && row[0] == "tnmt" {
+				found = row[1] != "" && row[1] != "tnmt" && (tc.name == "" || row[1] == tc.name)
+			}
+		}
+		if !found {
+			t.Fatalf("%s: the units sheet lacks tnmt with its name: %q", tc.lang, rows)
 		}
 	}
 }
