@@ -186,7 +186,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership},
-		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name,
+		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name, Render: cat.Msg,
 		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		procOpts.Email = mailer

@@ -149,6 +149,9 @@ type Dossier struct {
 	// of the dossier's status changes (optional).
 	NotifyEmail string `json:"notify_email,omitempty"`
 	NotifyPhone string `json:"notify_phone,omitempty"`
+	// NotifyLang is the language the applicant reads the notices in (vi,
+	// the default, or en).
+	NotifyLang string `json:"notify_lang,omitempty"`
 	Clock
 	Facts
 	Late bool `json:"late"`
