@@ -36,13 +36,13 @@ const maxNoticeAttempts = 5
 
 // NoticeFacts are the facts a notice states.
 type NoticeFacts struct {
-	Number           string     `json:"number"`
-	Service          string     `json:"service"`
-	ServiceName      string     `json:"service_name"`
-	ServiceNameEN    string     `json:"service_name_en,omitempty"`
+	Number        string `json:"number"`
+	Service       string `json:"service"`
+	ServiceName   string `json:"service_name"`
+	ServiceNameEN string `json:"service_name_en,omitempty"`
 	// Lang is the language the applicant reads the notice in ("" for a
 	// notice written before it was asked: Vietnamese).
-	Lang string `json:"lang,omitempty"`
+	Lang             string     `json:"lang,omitempty"`
 	Unit             string     `json:"unit"`
 	ReceivingUnit    string     `json:"receiving_unit"`
 	ReceivingOfficer string     `json:"receiving_officer"`
