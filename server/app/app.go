@@ -139,7 +139,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
 	// meetings and directives, whose minutes are records (5.1, 9.3).
-	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
+	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{Render: cat.Msg,
 		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a},
 		Step: failpoint.Hit})
 	// The reform index (QĐ 766): its definition is the versioned data

@@ -144,7 +144,7 @@ type AuditReports struct{ Records *record.Service }
 
 // FileAuditReport implements internalaudit.RecordFiler.
 func (f AuditReports) FileAuditReport(ctx context.Context, r internalaudit.ReportFile) (string, error) {
-	rec, err := f.Records.FileTrusted(ctx, record.NewRecord{Type: internalaudit.ReportRecordType, Unit: r.Unit, Title: r.Title,
+	rec, err := f.Records.FileTrusted(ctx, record.NewRecord{Type: internalaudit.ReportRecordType, Unit: r.Unit, TitleMsg: &r.Title,
 		Date: r.Date.String(), Clauses: r.Clauses, LinkAudit: r.AuditID,
 		File: qms.FilesOf(qms.Upload{Name: r.FileName, Body: r.File})})
 	return rec.ID, err
@@ -209,7 +209,7 @@ type minutesRecords struct{ recs *record.Service }
 
 // FileMinutes implements leadership.MinutesFiler.
 func (m minutesRecords) FileMinutes(ctx context.Context, in leadership.MinutesRecord) (string, error) {
-	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, Title: in.Title,
+	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, TitleMsg: &in.Title,
 		Date: in.Date.String(), Clauses: in.Clauses, File: qms.FilesOf(qms.Upload{Name: in.FileName, Body: in.File})})
 	return rec.ID, err
 }

@@ -286,7 +286,7 @@ const ReportRecordType = "audit-report"
 // ReportFile is an audit report to be filed as a record of type audit report.
 type ReportFile struct {
 	Unit     string
-	Title    string
+	Title    qms.Msg // read in each reader's language
 	Date     qms.Date
 	Clauses  []string
 	AuditID  string

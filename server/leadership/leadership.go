@@ -210,7 +210,7 @@ type MinutesFiler interface {
 type MinutesRecord struct {
 	Type     string // the record type, "meeting-minutes"
 	Unit     string
-	Title    string
+	Title    qms.Msg // read in each reader's language
 	Date     workday.Date
 	Clauses  []string
 	FileName string

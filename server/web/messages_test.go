@@ -64,3 +64,31 @@ func TestLateDossierNCInReadersLanguage(t *testing.T) {
 		t.Fatalf("Vietnamese reader's NC page:\n%s", vi)
 	}
 }
+
+// The minutes record a meeting files reads in the reader's language; its
+// stored title holds one language.
+func TestMinutesRecordTitleInReadersLanguage(t *testing.T) {
+	env := apptest.New(t)
+	chair := env.As("chairman")
+	var m struct {
+		MinutesRef string `json:"minutes_record"`
+	}
+	chair.Multipart("/api/v1/meetings", map[string]string{"held_on": time.Now().Format("2006-01-02"), "title": "Họp CCHC", "chair": "Chủ tịch UBND",
+		"participants": "Phòng Nội vụ", "unit": "vp"},
+		apptest.File{Field: "minutes", Name: "bien-ban.pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}).MustStatus(http.StatusCreated).Decode(&m)
+	if m.MinutesRef == "" {
+		t.Fatal("no minutes record")
+	}
+	co := env.As("coordinator")
+	var rec struct{ Title string }
+	co.Do("GET", "/api/v1/records/"+m.MinutesRef, nil).MustStatus(http.StatusOK).Decode(&rec)
+	if rec.Title != "Biên bản họp: Họp CCHC" {
+		t.Fatalf("stored title %q", rec.Title)
+	}
+	vi := string(co.Do("GET", "/records/"+m.MinutesRef, nil).MustStatus(http.StatusOK).Body)
+	setLang(t, co, "en")
+	en := string(co.Do("GET", "/records/"+m.MinutesRef, nil).MustStatus(http.StatusOK).Body)
+	if !strings.Contains(vi, `<h1 id="rec-heading">Biên bản họp: Họp CCHC</h1>`) || !strings.Contains(en, `<h1 id="rec-heading">Minutes: Họp CCHC</h1>`) {
+		t.Fatalf("headings: vi %v en %v", strings.Contains(vi, "Biên bản họp: Họp CCHC"), strings.Contains(en, "Minutes: Họp CCHC"))
+	}
+}
