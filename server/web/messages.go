@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 
+	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
@@ -28,4 +29,13 @@ func entryMsg(details []byte, key string) *qms.Msg {
 		return nil
 	}
 	return &m
+}
+
+// ncTitle is an NC's title in lang: a generated title rendered from its
+// message, a typed one as typed.
+func (s *Server) ncTitle(lang string, nc nonconformity.NC) string {
+	if nc.TitleMsg == nil {
+		return nc.Title
+	}
+	return s.views.cat.Msg(lang, *nc.TitleMsg)
 }

@@ -497,7 +497,7 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 					continue
 				}
 				out = append(out, qms.Task{Kind: "nc-cause", Link: "/ncs/" + nc.ID,
-					Title:   s.trLang(a.Lang).T("nc.task.cause", "Number", nc.Number, "Title", nc.Title),
+					Title:   s.trLang(a.Lang).T("nc.task.cause", "Number", nc.Number, "Title", s.ncTitle(a.Lang, nc)),
 					Overdue: nc.AnalysisLateAt != nil})
 			}
 		}
