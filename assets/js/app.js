@@ -53,3 +53,37 @@
     if (first && (sel.selectedIndex < 0 || sel.options[sel.selectedIndex].hidden)) first.selected = true;
   });
 })();
+
+// Upload checks before sending, from the limits the server applies (passed
+// on <body>): a file too big or of a type not accepted is refused at once,
+// the field marked invalid so the form is not sent. The server still checks.
+(function () {
+  "use strict";
+  var b = document.body;
+  if (!b || !b.dataset) return;
+  var max = parseInt(b.dataset.uploadMax || "0", 10), accept = b.dataset.uploadAccept || "";
+  var exts = accept.split(",").filter(function (x) { return x; });
+  function inputs() { return document.querySelectorAll('input[type="file"]'); }
+  function own(input) { return input.getAttribute("accept") || accept; }
+  function check(input) {
+    var ok = own(input).split(",").filter(function (x) { return x.charAt(0) === "."; });
+    var msg = "";
+    for (var i = 0; i < input.files.length && !msg; i++) {
+      var f = input.files[i], name = f.name.toLowerCase();
+      if (max > 0 && f.size > max) msg = b.dataset.uploadTooBig;
+      else if (ok.length && !ok.some(function (x) { return name.slice(-x.length) === x; })) msg = b.dataset.uploadBadType;
+    }
+    input.setCustomValidity(msg);
+    if (msg) input.reportValidity();
+  }
+  function arm() {
+    var list = inputs();
+    for (var i = 0; i < list.length; i++) {
+      if (!list[i].hasAttribute("accept") && exts.length) list[i].setAttribute("accept", accept);
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", arm); else arm();
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.type === "file") check(e.target);
+  });
+})();

@@ -152,7 +152,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 
 	// Records under retention (ISO 9001 7.5.3), then the leadership's
 	// meetings and directives, whose minutes are records (5.1, 9.3).
-	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{
+	a.Records = record.New(postgres.NewRecordStore(db), store, a.Authz, a.Identity, record.Options{Render: cat.Msg,
 		MaxSize: cfg.MaxUpload, Now: sharedNow, Location: loc, Audits: AuditWindow{auditStore, loc}, Links: recordLinks{a},
 		Step: failpoint.Hit})
 	// The reform index (QĐ 766): its definition is the versioned data
@@ -208,7 +208,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	procOpts := process.Options{Now: now, Clock: shared, Location: loc, MaxImport: cfg.MaxUpload,
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership, a.Legal},
-		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name,
+		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name, Render: cat.Msg,
 		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		procOpts.Email = mailer

@@ -147,7 +147,7 @@ type AuditNCs struct{ NCs *nonconformity.Service }
 // RaiseFromAudit implements internalaudit.NCRaiser.
 func (r AuditNCs) RaiseFromAudit(ctx context.Context, in internalaudit.NCRequest) (string, string, error) {
 	nc, err := r.NCs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceInternalAudit, SourceRef: in.FindingRef,
-		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: in.NCDescription()})
+		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, DescriptionMsg: ptr(in.NCDescription())})
 	return nc.ID, nc.Number, err
 }
 
@@ -156,7 +156,7 @@ type AuditReports struct{ Records *record.Service }
 
 // FileAuditReport implements internalaudit.RecordFiler.
 func (f AuditReports) FileAuditReport(ctx context.Context, r internalaudit.ReportFile) (string, error) {
-	rec, err := f.Records.FileTrusted(ctx, record.NewRecord{Type: internalaudit.ReportRecordType, Unit: r.Unit, Title: r.Title,
+	rec, err := f.Records.FileTrusted(ctx, record.NewRecord{Type: internalaudit.ReportRecordType, Unit: r.Unit, TitleMsg: &r.Title,
 		Date: r.Date.String(), Clauses: r.Clauses, LinkAudit: r.AuditID,
 		File: qms.FilesOf(qms.Upload{Name: r.FileName, Body: r.File})})
 	return rec.ID, err
@@ -193,9 +193,12 @@ type lateNCs struct{ ncs *nonconformity.Service }
 // RaiseLateDossier implements process.NCRaiser.
 func (l lateNCs) RaiseLateDossier(ctx context.Context, in process.LateDossierNC) (string, string, error) {
 	nc, err := l.ncs.Raise(ctx, nonconformity.NewNC{Source: nonconformity.SourceProcess, SourceRef: in.Ref,
-		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, Title: in.Title, Description: in.Description})
+		Severity: in.Severity, Unit: in.Unit, Clauses: in.Clauses, TitleMsg: &in.Title, DescriptionMsg: &in.Description})
 	return nc.ID, nc.Number, err
 }
+
+// ptr is the address of a copy of v.
+func ptr[T any](v T) *T { return &v }
 
 // ncSummary gives the dashboard open nonconformities and overdue actions per unit.
 type ncSummary struct{ ncs *nonconformity.Service }
@@ -218,7 +221,7 @@ type minutesRecords struct{ recs *record.Service }
 
 // FileMinutes implements leadership.MinutesFiler.
 func (m minutesRecords) FileMinutes(ctx context.Context, in leadership.MinutesRecord) (string, error) {
-	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, Title: in.Title,
+	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, TitleMsg: &in.Title,
 		Date: in.Date.String(), Clauses: in.Clauses, File: qms.FilesOf(qms.Upload{Name: in.FileName, Body: in.File})})
 	return rec.ID, err
 }

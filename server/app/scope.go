@@ -48,7 +48,7 @@ type announcementRecords struct{ recs *record.Service }
 
 // FileAnnouncement implements leadership.AnnouncementFiler.
 func (m announcementRecords) FileAnnouncement(ctx context.Context, in leadership.MinutesRecord) (string, error) {
-	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, Title: in.Title,
+	rec, err := m.recs.FileTrusted(ctx, record.NewRecord{Type: in.Type, Unit: in.Unit, TitleMsg: &in.Title,
 		Date: in.Date.String(), Clauses: in.Clauses, File: qms.FilesOf(qms.Upload{Name: in.FileName, Body: in.File})})
 	return rec.ID, err
 }

@@ -237,7 +237,7 @@ var Accepted = map[string]string{
 	"text/tab-separated-values": "plain text (TSV)",
 }
 
-// AcceptedList names the accepted types for error messages.
+// AcceptedList names the accepted types (pages show it in their help text).
 const AcceptedList = "PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, plain text"
 
 // sniffSize is how much of the start of a file is read to decide its type;
@@ -256,7 +256,9 @@ func Detect(head []byte) (string, error) {
 	if _, ok := Accepted[t]; ok {
 		return t, nil
 	}
-	return "", qms.Errorf(qms.ErrInvalid, "this kind of file is not accepted; accepted types: %s", AcceptedList)
+	// The list is part of the message, not an argument: "plain text" is
+	// words the reader's language says its own way.
+	return "", qms.Errorf(qms.ErrInvalid, "this kind of file is not accepted; accepted types: PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG, plain text")
 }
 
 // PutOptions tune one upload.

@@ -109,7 +109,7 @@ func (c *Catalog) Msg(lang string, m qms.Msg) string {
 			return "", false
 		}
 	}
-	return qms.LocalizeMsg(m, tr)
+	return qms.LocalizeMsg(m.InLang(lang), tr)
 }
 
 // Err is the user-safe message of err in lang. An error that is a bare kind

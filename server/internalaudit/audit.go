@@ -251,19 +251,27 @@ type NCRequest struct {
 }
 
 // NCDescription is the description of the nonconformity raised for the
-// finding: the finding's text, its evidence and the audit it comes from,
-// at most 8,000 characters. It is stored once for every reader, so it
-// names its parts in both languages.
-func (r NCRequest) NCDescription() string {
+// finding: the finding's text, its evidence and the audit it comes from, as
+// a message whose frame each reader reads in their language (the finding's
+// own text stays as the auditor wrote it). The finding's text is cut so that
+// the whole stays within 8,000 characters.
+func (r NCRequest) NCDescription() qms.Msg {
 	desc := r.Description
+	evidence := strings.Join(r.Evidence, "\n- ")
+	room := 8000 - 120 - len([]rune(evidence)) - len([]rune(r.AuditNumber))
+	if room < 200 {
+		room = 200
+	}
+	if rs := []rune(desc); len(rs) > room {
+		desc = string(rs[:room-1]) + "…"
+	}
 	if len(r.Evidence) > 0 {
-		desc += "\n\nBằng chứng / Evidence:\n- " + strings.Join(r.Evidence, "\n- ")
+		if rs := []rune(evidence); len(rs) > 8000-120-len([]rune(desc)) {
+			evidence = string(rs[:8000-121-len([]rune(desc))]) + "…"
+		}
+		return qms.M("%s\n\nEvidence:\n- %s\n\nInternal audit %s", desc, evidence, r.AuditNumber)
 	}
-	desc += "\n\nĐánh giá nội bộ / Internal audit " + r.AuditNumber
-	if rs := []rune(desc); len(rs) > 8000 {
-		desc = string(rs[:7999]) + "…"
-	}
-	return desc
+	return qms.M("%s\n\nInternal audit %s", desc, r.AuditNumber)
 }
 
 // NCRaiser creates a nonconformity of source "internal audit" and returns
@@ -278,7 +286,7 @@ const ReportRecordType = "audit-report"
 // ReportFile is an audit report to be filed as a record of type audit report.
 type ReportFile struct {
 	Unit     string
-	Title    string
+	Title    qms.Msg // read in each reader's language
 	Date     qms.Date
 	Clauses  []string
 	AuditID  string

@@ -78,10 +78,9 @@ func (s *Service) fileReport(ctx context.Context, a Audit, lang string) (string,
 	if len(clauses) == 0 {
 		clauses = []string{"9.2"}
 	}
-	// The record is one text for every reader: its title names the report
-	// in both languages.
+	// The title is a message: each reader reads it in their language.
 	recID, err := s.o.Records.FileAuditReport(ctx, ReportFile{Unit: a.Units[0],
-		Title: "Báo cáo đánh giá nội bộ " + a.Number + " / Internal audit report " + a.Number,
+		Title: qms.M("Internal audit report %s", a.Number),
 		Date:  s.today(), Clauses: clauses, AuditID: a.ID,
 		FileName: "bao-cao-danh-gia-noi-bo-" + a.Number + "." + s.o.Renderer.Extension(), File: pr})
 	// Unblocks the renderer if the filing stopped reading early.

@@ -297,7 +297,7 @@ func (s *ScopeService) SignAnnouncement(ctx context.Context, in SignIn) (Announc
 	signed := SignedAnnouncement{PDF: obj}
 	if s.o.Records != nil {
 		if signed.RecordID, err = s.o.Records.FileAnnouncement(ctx, MinutesRecord{Type: RecordTypeAnnouncement, Unit: sc.RecordUnit,
-			Title: "Công bố HTQLCL phù hợp " + ann.Content.Standard, Date: ann.Date, Clauses: []string{"4.3"},
+			Title: qms.M("QMS conformity announcement to %s", ann.Content.Standard), Date: ann.Date, Clauses: []string{"4.3"},
 			FileName: "cong-bo-htqlcl.pdf", File: bytes.NewReader(pdf)}); err != nil {
 			return Announcement{}, err
 		}

@@ -15,13 +15,18 @@ type EscalationReport struct {
 	EmailErrors int `json:"email_errors"`
 }
 
-// overdueSubject is the subject of the notification of overdue directive d.
-func overdueSubject(d Directive) qms.Msg {
+// overdueSubject is the subject of the notification of overdue directive d
+// of the unit named unit: the unit's name, not its code, in the reader's
+// language, and the due date as a date.
+func overdueSubject(d Directive, unit qms.Text) qms.Msg {
 	title := d.Title
 	if r := []rune(title); len(r) > 120 {
 		title = string(r[:120]) + "…"
 	}
-	return qms.M("Overdue directive (%s, %s): %s", d.Unit, d.DueOn, title)
+	if unit == (qms.Text{}) {
+		unit = qms.Text{VI: d.Unit, EN: d.Unit}
+	}
+	return qms.M("Overdue directive (%s, %s): %s", unit, d.DueOn, title)
 }
 
 // EscalateOverdue notifies the unit head and the coordinators of each

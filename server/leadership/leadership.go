@@ -173,7 +173,7 @@ type Store interface {
 	// on today once per directive and due date, with the subject made by
 	// subject, writes one trail entry per newly escalated directive, and
 	// returns the new notifications.
-	EscalateOverdue(ctx context.Context, today workday.Date, subject func(Directive) qms.Msg) ([]Escalation, error)
+	EscalateOverdue(ctx context.Context, today workday.Date, subject func(d Directive, unit qms.Text) qms.Msg) ([]Escalation, error)
 	// CountByUnit counts, per unit with any, the directives overdue on
 	// today and those returned.
 	CountByUnit(ctx context.Context, today workday.Date) ([]UnitCount, error)
@@ -210,7 +210,7 @@ type MinutesFiler interface {
 type MinutesRecord struct {
 	Type     string // the record type, "meeting-minutes"
 	Unit     string
-	Title    string
+	Title    qms.Msg // read in each reader's language
 	Date     workday.Date
 	Clauses  []string
 	FileName string

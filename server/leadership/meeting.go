@@ -27,7 +27,7 @@ func minutesRecord(m Meeting, filename string, r io.Reader) MinutesRecord {
 	if rs := []rune(title); len(rs) > 200 {
 		title = string(rs[:200]) + "…"
 	}
-	return MinutesRecord{Type: "meeting-minutes", Unit: m.Unit, Title: "Biên bản họp / Minutes: " + title, Date: m.HeldOn,
+	return MinutesRecord{Type: "meeting-minutes", Unit: m.Unit, Title: qms.M("Minutes: %s", title), Date: m.HeldOn,
 		Clauses: []string{"5.1", "9.3"}, FileName: filename, File: r}
 }
 

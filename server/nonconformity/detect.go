@@ -23,7 +23,17 @@ type NewNC struct {
 	DetectedBy  string         `json:"detected_by"` // a name; defaults to the acting user's
 	DetectedOn  time.Time      `json:"detected_on"` // a date; defaults to today
 	Files       qms.FileSource `json:"-"`
+	// TitleMsg and DescriptionMsg are the texts another capability writes
+	// (a late dossier, an audit finding) kept as messages, so each reader
+	// reads them in their language; Title and Description are then their
+	// rendering in the office's language, for search and for programs.
+	TitleMsg       *qms.Msg `json:"-"`
+	DescriptionMsg *qms.Msg `json:"-"`
 }
+
+// OfficeLang is the language generated texts are stored in for search and
+// programs (the office's working language); readers get them in their own.
+const OfficeLang = "vi"
 
 var sourceRefRE = regexp.MustCompile(`^[a-z][a-z_-]{0,31}:[^\s]{1,160}$`)
 
@@ -88,6 +98,12 @@ func (s *Service) create(ctx context.Context, in NewNC, by, byName string) (NC, 
 	if err != nil {
 		fe.AddErr("clauses", err)
 	}
+	if in.TitleMsg != nil {
+		in.Title = s.render(OfficeLang, *in.TitleMsg)
+	}
+	if in.DescriptionMsg != nil {
+		in.Description = s.render(OfficeLang, *in.DescriptionMsg)
+	}
 	title, err := qms.CleanText("title", in.Title, 300, true, false)
 	if err != nil {
 		fe.AddErr("title", err)
@@ -117,6 +133,7 @@ func (s *Service) create(ctx context.Context, in NewNC, by, byName string) (NC, 
 		ID: qms.NewID(), Source: in.Source, SourceRef: ref, Severity: in.Severity, Unit: in.Unit,
 		Clauses: clauses, Title: title, Description: desc, DetectedBy: detectedBy, DetectedOn: on,
 		Status: StatusOpen, CauseCategories: []string{}, Whys: []string{}, CreatedAt: s.o.Now().UTC(),
+		TitleMsg: in.TitleMsg, DescriptionMsg: in.DescriptionMsg,
 	}
 	if by != "" {
 		nc.CreatedBy = &by
@@ -129,11 +146,16 @@ func (s *Service) create(ctx context.Context, in NewNC, by, byName string) (NC, 
 	}
 	nc.Files = files
 	year := s.o.Now().In(s.o.Location).Year()
-	ev := trail.NewEvent(ctx, "nc.create", ObjectNC, nc.ID, nc.Unit, map[string]any{
+	details := map[string]any{
 		"source": nc.Source, "source_ref": nc.SourceRef, "severity": nc.Severity, "title": nc.Title,
 		"clauses": nc.Clauses, "detected_by": nc.DetectedBy, "detected_on": nc.DetectedOn.Format("2006-01-02"),
 		"files": fileSums(files),
-	})
+	}
+	if nc.TitleMsg != nil {
+		// The entry is read in the reader's language too.
+		details["title_msg"] = *nc.TitleMsg
+	}
+	ev := trail.NewEvent(ctx, "nc.create", ObjectNC, nc.ID, nc.Unit, details)
 	out, created, err := s.store.Create(ctx, nc, year, ev)
 	if err != nil {
 		return NC{}, false, err

@@ -94,17 +94,21 @@ const (
 
 // NC is a nonconformity with its actions and files.
 type NC struct {
-	ID              string     `json:"id" db:"id"`
-	Number          string     `json:"number" db:"number"`
-	Year            int        `json:"year" db:"year"`
-	Seq             int        `json:"-" db:"seq"`
-	Source          string     `json:"source" db:"source"`
-	SourceRef       string     `json:"source_ref,omitempty" db:"source_ref"`
-	Severity        string     `json:"severity" db:"severity"`
-	Unit            string     `json:"unit" db:"unit"`
-	Clauses         []string   `json:"clauses" db:"-"`
-	Title           string     `json:"title" db:"title"`
-	Description     string     `json:"description" db:"description"`
+	ID          string   `json:"id" db:"id"`
+	Number      string   `json:"number" db:"number"`
+	Year        int      `json:"year" db:"year"`
+	Seq         int      `json:"-" db:"seq"`
+	Source      string   `json:"source" db:"source"`
+	SourceRef   string   `json:"source_ref,omitempty" db:"source_ref"`
+	Severity    string   `json:"severity" db:"severity"`
+	Unit        string   `json:"unit" db:"unit"`
+	Clauses     []string `json:"clauses" db:"-"`
+	Title       string   `json:"title" db:"title"`
+	Description string   `json:"description" db:"description"`
+	// TitleMsg and DescriptionMsg: a generated text as a message, rendered
+	// in the reader's language where it is shown (see NewNC).
+	TitleMsg        *qms.Msg   `json:"title_msg,omitempty" db:"-"`
+	DescriptionMsg  *qms.Msg   `json:"description_msg,omitempty" db:"-"`
 	DetectedBy      string     `json:"detected_by" db:"detected_by"`
 	DetectedOn      time.Time  `json:"detected_on" db:"detected_on"`
 	Status          string     `json:"status" db:"status"`

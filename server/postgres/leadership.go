@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -300,7 +302,7 @@ func (s *LeadershipStore) Evidence(ctx context.Context, directiveID, evidenceID 
 // each directive past due and not closed, once per directive and due date
 // (the dedupe key), writes one trail entry per newly escalated directive,
 // and returns the new notifications with the recipients' email addresses.
-func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Date, subject func(leadership.Directive) qms.Msg) ([]leadership.Escalation, error) {
+func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Date, subject func(leadership.Directive, qms.Text) qms.Msg) ([]leadership.Escalation, error) {
 	list, err := s.Directives(ctx, leadership.DirectiveFilter{Scope: qms.Scope{All: true}, Overdue: &today})
 	if err != nil {
 		return nil, err
@@ -319,7 +321,11 @@ func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Dat
 				return err
 			}
 			key := fmt.Sprintf("directive-overdue:%s:%s", d.ID, d.DueOn)
-			subj := subject(d)
+			var unit qms.Text
+			if err := tx.GetContext(ctx, &unit, `SELECT name_vi AS vi, name_en AS en FROM units WHERE code = $1`, d.Unit); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return translate(err)
+			}
+			subj := subject(d, unit)
 			link := "/directives/" + d.ID
 			notified := map[string]bool{}
 			for _, u := range append(heads, coords...) {

@@ -39,11 +39,14 @@ type ncRow struct {
 	Clauses         pq.StringArray `db:"clauses"`
 	CauseCategories pq.StringArray `db:"cause_categories"`
 	Whys            pq.StringArray `db:"whys"`
+	TitleMsg        []byte         `db:"title_msg"`
+	DescriptionMsg  []byte         `db:"description_msg"`
 }
 
 func (r ncRow) nc() nonconformity.NC {
 	n := r.NC
 	n.Clauses, n.CauseCategories, n.Whys = nonNil(r.Clauses), nonNil(r.CauseCategories), nonNil(r.Whys)
+	n.TitleMsg, n.DescriptionMsg = msgOrNil(r.TitleMsg), msgOrNil(r.DescriptionMsg)
 	n.Actions, n.Files = []nonconformity.Action{}, []nonconformity.File{}
 	return n
 }
@@ -60,7 +63,8 @@ func nonNil(s []string) []string {
 const ncCols = `n.id, COALESCE(n.number, '') AS number, n.year, COALESCE(n.seq, 0) AS seq, n.source, n.source_ref, n.severity, n.unit, n.clauses, n.title,
 	n.description, n.detected_by, n.detected_on, n.status, n.containment, n.containment_by, n.containment_on,
 	n.cause_summary, n.cause_categories, n.whys, n.analysed_at, n.cancel_reason, n.closed_at, n.cancelled_at,
-	n.analysis_late_at, n.created_by, COALESCE(cu.name, '') AS created_by_name, n.created_at, n.updated_at`
+	n.analysis_late_at, n.created_by, COALESCE(cu.name, '') AS created_by_name, n.created_at, n.updated_at,
+	n.title_msg, n.description_msg`
 
 const actionCols = `a.id, a.nc_id, a.no, a.unit, a.owner, ou.name AS owner_name, a.verifier, a.description, a.due,
 	a.verify_after, a.status, a.report, a.started_at, a.done_at, a.signed_off_at, a.signed_off_by, a.verified_at,
@@ -103,11 +107,19 @@ func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev 
 		}
 		nc.Year = year
 		const qIns = `INSERT INTO ncs (id, year, source, source_ref, severity, unit, clauses, title,
-			description, detected_by, detected_on, status, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+			description, detected_by, detected_on, status, created_by, created_at, title_msg, description_msg)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+		titleMsg, err := msgJSON(nc.TitleMsg)
+		if err != nil {
+			return err
+		}
+		descMsg, err := msgJSON(nc.DescriptionMsg)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, qIns, nc.ID, nc.Year, nc.Source, nc.SourceRef, nc.Severity,
 			nc.Unit, pq.Array(nonNil(nc.Clauses)), nc.Title, nc.Description, nc.DetectedBy, nc.DetectedOn, nc.Status,
-			nc.CreatedBy, nc.CreatedAt); err != nil {
+			nc.CreatedBy, nc.CreatedAt, titleMsg, descMsg); err != nil {
 			return err
 		}
 		for _, f := range nc.Files {
@@ -115,7 +127,7 @@ func (s *NCStore) Create(ctx context.Context, nc nonconformity.NC, year int, ev 
 				return err
 			}
 		}
-		var err error
+
 		if out, err = s.load(ctx, tx, nc.ID, false); err != nil {
 			return err
 		}

@@ -422,6 +422,7 @@ type dossierRow struct {
 	LookupCode      string     `db:"lookup_code"`
 	NotifyEmail     string     `db:"notify_email"`
 	NotifyPhone     string     `db:"notify_phone"`
+	NotifyLang      string     `db:"notify_lang"`
 	factsRow
 }
 
@@ -452,7 +453,7 @@ const dossierCols = `d.id, d.number, d.service_code, coalesce(sv.name_vi, '') AS
 	d.received_at, d.clock_start, d.due_at, d.extended_due_at, d.extension_reason, d.paused_at, d.supplements, d.status,
 	d.returned_at, d.result, d.result_reason, d.outcome, d.processing_days, d.current_unit, d.steps, d.late, d.created_at, d.updated_at,
 	l.state AS late_state, l.nc_id, l.nc_number, l.reason AS late_reason, l.last_error AS late_error, l.created_at AS late_created_at,
-	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code, d.notify_email, d.notify_phone,
+	d.return_channel, d.receiving_unit, d.receiving_officer, d.route_pending, d.lookup_code, d.notify_email, d.notify_phone, d.notify_lang,
 	d.result_electronic, d.digitised, d.data_reused, d.fee_paid_online, d.satisfaction, d.complaint, d.complaint_on_time`
 
 const dossierFrom = ` FROM dossiers d LEFT JOIN services sv ON sv.code = d.service_code LEFT JOIN late_dossiers l ON l.dossier_id = d.id`
@@ -470,7 +471,7 @@ func (r dossierRow) out() process.Dossier {
 		Channel: r.Channel, ApplicantRef: r.ApplicantRef, ReceivedAt: r.ReceivedAt.UTC(), Late: r.Late,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ReturnChannel: deref(r.ReturnChannel),
 		ReceivingUnit: r.ReceivingUnit, ReceivingOfficer: r.ReceivingOff, RoutePending: r.RoutePending, LookupCode: r.LookupCode,
-		NotifyEmail: r.NotifyEmail, NotifyPhone: r.NotifyPhone, Facts: r.facts()}
+		NotifyEmail: r.NotifyEmail, NotifyPhone: r.NotifyPhone, NotifyLang: r.NotifyLang, Facts: r.facts()}
 	d.Clock = process.Clock{Status: r.Status, ClockStart: r.ClockStart.UTC(), DueAt: r.DueAt.UTC(), ExtendedDueAt: utcp(r.ExtendedDueAt),
 		ExtensionReason: r.ExtensionReason, PausedAt: utcp(r.PausedAt), Supplements: r.Supplements, ReturnedAt: utcp(r.ReturnedAt),
 		ResultReason: r.ResultReason, ProcessingDays: r.ProcessingDays, CurrentUnit: r.CurrentUnit, Steps: []process.StepResult{}}
@@ -511,8 +512,9 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 	steps, _ := json.Marshal(d.Steps)
 	const q = `INSERT INTO dossiers (number, service_code, unit, field, channel, applicant_ref, received_at, clock_start, due_at,
 			status, current_unit, steps, late, source, return_channel, receiving_unit, receiving_officer, route_pending, notify_email, notify_phone,
-			` + factCols + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+			` + factCols + `, notify_lang)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
+			coalesce(nullif($27, ''), 'vi'))
 		ON CONFLICT (number) DO NOTHING RETURNING id`
 	created := false
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -520,6 +522,7 @@ func (s *ProcessStore) CreateDossier(ctx context.Context, d process.Dossier, ev 
 		args := append([]any{d.Number, d.Service, d.Unit, d.Field, d.Channel, d.ApplicantRef, d.ReceivedAt, d.ClockStart,
 			d.DueAt, d.Status, d.CurrentUnit, steps, d.Late, nullStr(d.ReturnChannel), d.ReceivingUnit, d.ReceivingOfficer, d.RoutePending,
 			d.NotifyEmail, d.NotifyPhone}, factArgs(d.Facts)...)
+		args = append(args, d.NotifyLang)
 		err := tx.GetContext(ctx, &id, q, args...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -1076,14 +1079,18 @@ func (s *ProcessStore) Handovers(ctx context.Context, desks []string, from, to, 
 func addNotice(ctx context.Context, tx *sqlx.Tx, d process.Dossier, kind string, at time.Time, officer string) error {
 	f := process.NoticeFacts{Number: d.Number, Service: d.Service, ServiceName: d.ServiceName, Unit: d.Unit, ReceivingUnit: d.ReceivingUnit,
 		ReceivingOfficer: d.ReceivingOfficer, HandlingOfficer: officer, Status: d.Status, Result: d.Result, ReturnChannel: d.ReturnChannel,
-		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, ReturnedAt: d.ReturnedAt, LookupCode: d.LookupCode}
+		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, ReturnedAt: d.ReturnedAt, LookupCode: d.LookupCode, Lang: d.NotifyLang}
 	if kind == "received" {
 		f.HandlingOfficer = ""
 	}
-	if f.ServiceName == "" || f.LookupCode == "" {
-		if err := tx.QueryRowxContext(ctx, `SELECT coalesce(sv.name_vi, ''), d.lookup_code FROM dossiers d
-			LEFT JOIN services sv ON sv.code = d.service_code WHERE d.id = $1`, d.ID).Scan(&f.ServiceName, &f.LookupCode); err != nil {
+	if f.ServiceName == "" || f.LookupCode == "" || f.Lang == "" || f.ServiceNameEN == "" {
+		var name string
+		if err := tx.QueryRowxContext(ctx, `SELECT coalesce(sv.name_vi, ''), coalesce(sv.name_en, ''), d.lookup_code, d.notify_lang FROM dossiers d
+			LEFT JOIN services sv ON sv.code = d.service_code WHERE d.id = $1`, d.ID).Scan(&name, &f.ServiceNameEN, &f.LookupCode, &f.Lang); err != nil {
 			return err
+		}
+		if f.ServiceName == "" {
+			f.ServiceName = name
 		}
 	}
 	channel, to := process.NoticeCounter, ""

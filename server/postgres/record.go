@@ -79,16 +79,18 @@ type recordRow struct {
 	Versions     int            `db:"versions"`
 	CreatedBy    string         `db:"created_by"`
 	CreatedAt    time.Time      `db:"created_at"`
+	TitleMsg     []byte         `db:"title_msg"`
 }
 
 const recordCols = `id, type_code, unit, title, record_date, clauses, link_revision, link_nc, link_action, link_audit,
-	lock_mode, permanent, retain_until, held, hold_reason, status, disposed_at, disposal_signature, versions, created_by, created_at`
+	lock_mode, permanent, retain_until, held, hold_reason, status, disposed_at, disposal_signature, versions, created_by, created_at, title_msg`
 
 func (r recordRow) record() record.Record {
 	out := record.Record{ID: r.ID, Type: r.Type, Unit: r.Unit, Title: r.Title, Date: r.Date, Clauses: []string(r.Clauses),
 		Links: record.Links{Revision: r.LinkRevision, NC: r.LinkNC, Action: r.LinkAction, Audit: r.LinkAudit},
 		Mode:  r.Mode, Permanent: r.Permanent, RetainUntil: r.RetainUntil.UTC(), Held: r.Held, HoldReason: r.HoldReason,
-		Status: r.Status, DisposedAt: r.DisposedAt, VersionsN: r.Versions, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
+		Status: r.Status, DisposedAt: r.DisposedAt, VersionsN: r.Versions, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(),
+		TitleMsg: msgOrNil(r.TitleMsg)}
 	if out.Clauses == nil {
 		out.Clauses = []string{}
 	}
@@ -111,10 +113,14 @@ func insertVersion(ctx context.Context, tx *sqlx.Tx, id string, v record.Version
 // Create inserts a record with its first version and the trail entry.
 func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Version, ev trail.Event) (record.Record, error) {
 	const q = `INSERT INTO records (type_code, unit, title, record_date, clauses, link_revision, link_nc, link_action, link_audit,
-			lock_mode, permanent, retain_until, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ` + recordCols
+			lock_mode, permanent, retain_until, created_by, title_msg)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ` + recordCols
+	titleMsg, err := msgJSON(r.TitleMsg)
+	if err != nil {
+		return record.Record{}, err
+	}
 	var row recordRow
-	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The linked objects were checked before the file was stored; one
 		// that went missing since is refused here.
 		if _, missing, err := resolveRecordLinks(ctx, tx, r.Links); err != nil || len(missing) > 0 {
@@ -124,7 +130,7 @@ func (s *RecordStore) Create(ctx context.Context, r record.Record, v record.Vers
 			return err
 		}
 		if err := tx.GetContext(ctx, &row, q, r.Type, r.Unit, r.Title, r.Date, pq.Array(r.Clauses), r.Links.Revision,
-			r.Links.NC, r.Links.Action, r.Links.Audit, r.Mode, r.Permanent, r.RetainUntil, r.CreatedBy); err != nil {
+			r.Links.NC, r.Links.Action, r.Links.Audit, r.Mode, r.Permanent, r.RetainUntil, r.CreatedBy, titleMsg); err != nil {
 			return err
 		}
 		v.No = 1

@@ -35,6 +35,8 @@ type NewDossier struct {
 	// status change (optional).
 	NotifyEmail string `json:"notify_email"`
 	NotifyPhone string `json:"notify_phone"`
+	// NotifyLang: the language of the notices, vi (default) or en.
+	NotifyLang string `json:"notify_lang"`
 	Facts
 }
 
@@ -62,6 +64,14 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 		fe.Add("receiving_unit", "unknown unit")
 	}
 	email, phone := cleanContact(fe, in.NotifyEmail, in.NotifyPhone)
+	notifyLang := strings.TrimSpace(in.NotifyLang)
+	switch notifyLang {
+	case "":
+		notifyLang = "vi"
+	case "vi", "en":
+	default:
+		fe.Add("notify_lang", "vi or en")
+	}
 	ref, err := qms.CleanText("applicant_ref", in.ApplicantRef, 100, false, false)
 	if err != nil {
 		fe.AddErr("applicant_ref", err)
@@ -101,7 +111,7 @@ func (p *Service) CreateDossier(ctx context.Context, in NewDossier) (Dossier, bo
 	}
 	d := Dossier{Number: in.Number, Service: svc.Code, Field: svc.Field, Unit: svc.Unit, Channel: ch,
 		ApplicantRef: ref, ReceivedAt: in.ReceivedAt.UTC(), Clock: clock, ReturnChannel: rch,
-		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending, NotifyEmail: email, NotifyPhone: phone, Facts: in.Facts}
+		ReceivingUnit: recv, ReceivingOfficer: a.Login, RoutePending: in.RoutePending, NotifyEmail: email, NotifyPhone: phone, NotifyLang: notifyLang, Facts: in.Facts}
 	d.Overdue = clock.Overdue(now)
 	d.Late = d.Overdue
 	ev := trail.NewEvent(ctx, "dossier.receive", "dossier", d.Number, d.Unit, map[string]any{

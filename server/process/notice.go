@@ -14,8 +14,8 @@ import (
 // told, when, and by which channel (NĐ 224/2026 Art. 15.1(g): the agency,
 // the receiving and the handling officer, the times of receipt, processing
 // and return). The store writes the notice's facts with the change, in the
-// same transaction; SendNotices writes the sentence (in Vietnamese, the
-// citizen's language) and sends it by e-mail, or by SMS through an adapter,
+// same transaction; SendNotices writes the sentence (messages rendered in
+// the language the citizen asked for, Vietnamese by default) and sends it by e-mail, or by SMS through an adapter,
 // and keeps what was sent. Without an address the notice is logged only:
 // the citizen learns it at the desk or on the public status page.
 
@@ -36,9 +36,13 @@ const maxNoticeAttempts = 5
 
 // NoticeFacts are the facts a notice states.
 type NoticeFacts struct {
-	Number           string     `json:"number"`
-	Service          string     `json:"service"`
-	ServiceName      string     `json:"service_name"`
+	Number        string `json:"number"`
+	Service       string `json:"service"`
+	ServiceName   string `json:"service_name"`
+	ServiceNameEN string `json:"service_name_en,omitempty"`
+	// Lang is the language the applicant reads the notice in ("" for a
+	// notice written before it was asked: Vietnamese).
+	Lang             string     `json:"lang,omitempty"`
 	Unit             string     `json:"unit"`
 	ReceivingUnit    string     `json:"receiving_unit"`
 	ReceivingOfficer string     `json:"receiving_officer"`
@@ -153,52 +157,72 @@ func (p *Service) SendNotices(ctx context.Context, limit int) (NoticeReport, err
 	return rep, err
 }
 
-// noticeStatus is how a notice names the change, in Vietnamese.
+// noticeStatus is how a notice names the change (a message id).
 var noticeStatus = map[string]string{
-	"received":               "đã được tiếp nhận",
-	EventHandedOver:          "đã được chuyển xử lý",
-	EventRouted:              "đã được chuyển đến cơ quan có thẩm quyền giải quyết",
-	EventSupplementRequested: "cần bổ sung giấy tờ",
-	EventResubmitted:         "đã được bổ sung và tiếp tục giải quyết",
-	EventExtended:            "được gia hạn thời gian giải quyết",
-	EventReturned:            "đã có kết quả",
-	EventWithdrawn:           "đã được rút",
+	"received":               "has been received",
+	EventHandedOver:          "has been handed over for processing",
+	EventRouted:              "has been sent to the competent agency",
+	EventSupplementRequested: "needs further papers",
+	EventResubmitted:         "has been completed and is being processed again",
+	EventExtended:            "has been given more time",
+	EventReturned:            "has a result",
+	EventWithdrawn:           "has been withdrawn",
 }
 
-// noticeText writes what a notice tells the citizen, in Vietnamese: the
-// change, the agency, the receiving and handling officers and the times.
+// noticeText writes what a notice tells the citizen, in the language they
+// asked for: the change, the agency, the receiving and handling officers and
+// the times. Each line is a message rendered by the one translator.
 func (p *Service) noticeText(n Notice) (subject, body string) {
 	f := n.Facts
+	lang := f.Lang
+	if lang != "en" {
+		lang = "vi"
+	}
+	render := func(m qms.Msg) string {
+		if p.o.Render == nil {
+			return m.String()
+		}
+		return p.o.Render(lang, m)
+	}
 	at := func(t time.Time) string { return t.In(p.o.Location).Format("15:04 02/01/2006") }
 	unit := func(code string) string {
 		if p.o.UnitName != nil {
-			if s := p.o.UnitName(code, "vi"); s != "" {
+			if s := p.o.UnitName(code, lang); s != "" {
 				return s
 			}
 		}
 		return code
 	}
-	what := noticeStatus[n.Kind]
-	if what == "" {
-		what = "đã thay đổi trạng thái"
+	id := noticeStatus[n.Kind]
+	if id == "" {
+		id = "has changed status"
 	}
-	subject = fmt.Sprintf("Hồ sơ %s %s", f.Number, what)
-	var b strings.Builder
-	fmt.Fprintf(&b, "Hồ sơ số %s (%s) %s lúc %s.\n", f.Number, f.ServiceName, what, at(n.At))
-	fmt.Fprintf(&b, "Cơ quan giải quyết: %s.\n", unit(f.Unit))
+	what := qms.M(id)
+	service := f.ServiceName
+	if lang == "en" && f.ServiceNameEN != "" {
+		service = f.ServiceNameEN
+	}
+	subject = render(qms.M("Dossier %s %s", f.Number, what))
+	lines := []qms.Msg{qms.M("Dossier no. %s (%s) %s at %s.", f.Number, service, what, at(n.At)),
+		qms.M("Handling agency: %s.", unit(f.Unit))}
 	if f.ReceivingUnit != "" {
-		fmt.Fprintf(&b, "Nơi tiếp nhận: %s; người tiếp nhận: %s; thời gian tiếp nhận: %s.\n", unit(f.ReceivingUnit), f.ReceivingOfficer, at(f.ReceivedAt))
+		lines = append(lines, qms.M("Received at: %s; received by: %s; time of receipt: %s.", unit(f.ReceivingUnit), f.ReceivingOfficer, at(f.ReceivedAt)))
 	} else {
-		fmt.Fprintf(&b, "Thời gian tiếp nhận: %s.\n", at(f.ReceivedAt))
+		lines = append(lines, qms.M("Time of receipt: %s.", at(f.ReceivedAt)))
 	}
 	if f.HandlingOfficer != "" {
-		fmt.Fprintf(&b, "Người xử lý: %s.\n", f.HandlingOfficer)
+		lines = append(lines, qms.M("Handled by: %s.", f.HandlingOfficer))
 	}
 	if f.ReturnedAt != nil {
-		fmt.Fprintf(&b, "Thời gian trả kết quả: %s.\n", at(*f.ReturnedAt))
+		lines = append(lines, qms.M("Result returned at: %s.", at(*f.ReturnedAt)))
 	} else {
-		fmt.Fprintf(&b, "Ngày hẹn trả kết quả: %s.\n", at(f.DueAt))
+		lines = append(lines, qms.M("Result due: %s.", at(f.DueAt)))
 	}
-	fmt.Fprintf(&b, "Tra cứu: %s\n", p.StatusURL(Dossier{Number: f.Number, LookupCode: f.LookupCode}))
+	lines = append(lines, qms.M("Look it up: %s", p.StatusURL(Dossier{Number: f.Number, LookupCode: f.LookupCode})))
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(render(l))
+		b.WriteByte('\n')
+	}
 	return subject, b.String()
 }

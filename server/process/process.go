@@ -20,7 +20,6 @@ package process
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -150,6 +149,9 @@ type Dossier struct {
 	// of the dossier's status changes (optional).
 	NotifyEmail string `json:"notify_email,omitempty"`
 	NotifyPhone string `json:"notify_phone,omitempty"`
+	// NotifyLang is the language the applicant reads the notices in (vi,
+	// the default, or en).
+	NotifyLang string `json:"notify_lang,omitempty"`
 	Clock
 	Facts
 	Late bool `json:"late"`
@@ -189,28 +191,30 @@ const (
 // "process", reference "dossier:<number>" (idempotent on the nonconformity
 // side), its unit, severity, clauses and texts.
 type LateDossierNC struct {
-	DossierID   string
-	Number      string
-	Ref         string
-	Unit        string
-	Severity    string
-	Clauses     []string
-	Title       string
-	Description string
+	DossierID string
+	Number    string
+	Ref       string
+	Unit      string
+	Severity  string
+	Clauses   []string
+	// Title and Description are messages, rendered in each reader's
+	// language (the NC keeps them so).
+	Title       qms.Msg
+	Description qms.Msg
 }
 
 // lateDossierNC says what the nonconformity of late dossier d of procedure
 // svc records; times are shown in the office's time zone loc.
 func lateDossierNC(d Dossier, svc Procedure, loc *time.Location) LateDossierNC {
-	desc := fmt.Sprintf("Hồ sơ %s (%s, %d ngày làm việc) hạn trả %s", d.Number, svc.Name("vi"), svc.Days, d.DueAt.In(loc).Format("02/01/2006 15:04"))
+	name := qms.Text{VI: svc.Name("vi"), EN: svc.Name("en")}
+	due := d.DueAt.In(loc).Format("02/01/2006 15:04")
+	desc := qms.M("Dossier %s (%s, %d working days) was due %s and has not been returned.", d.Number, name, svc.Days, due)
 	if d.ReturnedAt != nil {
-		desc += fmt.Sprintf(", trả kết quả %s.", d.ReturnedAt.In(loc).Format("02/01/2006 15:04"))
-	} else {
-		desc += ", chưa trả kết quả."
+		desc = qms.M("Dossier %s (%s, %d working days) was due %s and was returned %s.", d.Number, name, svc.Days, due,
+			d.ReturnedAt.In(loc).Format("02/01/2006 15:04"))
 	}
-	desc += "\nLate dossier " + d.Number + "."
 	return LateDossierNC{DossierID: d.ID, Number: d.Number, Ref: "dossier:" + d.Number, Unit: d.Unit, Severity: "minor",
-		Clauses: []string{"8.5.1", "9.1.1"}, Title: "Hồ sơ trễ hạn / Late dossier " + d.Number, Description: desc}
+		Clauses: []string{"8.5.1", "9.1.1"}, Title: qms.M("Late dossier %s", d.Number), Description: desc}
 }
 
 // Authorizer answers permission questions once per request.

@@ -50,6 +50,10 @@ type Options struct {
 	SMS   SMSSender
 	// UnitName names a unit in a language for the notices (nil: the code).
 	UnitName func(code, lang string) string
+	// Render writes a message in a language (the one translator): the
+	// notices are messages, written in the citizen's language when sent;
+	// nil writes the English wording.
+	Render func(lang string, m qms.Msg) string
 	// Lookup bounds wrong codes of the public status lookup;
 	// DefaultLookupLimits for each zero field.
 	Lookup LookupLimits

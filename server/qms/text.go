@@ -41,12 +41,43 @@ type Msg struct {
 	Args []any  `json:"args,omitempty"`
 }
 
-// String is the message in English, as the API speaks.
+// String is the message in English, as the API speaks: a name kept in both
+// languages (Text) in its English form.
 func (m Msg) String() string {
 	if len(m.Args) == 0 {
 		return m.ID
 	}
-	return fmt.Sprintf(m.ID, m.Args...)
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if t, ok := a.(Text); ok {
+			a = t.In("en")
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(m.ID, args...)
+}
+
+// InLang returns m with the arguments that depend on the reader's language
+// resolved for lang: a name kept in both languages (Text) becomes the name in
+// lang and a date its dd/mm/yyyy form, in nested messages too. The
+// translator then renders the rest (formats, labels).
+func (m Msg) InLang(lang string) Msg {
+	if len(m.Args) == 0 {
+		return m
+	}
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		switch x := a.(type) {
+		case Text:
+			a = x.In(lang)
+		case Date:
+			a = x.Display()
+		case Msg:
+			a = x.InLang(lang)
+		}
+		args[i] = a
+	}
+	return Msg{ID: m.ID, Args: args}
 }
 
 // M returns the message id with its arguments.
@@ -73,6 +104,7 @@ type msgArg struct {
 	L *Label   `json:"l,omitempty"`
 	M *Msg     `json:"m,omitempty"`
 	D *string  `json:"d,omitempty"` // a Date, yyyy-mm-dd
+	T *Text    `json:"t,omitempty"` // a name in both languages
 }
 
 // MarshalJSON writes the message with typed arguments.
@@ -96,6 +128,8 @@ func (m Msg) MarshalJSON() ([]byte, error) {
 		case Date:
 			v := x.String()
 			args[i].D = &v
+		case Text:
+			args[i].T = &x
 		case error:
 			v := MsgOf(x)
 			args[i].M = &v
@@ -138,6 +172,8 @@ func (m *Msg) UnmarshalJSON(b []byte) error {
 				return err
 			}
 			m.Args = append(m.Args, d)
+		case a.T != nil:
+			m.Args = append(m.Args, *a.T)
 		default:
 			m.Args = append(m.Args, "")
 		}

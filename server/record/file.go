@@ -25,6 +25,11 @@ type NewRecord struct {
 	LinkAudit    string   `json:"link_audit"`
 	// File is the record's one file.
 	File qms.FileSource `json:"-" form:"file"`
+	// TitleMsg is the title a capability filing the record writes (an
+	// audit report, meeting minutes), kept as a message so each reader
+	// reads it in their language; Title is then its rendering in the
+	// office's language, for search and programs.
+	TitleMsg *qms.Msg `json:"-"`
 }
 
 // Correction is the input of AddVersion.
@@ -70,6 +75,9 @@ func (s *Service) create(ctx context.Context, in NewRecord, checkAccess bool) (R
 			return Record{}, err
 		}
 		fe.Add("type", "unknown record type")
+	}
+	if in.TitleMsg != nil {
+		in.Title, r.TitleMsg = s.render(*in.TitleMsg), in.TitleMsg
 	}
 	if r.Title, err = qms.CleanText("title", in.Title, 300, true, false); err != nil {
 		fe.AddErr("title", err)

@@ -86,6 +86,8 @@ type Record struct {
 	Type  string `json:"type" db:"type_code"`
 	Unit  string `json:"unit" db:"unit"`
 	Title string `json:"title" db:"title"`
+	// TitleMsg: a title qmstrack wrote, as a message (see NewRecord).
+	TitleMsg *qms.Msg `json:"title_msg,omitempty" db:"-"`
 	// Date is the record's date (a DATE column: midnight UTC); Day gives
 	// it as a civil date.
 	Date        time.Time  `json:"date" db:"record_date"`

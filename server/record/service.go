@@ -32,6 +32,9 @@ type Options struct {
 	// so the fault tests can stop the process there; nil does nothing. The
 	// application wires it to internal/failpoint.
 	Step func(name string)
+	// Render writes a message in a language (the one translator), for the
+	// titles capabilities write; nil writes the English wording.
+	Render func(lang string, m qms.Msg) string
 }
 
 // step reports that the service reached the named step (see Options.Step).
@@ -122,4 +125,15 @@ func (s *Service) ListPermissionsOf(ctx context.Context) ListPermissions {
 	return ListPermissions{File: s.authz.Scope(a.UserID, permRecord, actCreate),
 		Dispose: !s.authz.Scope(a.UserID, permRecord, actDispose).Empty(),
 		Types:   s.authz.Can(a.UserID, qms.AllUnits, permRecord, actTypes)}
+}
+
+// officeLang is the language generated titles are stored in for search.
+const officeLang = "vi"
+
+// render writes m in the office's language.
+func (s *Service) render(m qms.Msg) string {
+	if s.o.Render == nil {
+		return m.String()
+	}
+	return s.o.Render(officeLang, m)
 }

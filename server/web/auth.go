@@ -332,7 +332,7 @@ func (s *Server) handleHome() gin.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.render(c, http.StatusOK, "home.html", s.page(c, "home.title", gin.H{"Tasks": ts, "Notifications": ns, "Roles": roles}))
+		s.render(c, http.StatusOK, "home.html", s.page(c, "home.title", gin.H{"Tasks": ts, "Groups": groupTasks(ts, s.taskKindLabel(a.Lang)), "Notifications": ns, "Roles": roles}))
 		return nil
 	})
 }

@@ -141,40 +141,13 @@ func handleNCFile(ncs *nonconformity.Service) gin.HandlerFunc {
 	})
 }
 
-// ncRows yields the register's rows for an export, page by page with the
-// request's filters, at most maxExportRows.
-func ncRows(ctx context.Context, ncs *nonconformity.Service, f nonconformity.Filter) export.Rows {
-	return func(yield func([]string) error) error {
-		f.Limit, f.Cursor = 500, ""
-		n, today := 0, ncs.Today()
-		for {
-			items, err := ncs.List(ctx, f)
-			if err != nil {
-				return err
-			}
-			for _, nc := range items {
-				if n++; n > maxExportRows {
-					return qms.Errorf(qms.ErrTooLarge, "more than %d nonconformities: narrow the filters", maxExportRows)
-				}
-				if err := yield(nonconformity.ExportRow(nc, today, ncs.Location())); err != nil {
-					return err
-				}
-			}
-			if len(items) < f.Limit {
-				return nil
-			}
-			f.Cursor = items[len(items)-1].Number
-		}
-	}
-}
-
 // maxExportRows bounds one export; the register's filters narrow it.
 const maxExportRows = 20000
 
 // handleNCExport writes the register as CSV or XLSX (web/export: text cells,
 // formulas neutralised). The filters and the reader's access are checked
 // before the first byte is written.
-func handleNCExport(ncs *nonconformity.Service, format string) gin.HandlerFunc {
+func (s *Server) handleNCExport(ncs *nonconformity.Service, format string) gin.HandlerFunc {
 	return h(func(c *gin.Context) error {
 		f, err := ncFilter(c)
 		if err != nil {
@@ -185,16 +158,20 @@ func handleNCExport(ncs *nonconformity.Service, format string) gin.HandlerFunc {
 		if _, err := ncs.List(c.Request.Context(), probe); err != nil {
 			return err
 		}
-		rows := ncRows(c.Request.Context(), ncs, f)
+		rows, err := s.ncExportRows(c, ncs, f)
+		if err != nil {
+			return err
+		}
+		header := s.ncExportHeader(c)
 		if format == "csv" {
 			c.Header("Content-Type", "text/csv; charset=utf-8")
 			c.Header("Content-Disposition", `attachment; filename="nonconformities.csv"`)
 			c.Status(http.StatusOK)
-			_ = export.CSV(c.Writer, nonconformity.ExportHeader, rows, qms.Message)
+			_ = export.CSV(c.Writer, header, rows, tr(c).Err)
 			return nil
 		}
 		var buf bytes.Buffer // the workbook is zipped whole; its rows are bounded above
-		if err := export.XLSX(&buf, "NC", nonconformity.ExportHeader, rows); err != nil {
+		if err := export.XLSX(&buf, s.T(c, "nc.export.sheet"), header, rows); err != nil {
 			return err
 		}
 		c.Header("Content-Disposition", `attachment; filename="nonconformities.xlsx"`)
@@ -520,7 +497,7 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 					continue
 				}
 				out = append(out, qms.Task{Kind: "nc-cause", Link: "/ncs/" + nc.ID,
-					Title:   s.trLang(a.Lang).T("nc.task.cause", "Number", nc.Number, "Title", nc.Title),
+					Title:   s.trLang(a.Lang).T("nc.task.cause", "Number", nc.Number, "Title", s.ncTitle(a.Lang, nc)),
 					Overdue: nc.AnalysisLateAt != nil})
 			}
 		}

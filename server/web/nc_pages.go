@@ -155,6 +155,9 @@ func (s *Server) timeline(c *gin.Context, es []trail.Entry) []timelineItem {
 				break
 			}
 		}
+		if m := entryMsg(e.Details, "title_msg"); m != nil {
+			it.Note = s.views.cat.Msg(c.GetString("lang"), *m)
+		}
 		if to, ok := d["to"].(string); ok && it.Note == "" {
 			it.Note = "→ " + s.T(c, "nc.status."+to)
 		}

@@ -194,7 +194,7 @@ func TestNCAPI(t *testing.T) {
 	// Exports neutralise formulas.
 	r = coord.Do("GET", "/api/v1/ncs/export.csv?unit=tnmt", nil).MustStatus(200)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\xef\xbb\xbf")))).ReadAll()
-	if err != nil || len(rows) != 2 || rows[0][0] != "number" || rows[1][7] != `'=HYPERLINK("http://x")` {
+	if err != nil || len(rows) != 2 || rows[0][0] != "Số hiệu" || rows[1][11] != `'=HYPERLINK("http://x")` {
 		t.Fatalf("csv %v %q", err, rows)
 	}
 	r = coord.Do("GET", "/api/v1/ncs/export.xlsx?unit=tnmt", nil).MustStatus(200)
@@ -202,13 +202,13 @@ func TestNCAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := x.GetCellValue("NC", "H2")
-	f, _ := x.GetCellFormula("NC", "H2")
-	typ, _ := x.GetCellType("NC", "H2")
+	v, _ := x.GetCellValue("Điểm không phù hợp", "L2")
+	f, _ := x.GetCellFormula("Điểm không phù hợp", "L2")
+	typ, _ := x.GetCellType("Điểm không phù hợp", "L2")
 	if v != `=HYPERLINK("http://x")` || f != "" || typ == excelize.CellTypeFormula {
-		t.Fatalf("xlsx cell H2 = %q formula %q type %v", v, f, typ)
+		t.Fatalf("xlsx cell L2 = %q formula %q type %v", v, f, typ)
 	}
-	if n, _ := x.GetCellValue("NC", "A2"); n != nc.Number {
+	if n, _ := x.GetCellValue("Điểm không phù hợp", "A2"); n != nc.Number {
 		t.Fatalf("xlsx A2 = %q", n)
 	}
 	env.As("admin").Do("GET", "/api/v1/ncs/export.csv", nil).MustStatus(200) // empty scope: header only

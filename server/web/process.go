@@ -734,7 +734,16 @@ func (s *Server) procExport(p *process.Service) handlerFunc {
 		if err != nil {
 			return err
 		}
-		f, err := export.ProcessDashboard(db, func(id string) string { return tr(c).T(id) })
+		_, names, err := s.unitNames(c)
+		if err != nil {
+			return err
+		}
+		f, err := export.ProcessDashboard(db, func(id string) string { return tr(c).T(id) }, func(code string) string {
+			if n := names[code]; n != "" {
+				return n
+			}
+			return code
+		})
 		if err != nil {
 			return err
 		}

@@ -181,6 +181,7 @@ type Page struct {
 	Flash  string
 	Error  string
 	Office *Office // the office's identity, in the header
+	Upload uploadLimits
 	views  *views
 	Status int
 	// units loads the units' names in the page's language, once, when a
@@ -321,6 +322,7 @@ var navItems = []struct {
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {
 	p := &Page{Lang: c.GetString("lang"), Title: title, Data: data, views: s.views, CSRF: c.GetString("csrf"), Path: c.Request.URL.Path, Office: &s.Office}
+	p.Upload = s.uploadLimits()
 	p.units = func() map[string]string {
 		_, names, err := s.unitNames(c)
 		if err != nil {

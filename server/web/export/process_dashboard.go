@@ -11,8 +11,10 @@ import (
 
 // ProcessDashboard writes the dashboard as a workbook: trend, units,
 // fields, objectives, directives and the heatmap, one sheet each; t
-// translates the page text ids of the headers.
-func ProcessDashboard(db process.Dashboard, t func(string) string) (*excelize.File, error) {
+// translates the page text ids of the sheet names and headers, and unitName
+// names a unit in the reader's language. A unit or a field keeps its code in
+// its own column, its name beside it; numbers stay numbers.
+func ProcessDashboard(db process.Dashboard, t func(string) string, unitName func(code string) string) (*excelize.File, error) {
 	f := excelize.NewFile()
 	kpiHeader := []any{t("proc.kpi.key"), t("proc.kpi.received"), t("proc.kpi.online"), t("proc.kpi.postal"), t("proc.kpi.returned"),
 		t("proc.kpi.early"), t("proc.kpi.on_time"), t("proc.kpi.late"), t("proc.kpi.on_time_rate"), t("proc.kpi.early_rate"),
@@ -38,34 +40,41 @@ func ProcessDashboard(db process.Dashboard, t func(string) string) (*excelize.Fi
 		}
 		return nil
 	}
+	// named puts the name of a row's code beside it.
+	named := func(header []any) []any {
+		return append([]any{header[0], t("proc.export.name")}, header[1:]...)
+	}
+	withName := func(row []any, name string) []any {
+		return append([]any{row[0], name}, row[1:]...)
+	}
 	trend := [][]any{kpiHeader}
 	for _, k := range db.Trend {
 		trend = append(trend, kpiRow(k))
 	}
-	units := [][]any{kpiHeader}
+	units := [][]any{named(kpiHeader)}
 	for _, u := range db.Units {
-		units = append(units, kpiRow(u.KPI))
+		units = append(units, withName(kpiRow(u.KPI), unitName(u.Key)))
 	}
-	fields := [][]any{kpiHeader}
+	fields := [][]any{named(kpiHeader)}
 	for _, k := range db.Fields {
-		fields = append(fields, kpiRow(k))
+		fields = append(fields, withName(kpiRow(k), t("proc.field."+k.Key)))
 	}
-	objs := [][]any{{t("proc.objective.title"), t("proc.objective.unit"), t("proc.objective.kpi"), t("proc.objective.target"), t("proc.objective.period"), t("proc.objective.value"), t("proc.objective.status")}}
+	objs := [][]any{{t("proc.objective.title"), t("proc.objective.unit"), t("proc.export.name"), t("proc.objective.kpi"), t("proc.objective.target"), t("proc.objective.period"), t("proc.objective.value"), t("proc.objective.status")}}
 	for _, o := range db.Objectives {
 		var v any = ""
 		st := ""
 		if o.Progress != nil {
 			v, st = num(o.Progress.Value), t("proc.status."+o.Progress.Status)
 		}
-		objs = append(objs, []any{o.Title, o.Unit, t("proc.kpi." + o.KPI), o.Comparator + " " + fmt.Sprint(o.Target), o.From.String() + " – " + o.To.String(), v, st})
+		objs = append(objs, []any{o.Title, o.Unit, unitName(o.Unit), t("proc.kpi." + o.KPI), o.Comparator + " " + fmt.Sprint(o.Target), o.From.String() + " – " + o.To.String(), v, st})
 	}
 	dirs := [][]any{{t("proc.directive.state"), t("proc.count")}}
 	for _, st := range []string{"open", "reported", "returned", "accepted", "overdue"} {
 		dirs = append(dirs, []any{t("proc.dstate." + st), db.Directives[st]})
 	}
-	heat := [][]any{append([]any{t("proc.objective.unit")}, procStrings(db.Months)...)}
+	heat := [][]any{append([]any{t("proc.objective.unit"), t("proc.export.name")}, procStrings(db.Months)...)}
 	for _, r := range chart.ProcessHeat(db) {
-		row := []any{r.Unit}
+		row := []any{r.Unit, unitName(r.Unit)}
 		for _, c := range r.Cells {
 			row = append(row, c.Late)
 		}
@@ -74,8 +83,8 @@ func ProcessDashboard(db process.Dashboard, t func(string) string) (*excelize.Fi
 	for _, s := range []struct {
 		name string
 		rows [][]any
-	}{{"Trend", trend}, {"Units", units}, {"Fields", fields}, {"Objectives", objs}, {"Directives", dirs}, {"Late heatmap", heat}} {
-		if err := sheet(s.name, s.rows); err != nil {
+	}{{"trend", trend}, {"units", units}, {"fields", fields}, {"objectives", objs}, {"directives", dirs}, {"heatmap", heat}} {
+		if err := sheet(t("proc.export.sheet."+s.name), s.rows); err != nil {
 			return nil, err
 		}
 	}
