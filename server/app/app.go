@@ -39,6 +39,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/process/deskpdf"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
@@ -61,6 +62,8 @@ type App struct {
 	Now   qms.Clock
 	Clock func(ctx context.Context) time.Time
 	Jobs  []Job
+	// Queue is the durable job queue (River) every job runs through.
+	Queue *queue.Queue
 
 	// The quality capabilities.
 	Documents  *document.Service
@@ -109,6 +112,9 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	mailer, err := newMailer(cfg)
 	if err != nil {
+		return nil, err
+	}
+	if a.Queue, err = a.newQueue(mailer); err != nil {
 		return nil, err
 	}
 	cat, err := i18n.Load()
