@@ -43,6 +43,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
+	"github.com/qmstrack/qmstrack/server/webhook"
 )
 
 // App is a wired qmstrack instance.
@@ -64,6 +65,8 @@ type App struct {
 	Jobs  []Job
 	// Queue is the durable job queue (River) every job runs through.
 	Queue *queue.Queue
+	// Webhooks are the administrator's outbound subscriptions.
+	Webhooks *webhook.Service
 
 	// The quality capabilities.
 	Documents  *document.Service
@@ -117,6 +120,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if a.Queue, err = a.newQueue(mailer); err != nil {
 		return nil, err
 	}
+	a.Webhooks = a.newWebhooks()
 	cat, err := i18n.Load()
 	if err != nil {
 		return nil, err
@@ -223,6 +227,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Jobs: queue.Admin{DB: db, Q: a.Queue}, Webhooks: a.Webhooks,
 	})
 	if err != nil {
 		return nil, err

@@ -34,6 +34,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
+	"github.com/qmstrack/qmstrack/server/webhook"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
@@ -122,6 +123,10 @@ type Deps struct {
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
+
+	// The job queue and the webhooks (jobs.go, webhooks.go).
+	Jobs     JobAdmin
+	Webhooks *webhook.Service
 }
 
 // missing names the capabilities that were not given.
