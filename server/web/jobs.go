@@ -23,7 +23,7 @@ type JobAdmin interface {
 func (s *Server) jobRoutes() {
 	api := s.apiGroup("admin", false)
 	ui := s.engine.Group("/ui", requireUser)
-	api.GET("/jobs", "Jobs of the queue, newest first (state, limit) with their attempts and errors (admin)", s.requireAnywhere("admin", "jobs"), h(func(c *gin.Context) error {
+	api.GET("/jobs", "Jobs of the queue, newest first (state, limit) with their attempts and errors (admin)", s.requireOffice("admin", "jobs"), h(func(c *gin.Context) error {
 		limit, _ := strconv.Atoi(c.Query("limit"))
 		jobs, err := s.Jobs.Jobs(c.Request.Context(), c.Query("state"), limit)
 		if err != nil {
@@ -34,7 +34,7 @@ func (s *Server) jobRoutes() {
 	change := func(do func(ctx context.Context, id int64) (qms.Job, error), flash string) act[struct{}, qms.Job] {
 		return act[struct{}, qms.Job]{
 			Do: func(c *gin.Context, _ *struct{}) (qms.Job, error) {
-				if err := s.mayAnywhere(c, "admin", "jobs"); err != nil {
+				if err := s.mayOffice(c, "admin", "jobs"); err != nil {
 					return qms.Job{}, err
 				}
 				id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -58,7 +58,7 @@ func (s *Server) jobRoutes() {
 // jobsPage lists the jobs in the state asked for (the failed ones first
 // by default: retryable); refused is a refusal of a button, shown above.
 func (s *Server) jobsPage(c *gin.Context, status int, refused error) error {
-	if err := s.mayAnywhere(c, "admin", "jobs"); err != nil {
+	if err := s.mayOffice(c, "admin", "jobs"); err != nil {
 		return err
 	}
 	state := c.Query("state")
@@ -77,14 +77,27 @@ func (s *Server) jobsPage(c *gin.Context, status int, refused error) error {
 	return nil
 }
 
-// mayAnywhere is requireAnywhere for a handler that checks itself (an act,
-// a page): nil when the signed-in person holds the permission in some unit.
-func (s *Server) mayAnywhere(c *gin.Context, obj, act string) error {
+// requireOffice refuses a request whose person does not hold the
+// permission in every unit: the queue and the webhooks serve the whole
+// office, so an administrator of one unit does not manage them.
+func (s *Server) requireOffice(obj, act string) gin.HandlerFunc {
+	return h(func(c *gin.Context) error {
+		if err := s.mayOffice(c, obj, act); err != nil {
+			return err
+		}
+		c.Next()
+		return nil
+	})
+}
+
+// mayOffice is requireOffice for a handler that checks itself (an act, a
+// page): nil when the signed-in person holds the permission in every unit.
+func (s *Server) mayOffice(c *gin.Context, obj, act string) error {
 	a, ok := qms.ActorFrom(c.Request.Context())
 	if !ok {
 		return qms.Errorf(qms.ErrUnauthenticated, "sign in first")
 	}
-	if !s.Authz.CanAnywhere(a.UserID, obj, act) {
+	if !s.Authz.Can(a.UserID, "*", obj, act) {
 		return qms.Errorf(qms.ErrForbidden, "you do not have permission to do this")
 	}
 	return nil

@@ -34,8 +34,8 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
-	"github.com/qmstrack/qmstrack/server/webhook"
 	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/webhook"
 )
 
 // Authorizer answers permission questions (implemented with Casbin).

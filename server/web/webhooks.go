@@ -16,7 +16,7 @@ func (s *Server) webhookRoutes() {
 	wh := s.Webhooks
 	api := s.apiGroup("admin", false)
 	ui := s.engine.Group("/ui", requireUser)
-	api.GET("/webhooks", "Webhook subscriptions, without their secrets (admin)", s.requireAnywhere("admin", "webhooks"), h(func(c *gin.Context) error {
+	api.GET("/webhooks", "Webhook subscriptions, without their secrets (admin)", s.requireOffice("admin", "webhooks"), h(func(c *gin.Context) error {
 		list, err := wh.List(c.Request.Context())
 		if err != nil {
 			return err
@@ -27,7 +27,7 @@ func (s *Server) webhookRoutes() {
 		act[webhook.CreateRequest, webhook.Webhook]{
 			Created: true,
 			Do: func(c *gin.Context, r *webhook.CreateRequest) (webhook.Webhook, error) {
-				if err := s.mayAnywhere(c, "admin", "webhooks"); err != nil {
+				if err := s.mayOffice(c, "admin", "webhooks"); err != nil {
 					return webhook.Webhook{}, err
 				}
 				return wh.Create(c.Request.Context(), *r)
@@ -38,7 +38,7 @@ func (s *Server) webhookRoutes() {
 			Refused: func(c *gin.Context, status int, err error) error { return s.webhooksPage(c, status, err) },
 		})
 	api.GET("/webhooks/:id/deliveries", "A subscription's deliveries, newest first (limit): event, status, attempts, last answer (admin)",
-		s.requireAnywhere("admin", "webhooks"), h(func(c *gin.Context) error {
+		s.requireOffice("admin", "webhooks"), h(func(c *gin.Context) error {
 			limit, _ := strconv.Atoi(c.Query("limit"))
 			ds, err := wh.Deliveries(c.Request.Context(), c.Param("id"), limit)
 			if err != nil {
@@ -49,7 +49,7 @@ func (s *Server) webhookRoutes() {
 	serve(api, ui, "/webhooks/:id/deliveries/:delivery/redeliver", "Send a delivery again through the queue (admin)",
 		act[struct{}, webhook.Delivery]{
 			Do: func(c *gin.Context, _ *struct{}) (webhook.Delivery, error) {
-				if err := s.mayAnywhere(c, "admin", "webhooks"); err != nil {
+				if err := s.mayOffice(c, "admin", "webhooks"); err != nil {
 					return webhook.Delivery{}, err
 				}
 				id, err := strconv.ParseInt(c.Param("delivery"), 10, 64)
@@ -64,7 +64,7 @@ func (s *Server) webhookRoutes() {
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/admin/webhooks": h(func(c *gin.Context) error { return s.webhooksPage(c, http.StatusOK, nil) }),
 		"/admin/webhooks/:id": h(func(c *gin.Context) error {
-			if err := s.mayAnywhere(c, "admin", "webhooks"); err != nil {
+			if err := s.mayOffice(c, "admin", "webhooks"); err != nil {
 				return err
 			}
 			w, err := wh.Get(c.Request.Context(), c.Param("id"))
@@ -84,7 +84,7 @@ func (s *Server) webhookRoutes() {
 // webhooksPage lists the subscriptions with the form to add one; refused
 // is the form's refusal, shown above it.
 func (s *Server) webhooksPage(c *gin.Context, status int, refused error) error {
-	if err := s.mayAnywhere(c, "admin", "webhooks"); err != nil {
+	if err := s.mayOffice(c, "admin", "webhooks"); err != nil {
 		return err
 	}
 	list, err := s.Webhooks.List(c.Request.Context())
