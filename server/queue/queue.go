@@ -207,7 +207,9 @@ func (q *Queue) Periodic(name, kind string, payload any, interval time.Duration)
 	_, err = q.client.PeriodicJobs().AddSafely(river.NewPeriodicJob(river.PeriodicInterval(interval),
 		// A periodic job comes back at its next interval anyway: a failed
 		// run is retried twice (1 s, 16 s), not for hours beside the next ones.
-		func() (river.JobArgs, *river.InsertOpts) { return args{kind: kind, raw: raw}, &river.InsertOpts{MaxAttempts: 3} },
+		func() (river.JobArgs, *river.InsertOpts) {
+			return args{kind: kind, raw: raw}, &river.InsertOpts{MaxAttempts: 3}
+		},
 		&river.PeriodicJobOpts{ID: name, RunOnStart: true}))
 	return err
 }
