@@ -148,7 +148,11 @@ func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
 		return
 	}
 	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	grace := a.Cfg.ShutdownTimeout
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := a.Queue.Stop(sctx); err != nil {
 		a.Log.Warn("job queue stopped with jobs still running", "err", err)
