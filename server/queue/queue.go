@@ -380,5 +380,12 @@ func view(r *rivertype.JobRow) qms.Job {
 	for _, e := range r.Errors {
 		j.Errors = append(j.Errors, qms.JobError{At: e.At, Attempt: e.Attempt, Error: e.Error})
 	}
+	if r.Kind == KindMail {
+		// An e-mail's body may carry a link that signs its reader in (a
+		// password reset): the jobs page shows to whom and what, never it.
+		var m Mail
+		_ = json.Unmarshal(r.EncodedArgs, &m)
+		j.Args, _ = json.Marshal(map[string]string{"to": m.To, "subject": m.Subject})
+	}
 	return j
 }

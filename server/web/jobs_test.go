@@ -99,3 +99,20 @@ func TestJobsRetryAndCancel(t *testing.T) {
 		t.Fatalf("the jobs page does not list job %s", sid)
 	}
 }
+
+// TestJobsPageHidesMailBodies: an e-mail job is listed with its recipient
+// and subject, never its body (which may carry a sign-in link).
+func TestJobsPageHidesMailBodies(t *testing.T) {
+	env := apptest.New(t)
+	if _, err := env.App.Queue.Enqueue(context.Background(), queue.KindMail, queue.Mail{To: "a@example.org", Subject: "Đặt lại mật khẩu",
+		Body: "https://qms.test/password-reset/confirm?token=SECRET-TOKEN"}, queue.Opts{At: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	r := env.As("admin").Do("GET", "/api/v1/jobs", nil).MustStatus(http.StatusOK)
+	if strings.Contains(string(r.Body), "SECRET-TOKEN") || !strings.Contains(string(r.Body), "a@example.org") {
+		t.Fatalf("jobs list: %s", r.Body)
+	}
+	if page := env.As("admin").Do("GET", "/admin/jobs", nil).MustStatus(http.StatusOK); strings.Contains(string(page.Body), "SECRET-TOKEN") {
+		t.Fatal("the jobs page shows an e-mail's body")
+	}
+}
