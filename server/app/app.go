@@ -42,9 +42,11 @@ import (
 	"github.com/qmstrack/qmstrack/server/process"
 	"github.com/qmstrack/qmstrack/server/process/deskpdf"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/web"
+	"github.com/qmstrack/qmstrack/server/webhook"
 )
 
 // App is a wired qmstrack instance.
@@ -64,6 +66,10 @@ type App struct {
 	Now   qms.Clock
 	Clock func(ctx context.Context) time.Time
 	Jobs  []Job
+	// Queue is the durable job queue (River) every job runs through.
+	Queue *queue.Queue
+	// Webhooks are the administrator's outbound subscriptions.
+	Webhooks *webhook.Service
 
 	// The quality capabilities.
 	Documents  *document.Service
@@ -124,6 +130,10 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if err != nil {
 		return nil, err
 	}
+	if a.Queue, err = a.newQueue(mailer); err != nil {
+		return nil, err
+	}
+	a.Webhooks = a.newWebhooks()
 	cat, err := i18n.Load()
 	if err != nil {
 		return nil, err
@@ -256,6 +266,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Scope: a.Scope,
 		Legal: a.Legal,
 		Risks: a.Risks,
+		Jobs:  queue.Admin{DB: db, Q: a.Queue}, Webhooks: a.Webhooks,
 	})
 	if err != nil {
 		return nil, err

@@ -2,13 +2,17 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/queue"
 )
 
-// Job is a scheduled task. Every instance runs it; the advisory lock Key
-// lets only one of them fire at a time.
+// Job is a scheduled task, enqueued on the job queue every interval by
+// the cluster's leader; its advisory lock Key also keeps a run started by
+// hand from overlapping it.
 type Job struct {
 	Name string
 	Key  int64
@@ -120,28 +124,58 @@ func (a *App) jobs() []Job {
 	return jobs
 }
 
-// RunJobs runs every job each interval until ctx ends. Each run takes the
-// job's advisory lock, so a job fires once per cluster however many
-// instances run.
+// KindScheduled is the queue's kind of the scheduled jobs above: its
+// arguments name the job ({"job": "nc-overdue"}).
+const KindScheduled = "scheduled"
+
+type scheduledArgs struct {
+	Job string `json:"job"`
+}
+
+// runScheduled works one scheduled job: it finds the job by name in a.Jobs
+// and runs it under its advisory lock, so a job started by hand (the
+// object store check) and its scheduled run never overlap.
+func (a *App) runScheduled(ctx context.Context, j queue.Job) error {
+	var args scheduledArgs
+	if err := json.Unmarshal(j.Args, &args); err != nil {
+		return queue.Cancel(err)
+	}
+	for _, job := range a.Jobs {
+		if job.Name == args.Job {
+			_, err := postgres.TryExclusive(ctx, a.DB, job.Key, job.Run)
+			if err != nil && ctx.Err() == nil {
+				a.Log.Error("scheduled job failed", "job", job.Name, "err", err)
+			}
+			return err
+		}
+	}
+	return queue.Cancel(fmt.Errorf("no scheduled job %q", args.Job))
+}
+
+// RunJobs runs the instance's share of the job queue until ctx ends: it
+// works the jobs of every kind and, while this instance is the cluster's
+// elected leader, enqueues each scheduled job every interval (and once at
+// start). A job is worked by one instance, so each fires once per cluster
+// however many instances run; a failed run is retried with the queue's
+// backoff and listed on the jobs page.
 func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
-	if len(a.Jobs) == 0 {
+	for _, j := range a.Jobs {
+		if err := a.Queue.Periodic(j.Name, KindScheduled, scheduledArgs{Job: j.Name}, interval); err != nil {
+			a.Log.Error("scheduled job not added", "job", j.Name, "err", err)
+		}
+	}
+	if err := a.Queue.Start(ctx); err != nil {
+		a.Log.Error("job queue did not start", "err", err)
 		return
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		for _, j := range a.Jobs {
-			ran, err := postgres.TryExclusive(ctx, a.DB, j.Key, j.Run)
-			if err != nil && ctx.Err() == nil {
-				a.Log.Error("scheduled job failed", "job", j.Name, "err", err)
-			} else if ran {
-				a.Log.Debug("scheduled job ran", "job", j.Name)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	<-ctx.Done()
+	grace := a.Cfg.ShutdownTimeout
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := a.Queue.Stop(sctx); err != nil {
+		a.Log.Warn("job queue stopped with jobs still running", "err", err)
 	}
 }

@@ -52,8 +52,12 @@ type Config struct {
 	// must sign in with a second factor; empty: it is optional for all.
 	TOTPRequiredRoles []string `env:"QMS_TOTP_REQUIRED_ROLES" envSeparator:","`
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
-	JobInterval    time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
-	NCAnalysisDays int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
+	JobInterval time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
+	// The job queue: how often an idle instance looks for jobs, and
+	// whether webhook targets may be private or loopback addresses.
+	QueuePoll           time.Duration `env:"QMS_QUEUE_POLL" envDefault:"500ms"`
+	WebhookAllowPrivate bool          `env:"QMS_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
+	NCAnalysisDays      int           `env:"QMS_NC_ANALYSIS_DAYS" envDefault:"14"`
 	// ObjectGrace: the reconciler removes an object version no row
 	// references, and aborts an incomplete upload, only once it is older.
 	ObjectGrace time.Duration `env:"QMS_OBJECT_GRACE" envDefault:"1h"`

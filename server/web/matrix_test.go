@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/identity"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
 	"github.com/qmstrack/qmstrack/server/seed"
 )
 
@@ -990,6 +993,22 @@ var mxRoutes = []mxRoute{
 		})},
 	// The object store check acts on the whole bucket: in every unit only.
 	{Method: "POST", Path: "/api/v1/object-check", Obj: "objects", Act: "check", PermIn: "*", Targets: once, Send: mxPost(nil)},
+	// The job queue and the webhooks serve the whole office: an
+	// administrator of every unit only. A job to retry or cancel is one
+	// scheduled for later (no queue runs in the matrix); a delivery to send
+	// again is one of a subscription made here.
+	{Method: "POST", Path: "/api/v1/jobs/{id}/retry", Obj: "admin", Act: "jobs", PermIn: "*", Targets: once, Build: mxJob, Send: mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/jobs/{id}/cancel", Obj: "admin", Act: "jobs", PermIn: "*", Targets: once, Build: mxJob, Send: mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/webhooks", Obj: "admin", Act: "webhooks", PermIn: "*", Targets: once,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"url": fmt.Sprintf("https://203.0.113.10/hook/%d", n), "events": []string{"record.disposed"},
+				"secret": "matrix-secret-0123456789"}
+		})},
+	{Method: "POST", Path: "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", Obj: "admin", Act: "webhooks", PermIn: "*", Targets: once,
+		Build: mxDelivery,
+		Send: func(x *mx, a *mxActor, o *mxObj, path string, _ int) *apptest.Response {
+			return a.C.Do("POST", strings.Replace(path, "/webhooks/"+o.ID+"/", "/webhooks/"+o.Extra["webhook"]+"/", 1), nil)
+		}},
 	// A user of the unit, and one with a role in every unit (whom only an
 	// administrator of every unit may change).
 	// A one-time password for a user of the unit, or of every unit.
@@ -1953,3 +1972,29 @@ func (x *mx) setRole(t testing.TB, o *mxObj, on bool) {
 // rule expects. A listed case is logged instead of failing; once the code
 // agrees, the test fails until the entry is removed. The lead decides each.
 var mxKnownHoles = map[string]string{}
+
+// mxJob is a job on the queue scheduled for tomorrow.
+func mxJob(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+	id, err := x.env.App.Queue.Enqueue(context.Background(), "mail.send", map[string]string{"to": "mx@example.org", "subject": "s", "body": "b"},
+		queue.Opts{At: time.Now().Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x.obj(unit, strconv.FormatInt(id, 10))
+}
+
+// mxDelivery is a delivery of a subscription, failed at its last attempt.
+func mxDelivery(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+	wid := qms.NewID()
+	db := x.env.App.DB
+	if _, err := db.Exec(`INSERT INTO webhooks (id, url, secret, events, created_by) VALUES ($1, 'https://203.0.113.10/mx', 'matrix-secret-0123456789', '{nc.raised}', 'admin')`, wid); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.Get(&id, `INSERT INTO webhook_deliveries (webhook_id, event, payload, status, attempts) VALUES ($1, 'nc.raised', '{}', 'failed', 1) RETURNING id`, wid); err != nil {
+		t.Fatal(err)
+	}
+	o := x.obj(unit, strconv.FormatInt(id, 10))
+	o.Extra["webhook"] = wid
+	return o
+}

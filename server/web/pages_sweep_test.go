@@ -38,6 +38,12 @@ func TestEveryPageReadsRight(t *testing.T) {
 	env := apptest.New(t)
 	f := env.Fixtures()
 
+	// A webhook made before the NC below, whose raising gives it a
+	// delivery (and the queue a job).
+	var hook struct{ ID string }
+	apptest.Expect(t, "webhook", f.As("admin").Do("POST", "/api/v1/webhooks", map[string]any{"url": "https://203.0.113.10/hook",
+		"events": []string{"nc.raised", "nc.closed"}, "secret": "sweep-secret-0123456789"}), http.StatusCreated, &hook)
+
 	docID, revID := f.EffectiveDocument(t, "tnmt")
 	ncID := f.NC(t, "tnmt")
 	f.Cause(t, ncID)
@@ -114,6 +120,7 @@ func TestEveryPageReadsRight(t *testing.T) {
 		"/plans/:id":             "/plans/" + plan.ID,
 		"/legal-bases/:id":       "/legal-bases/" + legal.ID,
 		"/public/services/*code": "/public/services/" + svc,
+		"/admin/webhooks/:id":    "/admin/webhooks/" + hook.ID,
 	}
 	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem|ical/)`)
 	var paths []string

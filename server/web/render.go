@@ -318,6 +318,8 @@ var navItems = []struct {
 	{"nav.g.admin", "nav.admin", "/admin/users", "admin", "users", false},
 	{"nav.g.admin", "nav.trail", "/trail", "trail", "read", false},
 	{"nav.g.admin", "nav.objects", "/admin/objects", "objects", "check", true},
+	{"nav.g.admin", "nav.jobs", "/admin/jobs", "admin", "jobs", true},
+	{"nav.g.admin", "nav.webhooks", "/admin/webhooks", "admin", "webhooks", true},
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *Page {

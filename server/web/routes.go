@@ -37,6 +37,8 @@ func (s *Server) routes() {
 	s.publicRoutes()
 	s.feedRoutes()
 	s.oidcRoutes()
+	s.jobRoutes()
+	s.webhookRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.

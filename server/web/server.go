@@ -37,6 +37,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/reconcile"
 	"github.com/qmstrack/qmstrack/server/record"
 	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/webhook"
 )
 
 // Authorizer answers permission questions (implemented with Casbin).
@@ -138,6 +139,10 @@ type Deps struct {
 	Legal *leadership.Legal // the register of legal bases and its revision tasks
 	// Risks is the register of risks and opportunities (ISO 9001 6.1).
 	Risks *leadership.Risks
+
+	// The job queue and the webhooks (jobs.go, webhooks.go).
+	Jobs     JobAdmin
+	Webhooks *webhook.Service
 }
 
 // missing names the capabilities that were not given.

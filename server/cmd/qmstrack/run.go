@@ -186,7 +186,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if _, err := a.Authz.Watch(ctx, cfg.DatabaseURL, log); err != nil {
 		return fmt.Errorf("policy watcher: %w", err)
 	}
-	go a.RunJobs(ctx, cfg.JobInterval)
+	// The job queue stops with ctx, letting running jobs finish; the
+	// database is closed only after it stopped (or the shutdown timed out).
+	jobsDone := make(chan struct{})
+	go func() { a.RunJobs(ctx, cfg.JobInterval); close(jobsDone) }()
 	warnGovernance(ctx, a.Blob, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -215,7 +218,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+	}
+	return err
 }
 
 // warnGovernance says at start when the service's object-store key can

@@ -99,6 +99,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	cfg.DatabaseURL = url
 	cfg.LoginMaxFailures = 50
+	cfg.QueuePoll = 50 * time.Millisecond
 	return start(t, url, store, cfg, opts)
 }
 
