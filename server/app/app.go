@@ -24,6 +24,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/document/copypdf"
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/i18n"
 	"github.com/qmstrack/qmstrack/server/identity"
@@ -71,6 +72,8 @@ type App struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Index766   *index766.Service
+	Copies     *document.Copies
+	Years      *leadership.Years
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -193,6 +196,16 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
+	// Controlled copies of documents and the public check page; the QMS
+	// year, which the chairman or the coordinator closes into the next.
+	copyPrinter, err := copypdf.New(copypdf.Options{Location: loc, UnitName: unitNamer{a.Org}.Name,
+		Office: func(lang string) string { return officeName(cfg, lang) }})
+	if err != nil {
+		return nil, err
+	}
+	a.Copies = document.NewCopies(a.Documents, postgres.NewCopyStore(db), copyPrinter, cfg.BaseURL)
+	a.Years = leadership.NewYears(postgres.NewYearStore(db), a.Authz, sharedNow, loc)
+
 	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
 
 	// The reconciler: rows against the bucket's versions, under the lock
@@ -217,6 +230,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Copies: a.Copies, Years: a.Years,
 	})
 	if err != nil {
 		return nil, err

@@ -31,6 +31,8 @@ func (s *Server) routes() {
 	s.planRoutes()
 	s.reconcileRoutes()
 	s.publicRoutes()
+	s.copyRoutes()
+	s.qmsYearRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.

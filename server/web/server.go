@@ -122,6 +122,11 @@ type Deps struct {
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
+
+	// Controlled copies of documents and the public check of a revision;
+	// the QMS year (closing a year into the next).
+	Copies *document.Copies
+	Years  *leadership.Years
 }
 
 // missing names the capabilities that were not given.
@@ -131,6 +136,7 @@ func (d Deps) missing() []string {
 		"Documents": d.Documents == nil, "NCs": d.NCs == nil, "Records": d.Records == nil, "Audits": d.Audits == nil,
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
+		"Copies": d.Copies == nil, "Years": d.Years == nil,
 	} {
 		if nilCap {
 			out = append(out, name)
