@@ -188,53 +188,39 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 	// The sign-off block.
 	pdf.SetFont("dejavu", "B", 10)
 	pdf.CellFormat(0, 6, t("copy.pdf.signoff"), "", 1, "L", false, 0, "")
-	cols := []string{t("copy.pdf.drafted"), t("copy.pdf.reviewed"), t("copy.pdf.approved")}
-	cw := 60.0
+	// One row per signer: the drafter, each reviewer, the approver.
+	sw := []float64{30, 75, 45, 30}
 	pdf.SetFont("dejavu", "B", 9)
-	for _, h := range cols {
-		pdf.CellFormat(cw, 7, h, "1", 0, "C", false, 0, "")
+	for i, h := range []string{"", t("copy.pdf.name"), t("copy.pdf.title"), t("copy.pdf.date")} {
+		pdf.CellFormat(sw[i], 7, h, "1", 0, "C", false, 0, "")
 	}
 	pdf.Ln(-1)
-	people := [][]qms.Signature{{c.Drafted}, c.Reviewed, nil}
-	if c.Approved != nil {
-		people[2] = []qms.Signature{*c.Approved}
-	}
-	cell := func(f func(qms.Signature) string) []string {
-		out := make([]string, len(people))
-		for i, list := range people {
-			var parts []string
-			for _, s := range list {
-				parts = append(parts, f(s))
-			}
-			out[i] = strings.Join(parts, "\n")
-			if out[i] == "" {
-				out[i] = "—"
-			}
-		}
-		return out
-	}
-	rows := []struct {
+	type signer struct {
 		label string
-		vals  []string
-	}{
-		{t("copy.pdf.name"), cell(func(s qms.Signature) string { return s.Name })},
-		{t("copy.pdf.title"), cell(func(s qms.Signature) string { return role(s.Role) })},
-		{t("copy.pdf.date"), cell(func(s qms.Signature) string { return day(s.SignedAt) })},
+		sig   *qms.Signature
 	}
-	pdf.SetFont("dejavu", "", 9)
-	for _, row := range rows {
-		lines := 1
-		for _, v := range row.vals {
-			lines = max(lines, strings.Count(v, "\n")+1)
+	signers := []signer{{t("copy.pdf.drafted"), &c.Drafted}}
+	for i := range c.Reviewed {
+		signers = append(signers, signer{t("copy.pdf.reviewed"), &c.Reviewed[i]})
+	}
+	if len(c.Reviewed) == 0 {
+		signers = append(signers, signer{t("copy.pdf.reviewed"), nil})
+	}
+	signers = append(signers, signer{t("copy.pdf.approved"), c.Approved})
+	for _, sg := range signers {
+		vals := []string{sg.label, "—", "", ""}
+		if sg.sig != nil {
+			vals = []string{sg.label, sg.sig.Name, role(sg.sig.Role), day(sg.sig.SignedAt)}
 		}
-		h := 5.5 * float64(lines)
-		x, y := pdf.GetX(), pdf.GetY()
-		for i, v := range row.vals {
-			pdf.Rect(x+float64(i)*cw, y, cw, h, "D")
-			pdf.SetXY(x+float64(i)*cw, y)
-			pdf.MultiCell(cw, 5.5, row.label+": "+strings.ReplaceAll(v, "\n", "; "), "", "L", false)
+		for i, v := range vals {
+			style := ""
+			if i == 0 {
+				style = "B"
+			}
+			pdf.SetFont("dejavu", style, 9)
+			pdf.CellFormat(sw[i], 7, fit(pdf, v, sw[i]), "1", 0, "L", false, 0, "")
 		}
-		pdf.SetXY(x, y+h)
+		pdf.Ln(-1)
 	}
 	pdf.Ln(5)
 
@@ -300,4 +286,13 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 		return err
 	}
 	return pdf.Output(w)
+}
+
+// fit shortens s to the width w of a table cell.
+func fit(pdf *fpdf.Fpdf, s string, w float64) string {
+	r := []rune(s)
+	for len(r) > 0 && pdf.GetStringWidth(string(r)) > w-2 {
+		r = r[:len(r)-1]
+	}
+	return string(r)
 }
