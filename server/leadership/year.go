@@ -2,6 +2,7 @@ package leadership
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
@@ -43,6 +44,20 @@ const (
 // Targets are new targets of objectives by id. In a form they are written
 // one per line as "id=target" (a decimal comma is read as a point).
 type Targets map[string]float64
+
+// UnmarshalJSON reads an object {id: target}, or the text of a form.
+func (t *Targets) UnmarshalJSON(b []byte) error {
+	var m map[string]float64
+	if err := json.Unmarshal(b, &m); err == nil {
+		*t = m
+		return nil
+	}
+	var text string
+	if err := json.Unmarshal(b, &text); err != nil {
+		return qms.Errorf(qms.ErrInvalid, "targets is an object of objective ids and new targets")
+	}
+	return t.UnmarshalText([]byte(text))
+}
 
 // UnmarshalText reads one "id=target" per line.
 func (t *Targets) UnmarshalText(b []byte) error {

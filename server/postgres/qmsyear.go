@@ -45,13 +45,13 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 	// The open items: NCs neither closed nor cancelled, their actions not
 	// verified effective, directives not accepted.
 	const qOpen = `INSERT INTO qms_year_items (year, kind, from_id, label, unit)
-		SELECT $1, 'nc', id, number || ' ' || title, unit FROM ncs WHERE status NOT IN ('closed', 'cancelled')
+		SELECT $1::int, 'nc', id, number || ' ' || title, unit FROM ncs WHERE status NOT IN ('closed', 'cancelled')
 		UNION ALL
-		SELECT $1, 'action', a.id, n.number || ' #' || a.no || ' ' || left(a.description, 200), a.unit
+		SELECT $1::int, 'action', a.id, n.number || ' #' || a.no || ' ' || left(a.description, 200), a.unit
 			FROM nc_actions a JOIN ncs n ON n.id = a.nc_id
 			WHERE a.status <> 'verified_effective' AND n.status NOT IN ('closed', 'cancelled')
 		UNION ALL
-		SELECT $1, 'directive', id, left(title, 300), unit FROM directives WHERE state <> 'accepted'`
+		SELECT $1::int, 'directive', id, left(title, 300), unit FROM directives WHERE state <> 'accepted'`
 	const qCount = `SELECT kind, count(*) FROM qms_year_items WHERE year = $1 GROUP BY kind`
 	const qCarried = `UPDATE qms_years SET carried = $2 WHERE year = $1`
 
@@ -143,7 +143,7 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 			carried[c.Kind] = c.N
 		}
 		b, _ := json.Marshal(carried)
-		if _, err := tx.ExecContext(ctx, qCarried, year, b); err != nil {
+		if _, err := tx.ExecContext(ctx, qCarried, year, string(b)); err != nil {
 			return err
 		}
 		out = leadership.ClosedYear{Year: year, Next: year + 1, Carried: carried}
