@@ -166,7 +166,9 @@ func (y *Years) CloseYear(ctx context.Context, r NewYear) (ClosedYear, error) {
 	current := y.now().In(y.loc).Year()
 	switch {
 	case r.Year < 2000 || r.Year > 2198:
-		return ClosedYear{}, qms.FieldErrors{"year": qms.Msg{ID: "a year between 2000 and 2198"}}.Err()
+		fe := qms.FieldErrors{}
+		fe.Add("year", "a year between 2000 and 2198")
+		return ClosedYear{}, fe.Err()
 	case r.Year > current:
 		return ClosedYear{}, qms.Errorf(qms.ErrInvalid, "the QMS year %d has not begun; a year is closed once it has begun", r.Year)
 	}

@@ -67,6 +67,15 @@ func TestEveryPageReadsRight(t *testing.T) {
 	f.ReportDirective(t, "head.tnmt", dirID)
 	apptest.Expect(t, "accept", f.As("chairman").Do("POST", "/api/v1/directives/"+dirID+"/accept", nil), http.StatusOK, nil)
 
+	// Controlled copies and the QMS year: a copy out of a superseded
+	// issue (to withdraw), and the current year closed.
+	copyDoc, copyRev := f.EffectiveDocument(t, "tnmt")
+	apptest.Expect(t, "copy", f.As("coordinator").Do("POST", "/api/v1/revisions/"+copyRev+"/copies",
+		map[string]string{"unit": "vp", "holder": "Nguyễn Văn A"}), http.StatusCreated, nil)
+	newIssue(t, f, copyDoc, "Lần ban hành thứ hai")
+	apptest.Expect(t, "qms year", f.As("coordinator").Do("POST", "/api/v1/qms-years",
+		map[string]any{"year": time.Now().In(f.Loc).Year()}), http.StatusCreated, nil)
+
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{
 		"/documents/:id":         "/documents/" + docID,
@@ -85,6 +94,8 @@ func TestEveryPageReadsRight(t *testing.T) {
 		"/plans/:id":             "/plans/" + plan.ID,
 		"/public/services/*code": "/public/services/" + svc,
 	}
+	params["/revisions/:id/copies"] = "/revisions/" + copyRev + "/copies"
+	params["/public/check/:revision"] = "/public/check/" + copyRev
 	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem)`)
 	var paths []string
 	for _, rt := range env.App.Web.Engine().Routes() {
