@@ -193,6 +193,30 @@ func TestControlledCopy(t *testing.T) {
 		t.Fatalf("copy.withdraw trail entries: %d", n)
 	}
 
+	// Copies are numbered per issue: the new issue's first copy is 01, and
+	// a copy is printed only with its own revision.
+	var c3 copyOut
+	apptest.Expect(t, "issue on 02", f.As("coordinator").Do("POST", "/api/v1/revisions/"+rev2+"/copies", map[string]string{"unit": "tnmt", "holder": "Lê C"}), 201, &c3)
+	if c3.No != 1 {
+		t.Fatalf("first copy of issue 02 is number %d", c3.No)
+	}
+	if r := f.As("coordinator").Do("GET", "/api/v1/revisions/"+rev2+"/controlled-copy.pdf?copy="+c2.ID, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("a copy of issue 01 printed as issue 02: %s", r)
+	}
+	// A withdrawn document: the check page says so, and its copies are to withdraw.
+	f.As("coordinator").Do("POST", "/api/v1/documents/"+docID+"/withdraw", map[string]string{"reason": "Thủ tục bị bãi bỏ"}).MustStatus(200)
+	apptest.Expect(t, "check withdrawn", env.Anon().Do("GET", "/api/v1/public/check/"+rev2, nil), 200, &ch)
+	if ch.State != "withdrawn" {
+		t.Fatalf("check of a withdrawn document %+v", ch)
+	}
+	if b := string(env.Anon().Do("GET", "/public/check/"+rev2, nil).MustStatus(200).Body); !strings.Contains(b, "ĐÃ BỊ THU HỒI từ ngày "+today) || !strings.Contains(b, "WITHDRAWN on "+today) {
+		t.Fatalf("check page of a withdrawn document:\n%s", b)
+	}
+	apptest.Expect(t, "to withdraw after withdrawal", f.As("coordinator").Do("GET", "/api/v1/copies/to-withdraw", nil), 200, &out)
+	if len(out.Items) != 2 {
+		t.Fatalf("copies to withdraw of a withdrawn document %+v", out.Items)
+	}
+
 	// Unknown ids on the check page are the 404 page, never a 500; a draft
 	// is not known there either.
 	for _, id := range []string{"00000000-0000-0000-0000-000000000000", "not-a-revision"} {
@@ -200,7 +224,7 @@ func TestControlledCopy(t *testing.T) {
 			t.Fatalf("check of %s: %d %s", id, r.Status, r.Header.Get("Content-Type"))
 		}
 	}
-	draft := f.Revision(t, "author.tnmt", docID)
+	draft := f.Revision(t, "author.tnmt", f.Document(t, "author.tnmt", "tnmt"))
 	if r := env.Anon().Do("GET", "/public/check/"+draft, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("check of a draft: %d", r.Status)
 	}
@@ -211,7 +235,7 @@ func TestControlledCopy(t *testing.T) {
 	// The pages.
 	for _, p := range []string{"/revisions/" + rev1 + "/copies", "/copies"} {
 		r := f.As("coordinator").Do("GET", p, nil).MustStatus(200)
-		if !strings.Contains(string(r.Body), "Trần Thị B") {
+		if !strings.Contains(string(r.Body), "Trần Thị B") && p == "/copies" || !strings.Contains(string(r.Body), "Nguyễn Văn A") && p != "/copies" {
 			t.Errorf("%s does not list the copy out", p)
 		}
 	}

@@ -51,6 +51,12 @@ func TestQMSYearRollover(t *testing.T) {
 			count(`SELECT count(*) FROM objectives`), count(`SELECT count(*) FROM audits`), count(`SELECT count(*) FROM audit_items`),
 			count(`SELECT count(*) FROM trail`))
 	}
+	// Closed items are not carried: a cancelled NC, an accepted directive.
+	cancelled := f.NC(t, "vp")
+	co.Do("POST", "/api/v1/ncs/"+cancelled+"/cancel", map[string]string{"reason": "Trùng lặp"}).MustStatus(200)
+	accepted := f.Directive(t, "coordinator", f.Meeting(t, "coordinator"), "tnmt")
+	f.ReportDirective(t, "head.tnmt", accepted)
+	f.As("chairman").Do("POST", "/api/v1/directives/"+accepted+"/accept", nil).MustStatus(200)
 	for _, login := range []string{"staff.tnmt", "head.tnmt", "auditor", "chairman"} {
 		f.As(login) // signed in before the counts: a sign-in is in the trail
 	}
@@ -118,6 +124,9 @@ func TestQMSYearRollover(t *testing.T) {
 			t.Errorf("the new year does not reference %s: %+v", k, yr.Items)
 		}
 	}
+	if refs["nc:"+cancelled] || refs["directive:"+accepted] {
+		t.Errorf("closed items carried: %+v", yr.Items)
+	}
 	// The objectives of the next year: same measure, a year later, the new
 	// target or the old one.
 	type objRow struct {
@@ -175,6 +184,12 @@ func TestQMSYearRollover(t *testing.T) {
 	}
 	if got := snapshot(); got != before {
 		t.Fatalf("the second rollover wrote: %s -> %s", before, got)
+	}
+
+	// A year before a closed one is not closed after it.
+	r = co.Do("POST", "/api/v1/qms-years", map[string]any{"year": y - 1})
+	if r.Status != http.StatusConflict || errOf(r).Error.Message != fmt.Sprintf("the QMS year %d is already closed", y) {
+		t.Fatalf("closing the year before a closed one: %s", r)
 	}
 
 	// The closed year is read-only: objectives and audits dated in it.

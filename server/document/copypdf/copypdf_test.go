@@ -40,8 +40,10 @@ func TestPrintControlledCopy(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	var encoded []string
 	p, err := copypdf.New(copypdf.Options{Location: loc,
-		UnitName: func(code, lang string) string { return map[string]string{"tnmt": "Phòng Tài nguyên và Môi trường"}[code] },
-		Office:   func(string) string { return "UBND huyện Châu Thành" },
+		UnitName: func(code, lang string) string {
+			return map[string]string{"tnmt": "Phòng Tài nguyên và Môi trường"}[code]
+		},
+		Office: func(string) string { return "UBND huyện Châu Thành" },
 		QR: func(url string) ([]byte, error) {
 			encoded = append(encoded, url)
 			return qrcode.Encode(url, qrcode.Medium, 128)
