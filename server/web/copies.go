@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 // Controlled copies of documents (ISO 9001 7.5.3.2) and the public check
@@ -36,10 +39,44 @@ func (s *Server) copyRoutes() {
 	pub.GET("/public/check/:revision", "Whether a revision is in force, superseded (by which, since when) or withdrawn", handleCheckAPI(cp))
 	s.engine.GET("/public/check/:revision", s.handleCheckPage(cp))
 
+	s.AddTasks(s.copyTasks(cp))
 	s.pages(s.engine.Group("/", requireUser), map[string]gin.HandlerFunc{
 		"/copies":               h(s.copiesPage(cp)),
 		"/revisions/:id/copies": h(s.revCopiesPage(cp)),
 	})
+}
+
+// copyTasks gives who issues copies a task per controlled copy still out
+// of a revision no longer in force: withdraw it.
+func (s *Server) copyTasks(cp *document.Copies) TaskSource {
+	return func(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
+		list, err := cp.ToWithdraw(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := []qms.Task{}
+		if len(list) == 0 {
+			return out, nil
+		}
+		units, err := s.Org.Units(ctx)
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]string{}
+		for _, u := range units {
+			names[u.Code] = u.Name(a.Lang)
+		}
+		for _, c := range list {
+			unit := names[c.Unit]
+			if unit == "" {
+				unit = c.Unit
+			}
+			out = append(out, qms.Task{Kind: "withdraw_copy", Link: "/copies#copy-" + c.ID,
+				Title: s.TLang(a.Lang, "copy.task.withdraw", "No", fmt.Sprintf("%02d", c.No), "Code", c.Code, "Issue", c.IssueLabel(),
+					"Unit", unit, "Holder", c.Holder)})
+		}
+		return out, nil
+	}
 }
 
 func handleCopyPDF(cp *document.Copies) gin.HandlerFunc {

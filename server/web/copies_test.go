@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -145,6 +146,23 @@ func TestControlledCopy(t *testing.T) {
 	if len(out.Items) != 0 {
 		t.Fatalf("staff sees copies to withdraw %+v", out.Items)
 	}
+	// The coordinator's home page has a task per copy to withdraw.
+	var tasks struct {
+		Items []struct{ Kind, Title, Link string }
+	}
+	apptest.Expect(t, "tasks", f.As("coordinator").Do("GET", "/api/v1/tasks", nil), 200, &tasks)
+	withdrawTasks := 0
+	for _, tk := range tasks.Items {
+		if tk.Kind == "withdraw_copy" {
+			withdrawTasks++
+			if tk.Link == "/copies#copy-"+c2.ID && !strings.Contains(tk.Title, "Trần Thị B") {
+				t.Errorf("task %+v", tk)
+			}
+		}
+	}
+	if withdrawTasks != 2 {
+		t.Fatalf("withdrawal tasks %d: %+v", withdrawTasks, tasks.Items)
+	}
 	// A superseded revision takes no new copy and its copies are not reprinted.
 	r = f.As("coordinator").Do("POST", "/api/v1/revisions/"+rev1+"/copies", map[string]string{"unit": "tnmt", "holder": "Lê C"})
 	if r.Status != http.StatusConflict || errOf(r).Error.Message != "only the revision in force can be issued as a controlled copy" {
@@ -255,4 +273,35 @@ func newIssue(t *testing.T, f *apptest.Fixtures, docID, change string) string {
 	f.Approve(t, "chairman", rv.ID)
 	f.Publish(t, rv.ID)
 	return rv.ID
+}
+
+// TestControlledCopyNumbersConcurrent: copies issued at the same moment get
+// distinct numbers 1..n, none refused (the revision's row lock orders them).
+func TestControlledCopyNumbersConcurrent(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	_, rev := f.EffectiveDocument(t, "vp")
+	co := f.As("coordinator")
+	const n = 6
+	res := make(chan *apptest.Response, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			res <- co.Do("POST", "/api/v1/revisions/"+rev+"/copies", map[string]string{"unit": "vp", "holder": fmt.Sprintf("Người %d", i)})
+		}(i)
+	}
+	seen := map[int]bool{}
+	for i := 0; i < n; i++ {
+		r := <-res
+		if r.Status != http.StatusCreated {
+			t.Fatalf("concurrent issue: %s", r)
+		}
+		var c copyOut
+		r.Decode(&c)
+		seen[c.No] = true
+	}
+	for i := 1; i <= n; i++ {
+		if !seen[i] {
+			t.Fatalf("numbers %v, want 1..%d", seen, n)
+		}
+	}
 }
