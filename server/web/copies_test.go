@@ -75,6 +75,14 @@ func TestControlledCopy(t *testing.T) {
 	if r.Status != http.StatusBadRequest || errOf(r).Error.Fields["holder"] == "" {
 		t.Fatalf("a copy without a holder: %s", r)
 	}
+	r = f.As("coordinator").Do("POST", "/api/v1/revisions/"+rev1+"/copies", map[string]string{"unit": "", "holder": "Nguyễn Văn A"})
+	if r.Status != http.StatusBadRequest || errOf(r).Error.Fields["unit"] != "choose the unit that receives the copy" {
+		t.Fatalf("a copy without a unit: %s", r)
+	}
+	r = f.As("coordinator").Do("POST", "/api/v1/revisions/"+rev1+"/copies", map[string]string{"unit": "khong-co", "holder": "Nguyễn Văn A"})
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("a copy to a unit that does not exist: %s", r)
+	}
 	if n := countRows(t, env, `SELECT count(*) FROM controlled_copies`); n != 0 {
 		t.Fatalf("%d copies after refusals", n)
 	}

@@ -36,11 +36,12 @@ func TestQMSYearRollover(t *testing.T) {
 		return c.Do("POST", "/api/v1/objectives", map[string]any{"title": title, "kpi": kpi, "target": target, "unit": unit,
 			"period_from": fmt.Sprintf("%d-01-01", year), "period_to": fmt.Sprintf("%d-12-31", year)})
 	}
-	var o1, o2 struct {
+	var o1, o2, o3 struct {
 		ID string `json:"id"`
 	}
 	apptest.Expect(t, "objective 1", objective(co, "Đúng hạn đất đai", "on_time_rate", "tnmt", 95, y), 201, &o1)
 	apptest.Expect(t, "objective 2", objective(co, "Hồ sơ trễ hạn văn phòng", "late_count", "vp", 5, y), 201, &o2)
+	apptest.Expect(t, "objective 3", objective(co, "Thời gian giải quyết bình quân", "mean_days", "tnmt", 3, y), 201, &o3)
 	auditID, itemID := f.Audit(t, "tnmt", "auditor")
 	nc := f.NC(t, "tnmt")
 	directive := f.Directive(t, "coordinator", f.Meeting(t, "coordinator"), "tnmt")
@@ -80,6 +81,10 @@ func TestQMSYearRollover(t *testing.T) {
 		{map[string]any{"year": y, "targets": map[string]float64{o1.ID: 120}}, `the new target of objective "Đúng hạn đất đai" is a percentage: at most 100`},
 		{map[string]any{"year": y, "targets": map[string]float64{o2.ID: -1}}, fmt.Sprintf("the new target of objective %s must be a number not below zero", o2.ID)},
 	}
+	if r := co.Do("POST", "/api/v1/qms-years", map[string]any{"year": 1999}); r.Status != http.StatusBadRequest ||
+		errOf(r).Error.Fields["year"] != "a year between 2000 and 2198" {
+		t.Fatalf("year 1999: %s", r)
+	}
 	for _, rf := range refusals {
 		r := co.Do("POST", "/api/v1/qms-years", rf.body)
 		if r.Status != http.StatusBadRequest || errOf(r).Error.Message != rf.msg {
@@ -111,8 +116,8 @@ func TestQMSYearRollover(t *testing.T) {
 
 	// The coordinator closes the year with a new target for one objective.
 	var yr yearOut
-	apptest.Expect(t, "close", co.Do("POST", "/api/v1/qms-years", map[string]any{"year": y, "targets": map[string]float64{o1.ID: 97}}), 201, &yr)
-	if yr.Year != y || yr.Next != next || yr.Carried["objective"] != 2 || yr.Carried["audit"] != 1 || yr.Carried["nc"] != 1 || yr.Carried["directive"] != 1 {
+	apptest.Expect(t, "close", co.Do("POST", "/api/v1/qms-years", map[string]any{"year": y, "targets": map[string]float64{o1.ID: 97, o2.ID: 150}}), 201, &yr)
+	if yr.Year != y || yr.Next != next || yr.Carried["objective"] != 3 || yr.Carried["audit"] != 1 || yr.Carried["nc"] != 1 || yr.Carried["directive"] != 1 {
 		t.Fatalf("closed year %+v", yr)
 	}
 	refs := map[string]bool{}
@@ -140,7 +145,9 @@ func TestQMSYearRollover(t *testing.T) {
 		WHERE extract(year FROM period_from) = $1 ORDER BY title`, next); err != nil {
 		t.Fatal(err)
 	}
-	want := []objRow{{"Hồ sơ trễ hạn văn phòng", 5, fmt.Sprintf("%d-01-01", next), fmt.Sprintf("%d-12-31", next)},
+	// (a count may exceed 100; the third keeps its target)
+	want := []objRow{{"Hồ sơ trễ hạn văn phòng", 150, fmt.Sprintf("%d-01-01", next), fmt.Sprintf("%d-12-31", next)},
+		{"Thời gian giải quyết bình quân", 3, fmt.Sprintf("%d-01-01", next), fmt.Sprintf("%d-12-31", next)},
 		{"Đúng hạn đất đai", 97, fmt.Sprintf("%d-01-01", next), fmt.Sprintf("%d-12-31", next)}}
 	if fmt.Sprint(objs) != fmt.Sprint(want) {
 		t.Fatalf("objectives of %d: %+v, want %+v", next, objs, want)
