@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -30,18 +29,28 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 	const qClose = `INSERT INTO qms_years (year, closed_by) VALUES ($1, $2) ON CONFLICT (year) DO NOTHING RETURNING year`
 	const qNextClosed = `SELECT qms_year_closed($1)`
 	const qObjs = `SELECT id, title, kpi, target FROM objectives WHERE extract(year FROM period_from) = $1 ORDER BY created_at, id`
-	const qObjCopy = `INSERT INTO objectives (title, kpi, comparator, target, period_from, period_to, unit, field, service_code, created_by)
-		SELECT title, kpi, comparator, $2, (period_from + interval '1 year')::date, (period_to + interval '1 year')::date, unit, field, service_code, $3
-		FROM objectives WHERE id = $1 RETURNING id, unit, title`
-	const qAudits = `SELECT id, number FROM audits WHERE year = $1 ORDER BY number`
-	const qAuditNum = `SELECT count(*) + 1 FROM audits WHERE year = $1`
-	const qAuditCopy = `INSERT INTO audits (number, year, title, scope_units, scope_processes, scope_clauses, planned_start, planned_end, lead_auditor, created_by)
-		SELECT $2, $3, title, scope_units, scope_processes, scope_clauses, (planned_start + interval '1 year')::date,
-			(planned_end + interval '1 year')::date, lead_auditor, $4
-		FROM audits WHERE id = $1 RETURNING id, scope_units[1] AS unit`
-	const qTeam = `INSERT INTO audit_team (audit_id, user_id, is_lead) SELECT $2, user_id, is_lead FROM audit_team WHERE audit_id = $1`
-	const qItems = `INSERT INTO audit_items (audit_id, seq, clause, question, source) SELECT $2, seq, clause, question, source FROM audit_items WHERE audit_id = $1`
-	const qItem = `INSERT INTO qms_year_items (year, kind, from_id, to_id, label, unit) VALUES ($1, $2, $3, $4, $5, $6)`
+	// The objectives and the audits are carried set-wise, each with its
+	// reference in qms_year_items, so the act's time does not grow with
+	// round trips: a new id per source row, then the copies and the
+	// references from the same rows (the audit's team and checklist
+	// referencing the audit inserted by the same statement).
+	const qObjCopy = `WITH src AS (SELECT o.*, gen_random_uuid() AS new_id FROM objectives o WHERE extract(year FROM o.period_from) = $1),
+		ins AS (INSERT INTO objectives (id, title, kpi, comparator, target, period_from, period_to, unit, field, service_code, created_by)
+			SELECT new_id, title, kpi, comparator, coalesce(($2::jsonb ->> id::text)::double precision, target),
+				(period_from + interval '1 year')::date, (period_to + interval '1 year')::date, unit, field, service_code, $3 FROM src)
+		INSERT INTO qms_year_items (year, kind, from_id, to_id, label, unit) SELECT $1, 'objective', id, new_id, title, unit FROM src`
+	const qAuditCopy = `WITH base AS (SELECT count(*) AS n FROM audits WHERE year = $2),
+		src AS (SELECT a.*, gen_random_uuid() AS new_id, base.n + row_number() OVER (ORDER BY a.number) AS no
+			FROM audits a, base WHERE a.year = $1),
+		num AS (SELECT src.*, 'IA-' || $2::int || '-' || CASE WHEN no < 10 THEN '0' || no ELSE no::text END AS new_number FROM src),
+		ins AS (INSERT INTO audits (id, number, year, title, scope_units, scope_processes, scope_clauses, planned_start, planned_end, lead_auditor, created_by)
+			SELECT new_id, new_number, $2, title, scope_units, scope_processes, scope_clauses, (planned_start + interval '1 year')::date,
+				(planned_end + interval '1 year')::date, lead_auditor, $3 FROM num),
+		team AS (INSERT INTO audit_team (audit_id, user_id, is_lead) SELECT num.new_id, t.user_id, t.is_lead FROM audit_team t JOIN num ON num.id = t.audit_id),
+		items AS (INSERT INTO audit_items (audit_id, seq, clause, question, source)
+			SELECT num.new_id, i.seq, i.clause, i.question, i.source FROM audit_items i JOIN num ON num.id = i.audit_id)
+		INSERT INTO qms_year_items (year, kind, from_id, to_id, label, unit)
+			SELECT $1, 'audit', id, new_id, number || ' → ' || new_number, scope_units[1] FROM num`
 	// The open items: NCs neither closed nor cancelled, their actions not
 	// verified effective, directives not accepted.
 	const qOpen = `INSERT INTO qms_year_items (year, kind, from_id, label, unit)
@@ -79,53 +88,20 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			var to struct {
-				ID    string `db:"id"`
-				Unit  string `db:"unit"`
-				Title string `db:"title"`
-			}
-			if err := tx.GetContext(ctx, &to, qObjCopy, o.ID, targets[o.ID], login); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, qItem, year, leadership.CarryObjective, o.ID, to.ID, to.Title, to.Unit); err != nil {
-				return err
-			}
+		tj, err := json.Marshal(targets)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qObjCopy, year, string(tj), login); err != nil {
+			return err
 		}
 		// Audit numbers of the next year are taken under the lock the
 		// audit store numbers them with.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, auditNumberLock, year+1); err != nil {
 			return err
 		}
-		var audits []struct {
-			ID     string `db:"id"`
-			Number string `db:"number"`
-		}
-		if err := tx.SelectContext(ctx, &audits, qAudits, year); err != nil {
+		if _, err := tx.ExecContext(ctx, qAuditCopy, year, year+1, userID); err != nil {
 			return err
-		}
-		for _, a := range audits {
-			var n int
-			if err := tx.GetContext(ctx, &n, qAuditNum, year+1); err != nil {
-				return err
-			}
-			number := fmt.Sprintf("IA-%d-%02d", year+1, n)
-			var to struct {
-				ID   string `db:"id"`
-				Unit string `db:"unit"`
-			}
-			if err := tx.GetContext(ctx, &to, qAuditCopy, a.ID, number, year+1, userID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, qTeam, a.ID, to.ID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, qItems, a.ID, to.ID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, qItem, year, leadership.CarryAudit, a.ID, to.ID, a.Number+" → "+number, to.Unit); err != nil {
-				return err
-			}
 		}
 		if _, err := tx.ExecContext(ctx, qOpen, year); err != nil {
 			return err

@@ -69,15 +69,22 @@ func (s *Server) renderQMSYears(c *gin.Context, y *leadership.Years, status int,
 	if err != nil {
 		return err
 	}
+	// The page lists the first items of each year; the API has them all.
+	const pageItems = 200
 	full := make([]leadership.ClosedYear, 0, len(list))
+	more := map[int]int{}
 	for _, cy := range list {
 		one, err := y.ClosedYear(ctx, cy.Year)
 		if err != nil {
 			return err
 		}
+		if len(one.Items) > pageItems {
+			more[one.Year] = len(one.Items) - pageItems
+			one.Items = one.Items[:pageItems]
+		}
 		full = append(full, one)
 	}
-	p := s.page(c, "qmsyear.title", gin.H{"Years": full, "CanClose": y.Permissions(ctx).Close, "Current": y.CurrentYear(),
+	p := s.page(c, "qmsyear.title", gin.H{"Years": full, "More": more, "CanClose": y.Permissions(ctx).Close, "Current": y.CurrentYear(),
 		"Kinds": []string{leadership.CarryObjective, leadership.CarryAudit, leadership.CarryNC, leadership.CarryAction, leadership.CarryDirective}})
 	if refusal != nil {
 		p.Error = s.errorText(c, refusal)
