@@ -85,6 +85,11 @@ func handleCopyPDF(cp *document.Copies) gin.HandlerFunc {
 		if l := c.Query("lang"); l == "vi" || l == "en" {
 			lang = l
 		}
+		// Printing never issues: a request that means to issue a copy is
+		// told how, instead of getting an uncontrolled one silently.
+		if c.Query("unit") != "" || c.Query("holder") != "" {
+			return qms.Errorf(qms.ErrInvalid, "a controlled copy is issued with POST /api/v1/revisions/%s/copies {unit, holder}, then printed with copy=<its id>", c.Param("id"))
+		}
 		var buf bytes.Buffer
 		if err := cp.Print(ctxOf(c), &buf, c.Param("id"), c.Query("copy"), lang); err != nil {
 			return err

@@ -114,6 +114,11 @@ func TestControlledCopy(t *testing.T) {
 		t.Fatalf("an unknown copy: %s", r)
 	}
 
+	if r := f.As("coordinator").Do("GET", "/api/v1/revisions/"+rev1+"/controlled-copy.pdf?unit=tnmt&holder=X", nil); r.Status != http.StatusBadRequest ||
+		!strings.HasPrefix(errOf(r).Error.Message, "a controlled copy is issued with POST") {
+		t.Fatalf("a print asking to issue: %s", r)
+	}
+
 	// The check page while the revision is in force: public, both languages.
 	r = env.Anon().Do("GET", "/public/check/"+rev1, nil).MustStatus(200)
 	if b := string(r.Body); !strings.Contains(b, "ĐANG CÓ HIỆU LỰC") || !strings.Contains(b, "IS IN FORCE") || !strings.Contains(b, doc.Code) {
