@@ -38,6 +38,24 @@ func init() {
 				return x.obj(unit, c.ID)
 			},
 			Send: mxPost(nil)},
+		// Reprinting a controlled copy already issued: a read decided by
+		// issue_copy, not by reading documents.
+		mxRoute{Method: "GET", Path: "/api/v1/revisions/{id}/controlled-copy.pdf", Obj: "document", Act: "issue_copy", Targets: perUnit, Shared: true,
+			Sees: mxSeesEffective, Hide: true,
+			Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj {
+				_, rev := x.f.EffectiveDocument(t, unit)
+				var c struct {
+					ID string `json:"id"`
+				}
+				apptest.Expect(t, "issue copy", x.f.As("coordinator").Do("POST", "/api/v1/revisions/"+rev+"/copies",
+					map[string]string{"unit": unit, "holder": "Người giữ"}), http.StatusCreated, &c)
+				o := x.obj(unit, rev)
+				o.Extra["copy"] = c.ID
+				return o
+			},
+			Send: func(_ *mx, a *mxActor, o *mxObj, path string, _ int) *apptest.Response {
+				return a.C.Do("GET", path+"?copy="+o.Extra["copy"], nil)
+			}},
 		// Closing a QMS year: qms_year close in every unit (the chairman,
 		// the coordinator); each allowed act closes a year of its own.
 		mxRoute{Method: "POST", Path: "/api/v1/qms-years", Obj: "qms_year", Act: "close", PermIn: "*", Targets: once,
