@@ -25,6 +25,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/blob"
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/document/copypdf"
 	"github.com/qmstrack/qmstrack/server/evidence"
 	"github.com/qmstrack/qmstrack/server/feed"
 	"github.com/qmstrack/qmstrack/server/i18n"
@@ -89,7 +90,9 @@ type App struct {
 	// Legal is the register of legal bases and its revision tasks.
 	Legal *leadership.Legal
 	// Risks is the register of risks and opportunities (ISO 9001 6.1).
-	Risks *leadership.Risks
+	Risks  *leadership.Risks
+	Copies *document.Copies
+	Years  *leadership.Years
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -225,6 +228,16 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
+	// Controlled copies of documents and the public check page; the QMS
+	// year, which the chairman or the coordinator closes into the next.
+	copyPrinter, err := copypdf.New(copypdf.Options{Location: loc, UnitName: unitNamer{a.Org}.Name,
+		Office: func(lang string) string { return officeName(cfg, lang) }})
+	if err != nil {
+		return nil, err
+	}
+	a.Copies = document.NewCopies(a.Documents, postgres.NewCopyStore(db), copyPrinter, cfg.BaseURL)
+	a.Years = leadership.NewYears(postgres.NewYearStore(db), a.Authz, sharedNow, loc)
+
 	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
 	// Each person's calendar feed of the due dates that are theirs (feed).
 	a.Feed = feed.New(postgres.NewFeedStore(db), sharedNow, loc)
@@ -267,6 +280,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Legal: a.Legal,
 		Risks: a.Risks,
 		Jobs:  queue.Admin{DB: db, Q: a.Queue}, Webhooks: a.Webhooks,
+		Copies: a.Copies, Years: a.Years,
 	})
 	if err != nil {
 		return nil, err

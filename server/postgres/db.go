@@ -122,6 +122,8 @@ func translate(err error) error {
 			return qms.Wrap(qms.ErrInvalid, err, "invalid value")
 		case "40001", "40P01", "55P03": // serialization failure, deadlock, lock not available
 			return qms.Wrap(qms.ErrConflict, err, "a concurrent change got there first; try again")
+		case "QY001": // a write into a closed QMS year (migration 00077's guards)
+			return qms.Wrap(qms.ErrState, err, "this belongs to a closed QMS year, whose reports are read-only")
 		}
 	}
 	return err

@@ -101,6 +101,15 @@ func TestEveryPageReadsRight(t *testing.T) {
 	apptest.Expect(t, "risk link", f.As("head.tnmt").Do("POST", "/api/v1/risks/"+risk.ID+"/links", map[string]any{"kind": "nc", "target_id": ncID}),
 		http.StatusCreated, nil)
 
+	// Controlled copies and the QMS year: a copy out of a superseded
+	// issue (to withdraw), and the current year closed.
+	copyDoc, copyRev := f.EffectiveDocument(t, "tnmt")
+	apptest.Expect(t, "copy", f.As("coordinator").Do("POST", "/api/v1/revisions/"+copyRev+"/copies",
+		map[string]string{"unit": "vp", "holder": "Nguyễn Văn A"}), http.StatusCreated, nil)
+	newIssue(t, f, copyDoc, "Lần ban hành thứ hai")
+	apptest.Expect(t, "qms year", f.As("coordinator").Do("POST", "/api/v1/qms-years",
+		map[string]any{"year": time.Now().In(f.Loc).Year()}), http.StatusCreated, nil)
+
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{
 		"/risks/:id":             "/risks/" + risk.ID,
@@ -123,6 +132,8 @@ func TestEveryPageReadsRight(t *testing.T) {
 		"/admin/webhooks/:id":    "/admin/webhooks/" + hook.ID,
 	}
 	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem|ical/)`)
+	params["/revisions/:id/copies"] = "/revisions/" + copyRev + "/copies"
+	params["/public/check/:revision"] = "/public/check/" + copyRev
 	var paths []string
 	for _, rt := range env.App.Web.Engine().Routes() {
 		if rt.Method != "GET" || skip.MatchString(rt.Path) {

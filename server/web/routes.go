@@ -39,6 +39,8 @@ func (s *Server) routes() {
 	s.oidcRoutes()
 	s.jobRoutes()
 	s.webhookRoutes()
+	s.copyRoutes()
+	s.qmsYearRoutes()
 }
 
 // foundationRoutes: sign-in, the home page, administration, the trail.

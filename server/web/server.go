@@ -143,6 +143,11 @@ type Deps struct {
 	// The job queue and the webhooks (jobs.go, webhooks.go).
 	Jobs     JobAdmin
 	Webhooks *webhook.Service
+
+	// Controlled copies of documents and the public check of a revision;
+	// the QMS year (closing a year into the next).
+	Copies *document.Copies
+	Years  *leadership.Years
 }
 
 // missing names the capabilities that were not given.
@@ -153,9 +158,10 @@ func (d Deps) missing() []string {
 		"Evidence": d.Evidence == nil, "Process": d.Process == nil, "Leadership": d.Leadership == nil,
 		"Objects": d.Objects == nil, "Index766": d.Index766 == nil,
 		"Feed": d.Feed == nil, "PortalSync": d.PortalSync == nil,
-		"Scope": d.Scope == nil,
-		"Legal": d.Legal == nil,
-		"Risks": d.Risks == nil,
+		"Scope":  d.Scope == nil,
+		"Legal":  d.Legal == nil,
+		"Risks":  d.Risks == nil,
+		"Copies": d.Copies == nil, "Years": d.Years == nil,
 	} {
 		if nilCap {
 			out = append(out, name)

@@ -1,0 +1,298 @@
+// Package copypdf prints a copy of a controlled document as PDF with
+// go-pdf/fpdf and the embedded DejaVu Sans (Vietnamese needs a Unicode
+// font): on every page the header offices use (Mã hiệu / Lần ban hành /
+// Ngày ban hành / Trang x/y), then the mark of a numbered controlled copy
+// or of an uncontrolled one, the sign-off block (Soạn thảo / Soát xét /
+// Phê duyệt) from the revision's e-signatures, the revision table (Sửa đổi
+// tài liệu), the main file it covers (name and SHA-256) and a QR code
+// (skip2/go-qrcode) to the public page that says whether the revision is
+// still in force. It is the cover sheet of the copy: the revision's own
+// file is printed from the file itself, which the sheet identifies by its
+// SHA-256. It implements document.CopyPrinter.
+package copypdf
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+	qrcode "github.com/skip2/go-qrcode"
+
+	qmstrack "github.com/qmstrack/qmstrack"
+	"github.com/qmstrack/qmstrack/server/document"
+	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// Options configure a Printer.
+type Options struct {
+	Location *time.Location // the office's time zone; UTC when nil
+	// UnitName names a unit in a language; nil shows the code.
+	UnitName func(code, lang string) string
+	// Office is the office's name in the header, by language.
+	Office func(lang string) string
+	// QR encodes the check page's address as a PNG; skip2/go-qrcode when nil.
+	QR func(url string) ([]byte, error)
+}
+
+// Printer prints copies of documents.
+type Printer struct {
+	labels map[string]map[string]string
+	o      Options
+}
+
+var _ document.CopyPrinter = (*Printer)(nil)
+
+// New loads the labels (the copies' and the roles') from the embedded i18n files.
+func New(o Options) (*Printer, error) {
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.QR == nil {
+		o.QR = func(url string) ([]byte, error) { return qrcode.Encode(url, qrcode.Medium, 256) }
+	}
+	p := &Printer{labels: map[string]map[string]string{}, o: o}
+	for _, lang := range []string{"vi", "en"} {
+		p.labels[lang] = map[string]string{}
+		for _, file := range []string{"copies", "core"} {
+			b, err := fs.ReadFile(qmstrack.Assets, "assets/i18n/"+file+"."+lang+".json")
+			if err != nil {
+				return nil, err
+			}
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("%s.%s.json: %w", file, lang, err)
+			}
+			for k, v := range m {
+				p.labels[lang][k] = v
+			}
+		}
+	}
+	return p, nil
+}
+
+// Print writes the printout as a PDF in lang (vi unless en).
+func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
+	if lang != "en" {
+		lang = "vi"
+	}
+	t := func(id string) string {
+		if s, ok := p.labels[lang][id]; ok {
+			return s
+		}
+		return id
+	}
+	unit := func(code string) string {
+		if p.o.UnitName != nil {
+			if n := p.o.UnitName(code, lang); n != "" {
+				return n
+			}
+		}
+		return code
+	}
+	day := func(tm time.Time) string { return tm.In(p.o.Location).Format("02/01/2006") }
+	role := func(r string) string {
+		if r == "" {
+			return ""
+		}
+		return t("role." + r)
+	}
+	d, r := c.Doc, c.Rev
+	issued := ""
+	if r.EffectiveAt != nil {
+		issued = day(*r.EffectiveAt)
+	}
+	regular, bold := auditpdf.Fonts()
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCompression(true)
+	pdf.AddUTF8FontFromBytes("dejavu", "", regular)
+	pdf.AddUTF8FontFromBytes("dejavu", "B", bold)
+	pdf.SetCreationDate(c.At)
+	pdf.SetModificationDate(c.At)
+	pdf.SetTitle(d.Code+" "+d.Title, true)
+	pdf.SetProducer("qmstrack", true)
+	pdf.SetMargins(15, 12, 15)
+	pdf.AliasNbPages("{nb}")
+	office := ""
+	if p.o.Office != nil {
+		office = p.o.Office(lang)
+	}
+
+	// The header of every page: office and owner unit | title | the
+	// document's identity and the page.
+	pdf.SetHeaderFunc(func() {
+		x, y := pdf.GetX(), pdf.GetY()
+		const h = 24.0
+		pdf.SetFont("dejavu", "B", 8)
+		pdf.Rect(x, y, 45, h, "D")
+		pdf.SetXY(x+1, y+3)
+		pdf.MultiCell(43, 4, strings.ToUpper(strings.TrimSpace(office+"\n"+unit(d.Unit))), "", "C", false)
+		pdf.Rect(x+45, y, 85, h, "D")
+		pdf.SetXY(x+46, y+5)
+		pdf.SetFont("dejavu", "B", 11)
+		pdf.MultiCell(83, 5.5, strings.ToUpper(d.Title), "", "C", false)
+		pdf.SetFont("dejavu", "", 8.5)
+		lines := []string{
+			t("copy.pdf.code") + ": " + d.Code,
+			t("copy.pdf.issue") + ": " + r.IssueLabel(),
+			t("copy.pdf.issued") + ": " + issued,
+			fmt.Sprintf("%s: %d/{nb}", t("copy.pdf.page"), pdf.PageNo()),
+		}
+		for i, l := range lines {
+			pdf.Rect(x+130, y+float64(i)*h/4, 50, h/4, "D")
+			pdf.SetXY(x+131, y+float64(i)*h/4)
+			pdf.CellFormat(48, h/4, l, "", 0, "L", false, 0, "")
+		}
+		pdf.SetXY(x, y+h+4)
+	})
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-11)
+		pdf.SetFont("dejavu", "", 7.5)
+		mark := t("copy.pdf.uncontrolled")
+		if c.Copy != nil {
+			mark = fmt.Sprintf("%s %02d", t("copy.pdf.controlled"), c.Copy.No)
+		}
+		pdf.CellFormat(0, 4, d.Code+" · "+t("copy.pdf.issue")+" "+r.IssueLabel()+" · "+mark+" · "+t("copy.pdf.printed")+" "+day(c.At), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+
+	// The mark of the copy, and its holder.
+	pdf.SetFont("dejavu", "B", 13)
+	if c.Copy != nil {
+		pdf.SetTextColor(0, 0, 160)
+		pdf.CellFormat(0, 8, fmt.Sprintf("%s %02d", t("copy.pdf.controlled"), c.Copy.No), "1", 1, "C", false, 0, "")
+		pdf.SetTextColor(0, 0, 0)
+		pdf.SetFont("dejavu", "", 9.5)
+		pdf.CellFormat(0, 6, fmt.Sprintf("%s: %s — %s · %s: %s (%s)", t("copy.pdf.holder"), unit(c.Copy.Unit), c.Copy.Holder,
+			t("copy.pdf.issued_by"), c.Copy.IssuedByName, day(c.Copy.IssuedAt)), "", 1, "C", false, 0, "")
+	} else {
+		pdf.SetTextColor(160, 0, 0)
+		pdf.CellFormat(0, 8, t("copy.pdf.uncontrolled"), "1", 1, "C", false, 0, "")
+		pdf.SetTextColor(0, 0, 0)
+		pdf.SetFont("dejavu", "", 9)
+		pdf.MultiCell(0, 5, t("copy.pdf.uncontrolled.note"), "", "C", false)
+	}
+	if r.Status != document.StatusEffective {
+		pdf.SetFont("dejavu", "B", 10)
+		pdf.SetTextColor(160, 0, 0)
+		pdf.MultiCell(0, 6, t("copy.pdf.notcurrent."+r.Status), "", "C", false)
+		pdf.SetTextColor(0, 0, 0)
+	}
+	pdf.Ln(4)
+
+	// The sign-off block.
+	pdf.SetFont("dejavu", "B", 10)
+	pdf.CellFormat(0, 6, t("copy.pdf.signoff"), "", 1, "L", false, 0, "")
+	// One row per signer: the drafter, each reviewer, the approver.
+	sw := []float64{30, 75, 45, 30}
+	pdf.SetFont("dejavu", "B", 9)
+	for i, h := range []string{"", t("copy.pdf.name"), t("copy.pdf.title"), t("copy.pdf.date")} {
+		pdf.CellFormat(sw[i], 7, h, "1", 0, "C", false, 0, "")
+	}
+	pdf.Ln(-1)
+	type signer struct {
+		label string
+		sig   *qms.Signature
+	}
+	signers := []signer{{t("copy.pdf.drafted"), &c.Drafted}}
+	for i := range c.Reviewed {
+		signers = append(signers, signer{t("copy.pdf.reviewed"), &c.Reviewed[i]})
+	}
+	if len(c.Reviewed) == 0 {
+		signers = append(signers, signer{t("copy.pdf.reviewed"), nil})
+	}
+	signers = append(signers, signer{t("copy.pdf.approved"), c.Approved})
+	for _, sg := range signers {
+		vals := []string{sg.label, "—", "", ""}
+		if sg.sig != nil {
+			vals = []string{sg.label, sg.sig.Name, role(sg.sig.Role), day(sg.sig.SignedAt)}
+		}
+		for i, v := range vals {
+			style := ""
+			if i == 0 {
+				style = "B"
+			}
+			pdf.SetFont("dejavu", style, 9)
+			pdf.CellFormat(sw[i], 7, fit(pdf, v, sw[i]), "1", 0, "L", false, 0, "")
+		}
+		pdf.Ln(-1)
+	}
+	pdf.Ln(5)
+
+	// The revision table (Sửa đổi tài liệu).
+	pdf.SetFont("dejavu", "B", 10)
+	pdf.CellFormat(0, 6, t("copy.pdf.history"), "", 1, "L", false, 0, "")
+	pdf.SetFont("dejavu", "B", 9)
+	hw := []float64{28, 30, 122}
+	for i, h := range []string{t("copy.pdf.history.issue"), t("copy.pdf.history.date"), t("copy.pdf.history.change")} {
+		pdf.CellFormat(hw[i], 7, h, "1", 0, "C", false, 0, "")
+	}
+	pdf.Ln(-1)
+	pdf.SetFont("dejavu", "", 9)
+	for _, h := range c.History {
+		x, y := pdf.GetX(), pdf.GetY()
+		change := strings.TrimSpace(h.Change)
+		if change == "" {
+			change = "—"
+		}
+		lines := pdf.SplitText(change, hw[2]-2)
+		ht := 5.5 * float64(max(1, len(lines)))
+		if y+ht > 270 {
+			pdf.AddPage()
+			x, y = pdf.GetX(), pdf.GetY()
+		}
+		pdf.Rect(x, y, hw[0], ht, "D")
+		pdf.Rect(x+hw[0], y, hw[1], ht, "D")
+		pdf.Rect(x+hw[0]+hw[1], y, hw[2], ht, "D")
+		pdf.SetXY(x, y)
+		pdf.CellFormat(hw[0], 5.5, h.IssueLabel(), "", 0, "C", false, 0, "")
+		pdf.CellFormat(hw[1], 5.5, day(h.EffectiveAt), "", 0, "C", false, 0, "")
+		pdf.MultiCell(hw[2], 5.5, change, "", "L", false)
+		pdf.SetXY(x, y+ht)
+	}
+	pdf.Ln(5)
+
+	// What the copy covers, and the QR code to the check page.
+	if pdf.GetY() > 225 {
+		pdf.AddPage()
+	}
+	y := pdf.GetY()
+	png, err := p.o.QR(c.CheckURL)
+	if err != nil {
+		return err
+	}
+	pdf.RegisterImageOptionsReader("qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	pdf.ImageOptions("qr", 153, y, 32, 32, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.SetFont("dejavu", "B", 9.5)
+	pdf.CellFormat(130, 6, t("copy.pdf.content"), "", 1, "L", false, 0, "")
+	pdf.SetFont("dejavu", "", 9)
+	if f, ok := r.MainFile(); ok {
+		pdf.MultiCell(130, 5, f.Name+" · SHA-256 "+f.SHA256, "", "L", false)
+	} else {
+		pdf.MultiCell(130, 5, "—", "", "L", false)
+	}
+	pdf.Ln(2)
+	pdf.SetFont("dejavu", "", 8.5)
+	pdf.MultiCell(130, 4.5, t("copy.pdf.check")+"\n"+c.CheckURL, "", "L", false)
+	if pdf.GetY() < y+34 {
+		pdf.SetY(y + 34)
+	}
+	if err := pdf.Error(); err != nil {
+		return err
+	}
+	return pdf.Output(w)
+}
+
+// fit shortens s to the width w of a table cell.
+func fit(pdf *fpdf.Fpdf, s string, w float64) string {
+	r := []rune(s)
+	for len(r) > 0 && pdf.GetStringWidth(string(r)) > w-2 {
+		r = r[:len(r)-1]
+	}
+	return string(r)
+}
