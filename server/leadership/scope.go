@@ -306,14 +306,21 @@ func (s *ScopeService) checkScope(ctx context.Context, in ScopeIn) (Scope, error
 	if len(fe) > 0 {
 		return sc, fe.Err()
 	}
-	if err := s.known(ctx, fe, KindService, "services", sc.Services, "no administrative procedure %s"); err != nil {
+	u, err := s.firstUnknown(ctx, KindService, sc.Services)
+	if err != nil {
 		return sc, err
+	} else if u != "" {
+		fe.Add("services", "no administrative procedure %s", u)
 	}
-	if err := s.known(ctx, fe, KindUnit, "units", append(slices.Clone(sc.Units), sc.RecordUnit), "no unit %s"); err != nil {
+	if u, err = s.firstUnknown(ctx, KindUnit, append(slices.Clone(sc.Units), sc.RecordUnit)); err != nil {
 		return sc, err
+	} else if u != "" {
+		fe.Add("units", "no unit %s", u)
 	}
-	if err := s.known(ctx, fe, KindClause, "exclusions", clauses, "%s is not a clause of the standard"); err != nil {
+	if u, err = s.firstUnknown(ctx, KindClause, clauses); err != nil {
 		return sc, err
+	} else if u != "" {
+		fe.Add("exclusions", "%s is not a clause of the standard", u)
 	}
 	if len(fe) == 0 && !slices.Contains(sc.Units, sc.RecordUnit) {
 		fe.Add("record_unit", "the unit keeping the announcement must be in the scope")
@@ -321,23 +328,22 @@ func (s *ScopeService) checkScope(ctx context.Context, in ScopeIn) (Scope, error
 	return sc, fe.Err()
 }
 
-// known adds to fe, under field, the first of codes that is not a kind.
-func (s *ScopeService) known(ctx context.Context, fe qms.FieldErrors, kind, field string, codes []string, msg string) error {
+// firstUnknown returns the first of codes that is not a kind, "" when
+// all are.
+func (s *ScopeService) firstUnknown(ctx context.Context, kind string, codes []string) (string, error) {
 	if len(codes) == 0 {
-		return nil
+		return "", nil
 	}
 	names, err := s.store.Names(ctx, kind, codes)
 	if err != nil {
-		return err
+		return "", err
 	}
 	for _, c := range codes {
 		if _, ok := names[c]; !ok {
-			if _, dup := fe[field]; !dup {
-				fe.Add(field, msg, c)
-			}
+			return c, nil
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func clausesOf(xs []Exclusion) []string {

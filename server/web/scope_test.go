@@ -240,6 +240,12 @@ func TestAnnouncementLifecycle(t *testing.T) {
 	if strings.Join(states, ",") != "outdated,discarded,effective" {
 		t.Fatalf("states %v", states)
 	}
+	// A service removed outdates it too.
+	co.Do("PUT", "/api/v1/scope", scopeBody(4, "HT-01")).MustStatus(http.StatusOK)
+	st = scopeState(t, co)
+	if st.Effective != nil || st.Outdated == nil || len(st.Outdated.Removed) != 1 || st.Outdated.Removed[0] != "DD-01" || len(st.Outdated.Added) != 0 {
+		t.Fatalf("after removing a service: %+v", st)
+	}
 }
 
 func hasTask(t *testing.T, c *apptest.Client, kind string) bool {
@@ -316,5 +322,54 @@ func TestConversionChecklist(t *testing.T) {
 	}
 	if pg := string(co.Do("GET", "/conversion", nil).MustStatus(200).Body); !strings.Contains(pg, "Hành động giải quyết rủi ro và cơ hội") {
 		t.Fatalf("conversion page")
+	}
+}
+
+// TestScopeFormsAndPublicAPI: the scope form refuses an unknown clause on
+// its page, in Vietnamese, with nothing written; the public API has no
+// announcement before one is signed; the checklist's data file names
+// clauses of the clause list.
+func TestScopeFormsAndPublicAPI(t *testing.T) {
+	env, co := procSetup(t)
+	r := co.AsForm().Do("POST", "/ui/scope", map[string]any{"version": 0, "services": []string{"DD-01"}, "units": []string{"vp"},
+		"exclusions": "9.9.9: không áp dụng", "decision_number": "1/QĐ-UBND", "decision_date": "05/01/2026",
+		"decision_signer": "Chủ tịch", "record_unit": "vp"})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "9.9.9 không phải là điều khoản của tiêu chuẩn") {
+		t.Fatalf("form refusal: %d %s", r.Status, around(string(r.Body), "9.9.9"))
+	}
+	var n int
+	if err := env.App.DB.Get(&n, `SELECT count(*) FROM qms_scope_versions`); err != nil || n != 0 {
+		t.Fatalf("a refused form wrote %d versions (%v)", n, err)
+	}
+	r = co.AsForm().Do("POST", "/ui/scope", map[string]any{"version": 0, "services": []string{"DD-01"}, "units": []string{"vp"},
+		"exclusions": "8.3: Không thiết kế", "decision_number": "1/QĐ-UBND", "decision_date": "05/01/2026",
+		"decision_signer": "Chủ tịch", "record_unit": "vp"})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("form: %s", r)
+	}
+	var sc struct {
+		Version    int
+		Exclusions []struct{ Clause, Justification string }
+	}
+	co.Do("GET", "/api/v1/scope", nil).MustStatus(200).Decode(&sc)
+	if sc.Version != 1 || len(sc.Exclusions) != 1 || sc.Exclusions[0].Clause != "8.3" || sc.Exclusions[0].Justification != "Không thiết kế" {
+		t.Fatalf("scope from the form %+v", sc)
+	}
+	env.Anon().Do("GET", "/api/v1/public/announcement", nil).MustStatus(http.StatusNotFound)
+	co.Do("POST", "/api/v1/scope/announcement", map[string]any{"place": "Châu Thành", "date": "2099-01-01"}).MustStatus(http.StatusBadRequest)
+	env.Anon().Do("GET", "/api/v1/scope/announcement", nil).MustStatus(http.StatusUnauthorized)
+
+	var clauses []string
+	var list struct{ Items []struct{ Clauses []string } }
+	co.Do("GET", "/api/v1/conversion-checklist", nil).MustStatus(200).Decode(&list)
+	for _, it := range list.Items {
+		clauses = append(clauses, it.Clauses...)
+	}
+	var unknown []string
+	if err := env.App.DB.Select(&unknown, `SELECT c FROM unnest($1::text[]) c WHERE c NOT IN (SELECT clause FROM audit_clauses)`, "{"+strings.Join(clauses, ",")+"}"); err != nil {
+		t.Fatal(err)
+	}
+	if len(clauses) < 10 || len(unknown) > 0 {
+		t.Fatalf("the checklist's clauses %v, not in the clause list: %v", clauses, unknown)
 	}
 }
