@@ -32,6 +32,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 	"github.com/qmstrack/qmstrack/server/leadership"
+	"github.com/qmstrack/qmstrack/server/leadership/reviewpdf"
 	"github.com/qmstrack/qmstrack/server/mail"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
@@ -71,6 +72,7 @@ type App struct {
 	Process    *process.Service
 	Leadership *leadership.Service
 	Index766   *index766.Service
+	Reviews    *leadership.Reviews
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -195,6 +197,14 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 
 	a.Index766 = index766.New(postgres.NewIndex766Store(db), a.Authz, index766.Options{Definition: def, Clock: shared, Location: loc})
 
+	// Management review (ISO 9001 9.3): its inputs read the process, the
+	// index and the store; its directives are the leadership's; its pack
+	// is printed in Vietnamese and filed as a record.
+	reviewStore := postgres.NewReviewStore(db)
+	a.Reviews = leadership.NewReviews(a.Leadership, leadership.ReviewOptions{Store: reviewStore,
+		Data: reviewData{store: reviewStore, proc: a.Process, index: a.Index766}, Filer: minutesRecords{a.Records},
+		PDF: reviewpdf.New(reviewpdf.Options{Location: loc, T: cat.T, UnitName: unitNamer{a.Org}.Name, Office: cfg.OfficeNameVI})})
+
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
 	a.Reconcile = reconcile.New(postgres.NewReconcileStore(db), store.Inventory(), a.Authz, reconcile.Options{
@@ -217,6 +227,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		},
 		Documents: a.Documents, NCs: a.NCs, Records: a.Records, Audits: a.Audits, Evidence: a.Evidence,
 		Process: a.Process, Leadership: a.Leadership, Objects: a.Reconcile, Index766: a.Index766,
+		Reviews: a.Reviews,
 	})
 	if err != nil {
 		return nil, err

@@ -524,7 +524,7 @@ func (rv *Reviews) Close(ctx context.Context, id string) (Review, error) {
 		return r, err
 	}
 	if open := p.OpenSections(); len(open) > 0 {
-		return r, qms.Errorf(qms.ErrState, "the review cannot be closed while a required section is open: %s", open[0])
+		return r, qms.Errorf(qms.ErrState, "the review cannot be closed while a required section is open: %s", qms.Label{Prefix: "review.section", Code: open[0]})
 	}
 	if rv.o.PDF != nil && rv.o.Filer != nil {
 		pr, pw := io.Pipe()

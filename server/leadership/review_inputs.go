@@ -7,6 +7,7 @@ package leadership
 
 import (
 	"context"
+	"io"
 	"math"
 	"time"
 
@@ -372,10 +373,10 @@ func (rv *Reviews) nonconformities(ctx context.Context, r Review) ([]Figure, err
 		out = append(out, Figure{Group: "review.fig.nc_by_unit", Label: "review.fig.nc_unit", Unit: c.Key, Value: num(c.N), Link: "/ncs?unit=" + c.Key})
 	}
 	for _, c := range n.ByCause {
-		out = append(out, Figure{Group: "review.fig.nc_by_cause", Label: "review.cause." + c.Key, Value: num(c.N)})
+		out = append(out, Figure{Group: "review.fig.nc_by_cause", Label: "nc.cause." + c.Key, Value: num(c.N)})
 	}
 	for _, c := range n.BySource {
-		out = append(out, Figure{Group: "review.fig.nc_by_source", Label: "review.source." + c.Key, Value: num(c.N)})
+		out = append(out, Figure{Group: "review.fig.nc_by_source", Label: "nc.source." + c.Key, Value: num(c.N)})
 	}
 	for _, c := range n.ByMonth {
 		out = append(out, Figure{Group: "review.fig.nc_by_month", Label: "review.fig.month", Subject: c.Key, Value: num(c.N)})
@@ -394,7 +395,7 @@ func (rv *Reviews) audits(ctx context.Context, r Review) ([]Figure, error) {
 	for _, a := range as {
 		ncs, obs, ofi = ncs+a.Nonconformities, obs+a.Observations, ofi+a.OFIs
 		lines = append(lines, Figure{Group: "review.fig.audit_list", Label: "review.fig.audit", Subject: a.Number + " " + a.Title,
-			Value: num(a.Nonconformities), Status: "review.audit." + a.Status, Link: "/audits/" + a.ID})
+			Value: num(a.Nonconformities), Status: "audits.status." + a.Status, Link: "/audits/" + a.ID})
 	}
 	out := []Figure{
 		{Label: "review.fig.audits", Value: num(int64(len(as))), Link: "/audits"},
@@ -430,4 +431,17 @@ func (rv *Reviews) improvementLeads(ctx context.Context, r Review) ([]Figure, er
 		ofi += a.OFIs
 	}
 	return []Figure{{Label: "review.fig.findings_ofi", Value: num(ofi), Link: "/audits"}}, nil
+}
+
+// WritePack prints the input pack of a review as a PDF in lang (review
+// read): the frozen pack of a closed review, the live one of an open one.
+func (rv *Reviews) WritePack(ctx context.Context, id, lang string, w io.Writer) (Pack, error) {
+	p, err := rv.Inputs(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	if rv.o.PDF == nil {
+		return p, qms.Errorf(qms.ErrState, "no printer of review packs is configured")
+	}
+	return p, rv.o.PDF.RenderPack(ctx, w, p, lang)
 }

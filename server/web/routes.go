@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	s.leadershipRoutes()
 	s.index766Routes()
 	s.planRoutes()
+	s.reviewRoutes()
 	s.reconcileRoutes()
 	s.publicRoutes()
 }

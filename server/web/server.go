@@ -122,6 +122,8 @@ type Deps struct {
 	Leadership *leadership.Service
 	Objects    *reconcile.Service // the object store check (reconcile.go), also in /readyz
 	Index766   *index766.Service  // the reform index (QĐ 766)
+	// Reviews is the management review (ISO 9001 9.3), beside Leadership.
+	Reviews *leadership.Reviews
 }
 
 // missing names the capabilities that were not given.
