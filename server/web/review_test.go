@@ -290,7 +290,7 @@ func TestManagementReviewDecisionsAndClosing(t *testing.T) {
 	}
 	// The trail holds every act.
 	var n int
-	if err := env.App.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action IN ('review.create', 'review.decide', 'review.section', 'review.close', 'review.decision_done')`); err != nil {
+	if err := env.App.DB.Get(&n, `SELECT count(*) FROM trail WHERE action IN ('review.create', 'review.decide', 'review.section', 'review.close', 'review.decision_done')`); err != nil {
 		t.Fatal(err)
 	}
 	if want := 2 + 2 + 2 + 1 + 1; n != want {
