@@ -22,7 +22,9 @@ type reviewActs struct {
 	rv *leadership.Reviews
 }
 
-func (ra reviewActs) back(_ *gin.Context, r leadership.Review) string { return "/management-reviews/" + r.ID }
+func (ra reviewActs) back(_ *gin.Context, r leadership.Review) string {
+	return "/management-reviews/" + r.ID
+}
 
 func (ra reviewActs) create() act[leadership.NewReview, leadership.Review] {
 	return act[leadership.NewReview, leadership.Review]{Created: true, Do: with(ra.rv.Create), Back: ra.back,
@@ -34,25 +36,33 @@ func (ra reviewActs) section() act[leadership.SectionIn, leadership.Review] {
 		Do: func(c *gin.Context, r *leadership.SectionIn) (leadership.Review, error) {
 			return ra.rv.SetSection(ctxOf(c), c.Param("id"), c.Param("key"), *r)
 		},
-		Back:  func(c *gin.Context, r leadership.Review) string { return "/management-reviews/" + r.ID + "#section-" + c.Param("key") },
+		Back: func(c *gin.Context, r leadership.Review) string {
+			return "/management-reviews/" + r.ID + "#section-" + c.Param("key")
+		},
 		Flash: "proc.saved", Refused: ra.s.procRefused(ra.s.reviewPage(ra.rv))}
 }
 
 func (ra reviewActs) decide() act[leadership.NewReviewDecision, leadership.ReviewDecision] {
 	return act[leadership.NewReviewDecision, leadership.ReviewDecision]{Created: true, Do: withParam("id", ra.rv.Decide),
-		Back:  func(_ *gin.Context, d leadership.ReviewDecision) string { return "/management-reviews/" + d.ReviewID + "#decisions" },
+		Back: func(_ *gin.Context, d leadership.ReviewDecision) string {
+			return "/management-reviews/" + d.ReviewID + "#decisions"
+		},
 		Flash: "proc.saved", Refused: ra.s.procRefused(ra.s.reviewPage(ra.rv))}
 }
 
 func (ra reviewActs) close() act[noBody, leadership.Review] {
 	return act[noBody, leadership.Review]{
-		Do:   func(c *gin.Context, _ *noBody) (leadership.Review, error) { return ra.rv.Close(ctxOf(c), c.Param("id")) },
+		Do: func(c *gin.Context, _ *noBody) (leadership.Review, error) {
+			return ra.rv.Close(ctxOf(c), c.Param("id"))
+		},
 		Back: ra.back, Flash: "review.flash.closed", Refused: ra.s.procRefused(ra.s.reviewPage(ra.rv))}
 }
 
 func (ra reviewActs) done() act[leadership.DoneIn, leadership.ReviewDecision] {
 	return act[leadership.DoneIn, leadership.ReviewDecision]{Do: withParam("id", ra.rv.MarkDone),
-		Back:  func(_ *gin.Context, d leadership.ReviewDecision) string { return "/management-reviews/" + d.ReviewID + "#decisions" },
+		Back: func(_ *gin.Context, d leadership.ReviewDecision) string {
+			return "/management-reviews/" + d.ReviewID + "#decisions"
+		},
 		Flash: "proc.saved", Refused: ra.s.procRefused(ra.s.reviewsPage(ra.rv))}
 }
 

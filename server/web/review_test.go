@@ -327,7 +327,9 @@ func TestManagementReviewPDF(t *testing.T) {
 func TestManagementReviewOverdue(t *testing.T) {
 	env := apptest.New(t, apptest.WithClock(procNow))
 	tasks := func(login string) []struct{ Kind, Title, Link string } {
-		var out struct{ Items []struct{ Kind, Title, Link string } }
+		var out struct {
+			Items []struct{ Kind, Title, Link string }
+		}
 		env.As(login).Do("GET", "/api/v1/tasks", nil).MustStatus(200).Decode(&out)
 		var rv []struct{ Kind, Title, Link string }
 		for _, x := range out.Items {
