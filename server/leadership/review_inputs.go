@@ -131,7 +131,7 @@ type ReviewNCs struct {
 
 // ReviewAudit is an internal audit of the period with its findings.
 type ReviewAudit struct {
-	ID, Number, Title, Status                  string
+	ID, Number, Title, Status                    string
 	Nonconformities, Observations, OFIs, Conform int64
 }
 

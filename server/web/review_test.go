@@ -380,3 +380,52 @@ func TestManagementReviewOverdue(t *testing.T) {
 		t.Errorf("overdue after a review: %+v", ts)
 	}
 }
+
+// TestManagementReviewRefusals: a review is decided and closed once held;
+// its period is ordered, ends by the review and spans at most two years;
+// a directive is due after the review. A refusal writes nothing.
+func TestManagementReviewRefusals(t *testing.T) {
+	env, co := procSetup(t)
+	chair := env.As("chairman")
+	for _, c := range []struct {
+		from, to, held, want string
+	}{
+		{"2026-11-10", "2026-11-01", "2026-11-26", "the period needs a start and an end, in order"},
+		{"2024-01-01", "2026-11-26", "2026-11-26", "a review covers at most two years"},
+		{"2026-01-01", "2026-11-26", "2026-11-25", "the period ends on or before the day of the review"},
+	} {
+		r := co.Do("POST", "/api/v1/management-reviews", map[string]any{"title": "x", "held_on": c.held, "period_from": c.from,
+			"period_to": c.to, "chair": "x", "unit": "vp"}).MustStatus(http.StatusBadRequest)
+		if !strings.Contains(string(r.Body), c.want) {
+			t.Errorf("%+v: %s", c, r.Body)
+		}
+	}
+	var later struct{ ID string }
+	co.Do("POST", "/api/v1/management-reviews", map[string]any{"title": "Xem xét tháng 12", "held_on": "2026-12-10", "period_from": "2026-01-01",
+		"period_to": "2026-12-10", "chair": "Chủ tịch", "unit": "vp"}).MustStatus(http.StatusCreated).Decode(&later)
+	r := chair.Do("POST", "/api/v1/management-reviews/"+later.ID+"/decisions", map[string]any{"kind": "resource", "title": "x"}).MustStatus(http.StatusConflict)
+	if msg := errorMessage(t, r); msg != "decisions are recorded once the review is held (10/12/2026)" {
+		t.Errorf("refusal %q", msg)
+	}
+	r = chair.Do("POST", "/api/v1/management-reviews/"+later.ID+"/close", nil).MustStatus(http.StatusConflict)
+	if msg := errorMessage(t, r); msg != "the review is closed once it is held (10/12/2026)" {
+		t.Errorf("refusal %q", msg)
+	}
+	id := createReview(t, co, "Xem xét năm 2026")
+	r = chair.Do("POST", "/api/v1/management-reviews/"+id+"/decisions", map[string]any{"kind": "directive", "unit": "tnmt", "title": "x",
+		"due_on": "2026-11-20"}).MustStatus(http.StatusBadRequest)
+	if msg := errorMessage(t, r); msg != "the directive is due after the review" {
+		t.Errorf("refusal %q", msg)
+	}
+	chair.Do("POST", "/api/v1/management-reviews/"+id+"/decisions", map[string]any{"kind": "sideways", "title": "x"}).MustStatus(http.StatusBadRequest)
+	chair.Do("POST", "/api/v1/management-reviews/"+id+"/decisions", map[string]any{"kind": "resource", "title": "x", "objective_id": "5e0c2a3e-4a4b-4c7e-9a59-0d9a3b2f4d11"}).MustStatus(http.StatusBadRequest)
+	chair.Do("POST", "/api/v1/management-reviews/"+id+"/decisions", map[string]any{"kind": "objective", "title": "x", "objective_id": "5e0c2a3e-4a4b-4c7e-9a59-0d9a3b2f4d11"}).MustStatus(http.StatusBadRequest)
+	chair.Do("POST", "/api/v1/management-reviews/"+id+"/decisions", map[string]any{"kind": "resource", "title": "x", "extra": 1}).MustStatus(http.StatusBadRequest)
+	var n int
+	if err := env.App.DB.Get(&n, `SELECT (SELECT count(*) FROM management_review_decisions) + (SELECT count(*) FROM directives) + (SELECT count(*) FROM meetings)`); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("refused decisions left %d rows", n)
+	}
+}
