@@ -156,7 +156,7 @@ type ReviewData interface {
 type sectionBuilder struct {
 	key, clause    string
 	text, required bool
-	build          func(rv *Reviews, ctx context.Context, r Review) ([]Figure, error)
+	build          func(rv *Reviews, ctx context.Context, r Review, d ReviewData) ([]Figure, error)
 }
 
 // reviewSections are the inputs of 9.3.2, in the standard's order.
@@ -201,6 +201,8 @@ func (rv *Reviews) compile(ctx context.Context, r Review) (Pack, error) {
 	if p.Decisions == nil {
 		p.Decisions = []ReviewDecision{}
 	}
+	// the sections that read the same figures read them once
+	data := &onceData{ReviewData: rv.o.Data}
 	for _, b := range reviewSections {
 		sec := Section{Key: b.key, Clause: b.clause, Text: b.text, Required: b.required, Figures: []Figure{}}
 		if b.text {
@@ -209,7 +211,7 @@ func (rv *Reviews) compile(ctx context.Context, r Review) (Pack, error) {
 			sec.Open = b.required && t.Body == ""
 		}
 		if b.build != nil {
-			fs, err := b.build(rv, ctx, r)
+			fs, err := b.build(rv, ctx, r, data)
 			if err != nil {
 				return p, err
 			}
@@ -237,7 +239,7 @@ func share(a, b int64) *float64 {
 }
 
 // previousActions: the decisions of earlier reviews and where they stand.
-func (rv *Reviews) previousActions(ctx context.Context, r Review) ([]Figure, error) {
+func (rv *Reviews) previousActions(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
 	ds, err := rv.o.Store.EarlierDecisions(ctx, r.ID, r.HeldOn)
 	if err != nil {
 		return nil, err
@@ -273,12 +275,12 @@ func (rv *Reviews) previousActions(ctx context.Context, r Review) ([]Figure, err
 }
 
 // satisfaction: the citizens' ratings and the complaints.
-func (rv *Reviews) satisfaction(ctx context.Context, r Review) ([]Figure, error) {
-	s, err := rv.o.Data.Satisfaction(ctx, r.From, r.To)
+func (rv *Reviews) satisfaction(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	s, err := data.Satisfaction(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
-	n, err := rv.o.Data.NCs(ctx, r.From, r.To)
+	n, err := data.NCs(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +293,8 @@ func (rv *Reviews) satisfaction(ctx context.Context, r Review) ([]Figure, error)
 }
 
 // objectives: the quality objectives of the period, met and missed.
-func (rv *Reviews) objectives(ctx context.Context, r Review) ([]Figure, error) {
-	os, err := rv.o.Data.Objectives(ctx, r.From, r.To)
+func (rv *Reviews) objectives(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	os, err := data.Objectives(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -321,8 +323,8 @@ func (rv *Reviews) objectives(ctx context.Context, r Review) ([]Figure, error) {
 
 // processPerformance: the dossiers' KPIs of the office and of each unit,
 // and the reform index.
-func (rv *Reviews) processPerformance(ctx context.Context, r Review) ([]Figure, error) {
-	k, err := rv.o.Data.DossierKPIs(ctx, r.From, r.To)
+func (rv *Reviews) processPerformance(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	k, err := data.DossierKPIs(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +340,7 @@ func (rv *Reviews) processPerformance(ctx context.Context, r Review) ([]Figure, 
 		out = append(out, Figure{Group: "review.fig.by_unit", Label: "review.fig.unit_on_time", Unit: u.Unit, Value: u.OnTimeRate, Percent: true,
 			Subject: "", Link: link + "&unit=" + u.Unit})
 	}
-	ix, err := rv.o.Data.Index(ctx, r.From, r.To)
+	ix, err := data.Index(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -354,8 +356,8 @@ func (rv *Reviews) processPerformance(ctx context.Context, r Review) ([]Figure, 
 
 // nonconformities: the NCs and corrective actions of the period, by unit,
 // cause, source and month.
-func (rv *Reviews) nonconformities(ctx context.Context, r Review) ([]Figure, error) {
-	n, err := rv.o.Data.NCs(ctx, r.From, r.To)
+func (rv *Reviews) nonconformities(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	n, err := data.NCs(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -385,8 +387,8 @@ func (rv *Reviews) nonconformities(ctx context.Context, r Review) ([]Figure, err
 }
 
 // audits: the internal audits of the period and their findings.
-func (rv *Reviews) audits(ctx context.Context, r Review) ([]Figure, error) {
-	as, err := rv.o.Data.Audits(ctx, r.From, r.To)
+func (rv *Reviews) audits(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	as, err := data.Audits(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -408,8 +410,8 @@ func (rv *Reviews) audits(ctx context.Context, r Review) ([]Figure, error) {
 
 // providers: the public postal service, the external provider through
 // which dossiers are received and results returned.
-func (rv *Reviews) providers(ctx context.Context, r Review) ([]Figure, error) {
-	k, err := rv.o.Data.DossierKPIs(ctx, r.From, r.To)
+func (rv *Reviews) providers(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	k, err := data.DossierKPIs(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -421,8 +423,8 @@ func (rv *Reviews) providers(ctx context.Context, r Review) ([]Figure, error) {
 
 // improvementLeads: what the data offers the written section on
 // opportunities for improvement: the audits' opportunities.
-func (rv *Reviews) improvementLeads(ctx context.Context, r Review) ([]Figure, error) {
-	as, err := rv.o.Data.Audits(ctx, r.From, r.To)
+func (rv *Reviews) improvementLeads(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	as, err := data.Audits(ctx, r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -444,4 +446,47 @@ func (rv *Reviews) WritePack(ctx context.Context, id, lang string, w io.Writer) 
 		return p, qms.Errorf(qms.ErrState, "no printer of review packs is configured")
 	}
 	return p, rv.o.PDF.RenderPack(ctx, w, p, lang)
+}
+
+// onceData reads each figure of the period once per pack, however many
+// sections show it.
+type onceData struct {
+	ReviewData
+	kpis   *ReviewKPIs
+	ncs    *ReviewNCs
+	audits []ReviewAudit
+	read   bool
+}
+
+func (o *onceData) DossierKPIs(ctx context.Context, from, to workday.Date) (ReviewKPIs, error) {
+	if o.kpis == nil {
+		k, err := o.ReviewData.DossierKPIs(ctx, from, to)
+		if err != nil {
+			return k, err
+		}
+		o.kpis = &k
+	}
+	return *o.kpis, nil
+}
+
+func (o *onceData) NCs(ctx context.Context, from, to workday.Date) (ReviewNCs, error) {
+	if o.ncs == nil {
+		n, err := o.ReviewData.NCs(ctx, from, to)
+		if err != nil {
+			return n, err
+		}
+		o.ncs = &n
+	}
+	return *o.ncs, nil
+}
+
+func (o *onceData) Audits(ctx context.Context, from, to workday.Date) ([]ReviewAudit, error) {
+	if !o.read {
+		as, err := o.ReviewData.Audits(ctx, from, to)
+		if err != nil {
+			return as, err
+		}
+		o.audits, o.read = as, true
+	}
+	return o.audits, nil
 }
