@@ -381,7 +381,12 @@ func (rv *Reviews) nonconformities(ctx context.Context, r Review, data ReviewDat
 		out = append(out, Figure{Group: "review.fig.nc_by_source", Label: "nc.source." + c.Key, Value: num(c.N)})
 	}
 	for _, c := range n.ByMonth {
-		out = append(out, Figure{Group: "review.fig.nc_by_month", Label: "review.fig.month", Subject: c.Key, Value: num(c.N)})
+		// yyyy-mm shown as mm/yyyy, as dates are written
+		month := c.Key
+		if len(month) == 7 {
+			month = month[5:] + "/" + month[:4]
+		}
+		out = append(out, Figure{Group: "review.fig.nc_by_month", Label: "review.fig.month", Subject: month, Value: num(c.N)})
 	}
 	return out, nil
 }

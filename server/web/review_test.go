@@ -164,6 +164,9 @@ func TestManagementReviewInputs(t *testing.T) {
 	if nc.value(t, "nc.cause.method", "") != 1 || nc.value(t, "nc.source.complaint", "") != 1 || nc.value(t, "nc.source.self_report", "") != 2 {
 		t.Errorf("NCs by cause and source %+v", nc.Figures)
 	}
+	if nc.value(t, "review.fig.month", "11/2026") != 3 || nc.count("review.fig.month") != 1 {
+		t.Errorf("NCs by month %+v", nc.Figures)
+	}
 	if nc.value(t, "review.fig.nc_open_at_end", "") != 4 {
 		t.Errorf("open at the end %+v", nc.Figures)
 	}
@@ -312,7 +315,7 @@ func TestManagementReviewPDF(t *testing.T) {
 		"Tình trạng các hành động từ các cuộc xem xét trước", "Mức độ đạt được mục tiêu chất lượng",
 		"Sự không phù hợp và hành động khắc phục", "Sự thỏa đáng của các nguồn lực", "Cơ hội cải tiến",
 		"Số hồ sơ tiếp nhận: 2", "Tỷ lệ trả kết quả trước và đúng hạn: 100%", "Tỷ lệ hồ sơ trực tuyến: 50%",
-		"Số điểm không phù hợp phát hiện trong kỳ: 3", "Phòng Tài nguyên", "Rà soát hồ sơ đất đai", "15/12/2026",
+		"Số điểm không phù hợp phát hiện trong kỳ: 3", "Tháng — 11/2026: 3", "Tỷ lệ đóng đúng hạn: không có số liệu", "Phòng Tài nguyên", "Rà soát hồ sơ đất đai", "15/12/2026",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF lacks %q:\n%s", want, text)

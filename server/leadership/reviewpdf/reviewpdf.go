@@ -156,6 +156,9 @@ func (r *Renderer) RenderPack(_ context.Context, w io.Writer, p leadership.Pack,
 		pdf.MultiCell(0, 5.5, line, "", "L", false)
 	}
 	pdf.Ln(10)
+	if pdf.GetY() > 240 { // the signature block stays on one page
+		pdf.AddPage()
+	}
 	pdf.SetFont("dejavu", "B", 10)
 	pdf.CellFormat(0, 6, t("review.field.chair"), "", 1, "R", false, 0, "")
 	pdf.Ln(12)
@@ -187,7 +190,7 @@ func Line(f leadership.Figure, lang string, t func(string, ...any) string, unit 
 			v += "%"
 		}
 		s += ": " + v
-	} else if f.Status == "" && f.Group == "" {
+	} else if f.Status == "" {
 		s += ": " + t("review.no_data")
 	}
 	if f.Status != "" {
