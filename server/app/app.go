@@ -35,6 +35,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 	"github.com/qmstrack/qmstrack/server/leadership"
+	"github.com/qmstrack/qmstrack/server/leadership/reviewpdf"
 	"github.com/qmstrack/qmstrack/server/mail"
 	"github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/org"
@@ -90,9 +91,10 @@ type App struct {
 	// Legal is the register of legal bases and its revision tasks.
 	Legal *leadership.Legal
 	// Risks is the register of risks and opportunities (ISO 9001 6.1).
-	Risks  *leadership.Risks
-	Copies *document.Copies
-	Years  *leadership.Years
+	Risks   *leadership.Risks
+	Copies  *document.Copies
+	Years   *leadership.Years
+	Reviews *leadership.Reviews
 
 	// Reconcile keeps the rows and the object store in step.
 	Reconcile *reconcile.Service
@@ -249,6 +251,14 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		return nil, err
 	}
 
+	// Management review (ISO 9001 9.3): its inputs read the process, the
+	// index and the store; its directives are the leadership's; its pack
+	// is printed in Vietnamese and filed as a record.
+	reviewStore := postgres.NewReviewStore(db)
+	a.Reviews = leadership.NewReviews(a.Leadership, leadership.ReviewOptions{Store: reviewStore,
+		Data: reviewData{store: reviewStore, proc: a.Process, index: a.Index766}, Filer: minutesRecords{a.Records},
+		PDF: reviewpdf.New(reviewpdf.Options{Location: loc, T: cat.T, UnitName: unitNamer{a.Org}.Name, Office: cfg.OfficeNameVI})})
+
 	// The reconciler: rows against the bucket's versions, under the lock
 	// of its scheduled job when started by hand.
 	a.Reconcile = reconcile.New(postgres.NewReconcileStore(db), store.Inventory(), a.Authz, reconcile.Options{
@@ -281,6 +291,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Risks: a.Risks,
 		Jobs:  queue.Admin{DB: db, Q: a.Queue}, Webhooks: a.Webhooks,
 		Copies: a.Copies, Years: a.Years,
+		Reviews: a.Reviews,
 	})
 	if err != nil {
 		return nil, err

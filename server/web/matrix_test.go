@@ -1436,6 +1436,31 @@ var mxRoutes = []mxRoute{
 		Or: orIssuer, Rules: []mxRule{ruleNotReporter},
 		Build: func(x *mx, t testing.TB, unit string, _ *mxActor) *mxObj { return x.reportedDirective(t, unit) },
 		Send:  mxPost(mxComment)},
+
+	// Management review (ISO 9001 9.3), asked in every unit: the
+	// coordinator prepares, the chairman decides and closes, both follow
+	// the decisions up.
+	{Method: "POST", Path: "/api/v1/management-reviews", Obj: "review", Act: "prepare", PermIn: "*", Targets: once,
+		Send: mxPost(func(x *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"title": fmt.Sprintf("Xem xét của lãnh đạo %d", n), "held_on": x.f.Today(), "period_from": x.f.Day(-90),
+				"period_to": x.f.Today(), "chair": "Chủ tịch UBND", "unit": "vp"}
+		})},
+	{Method: "POST", Path: "/api/v1/management-reviews/{id}/sections/{key}", Obj: "review", Act: "prepare", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", x.review(t, false)) },
+		Send: func(_ *mx, a *mxActor, o *mxObj, _ string, n int) *apptest.Response {
+			return a.C.Do("POST", "/api/v1/management-reviews/"+o.ID+"/sections/resources", map[string]any{"body": fmt.Sprintf("Nguồn lực %d", n)})
+		}},
+	{Method: "POST", Path: "/api/v1/management-reviews/{id}/decisions", Obj: "review", Act: "decide", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", x.review(t, false)) },
+		Send: mxPost(func(x *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]any{"kind": "directive", "unit": "tnmt", "title": fmt.Sprintf("Quyết định %d", n), "due_on": x.f.Day(30)}
+		})},
+	{Method: "POST", Path: "/api/v1/management-reviews/{id}/close", Obj: "review", Act: "decide", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", x.review(t, true)) },
+		Send:  mxPost(nil)},
+	{Method: "POST", Path: "/api/v1/management-review-decisions/{id}/done", Obj: "review", Act: "follow", PermIn: "*", Targets: once,
+		Build: func(x *mx, t testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", x.reviewDecision(t)) },
+		Send:  mxPost(func(*mx, *mxActor, *mxObj, int) any { return map[string]string{"note": "Đã thực hiện"} })},
 }
 
 // mxForms is every unsafe route the pages post to that has no API twin
@@ -1901,6 +1926,30 @@ func (x *mx) plan(t testing.TB) string {
 	apptest.Expect(t, "plan", x.f.As("coordinator").Do("POST", "/api/v1/plans", map[string]any{"year": 2026,
 		"decision_number": fmt.Sprintf("MX-P%d", x.f.Next()), "title": "Kế hoạch cải thiện"}), http.StatusCreated, &p)
 	return p.ID
+}
+
+// review prepares a management review held today, as the coordinator,
+// with its required sections written when written is set.
+func (x *mx) review(t testing.TB, written bool) string {
+	var r struct{ ID string }
+	apptest.Expect(t, "review", x.f.As("coordinator").Do("POST", "/api/v1/management-reviews", map[string]any{"title": fmt.Sprintf("Xem xét MX-%d", x.f.Next()),
+		"held_on": x.f.Today(), "period_from": x.f.Day(-90), "period_to": x.f.Today(), "chair": "Chủ tịch UBND", "unit": "vp"}), http.StatusCreated, &r)
+	if written {
+		for _, key := range []string{"resources", "improvement"} {
+			apptest.Expect(t, "review section", x.f.As("coordinator").Do("POST", "/api/v1/management-reviews/"+r.ID+"/sections/"+key,
+				map[string]any{"body": "Đã xem xét"}), http.StatusOK, nil)
+		}
+	}
+	return r.ID
+}
+
+// reviewDecision records a resource decision of a new review, as the
+// chairman, and returns the decision's id.
+func (x *mx) reviewDecision(t testing.TB) string {
+	var d struct{ ID string }
+	apptest.Expect(t, "review decision", x.f.As("chairman").Do("POST", "/api/v1/management-reviews/"+x.review(t, false)+"/decisions",
+		map[string]any{"kind": "resource", "title": "Bổ sung máy quét"}), http.StatusCreated, &d)
+	return d.ID
 }
 
 // planItem adds an item of unit to a new plan, as the coordinator.

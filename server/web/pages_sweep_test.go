@@ -110,26 +110,39 @@ func TestEveryPageReadsRight(t *testing.T) {
 	apptest.Expect(t, "qms year", f.As("coordinator").Do("POST", "/api/v1/qms-years",
 		map[string]any{"year": time.Now().In(f.Loc).Year()}), http.StatusCreated, nil)
 
+	// a management review with a directive and a resource decision, one
+	// section written
+	var review struct{ ID string }
+	apptest.Expect(t, "review", f.As("coordinator").Do("POST", "/api/v1/management-reviews", map[string]any{"title": "Xem xét của lãnh đạo",
+		"held_on": f.Today(), "period_from": year0 + "-01-01", "period_to": f.Today(), "chair": "Chủ tịch UBND", "unit": "vp"}), http.StatusCreated, &review)
+	apptest.Expect(t, "review section", f.As("coordinator").Do("POST", "/api/v1/management-reviews/"+review.ID+"/sections/resources",
+		map[string]any{"body": "Đủ nguồn lực"}), http.StatusOK, nil)
+	for _, d := range []map[string]any{{"kind": "directive", "unit": "tnmt", "title": "Rà soát hồ sơ trễ hạn", "due_on": f.Day(20)}, {"kind": "resource", "title": "Bổ sung máy quét"}} {
+		apptest.Expect(t, "review decision", f.As("chairman").Do("POST", "/api/v1/management-reviews/"+review.ID+"/decisions", d), http.StatusCreated, nil)
+	}
+
 	year := time.Now().In(f.Loc).Format("2006")
 	params := map[string]string{
-		"/risks/:id":             "/risks/" + risk.ID,
-		"/documents/:id":         "/documents/" + docID,
-		"/revisions/:id":         "/revisions/" + revID,
-		"/ncs/:id":               "/ncs/" + ncID,
-		"/records/:id":           "/records/" + recID,
-		"/audits/:id":            "/audits/" + auditID,
-		"/audits/:id/report":     "/audits/" + auditID + "/report",
-		"/dossiers/:number":      "/dossiers/" + number,
-		"/meetings/:id":          "/meetings/" + meetingID,
-		"/directives/:id":        "/directives/" + dirID,
-		"/calendar/:year":        "/calendar/" + year,
-		"/dossiers/imports/:id":  "/dossiers/imports/" + imp.ID,
-		"/documents/:id/edit":    "/documents/" + docID + "/edit",
-		"/meetings/:id/minutes":  "/meetings/" + meetingID + "/minutes",
-		"/plans/:id":             "/plans/" + plan.ID,
-		"/legal-bases/:id":       "/legal-bases/" + legal.ID,
-		"/public/services/*code": "/public/services/" + svc,
-		"/admin/webhooks/:id":    "/admin/webhooks/" + hook.ID,
+		"/risks/:id":                       "/risks/" + risk.ID,
+		"/documents/:id":                   "/documents/" + docID,
+		"/revisions/:id":                   "/revisions/" + revID,
+		"/ncs/:id":                         "/ncs/" + ncID,
+		"/records/:id":                     "/records/" + recID,
+		"/audits/:id":                      "/audits/" + auditID,
+		"/audits/:id/report":               "/audits/" + auditID + "/report",
+		"/dossiers/:number":                "/dossiers/" + number,
+		"/meetings/:id":                    "/meetings/" + meetingID,
+		"/directives/:id":                  "/directives/" + dirID,
+		"/calendar/:year":                  "/calendar/" + year,
+		"/dossiers/imports/:id":            "/dossiers/imports/" + imp.ID,
+		"/documents/:id/edit":              "/documents/" + docID + "/edit",
+		"/meetings/:id/minutes":            "/meetings/" + meetingID + "/minutes",
+		"/plans/:id":                       "/plans/" + plan.ID,
+		"/legal-bases/:id":                 "/legal-bases/" + legal.ID,
+		"/public/services/*code":           "/public/services/" + svc,
+		"/admin/webhooks/:id":              "/admin/webhooks/" + hook.ID,
+		"/management-reviews/:id":          "/management-reviews/" + review.ID,
+		"/management-reviews/:id/pack.pdf": "/management-reviews/" + review.ID + "/pack.pdf",
 	}
 	skip := regexp.MustCompile(`^/(api|ui|static|assets|metrics|healthz|readyz|robots\.txt|d/|public/files/|ncs/files/|logout|plans/[^/]+/file|public/emblem|ical/)`)
 	params["/revisions/:id/copies"] = "/revisions/" + copyRev + "/copies"

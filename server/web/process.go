@@ -681,6 +681,7 @@ var procNav = []struct{ Key, Href string }{
 	{"proc.nav.objectives", "/objectives"},
 	{"proc.nav.meetings", "/meetings"},
 	{"proc.nav.plans", "/plans"},
+	{"review.nav", "/management-reviews"},
 	{"proc.nav.late", "/late-dossiers"},
 	{"proc.nav.pending", "/dossier-events/pending"},
 	{"proc.nav.services", "/services"},

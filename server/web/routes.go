@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.planRoutes()
 	s.legalRoutes()
 	s.riskRoutes()
+	s.reviewRoutes()
 	s.reconcileRoutes()
 	s.scopeRoutes()
 	s.publicRoutes()

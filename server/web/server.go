@@ -148,6 +148,8 @@ type Deps struct {
 	// the QMS year (closing a year into the next).
 	Copies *document.Copies
 	Years  *leadership.Years
+	// Reviews is the management review (ISO 9001 9.3), beside Leadership.
+	Reviews *leadership.Reviews
 }
 
 // missing names the capabilities that were not given.
