@@ -327,23 +327,12 @@ func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Dat
 			}
 			subj := subject(d, unit)
 			link := "/directives/" + d.ID
-			notified := map[string]bool{}
-			for _, u := range append(heads, coords...) {
-				if notified[u] {
-					continue
-				}
-				notified[u] = true
-				ok, err := Notify(ctx, tx, u, "directive_overdue", subj, link, key)
-				if err != nil {
-					return err
-				}
-				if ok {
-					var to struct{ Email, Lang string }
-					if err := tx.GetContext(ctx, &to, `SELECT email, lang FROM users WHERE id = $1`, u); err != nil {
-						return err
-					}
-					fresh = append(fresh, leadership.Escalation{UserID: u, Email: to.Email, Lang: to.Lang, Subject: subj, Link: link, Directive: d.ID})
-				}
+			sent, err := NotifyEach(ctx, tx, append(heads, coords...), "directive_overdue", subj, link, key)
+			if err != nil {
+				return err
+			}
+			for _, n := range sent {
+				fresh = append(fresh, leadership.Escalation{UserID: n.UserID, Email: n.Email, Lang: n.Lang, Subject: subj, Link: link, Directive: d.ID})
 			}
 			if len(fresh) > 0 {
 				_, err = AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "directive.escalate", ObjectType: "directive",

@@ -404,23 +404,12 @@ func (s *LegalStore) EscalateRevisionTasks(ctx context.Context, today workday.Da
 			key := fmt.Sprintf("revision-overdue:%s:%s", t.ID, t.DueOn)
 			subj := subject(t)
 			link := "/legal-bases/" + t.LegalBasisID + "#task-" + t.ID
-			notified := map[string]bool{}
-			for _, u := range append(heads, coords...) {
-				if notified[u] {
-					continue
-				}
-				notified[u] = true
-				ok, err := Notify(ctx, tx, u, "revision_overdue", subj, link, key)
-				if err != nil {
-					return err
-				}
-				if ok {
-					var to struct{ Email, Lang string }
-					if err := tx.GetContext(ctx, &to, `SELECT email, lang FROM users WHERE id = $1`, u); err != nil {
-						return err
-					}
-					fresh = append(fresh, leadership.RevisionEscalation{UserID: u, Email: to.Email, Lang: to.Lang, Subject: subj, Link: link, Task: t.ID})
-				}
+			sent, err := NotifyEach(ctx, tx, append(heads, coords...), "revision_overdue", subj, link, key)
+			if err != nil {
+				return err
+			}
+			for _, n := range sent {
+				fresh = append(fresh, leadership.RevisionEscalation{UserID: n.UserID, Email: n.Email, Lang: n.Lang, Subject: subj, Link: link, Task: t.ID})
 			}
 			if len(fresh) > 0 {
 				_, err = AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "revision_task.escalate", ObjectType: "revision_task",

@@ -154,3 +154,34 @@ func TryExclusive(ctx context.Context, db *sqlx.DB, key int64, fn func(ctx conte
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
 	return true, fn(ctx)
 }
+
+// Notified is a person a notification was just written for, with where and
+// in which language to send its e-mail.
+type Notified struct{ UserID, Email, Lang string }
+
+// NotifyEach writes the notification once for each of users (a person
+// named twice is notified once; one already notified under dedupeKey is
+// skipped) and returns those freshly notified.
+func NotifyEach(ctx context.Context, tx *sqlx.Tx, users []string, kind string, subject qms.Msg, link, dedupeKey string) ([]Notified, error) {
+	var out []Notified
+	seen := map[string]bool{}
+	for _, u := range users {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		ok, err := Notify(ctx, tx, u, kind, subject, link, dedupeKey)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		n := Notified{UserID: u}
+		if err := tx.QueryRowxContext(ctx, `SELECT email, lang FROM users WHERE id = $1`, u).Scan(&n.Email, &n.Lang); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
