@@ -177,7 +177,21 @@ func BenchmarkNCScale(b *testing.B) {
 	}
 	b.Run("list-coordinator-1x-2x", func(b *testing.B) { growth(b, "coordinator", "/api/v1/ncs?limit=50") })
 	b.Run("list-head-1x-2x", func(b *testing.B) { growth(b, "head.tnmt", "/api/v1/ncs?limit=50") })
-	b.Run("list-overdue-coordinator-1x-2x", func(b *testing.B) { growth(b, "coordinator", "/api/v1/ncs?limit=50&overdue=true") })
+	b.Run("list-overdue-coordinator-1x-2x", func(b *testing.B) {
+		// The overdue page's walk at each size: the plan's index and what it
+		// read (the NCs with a pending action from the newest, not the register).
+		for _, e := range []*apptest.Env{one, two} {
+			var plan []string
+			if err := e.App.DB.Select(&plan, `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF)
+				SELECT n.id FROM ncs n WHERE n.next_due < (now() AT TIME ZONE office_time_zone())::date
+				ORDER BY n.year DESC, n.seq DESC LIMIT 50`); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("overdue walk at %d NCs:\n%s", map[bool]int{true: n, false: 2 * n}[e == one], strings.Join(plan, "\n"))
+		}
+		growth(b, "coordinator", "/api/v1/ncs?limit=50&overdue=true")
+	})
+	b.Run("list-overdue-head-1x-2x", func(b *testing.B) { growth(b, "head.tnmt", "/api/v1/ncs?limit=50&overdue=true") })
 
 	b.Run("create-8-clients", func(b *testing.B) {
 		const clients, window = 8, 10 * time.Second

@@ -68,6 +68,11 @@ const (
 	keptDueSQL = `SELECT unit || ' ' || due || ' ' || n FROM nc_open_due WHERE n <> 0 ORDER BY unit, due`
 	refDueSQL  = `SELECT a.unit || ' ' || a.due || ' ' || count(*) FROM nc_actions a JOIN ncs n ON n.id = a.nc_id
 		WHERE n.status NOT IN ('closed', 'cancelled') AND a.status IN ('open', 'in_progress') GROUP BY a.unit, a.due ORDER BY a.unit, a.due`
+	// The earliest pending due date kept on each NC (migration 00096)
+	// against its computation from the actions.
+	keptNextDueSQL = `SELECT number || ' ' || next_due FROM ncs WHERE next_due IS NOT NULL ORDER BY number`
+	refNextDueSQL  = `SELECT n.number || ' ' || min(a.due) FROM ncs n JOIN nc_actions a ON a.nc_id = n.id
+		WHERE a.status IN ('open', 'in_progress') GROUP BY n.number ORDER BY n.number`
 	keptCausesSQL = `SELECT unit || ' ' || to_char(month, 'YYYY-MM') || ' ' || category || ' ' || n FROM nc_cause_month
 		WHERE n <> 0 ORDER BY unit, month, category`
 	refCauseMonthsSQL = `SELECT unit || ' ' || m || ' ' || c || ' ' || count(*) FROM (
@@ -90,7 +95,7 @@ func (f *ncFixture) checkCountsFromScratch(t *testing.T, when string) {
 		return strings.Join(out, "\n")
 	}
 	for _, c := range [][3]string{{"months", keptMonthsSQL, refMonthsSQL}, {"open actions by due date", keptDueSQL, refDueSQL},
-		{"causes by month", keptCausesSQL, refCauseMonthsSQL}} {
+		{"causes by month", keptCausesSQL, refCauseMonthsSQL}, {"earliest pending due dates", keptNextDueSQL, refNextDueSQL}} {
 		if kept, ref := lines(c[1]), lines(c[2]); kept != ref {
 			t.Fatalf("%s: kept %s differ from the computation from scratch:\nkept:\n%s\nfrom scratch:\n%s", when, c[0], kept, ref)
 		}
@@ -400,6 +405,8 @@ func TestNCCountsKeptForSQLWrites(t *testing.T) {
 		`UPDATE nc_actions SET status = 'done', done_at = now() WHERE no = 1 AND status = 'open'`,
 		`UPDATE ncs SET cause_categories = ARRAY['method', 'material'] WHERE seq % 11 = 0`,
 		`UPDATE ncs SET status = 'reopened', closed_at = NULL WHERE seq % 13 = 3 AND status = 'closed'`,
+		`UPDATE nc_actions SET due = due - 30 WHERE no = 2 AND nc_id IN (SELECT id FROM ncs WHERE seq % 3 = 0)`,
+		`UPDATE nc_actions SET status = 'open', done_at = NULL WHERE status = 'done' AND nc_id IN (SELECT id FROM ncs WHERE seq % 5 = 1)`,
 		`DELETE FROM nc_actions WHERE nc_id IN (SELECT id FROM ncs WHERE seq % 17 = 0)`,
 		`DELETE FROM ncs WHERE seq % 17 = 0`,
 	} {
@@ -571,4 +578,113 @@ func TestNCListScopedToUnits(t *testing.T) {
 	if got := list("head-b", nonc.Filter{Overdue: true}); got != "NC-2026-0001" {
 		t.Errorf("head-b overdue: %s", got)
 	}
+}
+
+// TestNCNextDueKept: the NC's earliest pending due date (ncs.next_due, what
+// the register's overdue filter and flag read) follows every change of its
+// actions in the same transaction: an action added (earlier or later than
+// the others), started, reported done, verified not effective (the NC
+// reopened and a new action added), an NC cancelled with an action pending
+// (kept: the register still shows it), a due date changed, an action
+// deleted; and the register's overdue filter lists exactly the NCs whose
+// kept date is before today.
+func TestNCNextDueKept(t *testing.T) {
+	f := newNCFixture(t)
+	ctx := context.Background()
+	kept := func(id string) string {
+		t.Helper()
+		var d *time.Time
+		if err := f.env.DB.GetContext(ctx, &d, `SELECT next_due FROM ncs WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if d == nil {
+			return "none"
+		}
+		return d.Format("2006-01-02")
+	}
+	day := func(n int) time.Time { return f.today().AddDate(0, 0, n) }
+	ymd := func(n int) string { return day(n).Format("2006-01-02") }
+	check := func(when, id, want string) {
+		t.Helper()
+		if got := kept(id); got != want {
+			t.Fatalf("%s: next_due %s, want %s", when, got, want)
+		}
+		f.checkCountsFromScratch(t, when)
+	}
+	add := func(ncID string, due int) nonc.Action {
+		t.Helper()
+		_, a, err := f.svc.AddAction(f.as("boss"), ncID, nonc.NewAction{Unit: "phong-a", Owner: f.id("owner-a"),
+			Description: "Khắc phục", Due: day(due), VerifyAfter: day(due)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	nc := f.analysed("phong-a")
+	check("no action yet", nc.ID, "none")
+	a := add(nc.ID, 10)
+	check("one action added", nc.ID, ymd(10))
+	b := add(nc.ID, 4)
+	check("an earlier action added", nc.ID, ymd(4))
+	add(nc.ID, 20)
+	check("a later action added", nc.ID, ymd(4))
+	if _, err := f.svc.Start(f.as("owner-a"), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("the earliest started (still pending)", nc.ID, ymd(4))
+	if _, err := f.svc.Done(f.as("owner-a"), b.ID, "Đã làm", qms.FilesOf(pdf("b.pdf"))); err != nil {
+		t.Fatal(err)
+	}
+	check("the earliest reported done", nc.ID, ymd(10))
+	if _, err := f.env.DB.ExecContext(ctx, `UPDATE nc_actions SET due = $2 WHERE id = $1`, a.ID, day(-3)); err != nil {
+		t.Fatal(err)
+	}
+	moved := ymd(-3)
+	check("a due date moved earlier", nc.ID, moved)
+	list := func() []string {
+		t.Helper()
+		l, err := f.svc.List(f.as("boss"), nonc.Filter{Overdue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range l {
+			if !n.Overdue {
+				t.Fatalf("%s listed as overdue without the flag", n.Number)
+			}
+			out = append(out, n.Number)
+		}
+		return out
+	}
+	if got := list(); len(got) != 1 || got[0] != nc.Number {
+		t.Fatalf("overdue register %v, want [%s]", got, nc.Number)
+	}
+	// Every pending action through to "not effective": the NC is reopened,
+	// has no pending action, and a new one brings its date back.
+	n2, x := f.actionIn("phong-a", "owner-a", "head", nonc.ActionSignedOff)
+	check("the only action signed off", n2.ID, "none")
+	f.clk.addDays(1)
+	if _, err := f.svc.Verify(f.as("boss"), x.ID, nonc.Verification{Effective: false, Comment: "Tái diễn", Password: ncPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.Get(f.as("boss"), n2.ID); err != nil || got.Status != nonc.StatusReopened {
+		t.Fatalf("not reopened: %v %v", got.Status, err)
+	}
+	check("verified not effective (reopened)", n2.ID, "none")
+	add(n2.ID, 7)
+	check("a new action after reopening", n2.ID, ymd(7))
+	// Cancelling the NC leaves its pending action, and its date, as they are.
+	if _, err := f.svc.Cancel(f.as("boss"), n2.ID, "Trùng lặp"); err != nil {
+		t.Fatal(err)
+	}
+	check("NC cancelled", n2.ID, ymd(7))
+	if _, err := f.env.DB.ExecContext(ctx, `DELETE FROM nc_actions WHERE nc_id = $1 AND status = 'open'`, n2.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("its pending action deleted", n2.ID, "none")
+	// A refused step changes nothing.
+	if _, err := f.svc.Done(f.as("owner-b"), a.ID, "Đã làm", qms.FilesOf(pdf("a.pdf"))); err == nil {
+		t.Fatal("another unit's person reported an action done")
+	}
+	check("a refused step", nc.ID, moved)
 }

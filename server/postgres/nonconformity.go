@@ -330,11 +330,13 @@ func parseNumber(n string) (int, int, error) {
 // reader of some units gets the union of the page of their units' NCs
 // (ncs_unit_number, walked in order when the scope is one unit) and the
 // page of other units' NCs with an action in theirs, found through the few
-// actions whose unit is not their NC's (nc_actions_other_unit). Each
-// returned row's overdue flag and action count are one probe of an index
-// each (LATERAL ... LIMIT 1 runs per row, where an EXISTS in the select
-// list may be planned as a hashed subplan over every pending action,
-// whatever the LIMIT).
+// actions whose unit is not their NC's (nc_actions_other_unit). Overdue
+// is the NC's kept earliest pending due date (ncs.next_due, migration
+// 00096) before today: the overdue filter walks ncs_next_due_number (or
+// ncs_unit_next_due), the NCs with a pending action only, testing the date
+// on the index entry. Each returned row's action count is one probe of an
+// index (LATERAL runs per row, where a subquery in the select list may be
+// planned as a hashed subplan over every action, whatever the LIMIT).
 func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Scope) ([]nonconformity.NC, error) {
 	cy, cs := 1<<30, 1<<30
 	if f.Cursor != "" {
@@ -348,7 +350,7 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 		  AND ($4 = '' OR n.severity = $4)
 		  AND ($5 = '' OR n.source = $5)
 		  AND ($6 = '' OR EXISTS (SELECT 1 FROM unnest(n.clauses) c WHERE c = $6 OR c LIKE $6 || '.%'))
-		  AND (NOT $7 OR EXISTS (SELECT 1 FROM nc_actions p WHERE p.nc_id = n.id AND p.status IN ('open', 'in_progress') AND p.due < $8))
+		  AND (NOT $7 OR n.next_due < $8)
 		  AND ($9 = '' OR qms_fold(n.title) LIKE '%' || qms_fold($9) || '%' ESCAPE '\' OR n.number ILIKE '%' || $9 || '%' ESCAPE '\'
 		       OR ($9 ~ '^(4|5|6|7|8|9|10)(\.[0-9]{1,2}){0,3}$' AND n.clauses && qms_clause_family($9)))
 		  AND (n.year, n.seq) < ($10, $11)`
@@ -363,10 +365,8 @@ func (s *NCStore) List(ctx context.Context, f nonconformity.Filter, scope qms.Sc
 			CROSS JOIN LATERAL (SELECT * FROM ncs WHERE id = x.nc_id OFFSET 0) n
 			WHERE NOT (n.unit = ANY($1)) AND ` + filters + `
 			ORDER BY n.year DESC, n.seq DESC LIMIT $12)`
-	const outer = `SELECT ` + ncCols + `, od.overdue IS NOT NULL AS overdue, ac.n AS action_count
+	const outer = `SELECT ` + ncCols + `, COALESCE(n.next_due < $8, false) AS overdue, ac.n AS action_count
 		FROM (%s) n LEFT JOIN users cu ON cu.id = n.created_by
-		LEFT JOIN LATERAL (SELECT true AS overdue FROM nc_actions a
-			WHERE a.nc_id = n.id AND a.status IN ('open', 'in_progress') AND a.due < $8 LIMIT 1) od ON true
 		CROSS JOIN LATERAL (SELECT count(*) AS n FROM nc_actions a WHERE a.nc_id = n.id) ac
 		ORDER BY n.year DESC, n.seq DESC LIMIT $12`
 	q := fmt.Sprintf(outer, rows)
