@@ -71,7 +71,7 @@ SOAK_DURATION   ?= 30m
 SOAK_TIMEOUT    ?= 3h
 
 .PHONY: tools tools-go tools-apt minio-test check test test-fault soak fuzz run build clean clean-data
-.PHONY: bench mutate
+.PHONY: bench bench-scale mutate
 
 ## tools: everything the checks, tests and 'make run' need.
 tools: tools-go tools-apt
@@ -174,6 +174,31 @@ fuzz: minio-test
 			$(TEST_ENV) go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" >.tools/fuzz.log 2>&1 || { cat .tools/fuzz.log; exit 1; }; \
 		done; \
 	done
+
+## bench-scale: the growth benchmarks, each at one size and at twice it,
+## side by side (1x and 2x alternating call by call, p50/p95/p99 and the
+## 2x/1x ratio against each target): NCs (register, overdue register,
+## dashboard, scorecard, creation), the register of one unit's member
+## beside the coordinator's, and search. BENCH_SIZE=small (the default,
+## a few minutes on 2 cores): 100,000 NCs, 100,000 documents over 105 units,
+## 20,000 documents with file text for search; BENCH_SIZE=full: 100,000
+## NCs, 1,000,000 documents over 105 units and 1,000,000 with file text.
+BENCH_SIZE ?= small
+ifeq ($(BENCH_SIZE),full)
+BENCH_SCALE_ENV := QMS_BENCH_NCS=100000 QMS_BENCH_UNIT_DOCS=1000000 QMS_BENCH_SEARCH_DOCS=1000000
+else
+BENCH_SCALE_ENV := QMS_BENCH_NCS=100000 QMS_BENCH_UNIT_DOCS=100000 QMS_BENCH_SEARCH_DOCS=20000
+endif
+bench-scale: minio-test
+	@echo "bench-scale: BENCH_SIZE=$(BENCH_SIZE) ($(BENCH_SCALE_ENV)); load average $$(cut -d' ' -f1-3 /proc/loadavg)"
+	$(TEST_ENV) $(BENCH_SCALE_ENV) QMS_PERF_ASSERT=1 go test -count=1 -v -run '^$$' -bench '^BenchmarkNCScale$$' -benchtime 1x -timeout 60m ./server/nonconformity/ \
+		| grep -E '^(Benchmark|---|PASS|FAIL|ok)|target (met|missed)|overdue walk|seeded|pgbench|sampled' ; \
+	rc1=$${PIPESTATUS[0]}; \
+	$(TEST_ENV) $(BENCH_SCALE_ENV) QMS_PERF_ASSERT=1 go test -count=1 -v -run '^$$' -bench '^(BenchmarkDocumentRegisterOfOneUnit|BenchmarkDocumentSearchScale)$$' -benchtime 1x -timeout 60m ./server/web/ \
+		| grep -E '^(Benchmark|---|PASS|FAIL|ok)|target (met|missed)|seeded|ms, p95|2x' ; \
+	rc2=$${PIPESTATUS[0]}; \
+	echo "bench-scale: load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	[ $$rc1 -eq 0 ] && [ $$rc2 -eq 0 ]
 
 ## bench: the benchmarks with their targets enforced. The document
 ## benchmarks time one run each (-benchtime 1x: each seeds 100,000 rows or
