@@ -100,3 +100,11 @@ func (d reviewData) Audits(ctx context.Context, from, to workday.Date) ([]leader
 func (d reviewData) Satisfaction(ctx context.Context, from, to workday.Date) (leadership.ReviewSatisfaction, error) {
 	return d.store.ReviewSatisfaction(ctx, from, to)
 }
+
+func (d reviewData) Changes(ctx context.Context, from, to workday.Date) (leadership.ReviewChanges, error) {
+	return d.store.ReviewChanges(ctx, from, to)
+}
+
+func (d reviewData) RiskActions(ctx context.Context, from, to workday.Date) (leadership.ReviewRiskActions, error) {
+	return d.store.ReviewRiskActions(ctx, to)
+}

@@ -141,9 +141,26 @@ type ReviewSatisfaction struct {
 	Rated, Satisfied, Dissatisfied int64
 }
 
+// ReviewChanges are the changes of the period in the external and internal
+// issues (9.3.2 b)): the legal-basis register and the risk register.
+type ReviewChanges struct {
+	LegalEffective, LegalSuperseded, TasksOpened, TasksClosed, TasksOverdue int64
+	RisksAdded, OpportunitiesAdded, RisksClosed                             int64
+}
+
+// ReviewRiskActions are the figures of the actions taken on risks and
+// opportunities (9.3.2 e)): the risks under treatment, those whose
+// residual score is below the inherent one, the actions linked and the
+// risks whose review date has passed, at the period's end.
+type ReviewRiskActions struct {
+	Treated, Reduced, Unchanged, ActionsLinked, ReviewOverdue int64
+}
+
 // ReviewData reads the office's figures for the inputs (app wires the
 // process, index and store behind it).
 type ReviewData interface {
+	Changes(ctx context.Context, from, to workday.Date) (ReviewChanges, error)
+	RiskActions(ctx context.Context, from, to workday.Date) (ReviewRiskActions, error)
 	DossierKPIs(ctx context.Context, from, to workday.Date) (ReviewKPIs, error)
 	Index(ctx context.Context, from, to workday.Date) (ReviewIndex, error)
 	Objectives(ctx context.Context, from, to workday.Date) ([]ReviewObjective, error)
@@ -162,6 +179,7 @@ type sectionBuilder struct {
 // reviewSections are the inputs of 9.3.2, in the standard's order.
 var reviewSections = []sectionBuilder{
 	{key: "previous_actions", clause: "9.3.2 a)", build: (*Reviews).previousActions},
+	{key: "changes", clause: "9.3.2 b)", build: (*Reviews).changes},
 	{key: "satisfaction", clause: "9.3.2 c) 1)", build: (*Reviews).satisfaction},
 	{key: "objectives", clause: "9.3.2 c) 2)", build: (*Reviews).objectives},
 	{key: "process_performance", clause: "9.3.2 c) 3)", build: (*Reviews).processPerformance},
@@ -169,6 +187,7 @@ var reviewSections = []sectionBuilder{
 	{key: "audits", clause: "9.3.2 c) 6)", build: (*Reviews).audits},
 	{key: "providers", clause: "9.3.2 c) 7)", build: (*Reviews).providers},
 	{key: "resources", clause: "9.3.2 d)", text: true, required: true},
+	{key: "risk_actions", clause: "9.3.2 e)", build: (*Reviews).riskActions},
 	{key: "improvement", clause: "9.3.2 f)", text: true, required: true, build: (*Reviews).improvementLeads},
 }
 
@@ -272,6 +291,42 @@ func (rv *Reviews) previousActions(ctx context.Context, r Review, data ReviewDat
 		{Label: "review.fig.previous_overdue", Value: num(late)},
 	}
 	return append(out, lines...), nil
+}
+
+// changes: the changes of the period in the legal-basis register (bases
+// taking effect or superseded, the revision tasks they opened and closed,
+// those overdue at the period's end) and in the risk register.
+func (rv *Reviews) changes(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	c, err := data.Changes(ctx, r.From, r.To)
+	if err != nil {
+		return nil, err
+	}
+	return []Figure{
+		{Group: "review.fig.legal", Label: "review.fig.legal_effective", Value: num(c.LegalEffective), Link: "/legal-bases"},
+		{Group: "review.fig.legal", Label: "review.fig.legal_superseded", Value: num(c.LegalSuperseded), Link: "/legal-bases"},
+		{Group: "review.fig.legal", Label: "review.fig.tasks_opened", Value: num(c.TasksOpened), Link: "/legal-bases"},
+		{Group: "review.fig.legal", Label: "review.fig.tasks_closed", Value: num(c.TasksClosed), Link: "/legal-bases"},
+		{Group: "review.fig.legal", Label: "review.fig.tasks_overdue", Value: num(c.TasksOverdue), Link: "/legal-bases"},
+		{Group: "review.fig.risk_register", Label: "review.fig.risks_added", Value: num(c.RisksAdded), Link: "/risks"},
+		{Group: "review.fig.risk_register", Label: "review.fig.opportunities_added", Value: num(c.OpportunitiesAdded), Link: "/risks"},
+		{Group: "review.fig.risk_register", Label: "review.fig.risks_closed", Value: num(c.RisksClosed), Link: "/risks"},
+	}, nil
+}
+
+// riskActions: how effective the actions on risks and opportunities were.
+func (rv *Reviews) riskActions(ctx context.Context, r Review, data ReviewData) ([]Figure, error) {
+	a, err := data.RiskActions(ctx, r.From, r.To)
+	if err != nil {
+		return nil, err
+	}
+	return []Figure{
+		{Label: "review.fig.risks_treated", Value: num(a.Treated), Link: "/risks"},
+		{Label: "review.fig.risks_reduced", Value: num(a.Reduced), Link: "/risks"},
+		{Label: "review.fig.risks_reduced_share", Value: share(a.Reduced, a.Treated), Percent: true},
+		{Label: "review.fig.risks_unchanged", Value: num(a.Unchanged), Link: "/risks"},
+		{Label: "review.fig.risk_actions_linked", Value: num(a.ActionsLinked)},
+		{Label: "review.fig.risks_review_overdue", Value: num(a.ReviewOverdue), Link: "/risks"},
+	}, nil
 }
 
 // satisfaction: the citizens' ratings and the complaints.

@@ -405,3 +405,42 @@ func (s *ReviewStore) ReviewSatisfaction(ctx context.Context, from, to workday.D
 	err := s.db.QueryRowxContext(ctx, q, from.String(), to.String()).Scan(&r.Rated, &r.Satisfied, &r.Dissatisfied)
 	return r, translate(err)
 }
+
+// ReviewChanges counts the changes of the period (both days inclusive, in
+// the office's time zone) in the legal-basis and risk registers.
+func (s *ReviewStore) ReviewChanges(ctx context.Context, from, to workday.Date) (leadership.ReviewChanges, error) {
+	var c leadership.ReviewChanges
+	const q = `SELECT
+			(SELECT count(*) FROM legal_bases WHERE effective_on BETWEEN $1::date AND $2::date),
+			(SELECT count(*) FROM legal_bases WHERE status <> 'in_force'
+				AND (updated_at AT TIME ZONE office_time_zone())::date BETWEEN $1::date AND $2::date),
+			(SELECT count(*) FROM revision_tasks WHERE (opened_at AT TIME ZONE office_time_zone())::date BETWEEN $1::date AND $2::date),
+			(SELECT count(*) FROM revision_tasks WHERE (closed_at AT TIME ZONE office_time_zone())::date BETWEEN $1::date AND $2::date),
+			(SELECT count(*) FROM revision_tasks WHERE due_on < $2::date
+				AND (closed_at IS NULL OR (closed_at AT TIME ZONE office_time_zone())::date > $2::date)),
+			(SELECT count(*) FROM risks WHERE kind = 'risk' AND (created_at AT TIME ZONE office_time_zone())::date BETWEEN $1::date AND $2::date),
+			(SELECT count(*) FROM risks WHERE kind = 'opportunity' AND (created_at AT TIME ZONE office_time_zone())::date BETWEEN $1::date AND $2::date),
+			(SELECT count(*) FROM risks WHERE status = 'closed' AND (updated_at AT TIME ZONE office_time_zone())::date BETWEEN $1::date AND $2::date)`
+	err := s.db.QueryRowxContext(ctx, q, from.String(), to.String()).Scan(&c.LegalEffective, &c.LegalSuperseded,
+		&c.TasksOpened, &c.TasksClosed, &c.TasksOverdue, &c.RisksAdded, &c.OpportunitiesAdded, &c.RisksClosed)
+	return c, translate(err)
+}
+
+// ReviewRiskActions reads the effectiveness of the actions on the risks
+// registered by the period's end: those treated (not accepted), those of
+// them whose residual score is below the inherent one, the actions and
+// directives linked to them, and those whose review date passed before the
+// period's end while not closed.
+func (s *ReviewStore) ReviewRiskActions(ctx context.Context, to workday.Date) (leadership.ReviewRiskActions, error) {
+	var a leadership.ReviewRiskActions
+	const q = `WITH r AS (SELECT * FROM risks WHERE (created_at AT TIME ZONE office_time_zone())::date <= $1::date::date)
+		SELECT
+			(SELECT count(*) FROM r WHERE treatment <> 'accept'),
+			(SELECT count(*) FROM r WHERE treatment <> 'accept' AND residual_score < inherent_score),
+			(SELECT count(*) FROM r WHERE treatment <> 'accept' AND residual_score >= inherent_score),
+			(SELECT count(*) FROM risk_links l JOIN r ON r.id = l.risk_id WHERE l.kind IN ('action', 'directive')),
+			(SELECT count(*) FROM r WHERE status <> 'closed' AND review_on < $1::date::date)`
+	err := s.db.QueryRowxContext(ctx, q, to.String()).Scan(&a.Treated, &a.Reduced, &a.Unchanged,
+		&a.ActionsLinked, &a.ReviewOverdue)
+	return a, translate(err)
+}
