@@ -149,7 +149,7 @@ func (s *EvidenceStore) Items(ctx context.Context, f evidence.Filter) ([]evidenc
 // TrailExcerpt streams the trail entries of the pack: those about its
 // objects, and those of its units within the period, up to maxSeq.
 func (s *EvidenceStore) TrailExcerpt(ctx context.Context, f evidence.Filter, ids []string, maxSeq int64, fn func(trail.Entry) error) error {
-	const q = `SELECT seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
+	const q = `SELECT id, seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
 		FROM trail
 		WHERE seq <= $1 AND (object_id = ANY($2) OR ($3::text[] IS NOT NULL AND unit = ANY($3) AND at >= $4 AND at < $5))
 		ORDER BY seq`
@@ -175,15 +175,27 @@ func (s *EvidenceStore) TrailExcerpt(ctx context.Context, f evidence.Filter, ids
 	return translate(rows.Err())
 }
 
-// Record appends one event and returns its sequence number.
+// Record appends one event and returns its sequence number: it chains the
+// entry at once (with every entry committed before it) rather than waiting
+// for the sequencer, as the pack's excerpt ends at it.
 func (s *EvidenceStore) Record(ctx context.Context, ev trail.Event) (int64, error) {
-	var seq int64
+	var id int64
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		e, err := AppendTrail(ctx, tx, ev)
-		seq = e.Seq
+		id = e.ID
 		return err
 	})
-	return seq, err
+	if err != nil {
+		return 0, err
+	}
+	if err := SequenceTrailNow(ctx, s.db); err != nil {
+		return 0, err
+	}
+	var seq int64
+	if err := s.db.GetContext(ctx, &seq, `SELECT seq FROM trail WHERE id = $1 AND seq IS NOT NULL`, id); err != nil {
+		return 0, translate(err)
+	}
+	return seq, nil
 }
 
 // Coverage counts, for every clause of the checklist, the documents,
