@@ -8,6 +8,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/queue"
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 // Job is a scheduled task, enqueued on the job queue every interval by
@@ -152,7 +153,8 @@ func (a *App) runScheduled(ctx context.Context, j queue.Job) error {
 	return queue.Cancel(fmt.Errorf("no scheduled job %q", args.Job))
 }
 
-// RunJobs runs the instance's share of the job queue until ctx ends: it
+// RunJobs runs the instance's share of the job queue until ctx ends, and the
+// trail's sequencer beside it (RunTrailSequencer): it
 // works the jobs of every kind and, while this instance is the cluster's
 // elected leader, enqueues each scheduled job every interval (and once at
 // start). A job is worked by one instance, so each fires once per cluster
@@ -164,6 +166,9 @@ func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
 			a.Log.Error("scheduled job not added", "job", j.Name, "err", err)
 		}
 	}
+	seqDone := make(chan struct{})
+	go func() { a.RunTrailSequencer(ctx); close(seqDone) }()
+	defer func() { <-seqDone }()
 	if err := a.Queue.Start(ctx); err != nil {
 		a.Log.Error("job queue did not start", "err", err)
 		return
@@ -178,4 +183,16 @@ func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
 	if err := a.Queue.Stop(sctx); err != nil {
 		a.Log.Warn("job queue stopped with jobs still running", "err", err)
 	}
+}
+
+// RunTrailSequencer chains the trail's committed entries until ctx ends: a
+// pass every trail.SequencerPoll (200 ms), again at once while a pass fills
+// its batch of trail.SequencerBatch, under the sequencer's advisory lock so
+// one instance of the cluster chains at a time. While it runs, an entry
+// has its place in the chain within about 200 ms plus one pass of its
+// commit.
+func (a *App) RunTrailSequencer(ctx context.Context) {
+	trail.RunSequencer(ctx, a.Trail.Sequence, trail.SequencerPoll, func(err error) {
+		a.Log.Error("trail sequencer pass failed", "err", err)
+	}, nil)
 }

@@ -201,6 +201,9 @@ func brokenTrail(t *testing.T) evidence.LiveTrail {
 			t.Fatal(err)
 		}
 	}
+	if err := s.SequenceNow(context.Background()); err != nil { // the entries have their place before one is altered
+		t.Fatal(err)
+	}
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)

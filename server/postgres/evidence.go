@@ -149,7 +149,7 @@ func (s *EvidenceStore) Items(ctx context.Context, f evidence.Filter) ([]evidenc
 // TrailExcerpt streams the trail entries of the pack: those about its
 // objects, and those of its units within the period, up to maxSeq.
 func (s *EvidenceStore) TrailExcerpt(ctx context.Context, f evidence.Filter, ids []string, maxSeq int64, fn func(trail.Entry) error) error {
-	const q = `SELECT seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
+	const q = `SELECT id, seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
 		FROM trail
 		WHERE seq <= $1 AND (object_id = ANY($2) OR ($3::text[] IS NOT NULL AND unit = ANY($3) AND at >= $4 AND at < $5))
 		ORDER BY seq`
@@ -175,15 +175,27 @@ func (s *EvidenceStore) TrailExcerpt(ctx context.Context, f evidence.Filter, ids
 	return translate(rows.Err())
 }
 
-// Record appends one event and returns its sequence number.
+// Record appends one event and returns its sequence number: it chains the
+// entry at once (with every entry committed before it) rather than waiting
+// for the sequencer, as the pack's excerpt ends at it.
 func (s *EvidenceStore) Record(ctx context.Context, ev trail.Event) (int64, error) {
-	var seq int64
+	var id int64
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		e, err := AppendTrail(ctx, tx, ev)
-		seq = e.Seq
+		id = e.ID
 		return err
 	})
-	return seq, err
+	if err != nil {
+		return 0, err
+	}
+	if err := SequenceTrailNow(ctx, s.db); err != nil {
+		return 0, err
+	}
+	var seq int64
+	if err := s.db.GetContext(ctx, &seq, `SELECT seq FROM trail WHERE id = $1 AND seq IS NOT NULL`, id); err != nil {
+		return 0, translate(err)
+	}
+	return seq, nil
 }
 
 // Coverage counts, for every clause of the checklist, the documents,
@@ -261,10 +273,12 @@ func (s *EvidenceStore) Evidence(ctx context.Context, units []string, limit int)
 	return out, nil
 }
 
-// Trail returns the latest trail entries of units, newest first.
+// Trail returns the latest chained trail entries of units, newest first:
+// an auditor reviews an entry by its seq, so an entry is listed here once
+// the sequencer has given it its place (within a second of its commit).
 func (s *EvidenceStore) Trail(ctx context.Context, units []string, limit int) ([]trail.Entry, error) {
-	const q = `SELECT seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
-		FROM trail WHERE unit = ANY($1) ORDER BY seq DESC LIMIT $2`
+	const q = `SELECT id, seq, at, actor_id, actor_login, action, object_type, object_id, unit, details, prev_hash, hash
+		FROM trail WHERE unit = ANY($1) AND seq IS NOT NULL ORDER BY seq DESC LIMIT $2`
 	out := []trail.Entry{}
 	if err := s.db.SelectContext(ctx, &out, q, pq.Array(units), limit); err != nil {
 		return nil, translate(err)

@@ -85,7 +85,7 @@ func TestPublishedArrangements(t *testing.T) {
 func trailDetails(t *testing.T, f *fixture, action string) map[string]any {
 	t.Helper()
 	var raw []byte
-	if err := f.db.Get(&raw, `SELECT details FROM trail WHERE action = $1 ORDER BY seq DESC LIMIT 1`, action); err != nil {
+	if err := f.db.Get(&raw, `SELECT details FROM trail WHERE action = $1 ORDER BY id DESC LIMIT 1`, action); err != nil {
 		t.Fatalf("no trail entry %s: %v", action, err)
 	}
 	var m map[string]any

@@ -2,6 +2,11 @@
 // an entry in one hash chain. Each entry's hash is SHA-256 over the previous
 // hash and the entry's canonical encoding, so altering, removing or
 // reordering any entry breaks every hash after it.
+//
+// An act appends its entry in its own transaction, without a lock and
+// without its place in the chain (the entry is pending: seq 0, no hashes);
+// the sequencer, one per cluster, gives committed entries their place
+// moments later, in batches (see Sequence).
 package trail
 
 import (
@@ -40,8 +45,13 @@ func NewEvent(ctx context.Context, action, objectType, objectID, unit string, de
 }
 
 // Entry is one link of the chain as stored.
+//
+// A pending entry (committed, not yet chained) has Pending set, Seq 0 and
+// empty hashes; ID is its order of insertion, which every entry has.
 type Entry struct {
+	ID         int64           `json:"id" db:"id"`
 	Seq        int64           `json:"seq" db:"seq"`
+	Pending    bool            `json:"pending,omitempty" db:"pending"`
 	At         time.Time       `json:"at" db:"at"`
 	ActorID    *string         `json:"actor_id" db:"actor_id"`
 	ActorLogin string          `json:"actor" db:"actor_login"`
@@ -164,8 +174,11 @@ func (b *BrokenError) Error() string {
 
 // Result is the outcome of verifying the whole chain.
 type Result struct {
-	OK       bool   `json:"ok"`
-	Checked  int64  `json:"checked"`
+	OK      bool  `json:"ok"`
+	Checked int64 `json:"checked"`
+	// Pending counts the committed entries still waiting for their place in
+	// the chain when the check ended; one older than PendingAlarm fails it.
+	Pending  int64  `json:"pending"`
 	BrokenAt int64  `json:"broken_at,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 }

@@ -119,3 +119,42 @@ func tamper(t *testing.T, db *sql.DB, q string) {
 	}
 	_, _ = conn.ExecContext(ctx, `SET session_replication_role = origin`)
 }
+
+// TestTrailVerifyCheckOnly: `trail verify -check-only` changes nothing: it
+// reports the entries still waiting for their place, and fails (exit 3) on
+// one waiting longer than the alarm; plain `trail verify` chains them first.
+func TestTrailVerifyCheckOnly(t *testing.T) {
+	dbURL := testenv.DatabaseURL(t)
+	ctx := context.Background()
+	getenv := envFor(t, dbURL, nil)
+	var out, errb bytes.Buffer
+	for _, login := range []string{"it1", "it2"} {
+		if err := run(ctx, []string{"user", "add", "-login", login, "-name", "IT", "-password", "password1"}, getenv, &out, &errb); err != nil {
+			t.Fatalf("user add: %v %s", err, errb.String())
+		}
+	}
+	code, stdout := runMain(t, getenv, "trail", "verify", "-check-only")
+	if code != 0 || !strings.Contains(stdout, "trail intact: 0 entries verified") || !strings.Contains(stdout, "2 entries still waiting for their place in the chain") {
+		t.Fatalf("check only: exit %d, %q", code, stdout)
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO trail (at, actor_login, action, object_type, object_id)
+		VALUES (clock_timestamp() - interval '2 minutes', 'a', 'x', 't', 'stale')`); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout = runMain(t, getenv, "trail", "verify", "-check-only")
+	if code != 3 || !strings.Contains(stdout, "1 entries have waited longer than 30s for their place in the chain") {
+		t.Fatalf("stale entry: exit %d, %q", code, stdout)
+	}
+	code, stdout = runMain(t, getenv, "trail", "verify")
+	if code != 0 || strings.TrimSpace(stdout) != "trail intact: 3 entries verified" {
+		t.Fatalf("verify: exit %d, %q", code, stdout)
+	}
+	if code, _ := runMain(t, getenv, "trail", "verify", "-other"); code != 2 {
+		t.Fatalf("unknown flag: exit %d, want 2", code)
+	}
+}
