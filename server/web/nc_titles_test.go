@@ -83,3 +83,60 @@ func TestGeneratedNCTitleInEveryList(t *testing.T) {
 		t.Errorf("similar NCs in the API carry no title message: %+v", d.Similar)
 	}
 }
+
+// The import page names each column and each accepted value in the
+// reader's language, with the code the file may hold beside it, and a
+// rejected row's reason does the same.
+func TestImportHintsNameTheValues(t *testing.T) {
+	env := apptest.New(t)
+	co := env.As("coordinator")
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"vi", []string{"Hình thức nộp <code>channel</code> (bắt buộc): Trực tiếp <code>in_person</code>, Bưu chính <code>postal</code>, Trực tuyến một phần <code>online_partial</code>, Trực tuyến toàn trình <code>online_full</code>",
+			"Kết quả <code>result</code>: Giải quyết <code>granted</code>, Từ chối <code>refused</code>",
+			"Hình thức trả kết quả <code>return_channel</code>: Trực tiếp <code>in_person</code>, Bưu chính <code>postal</code>, Trực tuyến <code>online</code>",
+			"Mức độ hài lòng <code>satisfaction</code>: Rất hài lòng <code>very_satisfied</code>"}},
+		{"en", []string{"How it was filed <code>channel</code> (required): In person <code>in_person</code>, Postal <code>postal</code>",
+			"Result <code>result</code>: Granted <code>granted</code>, Refused <code>refused</code>"}},
+	} {
+		setLang(t, co, tc.lang)
+		page := string(co.Do("GET", "/dossiers/import", nil).MustStatus(http.StatusOK).Body)
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: the import page does not say %q:\n%s", tc.lang, w, around(page, "import-columns"))
+			}
+		}
+		if strings.Contains(page, "in_person, postal") || strings.Contains(page, "granted hoặc refused") {
+			t.Errorf("%s: the import page lists bare codes", tc.lang)
+		}
+	}
+	f := env.Fixtures()
+	svc := f.Service(t, "tnmt", 5)
+	at := time.Now().In(f.Loc).Add(-3 * time.Hour).Format("02/01/2006 15:04")
+	csv := "number,service,channel,received_at,returned_at,result\n" +
+		"HINT-1," + svc + ",fax," + at + ",,\n" +
+		"HINT-2," + svc + ",Trực tiếp," + at + "," + at + ",xong\n"
+	req, _ := http.NewRequest("POST", env.URL+"/api/v1/dossiers/import?filename=hints.csv", strings.NewReader(csv))
+	req.Header.Set("Content-Type", "text/csv")
+	var rep struct{ ID string }
+	co.Send(req).MustStatus(http.StatusOK).Decode(&rep)
+	setLang(t, co, "vi")
+	vi := string(co.Do("GET", "/dossiers/imports/"+rep.ID, nil).MustStatus(http.StatusOK).Body)
+	setLang(t, co, "en")
+	en := string(co.Do("GET", "/dossiers/imports/"+rep.ID, nil).MustStatus(http.StatusOK).Body)
+	for _, w := range []string{"Trực tiếp “in_person”, Bưu chính công ích “postal”", "Giải quyết “granted”, Từ chối “refused”"} {
+		if !strings.Contains(vi, w) {
+			t.Errorf("vi: the rejections do not say %q:\n%s", w, around(vi, "rejections"))
+		}
+	}
+	for _, w := range []string{"in person “in_person”, postal “postal”", "granted “granted”, refused “refused”"} {
+		if !strings.Contains(en, w) {
+			t.Errorf("en: the rejections do not say %q:\n%s", w, around(en, "rejections"))
+		}
+	}
+	if strings.Contains(vi, "granted hoặc refused") || strings.Contains(vi, "(in_person, postal") {
+		t.Errorf("vi: a rejection lists bare codes")
+	}
+}
