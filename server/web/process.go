@@ -725,6 +725,7 @@ func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),
 			"Index":   s.dashboardIndex(c),
+			"Printed": s.Now().In(s.Location).Format("02/01/2006 15:04"),
 		})
 	}
 }
