@@ -47,6 +47,10 @@ GOVULNCHECK_MODULE := golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 GREMLINS           := $(TOOLS_BIN)/gremlins
 GREMLINS_VERSION   := v0.6.0
 GREMLINS_MODULE    := github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+# axe-core checks the pages' accessibility in the browser tests (a test-only
+# script, installed from npm into .tools/axe-core, never committed).
+AXE_CORE_VERSION   := 4.10.3
+AXE_CORE           := $(CURDIR)/.tools/axe-core/node_modules/axe-core/axe.min.js
 
 # Test services. The test MinIO uses its own port and data folder, apart
 # from the one 'make run' starts, so the two can run side by side.
@@ -70,11 +74,11 @@ FUZZTIME        ?= 3000x
 SOAK_DURATION   ?= 30m
 SOAK_TIMEOUT    ?= 3h
 
-.PHONY: tools tools-go tools-apt minio-test check test test-fault soak fuzz run build clean clean-data
+.PHONY: tools tools-go tools-apt tools-axe minio-test check test test-fault soak fuzz run build clean clean-data
 .PHONY: bench bench-scale mutate
 
 ## tools: everything the checks, tests and 'make run' need.
-tools: tools-go tools-apt
+tools: tools-go tools-apt tools-axe
 
 tools-go: $(MINIO) $(MC)
 	@if [ ! -x "$(STATICCHECK)" ] || ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))'; then \
@@ -105,6 +109,21 @@ tools-apt:
 		else \
 			echo "hint: Chromium (/usr/bin/chromium) or pdftotext is missing; install them with:"; \
 			echo "      sudo apt-get update && sudo apt-get install -y chromium poppler-utils"; \
+		fi; \
+	fi
+
+# axe-core for the accessibility browser test (npm, from Debian's package
+# when npm is missing and this runs as root).
+tools-axe:
+	@if [ ! -f "$(AXE_CORE)" ] || ! head -c 64 "$(AXE_CORE)" | grep -qF 'axe v$(AXE_CORE_VERSION)'; then \
+		if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; \
+		fi; \
+		if command -v npm >/dev/null 2>&1; then \
+			echo "installing axe-core $(AXE_CORE_VERSION) into .tools/axe-core"; \
+			mkdir -p .tools/axe-core && npm install --silent --no-audit --no-fund --prefix .tools/axe-core axe-core@$(AXE_CORE_VERSION); \
+		else \
+			echo "hint: npm is missing; install it (sudo apt-get install -y npm) for the accessibility test"; \
 		fi; \
 	fi
 
@@ -145,7 +164,7 @@ check: tools-go minio-test
 ## test: check, then the browser tests in headless Chromium, the fault
 ## tests and the fuzz targets.
 test: tools check
-	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' \
+	$(TEST_ENV) QMS_CHROMIUM='$(QMS_CHROMIUM)' QMS_AXE_CORE='$(AXE_CORE)' \
 		go test -count=1 -tags browser -run Browser -timeout $(GO_TEST_TIMEOUT) ./server/...
 	$(MAKE) --no-print-directory test-fault
 	$(MAKE) --no-print-directory fuzz

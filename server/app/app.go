@@ -217,7 +217,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		evidence.Options{Now: now, Location: loc})
 
 	// Process performance: procedures, dossiers, KPIs, objectives (ISO 9001 9.1).
-	papers, err := deskpdf.New(deskpdf.Options{Location: loc, UnitName: unitNamer{a.Org}.Name})
+	papers, err := deskpdf.New(deskpdf.Options{Location: loc, UnitName: unitNamer{a.Org}.Name, Office: cfg.OfficeNameVI, OfficeEN: cfg.OfficeNameEN})
 	if err != nil {
 		return nil, err
 	}

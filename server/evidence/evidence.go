@@ -61,6 +61,8 @@ type Entry struct {
 	Title  string    `json:"title" db:"title"`
 	Status string    `json:"status" db:"status"`
 	Date   time.Time `json:"date" db:"date"`
+	// TitleMsg is an NC's title as a message when qmstrack wrote it.
+	TitleMsg *qms.Msg `json:"title_msg,omitempty" db:"-"`
 }
 
 // Browse is what the audit team sees of the audited units, read-only.

@@ -166,6 +166,8 @@ type Action struct {
 	// NCNumber and NCTitle are filled for "my actions" lists.
 	NCNumber string `json:"nc_number,omitempty" db:"nc_number"`
 	NCTitle  string `json:"nc_title,omitempty" db:"nc_title"`
+	// NCTitleMsg is the NC's title as a message when qmstrack wrote it.
+	NCTitleMsg *qms.Msg `json:"nc_title_msg,omitempty" db:"-"`
 }
 
 // Pending reports whether the action still waits for its owner.
@@ -215,6 +217,8 @@ type Similar struct {
 	Status  string    `json:"status" db:"status"`
 	Unit    string    `json:"unit" db:"unit"`
 	Created time.Time `json:"created_at" db:"created_at"`
+	// TitleMsg is the title as a message when qmstrack wrote it.
+	TitleMsg *qms.Msg `json:"title_msg,omitempty" db:"-"`
 	// Why names what it shares: "unit", "clause", "cause".
 	Why        []string `json:"why" db:"-"`
 	SameUnit   bool     `json:"-" db:"same_unit"`

@@ -245,13 +245,13 @@ func (s *EvidenceStore) Evidence(ctx context.Context, units []string, limit int)
 		q      string
 	}{
 		{[]string{"documents"}, `SELECT 'document' AS type, id::text AS id, unit, code AS ref, title, status,
-			coalesce(effective_at, updated_at) AS date FROM documents WHERE status <> 'draft' AND unit = ANY($1)
+			coalesce(effective_at, updated_at) AS date, NULL::jsonb AS title_msg FROM documents WHERE status <> 'draft' AND unit = ANY($1)
 			ORDER BY code_key LIMIT $2`},
 		{[]string{"ncs"}, `SELECT 'nc' AS type, id::text AS id, unit, number AS ref, title, status,
-			detected_on::timestamptz AS date FROM ncs WHERE status <> 'cancelled' AND unit = ANY($1)
+			detected_on::timestamptz AS date, title_msg FROM ncs WHERE status <> 'cancelled' AND unit = ANY($1)
 			ORDER BY year DESC, seq DESC LIMIT $2`},
 		{[]string{"ncs", "nc_actions"}, `SELECT 'action' AS type, a.id::text AS id, a.unit, n.number || '/' || a.no AS ref,
-			a.description AS title, a.status, a.due::timestamptz AS date
+			a.description AS title, a.status, a.due::timestamptz AS date, NULL::jsonb AS title_msg
 			FROM nc_actions a JOIN ncs n ON n.id = a.nc_id WHERE a.unit = ANY($1)
 			ORDER BY a.due DESC LIMIT $2`},
 	}
@@ -264,11 +264,17 @@ func (s *EvidenceStore) Evidence(ctx context.Context, units []string, limit int)
 		if !ok {
 			continue
 		}
-		var es []evidence.Entry
+		var es []struct {
+			evidence.Entry
+			Msg []byte `db:"title_msg"`
+		}
 		if err := s.db.SelectContext(ctx, &es, p.q, pq.Array(units), limit); err != nil {
 			return nil, translate(err)
 		}
-		out = append(out, es...)
+		for _, e := range es {
+			e.Entry.TitleMsg = msgOrNil(e.Msg)
+			out = append(out, e.Entry)
+		}
 	}
 	return out, nil
 }

@@ -398,7 +398,7 @@ func likeEscape(s string) string {
 // Similar lists earlier NCs sharing the unit, a clause or a cause category,
 // the most alike first.
 func (s *NCStore) Similar(ctx context.Context, nc nonconformity.NC, scope qms.Scope, limit int) ([]nonconformity.Similar, error) {
-	const q = `SELECT id, number, title, status, unit, created_at,
+	const q = `SELECT id, number, title, title_msg, status, unit, created_at,
 			unit = $2 AS same_unit, clauses && $3 AS same_clause, cause_categories && $4 AS same_cause
 		FROM ncs
 		WHERE id <> $1 AND status <> 'cancelled' AND (year, seq) < ($5, $6)
@@ -406,17 +406,27 @@ func (s *NCStore) Similar(ctx context.Context, nc nonconformity.NC, scope qms.Sc
 		  AND ($7::text[] IS NULL OR unit = ANY($7))
 		ORDER BY (unit = $2)::int + (clauses && $3)::int + (cause_categories && $4)::int DESC, year DESC, seq DESC
 		LIMIT $8`
-	out := []nonconformity.Similar{}
-	err := s.db.SelectContext(ctx, &out, q, nc.ID, nc.Unit, pq.Array(nonNil(nc.Clauses)), pq.Array(nonNil(nc.CauseCategories)),
-		nc.Year, nc.Seq, scopeParam(scope), limit)
-	return out, translate(err)
+	var rows []struct {
+		nonconformity.Similar
+		Msg []byte `db:"title_msg"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, nc.ID, nc.Unit, pq.Array(nonNil(nc.Clauses)), pq.Array(nonNil(nc.CauseCategories)),
+		nc.Year, nc.Seq, scopeParam(scope), limit); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]nonconformity.Similar, len(rows))
+	for i, r := range rows {
+		out[i] = r.Similar
+		out[i].TitleMsg = msgOrNil(r.Msg)
+	}
+	return out, nil
 }
 
 // MyActions lists actions waiting for the user: owned and not done, done
 // in a unit where they sign off, signed off where they verify (or are the
 // designated verifier). Never their own action for sign-off or verification.
 func (s *NCStore) MyActions(ctx context.Context, userID string, signoff, verify qms.Scope) ([]nonconformity.Action, error) {
-	const q = `SELECT ` + actionCols + `, n.number AS nc_number, n.title AS nc_title
+	const q = `SELECT ` + actionCols + `, n.number AS nc_number, n.title AS nc_title, n.title_msg AS nc_title_msg
 		FROM nc_actions a JOIN ncs n ON n.id = a.nc_id JOIN users ou ON ou.id = a.owner
 		WHERE n.status NOT IN ('closed', 'cancelled') AND (
 			(a.owner = $1 AND a.status IN ('open', 'in_progress'))
@@ -426,9 +436,19 @@ func (s *NCStore) MyActions(ctx context.Context, userID string, signoff, verify 
 	if !isUUID(userID) {
 		return []nonconformity.Action{}, nil
 	}
-	out := []nonconformity.Action{}
-	err := s.db.SelectContext(ctx, &out, q, userID, scopeParam(signoff), scopeParam(verify))
-	return out, translate(err)
+	var rows []struct {
+		nonconformity.Action
+		Msg []byte `db:"nc_title_msg"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, userID, scopeParam(signoff), scopeParam(verify)); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]nonconformity.Action, len(rows))
+	for i, r := range rows {
+		out[i] = r.Action
+		out[i].NCTitleMsg = msgOrNil(r.Msg)
+	}
+	return out, nil
 }
 
 // File returns one evidence file row.

@@ -321,12 +321,12 @@ func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, 
 	}
 	ch, ok := NormalizeChannel(get(ColChannel))
 	if !ok {
-		return Dossier{}, fmt.Sprintf("unknown channel %q (accepted: in_person, postal, online_partial, online_full, Trực tiếp, Bưu chính công ích, Qua bưu điện, Dịch vụ công trực tuyến mức độ 3, Trực tuyến mức độ 4, Trực tuyến toàn trình)", truncate(get(ColChannel), 40))
+		return Dossier{}, fmt.Sprintf("unknown channel %q (accepted: in person “in_person”, postal “postal”, partly online “online_partial”, fully online “online_full”, or the Vietnamese name: Trực tiếp, Bưu chính công ích, Trực tuyến một phần, Trực tuyến toàn trình)", truncate(get(ColChannel), 40))
 	}
 	rch := ""
 	if v := get(ColReturnVia); v != "" {
 		if rch, ok = NormalizeReturnChannel(v); !ok {
-			return Dossier{}, fmt.Sprintf("unknown result return channel %q (accepted: in_person, postal, online, Trực tiếp, Bưu chính công ích, Qua bưu điện, Trực tuyến)", truncate(v, 40))
+			return Dossier{}, fmt.Sprintf("unknown result return channel %q (accepted: in person “in_person”, postal “postal”, online “online”, or the Vietnamese name: Trực tiếp, Bưu chính công ích, Trực tuyến)", truncate(v, 40))
 		}
 	}
 	ref, err := qms.CleanText("applicant_ref", get(ColApplicantRef), 100, false, false)
@@ -375,7 +375,7 @@ func (p *Service) importRow(get func(string) string, svcs map[string]Procedure, 
 	if msg := addAt(ColReturnedAt, EventReturned, func(e *Event) string {
 		res, ok := normalizeResult(get(ColResult))
 		if !ok {
-			return fmt.Sprintf("returned without a valid result %q (granted or refused)", truncate(get(ColResult), 40))
+			return fmt.Sprintf("returned without a valid result %q (accepted: granted “granted”, refused “refused”, or the Vietnamese name: Giải quyết, Từ chối)", truncate(get(ColResult), 40))
 		}
 		if res == ResultRefused && reason == "" {
 			return "a refusal needs its reason"

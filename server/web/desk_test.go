@@ -332,7 +332,7 @@ func TestDossierChannelsImport(t *testing.T) {
 		t.Fatalf("CH-5: %+v", d)
 	}
 	en := rep.Rejections[0].Reason
-	if !strings.HasPrefix(en, `unknown channel "fax" (accepted: in_person, postal, online_partial, online_full, Trực tiếp, Bưu chính công ích`) {
+	if !strings.HasPrefix(en, `unknown channel "fax" (accepted: in person “in_person”, postal “postal”, partly online “online_partial”, fully online “online_full”`) {
 		t.Fatalf("unknown channel: %q", en)
 	}
 	if !strings.HasPrefix(rep.Rejections[1].Reason, `unknown result return channel "bồ câu"`) {
@@ -340,7 +340,7 @@ func TestDossierChannelsImport(t *testing.T) {
 	}
 	// The coordinator reads Vietnamese: the import's page says it in it.
 	page := string(co.Do("GET", "/dossiers/imports/"+rep.ID, nil).MustStatus(http.StatusOK).Body)
-	if !strings.Contains(page, `Hình thức nộp &#34;fax&#34; không hợp lệ (chấp nhận: in_person, postal, online_partial, online_full, Trực tiếp, Bưu chính công ích`) ||
+	if !strings.Contains(page, `Hình thức nộp &#34;fax&#34; không hợp lệ (chấp nhận tên hoặc mã: Trực tiếp “in_person”, Bưu chính công ích “postal”`) ||
 		!strings.Contains(page, `Hình thức trả kết quả &#34;bồ câu&#34; không hợp lệ`) {
 		t.Fatalf("rejections in Vietnamese: %q", page)
 	}

@@ -34,8 +34,14 @@ func entryMsg(details []byte, key string) *qms.Msg {
 // ncTitle is an NC's title in lang: a generated title rendered from its
 // message, a typed one as typed.
 func (s *Server) ncTitle(lang string, nc nonconformity.NC) string {
-	if nc.TitleMsg == nil {
-		return nc.Title
+	return s.storedText(lang, nc.Title, nc.TitleMsg)
+}
+
+// storedText is a stored text in lang, as Page.Text renders it: the
+// message when qmstrack wrote the text, else the text as typed.
+func (s *Server) storedText(lang, stored string, m *qms.Msg) string {
+	if m == nil {
+		return stored
 	}
-	return s.views.cat.Msg(lang, *nc.TitleMsg)
+	return s.views.cat.Msg(lang, *m)
 }

@@ -476,7 +476,7 @@ func (s *Server) ncTasks(ncs *nonconformity.Service) TaskSource {
 		for _, x := range as {
 			due := x.Due
 			t := qms.Task{Kind: "nc-action", Link: "/ncs/" + x.NCID + "#action-" + x.ID,
-				Title: s.trLang(a.Lang).T("nc.task."+x.Status, "Number", x.NCNumber, "No", x.No, "Title", x.NCTitle),
+				Title: s.trLang(a.Lang).T("nc.task."+x.Status, "Number", x.NCNumber, "No", x.No, "Title", s.storedText(a.Lang, x.NCTitle, x.NCTitleMsg)),
 				Due:   &due, Overdue: x.OverdueOn(today)}
 			if x.Status == nonconformity.ActionSignedOff {
 				va := x.VerifyAfter

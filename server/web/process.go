@@ -725,6 +725,7 @@ func (s *Server) procDashboardPage(p *process.Service) handlerFunc {
 			"DStates": []string{"open", "reported", "returned", "accepted", "overdue"},
 			"Month":   c.Query("month"),
 			"Index":   s.dashboardIndex(c),
+			"Printed": s.Now().In(s.Location).Format("02/01/2006 15:04"),
 		})
 	}
 }
@@ -825,10 +826,54 @@ func (s *Server) procDossierPage(p *process.Service) handlerFunc {
 	}
 }
 
+// importColumn is one column an import reads, as the import page names
+// it: its name (a page text) beside the code the mapping and the header
+// use, and the values of a closed list by name beside their code.
+type importColumn struct {
+	Code     string
+	Required bool
+	YesNo    bool
+	Values   []importValue
+}
+
+// importValue is one accepted value: the page text of its name and its code.
+type importValue struct{ Label, Code string }
+
+func importColumns() []importColumn {
+	values := func(prefix string, codes ...string) []importValue {
+		out := make([]importValue, len(codes))
+		for i, c := range codes {
+			out[i] = importValue{Label: prefix + c, Code: c}
+		}
+		return out
+	}
+	yesNo := map[string]bool{}
+	for _, c := range []string{process.ColResultElectronic, process.ColDigitised, process.ColDataReused, process.ColFeePaidOnline,
+		process.ColComplaint, process.ColComplaintOnTime} {
+		yesNo[c] = true
+	}
+	out := make([]importColumn, len(process.ImportColumns))
+	for i, c := range process.ImportColumns {
+		col := importColumn{Code: c, Required: i < 4, YesNo: yesNo[c]}
+		switch c {
+		case process.ColChannel:
+			col.Values = values("proc.channel.", process.ChannelInPerson, process.ChannelPostal, process.ChannelOnlinePartial, process.ChannelOnlineFull)
+		case process.ColReturnVia:
+			col.Values = values("proc.channel.", process.ReturnInPerson, process.ReturnPostal, process.ReturnOnline)
+		case process.ColResult:
+			col.Values = values("proc.result.", process.ResultGranted, process.ResultRefused)
+		case process.ColSatisfaction:
+			col.Values = values("idx.sat.", process.Satisfactions...)
+		}
+		out[i] = col
+	}
+	return out
+}
+
 // procImportPage is the import form, and an import's report under it.
 func (s *Server) procImportPage(p *process.Service) handlerFunc {
 	return func(c *gin.Context) error {
-		data := map[string]any{"Columns": process.ImportColumns, "MaxImport": p.MaxImport(), "MaxLine": int64(process.MaxImportLine)}
+		data := map[string]any{"Columns": importColumns(), "MaxImport": p.MaxImport(), "MaxLine": int64(process.MaxImportLine)}
 		if id := c.Param("id"); id != "" {
 			rep, err := p.GetImport(c.Request.Context(), id)
 			if err != nil {

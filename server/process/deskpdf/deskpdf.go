@@ -29,8 +29,9 @@ type Options struct {
 	Location *time.Location // the office's time zone; UTC when nil
 	// UnitName names a unit in a language; nil shows the code.
 	UnitName func(code, lang string) string
-	// Office is the office's name on the papers' heading.
-	Office string
+	// Office is the office's name on the papers' heading; OfficeEN its
+	// English name, on English papers when set.
+	Office, OfficeEN string
 }
 
 // Renderer prints the desk's papers.
@@ -99,9 +100,13 @@ func (r *Renderer) Render(w io.Writer, p process.Paper, lang string) error {
 	pdf.SetMargins(18, 16, 18)
 	pdf.AddPage()
 
-	if r.o.Office != "" {
+	office := r.o.Office
+	if lang == "en" && r.o.OfficeEN != "" {
+		office = r.o.OfficeEN
+	}
+	if office != "" {
 		pdf.SetFont("dejavu", "B", 10)
-		pdf.CellFormat(0, 5, r.o.Office, "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 5, office, "", 1, "L", false, 0, "")
 	}
 	pdf.SetFont("dejavu", "", 10)
 	recv := d.ReceivingUnit

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qmstrack/qmstrack/server/process"
 )
@@ -92,7 +93,13 @@ func ProcessUnits(db process.Dashboard, l UnitLabels) template.HTML {
 	if name == nil {
 		name = func(code string) string { return code }
 	}
-	const w, rowH, left, right, legendH = 720.0, 26.0, 170.0, 60.0, 24.0
+	const w, rowH, right, legendH = 720.0, 26.0, 60.0, 24.0
+	// The names' column is as wide as the longest name needs (about 7
+	// units a letter at 12 px), so "Phòng Tài nguyên và Môi trường" is not cut.
+	left := 120.0
+	for _, u := range db.Units {
+		left = math.Max(left, math.Min(320, 7*float64(utf8.RuneCountInString(name(u.Key)))+16))
+	}
 	h := rowH*float64(len(db.Units)) + 10 + legendH
 	var max int64 = 1
 	for _, u := range db.Units {
