@@ -234,8 +234,12 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership, a.Legal},
 		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name, Render: cat.Msg,
 		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
-	if mailer != nil { // no SMTP server: no mailer at all
-		procOpts.Email = queued
+	// The notices to applicants keep their own outbox (dossier_notices):
+	// written in the change's transaction, retried by SendNotices, and
+	// shown per dossier as sent, logged or failed at the desk, so they are
+	// sent by SMTP from there and not queued a second time.
+	if mailer != nil { // a nil *Sender must not become a non-nil interface
+		procOpts.Email = mailer
 	}
 	a.Process = process.New(postgres.NewProcessStore(db), a.Authz, procOpts)
 
