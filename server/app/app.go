@@ -290,7 +290,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		TrustedProxies: cfg.TrustedProxies,
 		Office:         web.Office{NameVI: cfg.OfficeNameVI, NameEN: cfg.OfficeNameEN, Address: cfg.OfficeAddress, Emblem: cfg.Emblem, EmblemType: cfg.EmblemType},
 		PublicFigures:  cfg.PublicFigures, PublicFiguresMonths: cfg.PublicFiguresMonths, KioskSeconds: cfg.KioskSeconds,
-		Collectors: []prometheus.Collector{newOfficeGauges(db, loc.String())},
+		Collectors: []prometheus.Collector{newOfficeGauges(db, loc.String()), newQueueGauges(db)},
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ready},
