@@ -30,7 +30,7 @@ func TestMetricsServeTheQueue(t *testing.T) {
 	env.Anon().Send(req).MustStatus(http.StatusNotFound) // without the token, no such page
 	m := scrape(t, env)
 	for name, want := range map[string]float64{
-		`qmstrack_queue_gauges_up`: 1,
+		`qmstrack_queue_gauges_up`:                                1,
 		`qmstrack_queue_jobs{kind="mail.send",state="available"}`: 2,
 		`qmstrack_queue_jobs{kind="mail.send",state="scheduled"}`: 1,
 		`qmstrack_queue_jobs{kind="mail.send",state="discarded"}`: 0,
