@@ -70,6 +70,8 @@ type App struct {
 	Jobs  []Job
 	// Queue is the durable job queue (River) every job runs through.
 	Queue *queue.Queue
+	// Reminders of overdue work on the coordinator's schedule.
+	Reminders *Reminders
 	// Webhooks are the administrator's outbound subscriptions.
 	Webhooks *webhook.Service
 
@@ -138,6 +140,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	if a.Queue, err = a.newQueue(mailer); err != nil {
 		return nil, err
 	}
+	// Every capability's e-mail goes on the queue, durably, and is sent by
+	// its job, retried with backoff until the SMTP server takes it; the
+	// SMTP sender itself is only the job's (queue.go).
+	var queued queue.Mailer
+	if mailer != nil {
+		queued = queue.Mailer{Q: a.Queue}
+	}
 	a.Webhooks = a.newWebhooks()
 	cat, err := i18n.Load()
 	if err != nil {
@@ -151,8 +160,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			log.Warn("the password-reset link could not be sent", "login", login, "err", err)
 		},
 	}
-	if mailer != nil { // a nil *Sender must not become a non-nil interface
-		idOpts.Mailer = mailer
+	if mailer != nil { // no SMTP server: no mailer at all
+		idOpts.Mailer = queued
 	}
 	a.Identity = identity.NewService(postgres.NewIdentityStore(db).WithTokenClock(shared), now, idOpts)
 	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
@@ -178,8 +187,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	leadOpts := leadership.Options{Criteria: def.Has, Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
-	if mailer != nil { // a nil *Sender must not become a non-nil interface
-		leadOpts.Mailer = mailer
+	if mailer != nil { // no SMTP server: no mailer at all
+		leadOpts.Mailer = queued
 	}
 	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
 	if a.Scope, err = newScope(a, db, store, loc, sharedNow); err != nil {
@@ -201,8 +210,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{a.Leadership},
 	}
-	if mailer != nil { // a nil *Sender must not become a non-nil interface
-		ncOpts.Mailer = mailer
+	if mailer != nil { // no SMTP server: no mailer at all
+		ncOpts.Mailer = queued
 	}
 	a.NCs = nonconformity.New(postgres.NewNCStore(db, loc), ncBlobs{store}, a.Authz, a.Identity, ncOpts)
 
@@ -225,6 +234,10 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		NC: lateNCs{a.NCs}, NCs: ncSummary{a.NCs}, Directives: processDirectives{a.Leadership, a.Legal},
 		Papers: papers, BaseURL: cfg.BaseURL, UnitName: unitNamer{a.Org}.Name, Render: cat.Msg,
 		Lookup: process.LookupLimits{PerAddr: cfg.LookupMaxPerAddr, PerNumber: cfg.LookupMaxPerNumber, Window: cfg.LookupWindow}}
+	// The notices to applicants keep their own outbox (dossier_notices):
+	// written in the change's transaction, retried by SendNotices, and
+	// shown per dossier as sent, logged or failed at the desk, so they are
+	// sent by SMTP from there and not queued a second time.
 	if mailer != nil { // a nil *Sender must not become a non-nil interface
 		procOpts.Email = mailer
 	}
@@ -267,6 +280,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			return postgres.TryExclusive(ctx, db, jobKeyObjects, fn)
 		}})
 
+	a.Reminders = a.newReminders(cat.Msg, mailer != nil)
+
 	a.Web, err = web.New(web.Deps{
 		Log: log, Catalog: cat, Identity: a.Identity, Org: a.Org, Authz: a.Authz, Trail: a.Trail,
 		Notifications: postgres.NewNotificationStore(db), Now: now, Location: loc,
@@ -275,7 +290,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		TrustedProxies: cfg.TrustedProxies,
 		Office:         web.Office{NameVI: cfg.OfficeNameVI, NameEN: cfg.OfficeNameEN, Address: cfg.OfficeAddress, Emblem: cfg.Emblem, EmblemType: cfg.EmblemType},
 		PublicFigures:  cfg.PublicFigures, PublicFiguresMonths: cfg.PublicFiguresMonths, KioskSeconds: cfg.KioskSeconds,
-		Collectors: []prometheus.Collector{newOfficeGauges(db, loc.String())},
+		Collectors: []prometheus.Collector{newOfficeGauges(db, loc.String()), newQueueGauges(db)},
 		Ready: []web.ReadyCheck{
 			{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 			{Name: "object_store", Check: store.Ready},
@@ -291,7 +306,8 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Risks: a.Risks,
 		Jobs:  queue.Admin{DB: db, Q: a.Queue}, Webhooks: a.Webhooks,
 		Copies: a.Copies, Years: a.Years,
-		Reviews: a.Reviews,
+		Reviews:   a.Reviews,
+		Reminders: a.Reminders,
 	})
 	if err != nil {
 		return nil, err

@@ -54,7 +54,11 @@ func (a *App) jobs() []Job {
 				a.Log.Info("nonconformity overdue scan", "late_actions", rep.LateActions, "late_analyses", rep.LateAnalyses,
 					"notified", rep.Notified, "emailed", rep.Emailed, "email_errors", rep.EmailErrors)
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			// Then the reminders of overdue actions on the coordinator's schedule.
+			return a.remind(ctx, "action")
 		}},
 		{Name: "record-expiry", Key: jobKeyRecordExpiry, Run: func(ctx context.Context) error {
 			n, err := a.Records.NotifyDue(ctx)
@@ -86,6 +90,10 @@ func (a *App) jobs() []Job {
 					"email_errors", rep.EmailErrors)
 			}
 			if err != nil {
+				return err
+			}
+			// Then the reminders of overdue directives on the coordinator's schedule.
+			if err := a.remind(ctx, "directive"); err != nil {
 				return err
 			}
 			// Revision tasks after a legal change: closed when revised, escalated when overdue.
@@ -123,6 +131,15 @@ func (a *App) jobs() []Job {
 		}})
 	}
 	return jobs
+}
+
+// remind sends the reminders of overdue items of typ due now.
+func (a *App) remind(ctx context.Context, typ string) error {
+	rep, err := a.Reminders.Run(ctx, typ)
+	if rep.Sent > 0 || err != nil {
+		a.Log.Info("reminders of overdue work", "type", typ, "overdue", rep.Overdue, "sent", rep.Sent, "notified", rep.Notified, "err", err)
+	}
+	return err
 }
 
 // KindScheduled is the queue's kind of the scheduled jobs above: its

@@ -33,8 +33,10 @@ func overdueSubject(d Directive, unit qms.Text) qms.Msg {
 // directive past due, once per directive and due date (scheduled job), as
 // overdue corrective actions are: in the application, and by email when a
 // mail server is configured. Emails go after the notifications are
-// committed; one that fails is counted, not retried (the in-app
-// notification stands).
+// committed, through the application's mailer, which queues them (the
+// queue retries each until the server takes it); one that cannot be
+// queued is counted (the in-app notification stands). Later reminders
+// follow the coordinator's schedule (app.Reminders).
 func (s *Service) EscalateOverdue(ctx context.Context) (EscalationReport, error) {
 	var rep EscalationReport
 	fresh, err := s.store.EscalateOverdue(ctx, s.today(), overdueSubject)

@@ -37,8 +37,11 @@ type JobReport struct {
 // cause for more than the analysis period, and escalates each once: an
 // in-app notification to the owner, the unit's heads and the coordinators
 // (idempotent by a dedupe key), and an email when a mailer is configured.
-// The caller runs it under a cluster-wide lock. An email that fails is
-// counted and reported, not retried: the in-app notification stands.
+// The caller runs it under a cluster-wide lock. The application's mailer
+// puts each email on the job queue, which retries it until the server
+// takes it; an email that cannot even be queued is counted and reported
+// (the in-app notification stands). Later reminders of an overdue action
+// follow the coordinator's schedule (app.Reminders).
 func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
 	var rep JobReport
 	today := s.today(ctx)

@@ -70,6 +70,7 @@ func TestBrowserPasswordChange(t *testing.T) {
 func TestBrowserPasswordResetByMail(t *testing.T) {
 	opt, smtp := withMail(t)
 	env := apptest.New(t, opt)
+	startQueue(t, env)
 	if _, err := env.App.DB.Exec(`UPDATE users SET email = 'author.tnmt@qms.test' WHERE login = 'author.tnmt'`); err != nil {
 		t.Fatal(err)
 	}

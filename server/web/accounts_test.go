@@ -153,6 +153,7 @@ func waitMails(t *testing.T, srv *mailtest.Server, n int) []mailtest.Message {
 func TestAPIPasswordResetByMail(t *testing.T) {
 	opt, smtp := withMail(t)
 	env := apptest.New(t, opt)
+	startQueue(t, env)
 	if _, err := env.App.DB.Exec(`UPDATE users SET email = 'head.tnmt@qms.test', lang = 'en' WHERE login = 'head.tnmt'`); err != nil {
 		t.Fatal(err)
 	}

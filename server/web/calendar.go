@@ -130,6 +130,7 @@ func (s *Server) procCalendarPage(p *process.Service) handlerFunc {
 			"Close": fmt.Sprintf("%02d:%02d", cy.Settings.Close/60, cy.Settings.Close%60),
 			"Moved": calendarCount(c, "moved"), "Replayed": calendarCount(c, "replayed"), "Rejudged": calendarCount(c, "rejudged"),
 			"From": fmt.Sprintf("%d-01-01", year), "To": fmt.Sprintf("%d-12-31", year),
+			"Reminders": s.reminderText(c), "RemindersOn": s.Reminders != nil,
 		})
 	}
 }

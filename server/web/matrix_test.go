@@ -769,6 +769,12 @@ func mxDesk(act string) *mxRule {
 	}}
 }
 
+// mxAdminOfEveryUnit allows an administrator of the whole office (the job
+// queue's permission in every unit).
+var mxAdminOfEveryUnit = &mxRule{"an administrator of every unit", func(x *mx, a *mxActor, _ *mxObj) bool {
+	return x.can(a, "*", "admin", "jobs")
+}}
+
 func mxSeesUsers(x *mx, a *mxActor, _ *mxObj) bool { return x.anywhere(a, "admin", "users") }
 
 var (
@@ -1275,6 +1281,12 @@ var mxRoutes = []mxRoute{
 		Send: mxJSON(func(_ *mx, _ *mxActor, o *mxObj, _ int) any {
 			return map[string]any{"name_vi": "Thủ tục thử (sửa)", "field": "land", "unit": o.Unit, "days": 12}
 		}, "PUT")},
+	// The reminder schedule of overdue work: the coordinator (process
+	// manage in every unit) or an administrator of every unit.
+	{Method: "PUT", Path: "/api/v1/reminder-schedule", Obj: "process", Act: "manage", PermIn: "*", Targets: once, Or: mxAdminOfEveryUnit,
+		Send: func(_ *mx, a *mxActor, _ *mxObj, path string, n int) *apptest.Response {
+			return a.C.Do("PUT", path, map[string]any{"offsets": []int{0, 3 + n%5, 10}})
+		}},
 	{Method: "PUT", Path: "/api/v1/calendar/{year}", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
 		Build: func(x *mx, _ testing.TB, _ string, _ *mxActor) *mxObj { return x.obj("*", "2099") },
 		Send:  mxJSON(func(*mx, *mxActor, *mxObj, int) any { return map[string]any{"days": []any{}} }, "PUT")},
@@ -1613,6 +1625,10 @@ var mxForms = []mxRoute{
 		},
 		Send: mxPost(func(_ *mx, _ *mxActor, o *mxObj, n int) any {
 			return map[string]string{"op": "update", "code": o.ID, "name_vi": fmt.Sprintf("Thủ tục thử (sửa %d)", n), "field": "land", "unit": o.Unit, "days": "12"}
+		})},
+	{Method: "POST", Path: "/ui/reminder-schedule", Obj: "process", Act: "manage", PermIn: "*", Targets: once, Or: mxAdminOfEveryUnit,
+		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {
+			return map[string]string{"offsets": fmt.Sprintf("0, %d, 10", 3+n%5)}
 		})},
 	{Method: "POST", Path: "/ui/calendar", Obj: "process", Act: "manage", PermIn: "*", Targets: once,
 		Send: mxPost(func(_ *mx, _ *mxActor, _ *mxObj, n int) any {

@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.feedRoutes()
 	s.oidcRoutes()
 	s.jobRoutes()
+	s.reminderRoutes()
 	s.webhookRoutes()
 	s.copyRoutes()
 	s.qmsYearRoutes()

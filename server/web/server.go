@@ -150,6 +150,8 @@ type Deps struct {
 	Years  *leadership.Years
 	// Reviews is the management review (ISO 9001 9.3), beside Leadership.
 	Reviews *leadership.Reviews
+	// Reminders is the schedule of the reminders of overdue work (reminders.go).
+	Reminders ReminderSchedule
 }
 
 // missing names the capabilities that were not given.

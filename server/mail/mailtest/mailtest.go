@@ -36,6 +36,8 @@ type Server struct {
 	password string
 	mu       sync.Mutex
 	msgs     []Message
+	fail     int // messages still to refuse (FailNext)
+	refused  int
 }
 
 // Start starts a server; with a non-empty user it requires PLAIN
@@ -56,6 +58,21 @@ func Start(t testing.TB, user, password string) *Server {
 	t.Cleanup(func() { srv.Close() })
 	s.Port = ln.Addr().(*net.TCPAddr).Port
 	return s
+}
+
+// FailNext makes the server refuse the next n messages with a temporary
+// error (421, as a server going down does), after their data was sent.
+func (s *Server) FailNext(n int) {
+	s.mu.Lock()
+	s.fail = n
+	s.mu.Unlock()
+}
+
+// Refused returns how many messages FailNext refused so far.
+func (s *Server) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
 }
 
 // Messages returns what arrived so far.
@@ -114,6 +131,13 @@ func (x *session) Data(r io.Reader) error {
 		m.Body = strings.ReplaceAll(string(b), "\r\n", "\n")
 	}
 	x.s.mu.Lock()
+	if x.s.fail > 0 {
+		x.s.fail--
+		x.s.refused++
+		x.s.mu.Unlock()
+		x.from, x.to = "", nil
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "service not available, try again later"}
+	}
 	x.s.msgs = append(x.s.msgs, m)
 	x.s.mu.Unlock()
 	x.from, x.to = "", nil
