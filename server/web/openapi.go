@@ -55,10 +55,10 @@ var errorCodes = []any{"unauthenticated", "forbidden", "not_found", "invalid", "
 // schemaOverrides are the schemas of the types that write their own JSON.
 var schemaOverrides = map[reflect.Type]func() *openapi3.Schema{
 	reflect.TypeOf(qms.Date{}): func() *openapi3.Schema {
+		// No format "date": the zero Date is written as "".
 		s := openapi3.NewStringSchema()
-		s.Format = "date"
 		s.Pattern = `^(\d{4}-\d{2}-\d{2})?$`
-		s.Description = "yyyy-mm-dd; empty when not set"
+		s.Description = "a date, yyyy-mm-dd; empty when not set"
 		return s
 	},
 	reflect.TypeOf(qms.Msg{}): func() *openapi3.Schema {

@@ -79,7 +79,7 @@ var apiDecls = map[string]apiTypes{
 	"GET /api/v1/revisions/:id/controlled-copy.pdf": {Content: pdf, Query: "copy lang unit holder"},
 	"GET /api/v1/revisions/:id/copies":              {Resp: list[document.Copy]{}},
 	"GET /api/v1/copies/to-withdraw":                {Resp: list[document.Copy]{}},
-	"GET /api/v1/public/documents":                  {Resp: list[document.Document]{}},
+	"GET /api/v1/public/documents":                  {Resp: list[document.PublicEntry]{}},
 	"GET /api/v1/public/check/:revision":            {Resp: document.Check{}},
 	"GET /api/v1/public/services":                   {Resp: list[PublicService]{}, Query: "q field"},
 	"GET /api/v1/public/services/*code":             {Resp: PublicService{}},
