@@ -135,7 +135,7 @@ func (s *Server) applySignIn(c *gin.Context, r identity.SignIn) signInJSON {
 
 // --- the API
 
-// passwordChangeRequest is the body of handleAPIPasswordChange.
+// passwordChangeRequest is the body of POST /api/v1/me/password.
 type passwordChangeRequest struct {
 	Current string `json:"current"`
 	New     string `json:"new"`
@@ -179,7 +179,7 @@ func (s *Server) mustBeSignedIn(c *gin.Context) error {
 	return qms.Errorf(qms.ErrUnauthenticated, "sign in first")
 }
 
-// userPasswordResetRequest is the body of handleAPIUserPasswordReset.
+// userPasswordResetRequest is the body of POST /api/v1/users/{id}/password-reset (it takes none).
 type userPasswordResetRequest struct{}
 
 func (s *Server) handleAPIUserPasswordReset() gin.HandlerFunc {
@@ -203,7 +203,7 @@ func (s *Server) handleAPIUserPasswordReset() gin.HandlerFunc {
 // login exists or not.
 const resetAnswer = "if the login exists and has an e-mail address, a link to reset its password has been sent to it"
 
-// passwordResetRequest is the body of handleAPIPasswordReset.
+// passwordResetRequest is the body of POST /api/v1/password-reset.
 type passwordResetRequest struct {
 	Login string `json:"login"`
 }
@@ -221,7 +221,7 @@ func (s *Server) handleAPIPasswordReset() gin.HandlerFunc {
 	})
 }
 
-// resetConfirmRequest is the body of handleAPIPasswordResetConfirm.
+// resetConfirmRequest is the body of POST /api/v1/password-reset/confirm.
 type resetConfirmRequest struct {
 	Token string `json:"token"`
 	New   string `json:"new"`
@@ -345,7 +345,7 @@ func (s *Server) handleAPITOTPEnrol() gin.HandlerFunc {
 	})
 }
 
-// totpRemoveRequest is the body of handleAPITOTPRemove.
+// totpRemoveRequest is the body of DELETE /api/v1/me/totp.
 type totpRemoveRequest struct {
 	Password string `json:"password"`
 }

@@ -61,7 +61,7 @@ func (s *Server) rolesOf(ctx context.Context, userID string) ([]meRole, error) {
 // second factor when the user has one; a sign-in in progress (its cookie)
 // takes its code step with the code alone. The answer names the step still
 // to take, if any.
-// loginRequest is the body of handleAPILogin.
+// loginRequest is the body of POST /api/v1/login.
 type loginRequest struct {
 	Login    string `json:"login"`
 	Password string `json:"password"`
@@ -107,7 +107,7 @@ func (s *Server) handleAPILogout() gin.HandlerFunc {
 	})
 }
 
-// meResponse is the body of handleMe.
+// meResponse is the answer of GET /api/v1/me.
 type meResponse struct {
 	ID    string   `json:"id"`
 	Login string   `json:"login"`
@@ -128,7 +128,7 @@ func (s *Server) handleMe() gin.HandlerFunc {
 	})
 }
 
-// tokenCreateRequest is the body of handleTokenCreate.
+// tokenCreateRequest is the body of POST /api/v1/tokens.
 type tokenCreateRequest struct {
 	Name string `json:"name"`
 }
@@ -222,9 +222,9 @@ func (s *Server) handleNotificationRead() gin.HandlerFunc {
 	})
 }
 
-// langRequest is the body of handleSetLangAPI.
+// langRequest is the body of PUT /api/v1/me/lang.
 type langRequest struct {
-	Lang string `json:"lang"`
+	Lang string `json:"lang" enum:"vi,en"`
 }
 
 func (s *Server) handleSetLangAPI() gin.HandlerFunc {

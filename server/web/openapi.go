@@ -78,7 +78,8 @@ var schemaOverrides = map[reflect.Type]func() *openapi3.Schema{
 	},
 }
 
-// schemaGen reflects Go types into schemas: json tags name the fields,
+// schemaGen reflects Go types into schemas: json tags name the fields
+// (an enum tag, "a,b", lists the only values a string field takes),
 // every field encoding/json always writes is required, no other field is
 // allowed, time.Time is a date-time, and what Go may write as null (a nil
 // pointer, slice or map) is nullable. Schemas are written inline (a named
@@ -97,6 +98,12 @@ func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, s *open
 		*s = *f()
 		s.Nullable = nullable
 		return nil
+	}
+	// A closed list of values is written in the field's enum tag.
+	if e := tag.Get("enum"); e != "" {
+		for _, v := range strings.Split(e, ",") {
+			s.Enum = append(s.Enum, v)
+		}
 	}
 	switch t.Kind() {
 	case reflect.Slice, reflect.Map, reflect.Interface:
