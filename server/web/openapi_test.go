@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
@@ -231,5 +232,37 @@ func TestOpenAPIQueryDeclared(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Errorf("only %d routes found in the source", checked)
+	}
+}
+
+// TestOpenAPIAnswersAreChecked: the check every API test's answers go
+// through (apptest) refuses an answer that drifts from the document: a
+// field missing, a field the type does not have, a wrong type, a status
+// the operation does not list; a real answer and an error body pass.
+func TestOpenAPIAnswersAreChecked(t *testing.T) {
+	env := apptest.New(t)
+	me := env.As("coordinator").Do("GET", "/api/v1/me", nil).MustStatus(http.StatusOK)
+	req, _ := http.NewRequest("GET", env.URL+"/api/v1/me", nil)
+	json := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	if err := env.CheckAnswer(req, http.StatusOK, json, me.Body); err != nil {
+		t.Fatalf("a real answer: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"a field missing", 200, `{"id":"u1","name":"A","lang":"vi","roles":[]}`},
+		{"a field the type does not have", 200, `{"id":"u1","login":"a","name":"A","lang":"vi","roles":[],"admin":true}`},
+		{"a wrong type", 200, `{"id":"u1","login":"a","name":"A","lang":"vi","roles":"all"}`},
+		{"a status not listed", 201, `{"id":"u1","login":"a","name":"A","lang":"vi","roles":[]}`},
+		{"an error body of another shape", 404, `{"message":"no"}`},
+	} {
+		if err := env.CheckAnswer(req, tc.status, json, []byte(tc.body)); err == nil {
+			t.Errorf("%s passed the check", tc.name)
+		}
+	}
+	if err := env.CheckAnswer(req, 401, json, []byte(`{"error":{"code":"unauthenticated","message":"sign in"}}`)); err != nil {
+		t.Errorf("an error body: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -64,24 +65,35 @@ func route(doc *openapi3.T, method, path string) (*routers.Route, map[string]str
 // on the test.
 func (c *Client) validate(req *http.Request, res *http.Response, body []byte) {
 	c.env.t.Helper()
-	if !strings.HasPrefix(req.URL.Path, "/api/v1/") || req.URL.Path == "/api/v1/openapi.json" ||
-		!strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		return
+	if err := c.env.CheckAnswer(req, res.StatusCode, res.Header, body); err != nil {
+		c.env.t.Errorf("%v\nbody: %.600s", err, body)
 	}
-	doc := c.env.App.Web.OpenAPIDoc()
+}
+
+// CheckAnswer validates one JSON answer of /api/v1 to req against the
+// application's OpenAPI document: its status must be one the operation
+// lists and its body match that status's schema. Answers that are not
+// JSON, and paths that are no operation, are not checked.
+func (e *Env) CheckAnswer(req *http.Request, status int, header http.Header, body []byte) error {
+	if !strings.HasPrefix(req.URL.Path, "/api/v1/") || req.URL.Path == "/api/v1/openapi.json" ||
+		!strings.HasPrefix(header.Get("Content-Type"), "application/json") {
+		return nil
+	}
+	doc := e.App.Web.OpenAPIDoc()
 	rt, params := route(doc, req.Method, req.URL.Path)
 	if rt == nil {
-		return // not a route (gin's 404 or 405)
+		return nil // not a route (gin's 404 or 405)
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: rt},
-		Status:                 res.StatusCode,
-		Header:                 res.Header,
+		Status:                 status,
+		Header:                 header,
 		Body:                   io.NopCloser(bytes.NewReader(body)),
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		c.env.t.Errorf("%s %s answered %d, which the OpenAPI document (%s %s) does not describe: %v\nbody: %.600s",
-			req.Method, req.URL.Path, res.StatusCode, strings.ToUpper(req.Method), rt.Path, err, body)
+		return fmt.Errorf("%s %s answered %d, which the OpenAPI document (%s %s) does not describe: %w",
+			req.Method, req.URL.Path, status, strings.ToUpper(req.Method), rt.Path, err)
 	}
+	return nil
 }
