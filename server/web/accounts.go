@@ -135,13 +135,15 @@ func (s *Server) applySignIn(c *gin.Context, r identity.SignIn) signInJSON {
 
 // --- the API
 
+// passwordChangeRequest is the body of POST /api/v1/me/password.
+type passwordChangeRequest struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
 func (s *Server) handleAPIPasswordChange() gin.HandlerFunc {
-	type request struct {
-		Current string `json:"current"`
-		New     string `json:"new"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req passwordChangeRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
@@ -177,10 +179,12 @@ func (s *Server) mustBeSignedIn(c *gin.Context) error {
 	return qms.Errorf(qms.ErrUnauthenticated, "sign in first")
 }
 
+// userPasswordResetRequest is the body of POST /api/v1/users/{id}/password-reset (it takes none).
+type userPasswordResetRequest struct{}
+
 func (s *Server) handleAPIUserPasswordReset() gin.HandlerFunc {
-	type request struct{}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req userPasswordResetRequest
 		if err := decode(c, &req); err != nil {
 			return err
 		}
@@ -199,12 +203,14 @@ func (s *Server) handleAPIUserPasswordReset() gin.HandlerFunc {
 // login exists or not.
 const resetAnswer = "if the login exists and has an e-mail address, a link to reset its password has been sent to it"
 
+// passwordResetRequest is the body of POST /api/v1/password-reset.
+type passwordResetRequest struct {
+	Login string `json:"login"`
+}
+
 func (s *Server) handleAPIPasswordReset() gin.HandlerFunc {
-	type request struct {
-		Login string `json:"login"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req passwordResetRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
@@ -215,13 +221,15 @@ func (s *Server) handleAPIPasswordReset() gin.HandlerFunc {
 	})
 }
 
+// resetConfirmRequest is the body of POST /api/v1/password-reset/confirm.
+type resetConfirmRequest struct {
+	Token string `json:"token"`
+	New   string `json:"new"`
+}
+
 func (s *Server) handleAPIPasswordResetConfirm() gin.HandlerFunc {
-	type request struct {
-		Token string `json:"token"`
-		New   string `json:"new"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req resetConfirmRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
@@ -337,12 +345,14 @@ func (s *Server) handleAPITOTPEnrol() gin.HandlerFunc {
 	})
 }
 
+// totpRemoveRequest is the body of DELETE /api/v1/me/totp.
+type totpRemoveRequest struct {
+	Password string `json:"password"`
+}
+
 func (s *Server) handleAPITOTPRemove() gin.HandlerFunc {
-	type request struct {
-		Password string `json:"password"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req totpRemoveRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}

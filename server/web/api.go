@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -22,12 +22,17 @@ import (
 type apiDoc struct {
 	mu  sync.Mutex
 	ops []apiOp
+	doc *openapi3.T // built once from ops, on first use
+	err error
 }
 
 type apiOp struct {
 	Method, Path, Summary, Tag string
 	Public                     bool
 	Body                       string // "json", "multipart", "csv" or ""
+	// Types are the Go types of the bodies and the query parameters; serve
+	// records its own, a plain handler's come from apiTypes (openapi.go).
+	Types *apiTypes
 }
 
 func newAPIDoc() *apiDoc { return &apiDoc{} }
@@ -51,9 +56,16 @@ func (s *Server) apiGroup(tag string, public bool) *api {
 }
 
 func (a *api) handle(method, path, summary, body string, h ...gin.HandlerFunc) {
+	a.handleTyped(method, path, summary, body, nil, h...)
+}
+
+// handleTyped registers a route whose body types are known where it is
+// registered (serve); nil leaves them to the apiTypes table.
+func (a *api) handleTyped(method, path, summary, body string, types *apiTypes, h ...gin.HandlerFunc) {
 	a.g.Handle(method, path, h...)
 	a.s.api.mu.Lock()
-	a.s.api.ops = append(a.s.api.ops, apiOp{Method: method, Path: "/api/v1" + path, Summary: summary, Tag: a.tag, Public: a.public, Body: body})
+	a.s.api.ops = append(a.s.api.ops, apiOp{Method: method, Path: "/api/v1" + path, Summary: summary, Tag: a.tag, Public: a.public, Body: body, Types: types})
+	a.s.api.doc = nil
 	a.s.api.mu.Unlock()
 }
 
@@ -89,86 +101,17 @@ func (a *api) PostCSV(path, summary string, h ...gin.HandlerFunc) {
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
 
-// OpenAPI builds the OpenAPI 3 document from the registered routes.
+// OpenAPI returns the OpenAPI 3 document as a JSON object (see OpenAPIDoc).
 func (s *Server) OpenAPI() map[string]any {
-	s.api.mu.Lock()
-	ops := append([]apiOp(nil), s.api.ops...)
-	s.api.mu.Unlock()
-	sort.Slice(ops, func(i, j int) bool {
-		if ops[i].Path != ops[j].Path {
-			return ops[i].Path < ops[j].Path
-		}
-		return ops[i].Method < ops[j].Method
-	})
-	paths := map[string]any{}
-	tags := map[string]bool{}
-	for _, op := range ops {
-		p := ginParam.ReplaceAllString(op.Path, "{$1}")
-		item, _ := paths[p].(map[string]any)
-		if item == nil {
-			item = map[string]any{}
-			paths[p] = item
-		}
-		var params []any
-		for _, m := range ginParam.FindAllStringSubmatch(op.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
-		}
-		o := map[string]any{
-			"summary":     op.Summary,
-			"tags":        []string{op.Tag},
-			"operationId": strings.ToLower(op.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(p),
-			"responses": map[string]any{
-				"200":     map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}},
-				"default": map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
-			},
-		}
-		if params != nil {
-			o["parameters"] = params
-		}
-		if op.Public {
-			o["security"] = []any{}
-		}
-		switch op.Body {
-		case "json":
-			o["requestBody"] = map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
-		case "multipart":
-			o["requestBody"] = map[string]any{"content": map[string]any{"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object"}}}}
-		case "csv":
-			o["requestBody"] = map[string]any{"content": map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}}
-		}
-		item[strings.ToLower(op.Method)] = o
-		tags[op.Tag] = true
+	b, err := json.Marshal(s.OpenAPIDoc())
+	if err != nil {
+		panic(err)
 	}
-	var tagList []any
-	for t := range tags {
-		tagList = append(tagList, map[string]any{"name": t})
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
 	}
-	sort.Slice(tagList, func(i, j int) bool {
-		return tagList[i].(map[string]any)["name"].(string) < tagList[j].(map[string]any)["name"].(string)
-	})
-	return map[string]any{
-		"openapi": "3.0.3",
-		"info": map[string]any{"title": "qmstrack API", "version": "1",
-			"description": "ISO 9001:2015 quality-management system. Authenticate with the session cookie from POST /api/v1/login (unsafe requests then need the X-CSRF-Token header, returned by login and /me) or with an API token as Authorization: Bearer."},
-		"servers": []any{map[string]any{"url": "/", "description": "this qmstrack (paths start with /api/v1)"}},
-		"tags":    tagList,
-		"paths":   paths,
-		"components": map[string]any{
-			"securitySchemes": map[string]any{
-				"cookie": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
-				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
-			},
-			"schemas": map[string]any{
-				"Error": map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object",
-					"properties": map[string]any{
-						"code":    map[string]any{"type": "string", "enum": []string{"unauthenticated", "forbidden", "not_found", "invalid", "conflict", "state", "too_large", "too_many_requests", "unavailable", "storage_full"}},
-						"message": map[string]any{"type": "string"},
-						"fields":  map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
-					}}}},
-			},
-		},
-		"security": []any{map[string]any{"cookie": []any{}}, map[string]any{"bearer": []any{}}},
-	}
+	return m
 }
 
 // maxJSONBody bounds JSON request bodies; files go through multipart.

@@ -61,14 +61,16 @@ func (s *Server) rolesOf(ctx context.Context, userID string) ([]meRole, error) {
 // second factor when the user has one; a sign-in in progress (its cookie)
 // takes its code step with the code alone. The answer names the step still
 // to take, if any.
+// loginRequest is the body of POST /api/v1/login.
+type loginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+	Code     string `json:"code"`
+}
+
 func (s *Server) handleAPILogin() gin.HandlerFunc {
-	type request struct {
-		Login    string `json:"login"`
-		Password string `json:"password"`
-		Code     string `json:"code"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req loginRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
@@ -105,31 +107,35 @@ func (s *Server) handleAPILogout() gin.HandlerFunc {
 	})
 }
 
+// meResponse is the answer of GET /api/v1/me.
+type meResponse struct {
+	ID    string   `json:"id"`
+	Login string   `json:"login"`
+	Name  string   `json:"name"`
+	Lang  string   `json:"lang"`
+	Roles []meRole `json:"roles"`
+	CSRF  string   `json:"csrf_token,omitempty"`
+}
+
 func (s *Server) handleMe() gin.HandlerFunc {
-	type response struct {
-		ID    string   `json:"id"`
-		Login string   `json:"login"`
-		Name  string   `json:"name"`
-		Lang  string   `json:"lang"`
-		Roles []meRole `json:"roles"`
-		CSRF  string   `json:"csrf_token,omitempty"`
-	}
 	return h(func(c *gin.Context) error {
 		a := actor(c)
 		roles, err := s.rolesOf(c.Request.Context(), a.UserID)
 		if err != nil {
 			return err
 		}
-		return reply(c, http.StatusOK, response{ID: a.UserID, Login: a.Login, Name: a.Name, Lang: a.Lang, Roles: roles, CSRF: c.GetString("csrf")})
+		return reply(c, http.StatusOK, meResponse{ID: a.UserID, Login: a.Login, Name: a.Name, Lang: a.Lang, Roles: roles, CSRF: c.GetString("csrf")})
 	})
 }
 
+// tokenCreateRequest is the body of POST /api/v1/tokens.
+type tokenCreateRequest struct {
+	Name string `json:"name"`
+}
+
 func (s *Server) handleTokenCreate() gin.HandlerFunc {
-	type request struct {
-		Name string `json:"name"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req tokenCreateRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
@@ -216,12 +222,14 @@ func (s *Server) handleNotificationRead() gin.HandlerFunc {
 	})
 }
 
+// langRequest is the body of PUT /api/v1/me/lang.
+type langRequest struct {
+	Lang string `json:"lang" enum:"vi,en"`
+}
+
 func (s *Server) handleSetLangAPI() gin.HandlerFunc {
-	type request struct {
-		Lang string `json:"lang"`
-	}
 	return h(func(c *gin.Context) error {
-		var req request
+		var req langRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}

@@ -46,8 +46,11 @@ type act[R, T any] struct {
 
 	// Do performs the act with the decoded request.
 	Do func(c *gin.Context, r *R) (T, error)
-	// Reply shapes the API answer; nil answers T itself.
-	Reply func(T) any
+	// Reply shapes the API answer; nil answers T itself. With Reply,
+	// ReplyType is a value of the type Reply returns, for the OpenAPI
+	// document.
+	Reply     func(T) any
+	ReplyType any
 	// Back is where the form returns on success (a path, with an anchor
 	// if any), and Flash the message id of the success message shown there.
 	Back  func(c *gin.Context, res T) string
@@ -70,7 +73,14 @@ func serve[R, T any](api *api, ui *gin.RouterGroup, path, summary string, a act[
 		if a.Upload {
 			body = "multipart"
 		}
-		api.handle(http.MethodPost, path, summary, body, h(func(c *gin.Context) error {
+		types := &apiTypes{Req: new(R), Resp: new(T), Status: []int{http.StatusOK}}
+		if a.Created {
+			types.Status = []int{http.StatusCreated}
+		}
+		if a.Reply != nil {
+			types.Resp = a.ReplyType
+		}
+		api.handleTyped(http.MethodPost, path, summary, body, types, h(func(c *gin.Context) error {
 			var r R
 			if err := decode(c, &r); err != nil {
 				return err

@@ -342,12 +342,20 @@ type ncActionRes struct {
 	Ref    gin.H                `json:"nc"`
 }
 
+// ncCreated is the API's answer to a reported NC.
+type ncCreated struct {
+	ID     string `json:"id"`
+	Number string `json:"number"`
+	Status string `json:"status"`
+}
+
 func (na ncActs) create() act[ncCreateReq, nonconformity.NC] {
 	ncs := na.ncs
 	return act[ncCreateReq, nonconformity.NC]{
 		Created: true, Do: ncCreate(ncs),
-		Reply: func(nc nonconformity.NC) any { return gin.H{"id": nc.ID, "number": nc.Number, "status": nc.Status} },
-		Back:  ncBackTo(""), Flash: "nc.flash.created",
+		Reply:     func(nc nonconformity.NC) any { return ncCreated{ID: nc.ID, Number: nc.Number, Status: nc.Status} },
+		ReplyType: ncCreated{},
+		Back:      ncBackTo(""), Flash: "nc.flash.created",
 		Refused: na.s.renderNCNew,
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -125,6 +126,16 @@ func backToParam[T any](prefix string) func(*gin.Context, T) string {
 	return func(c *gin.Context, _ T) string { return prefix + c.Param("id") }
 }
 
+// recordFiled is the API's answer to a filed record.
+type recordFiled struct {
+	ID          string        `json:"id"`
+	VersionID   string        `json:"version_id"`
+	SHA256      string        `json:"sha256"`
+	RetainUntil time.Time     `json:"retain_until"`
+	Mode        string        `json:"mode"`
+	Record      record.Record `json:"record"`
+}
+
 func (ra recordActs) create() act[record.NewRecord, record.Record] {
 	recs := ra.recs
 	return act[record.NewRecord, record.Record]{
@@ -132,11 +143,11 @@ func (ra recordActs) create() act[record.NewRecord, record.Record] {
 		Do: func(c *gin.Context, r *record.NewRecord) (record.Record, error) { return recs.Create(ctxOf(c), *r) },
 		Reply: func(r record.Record) any {
 			v := r.Versions[len(r.Versions)-1]
-			return gin.H{"id": r.ID, "version_id": v.VersionID, "sha256": v.SHA256, "retain_until": r.RetainUntil,
-				"mode": r.Mode, "record": r}
+			return recordFiled{ID: r.ID, VersionID: v.VersionID, SHA256: v.SHA256, RetainUntil: r.RetainUntil, Mode: r.Mode, Record: r}
 		},
-		Back:  func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
-		Flash: "records.flash.created", Refused: ra.onList,
+		ReplyType: recordFiled{},
+		Back:      func(c *gin.Context, r record.Record) string { return "/records/" + r.ID },
+		Flash:     "records.flash.created", Refused: ra.onList,
 	}
 }
 

@@ -317,6 +317,7 @@ func (c *Client) Send(req *http.Request) *Response {
 	if err != nil {
 		c.env.t.Fatal(err)
 	}
+	c.validate(req, res, b)
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b, t: c.env.t}
 }
 
