@@ -29,6 +29,8 @@ import (
 // the API tests hold to what the handlers send (apptest validates every
 // answer against the document).
 var apiDecls = map[string]apiTypes{
+	"GET /api/v1/reminder-schedule": {Resp: schedule{}},
+	"PUT /api/v1/reminder-schedule": {Req: schedule{}, Resp: schedule{}},
 	// auth
 	"POST /api/v1/login":                  {Req: loginRequest{}, Resp: signInJSON{}},
 	"POST /api/v1/logout":                 {NoBody: true, Resp: okReply{}},

@@ -26,9 +26,6 @@ func (s *Server) reminderRoutes() {
 	}
 	api := s.apiGroup("admin", false)
 	ui := s.engine.Group("/ui", requireUser)
-	type schedule struct {
-		Offsets []int `json:"offsets"`
-	}
 	api.GET("/reminder-schedule", "The reminder schedule of overdue actions and directives: working days after the due date (coordinator, admin)", h(func(c *gin.Context) error {
 		if err := s.mayRemind(c); err != nil {
 			return err
@@ -112,4 +109,10 @@ func (s *Server) reminderText(c *gin.Context) string {
 		parts[i] = strconv.Itoa(o)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// schedule is the reminder schedule's request and answer: working days
+// after the due date, rising, the first 0.
+type schedule struct {
+	Offsets []int `json:"offsets"`
 }
