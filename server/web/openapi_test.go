@@ -5,8 +5,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -113,14 +113,23 @@ func TestOpenAPIQueryDeclared(t *testing.T) {
 	env := apptest.New(t)
 	doc := env.App.Web.OpenAPIDoc()
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	// The package's own non-test sources; this test runs with no build
+	// tags, so every .go file here but the tests belongs to the package.
+	names, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	funcs := map[string][]*ast.FuncDecl{}
 	var files []*ast.File
-	for _, p := range pkgs {
-		for _, f := range p.Files {
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		{
 			files = append(files, f)
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
