@@ -3,15 +3,10 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand"
 	"net/http"
-	neturl "net/url"
 	"os"
-	"os/exec"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,7 +118,7 @@ func BenchmarkTrailNCCreation(b *testing.B) {
 	b.Logf("NC creation, %d API clients for %s: %d created, %.0f per second (load average during: %s)", clients, window, done.Load(), tps, strings.TrimSpace(string(load1)))
 	b.Logf("sequencer delay over %d entries: p50 %s, p95 %s, p99 %s, max %s; %d not chained 3 s after the run",
 		len(delays), q(0.5).Round(time.Millisecond), q(0.95).Round(time.Millisecond), q(0.99).Round(time.Millisecond), q(1).Round(time.Millisecond), unchained)
-	pg, err := pgbench(b, clients, window)
+	pg, err := testenv.PGBenchTPS(b, clients, window)
 	if err != nil {
 		b.Logf("pgbench not run: %v", err)
 		return
@@ -133,36 +128,4 @@ func BenchmarkTrailNCCreation(b *testing.B) {
 	b.ReportMetric(tps/pg, "ratio")
 	testenv.Target(b, tps >= pg/2, "NC creation, %d API clients: %.0f per second; pgbench -N, %d clients: %.0f tps; ratio %.3f (at least 0.5; load average after pgbench: %s)",
 		clients, tps, clients, pg, tps/pg, strings.TrimSpace(string(load2)))
-}
-
-// pgbench runs `pgbench -N` with the given clients on a scratch database of
-// the same server and returns its transactions per second.
-func pgbench(tb testing.TB, clients int, window time.Duration) (float64, error) {
-	if _, err := exec.LookPath("pgbench"); err != nil {
-		return 0, err
-	}
-	admin, err := neturl.Parse(testenv.AdminURL())
-	if err != nil {
-		return 0, err
-	}
-	name := fmt.Sprintf("qmstrack_pgbench_%d", time.Now().UnixNano())
-	db := testenv.DB(tb)
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		return 0, err
-	}
-	defer db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
-	u := *admin
-	u.Path = "/" + name
-	if out, err := exec.Command("pgbench", "-i", "-q", "-s", "10", u.String()).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("pgbench -i: %v: %s", err, out)
-	}
-	out, err := exec.Command("pgbench", "-N", "-c", strconv.Itoa(clients), "-j", "2", "-T", strconv.Itoa(int(window.Seconds())), u.String()).CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
-	}
-	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no tps in %s", out)
-	}
-	return strconv.ParseFloat(string(m[1]), 64)
 }

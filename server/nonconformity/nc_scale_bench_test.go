@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
-	neturl "net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
@@ -277,7 +275,7 @@ func BenchmarkNCScale(b *testing.B) {
 			b.Errorf("%d creations failed", failed.Load())
 		}
 		b.ReportMetric(tps, "nc/s")
-		pg, err := pgbenchTPS(b, clients, window)
+		pg, err := testenv.PGBenchTPS(b, clients, window)
 		if err != nil {
 			b.Logf("NC creation, %d API clients: %.0f per second; pgbench not run: %v", clients, tps, err)
 			return
@@ -286,37 +284,4 @@ func BenchmarkNCScale(b *testing.B) {
 		testenv.Target(b, tps >= pg/2, "NC creation, %d API clients: %.0f per second; pgbench -N, %d clients: %.0f tps (at least half)",
 			clients, tps, clients, pg)
 	})
-}
-
-// pgbenchTPS runs `pgbench -N` (the TPC-B-like script without the updates
-// of the small tables) with the given clients on a scratch database of the
-// same server, and returns its transactions per second.
-func pgbenchTPS(tb testing.TB, clients int, window time.Duration) (float64, error) {
-	if _, err := exec.LookPath("pgbench"); err != nil {
-		return 0, err
-	}
-	admin, err := neturl.Parse(testenv.AdminURL())
-	if err != nil {
-		return 0, err
-	}
-	name := fmt.Sprintf("qmstrack_pgbench_%d", time.Now().UnixNano())
-	db := testenv.DB(tb) // any connection to the server, to create the scratch database
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		return 0, err
-	}
-	defer db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
-	u := *admin
-	u.Path = "/" + name
-	if out, err := exec.Command("pgbench", "-i", "-q", "-s", "10", u.String()).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("pgbench -i: %v: %s", err, out)
-	}
-	out, err := exec.Command("pgbench", "-N", "-c", strconv.Itoa(clients), "-j", "2", "-T", strconv.Itoa(int(window.Seconds())), u.String()).CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
-	}
-	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no tps in %s", out)
-	}
-	return strconv.ParseFloat(string(m[1]), 64)
 }
