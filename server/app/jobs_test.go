@@ -139,15 +139,7 @@ func TestRunJobsFiresEveryJobOnceAcrossInstances(t *testing.T) {
 		t.Fatalf("record JOB-2: %v %v", created, err)
 	}
 
-	db := env.App.DB
-	count := func(q string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := db.Get(&n, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		return n
-	}
+	count := func(q string, args ...any) int { t.Helper(); return env.Count(t, q, args...) }
 	observe := func() effects {
 		t.Helper()
 		var e effects

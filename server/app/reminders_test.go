@@ -31,14 +31,7 @@ func TestRemindersFollowTheSchedule(t *testing.T) {
 	}))
 	coord, chair := env.As("coordinator"), env.As("chairman")
 	db := env.App.DB
-	count := func(q string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := db.Get(&n, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		return n
-	}
+	count := func(q string, args ...any) int { t.Helper(); return env.Count(t, q, args...) }
 	if _, err := db.Exec(`UPDATE users SET email = login || '@example.org'`); err != nil {
 		t.Fatal(err)
 	}

@@ -23,11 +23,7 @@ type copyOut struct {
 
 func countRows(t *testing.T, env *apptest.Env, q string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := env.App.DB.Get(&n, q, args...); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return env.Count(t, q, args...)
 }
 
 // squash folds the layout's runs of spaces so a test reads the PDF's words.

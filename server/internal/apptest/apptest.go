@@ -368,3 +368,14 @@ func (r *Response) MustStatus(want int) *Response {
 
 // String describes the response for messages.
 func (r *Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// Count answers a query of one integer (a count) on the app's database,
+// failing t on an error: how the tests read what a request changed.
+func (e *Env) Count(t testing.TB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := e.App.DB.Get(&n, q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
