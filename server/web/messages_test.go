@@ -14,28 +14,8 @@ import (
 // Vietnamese one "Hồ sơ trễ hạn …"; the stored title holds one language.
 func TestLateDossierNCInReadersLanguage(t *testing.T) {
 	env := apptest.New(t)
-	f := env.Fixtures()
 	co := env.As("coordinator")
-	svc := f.Service(t, "tnmt", 1)
-	number := f.Dossier(t, "staff.tnmt", svc, time.Now().Add(-10*24*time.Hour))
-	f.DossierReturned(t, "staff.tnmt", number, time.Now().Add(-time.Minute))
-	var d struct {
-		NC struct {
-			State string
-			NCID  string `json:"nc_id"`
-		} `json:"nc"`
-	}
-	var id string
-	for i := 0; i < 50 && id == ""; i++ {
-		co.Do("GET", "/api/v1/dossiers/"+number, nil).MustStatus(http.StatusOK).Decode(&d)
-		if id = d.NC.NCID; id == "" {
-			co.Do("POST", "/ui/dossiers/"+number+"/late", nil) // triage mode: raise it by hand
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	if id == "" {
-		t.Fatalf("no NC raised for late dossier %s: %+v", number, d)
-	}
+	id, number := lateDossierNC(t, env)
 	var nc struct {
 		Title       string
 		Description string
