@@ -121,7 +121,9 @@ func reminderSubject(it postgres.OverdueItem, offset int) qms.Msg {
 	if r := []rune(title); len(r) > 120 {
 		title = string(r[:120]) + "…"
 	}
-	return qms.M("Reminder: directive to %s is %d working days overdue (due %s): %s", it.Unit, offset, it.Due.Display(), title)
+	// The unit by its name in the reader's language, never its code.
+	unit := qms.Text{VI: it.UnitVI, EN: it.UnitEN}
+	return qms.M("Reminder: directive to %s is %d working days overdue (due %s): %s", unit, offset, it.Due.Display(), title)
 }
 
 // newReminders builds the reminder pass on the app's services.

@@ -149,6 +149,29 @@ func TestRemindersFollowTheSchedule(t *testing.T) {
 	if n := count(`SELECT count(*) FROM trail WHERE action = 'reminder.sent'`); n != 4 {
 		t.Fatalf("%d reminder.sent trail entries, want 4", n)
 	}
+	// A directive's reminder names its unit in the reader's language, never
+	// by its code.
+	var unitVI, unitEN string
+	if err := db.QueryRow(`SELECT name_vi, name_en FROM units WHERE code = 'tnmt'`).Scan(&unitVI, &unitEN); err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	if err := db.Select(&subjects, `SELECT args->>'subject' FROM river_job WHERE kind = 'mail.send'
+		AND (args->>'subject' LIKE 'Reminder: directive%' OR args->>'subject' LIKE 'Nhắc việc: chỉ đạo%')`); err != nil {
+		t.Fatal(err)
+	}
+	if len(subjects) == 0 {
+		t.Fatal("no directive reminder e-mail queued")
+	}
+	for _, sub := range subjects {
+		want := "Reminder: directive to " + unitEN + " is "
+		if strings.HasPrefix(sub, "Nhắc việc") {
+			want = "Nhắc việc: chỉ đạo giao " + unitVI + " đã"
+		}
+		if !strings.Contains(sub, want) {
+			t.Errorf("directive reminder %q: want it to contain %q", sub, want)
+		}
+	}
 
 	// The coordinator adds a reminder at +9 working days: Thu 17, Fri 18 → from Sat 19.
 	coord = env.As("coordinator") // signed in again three weeks later

@@ -92,13 +92,16 @@ func (s *ReminderStore) SetSchedule(ctx context.Context, offsets []int) ([]int, 
 // OverdueItem is an overdue corrective action or directive, as a reminder
 // names it.
 type OverdueItem struct {
-	Type   string   `db:"type"` // "action" or "directive"
-	ID     string   `db:"id"`
-	Link   string   `db:"link"`
-	Number string   `db:"number"` // the NC's number of an action
-	No     int      `db:"no"`     // the action's number within its NC
-	Title  string   `db:"title"`
-	Unit   string   `db:"unit"`
+	Type   string `db:"type"` // "action" or "directive"
+	ID     string `db:"id"`
+	Link   string `db:"link"`
+	Number string `db:"number"` // the NC's number of an action
+	No     int    `db:"no"`     // the action's number within its NC
+	Title  string `db:"title"`
+	Unit   string `db:"unit"`
+	// The unit's name, for the people who read the reminder.
+	UnitVI string   `db:"unit_vi"`
+	UnitEN string   `db:"unit_en"`
 	Owner  string   `db:"owner"` // the action's owner; empty for a directive
 	DueISO string   `db:"due"`
 	Due    qms.Date `db:"-"`
@@ -108,12 +111,12 @@ type OverdueItem struct {
 // directives open or returned whose due date is before today.
 func (s *ReminderStore) OverdueItems(ctx context.Context, today qms.Date) ([]OverdueItem, error) {
 	const q = `SELECT 'action' AS type, a.id::text AS id, '/ncs/' || a.nc_id AS link, n.number, a.no, n.title, a.unit,
-			coalesce(a.owner::text, '') AS owner, a.due::text AS due
-		FROM nc_actions a JOIN ncs n ON n.id = a.nc_id
+			u.name_vi AS unit_vi, u.name_en AS unit_en, coalesce(a.owner::text, '') AS owner, a.due::text AS due
+		FROM nc_actions a JOIN ncs n ON n.id = a.nc_id JOIN units u ON u.code = a.unit
 		WHERE a.status IN ('open', 'in_progress') AND a.due < $1::date AND n.status NOT IN ('closed', 'cancelled')
 		UNION ALL
-		SELECT 'directive', d.id::text, '/directives/' || d.id, '', 0, d.title, d.unit, '', d.due_on::text
-		FROM directives d WHERE d.state IN ('open', 'returned') AND d.due_on < $1::date
+		SELECT 'directive', d.id::text, '/directives/' || d.id, '', 0, d.title, d.unit, u.name_vi, u.name_en, '', d.due_on::text
+		FROM directives d JOIN units u ON u.code = d.unit WHERE d.state IN ('open', 'returned') AND d.due_on < $1::date
 		ORDER BY due, type, id`
 	out := []OverdueItem{}
 	if err := s.db.SelectContext(ctx, &out, q, today.String()); err != nil {
