@@ -73,9 +73,24 @@ func TestTextIndexedAfterUpload(t *testing.T) {
 	}
 	// The byte budget decides here, not the clock: a slow machine (the race
 	// detector) must not turn "too large" into "too slow".
+	// A run stops after its minute (indexRun) and the next goes on, so on a
+	// slow machine the five files may take more than one run: the runs
+	// until one finds no work have, together, indexed each file once.
 	patient := f.withService(f.blobs, document.Options{TextBudget: document.TextBudget{Time: 10 * time.Minute}})
-	if rep, err := patient.IndexText(context.Background()); err != nil || rep != (document.IndexReport{Indexed: 1, NotIndexed: 4}) {
-		t.Errorf("index run: %+v %v", rep, err)
+	var total document.IndexReport
+	for range 6 {
+		rep, err := patient.IndexText(context.Background())
+		if err != nil {
+			t.Fatalf("index run: %v", err)
+		}
+		if rep == (document.IndexReport{}) {
+			break
+		}
+		total.Indexed += rep.Indexed
+		total.NotIndexed += rep.NotIndexed
+	}
+	if total != (document.IndexReport{Indexed: 1, NotIndexed: 4}) {
+		t.Errorf("index runs: %+v", total)
 	}
 	want := map[string]string{
 		"sheets.xlsx":  "not_indexed/too_large",
