@@ -9,9 +9,9 @@ import (
 
 // EscalationReport counts what one run of the overdue scan did.
 type EscalationReport struct {
-	Directives  int `json:"directives"`
-	Notified    int `json:"notified"`
-	Emailed     int `json:"emailed"` // e-mails queued with them
+	Directives int `json:"directives"`
+	Notified   int `json:"notified"`
+	Emailed    int `json:"emailed"` // e-mails queued with them
 }
 
 // overdueSubject is the subject of the notification of overdue directive d
