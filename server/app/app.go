@@ -142,10 +142,14 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	// Every capability's e-mail goes on the queue, durably, and is sent by
 	// its job, retried with backoff until the SMTP server takes it; the
-	// SMTP sender itself is only the job's (queue.go).
-	var queued queue.Mailer
+	// SMTP sender itself is only the job's (queue.go). The stores that
+	// write a notification or a link with an e-mail beside it queue the
+	// e-mail in that same transaction (mailTx): nothing is sent for a
+	// change that rolled back, nothing lost for one that committed. No
+	// SMTP server: no hook, and no e-mail is queued.
+	var mailTx postgres.MailTx
 	if mailer != nil {
-		queued = queue.Mailer{Q: a.Queue}
+		mailTx = queue.Mailer{Q: a.Queue}.SendTx
 	}
 	a.Webhooks = a.newWebhooks()
 	cat, err := i18n.Load()
@@ -160,10 +164,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 			log.Warn("the password-reset link could not be sent", "login", login, "err", err)
 		},
 	}
-	if mailer != nil { // no SMTP server: no mailer at all
-		idOpts.Mailer = queued
-	}
-	a.Identity = identity.NewService(postgres.NewIdentityStore(db).WithTokenClock(shared), now, idOpts)
+	a.Identity = identity.NewService(postgres.NewIdentityStore(db).WithTokenClock(shared).WithMail(mailTx), now, idOpts)
 	a.Org = org.NewService(postgres.NewOrgStore(db), a.Authz)
 
 	// Document control (ISO 9001 7.5). Auditors read the documents that
@@ -187,16 +188,13 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 	}
 	leadOpts := leadership.Options{Criteria: def.Has, Now: sharedNow, Location: loc, MaxEvidence: cfg.MaxUpload, Minutes: minutesRecords{a.Records},
 		BaseURL: cfg.BaseURL, Render: cat.Msg}
-	if mailer != nil { // no SMTP server: no mailer at all
-		leadOpts.Mailer = queued
-	}
-	a.Leadership = leadership.New(postgres.NewLeadershipStore(db), a.Authz, store, leadOpts)
+	a.Leadership = leadership.New(postgres.NewLeadershipStore(db).WithMail(mailTx), a.Authz, store, leadOpts)
 	if a.Scope, err = newScope(a, db, store, loc, sharedNow); err != nil {
 		return nil, err
 	}
 	// The register of legal bases: a legal change opens revision tasks
 	// that a publication of the procedure closes.
-	a.Legal = leadership.NewLegal(postgres.NewLegalStore(db), a.Authz, leadOpts)
+	a.Legal = leadership.NewLegal(postgres.NewLegalStore(db).WithMail(mailTx), a.Authz, leadOpts)
 	// The register of risks and opportunities (6.1), on its configured scales.
 	a.Risks = leadership.NewRisks(postgres.NewRiskStore(db), a.Authz, leadership.RiskOptions{Now: sharedNow, Location: loc,
 		Scale: leadership.Scale{Likelihood: cfg.RiskLikelihoodLevels, Impact: cfg.RiskImpactLevels}})
@@ -210,10 +208,7 @@ func New(cfg config.Config, log *slog.Logger, db *sqlx.DB, store *blob.Store, no
 		Audits:     AuditWindow{auditStore, loc},
 		Directives: overdueDirectives{a.Leadership},
 	}
-	if mailer != nil { // no SMTP server: no mailer at all
-		ncOpts.Mailer = queued
-	}
-	a.NCs = nonconformity.New(postgres.NewNCStore(db, loc), ncBlobs{store}, a.Authz, a.Identity, ncOpts)
+	a.NCs = nonconformity.New(postgres.NewNCStore(db, loc).WithMail(mailTx), ncBlobs{store}, a.Authz, a.Identity, ncOpts)
 
 	// Internal audits and evidence (ISO 9001 9.2).
 	pdf, err := auditpdf.New(auditpdf.Options{Now: now, Location: loc, UnitName: unitNamer{a.Org}.Name})

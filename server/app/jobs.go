@@ -52,7 +52,7 @@ func (a *App) jobs() []Job {
 			rep, err := a.NCs.RunOverdue(ctx)
 			if rep.LateActions+rep.LateAnalyses > 0 || err != nil {
 				a.Log.Info("nonconformity overdue scan", "late_actions", rep.LateActions, "late_analyses", rep.LateAnalyses,
-					"notified", rep.Notified, "emailed", rep.Emailed, "email_errors", rep.EmailErrors)
+					"notified", rep.Notified, "emailed", rep.Emailed, "err", err)
 			}
 			if err != nil {
 				return err
@@ -87,7 +87,7 @@ func (a *App) jobs() []Job {
 			rep, err := a.Leadership.EscalateOverdue(ctx)
 			if rep.Directives > 0 || err != nil {
 				a.Log.Info("overdue directives", "directives", rep.Directives, "notified", rep.Notified, "emailed", rep.Emailed,
-					"email_errors", rep.EmailErrors)
+					"err", err)
 			}
 			if err != nil {
 				return err
@@ -100,7 +100,7 @@ func (a *App) jobs() []Job {
 			rev, err := a.Legal.EscalateRevisions(ctx)
 			if rev.Directives > 0 || err != nil {
 				a.Log.Info("overdue revision tasks", "tasks", rev.Directives, "notified", rev.Notified, "emailed", rev.Emailed,
-					"email_errors", rev.EmailErrors, "err", err)
+					"err", err)
 			}
 			return err
 		}},

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
+	"github.com/qmstrack/qmstrack/server/queue/queuetest"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
@@ -193,5 +196,89 @@ func TestRemindersFollowTheSchedule(t *testing.T) {
 	scan(at(qms.NewDate(2026, 12, 22), 9, 0))
 	if n := count(`SELECT count(*) FROM reminders_sent WHERE object_id = $1`, dir.ID); n != 3 {
 		t.Fatalf("a reminder earlier than one sent was sent: %d", n)
+	}
+}
+
+// TestReminderEmailsQueuedWithTheReminder: a reminder's e-mails are queued
+// in the transaction that claims the reminder and writes its
+// notifications. When that transaction fails after the notifications and
+// the first e-mail job were written (the hook fails after queueing the
+// second), no claim, notification, job or trail entry stays; the next pass
+// commits one e-mail job per person notified, to their address, in their
+// language; a pass after it queues nothing more.
+func TestReminderEmailsQueuedWithTheReminder(t *testing.T) {
+	ict := time.FixedZone("ICT", 7*3600)
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, ict)}
+	env := apptest.New(t, apptest.WithClock(clk.now))
+	chair := env.As("chairman")
+	db := env.App.DB
+	count := func(q string, args ...any) int { t.Helper(); return env.Count(t, q, args...) }
+	if _, err := db.Exec(`UPDATE users SET email = login || '@example.org', lang = CASE login WHEN 'coordinator' THEN 'en' ELSE 'vi' END`); err != nil {
+		t.Fatal(err)
+	}
+	var m, dir struct{ ID string }
+	chair.Multipart("/api/v1/meetings", map[string]string{"held_on": "2026-12-01", "title": "Họp giao ban", "chair": "Chủ tịch UBND",
+		"participants": "Phòng TNMT", "unit": "vp"},
+		apptest.File{Field: "minutes", Name: "bien-ban.pdf", Content: []byte("%PDF-1.4\n%%EOF\n")}).MustStatus(http.StatusCreated).Decode(&m)
+	chair.Do("POST", "/api/v1/meetings/"+m.ID+"/directives", map[string]any{"unit": "tnmt", "title": "Rà soát hồ sơ tồn",
+		"report_required": "Báo cáo", "due_on": "2026-12-04"}).MustStatus(http.StatusCreated).Decode(&dir)
+	// Due Friday 4 December: +3 working days is from Thursday 10 on.
+	clk.set(time.Date(2026, 12, 10, 9, 0, 0, 0, ict))
+	hook := queue.Mailer{Q: env.App.Queue}.SendTx
+	r := *env.App.Reminders
+	ctx := context.Background()
+	reminderMails := func() []queuetest.Mail {
+		var out []queuetest.Mail
+		for _, m := range queuetest.Queued(t, db) {
+			if strings.HasPrefix(m.Subject, "Reminder: ") || strings.HasPrefix(m.Subject, "Nhắc việc: ") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+
+	r.Mail = queuetest.FailAfter(hook, 2)
+	if _, err := r.Run(ctx, "directive"); !errors.Is(err, queuetest.ErrInjected) {
+		t.Fatalf("the failing pass answered %v, want the injected failure", err)
+	}
+	if n := count(`SELECT count(*) FROM notifications WHERE kind = 'directive_reminder'`); n != 0 {
+		t.Fatalf("%d notifications left by the pass that failed", n)
+	}
+	if n := count(`SELECT count(*) FROM reminders_sent WHERE object_id = $1`, dir.ID); n != 0 {
+		t.Fatalf("the pass that failed claimed the reminder (%d rows)", n)
+	}
+	if n := count(`SELECT count(*) FROM trail WHERE action = 'reminder.sent'`); n != 0 {
+		t.Fatalf("the pass that failed left %d trail entries", n)
+	}
+	if ms := reminderMails(); len(ms) != 0 {
+		t.Fatalf("the pass that failed left %d e-mail jobs: %+v", len(ms), ms)
+	}
+
+	r.Mail = hook
+	rep, err := r.Run(ctx, "directive")
+	if err != nil || rep.Sent != 1 || rep.Notified < 2 {
+		t.Fatalf("reminder pass %+v %v, want one reminder to at least the head and the coordinator", rep, err)
+	}
+	var people []struct{ Email, Lang string }
+	if err := db.Select(&people, `SELECT u.email, u.lang FROM notifications n JOIN users u ON u.id = n.user_id
+		WHERE n.kind = 'directive_reminder' ORDER BY u.login`); err != nil || len(people) != rep.Notified {
+		t.Fatalf("notified %+v %v", people, err)
+	}
+	byTo := map[string][]queuetest.Mail{}
+	for _, m := range reminderMails() {
+		byTo[m.To] = append(byTo[m.To], m)
+	}
+	if len(byTo) != len(people) {
+		t.Fatalf("reminder e-mails to %v, want one to each of %+v", byTo, people)
+	}
+	for _, p := range people {
+		prefix := map[string]string{"en": "Reminder: directive to tnmt is 3 working days overdue", "vi": "Nhắc việc: "}[p.Lang]
+		ms := byTo[p.Email]
+		if len(ms) != 1 || !strings.HasPrefix(ms[0].Subject, prefix) || !strings.Contains(ms[0].Body, "/directives/"+dir.ID) {
+			t.Fatalf("reminder e-mails to %s (%s): %+v, want one starting %q with the directive's link", p.Email, p.Lang, ms, prefix)
+		}
+	}
+	if rep, err := r.Run(ctx, "directive"); err != nil || rep.Sent != 0 || len(reminderMails()) != len(people) {
+		t.Fatalf("a second pass: %+v %v; want nothing new", rep, err)
 	}
 }

@@ -85,7 +85,10 @@ type AccountStore interface {
 	// CountResetRequest counts one request for a reset link for login in
 	// the window starting at now-window and returns the count.
 	CountResetRequest(ctx context.Context, login string, now time.Time, window time.Duration) (int, error)
-	CreateReset(ctx context.Context, userID string, hash []byte, now, expires time.Time, ev trail.Event) error
+	// CreateReset stores a reset link with its trail event and queues mail
+	// (the e-mail carrying the link) in the same transaction: the e-mail is
+	// sent if and only if the link is stored.
+	CreateReset(ctx context.Context, userID string, hash []byte, now, expires time.Time, ev trail.Event, mail qms.Email) error
 	// UseReset consumes the live reset link hash at now: set gives the new
 	// password hash and the trail event for the link's user (or an error,
 	// and nothing changes); every other link and every session of the
@@ -300,7 +303,9 @@ func (s *Service) RequestReset(ctx context.Context, login string) error {
 	return nil
 }
 
-// sendReset stores a reset link for login, asked for at now, and mails it.
+// sendReset stores a reset link for login, asked for at now, and queues
+// its e-mail in the same transaction (Store.CreateReset): a link is never
+// stored without its e-mail, nor an e-mail queued for a link that was not.
 func (s *Service) sendReset(ctx context.Context, login string, now time.Time) error {
 	u, _, err := s.store.UserByLogin(ctx, login)
 	if err != nil {
@@ -314,16 +319,10 @@ func (s *Service) sendReset(ctx context.Context, login string, now time.Time) er
 	}
 	token := randomToken(32)
 	ev := trail.Event{ActorID: u.ID, ActorLogin: u.Login, Action: "user.password_reset_link", ObjectType: "user", ObjectID: u.Login}
-	if err := s.accounts().CreateReset(ctx, u.ID, HashToken(token), now, now.Add(ResetLinkTTL), ev); err != nil {
-		return err
-	}
-	if s.opt.Mailer == nil {
-		return nil
-	}
 	link := strings.TrimRight(s.opt.BaseURL, "/") + "/password-reset/confirm?token=" + token
-	subject := s.render(u.Lang, qms.M("qmstrack: reset your password"))
-	body := s.render(u.Lang, qms.M("Someone (probably you) asked to reset the password of %s on qmstrack.\n\nTo choose a new password, open this link within 30 minutes; it works once:\n%s\n\nIf you did not ask for it, ignore this e-mail: your password stays as it is.\n", u.Login, link))
-	return s.opt.Mailer.Send(ctx, u.Email, subject, body)
+	mail := qms.Email{To: u.Email, Subject: s.render(u.Lang, qms.M("qmstrack: reset your password")),
+		Body: s.render(u.Lang, qms.M("Someone (probably you) asked to reset the password of %s on qmstrack.\n\nTo choose a new password, open this link within 30 minutes; it works once:\n%s\n\nIf you did not ask for it, ignore this e-mail: your password stays as it is.\n", u.Login, link))}
+	return s.accounts().CreateReset(ctx, u.ID, HashToken(token), now, now.Add(ResetLinkTTL), ev, mail)
 }
 
 func (s *Service) render(lang string, m qms.Msg) string {

@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"regexp"
@@ -19,6 +20,8 @@ import (
 	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
+	"github.com/qmstrack/qmstrack/server/queue/queuetest"
 )
 
 type accountsEnv struct {
@@ -27,6 +30,9 @@ type accountsEnv struct {
 	c     *clock
 	smtp  *mailtest.Server
 	roles map[string][]string
+	hook  postgres.MailTx // the store's e-mail hook on the running queue
+	// build makes the service again with another hook and MailFailed.
+	build func(mail postgres.MailTx, failed func(login string, err error)) *identity.Service
 }
 
 func newAccounts(t *testing.T, totpRoles ...string) *accountsEnv {
@@ -42,12 +48,18 @@ func newAccounts(t *testing.T, totpRoles ...string) *accountsEnv {
 		t.Fatal(err)
 	}
 	e := &accountsEnv{db: db, c: &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}, smtp: srv, roles: map[string][]string{}}
-	e.s = identity.NewService(postgres.NewIdentityStore(db), e.c.now, identity.Options{
-		SessionIdle: 10 * time.Hour, SessionMax: 20 * time.Hour, LoginMaxFailures: 5, LoginWindow: 10 * time.Minute,
-		Mailer: m, Render: cat.Msg, BaseURL: "https://qms.example.vn/",
-		TOTPRoles: totpRoles,
-		Roles:     func(_ context.Context, id string) ([]string, error) { return e.roles[id], nil },
-	})
+	// The reset links' e-mails are queued with the link and sent by the
+	// queue's job over a real SMTP exchange.
+	e.hook = queue.Mailer{Q: queuetest.Start(t, db, m)}.SendTx
+	e.build = func(mail postgres.MailTx, failed func(string, error)) *identity.Service {
+		return identity.NewService(postgres.NewIdentityStore(db).WithMail(mail), e.c.now, identity.Options{
+			SessionIdle: 10 * time.Hour, SessionMax: 20 * time.Hour, LoginMaxFailures: 5, LoginWindow: 10 * time.Minute,
+			Render: cat.Msg, BaseURL: "https://qms.example.vn/", MailFailed: failed,
+			TOTPRoles: totpRoles,
+			Roles:     func(_ context.Context, id string) ([]string, error) { return e.roles[id], nil },
+		})
+	}
+	e.s = e.build(e.hook, nil)
 	return e
 }
 
@@ -522,5 +534,68 @@ func TestChallengeExpires(t *testing.T) {
 	e.c.add(30 * time.Second)
 	if _, err := e.s.SubmitCode(ctx, r.Challenge.Token, codeAt(t, enr.Secret, e.c.now())); qms.KindOf(err) != qms.ErrUnauthenticated {
 		t.Fatalf("the same sign-in's code step again: %v", err)
+	}
+}
+
+// TestResetLinkEmailQueuedWithTheLink: a reset link's e-mail is queued in
+// the transaction that stores the link. When that transaction fails after
+// the e-mail job was written (the hook fails once it has queued it), no
+// link, no trail entry and no job stay, and the failure is reported to
+// MailFailed; a link that is stored has exactly one e-mail job, to the
+// user's address, in their language, carrying that link.
+func TestResetLinkEmailQueuedWithTheLink(t *testing.T) {
+	e := newAccounts(t)
+	e.user(t, "head.tnmt", "h@tnmt.example.vn", "en")
+	failed := make(chan error, 1)
+	e.s = e.build(queuetest.FailAfter(e.hook, 1), func(_ string, err error) { failed <- err })
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := e.db.Get(&n, q); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := e.s.RequestReset(context.Background(), "head.tnmt"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-failed:
+		if !errors.Is(err, queuetest.ErrInjected) {
+			t.Fatalf("MailFailed heard %v, want the injected failure", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the failed link was not reported")
+	}
+	if n := count(`SELECT count(*) FROM password_resets`); n != 0 {
+		t.Fatalf("%d reset links stored by the request that failed", n)
+	}
+	if jobs := queuetest.Queued(t, e.db); len(jobs) != 0 {
+		t.Fatalf("the request that failed left %d e-mail jobs: %+v", len(jobs), jobs)
+	}
+	if acts := e.trailActions(t, "head.tnmt"); has(acts, "user.password_reset_link") {
+		t.Fatalf("the request that failed left its trail entry: %v", acts)
+	}
+
+	e.s = e.build(e.hook, func(_ string, err error) { failed <- err })
+	if err := e.s.RequestReset(context.Background(), "head.tnmt"); err != nil {
+		t.Fatal(err)
+	}
+	msg := e.waitMail(t, 1)
+	jobs := queuetest.Queued(t, e.db)
+	if len(jobs) != 1 || jobs[0].To != "h@tnmt.example.vn" || jobs[0].Subject != "qmstrack: reset your password" {
+		t.Fatalf("e-mail jobs %+v, want one to h@tnmt.example.vn in English", jobs)
+	}
+	var hash []byte
+	if err := e.db.Get(&hash, `SELECT token_hash FROM password_resets`); err != nil {
+		t.Fatalf("the reset link is not stored once: %v", err)
+	}
+	if tok := tokenOf(t, msg); !bytes.Equal(identity.HashToken(tok), hash) || !strings.Contains(jobs[0].Body, tok) {
+		t.Fatal("the e-mail does not carry the stored link")
+	}
+	select {
+	case err := <-failed:
+		t.Fatalf("a stored link was reported failed: %v", err)
+	default:
 	}
 }

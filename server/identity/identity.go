@@ -97,11 +97,11 @@ type Options struct {
 	// The instance's clock stands in for it when nil.
 	Clock func(ctx context.Context) time.Time
 
-	// Mailer sends the password-reset links (nil: no e-mail is sent, the
-	// answer stays the same); Render writes their text in the
-	// recipient's language; BaseURL starts the link. MailFailed hears of a
-	// link that could not be stored or sent (the person asking is not told).
-	Mailer     Mailer
+	// Render writes the password-reset e-mails in the recipient's
+	// language; BaseURL starts their link. The store queues each e-mail
+	// with its link (postgres WithMail; without a mail server none is
+	// sent and the answer stays the same). MailFailed hears of a link
+	// that could not be stored or queued (the person asking is not told).
 	Render     func(lang string, m qms.Msg) string
 	BaseURL    string
 	MailFailed func(login string, err error)
@@ -111,11 +111,6 @@ type Options struct {
 	Roles     func(ctx context.Context, userID string) ([]string, error)
 	// Issuer names qmstrack in authenticator apps ("qmstrack").
 	Issuer string
-}
-
-// Mailer sends one plain-text e-mail.
-type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
 }
 
 // Service is the identity capability.

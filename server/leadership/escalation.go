@@ -9,10 +9,9 @@ import (
 
 // EscalationReport counts what one run of the overdue scan did.
 type EscalationReport struct {
-	Directives  int `json:"directives"`
-	Notified    int `json:"notified"`
-	Emailed     int `json:"emailed"`
-	EmailErrors int `json:"email_errors"`
+	Directives int `json:"directives"`
+	Notified   int `json:"notified"`
+	Emailed    int `json:"emailed"` // e-mails queued with them
 }
 
 // overdueSubject is the subject of the notification of overdue directive d
@@ -31,36 +30,48 @@ func overdueSubject(d Directive, unit qms.Text) qms.Msg {
 
 // EscalateOverdue notifies the unit head and the coordinators of each
 // directive past due, once per directive and due date (scheduled job), as
-// overdue corrective actions are: in the application, and by email when a
-// mail server is configured. Emails go after the notifications are
-// committed, through the application's mailer, which queues them (the
-// queue retries each until the server takes it); one that cannot be
-// queued is counted (the in-app notification stands). Later reminders
-// follow the coordinator's schedule (app.Reminders).
+// overdue corrective actions are: in the application, and by e-mail in
+// each reader's language when a mail server is configured. Each
+// directive's notifications, trail entry and e-mails are written in one
+// transaction: the e-mails go on the job queue there (which retries each
+// until the server takes it), so nothing is sent for an escalation that
+// rolled back and nothing is lost for one that committed; an e-mail that
+// cannot be queued fails its directive, which the next run escalates.
+// Later reminders follow the coordinator's schedule (app.Reminders).
 func (s *Service) EscalateOverdue(ctx context.Context) (EscalationReport, error) {
 	var rep EscalationReport
-	fresh, err := s.store.EscalateOverdue(ctx, s.today(), overdueSubject)
-	if err != nil {
-		return rep, err
-	}
+	fresh, err := s.store.EscalateOverdue(ctx, s.today(), overdueSubject, func(e Escalation) qms.Email {
+		return escalationMail(s.o, e.Email, e.Lang, e.Subject, e.Link)
+	})
+	rep.count(len(fresh), func(i int) (string, bool) { return fresh[i].Directive, fresh[i].Mailed })
+	return rep, err
+}
+
+// count adds n new notifications to the report; at(i) names the item of
+// the i-th and says whether its e-mail was queued.
+func (rep *EscalationReport) count(n int, at func(i int) (string, bool)) {
 	seen := map[string]bool{}
-	for _, e := range fresh {
-		if !seen[e.Directive] {
-			seen[e.Directive] = true
+	for i := range n {
+		item, mailed := at(i)
+		if !seen[item] {
+			seen[item] = true
 			rep.Directives++
 		}
 		rep.Notified++
-		if s.o.Mailer == nil || e.Email == "" {
-			continue
+		if mailed {
+			rep.Emailed++
 		}
-		body := qms.M("%s\n\nOpen it in qmstrack: %s\n", e.Subject, strings.TrimRight(s.o.BaseURL, "/")+e.Link)
-		if err := s.o.Mailer.Send(ctx, e.Email, s.o.Render(e.Lang, e.Subject), s.o.Render(e.Lang, body)); err != nil {
-			rep.EmailErrors++
-			continue
-		}
-		rep.Emailed++
 	}
-	return rep, nil
+}
+
+// escalationMail is the e-mail to to of a notification with subject and
+// link, in lang.
+func escalationMail(o Options, to, lang string, subject qms.Msg, link string) qms.Email {
+	if to == "" {
+		return qms.Email{}
+	}
+	body := qms.M("%s\n\nOpen it in qmstrack: %s\n", subject, strings.TrimRight(o.BaseURL, "/")+link)
+	return qms.Email{To: to, Subject: o.Render(lang, subject), Body: o.Render(lang, body)}
 }
 
 // CountByUnit counts, per unit, the directives overdue today and those

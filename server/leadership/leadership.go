@@ -171,9 +171,12 @@ type Store interface {
 	Evidence(ctx context.Context, directiveID, evidenceID string) (Evidence, error)
 	// EscalateOverdue notifies each recipient of each directive past due
 	// on today once per directive and due date, with the subject made by
-	// subject, writes one trail entry per newly escalated directive, and
-	// returns the new notifications.
-	EscalateOverdue(ctx context.Context, today workday.Date, subject func(d Directive, unit qms.Text) qms.Msg) ([]Escalation, error)
+	// subject, writes one trail entry per newly escalated directive, queues
+	// the e-mail mail makes of each new notification in the transaction
+	// that writes it (an e-mail is queued if and only if its notification
+	// is written), and returns the new notifications, Mailed set on those
+	// whose e-mail it queued (none when no mail server is configured).
+	EscalateOverdue(ctx context.Context, today workday.Date, subject func(d Directive, unit qms.Text) qms.Msg, mail func(Escalation) qms.Email) ([]Escalation, error)
 	// CountByUnit counts, per unit with any, the directives overdue on
 	// today and those returned.
 	CountByUnit(ctx context.Context, today workday.Date) ([]UnitCount, error)
@@ -217,13 +220,8 @@ type MinutesRecord struct {
 	File     io.Reader
 }
 
-// Mailer sends one plain-text email (the mail package implements it).
-type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
-}
-
-// Escalation is one new notification of an overdue directive, returned so
-// that it can also be emailed in the recipient's language.
+// Escalation is one new notification of an overdue directive, e-mailed in
+// the recipient's language.
 type Escalation struct {
 	UserID    string
 	Email     string
@@ -231,4 +229,5 @@ type Escalation struct {
 	Subject   qms.Msg
 	Link      string
 	Directive string
+	Mailed    bool // its e-mail was queued with it
 }

@@ -4,37 +4,17 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/leadership"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
+	"github.com/qmstrack/qmstrack/server/queue/queuetest"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
 // Tests that pin the rules the mutation run (make mutate) found untested.
-
-// recordingMailer keeps the subject of every email; failFor makes sending
-// to that address fail.
-type recordingMailer struct {
-	mu       sync.Mutex
-	subjects map[string][]string // by recipient
-	failFor  string
-}
-
-func (m *recordingMailer) Send(_ context.Context, to, subject, _ string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if to == m.failFor {
-		return errors.New("mailbox unavailable")
-	}
-	if m.subjects == nil {
-		m.subjects = map[string][]string{}
-	}
-	m.subjects[to] = append(m.subjects[to], subject)
-	return nil
-}
 
 // TestMutantDirectiveRead: Directive returns the directive asked for, in
 // the reader's scope, with its overdue mark; a directive of a unit outside
@@ -77,9 +57,9 @@ func TestMutantDirectiveRead(t *testing.T) {
 
 // TestMutantEscalationCounts: the overdue subject keeps a title of up to
 // 120 characters whole and cuts a longer one to 120 plus an ellipsis; the
-// report counts each escalated directive once, each notification, each
-// email sent and each email that failed, and no email goes without a
-// mailer or to a person without an address.
+// report counts each escalated directive once, each notification and each
+// e-mail queued, and no e-mail is queued without the store's mail hook or
+// for a person without an address.
 func TestMutantEscalationCounts(t *testing.T) {
 	f := setup(t)
 	chair := f.as("chair")
@@ -95,21 +75,25 @@ func TestMutantEscalationCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// coord and chair have addresses, landhead none; mail to chair fails.
+	// coord and chair have addresses, landhead none.
 	if _, err := f.db.Exec(`UPDATE users SET email = login || '@example.org' WHERE login IN ('coord', 'chair')`); err != nil {
 		t.Fatal(err)
 	}
-	mailer := &recordingMailer{failFor: "chair@example.org"}
-	f.l = f.service(leadership.Options{Mailer: mailer})
+	f.mail = queue.Mailer{Q: queuetest.New(t, f.db, nil)}.SendTx
+	f.l = f.service(leadership.Options{})
 	rep, err := f.l.EscalateOverdue(context.Background())
 	// land: landhead, chair (head of every unit), coord; justice: chair, coord.
-	want := leadership.EscalationReport{Directives: 2, Notified: 5, Emailed: 2, EmailErrors: 2}
+	want := leadership.EscalationReport{Directives: 2, Notified: 5, Emailed: 4}
 	if err != nil || rep != want {
 		t.Fatalf("escalation %+v %v, want %+v", rep, err, want)
 	}
-	subjects := mailer.subjects["coord@example.org"]
-	if len(subjects) != 2 || len(mailer.subjects) != 1 {
-		t.Fatalf("emails %+v", mailer.subjects)
+	byTo := queuetest.To(t, f.db)
+	if len(byTo) != 2 || len(byTo["chair@example.org"]) != 2 {
+		t.Fatalf("e-mails %+v", byTo)
+	}
+	var subjects []string
+	for _, m := range byTo["coord@example.org"] {
+		subjects = append(subjects, m.Subject)
 	}
 	whole, cut := false, false
 	for _, s := range subjects {
@@ -120,17 +104,21 @@ func TestMutantEscalationCounts(t *testing.T) {
 			cut = true
 		}
 	}
-	if !whole || !cut {
+	if len(subjects) != 2 || !whole || !cut {
 		t.Fatalf("subjects %q: want the 120-character title whole and the 121-character one cut to 120 + …", subjects)
 	}
-	// Without a mailer the notifications still count, no email does.
+	// Without a mail hook the notifications still count, no e-mail does.
 	if _, err := f.l.AddDirective(chair, m.ID, leadership.NewDirective{Unit: "home", Title: "Báo cáo", DueOn: due}); err != nil {
 		t.Fatal(err)
 	}
+	f.mail = nil
 	f.l = f.service(leadership.Options{})
 	rep, err = f.l.EscalateOverdue(context.Background())
 	if want := (leadership.EscalationReport{Directives: 1, Notified: 2}); err != nil || rep != want {
-		t.Fatalf("escalation without a mailer %+v %v, want %+v", rep, err, want)
+		t.Fatalf("escalation without a mail hook %+v %v, want %+v", rep, err, want)
+	}
+	if n := len(queuetest.Queued(t, f.db)); n != 4 {
+		t.Fatalf("%d e-mail jobs after the escalation without a mail hook, want the 4 before it", n)
 	}
 }
 

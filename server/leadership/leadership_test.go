@@ -19,6 +19,8 @@ import (
 	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
+	"github.com/qmstrack/qmstrack/server/queue/queuetest"
 	"github.com/qmstrack/qmstrack/server/workday"
 )
 
@@ -31,17 +33,28 @@ type fixture struct {
 	now   time.Time
 	users map[string]qms.Actor
 	l     *leadership.Service
+	mail  postgres.MailTx // the store's e-mail hook; nil queues none
 }
 
 func (f *fixture) as(login string) context.Context {
 	return qms.WithActor(context.Background(), f.users[login])
 }
 
+// waitMails waits for n e-mails at srv, then a little longer for a
+// duplicate, and returns what arrived.
+func waitMails(srv *mailtest.Server, n int) []mailtest.Message {
+	for deadline := time.Now().Add(15 * time.Second); len(srv.Messages()) < n && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	return srv.Messages()
+}
+
 // service builds the capability on the fixture's database with o (its
 // clock and zone are the fixture's).
 func (f *fixture) service(o leadership.Options) *leadership.Service {
 	o.Now, o.Location = func() time.Time { return f.now }, hcm
-	return leadership.New(postgres.NewLeadershipStore(f.db), f.enf, f.blob, o)
+	return leadership.New(postgres.NewLeadershipStore(f.db).WithMail(f.mail), f.enf, f.blob, o)
 }
 
 // setup makes three units and the people of the meetings: a coordinator
@@ -146,7 +159,8 @@ func TestMeetingDirectives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.l = f.service(leadership.Options{Mailer: sender, BaseURL: "http://qms.example"})
+	f.mail = queue.Mailer{Q: queuetest.Start(t, f.db, sender)}.SendTx
+	f.l = f.service(leadership.Options{BaseURL: "http://qms.example"})
 	if _, err := f.db.Exec(`UPDATE users SET email = login || '@example.org' WHERE login IN ('coord', 'chair')`); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +171,7 @@ func TestMeetingDirectives(t *testing.T) {
 	if rep, _ := f.l.EscalateOverdue(context.Background()); rep.Directives != 0 || rep.Emailed != 0 {
 		t.Fatalf("escalated twice: %+v", rep)
 	}
-	msgs := smtpd.Messages()
+	msgs := waitMails(smtpd, 2)
 	if len(msgs) != 2 || !strings.Contains(msgs[0].Subject, "Overdue directive") || !strings.Contains(msgs[0].Body, "http://qms.example/directives/"+late.ID) {
 		t.Fatalf("emails %+v", msgs)
 	}

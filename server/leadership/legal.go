@@ -229,8 +229,10 @@ type LegalStore interface {
 	CloseRevisionTasks(ctx context.Context) (int, error)
 	// EscalateRevisionTasks notifies the head of the document's unit and
 	// every coordinator of each task past due on today, once per task and
-	// due date, with one trail entry per newly escalated task.
-	EscalateRevisionTasks(ctx context.Context, today workday.Date, subject func(RevisionTask) qms.Msg) ([]RevisionEscalation, error)
+	// due date, with one trail entry per newly escalated task, and queues
+	// the e-mail mail makes of each new notification in the transaction
+	// that writes it (Mailed set on those it queued), as EscalateOverdue.
+	EscalateRevisionTasks(ctx context.Context, today workday.Date, subject func(RevisionTask) qms.Msg, mail func(RevisionEscalation) qms.Email) ([]RevisionEscalation, error)
 	// OverdueRevisionsByUnit counts per unit the tasks open past due on today.
 	OverdueRevisionsByUnit(ctx context.Context, today workday.Date) (map[string]int, error)
 }
@@ -243,6 +245,7 @@ type RevisionEscalation struct {
 	Subject qms.Msg
 	Link    string
 	Task    string
+	Mailed  bool // its e-mail was queued with it
 }
 
 // Legal is the register of legal bases and its revision tasks.
@@ -253,7 +256,7 @@ type Legal struct {
 }
 
 // NewLegal returns the register on store; of o it uses Now, Location,
-// Mailer, BaseURL and Render.
+// BaseURL and Render.
 func NewLegal(store LegalStore, authz Authorizer, o Options) *Legal {
 	if o.Now == nil {
 		o.Now = time.Now

@@ -2,7 +2,6 @@ package leadership
 
 import (
 	"context"
-	"strings"
 
 	"github.com/qmstrack/qmstrack/server/qms"
 )
@@ -57,35 +56,19 @@ func revisionSubject(t RevisionTask) qms.Msg {
 // EscalateRevisions closes what has been revised, then notifies the head of
 // each overdue task's unit and the coordinators, once per task and due date
 // (the scheduled job), as overdue directives are: in the application, and
-// by email when a mail server is configured. The report's Directives
+// by e-mail when a mail server is configured, the e-mails queued in the
+// transaction that writes their notifications. The report's Directives
 // counts the tasks escalated.
 func (l *Legal) EscalateRevisions(ctx context.Context) (EscalationReport, error) {
 	var rep EscalationReport
 	if _, err := l.store.CloseRevisionTasks(ctx); err != nil {
 		return rep, err
 	}
-	fresh, err := l.store.EscalateRevisionTasks(ctx, l.today(), revisionSubject)
-	if err != nil {
-		return rep, err
-	}
-	seen := map[string]bool{}
-	for _, e := range fresh {
-		if !seen[e.Task] {
-			seen[e.Task] = true
-			rep.Directives++
-		}
-		rep.Notified++
-		if l.o.Mailer == nil || e.Email == "" {
-			continue
-		}
-		body := qms.M("%s\n\nOpen it in qmstrack: %s\n", e.Subject, strings.TrimRight(l.o.BaseURL, "/")+e.Link)
-		if err := l.o.Mailer.Send(ctx, e.Email, l.o.Render(e.Lang, e.Subject), l.o.Render(e.Lang, body)); err != nil {
-			rep.EmailErrors++
-			continue
-		}
-		rep.Emailed++
-	}
-	return rep, nil
+	fresh, err := l.store.EscalateRevisionTasks(ctx, l.today(), revisionSubject, func(e RevisionEscalation) qms.Email {
+		return escalationMail(l.o, e.Email, e.Lang, e.Subject, e.Link)
+	})
+	rep.count(len(fresh), func(i int) (string, bool) { return fresh[i].Task, fresh[i].Mailed })
+	return rep, err
 }
 
 // OverdueByUnit counts per unit the revision tasks open past due today, in

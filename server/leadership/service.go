@@ -25,9 +25,8 @@ type Options struct {
 	// Minutes files a meeting's minutes as a record of the unit keeping
 	// them; without it the minutes file is kept in the object store only.
 	Minutes MinutesFiler
-	// Mailer sends overdue escalations by email too; BaseURL makes the
-	// links in them absolute.
-	Mailer  Mailer
+	// BaseURL makes the links in the e-mails of overdue escalations
+	// absolute (the store queues them: postgres WithMail).
 	BaseURL string
 	// Render writes a message in a language (the one translator); without
 	// it e-mails are in English.

@@ -2,7 +2,6 @@ package nonconformity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,19 +28,21 @@ type JobReport struct {
 	LateActions  int `json:"late_actions"`
 	LateAnalyses int `json:"late_analyses"`
 	Notified     int `json:"notified"` // new in-app notifications
-	Emailed      int `json:"emailed"`
-	EmailErrors  int `json:"email_errors"`
+	Emailed      int `json:"emailed"`  // e-mails queued with them
 }
 
 // RunOverdue marks actions past their due date and NCs left without a root
 // cause for more than the analysis period, and escalates each once: an
 // in-app notification to the owner, the unit's heads and the coordinators
-// (idempotent by a dedupe key), and an email when a mailer is configured.
-// The caller runs it under a cluster-wide lock. The application's mailer
-// puts each email on the job queue, which retries it until the server
-// takes it; an email that cannot even be queued is counted and reported
-// (the in-app notification stands). Later reminders of an overdue action
-// follow the coordinator's schedule (app.Reminders).
+// (idempotent by a dedupe key), and an e-mail to each in their language
+// when a mail server is configured. The caller runs it under a
+// cluster-wide lock. Each item's mark, trail entry, notifications and
+// e-mails are written in one transaction (Store.Escalate): the e-mails go
+// on the job queue there, which retries each until the server takes it,
+// so an escalation that rolls back sends nothing and one that commits
+// loses none; an e-mail that cannot be queued fails its item, which the
+// next run escalates again. Later reminders of an overdue action follow
+// the coordinator's schedule (app.Reminders).
 func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
 	var rep JobReport
 	today := s.today(ctx)
@@ -55,7 +56,6 @@ func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
 		return rep, err
 	}
 	rep.LateActions, rep.LateAnalyses = len(actions), len(analyses)
-	var mailErrs []error
 	for _, it := range append(actions, analyses...) {
 		notes, ev, err := s.escalation(ctx, it)
 		if err != nil {
@@ -63,23 +63,14 @@ func (s *Service) RunOverdue(ctx context.Context) (JobReport, error) {
 		}
 		fresh, err := s.store.Escalate(ctx, it, ev, notes)
 		if err != nil {
-			return rep, err
+			return rep, fmt.Errorf("overdue scan: %s %s: %w", it.Kind, it.Number, err)
 		}
 		rep.Notified += len(fresh)
 		for _, n := range fresh {
-			if s.o.Mailer == nil || n.Email == "" {
-				continue
+			if n.Mailed {
+				rep.Emailed++
 			}
-			if err := s.o.Mailer.Send(ctx, n.Email, s.render(n.Lang, n.Subject), s.mailBody(n)); err != nil {
-				rep.EmailErrors++
-				mailErrs = append(mailErrs, err)
-				continue
-			}
-			rep.Emailed++
 		}
-	}
-	if len(mailErrs) > 0 {
-		return rep, fmt.Errorf("overdue scan: %d emails failed: %w", len(mailErrs), errors.Join(mailErrs...))
 	}
 	return rep, nil
 }
@@ -113,8 +104,12 @@ func (s *Service) escalation(ctx context.Context, it LateItem) ([]Note, trail.Ev
 			continue
 		}
 		seen[p.ID] = true
-		notes = append(notes, Note{UserID: p.ID, Email: p.Email, Lang: p.Lang, Kind: kind,
-			Subject: s.lateSubject(it), Link: "/ncs/" + it.NCID, Dedupe: dedupe})
+		n := Note{UserID: p.ID, Email: p.Email, Lang: p.Lang, Kind: kind,
+			Subject: s.lateSubject(it), Link: "/ncs/" + it.NCID, Dedupe: dedupe}
+		if n.Email != "" {
+			n.Mail = qms.Email{To: n.Email, Subject: s.render(n.Lang, n.Subject), Body: s.mailBody(n)}
+		}
+		notes = append(notes, n)
 	}
 	var ev trail.Event
 	if it.Kind == "analysis" {

@@ -245,6 +245,11 @@ type Note struct {
 	Subject qms.Msg
 	Link    string
 	Dedupe  string
+	// Mail is the e-mail that goes with the notification (To empty: none),
+	// queued by Store.Escalate in the transaction that writes it.
+	Mail qms.Email
+	// Mailed is set on the notes Escalate returns whose e-mail it queued.
+	Mailed bool
 }
 
 // Person is someone to notify.
@@ -290,8 +295,12 @@ type Store interface {
 	LateAnalyses(ctx context.Context, cutoff time.Time) ([]LateItem, error)
 	People(ctx context.Context, role, unit string) ([]Person, error)
 	Person(ctx context.Context, id string) (Person, error)
-	// Escalate marks the item late (once, with ev in the trail) and adds the
-	// notes (idempotent by their dedupe key); it returns the notes that were new.
+	// Escalate marks the item late (once, with ev in the trail), adds the
+	// notes (idempotent by their dedupe key) and queues the e-mail of each
+	// new one, all in one transaction: an e-mail is queued if and only if
+	// its notification is written. It returns the notes that were new,
+	// Mailed set on those whose e-mail it queued (none when no mail server
+	// is configured).
 	Escalate(ctx context.Context, item LateItem, ev trail.Event, notes []Note) ([]Note, error)
 	// Notify adds notes in their own transaction.
 	Notify(ctx context.Context, notes []Note) ([]Note, error)
@@ -313,11 +322,6 @@ type Authorizer interface {
 // PasswordChecker re-authenticates a signer.
 type PasswordChecker interface {
 	CheckPassword(ctx context.Context, userID, password string) error
-}
-
-// Mailer sends one plain-text email; nil when SMTP is not configured.
-type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
 }
 
 // AuditAccess gives the units a user is auditing on day now (the internal

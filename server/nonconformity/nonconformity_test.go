@@ -21,6 +21,8 @@ import (
 	nonc "github.com/qmstrack/qmstrack/server/nonconformity"
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
+	"github.com/qmstrack/qmstrack/server/queue"
+	"github.com/qmstrack/qmstrack/server/queue/queuetest"
 	"github.com/qmstrack/qmstrack/server/trail"
 )
 
@@ -968,8 +970,21 @@ func TestNCOverdueJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, nil, nonc.Options{
-		Now: f.clk.now, Location: hcm, AnalysisDays: 14, BaseURL: "http://qms.example", Mailer: sender, Render: cat.Msg})
+	// The e-mails are queued in the escalation's transaction and sent by
+	// the queue's job over a real SMTP exchange.
+	q := queuetest.Start(t, f.env.DB, sender)
+	store := postgres.NewNCStore(f.env.DB, hcm).WithMail(queue.Mailer{Q: q}.SendTx)
+	svc := nonc.New(store, ncBlobs{f.env.Blob}, f.az, nil, nonc.Options{
+		Now: f.clk.now, Location: hcm, AnalysisDays: 14, BaseURL: "http://qms.example", Render: cat.Msg})
+	// waitMails waits for n e-mails, then a little longer for a duplicate.
+	waitMails := func(n int) []mailtest.Message {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); len(smtpd.Messages()) < n && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		return smtpd.Messages()
+	}
 	ncA, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress) // due today
 	ncB := f.newNC("phong-b")                                                   // no root cause yet
 	ctx := context.Background()
@@ -1036,7 +1051,7 @@ func TestNCOverdueJob(t *testing.T) {
 	if got := strings.Count(strings.Join(f.trailActions(ncA.ID), " "), "action.overdue"); got != 1 {
 		t.Fatalf("%d action.overdue trail entries", got)
 	}
-	msgs := smtpd.Messages()
+	msgs := waitMails(6)
 	if len(msgs) != 6 {
 		t.Fatalf("%d emails, want 6", len(msgs))
 	}
@@ -1074,7 +1089,7 @@ func TestNCOverdueJob(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if len(smtpd.Messages()) != 6 || fmt.Sprint(notes("nc.action.overdue")) != fmt.Sprint(want) {
+	if len(queuetest.Queued(t, f.env.DB)) != 6 || len(waitMails(6)) != 6 || fmt.Sprint(notes("nc.action.overdue")) != fmt.Sprint(want) {
 		t.Fatal("a second scan escalated again")
 	}
 
@@ -1102,12 +1117,87 @@ func TestNCOverdueJob(t *testing.T) {
 	if got := strings.Count(strings.Join(f.trailActions(ncB.ID), " "), "nc.analysis_overdue"); got != 1 {
 		t.Fatalf("%d nc.analysis_overdue trail entries", got)
 	}
-	if len(smtpd.Messages()) != 9 {
-		t.Fatalf("%d emails, want 9", len(smtpd.Messages()))
+	if n := len(waitMails(9)); n != 9 {
+		t.Fatalf("%d emails, want 9", n)
 	}
 	// ncA was analysed at once, so it is never "without a root cause".
 	if got := strings.Count(strings.Join(f.trailActions(ncA.ID), " "), "nc.analysis_overdue"); got != 0 {
 		t.Fatal("an analysed NC was escalated for analysis")
+	}
+}
+
+// TestNCOverdueEmailsQueuedInTheEscalation: the overdue escalation queues
+// its e-mails in the transaction that writes its notifications. When that
+// transaction fails after the notifications and an e-mail job were written
+// (the hook fails once it has queued the second e-mail), neither a
+// notification, nor a job, nor the overdue mark, nor a trail entry stays;
+// the next run commits one e-mail job per person notified, to their address
+// and in their language; a run after it queues nothing more.
+func TestNCOverdueEmailsQueuedInTheEscalation(t *testing.T) {
+	f := newNCFixture(t)
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := queuetest.New(t, f.env.DB, nil) // queued only: the jobs stay to be read
+	hook := queue.Mailer{Q: q}.SendTx
+	service := func(mail postgres.MailTx) *nonc.Service {
+		return nonc.New(postgres.NewNCStore(f.env.DB, hcm).WithMail(mail), ncBlobs{f.env.Blob}, f.az, nil, nonc.Options{
+			Now: f.clk.now, Location: hcm, AnalysisDays: 14, BaseURL: "http://qms.example", Render: cat.Msg})
+	}
+	nc, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress)
+	f.clk.addDays(1)
+	ctx := context.Background()
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := f.env.DB.Get(&n, q, args...); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if _, err := service(queuetest.FailAfter(hook, 2)).RunOverdue(ctx); !errors.Is(err, queuetest.ErrInjected) {
+		t.Fatalf("the failing escalation answered %v, want the injected failure", err)
+	}
+	if n := count(`SELECT count(*) FROM notifications WHERE kind = 'nc.action.overdue'`); n != 0 {
+		t.Fatalf("%d notifications left by the escalation that failed", n)
+	}
+	if jobs := queuetest.Queued(t, f.env.DB); len(jobs) != 0 {
+		t.Fatalf("the escalation that failed left %d e-mail jobs: %+v", len(jobs), jobs)
+	}
+	if n := count(`SELECT count(*) FROM nc_actions WHERE id = $1 AND overdue_at IS NOT NULL`, act.ID); n != 0 {
+		t.Fatal("the escalation that failed marked the action overdue")
+	}
+	if got := strings.Count(strings.Join(f.trailActions(nc.ID), " "), "action.overdue"); got != 0 {
+		t.Fatalf("the escalation that failed left %d trail entries", got)
+	}
+
+	rep, err := service(hook).RunOverdue(ctx)
+	if err != nil || rep.Notified != 6 || rep.Emailed != 6 {
+		t.Fatalf("escalation: %+v %v, want 6 notified and 6 e-mailed", rep, err)
+	}
+	byTo := queuetest.To(t, f.env.DB)
+	for _, login := range []string{"owner-a", "head", "head2-a", "coordinator", "boss", "boss2"} {
+		mails := byTo[login+"@example.org"]
+		if len(mails) != 1 {
+			t.Fatalf("%s has %d e-mail jobs, want 1: %+v", login, len(mails), byTo)
+		}
+		prefix := "Hành động khắc phục quá hạn: " + nc.Number + " #1"
+		if strings.HasPrefix(login, "head") { // heads read English in this fixture
+			prefix = "Corrective action overdue: " + nc.Number + " #1"
+		}
+		if m := mails[0]; !strings.HasPrefix(m.Subject, prefix) || !strings.Contains(m.Body, "http://qms.example/ncs/"+nc.ID) || m.State != "available" {
+			t.Fatalf("%s's e-mail: %+v, want subject %q and the NC's link", login, m, prefix)
+		}
+	}
+	if len(byTo) != 6 {
+		t.Fatalf("e-mails to %d addresses, want 6", len(byTo))
+	}
+
+	again, err := service(hook).RunOverdue(ctx)
+	if err != nil || again.Notified != 0 || again.Emailed != 0 || len(queuetest.Queued(t, f.env.DB)) != 6 {
+		t.Fatalf("a second run: %+v %v, %d jobs; want nothing new", again, err, len(queuetest.Queued(t, f.env.DB)))
 	}
 }
 

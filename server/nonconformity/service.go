@@ -21,7 +21,6 @@ type Options struct {
 	MaxFileSize  int64
 	AnalysisDays int    // QMS_NC_ANALYSIS_DAYS
 	BaseURL      string // for links in emails
-	Mailer       Mailer
 	// AuditorsMayVerify lets an auditor of a unit be named the verifier of
 	// its actions (QMS_NC_AUDITOR_VERIFIER); by default they may not.
 	AuditorsMayVerify bool

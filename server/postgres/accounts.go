@@ -121,14 +121,18 @@ func (s *IdentityStore) CountResetRequest(ctx context.Context, login string, now
 	return n, translate(err)
 }
 
-// CreateReset stores a reset link with its trail event.
-func (s *IdentityStore) CreateReset(ctx context.Context, userID string, hash []byte, now, expires time.Time, ev trail.Event) error {
+// CreateReset stores a reset link with its trail event and queues its
+// e-mail (through the WithMail hook) in the same transaction.
+func (s *IdentityStore) CreateReset(ctx context.Context, userID string, hash []byte, now, expires time.Time, ev trail.Event, mail qms.Email) error {
 	const q = `INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`
 	return InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, q, hash, userID, now, expires); err != nil {
 			return err
 		}
-		_, err := AppendTrail(ctx, tx, ev)
+		if _, err := AppendTrail(ctx, tx, ev); err != nil {
+			return err
+		}
+		_, err := s.mail.queue(ctx, tx, mail)
 		return err
 	})
 }

@@ -16,6 +16,7 @@ type IdentityStore struct {
 	db *sqlx.DB
 	*TrailStore
 	tokenNow func(context.Context) time.Time // see WithTokenClock
+	mail     MailTx                          // see WithMail
 }
 
 var _ identity.Store = (*IdentityStore)(nil)
@@ -226,6 +227,14 @@ func (s *IdentityStore) CreateToken(ctx context.Context, userID, name string, ha
 		return err
 	})
 	return t, err
+}
+
+// WithMail makes CreateReset queue the e-mail of each reset link through
+// mail, in the transaction that stores the link; without it no e-mail is
+// queued.
+func (s *IdentityStore) WithMail(mail MailTx) *IdentityStore {
+	s.mail = mail
+	return s
 }
 
 // WithTokenClock sets the clock by which a token's last use is written (the

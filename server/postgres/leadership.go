@@ -18,10 +18,21 @@ import (
 
 // LeadershipStore implements leadership.Store: meetings, directives, their
 // reports and evidence.
-type LeadershipStore struct{ db *sqlx.DB }
+type LeadershipStore struct {
+	db   *sqlx.DB
+	mail MailTx // see WithMail
+}
 
 // NewLeadershipStore returns a LeadershipStore on db.
 func NewLeadershipStore(db *sqlx.DB) *LeadershipStore { return &LeadershipStore{db: db} }
+
+// WithMail makes EscalateOverdue queue the e-mail of each new notification
+// through mail, in the escalation's transaction; without it no e-mail is
+// queued.
+func (s *LeadershipStore) WithMail(mail MailTx) *LeadershipStore {
+	s.mail = mail
+	return s
+}
 
 var _ leadership.Store = (*LeadershipStore)(nil)
 
@@ -301,8 +312,10 @@ func (s *LeadershipStore) Evidence(ctx context.Context, directiveID, evidenceID 
 // EscalateOverdue notifies the head of the unit and every coordinator of
 // each directive past due and not closed, once per directive and due date
 // (the dedupe key), writes one trail entry per newly escalated directive,
-// and returns the new notifications with the recipients' email addresses.
-func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Date, subject func(leadership.Directive, qms.Text) qms.Msg) ([]leadership.Escalation, error) {
+// queues the e-mail mail makes of each new notification in the same
+// transaction, and returns the new notifications.
+func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Date, subject func(leadership.Directive, qms.Text) qms.Msg,
+	mail func(leadership.Escalation) qms.Email) ([]leadership.Escalation, error) {
 	list, err := s.Directives(ctx, leadership.DirectiveFilter{Scope: qms.Scope{All: true}, Overdue: &today})
 	if err != nil {
 		return nil, err
@@ -335,10 +348,17 @@ func (s *LeadershipStore) EscalateOverdue(ctx context.Context, today workday.Dat
 				fresh = append(fresh, leadership.Escalation{UserID: n.UserID, Email: n.Email, Lang: n.Lang, Subject: subj, Link: link, Directive: d.ID})
 			}
 			if len(fresh) > 0 {
-				_, err = AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "directive.escalate", ObjectType: "directive",
-					ObjectID: d.ID, Unit: d.Unit, Details: map[string]any{"due_on": d.DueOn.String(), "notified": len(fresh)}})
+				if _, err := AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "directive.escalate", ObjectType: "directive",
+					ObjectID: d.ID, Unit: d.Unit, Details: map[string]any{"due_on": d.DueOn.String(), "notified": len(fresh)}}); err != nil {
+					return err
+				}
 			}
-			return err
+			for i := range fresh {
+				if fresh[i].Mailed, err = s.mail.queue(ctx, tx, mail(fresh[i])); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			return out, err

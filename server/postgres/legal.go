@@ -17,10 +17,21 @@ import (
 
 // LegalStore implements leadership.LegalStore: the register of legal bases,
 // its links to services and documents, and the revision tasks.
-type LegalStore struct{ db *sqlx.DB }
+type LegalStore struct {
+	db   *sqlx.DB
+	mail MailTx // see WithMail
+}
 
 // NewLegalStore returns a LegalStore on db.
 func NewLegalStore(db *sqlx.DB) *LegalStore { return &LegalStore{db: db} }
+
+// WithMail makes EscalateRevisionTasks queue the e-mail of each new
+// notification through mail, in the escalation's transaction; without it
+// no e-mail is queued.
+func (s *LegalStore) WithMail(mail MailTx) *LegalStore {
+	s.mail = mail
+	return s
+}
 
 var _ leadership.LegalStore = (*LegalStore)(nil)
 
@@ -382,8 +393,10 @@ func revisionTasks(ctx context.Context, q sqlx.QueryerContext, f leadership.Task
 
 // EscalateRevisionTasks notifies the head of each overdue task's unit and
 // every coordinator, once per task and due date (the dedupe key), with one
-// trail entry per newly escalated task.
-func (s *LegalStore) EscalateRevisionTasks(ctx context.Context, today workday.Date, subject func(leadership.RevisionTask) qms.Msg) ([]leadership.RevisionEscalation, error) {
+// trail entry per newly escalated task, and queues the e-mail mail makes of
+// each new notification in the same transaction.
+func (s *LegalStore) EscalateRevisionTasks(ctx context.Context, today workday.Date, subject func(leadership.RevisionTask) qms.Msg,
+	mail func(leadership.RevisionEscalation) qms.Email) ([]leadership.RevisionEscalation, error) {
 	list, err := revisionTasks(ctx, s.db, leadership.TaskFilter{State: leadership.TaskOverdue, Today: today})
 	if err != nil {
 		return nil, err
@@ -412,10 +425,17 @@ func (s *LegalStore) EscalateRevisionTasks(ctx context.Context, today workday.Da
 				fresh = append(fresh, leadership.RevisionEscalation{UserID: n.UserID, Email: n.Email, Lang: n.Lang, Subject: subj, Link: link, Task: t.ID})
 			}
 			if len(fresh) > 0 {
-				_, err = AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "revision_task.escalate", ObjectType: "revision_task",
-					ObjectID: t.ID, Unit: t.Unit, Details: map[string]any{"due_on": t.DueOn.String(), "notified": len(fresh)}})
+				if _, err := AppendTrail(ctx, tx, trail.Event{ActorLogin: "system", Action: "revision_task.escalate", ObjectType: "revision_task",
+					ObjectID: t.ID, Unit: t.Unit, Details: map[string]any{"due_on": t.DueOn.String(), "notified": len(fresh)}}); err != nil {
+					return err
+				}
 			}
-			return err
+			for i := range fresh {
+				if fresh[i].Mailed, err = s.mail.queue(ctx, tx, mail(fresh[i])); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			return out, err

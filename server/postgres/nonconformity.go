@@ -19,8 +19,9 @@ import (
 
 // NCStore keeps nonconformities, their actions and evidence files.
 type NCStore struct {
-	db  *sqlx.DB
-	loc *time.Location // the organisation's time zone, for "done on time"
+	db   *sqlx.DB
+	loc  *time.Location // the organisation's time zone, for "done on time"
+	mail MailTx         // see WithMail
 }
 
 // NewNCStore returns an NCStore on db; loc is the organisation's time zone.
@@ -29,6 +30,13 @@ func NewNCStore(db *sqlx.DB, loc *time.Location) *NCStore {
 		loc = time.UTC
 	}
 	return &NCStore{db: db, loc: loc}
+}
+
+// WithMail makes Escalate queue the e-mail of each new notification through
+// mail, in the escalation's transaction; without it no e-mail is queued.
+func (s *NCStore) WithMail(mail MailTx) *NCStore {
+	s.mail = mail
+	return s
 }
 
 var _ nonconformity.Store = (*NCStore)(nil)
@@ -575,10 +583,12 @@ func (s *NCStore) Person(ctx context.Context, id string) (nonconformity.Person, 
 }
 
 // Escalate flags the item late (only the first runner to get the row lock
-// succeeds), appends the trail entry and adds the notifications.
+// succeeds), appends the trail entry, adds the notifications and queues
+// the e-mail of each new one, in one transaction.
 func (s *NCStore) Escalate(ctx context.Context, it nonconformity.LateItem, ev trail.Event, notes []nonconformity.Note) ([]nonconformity.Note, error) {
 	var fresh []nonconformity.Note
 	err := InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		fresh = nil
 		q := `UPDATE nc_actions SET overdue_at = now() WHERE id = $1 AND overdue_at IS NULL AND status IN ('open', 'in_progress')`
 		if it.Kind == "analysis" {
 			q = `UPDATE ncs SET analysis_late_at = now() WHERE id = $1 AND analysis_late_at IS NULL AND status = 'open'`
@@ -599,13 +609,20 @@ func (s *NCStore) Escalate(ctx context.Context, it nonconformity.LateItem, ev tr
 			if err != nil {
 				return err
 			}
-			if isNew {
-				fresh = append(fresh, n)
+			if !isNew {
+				continue
 			}
+			if n.Mailed, err = s.mail.queue(ctx, tx, n.Mail); err != nil {
+				return err
+			}
+			fresh = append(fresh, n)
 		}
 		return nil
 	})
-	return fresh, err
+	if err != nil {
+		return nil, err
+	}
+	return fresh, nil
 }
 
 // Notify adds in-app notifications in one transaction.

@@ -43,3 +43,14 @@ func IsJobState(s string) bool {
 	}
 	return false
 }
+
+// Email is one plain-text e-mail, already written in its reader's
+// language. A capability hands its store the e-mail that goes with a
+// notification or a link, and the store queues it in the transaction that
+// writes them: it is sent if and only if that transaction commits. An
+// empty To means no e-mail.
+type Email struct {
+	To      string
+	Subject string
+	Body    string
+}

@@ -33,11 +33,12 @@ func MailHandler(s Sender) Handler {
 	}
 }
 
-// Mailer is what the capabilities are given as their mailer: Send puts
-// the e-mail on the queue, durably, and returns; the job sends it and
-// retries it with backoff until the server takes it. The capabilities call
-// Send after their change committed, so a change that rolled back sends
-// nothing; code that holds the change's transaction uses SendTx instead.
+// Mailer puts e-mails on the queue, durably; the job sends each and
+// retries it with backoff until the server takes it. An e-mail caused by a
+// change is queued with SendTx in the change's own transaction (the stores'
+// WithMail hook is SendTx), so nothing is sent for a change that rolled
+// back and nothing is lost for one that committed. Send, in a transaction
+// of its own, is for an e-mail no stored change causes.
 type Mailer struct{ Q *Queue }
 
 // Send enqueues the e-mail.

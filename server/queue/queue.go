@@ -12,8 +12,9 @@
 // a failed attempt is retried with backoff (Options.Backoff); periodic
 // jobs are enqueued by the cluster's elected leader only (River's leader
 // election over river_leader), so each fires once however many instances
-// run. Capability packages never import this package: they see a mailer
-// (Mailer) or a store that enqueues in its own transaction.
+// run. Capability packages never import this package: they hand their
+// store the e-mail or the event with the change, and the store enqueues it
+// in the change's transaction (Mailer.SendTx as its mail hook).
 package queue
 
 import (
