@@ -83,14 +83,22 @@ func TestDemoSeedShowsEveryRoleItsWork(t *testing.T) {
 	defer srv.Close()
 
 	want := map[string][]string{
-		// the head of the land office reviews issue 02 of the land procedure
-		"head.tnmt": {"QT.ISO.07"},
-		// the chairman reviews the new complaints procedure
-		"chairman": {"QT.ISO.03"},
+		// reviews issue 02 of the land procedure, signs off an action
+		// reported done, reports on the chairman's open directive
+		"head.tnmt": {"QT.ISO.07", "Hồ sơ địa chính lưu không đúng thời hạn", "Rà soát toàn bộ hồ sơ đất đai trễ hạn"},
+		// reviews the new complaints procedure; the NCs without a cause
+		"chairman": {"QT.ISO.03", "Công dân phản ánh không được hướng dẫn bổ sung hồ sơ một lần"},
+		// verifies the signed-off action; the NCs without a cause
+		"coordinator": {"Thông tin thủ tục lễ hội niêm yết", "Biểu mẫu lưu hồ sơ chưa ghi thời hạn lưu trữ"},
 		// everyone acknowledges the quality manual and their unit's procedure
-		"author.tnmt": {"ST.ISO.01", "QT.ISO.07"},
-		"staff.tnmt":  {"ST.ISO.01", "QT.ISO.07"},
-		"staff.motcua": {"ST.ISO.01", "QT.ISO.02"},
+		"author.tnmt": {"ST.ISO.01"},
+		// carries out the inspection's action
+		"staff.tnmt": {"ST.ISO.01", "QT.ISO.07", "Hồ sơ đất đai trả trễ hạn, không có văn bản xin lỗi"},
+		// the desk: its procedure and its overdue action
+		"staff.motcua": {"ST.ISO.01", "QT.ISO.02", "Giấy tiếp nhận hồ sơ ghi sai ngày hẹn trả"},
+		// the returned directive and the overdue one
+		"head.noivu": {"Xây dựng kế hoạch đào tạo ISO cho cán bộ mới"},
+		"head.vp":    {"Báo cáo tình hình lưu biên bản họp vào hệ thống"},
 	}
 	for login, items := range want {
 		page := homeOf(t, srv, login, cfg.DemoPassword)
