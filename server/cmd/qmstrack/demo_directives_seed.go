@@ -83,4 +83,3 @@ func seedDemoDirectives(ctx context.Context, a *app.App, out io.Writer) error {
 	fmt.Fprintln(out, "  a demo meeting with 5 directives")
 	return nil
 }
-

@@ -85,20 +85,28 @@ func TestDemoSeedShowsEveryRoleItsWork(t *testing.T) {
 	want := map[string][]string{
 		// reviews issue 02 of the land procedure, signs off an action
 		// reported done, reports on the chairman's open directive
-		"head.tnmt": {"QT.ISO.07", "Hồ sơ địa chính lưu không đúng thời hạn", "Rà soát toàn bộ hồ sơ đất đai trễ hạn"},
+		"head.tnmt": {"Soát xét QT.ISO.07 Quy trình cấp giấy chứng nhận quyền sử dụng đất, lần ban hành 02",
+			"Ký xác nhận hành động khắc phục NC-", "Hồ sơ địa chính lưu không đúng thời hạn quy định",
+			"Báo cáo kết quả thực hiện chỉ đạo: Rà soát toàn bộ hồ sơ đất đai trễ hạn"},
 		// reviews the new complaints procedure; the NCs without a cause
-		"chairman": {"QT.ISO.03", "Công dân phản ánh không được hướng dẫn bổ sung hồ sơ một lần"},
-		// verifies the signed-off action; the NCs without a cause
-		"coordinator": {"Thông tin thủ tục lễ hội niêm yết", "Biểu mẫu lưu hồ sơ chưa ghi thời hạn lưu trữ"},
-		// everyone acknowledges the quality manual and their unit's procedure
-		"author.tnmt": {"ST.ISO.01"},
-		// carries out the inspection's action
-		"staff.tnmt": {"ST.ISO.01", "QT.ISO.07", "Hồ sơ đất đai trả trễ hạn, không có văn bản xin lỗi"},
+		"chairman": {"Soát xét QT.ISO.03 Quy trình tiếp nhận và xử lý phản ánh, kiến nghị, lần ban hành 01",
+			"Phân tích nguyên nhân điểm không phù hợp NC-", "Công dân phản ánh không được hướng dẫn bổ sung hồ sơ một lần"},
+		// verifies the signed-off action, decides on the old register, the
+		// NCs without a cause
+		"coordinator": {"Kiểm tra hiệu lực hành động NC-", "Thông tin thủ tục lễ hội niêm yết chưa cập nhật mức phí mới",
+			"1 hồ sơ đã hết thời hạn lưu trữ, chờ ký hủy", "Biểu mẫu lưu hồ sơ chưa ghi thời hạn lưu trữ"},
+		// acknowledges the quality manual
+		"author.tnmt": {"Xác nhận đã đọc ST.ISO.01 Sổ tay chất lượng, lần ban hành 01"},
+		// acknowledges the unit's procedure, carries out the inspection's action
+		"staff.tnmt": {"Xác nhận đã đọc QT.ISO.07 Quy trình cấp giấy chứng nhận quyền sử dụng đất, lần ban hành 01",
+			"Thực hiện hành động khắc phục NC-", "Hồ sơ đất đai trả trễ hạn, không có văn bản xin lỗi"},
 		// the desk: its procedure and its overdue action
-		"staff.motcua": {"ST.ISO.01", "QT.ISO.02", "Giấy tiếp nhận hồ sơ ghi sai ngày hẹn trả"},
+		"staff.motcua": {"Xác nhận đã đọc QT.ISO.02", "Thực hiện hành động khắc phục NC-", "Giấy tiếp nhận hồ sơ ghi sai ngày hẹn trả"},
+		// the internal auditor: the audit in its window
+		"auditor": {"Đánh giá nội bộ IA-", "Phòng Tài nguyên và Môi trường, Bộ phận Một cửa"},
 		// the returned directive and the overdue one
-		"head.noivu": {"Xây dựng kế hoạch đào tạo ISO cho cán bộ mới"},
-		"head.vp":    {"Báo cáo tình hình lưu biên bản họp vào hệ thống"},
+		"head.noivu": {"Báo cáo kết quả thực hiện chỉ đạo: Xây dựng kế hoạch đào tạo ISO cho cán bộ mới"},
+		"head.vp":    {"Báo cáo kết quả thực hiện chỉ đạo: Báo cáo tình hình lưu biên bản họp vào hệ thống"},
 	}
 	for login, items := range want {
 		page := homeOf(t, srv, login, cfg.DemoPassword)

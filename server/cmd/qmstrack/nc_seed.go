@@ -248,4 +248,3 @@ func (d *demo) actionDone(ctx context.Context, owner, actionID, report string) e
 	}
 	return nil
 }
-
