@@ -117,8 +117,78 @@ func TestDemoSeedShowsEveryRoleItsWork(t *testing.T) {
 		}
 	}
 
+	// Every kind of content, in every state the brief of the demo names.
+	today := time.Now().In(cfg.Location).Format("2006-01-02")
+	counts := map[string]string{
+		"units with a procedure in force":   `SELECT count(DISTINCT d.unit) FROM documents d JOIN revisions r ON r.document_id = d.id WHERE r.status = 'effective'`,
+		"revisions in review":               `SELECT count(*) FROM revisions WHERE status = 'in_review'`,
+		"revision files":                    `SELECT count(*) FROM revision_files`,
+		"approval signatures":               `SELECT count(*) FROM signatures WHERE meaning = 'approved'`,
+		"publication signatures":            `SELECT count(*) FROM signatures WHERE meaning = 'published'`,
+		"record types":                      `SELECT count(DISTINCT type_code) FROM records`,
+		"NC states":                         `SELECT count(DISTINCT status) FROM ncs WHERE status IN ('open','analysed','actions_planned','closed','cancelled')`,
+		"action states":                     `SELECT count(DISTINCT status) FROM nc_actions WHERE status IN ('open','in_progress','done','signed_off','verified_effective')`,
+		"overdue actions":                   `SELECT count(*) FROM nc_actions WHERE status IN ('open','in_progress') AND due < '` + today + `'`,
+		"directive states":                  `SELECT count(DISTINCT state) FROM directives WHERE meeting_id IS NOT NULL AND plan_id IS NULL`,
+		"overdue directives":                `SELECT count(*) FROM directives WHERE state IN ('open','returned') AND due_on < '` + today + `'`,
+		"audit findings":                    `SELECT count(*) FROM audit_findings`,
+		"NCs raised by an audit finding":    `SELECT count(*) FROM audit_findings f JOIN ncs n ON n.id::text = f.nc_id WHERE f.kind = 'nonconformity'`,
+		"improvement plans":                 `SELECT count(*) FROM improvement_plans`,
+		"plan tasks":                        `SELECT count(*) FROM directives WHERE plan_id IS NOT NULL`,
+		"risks and opportunities":           `SELECT count(DISTINCT kind) FROM risks`,
+		"scope versions":                    `SELECT count(*) FROM qms_scope_versions`,
+		"management reviews in preparation": `SELECT count(*) FROM management_reviews WHERE state = 'open'`,
+	}
+	atLeast := map[string]int{
+		"units with a procedure in force": 5, "revisions in review": 2, "revision files": 8, "approval signatures": 6, "publication signatures": 6,
+		"record types": 3, "NC states": 5, "action states": 5, "overdue actions": 2, "directive states": 4, "overdue directives": 1,
+		"audit findings": 3, "NCs raised by an audit finding": 1, "improvement plans": 1, "plan tasks": 3, "risks and opportunities": 2,
+		"scope versions": 1, "management reviews in preparation": 1,
+	}
+	got := map[string]int{}
+	for what, q := range counts {
+		var n int
+		if err := a.DB.GetContext(ctx, &n, q); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		got[what] = n
+		if n < atLeast[what] {
+			t.Errorf("%s: %d, want at least %d", what, n, atLeast[what])
+		}
+	}
+
+	// Every row's file is in the object store, and the trail verifies.
 	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"doctor"}, getenv, &out, &errb); err != nil {
+		t.Fatalf("doctor after the demo seed: %v %s %s", err, out.String(), errb.String())
+	}
+	out.Reset()
 	if err := run(ctx, []string{"trail", "verify"}, getenv, &out, &errb); err != nil || !strings.Contains(out.String(), "intact") {
 		t.Fatalf("trail verify after the demo seed: %v %s", err, out.String())
+	}
+
+	// A second seed changes nothing.
+	var trailBefore, trailAfter int
+	if err := a.DB.GetContext(ctx, &trailBefore, `SELECT count(*) FROM trail`); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"seed", "--demo"}, getenv, &out, &errb); err != nil || !strings.Contains(out.String(), "not seeded") {
+		t.Fatalf("second seed: %v %s", err, out.String())
+	}
+	if err := a.DB.GetContext(ctx, &trailAfter, `SELECT count(*) FROM trail`); err != nil {
+		t.Fatal(err)
+	}
+	if trailAfter != trailBefore {
+		t.Errorf("a second seed --demo wrote %d trail entries", trailAfter-trailBefore)
+	}
+	for what, q := range counts {
+		var n int
+		if err := a.DB.GetContext(ctx, &n, q); err != nil {
+			t.Fatal(err)
+		}
+		if n != got[what] {
+			t.Errorf("a second seed --demo changed %s: %d, then %d", what, got[what], n)
+		}
 	}
 }

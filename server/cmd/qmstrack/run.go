@@ -307,7 +307,7 @@ var extraSeeds = map[string]struct {
 
 // demoContent adds the demo content after the demo organisation is seeded:
 // process data (services, dossiers, objectives), then nonconformities.
-var demoContent = []func(ctx context.Context, a *app.App, out io.Writer) error{seedProcessDemo, seedDemoDocuments, seedDemoRecords, seedDemoNCs, seedDemoAudit, seedDemoDirectives}
+var demoContent = []func(ctx context.Context, a *app.App, out io.Writer) error{seedProcessDemo, seedDemoDocuments, seedDemoRecords, seedDemoNCs, seedDemoAudit, seedDemoDirectives, seedDemoLeadership}
 
 func seedDemoContent(ctx context.Context, a *app.App, out io.Writer) error {
 	for _, f := range demoContent {
