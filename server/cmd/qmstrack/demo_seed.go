@@ -14,6 +14,12 @@ import (
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
+// The demo content lives here, beside the command, not in package seed:
+// the tests' template database (apptest.DemoSeeder, named after
+// seed.SourceHash) holds only the organisation that seed.Demo creates, so
+// these files are not part of what that hash must cover; every test that
+// wants the content runs `seed --demo` itself (demo_seed_test.go).
+
 // demo is what every demo-content seeder shares: the application, the
 // office's today and acting as a demo user. Every act goes through the
 // application's services as that user, so its rules, trail entries,
