@@ -104,6 +104,8 @@ func TestDemoSeedShowsEveryRoleItsWork(t *testing.T) {
 		"staff.motcua": {"Xác nhận đã đọc QT.ISO.02", "Thực hiện hành động khắc phục NC-", "Giấy tiếp nhận hồ sơ ghi sai ngày hẹn trả"},
 		// the internal auditor: the audit in its window
 		"auditor": {"Đánh giá nội bộ IA-", "Phòng Tài nguyên và Môi trường, Bộ phận Một cửa"},
+		// the desk's head: the opportunity whose review is due
+		"head.motcua": {"Xem xét lại rủi ro: Tăng hồ sơ hộ tịch nộp trực tuyến nhờ hướng dẫn tại quầy"},
 		// the returned directive and the overdue one
 		"head.noivu": {"Báo cáo kết quả thực hiện chỉ đạo: Xây dựng kế hoạch đào tạo ISO cho cán bộ mới"},
 		"head.vp":    {"Báo cáo kết quả thực hiện chỉ đạo: Báo cáo tình hình lưu biên bản họp vào hệ thống"},
