@@ -305,16 +305,22 @@ var extraSeeds = map[string]struct {
 	"dossiers": {help: "generate N administrative dossiers over the last two years (COPY; for load tests)", run: seedDossiers},
 }
 
-// demoContent adds the demo content after the demo organisation is seeded:
-// process data (services, dossiers, objectives), then nonconformities.
-var demoContent = []func(ctx context.Context, a *app.App, out io.Writer) error{seedProcessDemo, seedDemoNCs}
+// demoContent adds the demo content after the demo organisation is seeded,
+// one seeder per kind of content (demo_*_seed.go, nc_seed.go), in the order
+// a visitor's story runs: process data (services, dossiers, objectives),
+// documents, records, nonconformities, the internal audit, the chairman's
+// meeting and directives, and the leadership's scope, plan, risks and
+// review.
+var demoContent = []func(ctx context.Context, a *app.App, out io.Writer) error{seedProcessDemo, seedDemoDocuments, seedDemoRecords, seedDemoNCs, seedDemoAudit, seedDemoDirectives, seedDemoLeadership}
 
 func seedDemoContent(ctx context.Context, a *app.App, out io.Writer) error {
+	began := time.Now()
 	for _, f := range demoContent {
 		if err := f(ctx, a, out); err != nil {
 			return err
 		}
 	}
+	fmt.Fprintf(out, "demo content seeded in %s\n", time.Since(began).Round(time.Millisecond))
 	return nil
 }
 

@@ -50,9 +50,10 @@ func TestRunUsageAndConfigErrors(t *testing.T) {
 
 func TestSeedUserTrailVerifyAndServe(t *testing.T) {
 	dbURL := testenv.DatabaseURL(t)
-	testenv.Blob(t) // skip without MinIO
+	st := testenv.Blob(t) // skip without MinIO
 	ctx := context.Background()
-	getenv := envFor(t, dbURL, map[string]string{"QMS_ADDR": "127.0.0.1:0"})
+	// The demo content files its documents and records: in this test's own bucket.
+	getenv := envFor(t, dbURL, map[string]string{"QMS_ADDR": "127.0.0.1:0", "QMS_S3_BUCKET": st.Bucket()})
 	var out, errb bytes.Buffer
 	if err := run(ctx, []string{"seed", "--demo"}, getenv, &out, &errb); err != nil {
 		t.Fatalf("seed: %v %s", err, errb.String())
