@@ -264,6 +264,10 @@ func TestReminderEmailsQueuedWithTheReminder(t *testing.T) {
 		WHERE n.kind = 'directive_reminder' ORDER BY u.login`); err != nil || len(people) != rep.Notified {
 		t.Fatalf("notified %+v %v", people, err)
 	}
+	var tnmtVI, tnmtEN string // the unit by its name, never its code
+	if err := db.QueryRow(`SELECT name_vi, name_en FROM units WHERE code = 'tnmt'`).Scan(&tnmtVI, &tnmtEN); err != nil {
+		t.Fatal(err)
+	}
 	byTo := map[string][]queuetest.Mail{}
 	for _, m := range reminderMails() {
 		byTo[m.To] = append(byTo[m.To], m)
@@ -272,7 +276,7 @@ func TestReminderEmailsQueuedWithTheReminder(t *testing.T) {
 		t.Fatalf("reminder e-mails to %v, want one to each of %+v", byTo, people)
 	}
 	for _, p := range people {
-		prefix := map[string]string{"en": "Reminder: directive to tnmt is 3 working days overdue", "vi": "Nhắc việc: "}[p.Lang]
+		prefix := map[string]string{"en": "Reminder: directive to " + tnmtEN + " is 3 working days overdue", "vi": "Nhắc việc: chỉ đạo giao " + tnmtVI}[p.Lang]
 		ms := byTo[p.Email]
 		if len(ms) != 1 || !strings.HasPrefix(ms[0].Subject, prefix) || !strings.Contains(ms[0].Body, "/directives/"+dir.ID) {
 			t.Fatalf("reminder e-mails to %s (%s): %+v, want one starting %q with the directive's link", p.Email, p.Lang, ms, prefix)
