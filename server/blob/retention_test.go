@@ -74,3 +74,55 @@ func TestDisposeVersionTwice(t *testing.T) {
 		t.Fatalf("missing key: %v", err)
 	}
 }
+
+// TestLegalHoldAloneBlocksDeletion: with no retention lock on either
+// version, the disposal key deletes the version that is not held (the
+// control: nothing else protects them) and is refused the held one, with
+// the store's reason; once the hold is lifted the same version deletes.
+// So the refusal is the hold's and nothing else's.
+func TestLegalHoldAloneBlocksDeletion(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	c := s.Client()
+	put := func(key string) (string, string) {
+		t.Helper()
+		obj, err := s.PutFile(ctx, key, strings.NewReader("%PDF-1.4\n"+key+"\n%%EOF\n"), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode, _, err := c.GetObjectRetention(ctx, s.Bucket(), obj.Key, obj.VersionID); err == nil && mode != nil {
+			t.Fatalf("setup: %s stored with a retention lock %v", key, *mode)
+		}
+		return obj.Key, obj.VersionID
+	}
+	heldKey, heldVersion := put("record/held")
+	ctlKey, ctlVersion := put("record/control")
+	if err := s.SetLegalHold(ctx, heldKey, heldVersion, true); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := s.DisposeVersion(ctx, ctlKey, ctlVersion); err != nil {
+		t.Fatalf("the control (no lock, no hold) was refused: %v", err)
+	}
+	if _, err := s.Open(ctx, ctlKey, ctlVersion); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("the control is still there: %v", err)
+	}
+
+	err := s.DisposeVersion(ctx, heldKey, heldVersion)
+	if qms.KindOf(err) != qms.ErrState || qms.Message(err) != "the object store refuses to delete this version: it is still locked or held" {
+		t.Fatalf("dispose of a held version: want the hold's refusal, got %v", err)
+	}
+	if _, err := s.Open(ctx, heldKey, heldVersion); err != nil {
+		t.Fatalf("refused version gone: %v", err)
+	}
+
+	if err := s.SetLegalHold(ctx, heldKey, heldVersion, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DisposeVersion(ctx, heldKey, heldVersion); err != nil {
+		t.Fatalf("the version after its hold was lifted: %v", err)
+	}
+	if _, err := s.Open(ctx, heldKey, heldVersion); qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("the released version is still there: %v", err)
+	}
+}

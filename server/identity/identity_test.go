@@ -267,3 +267,52 @@ func TestSessionTimeBoundaries(t *testing.T) {
 	alive("active", e, maxAge-time.Minute)
 	ended("past SessionMax", e, maxAge+time.Minute)
 }
+
+// TestExternalSessionTimeBoundaries: a session opened through single
+// sign-on keeps the same limits as a password sign-in, one minute either
+// side: idle from its last activity, and SessionMax from sign-in however
+// active it is.
+func TestExternalSessionTimeBoundaries(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	const idle, maxAge = 30 * time.Minute, 2 * time.Hour
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: idle, SessionMax: maxAge, LoginMaxFailures: 100, LoginWindow: time.Minute})
+	ctx := context.Background()
+	start := c.now()
+	at := func(d time.Duration) { c.mu.Lock(); c.t = start.Add(d); c.mu.Unlock() }
+	ext := identity.External{Issuer: "https://sso.example.org", Subject: "sub-1", Login: "sso.vp", Name: "B"}
+	signIn := func() identity.Session {
+		t.Helper()
+		at(0)
+		in, _, err := s.SignInExternal(ctx, ext, false)
+		if err != nil || in.Session == nil {
+			t.Fatalf("single sign-on: %+v %v", in, err)
+		}
+		return *in.Session
+	}
+	check := func(what string, sess identity.Session, d time.Duration, alive bool) {
+		t.Helper()
+		at(d)
+		_, _, err := s.Authenticate(ctx, sess.Token)
+		switch {
+		case alive && err != nil:
+			t.Fatalf("%s at +%v: refused: %v", what, d, err)
+		case !alive && (qms.KindOf(err) != qms.ErrUnauthenticated || !strings.Contains(err.Error(), "your session has ended")):
+			t.Fatalf("%s at +%v: want the session ended, got %v", what, d, err)
+		}
+	}
+
+	a := signIn()
+	if !a.ExpiresAt.Equal(start.Add(maxAge)) {
+		t.Fatalf("session expires at %v, want sign-in + %v", a.ExpiresAt, maxAge)
+	}
+	check("idle", a, idle-time.Minute, true)
+	check("idle", signIn(), idle+time.Minute, false)
+
+	e := signIn()
+	for m := 25 * time.Minute; m < maxAge; m += 25 * time.Minute {
+		check("active", e, m, true)
+	}
+	check("active", e, maxAge-time.Minute, true)
+	check("past SessionMax", e, maxAge+time.Minute, false)
+}

@@ -215,7 +215,7 @@ func TestRecordCreateLocksAndCorrects(t *testing.T) {
 
 func TestRecordBadInput(t *testing.T) {
 	f := newFixture(t, 1024)
-	tomorrow := time.Now().In(loc).AddDate(0, 0, 3).Format("02/01/2006")
+	future := f.now.In(loc).AddDate(0, 0, 3).Format("02/01/2006")
 	cases := []struct {
 		name  string
 		login string
@@ -229,7 +229,7 @@ func TestRecordBadInput(t *testing.T) {
 		{"auditor files", "aud", record.NewRecord{Type: "filled-form", Unit: "finance", Title: "t", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrForbidden},
 		{"no title", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "  ", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"control chars", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "a\x00b", Date: f.today(), File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
-		{"future date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: tomorrow, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
+		{"future date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: future, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"bad date", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: "31/02/2026", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"bad clause", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), Clauses: []string{"11.2"}, File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},
 		{"bad link", "lan", record.NewRecord{Type: "filled-form", Unit: "land", Title: "t", Date: f.today(), LinkNC: "<script>", File: file("f.pdf", pdf("x"))}, qms.ErrInvalid},

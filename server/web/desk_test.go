@@ -14,6 +14,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/config"
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/mail/mailtest"
 	"github.com/qmstrack/qmstrack/server/process"
 )
@@ -408,10 +409,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("not a PDF: %.200q", pdf)
 	}
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext (poppler-utils) is not installed")
-	}
+	bin := testenv.Tool(t, "pdftotext")
 	cmd := exec.Command(bin, "-layout", "-", "-")
 	cmd.Stdin = bytes.NewReader(pdf)
 	out, err := cmd.Output()

@@ -13,15 +13,13 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/document"
 	"github.com/qmstrack/qmstrack/server/document/copypdf"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 func text(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext (poppler-utils) is not installed")
-	}
+	bin := testenv.Tool(t, "pdftotext")
 	cmd := exec.Command(bin, "-layout", "-", "-")
 	cmd.Stdin = bytes.NewReader(pdf)
 	out, err := cmd.Output()

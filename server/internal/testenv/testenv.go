@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,35 @@ func InCI() bool {
 		return true
 	}
 	return false
+}
+
+// Tool returns the path of a program a test needs (pdftotext, ...). When
+// it is not installed the test skips, or fails under CI: the CI machine
+// installs every tool (make tools), so a missing one is a broken setup,
+// never a reason to pass.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, ok := HasTool(t, name)
+	if !ok {
+		t.Skipf("%s is not installed, skipping", name)
+	}
+	return p
+}
+
+// HasTool is Tool for a test that checks more than what needs the program:
+// it answers false when the program is missing (and logs so), letting the
+// rest of the test run, but under CI it fails the test instead.
+func HasTool(t testing.TB, name string) (string, bool) {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, true
+	}
+	if InCI() {
+		t.Fatalf("%s is not installed (CI is set, so this fails instead of skipping); run make tools", name)
+	}
+	t.Logf("%s is not installed: what needs it is not tested", name)
+	return "", false
 }
 
 // unavailable skips the test, or fails it under CI.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 )
@@ -23,9 +24,7 @@ import (
 // word "Page", which only the footer has.
 func render(t *testing.T, a internalaudit.Audit) (string, float64) {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext is not installed; cannot read the text back")
-	}
+	testenv.Tool(t, "pdftotext")
 	r, err := auditpdf.New(auditpdf.Options{Now: func() time.Time { return time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 )
@@ -42,9 +43,7 @@ func TestVietnameseSurvivesInPDF(t *testing.T) {
 		if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
 			t.Fatalf("not a PDF: %q", buf.Bytes()[:16])
 		}
-		if _, err := exec.LookPath("pdftotext"); err != nil {
-			t.Skip("pdftotext is not installed; cannot read the text back")
-		}
+		testenv.Tool(t, "pdftotext")
 		p := filepath.Join(t.TempDir(), "r.pdf")
 		if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
 			t.Fatal(err)
