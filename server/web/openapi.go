@@ -78,16 +78,34 @@ var schemaOverrides = map[reflect.Type]func() *openapi3.Schema{
 	},
 }
 
-// schemaGen reflects Go types into schemas: json tags name the fields
-// (an enum tag, "a,b", lists the only values a string field takes),
-// every field encoding/json always writes is required, no other field is
-// allowed, time.Time is a date-time, and what Go may write as null (a nil
-// pointer, slice or map) is nullable. Schemas are written inline (a named
-// component would lose the nullability of the field that points to it).
-func schemaGen(t reflect.Type) (*openapi3.SchemaRef, error) {
+// schemaGen reflects Go types into the schemas of answers: json tags name
+// the fields (an enum tag, "a,b", lists the only values a string field
+// takes), every field encoding/json always writes is required, no other
+// field is allowed, time.Time is a date-time, and what Go may write as
+// null (a nil pointer, slice or map) is nullable. Schemas are written
+// inline (a named component would lose the nullability of the field that
+// points to it).
+func schemaGen(t reflect.Type) (*openapi3.SchemaRef, error) { return genSchema(t, true) }
+
+// requestSchemaGen reflects the type of a request body: as schemaGen, but
+// no field is required by the schema. The API reads an absent field as
+// its zero value; which fields an act needs is the service's rule, and a
+// request without them is answered 400 "invalid" naming each one. An
+// unknown field is refused (additionalProperties false), as the API does.
+func requestSchemaGen(t reflect.Type) (*openapi3.SchemaRef, error) { return genSchema(t, false) }
+
+func genSchema(t reflect.Type, answer bool) (*openapi3.SchemaRef, error) {
 	g := openapi3gen.NewGenerator(
 		openapi3gen.UseAllExportedFields(),
-		openapi3gen.SchemaCustomizer(customizeSchema),
+		openapi3gen.SchemaCustomizer(func(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
+			if err := customizeSchema(name, t, tag, s); err != nil {
+				return err
+			}
+			if !answer && s.Properties != nil {
+				s.Required = nil
+			}
+			return nil
+		}),
 	)
 	return g.NewSchemaRefForValue(reflect.New(t).Elem().Interface(), nil)
 }
@@ -312,7 +330,7 @@ func describeOp(o *openapi3.Operation, op apiOp, ty *apiTypes) error {
 		o.Extensions = map[string]any{"x-no-body": true}
 	}
 	if t := typeOf(ty.Req); t != nil {
-		ref, err := schemaGen(t)
+		ref, err := requestSchemaGen(t)
 		if err != nil {
 			return err
 		}
