@@ -275,3 +275,49 @@ func TestOpenAPIAnswersAreChecked(t *testing.T) {
 		t.Errorf("an error body: %v", err)
 	}
 }
+
+// TestOpenAPIRequestsAreChecked: the test client holds every request the
+// API accepted to the document (apptest.CheckRequest): a body with a wrong
+// type, a field the request type does not have or a query parameter of
+// the wrong type or not declared fails; a body that leaves out fields
+// passes, as the API reads them as empty and its service names the ones
+// an act needs.
+func TestOpenAPIRequestsAreChecked(t *testing.T) {
+	env := apptest.New(t)
+	post := func(path, body string) *http.Request {
+		req, _ := http.NewRequest("POST", env.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	}
+	get := func(path string) *http.Request {
+		req, _ := http.NewRequest("GET", env.URL+path, nil)
+		return req
+	}
+	for _, ok := range []struct {
+		req  *http.Request
+		body string
+	}{
+		{post("/api/v1/ncs", ""), `{"title":"Hồ sơ trễ hạn","unit":"tnmt","clauses":["8.5.1"]}`},
+		{post("/api/v1/ncs", ""), `{"title":"Chỉ tiêu đề"}`},
+		{get("/api/v1/ncs?status=open&limit=20"), ""},
+	} {
+		if err := env.CheckRequest(ok.req, []byte(ok.body)); err != nil {
+			t.Errorf("a request the document describes: %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		req  *http.Request
+		body string
+	}{
+		{"a wrong type", post("/api/v1/ncs", ""), `{"title":5}`},
+		{"a field the type does not have", post("/api/v1/ncs", ""), `{"title":"A","priority":"high"}`},
+		{"a list where a text belongs", post("/api/v1/ncs", ""), `{"unit":["tnmt"]}`},
+		{"a query parameter of the wrong type", get("/api/v1/ncs?limit=many"), ""},
+		{"a query parameter not declared", get("/api/v1/ncs?colour=red"), ""},
+	} {
+		if err := env.CheckRequest(tc.req, []byte(tc.body)); err == nil {
+			t.Errorf("%s passed the check", tc.name)
+		}
+	}
+}

@@ -308,6 +308,18 @@ func (c *Client) Send(req *http.Request) *Response {
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
+	// The request's body is kept to check it against the document once
+	// the API has accepted it (validate).
+	var sent []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		if sent, err = io.ReadAll(req.Body); err != nil {
+			c.env.t.Fatal(err)
+		}
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(sent)), nil }
+	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		c.env.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
@@ -317,7 +329,7 @@ func (c *Client) Send(req *http.Request) *Response {
 	if err != nil {
 		c.env.t.Fatal(err)
 	}
-	c.validate(req, res, b)
+	c.validate(req, sent, res, b)
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b, t: c.env.t}
 }
 
