@@ -575,3 +575,39 @@ func TestManagementReviewObjectiveChange(t *testing.T) {
 		}
 	}
 }
+
+// TestQMSYearCarriesReviewSchedule: closing a QMS year carries the review
+// schedule: the next year's management review is due a year after the
+// last closed review, as the schedule says, recorded with the act, in its
+// trail entry and on the QMS years page.
+func TestQMSYearCarriesReviewSchedule(t *testing.T) {
+	env, co := reviewSeed(t)
+	chair := env.As("chairman")
+	id := createReview(t, co, "Xem xét của lãnh đạo năm 2026")
+	for _, key := range []string{"resources", "improvement"} {
+		co.Do("POST", "/api/v1/management-reviews/"+id+"/sections/"+key, map[string]any{"body": "Nội dung " + key, "version": 0}).MustStatus(200)
+	}
+	chair.Do("POST", "/api/v1/management-reviews/"+id+"/close", nil).MustStatus(200)
+	var sc struct{ Due string }
+	co.Do("GET", "/api/v1/management-review-schedule", nil).MustStatus(200).Decode(&sc)
+	if sc.Due != "2027-11-26" {
+		t.Fatalf("schedule %+v", sc)
+	}
+	var yr yearOut
+	co.Do("POST", "/api/v1/qms-years", map[string]any{"year": 2026}).MustStatus(http.StatusCreated).Decode(&yr)
+	if yr.ReviewDue != sc.Due || yr.ReviewLast != id {
+		t.Fatalf("closed year carried the review due %q after %q, want %s after %s", yr.ReviewDue, yr.ReviewLast, sc.Due, id)
+	}
+	var again yearOut
+	co.Do("GET", "/api/v1/qms-years/2026", nil).MustStatus(200).Decode(&again)
+	if again.ReviewDue != sc.Due || again.ReviewLast != id {
+		t.Errorf("read back: due %q after %q", again.ReviewDue, again.ReviewLast)
+	}
+	if n := env.Count(t, `SELECT count(*) FROM trail WHERE action = 'qms_year.close' AND details->>'review_due' = '2027-11-26'`); n != 1 {
+		t.Errorf("trail entries with the review due: %d", n)
+	}
+	page := co.Do("GET", "/qms-years", nil).MustStatus(200)
+	if !strings.Contains(string(page.Body), "Xem xét của lãnh đạo năm 2027: hạn chậm nhất ngày 26/11/2027") {
+		t.Errorf("the QMS years page does not show the review due")
+	}
+}
