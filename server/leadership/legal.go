@@ -214,8 +214,11 @@ type LegalStore interface {
 	// exist, by code and by id.
 	Targets(ctx context.Context, services, documents []string) (map[string]ServiceRef, map[string]DocumentRef, error)
 	// CreateLegalBasis writes a text, its links and the tasks to open (one
-	// trail entry for the text, one per task).
-	CreateLegalBasis(ctx context.Context, b LegalBasis, tasks []RevisionTask, ev trail.Event) (LegalBasis, error)
+	// trail entry for the text, one per task), and supersedes by it the
+	// texts of sup, each with its entry, all in one transaction: a text of
+	// sup changed since it was read (another version, or no longer in
+	// force) refuses the whole act (ErrConflict).
+	CreateLegalBasis(ctx context.Context, b LegalBasis, tasks []RevisionTask, ev trail.Event, sup []Supersession) (LegalBasis, error)
 	// MutateLegalBasis loads the text FOR UPDATE, lets fn decide, and
 	// writes the update with its trail entries in the same transaction; it
 	// refuses a text superseded, through its successors, by itself. An
@@ -235,6 +238,16 @@ type LegalStore interface {
 	EscalateRevisionTasks(ctx context.Context, today workday.Date, subject func(RevisionTask) qms.Msg, mail func(RevisionEscalation) qms.Email) ([]RevisionEscalation, error)
 	// OverdueRevisionsByUnit counts per unit the tasks open past due on today.
 	OverdueRevisionsByUnit(ctx context.Context, today workday.Date) (map[string]int, error)
+}
+
+// Supersession is a text in force that a text registered supersedes, as
+// it was read (its version), with the trail entry of its change (the store
+// adds the new text's id to it as superseded_by).
+type Supersession struct {
+	ID      string
+	Number  string
+	Version int
+	Event   trail.Event
 }
 
 // RevisionEscalation is one new notification of an overdue revision task.
@@ -299,6 +312,11 @@ type LegalBasisIn struct {
 	SupersededBy string   `json:"superseded_by"`
 	Services     []string `json:"services"`  // service codes
 	Documents    []string `json:"documents"` // procedure document ids
+	// Supersedes names, when a text is registered, the texts in force it
+	// replaces: they become superseded by it in the same act, and their
+	// services and procedures are linked to it too (the procedures that
+	// followed the old text are revised after the new one).
+	Supersedes []string `json:"supersedes"`
 	// AlreadyApplied: the linked procedures already follow this text (the
 	// register is being filled with texts applied long ago), so no
 	// revision task opens for them.
@@ -415,6 +433,37 @@ func (l *Legal) CreateLegalBasis(ctx context.Context, in LegalBasisIn) (LegalBas
 			fe.Add("superseded_by", "no legal basis %s", b.SupersededBy)
 		}
 	}
+	// The texts it supersedes: in force, their links carried to it (a
+	// procedure withdrawn since, or no longer a procedure, is left out).
+	var sup []Supersession
+	olds := dedupe(in.Supersedes)
+	if len(olds) > 0 && b.Status != LegalInForce {
+		fe.Add("supersedes", "only a text in force supersedes other texts")
+	}
+	for _, id := range olds {
+		old, err := l.store.LegalBasis(ctx, id)
+		switch {
+		case qms.KindOf(err) == qms.ErrNotFound:
+			fe.Add("supersedes", "no legal basis %s", id)
+			continue
+		case err != nil:
+			return b, err
+		case old.Status != LegalInForce:
+			fe.Add("supersedes", "%s is not in force: only a text in force is superseded", old.Number)
+			continue
+		}
+		for _, sv := range old.Services {
+			services = appendNew(services, sv.Code)
+		}
+		for _, d := range old.Documents {
+			if d.Type == "procedure" && d.Status != "obsolete" {
+				docs = appendNew(docs, d.ID)
+			}
+		}
+		sup = append(sup, Supersession{ID: old.ID, Number: old.Number, Version: old.Version,
+			Event: trail.NewEvent(ctx, "legal.update", "legal_basis", old.ID, "", map[string]any{"number": old.Number,
+				"version": old.Version + 1, "status": LegalSuperseded, "superseded_by_number": b.Number})})
+	}
 	if err := l.link(ctx, &b, services, docs, nil, fe); err != nil {
 		return b, err
 	}
@@ -426,10 +475,24 @@ func (l *Legal) CreateLegalBasis(ctx context.Context, in LegalBasisIn) (LegalBas
 	if b.Status == LegalInForce && !b.AlreadyApplied {
 		tasks = l.tasksFor(b, b.Documents)
 	}
-	ev := trail.NewEvent(ctx, "legal.create", "legal_basis", "", "", map[string]any{"number": b.Number, "kind": b.Kind,
+	det := map[string]any{"number": b.Number, "kind": b.Kind,
 		"effective_on": b.EffectiveOn.String(), "status": b.Status, "services": codesOf(b.Services), "documents": idsOf(b.Documents),
-		"tasks": len(tasks), "already_applied": b.AlreadyApplied})
-	return l.store.CreateLegalBasis(ctx, b, tasks, ev)
+		"tasks": len(tasks), "already_applied": b.AlreadyApplied}
+	if len(sup) > 0 {
+		det["supersedes"] = olds
+	}
+	ev := trail.NewEvent(ctx, "legal.create", "legal_basis", "", "", det)
+	return l.store.CreateLegalBasis(ctx, b, tasks, ev, sup)
+}
+
+// appendNew appends s to list unless it is there.
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
 }
 
 // tasksFor returns the revision tasks b opens for docs.
@@ -454,6 +517,9 @@ func (l *Legal) UpdateLegalBasis(ctx context.Context, id string, in LegalBasisIn
 	b, services, docs, fe := l.clean(in)
 	if in.Version <= 0 {
 		fe.Add("version", "the version you read is required")
+	}
+	if len(in.Supersedes) > 0 {
+		fe.Add("supersedes", "a text names what it supersedes when it is registered; mark an older text superseded by setting its superseded_by")
 	}
 	if b.SupersededBy == id {
 		fe.Add("superseded_by", "a text cannot supersede itself")

@@ -6,6 +6,9 @@ package leadership
 // outputs (9.3.3) are decisions, a directive to a unit being one: it is
 // issued as a real directive at the review's meeting and follows the
 // directives' cycle (report, decision, escalation, units not complying).
+// A change to an objective names the objective and its new target and/or
+// period, and is applied to the objective when the chairman records it,
+// in the same transaction: the decision is then done.
 // Closing freezes the pack, files it as a management-review record and is
 // refused while a required section is open. A review is due at least once
 // a year (QĐ 19/2014/QĐ-TTg): review_schedule.go.
@@ -13,6 +16,7 @@ package leadership
 import (
 	"context"
 	"io"
+	"math"
 	"time"
 
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -96,18 +100,57 @@ type ReviewDecision struct {
 	DirectiveID    string `json:"directive_id,omitempty" db:"directive_id"`
 	DirectiveState string `json:"directive_state,omitempty" db:"directive_state"`
 	// The objective a change concerns, when one is named.
-	ObjectiveID    string     `json:"objective_id,omitempty" db:"objective_id"`
-	ObjectiveTitle string     `json:"objective_title,omitempty" db:"objective_title"`
-	DoneAt         *time.Time `json:"done_at,omitempty" db:"done_at"`
-	DoneBy         string     `json:"done_by,omitempty" db:"done_login"`
-	DoneNote       string     `json:"done_note,omitempty" db:"done_note"`
-	CreatedBy      string     `json:"created_by" db:"created_login"`
-	CreatedAt      time.Time  `json:"created_at" db:"created_at"`
+	ObjectiveID    string `json:"objective_id,omitempty" db:"objective_id"`
+	ObjectiveTitle string `json:"objective_title,omitempty" db:"objective_title"`
+	// ObjectiveKPI and ObjectiveTarget are the objective's measure and its
+	// target now; Change is what the decision changed in it.
+	ObjectiveKPI    string           `json:"objective_kpi,omitempty" db:"objective_kpi"`
+	ObjectiveTarget *float64         `json:"objective_target,omitempty" db:"objective_target"`
+	Change          *ObjectiveChange `json:"objective_change,omitempty" db:"-"`
+	DoneAt          *time.Time       `json:"done_at,omitempty" db:"done_at"`
+	DoneBy          string           `json:"done_by,omitempty" db:"done_login"`
+	DoneNote        string           `json:"done_note,omitempty" db:"done_note"`
+	CreatedBy       string           `json:"created_by" db:"created_login"`
+	CreatedAt       time.Time        `json:"created_at" db:"created_at"`
 	// Of the review it was decided at (for the next review's inputs).
 	ReviewTitle  string       `json:"review_title,omitempty" db:"review_title"`
 	ReviewHeldOn workday.Date `json:"review_held_on" db:"-"`
 	Done         bool         `json:"done" db:"-"`
 	Overdue      bool         `json:"overdue" db:"-"`
+}
+
+// ObjectiveChange is a change to an objective decided at a review: a new
+// target and/or a new period (zero: unchanged), with the objective's
+// values before it.
+type ObjectiveChange struct {
+	Target    *float64     `json:"target,omitempty"`
+	From      workday.Date `json:"period_from"`
+	To        workday.Date `json:"period_to"`
+	OldTarget float64      `json:"old_target"`
+	OldFrom   workday.Date `json:"old_period_from"`
+	OldTo     workday.Date `json:"old_period_to"`
+}
+
+// NewTarget is the target the change sets (the old one when it sets none).
+func (c ObjectiveChange) NewTarget() float64 {
+	if c.Target != nil {
+		return *c.Target
+	}
+	return c.OldTarget
+}
+
+// ChangesPeriod reports whether the change sets a new period.
+func (c ObjectiveChange) ChangesPeriod() bool { return !c.From.IsZero() }
+
+// ChangedObjective is an objective as a change to it is decided on.
+type ChangedObjective struct {
+	ID     string
+	Title  string
+	KPI    string
+	Target float64
+	From   workday.Date
+	To     workday.Date
+	Unit   string
 }
 
 // IsDone reports whether the decision is carried out: its directive
@@ -138,6 +181,10 @@ type ReviewChange struct {
 	Decision  *ReviewDecision
 	Directive *Directive
 	Meeting   *Meeting
+	// Objective is the objective a change decision changes, as it was when
+	// the change was decided; the store applies Decision.Change to it
+	// unless it changed meanwhile (ErrConflict).
+	Objective *ChangedObjective
 	// Done marks the decision of that id done with DoneNote.
 	Done     string
 	DoneNote string
@@ -167,6 +214,9 @@ type ReviewStore interface {
 	// LastClosed returns the closed review held last; ErrNotFound when
 	// none was.
 	LastClosed(ctx context.Context) (Review, error)
+	// Objective returns a quality objective a decision changes; ErrNotFound
+	// when there is none of that id.
+	Objective(ctx context.Context, id string) (ChangedObjective, error)
 }
 
 // PackRenderer prints a pack as a PDF in a language.
@@ -340,7 +390,8 @@ func (rv *Reviews) SetSection(ctx context.Context, id, key string, in SectionIn)
 
 // NewReviewDecision is a decision to record: its kind and text; a
 // directive's unit, due date and the report it requires; the objective a
-// change concerns; the due date of any other.
+// change concerns and the change (a new target, a new period or both); the
+// due date of any other.
 type NewReviewDecision struct {
 	Kind           string       `json:"kind"`
 	Title          string       `json:"title"`
@@ -348,13 +399,19 @@ type NewReviewDecision struct {
 	DueOn          workday.Date `json:"due_on"`
 	ReportRequired string       `json:"report_required"`
 	ObjectiveID    string       `json:"objective_id"`
+	NewTarget      *float64     `json:"new_target"`
+	NewFrom        workday.Date `json:"new_period_from"`
+	NewTo          workday.Date `json:"new_period_to"`
 }
 
 // Decide records a decision of a review that was held and is still open
 // (review decide: the chairman). A directive decision issues a directive
 // to its unit at the review's meeting, in the same transaction: the
 // chairman is its issuer, and it is reported on, decided and escalated as
-// every directive is.
+// every directive is. A change to an objective is applied to the objective
+// in the same transaction, with its trail entry, and the decision is done
+// from then on: the next review's inputs show it done with the objective's
+// new target.
 func (rv *Reviews) Decide(ctx context.Context, id string, in NewReviewDecision) (ReviewDecision, error) {
 	a, err := rv.may(ctx, actReviewDec)
 	if err != nil {
@@ -387,8 +444,38 @@ func (rv *Reviews) Decide(ctx context.Context, id string, in NewReviewDecision) 
 		}
 		d.ObjectiveID = in.ObjectiveID
 	}
+	changes := in.NewTarget != nil || !in.NewFrom.IsZero() || !in.NewTo.IsZero()
+	switch {
+	case d.Kind != DecisionObjective && changes:
+		fe.Add("new_target", "only a change to an objective sets a new target or period")
+	case d.Kind == DecisionObjective && in.ObjectiveID == "":
+		fe.Add("objective_id", "choose the objective the change concerns")
+	case d.Kind == DecisionObjective && !changes:
+		fe.Add("new_target", "give the objective's new target, its new period, or both")
+	}
+	if t := in.NewTarget; t != nil && (math.IsNaN(*t) || math.IsInf(*t, 0) || *t < 0) {
+		fe.Add("new_target", "a number not below zero")
+	}
+	if in.NewFrom.IsZero() != in.NewTo.IsZero() || (!in.NewFrom.IsZero() && in.NewTo.Before(in.NewFrom)) {
+		fe.Add("new_period_to", "the new period needs a start and an end, in order")
+	}
 	if err := fe.Err(); err != nil {
 		return d, err
+	}
+	var obj *ChangedObjective
+	if d.Kind == DecisionObjective {
+		o, err := rv.o.Store.Objective(ctx, d.ObjectiveID)
+		if qms.KindOf(err) == qms.ErrNotFound {
+			return d, qms.Errorf(qms.ErrInvalid, "no objective %s", d.ObjectiveID)
+		}
+		if err != nil {
+			return d, err
+		}
+		c := &ObjectiveChange{Target: in.NewTarget, From: in.NewFrom, To: in.NewTo, OldTarget: o.Target, OldFrom: o.From, OldTo: o.To}
+		if err := c.check(o); err != nil {
+			return d, err
+		}
+		obj, d.Change = &o, c
 	}
 	today := rv.s.today()
 	var out ReviewDecision
@@ -425,6 +512,20 @@ func (rv *Reviews) Decide(ctx context.Context, id string, in NewReviewDecision) 
 			ch.Events = append(ch.Events, trail.NewEvent(ctx, "directive.issue", "directive", "", d.Unit, map[string]any{
 				"review": r.ID, "title": d.Title, "due_on": d.DueOn.String()}))
 		}
+		if c := d.Change; c != nil {
+			ch.Objective = obj
+			oc := map[string]any{"review": r.ID, "seq": d.Seq, "title": obj.Title}
+			if c.Target != nil {
+				oc["target"], oc["old_target"] = *c.Target, c.OldTarget
+				det["new_target"] = *c.Target
+			}
+			if c.ChangesPeriod() {
+				oc["period_from"], oc["period_to"] = c.From.String(), c.To.String()
+				oc["old_period_from"], oc["old_period_to"] = c.OldFrom.String(), c.OldTo.String()
+				det["new_period_from"], det["new_period_to"] = c.From.String(), c.To.String()
+			}
+			ch.Events = append(ch.Events, trail.NewEvent(ctx, "objective.change", "objective", obj.ID, obj.Unit, oc))
+		}
 		ch.Events = append(ch.Events, trail.NewEvent(ctx, "review.decide", "management_review", r.ID, d.Unit, det))
 		return ch, nil
 	})
@@ -438,6 +539,19 @@ func (rv *Reviews) Decide(ctx context.Context, id string, in NewReviewDecision) 
 	}
 	out.mark(today)
 	return out, nil
+}
+
+// check refuses a change that leaves o as it is, a percentage above 100
+// or a period out of order.
+func (c ObjectiveChange) check(o ChangedObjective) error {
+	same := (c.Target == nil || *c.Target == o.Target) && (!c.ChangesPeriod() || (c.From == o.From && c.To == o.To))
+	if same {
+		return qms.Errorf(qms.ErrInvalid, "the change leaves the objective %q as it is", o.Title)
+	}
+	if c.Target != nil && percentKPIs[o.KPI] && *c.Target > 100 {
+		return qms.Errorf(qms.ErrInvalid, "the new target of objective %q is a percentage: at most 100", o.Title)
+	}
+	return nil
 }
 
 func oneOfKinds(k string) bool {

@@ -281,8 +281,22 @@ func (rv *Reviews) previousActions(ctx context.Context, r Review, data ReviewDat
 		if d.DirectiveID != "" {
 			link = "/directives/" + d.DirectiveID
 		}
-		lines = append(lines, Figure{Group: "review.fig.previous_list", Label: "review.kind." + d.Kind, Unit: d.Unit,
-			Subject: d.Title, Status: st, Link: link})
+		f := Figure{Group: "review.fig.previous_list", Label: "review.kind." + d.Kind, Unit: d.Unit,
+			Subject: d.Title, Status: st, Link: link}
+		if c := d.Change; c != nil {
+			// A change to an objective shows the objective with the target
+			// (and period) the review gave it.
+			f.Label, f.Subject, f.Link = "review.fig.previous_objective", d.Title+" — "+d.ObjectiveTitle, "/objectives"
+			if c.ChangesPeriod() {
+				f.Subject += " (" + c.From.Display() + " – " + c.To.Display() + ")"
+			}
+			t := c.OldTarget
+			if c.Target != nil {
+				t = *c.Target
+			}
+			f.Value, f.Percent = &t, percentKPIs[d.ObjectiveKPI]
+		}
+		lines = append(lines, f)
 	}
 	out := []Figure{
 		{Label: "review.fig.previous_total", Value: num(int64(len(ds)))},

@@ -77,3 +77,29 @@ func TestReviewShareAndSections(t *testing.T) {
 		t.Error("builderOf found an unknown section")
 	}
 }
+
+// TestObjectiveChangeCheck: a change that leaves the objective as it is,
+// or sets a percentage above 100, is refused; a count may exceed 100.
+func TestObjectiveChangeCheck(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	from, to := workday.Date{Year: 2026, Month: 1, Day: 1}, workday.Date{Year: 2026, Month: 12, Day: 31}
+	pct := ChangedObjective{Title: "Đúng hạn", KPI: "on_time_rate", Target: 90, From: from, To: to}
+	count := ChangedObjective{Title: "Trễ hạn", KPI: "late_count", Target: 10, From: from, To: to}
+	for _, c := range []struct {
+		o    ChangedObjective
+		ch   ObjectiveChange
+		want string
+	}{
+		{pct, ObjectiveChange{Target: f(90)}, `the change leaves the objective "Đúng hạn" as it is`},
+		{pct, ObjectiveChange{From: from, To: to}, `the change leaves the objective "Đúng hạn" as it is`},
+		{pct, ObjectiveChange{Target: f(101)}, `the new target of objective "Đúng hạn" is a percentage: at most 100`},
+		{pct, ObjectiveChange{Target: f(95)}, ""},
+		{pct, ObjectiveChange{Target: f(90), From: from, To: workday.Date{Year: 2027, Month: 6, Day: 30}}, ""},
+		{count, ObjectiveChange{Target: f(150)}, ""},
+	} {
+		err := c.ch.check(c.o)
+		if (c.want == "") != (err == nil) || (err != nil && err.Error() != c.want) {
+			t.Errorf("%+v on %s: %v, want %q", c.ch, c.o.KPI, err, c.want)
+		}
+	}
+}

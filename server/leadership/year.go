@@ -11,6 +11,7 @@ import (
 
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/trail"
+	"github.com/qmstrack/qmstrack/server/workday"
 )
 
 // The QMS year: the chairman or the coordinator closes a year in one act
@@ -18,7 +19,10 @@ import (
 // where given, the others kept), its audit programme (each audit planned
 // again a year later, with its team and checklist) and its open items
 // (nonconformities, corrective actions and directives still open, which
-// stay open and are referenced in the new year) into the next year. The
+// stay open and are referenced in the new year) into the next year, with
+// the review schedule: the yearly management review due in the new year (a
+// year after the last closed review, as review_schedule.go counts it; by
+// 31/12 of the new year when none closed yet), recorded with the act. The
 // closed year is then read-only: the database refuses any write to its
 // objectives and audits (migration 00077), answered with a message id. A
 // year is closed once.
@@ -113,6 +117,11 @@ type ClosedYear struct {
 	ClosedName string         `json:"closed_by_name" db:"closed_by_name"`
 	Carried    map[string]int `json:"carried" db:"-"`
 	Items      []YearItem     `json:"items" db:"-"`
+	// ReviewDue is when the yearly management review is due in the new
+	// year, as the act carried it; ReviewLast the closed review it counts
+	// from (empty when none had closed).
+	ReviewDue  workday.Date `json:"review_due" db:"-"`
+	ReviewLast string       `json:"review_last,omitempty" db:"-"`
 }
 
 // Count is the number carried of a kind.
@@ -123,8 +132,8 @@ type YearStore interface {
 	// CloseYear closes year in one transaction: it refuses a year closed
 	// already (ErrState), reads the year's objectives and asks decide for
 	// their targets (decide's refusal writes nothing), carries objectives,
-	// audits and open items into year+1, and appends the event ev makes of
-	// what was carried.
+	// audits and open items into year+1, records the management review due
+	// in year+1, and appends the event ev makes of what was carried.
 	CloseYear(ctx context.Context, year int, userID, login string, decide func([]YearObjective) (map[string]float64, error),
 		ev func(ClosedYear) trail.Event) (ClosedYear, error)
 	ClosedYears(ctx context.Context) ([]ClosedYear, error)
@@ -205,7 +214,7 @@ func (y *Years) CloseYear(ctx context.Context, r NewYear) (ClosedYear, error) {
 	}
 	return y.store.CloseYear(ctx, r.Year, a.UserID, a.Login, decide, func(c ClosedYear) trail.Event {
 		return trail.NewEvent(ctx, "qms_year.close", ObjQMSYear, strconv.Itoa(c.Year), qms.AllUnits, map[string]any{
-			"year": c.Year, "next_year": c.Year + 1, "carried": c.Carried, "targets": r.Targets})
+			"year": c.Year, "next_year": c.Year + 1, "carried": c.Carried, "targets": r.Targets, "review_due": c.ReviewDue.String()})
 	})
 }
 

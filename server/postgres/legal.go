@@ -140,7 +140,10 @@ func (s *LegalStore) Targets(ctx context.Context, services, documents []string) 
 }
 
 // CreateLegalBasis writes a text, its links and its tasks, with their trail entries.
-func (s *LegalStore) CreateLegalBasis(ctx context.Context, b leadership.LegalBasis, tasks []leadership.RevisionTask, ev trail.Event) (leadership.LegalBasis, error) {
+func (s *LegalStore) CreateLegalBasis(ctx context.Context, b leadership.LegalBasis, tasks []leadership.RevisionTask, ev trail.Event,
+	sup []leadership.Supersession) (leadership.LegalBasis, error) {
+	const qSup = `UPDATE legal_bases SET status = 'superseded', superseded_by = $2, version = version + 1, updated_at = now()
+		WHERE id = $1 AND version = $3 AND status = 'in_force'`
 	const q = `INSERT INTO legal_bases (number, number_key, title, kind, issuer, issued_on, effective_on, status, superseded_by,
 			already_applied, created_login)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
@@ -157,6 +160,19 @@ func (s *LegalStore) CreateLegalBasis(ctx context.Context, b leadership.LegalBas
 		ev.ObjectID = id
 		if _, err := AppendTrail(ctx, tx, ev); err != nil {
 			return err
+		}
+		for _, x := range sup {
+			res, err := tx.ExecContext(ctx, qSup, x.ID, id, x.Version)
+			if err != nil {
+				return translate(err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return qms.Errorf(qms.ErrConflict, "%s was changed meanwhile: reload it and register the new text again", x.Number)
+			}
+			x.Event.Details["superseded_by"] = id
+			if _, err := AppendTrail(ctx, tx, x.Event); err != nil {
+				return err
+			}
 		}
 		return openTasks(ctx, tx, id, b.Number, tasks)
 	})

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -61,6 +62,13 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 			WHERE a.status <> 'verified_effective' AND n.status NOT IN ('closed', 'cancelled')
 		UNION ALL
 		SELECT $1::int, 'directive', id, left(title, 300), unit FROM directives WHERE state <> 'accepted'`
+	// The review schedule: the yearly review is due a year after the last
+	// closed one (29 February gives 28 February, as leadership's
+	// yearAfter), by 31/12 of the new year when none closed yet.
+	const qReview = `WITH last AS (SELECT id, held_on FROM management_reviews WHERE state = 'closed' ORDER BY held_on DESC, closed_at DESC LIMIT 1)
+		UPDATE qms_years SET review_last = (SELECT id FROM last),
+			review_due = coalesce((SELECT (held_on + interval '1 year')::date FROM last), make_date($1 + 1, 12, 31))
+		WHERE year = $1 RETURNING review_due, review_last::text`
 	const qCount = `SELECT kind, count(*) FROM qms_year_items WHERE year = $1 GROUP BY kind`
 	const qCarried = `UPDATE qms_years SET carried = $2 WHERE year = $1`
 
@@ -106,6 +114,11 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 		if _, err := tx.ExecContext(ctx, qOpen, year); err != nil {
 			return err
 		}
+		var due time.Time
+		var last *string
+		if err := tx.QueryRowxContext(ctx, qReview, year).Scan(&due, &last); err != nil {
+			return err
+		}
 		var counts []struct {
 			Kind string `db:"kind"`
 			N    int    `db:"count"`
@@ -122,7 +135,7 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 		if _, err := tx.ExecContext(ctx, qCarried, year, string(b)); err != nil {
 			return err
 		}
-		out = leadership.ClosedYear{Year: year, Next: year + 1, Carried: carried}
+		out = leadership.ClosedYear{Year: year, Next: year + 1, Carried: carried, ReviewDue: qms.DateFromTime(due), ReviewLast: deref(last)}
 		_, err = AppendTrail(ctx, tx, ev(out))
 		return err
 	})
@@ -134,15 +147,21 @@ func (s *YearStore) CloseYear(ctx context.Context, year int, userID, login strin
 
 type closedYearRow struct {
 	leadership.ClosedYear
-	CarriedJSON []byte `db:"carried"`
+	CarriedJSON []byte     `db:"carried"`
+	Due         *time.Time `db:"review_due"`
+	Last        *string    `db:"review_last"`
 }
 
-const closedYearSelect = `SELECT y.year, y.closed_at, y.closed_by, u.name AS closed_by_name, y.carried
+const closedYearSelect = `SELECT y.year, y.closed_at, y.closed_by, u.name AS closed_by_name, y.carried, y.review_due, y.review_last::text AS review_last
 	FROM qms_years y JOIN users u ON u.id = y.closed_by`
 
 func (r closedYearRow) out() leadership.ClosedYear {
 	y := r.ClosedYear
 	y.Next = y.Year + 1
+	if r.Due != nil {
+		y.ReviewDue = qms.DateFromTime(*r.Due)
+	}
+	y.ReviewLast = deref(r.Last)
 	y.Carried = map[string]int{}
 	_ = json.Unmarshal(r.CarriedJSON, &y.Carried)
 	y.Items = []leadership.YearItem{}

@@ -105,19 +105,27 @@ func (s *ReviewStore) review(ctx context.Context, q sqlx.QueryerContext, id stri
 
 type decisionRow struct {
 	leadership.ReviewDecision
-	Due     *time.Time `db:"due_on"`
-	RHeld   time.Time  `db:"review_held_on"`
-	Unit    *string    `db:"unit"`
-	DirID   *string    `db:"directive_id"`
-	DirSt   *string    `db:"directive_state"`
-	ObjID   *string    `db:"objective_id"`
-	ObjName *string    `db:"objective_title"`
+	NewTarget *float64   `db:"new_target"`
+	NewFrom   *time.Time `db:"new_period_from"`
+	NewTo     *time.Time `db:"new_period_to"`
+	OldTarget *float64   `db:"old_target"`
+	OldFrom   *time.Time `db:"old_period_from"`
+	OldTo     *time.Time `db:"old_period_to"`
+	ObjKPI    *string    `db:"objective_kpi"`
+	Due       *time.Time `db:"due_on"`
+	RHeld     time.Time  `db:"review_held_on"`
+	Unit      *string    `db:"unit"`
+	DirID     *string    `db:"directive_id"`
+	DirSt     *string    `db:"directive_state"`
+	ObjID     *string    `db:"objective_id"`
+	ObjName   *string    `db:"objective_title"`
 }
 
 // decisions reads decisions matching where (on $1), in review and seq order.
 func (s *ReviewStore) decisions(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) ([]leadership.ReviewDecision, error) {
 	sel := `SELECT d.id, d.review_id, d.seq, d.kind, d.title, d.unit, d.due_on, d.directive_id::text AS directive_id, dv.state AS directive_state,
-			d.objective_id::text AS objective_id, o.title AS objective_title, d.done_at, d.done_login, d.done_note, d.created_login, d.created_at,
+			d.objective_id::text AS objective_id, o.title AS objective_title, o.kpi AS objective_kpi, o.target AS objective_target,
+			d.new_target, d.new_period_from, d.new_period_to, d.old_target, d.old_period_from, d.old_period_to, d.done_at, d.done_login, d.done_note, d.created_login, d.created_at,
 			r.title AS review_title, r.held_on AS review_held_on
 		FROM management_review_decisions d JOIN management_reviews r ON r.id = d.review_id
 		LEFT JOIN directives dv ON dv.id = d.directive_id LEFT JOIN objectives o ON o.id = d.objective_id
@@ -134,7 +142,15 @@ func (s *ReviewStore) decisions(ctx context.Context, q sqlx.QueryerContext, wher
 		}
 		d.ReviewHeldOn = qms.DateFromTime(r.RHeld)
 		d.Unit, d.DirectiveID, d.DirectiveState = deref(r.Unit), deref(r.DirID), deref(r.DirSt)
-		d.ObjectiveID, d.ObjectiveTitle = deref(r.ObjID), deref(r.ObjName)
+		d.ObjectiveID, d.ObjectiveTitle, d.ObjectiveKPI = deref(r.ObjID), deref(r.ObjName), deref(r.ObjKPI)
+		if r.OldTarget != nil && r.OldFrom != nil && r.OldTo != nil {
+			c := &leadership.ObjectiveChange{Target: r.NewTarget, OldTarget: *r.OldTarget,
+				OldFrom: qms.DateFromTime(*r.OldFrom), OldTo: qms.DateFromTime(*r.OldTo)}
+			if r.NewFrom != nil && r.NewTo != nil {
+				c.From, c.To = qms.DateFromTime(*r.NewFrom), qms.DateFromTime(*r.NewTo)
+			}
+			d.Change = c
+		}
 		out = append(out, d)
 	}
 	return out, nil
@@ -228,6 +244,28 @@ func (s *ReviewStore) MutateReview(ctx context.Context, id string, fn func(*lead
 			}
 			ids["directive"] = d.ID
 		}
+		if o := ch.Objective; o != nil && ch.Decision != nil && ch.Decision.Change != nil {
+			// The change is applied only to the objective as it was decided
+			// on: one changed meanwhile is refused, the decision not written.
+			c := ch.Decision.Change
+			var target, from, to any
+			if c.Target != nil {
+				target = *c.Target
+			}
+			if c.ChangesPeriod() {
+				from, to = c.From.String(), c.To.String()
+			}
+			const qo = `UPDATE objectives SET target = coalesce($2, target), period_from = coalesce($3::date, period_from),
+				period_to = coalesce($4::date, period_to)
+				WHERE id = $1 AND target = $5 AND period_from = $6 AND period_to = $7`
+			res, err := tx.ExecContext(ctx, qo, o.ID, target, from, to, o.Target, o.From.String(), o.To.String())
+			if err != nil {
+				return translate(err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return qms.Errorf(qms.ErrConflict, "the objective %q changed while the decision was recorded; record it again", o.Title)
+			}
+		}
 		if d := ch.Decision; d != nil {
 			var due, dir, obj, unit any
 			if !d.DueOn.IsZero() {
@@ -237,9 +275,24 @@ func (s *ReviewStore) MutateReview(ctx context.Context, id string, fn func(*lead
 				dir = ch.Directive.ID
 			}
 			obj, unit = nullStr(d.ObjectiveID), nullStr(d.Unit)
-			const qd = `INSERT INTO management_review_decisions (review_id, seq, kind, title, unit, due_on, directive_id, objective_id, created_login)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
-			if err := tx.GetContext(ctx, &d.ID, qd, r.ID, d.Seq, d.Kind, d.Title, unit, due, dir, obj, d.CreatedBy); err != nil {
+			// A change to an objective is applied as it is recorded: the
+			// decision is done at once.
+			var nt, nf, nto, ot, of, oto any
+			if c := d.Change; c != nil {
+				if c.Target != nil {
+					nt = *c.Target
+				}
+				if c.ChangesPeriod() {
+					nf, nto = c.From.String(), c.To.String()
+				}
+				ot, of, oto = c.OldTarget, c.OldFrom.String(), c.OldTo.String()
+			}
+			const qd = `INSERT INTO management_review_decisions (review_id, seq, kind, title, unit, due_on, directive_id, objective_id, created_login,
+					new_target, new_period_from, new_period_to, old_target, old_period_from, old_period_to, done_at, done_login)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+					CASE WHEN $13::double precision IS NULL THEN NULL ELSE now() END, CASE WHEN $13::double precision IS NULL THEN '' ELSE $9 END)
+				RETURNING id`
+			if err := tx.GetContext(ctx, &d.ID, qd, r.ID, d.Seq, d.Kind, d.Title, unit, due, dir, obj, d.CreatedBy, nt, nf, nto, ot, of, oto); err != nil {
 				if qms.KindOf(translate(err)) == qms.ErrInvalid && d.ObjectiveID != "" {
 					return qms.Errorf(qms.ErrInvalid, "no objective %s", d.ObjectiveID)
 				}
@@ -312,6 +365,28 @@ func (s *ReviewStore) LastClosed(ctx context.Context) (leadership.Review, error)
 		return leadership.Review{}, notFound(err, "no closed management review")
 	}
 	return r.out()
+}
+
+// Objective returns a quality objective a decision changes.
+func (s *ReviewStore) Objective(ctx context.Context, id string) (leadership.ChangedObjective, error) {
+	if !qms.ValidID(id) {
+		return leadership.ChangedObjective{}, qms.Errorf(qms.ErrNotFound, "no objective %s", id)
+	}
+	var r struct {
+		ID     string    `db:"id"`
+		Title  string    `db:"title"`
+		KPI    string    `db:"kpi"`
+		Target float64   `db:"target"`
+		From   time.Time `db:"period_from"`
+		To     time.Time `db:"period_to"`
+		Unit   string    `db:"unit"`
+	}
+	const q = `SELECT id, title, kpi, target, period_from, period_to, unit FROM objectives WHERE id = $1`
+	if err := s.db.GetContext(ctx, &r, q, id); err != nil {
+		return leadership.ChangedObjective{}, notFound(err, "no objective %s", id)
+	}
+	return leadership.ChangedObjective{ID: r.ID, Title: r.Title, KPI: r.KPI, Target: r.Target,
+		From: qms.DateFromTime(r.From), To: qms.DateFromTime(r.To), Unit: r.Unit}, nil
 }
 
 // ReviewNCs counts the nonconformities and corrective actions of a period

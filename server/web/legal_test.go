@@ -366,3 +366,86 @@ func TestRevisionTaskClosesAtScheduledActivationAndWithdrawal(t *testing.T) {
 		t.Fatalf("after the scan: %+v, want closed as withdrawn", closed)
 	}
 }
+
+// Registering a text that supersedes another: in one act the old text
+// becomes superseded by the new one (with its trail entry), the old text's
+// service and procedure are linked to the new one, whose revision task for
+// the procedure is due three months after it takes effect, and publishing
+// a new revision of the procedure closes that task. Superseding a text not
+// in force, an unknown text, by a text not in force, or through a change
+// is refused and writes nothing.
+func TestLegalBasisSupersedesAnotherOnRegistration(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	coord := env.As("coordinator")
+	land, _ := f.EffectiveDocument(t, "tnmt")
+	svc := f.Service(t, "tnmt", 10)
+	var old legalBasis
+	body := legalBody("118/2025/NĐ-CP", "2025-07-01", []string{land}, svc)
+	body["issued_on"], body["already_applied"] = "2025-06-15", true
+	coord.Do("POST", "/api/v1/legal-bases", body).MustStatus(http.StatusCreated).Decode(&old)
+	if len(old.Tasks) != 0 || old.Status != "in_force" {
+		t.Fatalf("the old text: %+v", old)
+	}
+
+	var succ legalBasis
+	nb := legalBody("309/2026/NĐ-CP", "2026-11-30", nil)
+	nb["supersedes"] = []string{old.ID}
+	coord.Do("POST", "/api/v1/legal-bases", nb).MustStatus(http.StatusCreated).Decode(&succ)
+	if len(succ.Supersedes) != 1 || succ.Supersedes[0].ID != old.ID || len(succ.Documents) != 1 || succ.Documents[0].ID != land ||
+		len(succ.Services) != 1 || succ.Services[0].Code != svc {
+		t.Fatalf("the new text: %+v", succ)
+	}
+	if len(succ.Tasks) != 1 || succ.Tasks[0].DocumentID != land || succ.Tasks[0].DueOn != "2027-02-28" {
+		t.Fatalf("the new text's tasks: %+v, want the land procedure's due 2027-02-28", succ.Tasks)
+	}
+	var was legalBasis
+	coord.Do("GET", "/api/v1/legal-bases/"+old.ID, nil).MustStatus(http.StatusOK).Decode(&was)
+	if was.Status != "superseded" || was.SupersededBy != succ.ID || was.Version != old.Version+1 {
+		t.Fatalf("the old text after: %+v", was)
+	}
+	if n := env.Count(t, `SELECT count(*) FROM trail WHERE action = 'legal.update' AND object_id = $1 AND details->>'superseded_by' = $2`, old.ID, succ.ID); n != 1 {
+		t.Fatalf("trail entries of the supersession: %d", n)
+	}
+
+	count := func() int {
+		return env.Count(t, `SELECT (SELECT count(*) FROM legal_bases) + (SELECT count(*) FROM revision_tasks)
+			+ (SELECT count(*) FROM trail WHERE object_type IN ('legal_basis', 'revision_task'))
+			+ (SELECT sum(version) FROM legal_bases) + (SELECT count(*) FROM legal_basis_documents)`)
+	}
+	before := count()
+	for _, r := range []struct {
+		name       string
+		method     string
+		path       string
+		body       map[string]any
+		field, say string
+	}{
+		{"a text superseded already", "POST", "/api/v1/legal-bases", map[string]any{"supersedes": []string{old.ID}}, "supersedes", "118/2025/NĐ-CP is not in force"},
+		{"an unknown text", "POST", "/api/v1/legal-bases", map[string]any{"supersedes": []string{"5e0c2a3e-4a4b-4c7e-9a59-0d9a3b2f4d11"}}, "supersedes", "no legal basis"},
+		{"by a repealed text", "POST", "/api/v1/legal-bases", map[string]any{"supersedes": []string{succ.ID}, "status": "repealed"}, "supersedes", "only a text in force supersedes"},
+		{"through a change", "PUT", "/api/v1/legal-bases/" + succ.ID, map[string]any{"supersedes": []string{old.ID}, "version": 1}, "supersedes", "when it is registered"},
+	} {
+		b := legalBody("310/2026/NĐ-CP", "2026-12-01", nil)
+		if r.method == "PUT" {
+			b = legalBody("309/2026/NĐ-CP", "2026-11-30", nil)
+		}
+		for k, v := range r.body {
+			b[k] = v
+		}
+		resp := coord.Do(r.method, r.path, b)
+		if resp.Status != http.StatusBadRequest || !strings.Contains(errOf(resp).Error.Fields[r.field], r.say) {
+			t.Errorf("%s: %s", r.name, resp)
+		}
+	}
+	if after := count(); after != before {
+		t.Fatalf("refusals changed the tables: %d, then %d", before, after)
+	}
+
+	// The procedure's new revision closes the new text's task.
+	rev := publishRevision(t, f, "tnmt", land)
+	closed := tasksOf(t, coord, "state=closed&document="+land)
+	if len(closed) != 1 || closed[0].ID != succ.Tasks[0].ID || closed[0].ClosedReason != "revised" || closed[0].ClosedRevision != rev {
+		t.Fatalf("after the new revision: %+v", closed)
+	}
+}

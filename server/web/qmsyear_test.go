@@ -11,10 +11,12 @@ import (
 )
 
 type yearOut struct {
-	Year    int            `json:"year"`
-	Next    int            `json:"next_year"`
-	Carried map[string]int `json:"carried"`
-	Items   []struct {
+	Year       int            `json:"year"`
+	Next       int            `json:"next_year"`
+	Carried    map[string]int `json:"carried"`
+	ReviewDue  string         `json:"review_due"`
+	ReviewLast string         `json:"review_last"`
+	Items      []struct {
 		Kind string  `json:"kind"`
 		From string  `json:"from_id"`
 		To   *string `json:"to_id"`
@@ -119,6 +121,10 @@ func TestQMSYearRollover(t *testing.T) {
 	apptest.Expect(t, "close", co.Do("POST", "/api/v1/qms-years", map[string]any{"year": y, "targets": map[string]float64{o1.ID: 97, o2.ID: 150}}), 201, &yr)
 	if yr.Year != y || yr.Next != next || yr.Carried["objective"] != 3 || yr.Carried["audit"] != 1 || yr.Carried["nc"] != 1 || yr.Carried["directive"] != 1 {
 		t.Fatalf("closed year %+v", yr)
+	}
+	// No review had closed: the next year's review is due by its 31/12.
+	if yr.ReviewDue != fmt.Sprintf("%d-12-31", next) || yr.ReviewLast != "" {
+		t.Errorf("review schedule carried: due %q after %q", yr.ReviewDue, yr.ReviewLast)
 	}
 	refs := map[string]bool{}
 	for _, it := range yr.Items {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -430,5 +431,183 @@ func TestManagementReviewRefusals(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("refused decisions left %d rows", n)
+	}
+}
+
+// TestManagementReviewObjectiveChange: a decision changing an objective
+// (9.3.3) changes the objective when it is recorded, in one transaction
+// with its trail entry; it is done from then on, and the next review's
+// inputs show it done with the new target. A change that is refused
+// writes nothing: not the decision, not the objective, not the trail.
+func TestManagementReviewObjectiveChange(t *testing.T) {
+	env, co := reviewSeed(t)
+	chair := env.As("chairman")
+	id := createReview(t, co, "Xem xét của lãnh đạo năm 2026")
+	type objective struct {
+		ID, Title string
+		Target    float64
+		From      string `json:"period_from"`
+		To        string `json:"period_to"`
+	}
+	list := func() []objective {
+		var l struct{ Items []objective }
+		co.Do("GET", "/api/v1/objectives", nil).MustStatus(200).Decode(&l)
+		return l.Items
+	}
+	objectives := func() map[string]objective {
+		m := map[string]objective{}
+		for _, o := range list() {
+			if _, ok := m[o.Title]; !ok {
+				m[o.Title] = o
+			}
+		}
+		return m
+	}
+	onTime, last := objectives()["Trên 90% hồ sơ đúng hạn"], objectives()["Mục tiêu năm trước"]
+	if onTime.ID == "" || last.ID == "" {
+		t.Fatalf("objectives %+v", objectives())
+	}
+	// Closing 2025 leaves its objective read-only.
+	co.Do("POST", "/api/v1/qms-years", map[string]any{"year": 2025}).MustStatus(http.StatusCreated)
+	written := func() string {
+		return fmt.Sprint(env.Count(t, `SELECT count(*) FROM management_review_decisions`),
+			env.Count(t, `SELECT count(*) FROM trail WHERE action IN ('review.decide', 'objective.change')`), list())
+	}
+	before := written()
+	path := "/api/v1/management-reviews/" + id + "/decisions"
+	for _, rf := range []struct {
+		body         map[string]any
+		status       int
+		field, inMsg string
+	}{
+		{map[string]any{"kind": "objective", "title": "Nâng chỉ tiêu", "objective_id": onTime.ID}, 400, "new_target", ""},
+		{map[string]any{"kind": "objective", "title": "Nâng chỉ tiêu", "new_target": 95}, 400, "objective_id", ""},
+		{map[string]any{"kind": "resource", "title": "x", "new_target": 95}, 400, "new_target", ""},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": onTime.ID, "new_target": -1}, 400, "new_target", ""},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": onTime.ID, "new_period_from": "2026-12-31", "new_period_to": "2026-11-01"}, 400, "new_period_to", ""},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": onTime.ID, "new_period_from": "2026-11-01"}, 400, "new_period_to", ""},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": onTime.ID, "new_target": 120}, 400, "",
+			`the new target of objective "Trên 90% hồ sơ đúng hạn" is a percentage: at most 100`},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": onTime.ID, "new_target": 90}, 400, "",
+			`the change leaves the objective "Trên 90% hồ sơ đúng hạn" as it is`},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": "5e0c2a3e-4a4b-4c7e-9a59-0d9a3b2f4d11", "new_target": 90}, 400, "",
+			"no objective 5e0c2a3e-4a4b-4c7e-9a59-0d9a3b2f4d11"},
+		{map[string]any{"kind": "objective", "title": "x", "objective_id": last.ID, "new_target": 95}, 409, "",
+			"this belongs to a closed QMS year, whose reports are read-only"},
+	} {
+		r := chair.Do("POST", path, rf.body)
+		b := errOf(r)
+		if r.Status != rf.status || (rf.field != "" && b.Error.Fields[rf.field] == "") || (rf.inMsg != "" && b.Error.Message != rf.inMsg) {
+			t.Errorf("%v: %s", rf.body, r)
+		}
+	}
+	co.Do("POST", path, map[string]any{"kind": "objective", "title": "x", "objective_id": onTime.ID, "new_target": 95}).MustStatus(http.StatusForbidden)
+	if got := written(); got != before {
+		t.Fatalf("refusals wrote: %s -> %s", before, got)
+	}
+
+	// The change is applied as it is recorded.
+	var d struct {
+		ID     string
+		Done   bool
+		DoneBy string `json:"done_by"`
+		Change *struct {
+			Target    *float64
+			From      string  `json:"period_from"`
+			To        string  `json:"period_to"`
+			OldTarget float64 `json:"old_target"`
+			OldFrom   string  `json:"old_period_from"`
+			OldTo     string  `json:"old_period_to"`
+		} `json:"objective_change"`
+	}
+	chair.Do("POST", path, map[string]any{"kind": "objective", "title": "Nâng chỉ tiêu đúng hạn lên 95% đến hết năm",
+		"objective_id": onTime.ID, "new_target": 95, "new_period_from": "2026-11-01", "new_period_to": "2026-12-31"}).MustStatus(http.StatusCreated).Decode(&d)
+	if !d.Done || d.DoneBy != "chairman" || d.Change == nil || d.Change.Target == nil || *d.Change.Target != 95 || d.Change.OldTarget != 90 ||
+		d.Change.OldTo != "2026-11-30" || d.Change.To != "2026-12-31" {
+		t.Fatalf("decision %+v %+v", d, d.Change)
+	}
+	if o := objectives()["Trên 90% hồ sơ đúng hạn"]; o.Target != 95 || o.From != "2026-11-01" || o.To != "2026-12-31" {
+		t.Errorf("the objective after the change: %+v", o)
+	}
+	var ev struct {
+		Object string `db:"object_id"`
+		Unit   string `db:"unit"`
+		Target string `db:"target"`
+	}
+	if err := env.App.DB.Get(&ev, `SELECT object_id, unit, details->>'target' AS target FROM trail WHERE action = 'objective.change'`); err != nil {
+		t.Fatalf("no trail entry of the change: %v", err)
+	}
+	if ev.Object != onTime.ID || ev.Unit != "tnmt" || ev.Target != "95" {
+		t.Errorf("trail entry %+v", ev)
+	}
+	// Done at recording: it is not marked done again.
+	r := co.Do("POST", "/api/v1/management-review-decisions/"+d.ID+"/done", map[string]any{"note": "x"}).MustStatus(http.StatusConflict)
+	if msg := errorMessage(t, r); msg != "the decision is already done" {
+		t.Errorf("refusal %q", msg)
+	}
+	// A target only: the period stays.
+	chair.Do("POST", path, map[string]any{"kind": "objective", "title": "Trực tuyến 85%", "objective_id": objectives()["80% hồ sơ trực tuyến"].ID,
+		"new_target": 85}).MustStatus(http.StatusCreated)
+	if o := objectives()["80% hồ sơ trực tuyến"]; o.Target != 85 || o.To != "2026-11-30" {
+		t.Errorf("the online objective after the change: %+v", o)
+	}
+
+	// The review page shows the change.
+	page := co.Do("GET", "/management-reviews/"+id, nil).MustStatus(200)
+	for _, want := range []string{"chỉ tiêu 90 → 95", "thời hạn 01/11/2026 – 30/11/2026 → 01/11/2026 – 31/12/2026"} {
+		if !strings.Contains(string(page.Body), want) {
+			t.Errorf("the review page does not show %q", want)
+		}
+	}
+
+	// The next review's inputs show the decision done with the new target.
+	next := createReview(t, co, "Xem xét của lãnh đạo bổ sung")
+	var p reviewPack
+	co.Do("GET", "/api/v1/management-reviews/"+next+"/inputs", nil).MustStatus(200).Decode(&p)
+	prev := p.section(t, "previous_actions")
+	subject := "Nâng chỉ tiêu đúng hạn lên 95% đến hết năm — Trên 90% hồ sơ đúng hạn (01/11/2026 – 31/12/2026)"
+	if prev.value(t, "review.fig.previous_objective", subject) != 95 || prev.value(t, "review.fig.previous_done", "") != 2 {
+		t.Errorf("previous actions %+v", prev.Figures)
+	}
+	for _, f := range prev.Figures {
+		if f.Subject == subject && f.Status != "review.status.done" {
+			t.Errorf("the change is %s in the next review", f.Status)
+		}
+	}
+}
+
+// TestQMSYearCarriesReviewSchedule: closing a QMS year carries the review
+// schedule: the next year's management review is due a year after the
+// last closed review, as the schedule says, recorded with the act, in its
+// trail entry and on the QMS years page.
+func TestQMSYearCarriesReviewSchedule(t *testing.T) {
+	env, co := reviewSeed(t)
+	chair := env.As("chairman")
+	id := createReview(t, co, "Xem xét của lãnh đạo năm 2026")
+	for _, key := range []string{"resources", "improvement"} {
+		co.Do("POST", "/api/v1/management-reviews/"+id+"/sections/"+key, map[string]any{"body": "Nội dung " + key, "version": 0}).MustStatus(200)
+	}
+	chair.Do("POST", "/api/v1/management-reviews/"+id+"/close", nil).MustStatus(200)
+	var sc struct{ Due string }
+	co.Do("GET", "/api/v1/management-review-schedule", nil).MustStatus(200).Decode(&sc)
+	if sc.Due != "2027-11-26" {
+		t.Fatalf("schedule %+v", sc)
+	}
+	var yr yearOut
+	co.Do("POST", "/api/v1/qms-years", map[string]any{"year": 2026}).MustStatus(http.StatusCreated).Decode(&yr)
+	if yr.ReviewDue != sc.Due || yr.ReviewLast != id {
+		t.Fatalf("closed year carried the review due %q after %q, want %s after %s", yr.ReviewDue, yr.ReviewLast, sc.Due, id)
+	}
+	var again yearOut
+	co.Do("GET", "/api/v1/qms-years/2026", nil).MustStatus(200).Decode(&again)
+	if again.ReviewDue != sc.Due || again.ReviewLast != id {
+		t.Errorf("read back: due %q after %q", again.ReviewDue, again.ReviewLast)
+	}
+	if n := env.Count(t, `SELECT count(*) FROM trail WHERE action = 'qms_year.close' AND details->>'review_due' = '2027-11-26'`); n != 1 {
+		t.Errorf("trail entries with the review due: %d", n)
+	}
+	page := co.Do("GET", "/qms-years", nil).MustStatus(200)
+	if !strings.Contains(string(page.Body), "Xem xét của lãnh đạo năm 2027: hạn chậm nhất ngày 26/11/2027") {
+		t.Errorf("the QMS years page does not show the review due")
 	}
 }
