@@ -86,6 +86,24 @@ func (s *Service) list(ctx context.Context, f DirectiveFilter) ([]Directive, err
 	return ds, err
 }
 
+// ToDecide lists the reported directives whose report waits for a's
+// decision (accept or return): every reported directive for who decides
+// in every unit (the chairman, the coordinator), those a issued for
+// anyone else; for a's home page, soonest due first.
+func (s *Service) ToDecide(ctx context.Context, a qms.Actor) ([]Directive, error) {
+	ds, err := s.list(ctx, DirectiveFilter{Scope: qms.Scope{All: true}, States: []string{DirectiveReported}})
+	if err != nil {
+		return nil, err
+	}
+	out := ds[:0]
+	for _, d := range ds {
+		if s.mayDecide(a, d) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // ToReport lists the directives of the units where a reports that are
 // still to report or were returned, for a's home page.
 func (s *Service) ToReport(ctx context.Context, a qms.Actor) ([]Directive, error) {

@@ -159,17 +159,38 @@ func (s *Server) leadDirectivePage(l *leadership.Service) handlerFunc {
 	}
 }
 
-// leadTasks puts directives to report on the home page, worded in the
-// reader's language.
+// leadTasks puts on the home page the directives to report and the
+// reports that wait for the reader's decision, worded in the reader's
+// language.
 func (s *Server) leadTasks(l *leadership.Service) TaskSource {
 	return func(ctx context.Context, a qms.Actor) ([]qms.Task, error) {
 		ds, err := l.ToReport(ctx, a)
+		if err != nil {
+			return nil, err
+		}
 		out := make([]qms.Task, 0, len(ds))
 		for _, d := range ds {
 			due := d.DueOn.In(s.Location)
 			out = append(out, qms.Task{Kind: "directive", Link: "/directives/" + d.ID, Due: &due, Overdue: d.Overdue,
 				Title: s.trLang(a.Lang).T("proc.task.directive", "Title", d.Title)})
 		}
-		return out, err
+		decide, err := l.ToDecide(ctx, a)
+		if err != nil || len(decide) == 0 {
+			return out, err
+		}
+		units, err := s.Org.Units(ctx)
+		if err != nil {
+			return out, err
+		}
+		name := map[string]string{}
+		for _, u := range units {
+			name[u.Code] = u.Name(a.Lang)
+		}
+		for _, d := range decide {
+			due := d.DueOn.In(s.Location)
+			out = append(out, qms.Task{Kind: "directive_decide", Link: "/directives/" + d.ID, Due: &due,
+				Title: s.trLang(a.Lang).T("proc.task.directive_decide", "Title", d.Title, "Unit", name[d.Unit])})
+		}
+		return out, nil
 	}
 }
