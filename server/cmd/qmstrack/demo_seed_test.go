@@ -88,9 +88,11 @@ func TestDemoSeedShowsEveryRoleItsWork(t *testing.T) {
 		"head.tnmt": {"Soát xét QT.ISO.07 Quy trình cấp giấy chứng nhận quyền sử dụng đất, lần ban hành 02",
 			"Ký xác nhận hành động khắc phục NC-", "Hồ sơ địa chính lưu không đúng thời hạn quy định",
 			"Báo cáo kết quả thực hiện chỉ đạo: Rà soát toàn bộ hồ sơ đất đai trễ hạn"},
-		// reviews the new complaints procedure; the NCs without a cause
+		// reviews the new complaints procedure; the NCs without a cause;
+		// decides on the culture office's report
 		"chairman": {"Soát xét QT.ISO.03 Quy trình tiếp nhận và xử lý phản ánh, kiến nghị, lần ban hành 01",
-			"Phân tích nguyên nhân điểm không phù hợp NC-", "Công dân phản ánh không được hướng dẫn bổ sung hồ sơ một lần"},
+			"Phân tích nguyên nhân điểm không phù hợp NC-", "Công dân phản ánh không được hướng dẫn bổ sung hồ sơ một lần",
+			"Xem xét báo cáo của ", ": Cập nhật bảng niêm yết thủ tục hành chính theo mức phí mới"},
 		// verifies the signed-off action, decides on the old register, the
 		// NCs without a cause
 		"coordinator": {"Kiểm tra hiệu lực hành động NC-", "Thông tin thủ tục lễ hội niêm yết chưa cập nhật mức phí mới",
