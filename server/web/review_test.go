@@ -552,11 +552,15 @@ func TestManagementReviewObjectiveChange(t *testing.T) {
 		t.Errorf("the online objective after the change: %+v", o)
 	}
 
-	// The review page shows the change.
+	// The review page and its PDF pack show the change.
 	page := co.Do("GET", "/management-reviews/"+id, nil).MustStatus(200)
+	pack := strings.Join(strings.Fields(pdfText(t, co.Do("GET", "/api/v1/management-reviews/"+id+"/pack.pdf", nil).MustStatus(200).Body)), " ")
 	for _, want := range []string{"chỉ tiêu 90 → 95", "thời hạn 01/11/2026 – 30/11/2026 → 01/11/2026 – 31/12/2026"} {
 		if !strings.Contains(string(page.Body), want) {
 			t.Errorf("the review page does not show %q", want)
+		}
+		if !strings.Contains(pack, want) {
+			t.Errorf("the review's PDF does not show %q:\n%s", want, pack)
 		}
 	}
 

@@ -153,6 +153,23 @@ func (r *Renderer) RenderPack(_ context.Context, w io.Writer, p leadership.Pack,
 		if !d.DueOn.IsZero() {
 			line += " — " + t("review.field.due_on") + " " + d.DueOn.Display()
 		}
+		// A change to an objective prints its objective and what it
+		// changes, as the review page shows it.
+		if c := d.Change; c != nil {
+			var what []string
+			if c.Target != nil {
+				what = append(what, t("review.change.target", "Old", Number(c.OldTarget, lang), "New", Number(c.NewTarget(), lang)))
+			}
+			if c.ChangesPeriod() {
+				what = append(what, t("review.change.period", "Old", c.OldFrom.Display()+" – "+c.OldTo.Display(), "New", c.From.Display()+" – "+c.To.Display()))
+			}
+			if d.ObjectiveTitle != "" {
+				line += " (" + d.ObjectiveTitle + ")"
+			}
+			if len(what) > 0 {
+				line += ": " + strings.Join(what, "; ")
+			}
+		}
 		pdf.MultiCell(0, 5.5, line, "", "L", false)
 	}
 	pdf.Ln(10)
