@@ -37,4 +37,31 @@ func TestAPIDocsPage(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
+	// Each operation lists its fields from the typed document: the query
+	// parameters with their types, the request body's fields, and the
+	// answer's, those always written marked.
+	op := func(method, path string) string {
+		t.Helper()
+		i := strings.Index(body, "<td><code>"+method+"</code></td><td><code>"+path+"</code>")
+		if i < 0 {
+			t.Fatalf("no row for %s %s", method, path)
+		}
+		end := strings.Index(body[i:], "</tr>")
+		return body[i : i+end]
+	}
+	for _, tc := range []struct {
+		method, path string
+		want         []string
+	}{
+		{"GET", "/api/v1/ncs", []string{"Tham số truy vấn", `<code>limit</code> <small lang="en">integer</small>`, `<code>status</code> <small lang="en">string</small>`}},
+		{"POST", "/api/v1/ncs", []string{"Thân yêu cầu", `<code>title</code> <small lang="en">string</small>`, `<code>clauses</code> <small lang="en">array of string, null</small>`}},
+		{"GET", "/api/v1/me", []string{"Trả lời", `<code>login</code> <small lang="en">string</small> <small class="muted">luôn có</small>`}},
+	} {
+		row := op(tc.method, tc.path)
+		for _, w := range tc.want {
+			if !strings.Contains(row, w) {
+				t.Errorf("%s %s: the page lacks %q in\n%s", tc.method, tc.path, w, row)
+			}
+		}
+	}
 }
