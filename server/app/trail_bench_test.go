@@ -35,7 +35,7 @@ func BenchmarkTrailNCCreation(b *testing.B) {
 	units := []string{"vp", "noivu", "vhtt", "tnmt", "motcua"}
 	cs := make([]*apptest.Client, clients)
 	for i := range cs {
-		cs[i] = env.As("coordinator")
+		cs[i] = env.As("coordinator").Load()
 	}
 	var mu sync.Mutex
 	answered := map[string]time.Time{}

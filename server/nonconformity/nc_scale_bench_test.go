@@ -109,7 +109,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func get(tb testing.TB, c *apptest.Client, path string) time.Duration {
 	tb.Helper()
 	s := time.Now()
-	r := c.Do("GET", path, nil)
+	r := c.Load().Do("GET", path, nil)
 	d := time.Since(s)
 	if r.Status != http.StatusOK {
 		tb.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
@@ -210,7 +210,7 @@ func BenchmarkNCScale(b *testing.B) {
 		}
 		cs := make([]*apptest.Client, clients)
 		for i := range cs {
-			cs[i] = one.As("coordinator")
+			cs[i] = one.As("coordinator").Load()
 		}
 		var done, failed atomic.Int64
 		var wg sync.WaitGroup

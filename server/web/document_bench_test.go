@@ -297,7 +297,7 @@ func BenchmarkDocumentRegister100k(b *testing.B) {
 	}
 	b.Logf("seeded %d documents in %.1fs", n, time.Since(start).Seconds())
 
-	coord := env.As("coordinator")
+	coord := env.As("coordinator").Load()
 	// Walk to page 1,000 through the API, keeping its cursor.
 	cursor := ""
 	walk := time.Now()

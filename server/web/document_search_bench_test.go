@@ -122,7 +122,7 @@ func BenchmarkDocumentSearchScale(b *testing.B) {
 	for k, size := range sizes {
 		env := apptest.New(b)
 		seedSearchDocs(b, env, size)
-		coord := env.As("coordinator")
+		coord := env.As("coordinator").Load()
 		coords[k] = coord
 		rare := size / 10007
 		for _, q := range queries[:1] {
@@ -243,7 +243,7 @@ func BenchmarkDocumentRegisterOfOneUnit(b *testing.B) {
 	for k, size := range sizes {
 		env := apptest.New(b)
 		seedUnitDocs(b, env, size)
-		cs := map[string]*apptest.Client{"staff.tnmt": env.As("staff.tnmt"), "coordinator": env.As("coordinator")}
+		cs := map[string]*apptest.Client{"staff.tnmt": env.As("staff.tnmt").Load(), "coordinator": env.As("coordinator").Load()}
 		calls[k] = func(p page) {
 			req, _ := http.NewRequest("GET", env.URL+p.path, nil)
 			if !strings.HasPrefix(p.path, "/api/") {

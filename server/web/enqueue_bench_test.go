@@ -25,7 +25,7 @@ func BenchmarkEnqueueInRequest(b *testing.B) {
 	var hook struct{ ID string }
 	env.As("admin").Do("POST", "/api/v1/webhooks", map[string]any{"url": "https://203.0.113.10/hook", "events": []string{"nc.raised"},
 		"secret": "bench-secret-0123456789abcdef"}).MustStatus(http.StatusCreated).Decode(&hook)
-	coord := env.As("coordinator")
+	coord := env.As("coordinator").Load()
 	raise := func(n int) time.Duration {
 		s := time.Now()
 		coord.Do("POST", "/api/v1/ncs", map[string]any{"source": "self_report", "severity": "minor", "unit": "tnmt",
