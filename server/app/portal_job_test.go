@@ -2,11 +2,8 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -23,17 +20,8 @@ import (
 // however many more rounds both run. Without the address the job is not
 // registered (TestRunJobsFiresEveryJobOnceAcrossInstances counts the rest).
 func TestRunJobsSyncsDossiersToThePortal(t *testing.T) {
-	var mu sync.Mutex
-	got := map[string]int{}
-	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ MaHoSo string }
-		_ = json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		got[m.MaHoSo]++
-		mu.Unlock()
-	}))
-	defer portal.Close()
-	received := func(number string) int { mu.Lock(); defer mu.Unlock(); return got[number] }
+	portal := apptest.NewPortal(t)
+	received := portal.Received
 
 	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.PortalSyncURL = portal.URL }))
 	registered := false

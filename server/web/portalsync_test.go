@@ -2,10 +2,7 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,16 +16,7 @@ import (
 // the dossier; anyone else gets the dossier's 404. Without an address the
 // status says the sync is off.
 func TestDossierSyncStatus(t *testing.T) {
-	var mu sync.Mutex
-	got := map[string]int{}
-	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ MaHoSo string }
-		_ = json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		got[m.MaHoSo]++
-		mu.Unlock()
-	}))
-	defer portal.Close()
+	portal := apptest.NewPortal(t)
 	env := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.PortalSyncURL = portal.URL }))
 	f := env.Fixtures()
 	svc := f.Service(t, "tnmt", 5)
@@ -48,11 +36,9 @@ func TestDossierSyncStatus(t *testing.T) {
 	if !st.Enabled || len(st.Items) == 0 || st.Items[0].Kind != "receipt" || st.Items[0].SyncedAt == nil {
 		t.Fatalf("sync status %+v", st)
 	}
-	mu.Lock()
-	if got[number] != len(st.Items) {
-		t.Errorf("the portal got %d messages for %s, the status lists %d", got[number], number, len(st.Items))
+	if n := portal.Received(number); n != len(st.Items) {
+		t.Errorf("the portal got %d messages for %s, the status lists %d", n, number, len(st.Items))
 	}
-	mu.Unlock()
 	if r := f.As("staff.noivu").Do("GET", "/api/v1/dossiers/"+number+"/sync", nil); r.Status != http.StatusNotFound {
 		t.Errorf("another unit's staff reads the sync status: %d", r.Status)
 	}
