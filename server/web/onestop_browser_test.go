@@ -82,7 +82,7 @@ func browserPlanItemToAccepted(t *testing.T, ctx context.Context, base, planID, 
 		chromedp.SetValue("#report-text", "Hoàn thành: 96 % hồ sơ đúng hạn.", chromedp.ByID),
 		chromedp.SetUploadFiles("#report-files", []string{evidence}, chromedp.ByID),
 		chromedp.Click("#report-form button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#report-form", chromedp.ByID),
+		browsertest.Replaced("#report-form", "#directive-state"),
 		chromedp.Text("#directive-state", &state, chromedp.ByID),
 	)
 	if !strings.Contains(state, "Đã báo cáo") {

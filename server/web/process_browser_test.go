@@ -146,7 +146,7 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 		chromedp.SetValue("#report-text", "Đã rà soát 2 hồ sơ trễ hạn, nhắc nhở công chức thụ lý, cập nhật quy trình.", chromedp.ByID),
 		chromedp.SetUploadFiles("#report-files", []string{evidence}, chromedp.ByID),
 		chromedp.Click("#report-form button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#report-form", chromedp.ByID),
+		browsertest.Replaced("#report-form", "#directive-state"),
 		chromedp.Text("#directive-state", &state, chromedp.ByID),
 	)
 	if !strings.Contains(state, "Đã báo cáo") {
@@ -166,7 +166,7 @@ func TestBrowserDossiersToDirectiveToDashboard(t *testing.T) {
 		chromedp.WaitVisible("#decide-form", chromedp.ByID),
 		chromedp.Text("article.report", &evidenceLinks, chromedp.ByQuery),
 		chromedp.Click("#accept", chromedp.ByID),
-		chromedp.WaitNotPresent("#decide-form", chromedp.ByID),
+		browsertest.Replaced("#decide-form", "#directive-state"),
 		chromedp.Text("#directive-state", &state, chromedp.ByID),
 	)
 	if !strings.Contains(evidenceLinks, "bao-cao-ra-soat.pdf") || !strings.Contains(state, "Đã chấp nhận") {

@@ -5,6 +5,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,4 +167,33 @@ func Screenshot(ctx context.Context, name string) {
 	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".png"), buf, 0o644)
 	}
+}
+
+// Replaced waits, after a click that posts a form, for the page that
+// replaces it: loaded, without the element gone (a CSS selector of the
+// page left) and with the element present (one of the new page). Reading
+// the new page before it has loaded finds the nodes of the page being
+// left, or none ("No node with given id found").
+// An evaluation that meets the navigation itself ("Inspected target
+// navigated or closed") is tried again; it gives up after loadWait.
+func Replaced(gone, present string) chromedp.Action {
+	expr := fmt.Sprintf(`document.readyState === "complete" && !document.querySelector(%q) && !!document.querySelector(%q)`, gone, present)
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		deadline := time.Now().Add(loadWait)
+		for {
+			var ok bool
+			err := chromedp.Evaluate(expr, &ok).Do(ctx)
+			if err == nil && ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the page after the post did not load (%s gone, %s present): %v", gone, present, err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 }
