@@ -19,7 +19,8 @@ import (
 func (f *fixture) trailActions(t *testing.T, id string) []string {
 	t.Helper()
 	var actions []string
-	if err := f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_id = $1 ORDER BY seq`, id); err != nil {
+	// In the order of the appends (id); seq is set by the sequencer, moments later.
+	if err := f.env.DB.Select(&actions, `SELECT action FROM trail WHERE object_id = $1 ORDER BY id`, id); err != nil {
 		t.Fatal(err)
 	}
 	return actions
