@@ -3,6 +3,7 @@ package document
 import (
 	"context"
 	"io"
+	"path"
 	"strings"
 	"time"
 
@@ -115,7 +116,17 @@ type Printout struct {
 	Reviewed []qms.Signature
 	Approved *qms.Signature
 	At       time.Time
+	// Pages is the content of the main file when it is a PDF of at most
+	// MaxPrintedPDF bytes: the copy prints its pages after the cover sheet,
+	// each under the copy's header and mark. Nil otherwise: the sheet then
+	// identifies the file by its SHA-256.
+	Pages []byte
 }
+
+// MaxPrintedPDF is the largest main file whose pages a printed copy
+// carries (a scanned procedure of a few hundred pages); a larger one is
+// printed from the file, as a file of another kind is.
+const MaxPrintedPDF = 64 << 20
 
 // CopyStore is what controlled copies need from the database.
 type CopyStore interface {
@@ -341,6 +352,17 @@ func (c *Copies) Printout(ctx context.Context, revID, copyID string) (Printout, 
 	if p.History, err = c.store.History(ctx, d.ID); err != nil {
 		return Printout{}, err
 	}
+	if f, ok := rev.MainFile(); ok && isPDF(f) && f.Size <= MaxPrintedPDF {
+		o, err := c.docs.blobs.OpenVersion(ctx, f.Key, f.VersionID)
+		if err != nil {
+			return Printout{}, err
+		}
+		p.Pages, err = io.ReadAll(io.LimitReader(o, MaxPrintedPDF+1))
+		o.Close()
+		if err != nil {
+			return Printout{}, err
+		}
+	}
 	p.Drafted = qms.Signature{UserID: rev.CreatedBy, Name: rev.CreatedByName,
 		Role: c.docs.o.RoleOf(rev.CreatedBy, d.Unit, obj, actDraft), SignedAt: rev.CreatedAt}
 	if rev.SubmittedAt != nil {
@@ -359,6 +381,16 @@ func (c *Copies) Printout(ctx context.Context, revID, copyID string) (Printout, 
 		}
 	}
 	return p, nil
+}
+
+// isPDF says whether a file was stored as a PDF (by its media type, or by
+// its name when the type is a generic one).
+func isPDF(f File) bool {
+	mt := strings.ToLower(strings.TrimSpace(strings.Split(f.MediaType, ";")[0]))
+	if mt == "application/pdf" {
+		return true
+	}
+	return (mt == "" || mt == "application/octet-stream") && strings.EqualFold(path.Ext(f.Name), ".pdf")
 }
 
 // CheckRevision is the public check of a revision that has been in force:

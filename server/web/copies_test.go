@@ -314,3 +314,60 @@ func TestControlledCopyNumbersConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestControlledCopyCarriesTheProcedurePages: when the procedure's main
+// file is a PDF, its printed copy (uncontrolled or controlled) is the cover
+// sheet followed by the file's own pages read from the object store, each
+// under the header numbered out of the whole copy and over the copy's mark;
+// a later issue's file is printed for that issue, and the superseded
+// issue's copy (which the coordinator may still print) keeps its own.
+func TestControlledCopyCarriesTheProcedurePages(t *testing.T) {
+	env := apptest.New(t)
+	f := env.Fixtures()
+	file := apptest.TextPDF(t, []string{"Bước 1: tiếp nhận hồ sơ đất đai tại Bộ phận Một cửa"}, []string{"Bước 2: thẩm định hồ sơ tại phòng"})
+	docID, rev1 := f.EffectiveDocumentWith(t, "tnmt", apptest.File{Name: "quy-trinh-dat-dai.pdf", Content: file})
+	var doc struct {
+		Code string `json:"code"`
+	}
+	apptest.Expect(t, "doc", f.As("coordinator").Do("GET", "/api/v1/documents/"+docID, nil), 200, &doc)
+	var c1 copyOut
+	apptest.Expect(t, "issue", f.As("coordinator").Do("POST", "/api/v1/revisions/"+rev1+"/copies", map[string]string{"unit": "vp", "holder": "Bộ phận Một cửa"}), 201, &c1)
+	r := f.As("coordinator").Do("GET", "/api/v1/revisions/"+rev1+"/controlled-copy.pdf?lang=vi&copy="+c1.ID, nil).MustStatus(200)
+	pages := strings.Split(strings.TrimRight(squash(pdfText(t, r.Body)), "\f\n "), "\f")
+	if len(pages) != 3 {
+		t.Fatalf("the copy has %d pages, want the cover and the file's two:\n%s", len(pages), strings.Join(pages, "\n=====\n"))
+	}
+	for i, want := range [][]string{
+		{"Bước 1: tiếp nhận hồ sơ đất đai tại Bộ phận Một cửa", "Trang: 2/3"},
+		{"Bước 2: thẩm định hồ sơ tại phòng", "Trang: 3/3"},
+	} {
+		for _, w := range append(want, "Mã hiệu: "+doc.Code, "Lần ban hành: 01", "BẢN KIỂM SOÁT SỐ 01 (Văn phòng HĐND và UBND — Bộ phận Một cửa)") {
+			if !strings.Contains(pages[i+1], w) {
+				t.Errorf("page %d lacks %q:\n%s", i+2, w, pages[i+1])
+			}
+		}
+	}
+	if !strings.Contains(pages[0], "quy-trinh-dat-dai.pdf") || !strings.Contains(pages[0], "Các trang sau là 2 trang của tệp này") {
+		t.Errorf("the cover does not name the file and its pages:\n%s", pages[0])
+	}
+
+	// Issue 2 with a one-page file: its copy carries that page, and the
+	// uncontrolled copy of issue 1, now superseded, still prints issue 1's.
+	author := "author.tnmt"
+	rev2 := f.RevisionWith(t, author, docID, apptest.File{Name: "quy-trinh-moi.pdf", Content: apptest.TextPDF(t, []string{"Quy trình mới: hồ sơ nộp trực tuyến"})})
+	f.Submit(t, author, rev2, "head.tnmt")
+	f.Review(t, "head.tnmt", rev2)
+	f.Approve(t, "chairman", rev2)
+	f.Publish(t, rev2)
+	r = f.As("staff.tnmt").Do("GET", "/api/v1/revisions/"+rev2+"/controlled-copy.pdf?lang=vi", nil).MustStatus(200)
+	pages = strings.Split(strings.TrimRight(squash(pdfText(t, r.Body)), "\f\n "), "\f")
+	if len(pages) != 2 || !strings.Contains(pages[1], "Quy trình mới: hồ sơ nộp trực tuyến") || !strings.Contains(pages[1], "BẢN KHÔNG KIỂM SOÁT") ||
+		strings.Contains(strings.Join(pages, ""), "Bước 1") {
+		t.Errorf("issue 2's copy:\n%s", strings.Join(pages, "\n=====\n"))
+	}
+	r = f.As("coordinator").Do("GET", "/api/v1/revisions/"+rev1+"/controlled-copy.pdf?lang=vi", nil).MustStatus(200)
+	pages = strings.Split(strings.TrimRight(squash(pdfText(t, r.Body)), "\f\n "), "\f")
+	if len(pages) != 3 || !strings.Contains(pages[1], "Bước 1") || !strings.Contains(pages[0], "Lần ban hành này đã được thay thế") {
+		t.Errorf("issue 1's copy after issue 2:\n%s", strings.Join(pages, "\n=====\n"))
+	}
+}

@@ -6,14 +6,18 @@
 // Phê duyệt) from the revision's e-signatures, the revision table (Sửa đổi
 // tài liệu), the main file it covers (name and SHA-256) and a QR code
 // (skip2/go-qrcode) to the public page that says whether the revision is
-// still in force. It is the cover sheet of the copy: the revision's own
-// file is printed from the file itself, which the sheet identifies by its
-// SHA-256. It implements document.CopyPrinter.
+// still in force. When the main file is a PDF (Printout.Pages), its pages
+// follow the cover sheet, each scaled under the same header and over the
+// copy's mark and QR code in the footer (see stamp.go); a main file of
+// another kind (a Word file, say) is identified on the sheet by its SHA-256
+// and printed from the file itself. It implements document.CopyPrinter.
 package copypdf
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -38,12 +42,16 @@ type Options struct {
 	Office func(lang string) string
 	// QR encodes the check page's address as a PNG; skip2/go-qrcode when nil.
 	QR func(url string) ([]byte, error)
+	// PDFiumCache is the folder where the compiled PDFium module is kept
+	// between runs; PDFiumCacheDir() when empty, none when "-".
+	PDFiumCache string
 }
 
 // Printer prints copies of documents.
 type Printer struct {
 	labels map[string]map[string]string
 	o      Options
+	stamp  *stamper
 }
 
 var _ document.CopyPrinter = (*Printer)(nil)
@@ -56,7 +64,14 @@ func New(o Options) (*Printer, error) {
 	if o.QR == nil {
 		o.QR = func(url string) ([]byte, error) { return qrcode.Encode(url, qrcode.Medium, 256) }
 	}
-	p := &Printer{labels: map[string]map[string]string{}, o: o}
+	cache := o.PDFiumCache
+	switch cache {
+	case "":
+		cache = PDFiumCacheDir()
+	case "-":
+		cache = ""
+	}
+	p := &Printer{labels: map[string]map[string]string{}, o: o, stamp: &stamper{cacheDir: cache}}
 	for _, lang := range []string{"vi", "en"} {
 		p.labels[lang] = map[string]string{}
 		for _, file := range []string{"copies", "core"} {
@@ -76,11 +91,48 @@ func New(o Options) (*Printer, error) {
 	return p, nil
 }
 
-// Print writes the printout as a PDF in lang (vi unless en).
+// Print writes the printout as a PDF in lang (vi unless en): the cover
+// sheet, then the pages of the main file when it is a PDF.
 func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 	if lang != "en" {
 		lang = "vi"
 	}
+	ctx := context.Background()
+	var sizes []pageSize
+	unread := false
+	if len(c.Pages) > 0 {
+		var err error
+		if sizes, err = p.stamp.sizes(ctx, c.Pages); errors.Is(err, errNotPDF) {
+			unread = true
+		} else if err != nil {
+			return err
+		}
+	}
+	var sheet bytes.Buffer
+	cover, err := p.sheet(&sheet, c, lang, sizes, unread)
+	if err != nil {
+		return err
+	}
+	if len(sizes) == 0 {
+		_, err := w.Write(sheet.Bytes())
+		return err
+	}
+	return p.stamp.merge(ctx, w, sheet.Bytes(), cover, c.Pages, frame{Top: marginTop + headerHeight + 3, Bottom: 14, Side: marginSide})
+}
+
+// The page layout, in millimetres.
+const (
+	marginTop    = 12.0
+	marginSide   = 15.0
+	headerHeight = 24.0
+	qrFooter     = 10.0
+)
+
+// sheet writes the cover sheet and, after it, one page per entry of sizes
+// holding only the header and the footer, and returns how many pages the
+// cover has. unread says the main file was meant to be printed but could
+// not be read as a PDF.
+func (p *Printer) sheet(w io.Writer, c document.Printout, lang string, sizes []pageSize, unread bool) (int, error) {
 	t := func(id string) string {
 		if s, ok := p.labels[lang][id]; ok {
 			return s
@@ -116,7 +168,7 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 	pdf.SetModificationDate(c.At)
 	pdf.SetTitle(d.Code+" "+d.Title, true)
 	pdf.SetProducer("qmstrack", true)
-	pdf.SetMargins(15, 12, 15)
+	pdf.SetMargins(marginSide, marginTop, marginSide)
 	pdf.AliasNbPages("{nb}")
 	office := ""
 	if p.o.Office != nil {
@@ -125,17 +177,22 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 
 	// The header of every page: office and owner unit | title | the
 	// document's identity and the page.
+	// The three boxes share the page's width between the margins as 45, 85
+	// and 50 of the 180 mm of an A4 page.
 	pdf.SetHeaderFunc(func() {
 		x, y := pdf.GetX(), pdf.GetY()
-		const h = 24.0
+		const h = headerHeight
+		pw, _ := pdf.GetPageSize()
+		k := (pw - 2*marginSide) / 180
+		w1, w2, w3 := 45*k, 85*k, 50*k
 		pdf.SetFont("dejavu", "B", 8)
-		pdf.Rect(x, y, 45, h, "D")
+		pdf.Rect(x, y, w1, h, "D")
 		pdf.SetXY(x+1, y+3)
-		pdf.MultiCell(43, 4, strings.ToUpper(strings.TrimSpace(office+"\n"+unit(d.Unit))), "", "C", false)
-		pdf.Rect(x+45, y, 85, h, "D")
-		pdf.SetXY(x+46, y+5)
+		pdf.MultiCell(w1-2, 4, strings.ToUpper(strings.TrimSpace(office+"\n"+unit(d.Unit))), "", "C", false)
+		pdf.Rect(x+w1, y, w2, h, "D")
+		pdf.SetXY(x+w1+1, y+5)
 		pdf.SetFont("dejavu", "B", 11)
-		pdf.MultiCell(83, 5.5, strings.ToUpper(d.Title), "", "C", false)
+		pdf.MultiCell(w2-2, 5.5, strings.ToUpper(d.Title), "", "C", false)
 		pdf.SetFont("dejavu", "", 8.5)
 		lines := []string{
 			t("copy.pdf.code") + ": " + d.Code,
@@ -144,20 +201,43 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 			fmt.Sprintf("%s: %d/{nb}", t("copy.pdf.page"), pdf.PageNo()),
 		}
 		for i, l := range lines {
-			pdf.Rect(x+130, y+float64(i)*h/4, 50, h/4, "D")
-			pdf.SetXY(x+131, y+float64(i)*h/4)
-			pdf.CellFormat(48, h/4, l, "", 0, "L", false, 0, "")
+			pdf.Rect(x+w1+w2, y+float64(i)*h/4, w3, h/4, "D")
+			pdf.SetXY(x+w1+w2+1, y+float64(i)*h/4)
+			pdf.CellFormat(w3-2, h/4, fit(pdf, l, w3), "", 0, "L", false, 0, "")
 		}
 		pdf.SetXY(x, y+h+4)
 	})
+	// The footer: the copy's mark on every page; on the file's pages, the
+	// holder too and the QR code of the check page, so that any page
+	// taken alone says what it is.
+	png, err := p.o.QR(c.CheckURL)
+	if err != nil {
+		return 0, err
+	}
+	pdf.RegisterImageOptionsReader("qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	cover := 0
 	pdf.SetFooterFunc(func() {
-		pdf.SetY(-11)
-		pdf.SetFont("dejavu", "", 7.5)
+		pw, ph := pdf.GetPageSize()
+		filePage := cover > 0 && pdf.PageNo() > cover
 		mark := t("copy.pdf.uncontrolled")
 		if c.Copy != nil {
 			mark = fmt.Sprintf("%s %02d", t("copy.pdf.controlled"), c.Copy.No)
+			if filePage {
+				mark += " (" + unit(c.Copy.Unit) + " — " + c.Copy.Holder + ")"
+			}
 		}
-		pdf.CellFormat(0, 4, d.Code+" · "+t("copy.pdf.issue")+" "+r.IssueLabel()+" · "+mark+" · "+t("copy.pdf.printed")+" "+day(c.At), "", 0, "C", false, 0, "")
+		line := d.Code + " · " + t("copy.pdf.issue") + " " + r.IssueLabel() + " · " + mark + " · " + t("copy.pdf.printed") + " " + day(c.At)
+		pdf.SetFont("dejavu", "", 7.5)
+		pdf.SetY(-11)
+		if filePage {
+			// The header names the document and its issue already.
+			line = mark + " · " + t("copy.pdf.printed") + " " + day(c.At)
+			pdf.ImageOptions("qr", pw-marginSide-qrFooter, ph-qrFooter-2.5, qrFooter, qrFooter, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+			pdf.SetXY(marginSide, ph-11)
+			pdf.CellFormat(pw-2*marginSide-qrFooter-2, 4, fit(pdf, line, pw-2*marginSide-qrFooter-2), "", 0, "C", false, 0, "")
+			return
+		}
+		pdf.CellFormat(0, 4, line, "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
 
@@ -262,17 +342,20 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 		pdf.AddPage()
 	}
 	y := pdf.GetY()
-	png, err := p.o.QR(c.CheckURL)
-	if err != nil {
-		return err
-	}
-	pdf.RegisterImageOptionsReader("qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
 	pdf.ImageOptions("qr", 153, y, 32, 32, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetFont("dejavu", "B", 9.5)
 	pdf.CellFormat(130, 6, t("copy.pdf.content"), "", 1, "L", false, 0, "")
 	pdf.SetFont("dejavu", "", 9)
 	if f, ok := r.MainFile(); ok {
 		pdf.MultiCell(130, 5, f.Name+" · SHA-256 "+f.SHA256, "", "L", false)
+		switch {
+		case len(sizes) > 0:
+			pdf.MultiCell(130, 5, fmt.Sprintf(t("copy.pdf.pages"), len(sizes)), "", "L", false)
+		case unread:
+			pdf.MultiCell(130, 5, t("copy.pdf.unread"), "", "L", false)
+		default:
+			pdf.MultiCell(130, 5, t("copy.pdf.separate"), "", "L", false)
+		}
 	} else {
 		pdf.MultiCell(130, 5, "—", "", "L", false)
 	}
@@ -282,10 +365,17 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 	if pdf.GetY() < y+34 {
 		pdf.SetY(y + 34)
 	}
-	if err := pdf.Error(); err != nil {
-		return err
+
+	// The pages the file's pages go under: the header and the footer only.
+	cover = pdf.PageNo()
+	const mm = 72 / 25.4
+	for _, sz := range sizes {
+		pdf.AddPageFormat("P", fpdf.SizeType{Wd: sz.W / mm, Ht: sz.H / mm})
 	}
-	return pdf.Output(w)
+	if err := pdf.Error(); err != nil {
+		return 0, err
+	}
+	return cover, pdf.Output(w)
 }
 
 // fit shortens s to the width w of a table cell.

@@ -140,9 +140,17 @@ func (f *Fixtures) Document(t testing.TB, by, unit string) string {
 // Revision starts the next revision of a document, with a main file, as by.
 func (f *Fixtures) Revision(t testing.TB, by, docID string) string {
 	t.Helper()
+	return f.RevisionWith(t, by, docID, File{Name: "quy-trinh.txt", Content: []byte("Nội dung quy trình thử")})
+}
+
+// RevisionWith starts the next revision of a document with main as its
+// main file, as by.
+func (f *Fixtures) RevisionWith(t testing.TB, by, docID string, main File) string {
+	t.Helper()
 	var r idOnly
+	main.Field = "file"
 	Expect(t, "start revision", f.As(by).Multipart("/api/v1/documents/"+docID+"/revisions", map[string]string{"change": "Ban hành lần đầu"},
-		File{Field: "file", Name: "quy-trinh.txt", Content: []byte("Nội dung quy trình thử")}), http.StatusCreated, &r)
+		main), http.StatusCreated, &r)
 	return r.ID
 }
 
@@ -176,9 +184,15 @@ func (f *Fixtures) Publish(t testing.TB, revID string) {
 // Everyone holding a role in the unit must acknowledge it.
 func (f *Fixtures) EffectiveDocument(t testing.TB, unit string) (docID, revID string) {
 	t.Helper()
+	return f.EffectiveDocumentWith(t, unit, File{Name: "quy-trinh.txt", Content: []byte("Nội dung quy trình thử")})
+}
+
+// EffectiveDocumentWith is EffectiveDocument with main as the main file.
+func (f *Fixtures) EffectiveDocumentWith(t testing.TB, unit string, main File) (docID, revID string) {
+	t.Helper()
 	author := "author." + unit
 	docID = f.Document(t, author, unit)
-	revID = f.Revision(t, author, docID)
+	revID = f.RevisionWith(t, author, docID, main)
 	f.Submit(t, author, revID, "head."+unit)
 	f.Review(t, "head."+unit, revID)
 	f.Approve(t, "chairman", revID)
