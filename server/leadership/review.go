@@ -214,6 +214,10 @@ type ReviewStore interface {
 	// LastClosed returns the closed review held last; ErrNotFound when
 	// none was.
 	LastClosed(ctx context.Context) (Review, error)
+	// CarriedReviewDue returns the latest closed QMS year that recorded
+	// the review due in its next year (Year, ReviewDue, ReviewLast set);
+	// ErrNotFound when none has.
+	CarriedReviewDue(ctx context.Context) (ClosedYear, error)
 	// Objective returns a quality objective a decision changes; ErrNotFound
 	// when there is none of that id.
 	Objective(ctx context.Context, id string) (ChangedObjective, error)

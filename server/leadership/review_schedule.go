@@ -11,10 +11,20 @@ import (
 // asks for a management review at least once a year, so the next one is
 // due a year after the last one closed; before any review closed, by the
 // end of the current year.
+//
+// Closing a QMS year records the review due in the next one (YearStore):
+// once that next year has begun, the recorded date is the schedule until
+// another review closes (CarriedFrom names the closed year). So an office
+// that holds no review is shown overdue from the date the year carried,
+// where "by the end of the current year" would move the date on each 1
+// January.
 type ReviewSchedule struct {
 	Last    *Review      `json:"last,omitempty"` // the closed review held last
 	Due     workday.Date `json:"due"`
 	Overdue bool         `json:"overdue"`
+	// CarriedFrom is the closed QMS year whose act recorded Due; 0 when
+	// Due is counted from the last review (or the current year).
+	CarriedFrom int `json:"carried_from,omitempty"`
 }
 
 // Schedule says when the next review is due (review read).
@@ -37,6 +47,14 @@ func (rv *Reviews) schedule(ctx context.Context) (ReviewSchedule, error) {
 		sc.Due = workday.Date{Year: today.Year, Month: 12, Day: 31}
 	default:
 		return sc, err
+	}
+	cy, err := rv.o.Store.CarriedReviewDue(ctx)
+	switch {
+	case qms.KindOf(err) == qms.ErrNotFound:
+	case err != nil:
+		return sc, err
+	case today.Year > cy.Year && (sc.Last == nil && cy.ReviewLast == "" || sc.Last != nil && sc.Last.ID == cy.ReviewLast):
+		sc.Due, sc.CarriedFrom = cy.ReviewDue, cy.Year
 	}
 	sc.Overdue = sc.Due.Before(today)
 	return sc, nil

@@ -367,6 +367,21 @@ func (s *ReviewStore) LastClosed(ctx context.Context) (leadership.Review, error)
 	return r.out()
 }
 
+// CarriedReviewDue returns the latest closed QMS year with a recorded
+// review due.
+func (s *ReviewStore) CarriedReviewDue(ctx context.Context) (leadership.ClosedYear, error) {
+	var r struct {
+		Year int       `db:"year"`
+		Due  time.Time `db:"review_due"`
+		Last *string   `db:"review_last"`
+	}
+	const q = `SELECT year, review_due, review_last::text AS review_last FROM qms_years WHERE review_due IS NOT NULL ORDER BY year DESC LIMIT 1`
+	if err := s.db.GetContext(ctx, &r, q); err != nil {
+		return leadership.ClosedYear{}, notFound(err, "no QMS year has carried a review due")
+	}
+	return leadership.ClosedYear{Year: r.Year, Next: r.Year + 1, ReviewDue: qms.DateFromTime(r.Due), ReviewLast: deref(r.Last)}, nil
+}
+
 // Objective returns a quality objective a decision changes.
 func (s *ReviewStore) Objective(ctx context.Context, id string) (leadership.ChangedObjective, error) {
 	if !qms.ValidID(id) {

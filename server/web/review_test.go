@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/qmstrack/qmstrack/server/internal/apptest"
 )
@@ -613,5 +615,70 @@ func TestQMSYearCarriesReviewSchedule(t *testing.T) {
 	page := co.Do("GET", "/qms-years", nil).MustStatus(200)
 	if !strings.Contains(string(page.Body), "Xem xét của lãnh đạo năm 2027: hạn chậm nhất ngày 26/11/2027") {
 		t.Errorf("the QMS years page does not show the review due")
+	}
+}
+
+// TestReviewScheduleFollowsTheCarriedYear: an office that never closes a
+// review is due by the end of its first year; once that year is closed and
+// the next has begun, the schedule is the date the year carried (31/12 of
+// the next year), and it stays so past that year (overdue), where counting
+// "by the end of the current year" would move it on each 1 January; the
+// schedule counts from the last review again once one closes.
+func TestReviewScheduleFollowsTheCarriedYear(t *testing.T) {
+	var now atomic.Value
+	now.Store(time.Date(2026, 12, 10, 3, 0, 0, 0, time.UTC))
+	env := apptest.New(t, apptest.WithClock(func() time.Time { return now.Load().(time.Time) }))
+	// Sessions end as the clock moves on by months: each step signs in anew.
+	type schedule struct {
+		Due         string
+		Overdue     bool
+		CarriedFrom int `json:"carried_from"`
+	}
+	read := func() schedule {
+		t.Helper()
+		var sc schedule
+		env.As("coordinator").Do("GET", "/api/v1/management-review-schedule", nil).MustStatus(200).Decode(&sc)
+		return sc
+	}
+	if sc := read(); sc != (schedule{Due: "2026-12-31"}) {
+		t.Fatalf("before any review or closed year: %+v", sc)
+	}
+	var yr yearOut
+	env.As("coordinator").Do("POST", "/api/v1/qms-years", map[string]any{"year": 2026}).MustStatus(http.StatusCreated).Decode(&yr)
+	if yr.ReviewDue != "2027-12-31" {
+		t.Fatalf("the closed year carried %q", yr.ReviewDue)
+	}
+	// Still in 2026: the year's own review is due by its end.
+	if sc := read(); sc != (schedule{Due: "2026-12-31"}) {
+		t.Fatalf("in the closed year: %+v", sc)
+	}
+	now.Store(time.Date(2027, 3, 1, 3, 0, 0, 0, time.UTC))
+	if sc := read(); sc != (schedule{Due: "2027-12-31", CarriedFrom: 2026}) {
+		t.Fatalf("in the year carried into: %+v", sc)
+	}
+	now.Store(time.Date(2028, 2, 1, 3, 0, 0, 0, time.UTC))
+	if sc := read(); sc != (schedule{Due: "2027-12-31", Overdue: true, CarriedFrom: 2026}) {
+		t.Fatalf("a year later, without a review: %+v", sc)
+	}
+	co := env.As("coordinator")
+	home := co.Do("GET", "/", nil).MustStatus(200)
+	if !strings.Contains(string(home.Body), "31/12/2027") {
+		t.Errorf("the coordinator's home page does not show the overdue review due 31/12/2027")
+	}
+	page := string(co.Do("GET", "/management-reviews", nil).MustStatus(200).Body)
+	if !strings.Contains(page, "Hạn xem xét của lãnh đạo hằng năm: 31/12/2027") || !strings.Contains(page, "theo lịch chuyển từ năm HTQLCL 2026 khi khép năm") {
+		t.Errorf("the reviews page does not show the carried schedule")
+	}
+
+	// A review held and closed on 01/02/2028: a year after it.
+	var r struct{ ID string }
+	co.Do("POST", "/api/v1/management-reviews", map[string]any{"title": "Xem xét của lãnh đạo năm 2028", "held_on": "2028-02-01", "period_from": "2027-01-01",
+		"period_to": "2027-12-31", "chair": "Chủ tịch UBND huyện", "participants": "Lãnh đạo các phòng", "unit": "vp"}).MustStatus(http.StatusCreated).Decode(&r)
+	for _, key := range []string{"resources", "improvement"} {
+		co.Do("POST", "/api/v1/management-reviews/"+r.ID+"/sections/"+key, map[string]any{"body": "Nội dung " + key, "version": 0}).MustStatus(200)
+	}
+	env.As("chairman").Do("POST", "/api/v1/management-reviews/"+r.ID+"/close", nil).MustStatus(200)
+	if sc := read(); sc != (schedule{Due: "2029-02-01"}) {
+		t.Fatalf("after a review closed: %+v", sc)
 	}
 }
