@@ -74,6 +74,8 @@ type App struct {
 	Reminders *Reminders
 	// Webhooks are the administrator's outbound subscriptions.
 	Webhooks *webhook.Service
+	// checkpoint is this instance's last trail checkpoint (CheckpointTrail).
+	checkpoint checkpointState
 
 	// The quality capabilities.
 	Documents  *document.Service

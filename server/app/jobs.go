@@ -207,8 +207,29 @@ func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
 // its batch of trail.SequencerBatch, under the sequencer's advisory lock so
 // one instance of the cluster chains at a time. While it runs, an entry
 // has its place in the chain within about 200 ms plus one pass of its
-// commit.
+// commit. Beside it, the head is checkpointed to the object store
+// (CheckpointTrail) once it has moved and QMS_TRAIL_CHECKPOINT_EVERY has
+// passed since this instance's last checkpoint, looked at every minute (or
+// every QMS_TRAIL_CHECKPOINT_EVERY when shorter): an entry is anchored
+// within that interval and a minute of its place in the chain.
 func (a *App) RunTrailSequencer(ctx context.Context) {
+	if every := a.Cfg.TrailCheckpointEvery; every > 0 {
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() {
+			defer close(done)
+			t := time.NewTicker(min(every, time.Minute))
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					a.checkpointDue(ctx)
+				}
+			}
+		}()
+	}
 	trail.RunSequencer(ctx, a.Trail.Sequence, trail.SequencerPoll, func(err error) {
 		a.Log.Error("trail sequencer pass failed", "err", err)
 	}, nil)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 // Config is every setting of a qmstrack process. The env tags are the
@@ -51,6 +53,14 @@ type Config struct {
 	// TOTPRequiredRoles: the holders of these roles (admin, coordinator)
 	// must sign in with a second factor; empty: it is optional for all.
 	TOTPRequiredRoles []string `env:"QMS_TOTP_REQUIRED_ROLES" envSeparator:","`
+	// Trail checkpoints (trail.Checkpoint): the chain's head written to the
+	// object store under object lock at most every TrailCheckpointEvery (0:
+	// never), kept TrailCheckpointRetention in TrailCheckpointMode, signed
+	// with TrailSigningKey (base64 of a 32-byte Ed25519 seed) when set.
+	TrailCheckpointEvery     time.Duration `env:"QMS_TRAIL_CHECKPOINT_EVERY" envDefault:"1h"`
+	TrailCheckpointRetention time.Duration `env:"QMS_TRAIL_CHECKPOINT_RETENTION" envDefault:"87600h"`
+	TrailCheckpointMode      string        `env:"QMS_TRAIL_CHECKPOINT_MODE" envDefault:"COMPLIANCE"`
+	TrailSigningKey          string        `env:"QMS_TRAIL_SIGNING_KEY"`
 	// Scheduled jobs (overdue scans, retention expiry) run every JobInterval.
 	JobInterval time.Duration `env:"QMS_JOB_INTERVAL" envDefault:"5m"`
 	// The job queue: how often an idle instance looks for jobs, and
@@ -191,6 +201,17 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.S3Timeout <= 0 || c.S3StallTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("QMS_S3_TIMEOUT and QMS_S3_STALL_TIMEOUT must be positive durations"))
+	}
+	if c.TrailCheckpointEvery < 0 || c.TrailCheckpointRetention <= 0 {
+		errs = append(errs, fmt.Errorf("QMS_TRAIL_CHECKPOINT_EVERY must not be negative and QMS_TRAIL_CHECKPOINT_RETENTION must be positive"))
+	}
+	if c.TrailCheckpointMode != "COMPLIANCE" && c.TrailCheckpointMode != "GOVERNANCE" {
+		errs = append(errs, fmt.Errorf("QMS_TRAIL_CHECKPOINT_MODE must be COMPLIANCE or GOVERNANCE"))
+	}
+	if c.TrailSigningKey != "" {
+		if _, err := trail.ParseSigningKey(c.TrailSigningKey); err != nil {
+			errs = append(errs, fmt.Errorf("QMS_TRAIL_SIGNING_KEY: %w", err))
+		}
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		errs = append(errs, fmt.Errorf("QMS_SESSION_IDLE must be positive and not longer than QMS_SESSION_MAX"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -258,6 +259,33 @@ func broken(v *trail.Verifier, err error) trail.Result {
 		r.BrokenAt, r.Reason = b.Seq, b.Reason
 	}
 	return r
+}
+
+// Head returns the head of the chain: its last entry's sequence number
+// and hash (0 and the genesis hash for an empty chain).
+func (s *TrailStore) Head(ctx context.Context) (seq int64, hash string, err error) {
+	var head struct {
+		Seq  int64  `db:"seq"`
+		Hash string `db:"hash"`
+	}
+	if err := s.db.GetContext(ctx, &head, `SELECT seq, hash FROM trail_head`); err != nil {
+		return 0, "", translate(err)
+	}
+	return head.Seq, head.Hash, nil
+}
+
+// HashAt returns the hash of the chained entry seq; false when the chain
+// has none.
+func (s *TrailStore) HashAt(ctx context.Context, seq int64) (string, bool, error) {
+	var h string
+	err := s.db.GetContext(ctx, &h, `SELECT hash FROM trail WHERE seq = $1`, seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, translate(err)
+	}
+	return h, true, nil
 }
 
 // Get returns one chained entry by sequence number.

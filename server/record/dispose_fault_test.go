@@ -114,6 +114,7 @@ func (fe faultEnv) environ(extra ...string) []string {
 		"QMS_S3_BUCKET=" + fe.f.env.Blob.Bucket(),
 		"QMS_LOG_LEVEL=error",
 		"QMS_ADDR=127.0.0.1:0",
+		"QMS_TRAIL_CHECKPOINT_MODE=GOVERNANCE",
 	}
 	return append(env, extra...)
 }

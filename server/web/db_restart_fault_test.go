@@ -115,6 +115,7 @@ func TestFaultDatabaseRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.DatabaseURL, cfg.LoginMaxFailures = url, 50
+	cfg.TrailCheckpointMode = "GOVERNANCE"
 	db, err := postgres.Open(ctx, url, cfg.DBMaxConns)
 	if err != nil {
 		t.Fatal(err)

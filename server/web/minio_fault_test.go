@@ -54,6 +54,7 @@ func newStoreFaultApp(t *testing.T, m *faultenv.MinIO) *storeFaultApp {
 		t.Fatal(err)
 	}
 	cfg.DatabaseURL, cfg.S3Timeout, cfg.S3StallTimeout = url, storeFaultTimeout, storeFaultStall
+	cfg.TrailCheckpointMode = "GOVERNANCE"
 	db, err := postgres.Open(context.Background(), url, 10)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/seed"
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 const usage = `usage: qmstrack <command>
@@ -398,5 +400,46 @@ func trailVerify(ctx context.Context, cfg config.Config, stdout io.Writer, check
 	if res.Pending > 0 {
 		fmt.Fprintf(stdout, "%d entries still waiting for their place in the chain\n", res.Pending)
 	}
+	return checkCheckpoints(ctx, cfg, ts, stdout)
+}
+
+// checkCheckpoints requires the chain to pass through every checkpoint of
+// the object store (trail.Checkpoint), each signed by the configured key
+// when QMS_TRAIL_SIGNING_KEY is set.
+func checkCheckpoints(ctx context.Context, cfg config.Config, ts *postgres.TrailStore, stdout io.Writer) error {
+	st, err := openBlob(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	cps, err := st.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	var pub ed25519.PublicKey
+	if cfg.TrailSigningKey != "" {
+		key, err := trail.ParseSigningKey(cfg.TrailSigningKey)
+		if err != nil {
+			return err
+		}
+		pub = key.Public().(ed25519.PublicKey)
+	}
+	rep, err := trail.CheckCheckpoints(cps, pub, func(seq int64) (string, bool, error) { return ts.HashAt(ctx, seq) })
+	var b *trail.BrokenError
+	if errors.As(err, &b) {
+		fmt.Fprintf(stdout, "trail BROKEN at entry %d: %s (%d checkpoints agreed before it)\n", b.Seq, b.Reason, rep.Checked)
+		return &exitError{code: 3, err: fmt.Errorf("trail broken at entry %d", b.Seq)}
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Last == nil {
+		fmt.Fprintln(stdout, "no trail checkpoint in the object store yet")
+		return nil
+	}
+	fmt.Fprintf(stdout, "checkpoints: %d in the object store agree with the chain (the last at entry %d, %s)", rep.Checked, rep.Last.Seq, rep.Last.At.UTC().Format(time.RFC3339))
+	if rep.Unsigned > 0 {
+		fmt.Fprintf(stdout, "; %d unsigned", rep.Unsigned)
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }

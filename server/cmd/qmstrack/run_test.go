@@ -23,6 +23,8 @@ func envFor(t *testing.T, dbURL string, extra map[string]string) func(string) st
 		"QMS_S3_DISPOSAL_SECRET_KEY": o.DisposalSecretKey,
 		"QMS_S3_BUCKET":              o.Bucket,
 		"QMS_LOG_LEVEL":              "error",
+		// Checkpoints the test's bucket cleanup can remove.
+		"QMS_TRAIL_CHECKPOINT_MODE": "GOVERNANCE",
 	}
 	for k, v := range extra {
 		env[k] = v

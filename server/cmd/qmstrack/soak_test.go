@@ -103,6 +103,8 @@ func startSoakServer(t *testing.T) *soakServer {
 		"QMS_S3_BUCKET="+store.Bucket(),
 		"QMS_LOG_LEVEL=warn",
 		"QMS_DEMO_PASSWORD=demo12345",
+		// Checkpoints the test's bucket cleanup can remove.
+		"QMS_TRAIL_CHECKPOINT_MODE=GOVERNANCE",
 	)
 	seed := exec.Command(bin, "seed", "--demo")
 	seed.Env = env

@@ -100,6 +100,8 @@ func New(t testing.TB, opts ...Option) *Env {
 	cfg.DatabaseURL = url
 	cfg.LoginMaxFailures = 50
 	cfg.QueuePoll = 50 * time.Millisecond
+	// Trail checkpoints the test bucket's cleanup can remove.
+	cfg.TrailCheckpointMode = "GOVERNANCE"
 	return start(t, url, store, cfg, opts)
 }
 
