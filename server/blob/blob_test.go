@@ -234,3 +234,25 @@ func TestServiceKeyCannotOverrideGovernance(t *testing.T) {
 		t.Fatalf("probe with the root key: bypass=%v err=%v", bypass, err)
 	}
 }
+
+// TestDeleteVersionRefusedByPolicy: a deletion the disposal key may not make
+// (a file outside the record and upload folders, with no lock at all: the
+// store answers 403 AccessDenied) is a refusal of state with its reason,
+// like a locked version, never an unclassified failure.
+func TestDeleteVersionRefusedByPolicy(t *testing.T) {
+	s := testenv.Blob(t)
+	ctx := context.Background()
+	o, err := s.Put(ctx, "evidence-packs/"+qms.NewID(), strings.NewReader("gói bằng chứng"), blob.PutOptions{MaxSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.DeleteVersion(ctx, o.Key, o.VersionID)
+	var er minio.ErrorResponse
+	if qms.KindOf(err) != qms.ErrState || !errors.As(err, &er) || er.StatusCode != 403 ||
+		!strings.Contains(err.Error(), "the object store refuses to delete this version") {
+		t.Fatalf("deleting outside the disposal key's folders: %v", err)
+	}
+	if _, err := s.Open(ctx, o.Key, o.VersionID); err != nil {
+		t.Fatalf("the version is gone: %v", err)
+	}
+}
