@@ -62,7 +62,7 @@ func seedDemoDocuments(ctx context.Context, a *app.App, out io.Writer) error {
 				return err
 			}
 			rev, err := a.Documents.CreateRevision(author, docID, document.NewRevision{Change: "Bổ sung bước theo dõi hạn hồ sơ liên thông giữa các phòng",
-				Files: textFile("QT.ISO.07-lan-02.txt", p.Body+"\n5. Theo dõi hạn hồ sơ liên thông hằng tuần (sổ theo dõi)")})
+				Files: pdfFile("QT.ISO.07-lan-02.pdf", p.Code+" "+p.Title, p.Body+"\n5. Theo dõi hạn hồ sơ liên thông hằng tuần (sổ theo dõi)")})
 			if err != nil {
 				return fmt.Errorf("demo revision 02 of %s: %w", p.Code, err)
 			}
@@ -90,7 +90,7 @@ func seedDemoDocuments(ctx context.Context, a *app.App, out io.Writer) error {
 }
 
 // draftDocument registers p as its unit's author and drafts its first
-// revision with a text file.
+// revision with a PDF of its steps.
 func (d *demo) draftDocument(ctx context.Context, p demoProcedure, change, body string) (docID, revID string, err error) {
 	author, err := d.as(ctx, "author."+p.Unit)
 	if err != nil {
@@ -103,7 +103,7 @@ func (d *demo) draftDocument(ctx context.Context, p demoProcedure, change, body 
 		return "", "", fmt.Errorf("demo document %s: %w", p.Code, err)
 	}
 	rev, err := d.a.Documents.CreateRevision(author, doc.ID, document.NewRevision{Change: change,
-		Files: textFile(p.Code+".txt", p.Code+" "+p.Title+"\n\n"+body+"\n")})
+		Files: pdfFile(p.Code+".pdf", p.Code+" "+p.Title, body)})
 	if err != nil {
 		return "", "", fmt.Errorf("demo revision of %s: %w", p.Code, err)
 	}

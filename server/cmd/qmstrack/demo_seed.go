@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
-	"unicode"
+
+	"github.com/go-pdf/fpdf"
 
 	"github.com/qmstrack/qmstrack/server/app"
-	"github.com/qmstrack/qmstrack/server/process"
+	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
@@ -76,76 +76,50 @@ func (d *demo) past(daysAgo int) (*demo, error) {
 	return newDemo(pa, d.out), nil
 }
 
-// textFile is a UTF-8 text file as an upload.
-func textFile(name, text string) qms.FileSource {
-	return qms.FilesOf(qms.Upload{Name: name, Body: bytes.NewReader([]byte(text)), Field: "file"})
-}
-
 // pdfFile is a small one-page PDF holding lines of text, as an upload.
 func pdfFile(name string, lines ...string) qms.FileSource {
-	return qms.FilesOf(qms.Upload{Name: name, Body: bytes.NewReader(demoPDF(lines...)), Field: "file"})
+	var body io.Reader
+	b, err := demoPDF(lines...)
+	if err != nil {
+		body = failedReader{err}
+	} else {
+		body = bytes.NewReader(b)
+	}
+	return qms.FilesOf(qms.Upload{Name: name, Body: body, Field: "file"})
 }
 
-// demoPDF writes a valid one-page PDF (Helvetica, so the text is kept to
-// ASCII: the Vietnamese letters become their base letters).
-func demoPDF(lines ...string) []byte {
-	var content bytes.Buffer
-	content.WriteString("BT /F1 12 Tf 56 780 Td 16 TL\n")
-	for _, l := range lines {
-		fmt.Fprintf(&content, "(%s) Tj T*\n", pdfEscape(asciiOf(l)))
-	}
-	content.WriteString("ET\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+// failedReader hands the error of a file that could not be made to the
+// upload that reads it, which fails with it.
+type failedReader struct{ err error }
+
+func (r failedReader) Read([]byte) (int, error) { return 0, r.err }
+
+// demoPDF writes an A4 PDF of the lines in the embedded DejaVu Sans, so
+// that the Vietnamese text is kept (pdftotext reads it back, and a printed
+// controlled copy carries it); a line may hold several, split at "\n".
+func demoPDF(lines ...string) ([]byte, error) {
+	regular, bold := auditpdf.Fonts()
+	f := fpdf.New("P", "mm", "A4", "")
+	f.AddUTF8FontFromBytes("dejavu", "", regular)
+	f.AddUTF8FontFromBytes("dejavu", "B", bold)
+	// A fixed date: the same lines give the same file, seed after seed.
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.SetCreationDate(day)
+	f.SetModificationDate(day)
+	f.SetMargins(20, 20, 20)
+	f.AddPage()
+	for i, l := range lines {
+		if i == 0 {
+			f.SetFont("dejavu", "B", 13)
+		} else {
+			f.SetFont("dejavu", "", 11.5)
+		}
+		f.MultiCell(0, 7, l, "", "L", false)
+		f.Ln(1)
 	}
 	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	if err := f.Output(&b); err != nil {
+		return nil, fmt.Errorf("demo PDF: %w", err)
 	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
-// asciiOf is s with its Vietnamese letters as their base letters, case kept.
-func asciiOf(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		f := process.Fold(string(r))
-		if r == ' ' {
-			f = " "
-		}
-		if unicode.IsUpper(r) {
-			f = strings.ToUpper(f)
-		}
-		b.WriteString(f)
-	}
-	return b.String()
-}
-
-func pdfEscape(s string) string {
-	var b bytes.Buffer
-	for _, r := range s {
-		switch {
-		case r == '(' || r == ')' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r >= 32 && r < 127:
-			b.WriteRune(r)
-		default:
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
+	return b.Bytes(), nil
 }

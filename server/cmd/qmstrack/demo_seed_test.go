@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,12 @@ func seedDemoOnce(t *testing.T) (func(string) string, config.Config) {
 // the HTML entities read.
 func homeOf(t *testing.T, srv *httptest.Server, login, password string) string {
 	t.Helper()
+	return html.UnescapeString(string(getAs(t, signIn(t, srv, login, password), srv.URL+"/")))
+}
+
+// signIn returns a client signed in as login.
+func signIn(t *testing.T, srv *httptest.Server, login, password string) *http.Client {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	body, _ := json.Marshal(map[string]string{"login": login, "password": password})
@@ -53,18 +60,24 @@ func homeOf(t *testing.T, srv *httptest.Server, login, password string) string {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("sign in as %s: %d", login, res.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	return c
+}
+
+// getAs reads url with c, which must answer 200.
+func getAs(t *testing.T, c *http.Client, url string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Accept", "text/html")
-	res, err = c.Do(req)
+	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("home of %s: %d %.300s", login, res.StatusCode, b)
+		t.Fatalf("GET %s: %d %.300s", url, res.StatusCode, b)
 	}
-	return html.UnescapeString(string(b))
+	return b
 }
 
 // TestDemoSeedShowsEveryRoleItsWork: after `seed --demo` each demo role's
@@ -159,6 +172,25 @@ func TestDemoSeedShowsEveryRoleItsWork(t *testing.T) {
 		if n < atLeast[what] {
 			t.Errorf("%s: %d, want at least %d", what, n, atLeast[what])
 		}
+	}
+
+	// The procedures are PDFs in Vietnamese: a printed copy of the land
+	// procedure carries its page, accents intact, under the copy's header.
+	var revID string
+	if err := a.DB.GetContext(ctx, &revID, `SELECT r.id FROM revisions r JOIN documents d ON d.id = r.document_id
+		WHERE d.code = 'QT.ISO.07' AND r.status = 'effective'`); err != nil {
+		t.Fatal(err)
+	}
+	pdf := getAs(t, signIn(t, srv, "coordinator", cfg.DemoPassword), srv.URL+"/api/v1/revisions/"+revID+"/controlled-copy.pdf?lang=vi")
+	cmd := exec.Command(testenv.Tool(t, "pdftotext"), "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	txt, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	pages := strings.Split(string(txt), "\f")
+	if len(pages) < 2 || !strings.Contains(pages[1], "2. Kiểm tra hiện trạng") || !strings.Contains(pages[1], "Mã hiệu: QT.ISO.07") {
+		t.Errorf("the printed copy of QT.ISO.07 does not carry its page:\n%s", txt)
 	}
 
 	// Every row's file is in the object store, and the trail verifies.
