@@ -218,6 +218,10 @@ func TestAuditScenarioPackVerifyAndCoverage(t *testing.T) {
 	if m.Trail.Entries < 5 {
 		t.Fatalf("trail excerpt has %d entries", m.Trail.Entries)
 	}
+	// The excerpt holds the audit's own acts (its plan, its findings).
+	if tj := zipEntry(t, zr, "trail.jsonl"); !bytes.Contains(tj, []byte(`"object_id":"`+a.ID+`"`)) {
+		t.Fatalf("the audit's own acts are not in the trail excerpt:\n%s", tj)
+	}
 	if bytes.Contains(raw, []byte("finance only")) {
 		t.Fatal("another unit's file is in the pack")
 	}
@@ -366,4 +370,25 @@ func TestPackAndCoverageIncludeDocumentsAndNCFiles(t *testing.T) {
 	if m := manifest(t, zr); len(m.Files) != 2 {
 		t.Fatalf("unit pack: %d files", len(m.Files))
 	}
+}
+
+// zipEntry reads one file of a pack.
+func zipEntry(t *testing.T, zr *zip.Reader, name string) []byte {
+	t.Helper()
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatalf("the pack has no %s", name)
+	return nil
 }
