@@ -3,6 +3,7 @@ package evidence
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAssignPaths: each file of a pack is named inside the ZIP from its kind,
@@ -49,5 +50,28 @@ func TestClauseCoverageTotalAndTeam(t *testing.T) {
 	a := Audit{Team: []string{"u1", "u2"}}
 	if !a.onTeam("u2") || a.onTeam("u3") || (Audit{}).onTeam("u1") {
 		t.Error("onTeam does not follow the team")
+	}
+}
+
+// TestCSVSafe: a manifest cell a spreadsheet would run as a formula is
+// quoted; others, the empty one included, are kept.
+func TestCSVSafe(t *testing.T) {
+	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-1": "'-1", "@x": "'@x", "\tx": "'\tx",
+		"": "", "biên bản": "biên bản", "1=1": "1=1"} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNewKeepsTheClock: the service reads the clock it is given, and the
+// system's when given none.
+func TestNewKeepsTheClock(t *testing.T) {
+	at := time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC)
+	if got := New(nil, nil, nil, nil, Options{Now: func() time.Time { return at }}).o.Now(); !got.Equal(at) {
+		t.Errorf("the given clock reads %v", got)
+	}
+	if s := New(nil, nil, nil, nil, Options{}); s.o.Now == nil || s.o.Location == nil || time.Since(s.o.Now()) > time.Minute {
+		t.Errorf("no clock given: %+v", s.o)
 	}
 }
