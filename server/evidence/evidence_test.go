@@ -239,6 +239,14 @@ func TestAuditScenarioPackVerifyAndCoverage(t *testing.T) {
 	if rep, _ := evidence.Verify(ctx, bad, live); rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "own hash") {
 		t.Fatalf("altered trail passed: %+v", rep)
 	}
+	// An entry given twice (its first line repeated) is out of order.
+	bad = rewrite(t, zr, "trail.jsonl", func(b []byte) []byte {
+		first := b[:bytes.IndexByte(b, '\n')+1]
+		return append(append([]byte{}, first...), b...)
+	})
+	if rep, _ := evidence.Verify(ctx, bad, live); rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "is out of order") {
+		t.Fatalf("a repeated trail entry passed: %+v", rep)
+	}
 	// Against another organisation's chain the excerpt does not verify.
 	other := postgres.NewTrailStore(testenv.DB(t))
 	if rep, _ := evidence.Verify(ctx, zr, other); rep.OK {
