@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 // ignoredPrefixes are keys the check leaves alone: the start-up probe of
-// the object store writes and removes its own objects there.
-var ignoredPrefixes = []string{"probe/"}
+// the object store writes and removes its own objects there, and the
+// trail's checkpoints have no row by design (trail.Checkpoint).
+var ignoredPrefixes = []string{"probe/", trail.CheckpointPrefix}
 
 func ignored(key string) bool {
 	for _, p := range ignoredPrefixes {

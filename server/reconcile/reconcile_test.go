@@ -17,6 +17,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 	"github.com/qmstrack/qmstrack/server/reconcile"
+	"github.com/qmstrack/qmstrack/server/trail"
 )
 
 var pdf = []byte("%PDF-1.4\n% reconcile test\n%%EOF\n")
@@ -93,7 +94,8 @@ func ref(o qms.StoredObject) string { return o.Key + "@" + o.VersionID }
 // period are removed (with the disposal key), younger ones are kept, locked
 // or held ones are listed and kept; incomplete uploads older than the grace
 // are aborted, younger ones left; versions that rows reference are never
-// touched however old. Inspect changes nothing.
+// touched however old, nor the trail's checkpoints, which have no row.
+// Inspect changes nothing.
 func TestOrphansByAgeAndLock(t *testing.T) {
 	env := apptest.New(t)
 	ctx := context.Background()
@@ -123,6 +125,10 @@ func TestOrphansByAgeAndLock(t *testing.T) {
 	until := time.Now().Add(240 * time.Hour).UTC().Truncate(time.Second)
 	locked := put("record/"+qms.NewID(), blob.PutOptions{Retention: &qms.Retention{Mode: "GOVERNANCE", Until: until}})
 	held := put("record/"+qms.NewID(), blob.PutOptions{LegalHold: true})
+	// A trail checkpoint has no row by design: the check leaves it alone.
+	if err := st.PutCheckpoint(ctx, trail.Checkpoint{Seq: 1, Hash: "h1", At: time.Now()}, qms.Retention{Mode: "GOVERNANCE", Until: until}); err != nil {
+		t.Fatal(err)
+	}
 	oldUpload := begin("documents/" + qms.NewID())
 	time.Sleep(1100 * time.Millisecond)
 	young := put("ncs/"+qms.NewID(), blob.PutOptions{})
