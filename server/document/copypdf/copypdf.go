@@ -97,27 +97,20 @@ func (p *Printer) Print(w io.Writer, c document.Printout, lang string) error {
 	if lang != "en" {
 		lang = "vi"
 	}
-	ctx := context.Background()
-	var sizes []pageSize
-	unread := false
+	// The file is opened once: its page sizes shape the sheet's pages,
+	// which then go over the file's pages.
 	if len(c.Pages) > 0 {
-		var err error
-		if sizes, err = p.stamp.sizes(ctx, c.Pages); errors.Is(err, errNotPDF) {
-			unread = true
-		} else if err != nil {
+		err := p.stamp.stamp(context.Background(), w, c.Pages, func(sizes []pageSize) ([]byte, int, error) {
+			var sheet bytes.Buffer
+			cover, err := p.sheet(&sheet, c, lang, sizes, false)
+			return sheet.Bytes(), cover, err
+		}, frame{Top: marginTop + headerHeight + 3, Bottom: 14, Side: marginSide})
+		if !errors.Is(err, errNotPDF) {
 			return err
 		}
 	}
-	var sheet bytes.Buffer
-	cover, err := p.sheet(&sheet, c, lang, sizes, unread)
-	if err != nil {
-		return err
-	}
-	if len(sizes) == 0 {
-		_, err := w.Write(sheet.Bytes())
-		return err
-	}
-	return p.stamp.merge(ctx, w, sheet.Bytes(), cover, c.Pages, frame{Top: marginTop + headerHeight + 3, Bottom: 14, Side: marginSide})
+	_, err := p.sheet(w, c, lang, nil, len(c.Pages) > 0)
+	return err
 }
 
 // The page layout, in millimetres.

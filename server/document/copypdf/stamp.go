@@ -74,21 +74,6 @@ var errNotPDF = errors.New("the file is not a readable PDF")
 // pageSize is a page's size in points.
 type pageSize struct{ W, H float64 }
 
-// sizes reads the page sizes of a PDF (errNotPDF when PDFium cannot open it).
-func (s *stamper) sizes(ctx context.Context, file []byte) ([]pageSize, error) {
-	var out []pageSize
-	err := s.with(ctx, func(in pdfium.Pdfium) error {
-		doc, err := in.OpenDocument(&requests.OpenDocument{File: &file})
-		if err != nil {
-			return fmt.Errorf("%w: %v", errNotPDF, err)
-		}
-		defer in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
-		out, err = pageSizes(in, doc.Document)
-		return err
-	})
-	return out, err
-}
-
 func pageSizes(in pdfium.Pdfium, doc references.FPDF_DOCUMENT) ([]pageSize, error) {
 	n, err := in.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc})
 	if err != nil {
@@ -126,16 +111,14 @@ func (s *stamper) with(ctx context.Context, f func(pdfium.Pdfium) error) error {
 // millimetres from the page's top left: below the header, above the footer.
 type frame struct{ Top, Bottom, Side float64 }
 
-// merge writes the copy: the first cover pages of sheet as they are, then
-// for each page i of file a page of its size with file's page i scaled into
-// f and sheet's page cover+i (the header, the mark) over it.
-func (s *stamper) merge(ctx context.Context, w io.Writer, sheet []byte, cover int, file []byte, f frame) error {
+// stamp writes the copy of file: sheet, given the file's page sizes,
+// returns the cover sheet and its page count followed by one page of each
+// size (the header and the mark); the cover pages are kept as they are,
+// then for each page i of file a page of its size holds file's page i
+// scaled into f with the sheet's page cover+i over it. errNotPDF, before
+// anything is written, when PDFium cannot open file or it has no page.
+func (s *stamper) stamp(ctx context.Context, w io.Writer, file []byte, sheet func([]pageSize) ([]byte, int, error), f frame) error {
 	return s.with(ctx, func(in pdfium.Pdfium) error {
-		sd, err := in.OpenDocument(&requests.OpenDocument{File: &sheet})
-		if err != nil {
-			return fmt.Errorf("open the cover sheet: %w", err)
-		}
-		defer in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: sd.Document})
 		fd, err := in.OpenDocument(&requests.OpenDocument{File: &file})
 		if err != nil {
 			return fmt.Errorf("%w: %v", errNotPDF, err)
@@ -145,6 +128,18 @@ func (s *stamper) merge(ctx context.Context, w io.Writer, sheet []byte, cover in
 		if err != nil {
 			return err
 		}
+		if len(sizes) == 0 {
+			return fmt.Errorf("%w: it has no page", errNotPDF)
+		}
+		sb, cover, err := sheet(sizes)
+		if err != nil {
+			return err
+		}
+		sd, err := in.OpenDocument(&requests.OpenDocument{File: &sb})
+		if err != nil {
+			return fmt.Errorf("open the cover sheet: %w", err)
+		}
+		defer in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: sd.Document})
 		nd, err := in.FPDF_CreateNewDocument(&requests.FPDF_CreateNewDocument{})
 		if err != nil {
 			return err
