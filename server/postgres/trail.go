@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -274,18 +273,21 @@ func (s *TrailStore) Head(ctx context.Context) (seq int64, hash string, err erro
 	return head.Seq, head.Hash, nil
 }
 
-// HashAt returns the hash of the chained entry seq; false when the chain
-// has none.
-func (s *TrailStore) HashAt(ctx context.Context, seq int64) (string, bool, error) {
-	var h string
-	err := s.db.GetContext(ctx, &h, `SELECT hash FROM trail WHERE seq = $1`, seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
+// HashesAt returns the hash of each chained entry of seqs, by seq, in one
+// query; an entry the chain does not have is absent.
+func (s *TrailStore) HashesAt(ctx context.Context, seqs []int64) (map[int64]string, error) {
+	var rows []struct {
+		Seq  int64  `db:"seq"`
+		Hash string `db:"hash"`
 	}
-	if err != nil {
-		return "", false, translate(err)
+	if err := s.db.SelectContext(ctx, &rows, `SELECT seq, hash FROM trail WHERE seq = ANY($1)`, pq.Array(seqs)); err != nil {
+		return nil, translate(err)
 	}
-	return h, true, nil
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.Seq] = r.Hash
+	}
+	return out, nil
 }
 
 // Get returns one chained entry by sequence number.

@@ -14,8 +14,8 @@ import (
 // Checkpoints anchor the chain outside the database. The chain alone shows
 // an entry altered or removed, but someone able to rewrite the whole table
 // could recompute every hash after a change. So every so often (at most
-// every QMS_TRAIL_CHECKPOINT_EVERY, after a pass of the sequencer that
-// chained entries) the head of the chain, its sequence number and hash, is
+// every QMS_TRAIL_CHECKPOINT_EVERY, once the head has moved) the head of
+// the chain, its sequence number and hash, is
 // written to the object store as a checkpoint under object lock (a
 // retention nobody can shorten in COMPLIANCE mode), signed with the
 // instance's Ed25519 key when one is configured, as transparency logs sign
@@ -73,11 +73,22 @@ type CheckpointReport struct {
 	Last     *Checkpoint `json:"last,omitempty"`
 }
 
-// CheckCheckpoints compares each checkpoint with the chain: hashAt returns
-// the hash of the chained entry seq, and false when the chain has no such
-// entry. pub, when not nil, is the key every signed checkpoint must be
-// signed with. The first disagreement is a *BrokenError naming the entry.
-func CheckCheckpoints(cps []Checkpoint, pub ed25519.PublicKey, hashAt func(seq int64) (string, bool, error)) (CheckpointReport, error) {
+// Seqs are the entries the checkpoints name, for reading their hashes in
+// one query.
+func Seqs(cps []Checkpoint) []int64 {
+	out := make([]int64, len(cps))
+	for i, c := range cps {
+		out[i] = c.Seq
+	}
+	return out
+}
+
+// CheckCheckpoints compares each checkpoint with the chain: chain holds the
+// hash of each chained entry the checkpoints name (Seqs), and none for an
+// entry the chain does not have. pub, when not nil, is the key every signed
+// checkpoint must be signed with. The first disagreement is a *BrokenError
+// naming the entry.
+func CheckCheckpoints(cps []Checkpoint, pub ed25519.PublicKey, chain map[int64]string) (CheckpointReport, error) {
 	sort.Slice(cps, func(i, j int) bool { return cps[i].Seq < cps[j].Seq })
 	var r CheckpointReport
 	for i := range cps {
@@ -93,10 +104,7 @@ func CheckCheckpoints(cps []Checkpoint, pub ed25519.PublicKey, hashAt func(seq i
 				return r, &BrokenError{Seq: c.Seq, Reason: fmt.Sprintf("the checkpoint of %s: %v", at, err)}
 			}
 		}
-		h, ok, err := hashAt(c.Seq)
-		if err != nil {
-			return r, err
-		}
+		h, ok := chain[c.Seq]
 		if !ok {
 			return r, &BrokenError{Seq: c.Seq, Reason: fmt.Sprintf("the chain has no entry %d, which the checkpoint of %s recorded: entries were removed", c.Seq, at)}
 		}

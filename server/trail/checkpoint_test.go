@@ -32,20 +32,19 @@ func TestCheckCheckpoints(t *testing.T) {
 	key, _ := testKey(t, 7)
 	other, _ := testKey(t, 9)
 	chain := map[int64]string{1: "h1", 2: "h2", 3: "h3", 4: "h4"}
-	hashAt := func(seq int64) (string, bool, error) { h, ok := chain[seq]; return h, ok, nil }
 	at := time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
 	cp := func(seq int64, hash string) trail.Checkpoint { return trail.Checkpoint{Seq: seq, Hash: hash, At: at} }
 	pub := key.Public().(ed25519.PublicKey)
 
-	rep, err := trail.CheckCheckpoints([]trail.Checkpoint{cp(4, "h4").Sign(key), cp(2, "h2").Sign(key), cp(3, "h3")}, pub, hashAt)
+	rep, err := trail.CheckCheckpoints([]trail.Checkpoint{cp(4, "h4").Sign(key), cp(2, "h2").Sign(key), cp(3, "h3")}, pub, chain)
 	if err != nil || rep.Checked != 3 || rep.Unsigned != 1 || rep.Last == nil || rep.Last.Seq != 4 {
 		t.Fatalf("agreeing checkpoints: %+v %v", rep, err)
 	}
 	// Without a configured key, any valid signature is accepted.
-	if rep, err := trail.CheckCheckpoints([]trail.Checkpoint{cp(2, "h2").Sign(other)}, nil, hashAt); err != nil || rep.Checked != 1 {
+	if rep, err := trail.CheckCheckpoints([]trail.Checkpoint{cp(2, "h2").Sign(other)}, nil, chain); err != nil || rep.Checked != 1 {
 		t.Fatalf("no key configured: %+v %v", rep, err)
 	}
-	if rep, err := trail.CheckCheckpoints(nil, pub, hashAt); err != nil || rep.Checked != 0 || rep.Last != nil {
+	if rep, err := trail.CheckCheckpoints(nil, pub, chain); err != nil || rep.Checked != 0 || rep.Last != nil {
 		t.Fatalf("no checkpoint: %+v %v", rep, err)
 	}
 
@@ -75,7 +74,7 @@ func TestCheckCheckpoints(t *testing.T) {
 			if c.name != "not a key" {
 				k = pub
 			}
-			rep, err := trail.CheckCheckpoints(c.cps, k, hashAt)
+			rep, err := trail.CheckCheckpoints(c.cps, k, chain)
 			var b *trail.BrokenError
 			if !errors.As(err, &b) || b.Seq != c.seq || !strings.Contains(b.Reason, c.why) || rep.Checked != c.ok {
 				t.Fatalf("got %+v %v, want entry %d: %q after %d", rep, err, c.seq, c.why, c.ok)
@@ -95,12 +94,12 @@ func TestCheckpointSignatureCoversEveryField(t *testing.T) {
 		"hash": {Seq: 7, Hash: "h8", At: good.At, Key: good.Key, Sig: good.Sig},
 		"time": {Seq: 7, Hash: good.Hash, At: at.Add(time.Microsecond), Key: good.Key, Sig: good.Sig},
 	} {
-		_, err := trail.CheckCheckpoints([]trail.Checkpoint{c}, nil, func(seq int64) (string, bool, error) { return c.Hash, true, nil })
+		_, err := trail.CheckCheckpoints([]trail.Checkpoint{c}, nil, map[int64]string{c.Seq: c.Hash})
 		if err == nil || !strings.Contains(err.Error(), "its signature does not match its content") {
 			t.Errorf("a checkpoint with another %s kept its signature: %v", name, err)
 		}
 	}
-	if _, err := trail.CheckCheckpoints([]trail.Checkpoint{good}, nil, func(int64) (string, bool, error) { return "h7", true, nil }); err != nil {
+	if _, err := trail.CheckCheckpoints([]trail.Checkpoint{good}, nil, map[int64]string{7: "h7"}); err != nil {
 		t.Errorf("the signed checkpoint itself: %v", err)
 	}
 }

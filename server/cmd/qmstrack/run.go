@@ -423,7 +423,11 @@ func checkCheckpoints(ctx context.Context, cfg config.Config, ts *postgres.Trail
 		}
 		pub = key.Public().(ed25519.PublicKey)
 	}
-	rep, err := trail.CheckCheckpoints(cps, pub, func(seq int64) (string, bool, error) { return ts.HashAt(ctx, seq) })
+	chain, err := ts.HashesAt(ctx, trail.Seqs(cps))
+	if err != nil {
+		return err
+	}
+	rep, err := trail.CheckCheckpoints(cps, pub, chain)
 	var b *trail.BrokenError
 	if errors.As(err, &b) {
 		fmt.Fprintf(stdout, "trail BROKEN at entry %d: %s (%d checkpoints agreed before it)\n", b.Seq, b.Reason, rep.Checked)
