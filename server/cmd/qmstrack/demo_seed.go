@@ -7,8 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/qmstrack/qmstrack/server/app"
 	"github.com/qmstrack/qmstrack/server/internalaudit/auditpdf"
 	"github.com/qmstrack/qmstrack/server/qms"
@@ -76,10 +74,11 @@ func (d *demo) past(daysAgo int) (*demo, error) {
 	return newDemo(pa, d.out), nil
 }
 
-// pdfFile is a small one-page PDF holding lines of text, as an upload.
+// pdfFile is a one-page PDF of lines of text in Vietnamese (DejaVu Sans,
+// so pdftotext reads it back and a printed copy carries it), as an upload.
 func pdfFile(name string, lines ...string) qms.FileSource {
 	var body io.Reader
-	b, err := demoPDF(lines...)
+	b, err := auditpdf.TextPDF(lines)
 	if err != nil {
 		body = failedReader{err}
 	} else {
@@ -93,33 +92,3 @@ func pdfFile(name string, lines ...string) qms.FileSource {
 type failedReader struct{ err error }
 
 func (r failedReader) Read([]byte) (int, error) { return 0, r.err }
-
-// demoPDF writes an A4 PDF of the lines in the embedded DejaVu Sans, so
-// that the Vietnamese text is kept (pdftotext reads it back, and a printed
-// controlled copy carries it); a line may hold several, split at "\n".
-func demoPDF(lines ...string) ([]byte, error) {
-	regular, bold := auditpdf.Fonts()
-	f := fpdf.New("P", "mm", "A4", "")
-	f.AddUTF8FontFromBytes("dejavu", "", regular)
-	f.AddUTF8FontFromBytes("dejavu", "B", bold)
-	// A fixed date: the same lines give the same file, seed after seed.
-	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	f.SetCreationDate(day)
-	f.SetModificationDate(day)
-	f.SetMargins(20, 20, 20)
-	f.AddPage()
-	for i, l := range lines {
-		if i == 0 {
-			f.SetFont("dejavu", "B", 13)
-		} else {
-			f.SetFont("dejavu", "", 11.5)
-		}
-		f.MultiCell(0, 7, l, "", "L", false)
-		f.Ln(1)
-	}
-	var b bytes.Buffer
-	if err := f.Output(&b); err != nil {
-		return nil, fmt.Errorf("demo PDF: %w", err)
-	}
-	return b.Bytes(), nil
-}

@@ -6,6 +6,7 @@
 package auditpdf
 
 import (
+	"bytes"
 	"context"
 	_ "embed" // the fonts
 	"encoding/json"
@@ -220,3 +221,34 @@ func (r *Renderer) RenderReport(ctx context.Context, w io.Writer, a internalaudi
 // Fonts returns the embedded DejaVu Sans regular and bold, for the other
 // papers qmstrack prints in Vietnamese.
 func Fonts() (regularTTF, boldTTF []byte) { return regular, bold }
+
+// TextPDF writes a plain A4 paper in DejaVu Sans, one page per entry of
+// pages, each line as a paragraph (the first of a page in bold; a line
+// may hold several, split at "\n"), dated 01/01/2026 so that the same
+// lines give the same file: the demo organisation's files, and the tests'.
+func TextPDF(pages ...[]string) ([]byte, error) {
+	f := fpdf.New("P", "mm", "A4", "")
+	f.AddUTF8FontFromBytes("dejavu", "", regular)
+	f.AddUTF8FontFromBytes("dejavu", "B", bold)
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.SetCreationDate(day)
+	f.SetModificationDate(day)
+	f.SetMargins(20, 20, 20)
+	for _, lines := range pages {
+		f.AddPage()
+		for i, l := range lines {
+			if i == 0 {
+				f.SetFont("dejavu", "B", 13)
+			} else {
+				f.SetFont("dejavu", "", 11.5)
+			}
+			f.MultiCell(0, 7, l, "", "L", false)
+			f.Ln(1)
+		}
+	}
+	var b bytes.Buffer
+	if err := f.Output(&b); err != nil {
+		return nil, fmt.Errorf("text PDF: %w", err)
+	}
+	return b.Bytes(), nil
+}
