@@ -106,19 +106,11 @@ func (f *fixture) pack(t testing.TB, login string, q evidence.Query) (*zip.Reade
 
 func manifest(t testing.TB, zr *zip.Reader) evidence.Manifest {
 	t.Helper()
-	for _, f := range zr.File {
-		if f.Name == "manifest.json" {
-			rc, _ := f.Open()
-			defer rc.Close()
-			var m evidence.Manifest
-			if err := json.NewDecoder(rc).Decode(&m); err != nil {
-				t.Fatal(err)
-			}
-			return m
-		}
+	var m evidence.Manifest
+	if err := json.Unmarshal(zipEntry(t, zr, "manifest.json"), &m); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no manifest.json")
-	return evidence.Manifest{}
+	return m
 }
 
 // rewrite copies a pack, changing the named entry with edit.
@@ -381,7 +373,7 @@ func TestPackAndCoverageIncludeDocumentsAndNCFiles(t *testing.T) {
 }
 
 // zipEntry reads one file of a pack.
-func zipEntry(t *testing.T, zr *zip.Reader, name string) []byte {
+func zipEntry(t testing.TB, zr *zip.Reader, name string) []byte {
 	t.Helper()
 	for _, f := range zr.File {
 		if f.Name == name {
