@@ -272,3 +272,26 @@ func f64(p *float64) string {
 	}
 	return fmt.Sprint(*p)
 }
+
+// TestMutantCausesPareto: causes come most frequent first, ties by name,
+// each with the cumulative share of all causes.
+func TestMutantCausesPareto(t *testing.T) {
+	f := newNCFixture(t)
+	for _, cats := range [][]string{{"method"}, {"people", "method"}, {"environment"}, {"measurement", "method"}, {"environment"}} {
+		nc := f.newNC("phong-c")
+		if _, err := f.svc.RecordCause(f.as("boss"), nc.ID, nonc.Cause{Whys: []string{"Vì sao"}, Categories: cats, Summary: "Nguyên nhân"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc, err := f.svc.Scorecard(f.as("boss"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, c := range sc.Causes {
+		got = append(got, fmt.Sprintf("%s:%d:%.1f", c.Category, c.Count, c.CumulativePct))
+	}
+	if want := "method:3:42.9 environment:2:71.4 measurement:1:85.7 people:1:100.0"; strings.Join(got, " ") != want {
+		t.Fatalf("causes %s, want %s", strings.Join(got, " "), want)
+	}
+}
