@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -294,4 +295,83 @@ func TestMutantCausesPareto(t *testing.T) {
 	if want := "method:3:42.9 environment:2:71.4 measurement:1:85.7 people:1:100.0"; strings.Join(got, " ") != want {
 		t.Fatalf("causes %s, want %s", strings.Join(got, " "), want)
 	}
+}
+
+// TestMutantServiceDefaults: a service made without a file limit takes
+// files (64 MiB by default, not none); the analysis period is the one set,
+// 14 days when none is.
+func TestMutantServiceDefaults(t *testing.T) {
+	f := newNCFixture(t)
+	ids := identity.NewService(postgres.NewIdentityStore(f.env.DB), f.clk.now, identity.Options{LoginMaxFailures: 1000})
+	mk := func(days int) *nonc.Service {
+		return nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, ids, nonc.Options{Now: f.clk.now, Location: hcm, AnalysisDays: days, Trail: f.trail})
+	}
+	_, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress)
+	big := qms.Upload{Name: "ban-quet.pdf", Body: io.MultiReader(strings.NewReader("%PDF-1.4\n"), io.LimitReader(zeroReader{}, 64<<20+1-9))}
+	if _, err := mk(0).Done(f.as("owner-a"), act.ID, "Đã làm", qms.FilesOf(big)); qms.KindOf(err) != qms.ErrTooLarge {
+		t.Fatalf("a file of 64 MiB + 1 byte with the default limit: %v, want too large", err)
+	}
+	got, err := mk(0).Done(f.as("owner-a"), act.ID, "Đã làm", qms.FilesOf(pdf("bien-ban.pdf")))
+	if err != nil || len(got.Files) != 1 || got.Actions[0].Status != nonc.ActionDone {
+		t.Fatalf("a small file with the default limit: %v", err)
+	}
+	f.newNC("phong-b")
+	f.clk.addDays(4)
+	for _, c := range []struct{ days, want, unanswered int }{{0, 14, 0}, {3, 3, 1}, {14, 14, 0}} {
+		sc, err := mk(c.days).Scorecard(f.as("boss"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, u := range sc.Units {
+			if u.Unit == "phong-b" {
+				n = u.Unanswered
+			}
+		}
+		if sc.AnalysisDays != c.want || n != c.unanswered {
+			t.Errorf("analysis days set %d: period %d, phong-b unanswered %d after 4 days; want %d, %d", c.days, sc.AnalysisDays, n, c.want, c.unanswered)
+		}
+	}
+}
+
+// TestMutantAssignmentSubjectKeepsA120CharacterDescription: the
+// assignment's notice quotes a description of 120 characters whole and
+// cuts a longer one with an ellipsis.
+func TestMutantAssignmentSubjectKeepsA120CharacterDescription(t *testing.T) {
+	f := newNCFixture(t)
+	today := f.today()
+	nc := f.analysed("phong-a")
+	for _, n := range []int{120, 121} {
+		desc := strings.Repeat("ắ", n-1) + "Z"
+		if _, _, err := f.svc.AddAction(f.as("boss"), nc.ID, nonc.NewAction{Unit: "phong-b", Owner: f.id("owner-b"),
+			Description: desc, Due: today, VerifyAfter: today}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var subjects []string
+	if err := f.env.DB.Select(&subjects, `SELECT subject FROM notifications WHERE user_id = $1 AND kind = 'nc.action.assigned' ORDER BY created_at, subject`, f.id("owner-b")); err != nil {
+		t.Fatal(err)
+	}
+	if len(subjects) != 2 {
+		t.Fatalf("notices %q", subjects)
+	}
+	whole, cut := 0, 0
+	for _, s := range subjects {
+		switch {
+		case strings.Contains(s, strings.Repeat("ắ", 119)+"Z") && !strings.Contains(s, "…"):
+			whole++
+		case strings.Contains(s, strings.Repeat("ắ", 120)+"…") && !strings.Contains(s, "Z"):
+			cut++
+		}
+	}
+	if whole != 1 || cut != 1 {
+		t.Fatalf("notices %q: want one whole description of 120 characters and one cut at 120", subjects)
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
