@@ -375,3 +375,36 @@ func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestMutantButtonsFollowOwnerAndStatus: the owner of an open action may
+// start it, of one in progress report it done; another person of the unit
+// has no button on it (no entry at all), and the head signs a done action
+// off.
+func TestMutantButtonsFollowOwnerAndStatus(t *testing.T) {
+	f := newNCFixture(t)
+	buttons := func(who string, nc nonc.NC, actionID string) string {
+		t.Helper()
+		got, err := f.svc.Get(f.as("boss"), nc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts, ok := f.svc.PermissionsOf(f.as(who), got).Actions[actionID]
+		if !ok {
+			return "no entry"
+		}
+		return strings.Join(acts, " ")
+	}
+	for _, c := range []struct{ status, who, want string }{
+		{nonc.ActionOpen, "owner-a", "start"},
+		{nonc.ActionOpen, "staff", "no entry"},
+		{nonc.ActionInProgress, "owner-a", "done"},
+		{nonc.ActionInProgress, "staff", "no entry"},
+		{nonc.ActionDone, "owner-a", "no entry"},
+		{nonc.ActionDone, "head", "signoff"},
+	} {
+		nc, act := f.actionIn("phong-a", "owner-a", "head", c.status)
+		if got := buttons(c.who, nc, act.ID); got != c.want {
+			t.Errorf("%s on an action %s: %q, want %q", c.who, c.status, got, c.want)
+		}
+	}
+}
