@@ -263,6 +263,9 @@ bench: minio-test
 MUTATE_PKGS  ?= qms document nonconformity record internalaudit process identity trail evidence workday authz leadership
 MUTATE_MIN   ?= 80
 MUTATE_SINCE ?=
+## MUTATE_DIFF: mutate only the lines changed since this branch or commit
+## (gremlins --diff); it follows MUTATE_SINCE unless set.
+MUTATE_DIFF  ?= $(MUTATE_SINCE)
 MUTATE_WORKERS     ?= 2
 MUTATE_COEFFICIENT ?= 10
 MUTATE_MIN_TIMEOUT ?= 300
@@ -276,7 +279,7 @@ mutate: minio-test
 		pkgs=$$(for p in $$pkgs; do git diff --quiet "$(MUTATE_SINCE)" -- "server/$$p" || echo "$$p"; done); \
 		echo "packages changed since $(MUTATE_SINCE): $${pkgs:-none}"; \
 	fi; \
-	[ -z "$$pkgs" ] || $(TEST_ENV) MUTATE_WORKERS='$(MUTATE_WORKERS)' MUTATE_COEFFICIENT='$(MUTATE_COEFFICIENT)' \
+	[ -z "$$pkgs" ] || $(TEST_ENV) MUTATE_WORKERS='$(MUTATE_WORKERS)' MUTATE_DIFF='$(MUTATE_DIFF)' MUTATE_COEFFICIENT='$(MUTATE_COEFFICIENT)' \
 		MUTATE_MIN_TIMEOUT='$(MUTATE_MIN_TIMEOUT)' scripts/mutate.sh "$(GREMLINS)" "$(MUTATE_MIN)" $$pkgs
 
 ## build: the qmstrack binary in .tools/bin.

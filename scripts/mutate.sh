@@ -13,12 +13,16 @@
 # at least MUTATE_MIN_TIMEOUT seconds (default 300): building a mutant's
 # test binary, which the measured run does not need, takes a minute or more
 # on a loaded machine, longer than ten times a suite of a few seconds.
+# MUTATE_DIFF (a branch or commit, empty by default) mutates only the lines
+# changed since it (gremlins --diff), so a change's run stays short.
 # Each package's JSON report and log go to .tools/mutate/; the surviving
 # (lived) mutants are listed after the table.
 set -uo pipefail
 gremlins=$1 min=$2
 shift 2
 workers=${MUTATE_WORKERS:-2} coefficient=${MUTATE_COEFFICIENT:-10} floor=${MUTATE_MIN_TIMEOUT:-300}
+diff=()
+[ -z "${MUTATE_DIFF:-}" ] || diff=(--diff "$MUTATE_DIFF")
 out=.tools/mutate
 mkdir -p "$out"
 row() { printf '%-14s %7s %6s %6s %8s %9s %9s %9s\n' "$@"; }
@@ -44,7 +48,7 @@ for p in "$@"; do
 	# -count=1: a cached test result would make gremlins measure the suite
 	# at near zero and time every mutant out. -vet=off: go test's vet pass
 	# over every mutant costs time and kills none (make check vets).
-	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off" "$gremlins" unleash --workers "$workers" --timeout-coefficient "$coef" \
+	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off" "$gremlins" unleash --workers "$workers" --timeout-coefficient "$coef" "${diff[@]}" \
 		-o "$out/$p.json" "./server/$p" >"$out/$p.log" 2>&1
 	rc=$?
 	el=$(($(date +%s) - s))

@@ -408,3 +408,18 @@ func TestMutantButtonsFollowOwnerAndStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestMutantListLimitOf500: a page of up to 500 NCs is given as asked; the
+// default page is 100.
+func TestMutantListLimitOf500(t *testing.T) {
+	f := newNCFixture(t)
+	for i := 0; i < 101; i++ {
+		f.newNC("phong-a")
+	}
+	for _, c := range []struct{ limit, want int }{{500, 101}, {0, 100}, {501, 100}} {
+		ncs, err := f.svc.List(f.as("boss"), nonc.Filter{Limit: c.limit})
+		if err != nil || len(ncs) != c.want {
+			t.Errorf("limit %d: %d NCs (%v), want %d", c.limit, len(ncs), err, c.want)
+		}
+	}
+}
