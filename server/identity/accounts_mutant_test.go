@@ -1,0 +1,100 @@
+package identity_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/identity"
+	"github.com/qmstrack/qmstrack/server/internal/testenv"
+	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
+)
+
+// The tests of this file pin bounds and conditions that a small change of
+// the code (a mutant: >= for >, a negated test) would move without any
+// other test noticing.
+
+// TestMutantPasswordOfTheLongestLength: a password of exactly
+// MaxPasswordLen characters may be set, and then serves as the current
+// password for the next change.
+func TestMutantPasswordOfTheLongestLength(t *testing.T) {
+	e := newAccounts(t)
+	u := e.user(t, "staff.dai", "", "vi")
+	longest := strings.Repeat("Ab3-", identity.MaxPasswordLen/4)
+	if len(longest) != identity.MaxPasswordLen {
+		t.Fatalf("test password of %d characters", len(longest))
+	}
+	s, _, err := e.s.Login(context.Background(), "staff.dai", "demo12345")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.ChangePassword(as(u), "demo12345", longest, s.Token); err != nil {
+		t.Fatalf("a new password of %d characters: %v", identity.MaxPasswordLen, err)
+	}
+	if err := e.s.ChangePassword(as(u), longest, "Mới-hơn-2026", s.Token); err != nil {
+		t.Fatalf("the %d-character password as the current one: %v", identity.MaxPasswordLen, err)
+	}
+	if err := e.s.ChangePassword(as(u), "Mới-hơn-2026", longest+"x", s.Token); fieldMsg(err, "new") != "too long: use at most 200 characters" {
+		t.Fatalf("a new password of %d characters: %v", identity.MaxPasswordLen+1, err)
+	}
+}
+
+// TestMutantResetLoginOf64Characters: a reset may be asked for a login of
+// 64 characters (the longest a login may be); 65 are refused as no login.
+func TestMutantResetLoginOf64Characters(t *testing.T) {
+	e := newAccounts(t)
+	if err := e.s.RequestReset(context.Background(), strings.Repeat("a", 64)); err != nil {
+		t.Fatalf("a login of 64 characters: %v", err)
+	}
+	if err := e.s.RequestReset(context.Background(), strings.Repeat("a", 65)); fieldMsg(err, "login") != "enter your login" {
+		t.Fatalf("a login of 65 characters: %v", err)
+	}
+}
+
+// TestMutantResetOfAnUnknownLoginIsNotAFailure: the background part of a
+// reset request ends quietly for a login nobody has (nothing to report to
+// the operator) and for a person without an e-mail address, and stores a
+// link for a person with one.
+func TestMutantResetOfAnUnknownLoginIsNotAFailure(t *testing.T) {
+	e := newAccounts(t)
+	e.user(t, "nomail", "", "vi")
+	e.user(t, "head.tnmt", "h@tnmt.example.vn", "vi")
+	ctx := context.Background()
+	for _, login := range []string{"ghost.user", "nomail", "head.tnmt"} {
+		if err := identity.SendReset(e.s, ctx, login, e.c.now()); err != nil {
+			t.Errorf("%s: %v (%s)", login, err, kindName(err))
+		}
+	}
+	var links []string
+	if err := e.db.Select(&links, `SELECT u.login FROM password_resets r JOIN users u ON u.id = r.user_id ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(links, " ") != "head.tnmt" {
+		t.Fatalf("reset links stored for %v, want head.tnmt alone", links)
+	}
+}
+
+// TestMutantExternalNamesAtTheirLongest: the provider's subject may be 255
+// characters and its issuer 500; one more is refused as naming nobody.
+func TestMutantExternalNamesAtTheirLongest(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour, LoginMaxFailures: 100, LoginWindow: time.Minute})
+	ctx := context.Background()
+	issuer := "https://sso.example.org/" + strings.Repeat("i", 500-len("https://sso.example.org/"))
+	subject := strings.Repeat("s", 255)
+	in, created, err := s.SignInExternal(ctx, identity.External{Issuer: issuer, Subject: subject, Login: "sso.dai", Name: "Người dài"}, false)
+	if err != nil || !created || in.Session == nil {
+		t.Fatalf("subject of 255 and issuer of 500 characters: %+v %v %v", in, created, err)
+	}
+	for what, ext := range map[string]identity.External{
+		"subject of 256": {Issuer: issuer, Subject: subject + "s", Login: "sso.a", Name: "A"},
+		"issuer of 501":  {Issuer: issuer + "i", Subject: subject, Login: "sso.b", Name: "B"},
+	} {
+		if _, _, err := s.SignInExternal(ctx, ext, false); qms.KindOf(err) != qms.ErrUnauthenticated || !strings.Contains(err.Error(), "did not name the person") {
+			t.Errorf("%s characters: %v, want the provider named nobody", what, err)
+		}
+	}
+}
