@@ -98,3 +98,25 @@ func TestMutantExternalNamesAtTheirLongest(t *testing.T) {
 		}
 	}
 }
+
+// TestMutantExternalNameAndEmail: the first sign-in keeps the name and
+// e-mail the provider gave; a missing or unusable name becomes the login,
+// an unusable e-mail address none.
+func TestMutantExternalNameAndEmail(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour, LoginMaxFailures: 100, LoginWindow: time.Minute})
+	for _, x := range []struct{ sub, login, name, email, wantName, wantEmail string }{
+		{"s1", "sso.lan", "Nguyễn Thị Lan", "lan@ubnd.example.vn", "Nguyễn Thị Lan", "lan@ubnd.example.vn"},
+		{"s2", "sso.minh", "", "khong-phai-email", "sso.minh", ""},
+		{"s3", "sso.hoa", "Hoa\x07", "hoa@ubnd.example.vn\x00", "sso.hoa", ""},
+	} {
+		in, created, err := s.SignInExternal(context.Background(), identity.External{Issuer: "https://sso.example.org", Subject: x.sub, Login: x.login, Name: x.name, Email: x.email}, false)
+		if err != nil || !created {
+			t.Fatalf("%s: %v (created %v)", x.login, err, created)
+		}
+		if in.User.Name != x.wantName || in.User.Email != x.wantEmail {
+			t.Errorf("%s: name %q, e-mail %q; want %q, %q", x.login, in.User.Name, in.User.Email, x.wantName, x.wantEmail)
+		}
+	}
+}
