@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,29 @@ func TestMutantExternalNameAndEmail(t *testing.T) {
 		if in.User.Name != x.wantName || in.User.Email != x.wantEmail {
 			t.Errorf("%s: name %q, e-mail %q; want %q, %q", x.login, in.User.Name, in.User.Email, x.wantName, x.wantEmail)
 		}
+	}
+}
+
+// TestMutantThrottleDefaults: a service made without throttle settings
+// lets a person sign in, and refuses the sixth attempt after five wrong
+// passwords (the default of 5 in 15 minutes).
+func TestMutantThrottleDefaults(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour})
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, identity.NewUser{Login: "staff.mac", Name: "Người mặc định", Password: "demo12345", Lang: "vi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Login(ctx, "staff.mac", "demo12345"); err != nil {
+		t.Fatalf("sign-in with the default throttle: %v", err)
+	}
+	for i := 0; i < 5; i++ {
+		if _, _, err := s.Login(ctx, "staff.mac", "sai-mat-khau"); errors.Is(err, identity.ErrThrottled) {
+			t.Fatalf("wrong password %d of 5 throttled", i+1)
+		}
+	}
+	if _, _, err := s.Login(ctx, "staff.mac", "demo12345"); !errors.Is(err, identity.ErrThrottled) {
+		t.Fatalf("the sixth attempt: %v, want throttled", err)
 	}
 }
