@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,24 @@ func TestMutantThrottleDefaults(t *testing.T) {
 	c.add(time.Minute + time.Second)
 	if _, _, err := s.Login(ctx, "staff.mac", "demo12345"); err != nil {
 		t.Fatalf("15 minutes after the first failure: %v, want signed in", err)
+	}
+}
+
+// TestMutantCreateUserPasswordBounds: an account's first password takes 8
+// to 200 characters; 7 and 201 are refused with the rule.
+func TestMutantCreateUserPasswordBounds(t *testing.T) {
+	db := testenv.DB(t)
+	s := identity.NewService(postgres.NewIdentityStore(db), time.Now, identity.Options{})
+	for i, c := range []struct {
+		pw string
+		ok bool
+	}{{"abcd123", false}, {"abcd1234", true}, {strings.Repeat("x", 200), true}, {strings.Repeat("x", 201), false}} {
+		_, err := s.CreateUser(context.Background(), identity.NewUser{Login: fmt.Sprintf("nguoi.%d", i), Name: "Người", Password: c.pw, Lang: "vi"})
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("a password of %d characters: %v", len(c.pw), err)
+		case !c.ok && fieldMsg(err, "password") != "use 8 to 200 characters":
+			t.Errorf("a password of %d characters: %v, want the rule of 8 to 200", len(c.pw), err)
+		}
 	}
 }
