@@ -170,3 +170,33 @@ func TestMutantCreateUserPasswordBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestMutantSignaturePassword: a signature takes a password of 200
+// characters; after as many wrong passwords as the throttle allows (3
+// here) the right one is refused as throttled; a second account of the
+// same login is refused as taken.
+func TestMutantSignaturePassword(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour, LoginMaxFailures: 3, LoginWindow: time.Hour})
+	ctx := context.Background()
+	longest := strings.Repeat("Ab3-", 50)
+	u, err := s.CreateUser(ctx, identity.NewUser{Login: "truong.phong", Name: "Trưởng phòng", Password: longest, Lang: "vi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckPassword(ctx, u.ID, longest); err != nil {
+		t.Fatalf("signing with a password of 200 characters: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := s.CheckPassword(ctx, u.ID, "sai-mat-khau"); errors.Is(err, identity.ErrThrottled) || !strings.Contains(qms.Message(err), "the password is wrong") {
+			t.Fatalf("wrong password %d of 3: %v", i+1, err)
+		}
+	}
+	if err := s.CheckPassword(ctx, u.ID, longest); !errors.Is(err, identity.ErrThrottled) {
+		t.Fatalf("after 3 wrong passwords: %v, want throttled", err)
+	}
+	if _, err := s.CreateUser(ctx, identity.NewUser{Login: "truong.phong", Name: "Người khác", Password: "demo12345", Lang: "vi"}); qms.KindOf(err) != qms.ErrConflict || qms.Message(err) != `the login "truong.phong" is taken` {
+		t.Fatalf("a second account of the login: %v", err)
+	}
+}
