@@ -200,3 +200,21 @@ func TestMutantSignaturePassword(t *testing.T) {
 		t.Fatalf("a second account of the login: %v", err)
 	}
 }
+
+// TestMutantSignInAtTheLongest: a person with a login of 64 characters and
+// a password of 200 signs in.
+func TestMutantSignInAtTheLongest(t *testing.T) {
+	db := testenv.DB(t)
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour})
+	login, pw := "a"+strings.Repeat(".b", 31)+"c", strings.Repeat("Ab3-", 50)
+	if len(login) != 64 || len(pw) != 200 {
+		t.Fatalf("test login of %d, password of %d characters", len(login), len(pw))
+	}
+	if _, err := s.CreateUser(context.Background(), identity.NewUser{Login: login, Name: "Người dài", Password: pw, Lang: "vi"}); err != nil {
+		t.Fatal(err)
+	}
+	if sess, _, err := s.Login(context.Background(), login, pw); err != nil || sess.Token == "" {
+		t.Fatalf("signing in with a login of 64 and a password of 200 characters: %v", err)
+	}
+}
