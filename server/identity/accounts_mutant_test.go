@@ -218,3 +218,55 @@ func TestMutantSignInAtTheLongest(t *testing.T) {
 		t.Fatalf("signing in with a login of 64 and a password of 200 characters: %v", err)
 	}
 }
+
+// TestMutantOneTimePasswordThenEnrolment: a person whose role needs a
+// second factor, signing in with an administrator's one-time password,
+// changes it and is then asked to enrol the second factor, by a new step.
+func TestMutantOneTimePasswordThenEnrolment(t *testing.T) {
+	e := newAccounts(t, "head")
+	u := e.user(t, "truong.tnmt", "", "vi")
+	e.roles[u.ID] = []string{"head"}
+	admin := e.user(t, "it.admin", "", "vi")
+	otp1, err := e.s.ResetPassword(as(admin), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.s.SignIn(context.Background(), "truong.tnmt", otp1, "")
+	if err != nil || r.Challenge == nil || r.Challenge.Step != identity.StepPassword {
+		t.Fatalf("sign-in with the one-time password: %+v %v", r, err)
+	}
+	next, err := e.s.ChangeOneTimePassword(context.Background(), r.Challenge.Token, otp1, "Tốt-hơn-2026")
+	if err != nil || next.Session != nil || next.Challenge == nil || next.Challenge.Step != identity.StepEnrol || next.Challenge.Token == r.Challenge.Token {
+		t.Fatalf("after the change: %+v %v, want a new enrolment step", next, err)
+	}
+}
+
+// TestMutantCodeThenOneTimePassword: an enrolled person signing in with an
+// administrator's one-time password gives the code first, then is asked,
+// by a new step, to change the password.
+func TestMutantCodeThenOneTimePassword(t *testing.T) {
+	e := newAccounts(t)
+	u := e.user(t, "coord.vp", "", "vi")
+	admin := e.user(t, "it.admin", "", "vi")
+	ctx := context.Background()
+	enr, err := e.s.BeginTOTP(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	otp1, err := e.s.ResetPassword(as(admin), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.s.SignIn(ctx, "coord.vp", otp1, "")
+	if err != nil || r.Challenge == nil || r.Challenge.Step != identity.StepCode {
+		t.Fatalf("sign-in with the one-time password: %+v %v", r, err)
+	}
+	e.c.add(30 * time.Second) // the enrolment's code may not serve again
+	next, err := e.s.SubmitCode(ctx, r.Challenge.Token, codeAt(t, enr.Secret, e.c.now()))
+	if err != nil || next.Session != nil || next.Challenge == nil || next.Challenge.Step != identity.StepPassword || next.Challenge.Token == r.Challenge.Token {
+		t.Fatalf("after the code: %+v %v, want a new step for the password", next, err)
+	}
+}
