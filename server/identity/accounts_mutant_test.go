@@ -270,3 +270,31 @@ func TestMutantCodeThenOneTimePassword(t *testing.T) {
 		t.Fatalf("after the code: %+v %v, want a new step for the password", next, err)
 	}
 }
+
+// TestMutantCodeThrottle: after as many wrong codes as the throttle allows
+// (5 here) even the right code is refused as throttled.
+func TestMutantCodeThrottle(t *testing.T) {
+	e := newAccounts(t)
+	u := e.user(t, "coord.ma", "", "vi")
+	ctx := context.Background()
+	enr, err := e.s.BeginTOTP(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.s.SignIn(ctx, "coord.ma", "demo12345", "")
+	if err != nil || r.Challenge == nil || r.Challenge.Step != identity.StepCode {
+		t.Fatalf("sign-in: %+v %v", r, err)
+	}
+	e.c.add(30 * time.Second)
+	for i := 0; i < 5; i++ {
+		if _, err := e.s.SubmitCode(ctx, r.Challenge.Token, "000000"); !errors.Is(err, identity.ErrWrongCode) {
+			t.Fatalf("wrong code %d of 5: %v", i+1, err)
+		}
+	}
+	if _, err := e.s.SubmitCode(ctx, r.Challenge.Token, codeAt(t, enr.Secret, e.c.now())); !errors.Is(err, identity.ErrThrottled) {
+		t.Fatalf("the right code after 5 wrong ones: %v, want throttled", err)
+	}
+}
