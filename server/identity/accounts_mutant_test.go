@@ -298,3 +298,32 @@ func TestMutantCodeThrottle(t *testing.T) {
 		t.Fatalf("the right code after 5 wrong ones: %v, want throttled", err)
 	}
 }
+
+// TestMutantCodeOfTheNextStep: a code of the next 30-second step (a phone
+// clock a little ahead) is accepted; one three steps ahead is not.
+func TestMutantCodeOfTheNextStep(t *testing.T) {
+	e := newAccounts(t)
+	u := e.user(t, "coord.nhanh", "", "vi")
+	ctx := context.Background()
+	enr, err := e.s.BeginTOTP(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func() string {
+		t.Helper()
+		r, err := e.s.SignIn(ctx, "coord.nhanh", "demo12345", "")
+		if err != nil || r.Challenge == nil {
+			t.Fatalf("sign-in: %+v %v", r, err)
+		}
+		return r.Challenge.Token
+	}
+	if _, err := e.s.SubmitCode(ctx, signIn(), codeAt(t, enr.Secret, e.c.now().Add(90*time.Second))); !errors.Is(err, identity.ErrWrongCode) {
+		t.Fatalf("a code three steps ahead: %v, want wrong", err)
+	}
+	if r, err := e.s.SubmitCode(ctx, signIn(), codeAt(t, enr.Secret, e.c.now().Add(30*time.Second))); err != nil || r.Session == nil {
+		t.Fatalf("a code of the next step: %+v %v", r, err)
+	}
+}
