@@ -327,3 +327,68 @@ func TestMutantCodeOfTheNextStep(t *testing.T) {
 		t.Fatalf("a code of the next step: %+v %v", r, err)
 	}
 }
+
+// TestMutantTOTPStatusAndPendingRemoval: the status tells an enrolment in
+// progress and, once enrolled, the recovery codes left; an enrolment in
+// progress may be dropped with the password, and with none at all the
+// removal is refused as having nothing to remove.
+func TestMutantTOTPStatusAndPendingRemoval(t *testing.T) {
+	e := newAccounts(t)
+	u := e.user(t, "coord.tt", "", "vi")
+	ctx := context.Background()
+	status := func() identity.TOTPStatus {
+		t.Helper()
+		st, err := e.s.TOTPStatusOf(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := status(); st.Enabled || st.Pending || st.Left != 0 {
+		t.Fatalf("before any enrolment: %+v", st)
+	}
+	if err := e.s.RemoveTOTP(as(u), "demo12345"); qms.KindOf(err) != qms.ErrState || qms.Message(err) != "no second factor is enrolled" {
+		t.Fatalf("removal with nothing enrolled: %v", err)
+	}
+	enr, err := e.s.BeginTOTP(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := status(); st.Enabled || !st.Pending || st.Left != 0 {
+		t.Fatalf("enrolment in progress: %+v", st)
+	}
+	if err := e.s.RemoveTOTP(as(u), "demo12345"); err != nil {
+		t.Fatalf("dropping the enrolment in progress: %v", err)
+	}
+	if st := status(); st.Pending {
+		t.Fatalf("after dropping it: %+v", st)
+	}
+	if enr, err = e.s.BeginTOTP(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(); !st.Enabled || st.Pending || st.Left != identity.RecoveryCodes {
+		t.Fatalf("enrolled: %+v, want %d recovery codes left", st, identity.RecoveryCodes)
+	}
+}
+
+// TestMutantTOTPStatusRequiredWhenEnrolled: the status of an enrolled
+// person whose role requires a second factor says it is required.
+func TestMutantTOTPStatusRequiredWhenEnrolled(t *testing.T) {
+	e := newAccounts(t, "head")
+	u := e.user(t, "truong.bb", "", "vi")
+	e.roles[u.ID] = []string{"head"}
+	ctx := context.Background()
+	enr, err := e.s.BeginTOTP(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := e.s.TOTPStatusOf(ctx, u.ID); err != nil || !st.Enabled || !st.Required || st.Left != identity.RecoveryCodes {
+		t.Fatalf("enrolled head: %+v %v, want enabled, required, %d codes", st, err, identity.RecoveryCodes)
+	}
+}
