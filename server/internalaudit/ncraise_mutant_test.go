@@ -1,0 +1,68 @@
+package internalaudit_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qmstrack/qmstrack/server/app"
+	"github.com/qmstrack/qmstrack/server/authz"
+	"github.com/qmstrack/qmstrack/server/internalaudit"
+	"github.com/qmstrack/qmstrack/server/postgres"
+)
+
+// raiser stands in for the NC capability behind internalaudit.NCRaiser: it
+// keeps the requests and answers a number per finding reference.
+type raiser struct {
+	mu   sync.Mutex
+	reqs []internalaudit.NCRequest
+}
+
+func (r *raiser) RaiseFromAudit(_ context.Context, q internalaudit.NCRequest) (string, string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, q)
+	n := len(r.reqs)
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", n), fmt.Sprintf("NC-2026-%04d", n), nil
+}
+
+// TestMutantNonconformityFindingRaisesAnNC: with the NC capability wired,
+// a nonconformity finding raises one NC, named after the audit and linked
+// to the finding; an observation raises none; each answer is the finding
+// just added, with its NC.
+func TestMutantNonconformityFindingRaisesAnNC(t *testing.T) {
+	f := newFixture(t)
+	az, err := authz.New(f.env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc := &raiser{}
+	clock := func() time.Time { return f.now }
+	f.audits = internalaudit.New(postgres.NewAuditStore(f.env.DB), az, internalaudit.Options{Now: clock, Location: loc,
+		Records: app.AuditReports{Records: f.records}, NC: nc})
+	a := f.plan(t)
+	item := a.Items[0].ID
+	obs, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: item, Kind: "observation", Description: "Sổ ghi chép chưa gọn"})
+	if err != nil || obs.NCID != "" || len(nc.reqs) != 0 {
+		t.Fatalf("an observation: %+v %v, %d NCs raised", obs, err, len(nc.reqs))
+	}
+	got, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: item, Kind: "nonconformity", Severity: "major",
+		Description: "Hồ sơ trả quá hạn không có phiếu xin lỗi\nChi tiết: 3 hồ sơ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nc.reqs) != 1 {
+		t.Fatalf("%d NCs raised, want 1", len(nc.reqs))
+	}
+	q := nc.reqs[0]
+	if got.Kind != "nonconformity" || got.ID == obs.ID || got.NCNumber != "NC-2026-0001" || got.NCID != "00000000-0000-4000-8000-000000000001" {
+		t.Fatalf("the answered finding: %+v", got)
+	}
+	if q.Unit != "land" || q.Severity != "major" || q.AuditID != a.ID || q.Title != a.Number+": Hồ sơ trả quá hạn không có phiếu xin lỗi" ||
+		q.FindingRef != "audit:"+a.ID+"/"+got.ID || !strings.Contains(q.Description, "Chi tiết: 3 hồ sơ") {
+		t.Fatalf("NC request %+v", q)
+	}
+}
