@@ -263,8 +263,8 @@ bench: minio-test
 MUTATE_PKGS  ?= qms document nonconformity record internalaudit process identity trail evidence workday authz leadership
 MUTATE_MIN   ?= 80
 MUTATE_SINCE ?=
-## MUTATE_DIFF: mutate only the lines changed since this branch or commit
-## (gremlins --diff); it follows MUTATE_SINCE unless set.
+## MUTATE_DIFF: mutate only the source files changed since this branch or
+## commit (scripts/mutate.sh); it follows MUTATE_SINCE unless set.
 MUTATE_DIFF  ?= $(MUTATE_SINCE)
 MUTATE_WORKERS     ?= 2
 MUTATE_COEFFICIENT ?= 10

@@ -13,16 +13,30 @@
 # at least MUTATE_MIN_TIMEOUT seconds (default 300): building a mutant's
 # test binary, which the measured run does not need, takes a minute or more
 # on a loaded machine, longer than ten times a suite of a few seconds.
-# MUTATE_DIFF (a branch or commit, empty by default) mutates only the lines
-# changed since it (gremlins --diff), so a change's run stays short.
+# MUTATE_DIFF (a branch or commit, empty by default) mutates, in each
+# package, only the source files changed since it (the others are excluded
+# with gremlins -E); a package whose change touched its tests alone is
+# mutated whole, as weaker tests would show on any of its files. (gremlins'
+# own --diff matches nothing when it runs on a package folder: it compares
+# the diff's paths from the repository's root with paths from the folder.)
 # Each package's JSON report and log go to .tools/mutate/; the surviving
 # (lived) mutants are listed after the table.
 set -uo pipefail
 gremlins=$1 min=$2
 shift 2
 workers=${MUTATE_WORKERS:-2} coefficient=${MUTATE_COEFFICIENT:-10} floor=${MUTATE_MIN_TIMEOUT:-300}
-diff=()
-[ -z "${MUTATE_DIFF:-}" ] || diff=(--diff "$MUTATE_DIFF")
+# excluded PKG: gremlins -E arguments for the package's source files not
+# changed since MUTATE_DIFF (none when it is unset or only tests changed).
+excluded() {
+	[ -n "${MUTATE_DIFF:-}" ] || return 0
+	local dir=server/$1 changed f
+	changed=$(git diff --name-only "$MUTATE_DIFF" -- "$dir" | grep '\.go$' | grep -v '_test\.go$')
+	[ -n "$changed" ] || return 0
+	while IFS= read -r f; do
+		grep -qxF "$f" <<<"$changed" && continue
+		printf -- '-E\n^%s$\n' "$(sed 's/[.]/[.]/g' <<<"${f#"$dir"/}")"
+	done < <(git ls-files "$dir" | grep '\.go$' | grep -v '_test\.go$')
+}
 out=.tools/mutate
 mkdir -p "$out"
 row() { printf '%-14s %7s %6s %6s %8s %9s %9s %9s\n' "$@"; }
@@ -48,7 +62,9 @@ for p in "$@"; do
 	# -count=1: a cached test result would make gremlins measure the suite
 	# at near zero and time every mutant out. -vet=off: go test's vet pass
 	# over every mutant costs time and kills none (make check vets).
-	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off" "$gremlins" unleash --workers "$workers" --timeout-coefficient "$coef" "${diff[@]}" \
+	mapfile -t skip < <(excluded "$p")
+	[ "${#skip[@]}" -eq 0 ] || echo "$p: mutating only the files changed since $MUTATE_DIFF (${#skip[@]} arguments of exclusion)" >>"$out/$p.base.log"
+	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1 -vet=off" "$gremlins" unleash --workers "$workers" --timeout-coefficient "$coef" "${skip[@]}" \
 		-o "$out/$p.json" "./server/$p" >"$out/$p.log" 2>&1
 	rc=$?
 	el=$(($(date +%s) - s))
