@@ -12,6 +12,7 @@ import (
 	"github.com/qmstrack/qmstrack/server/authz"
 	"github.com/qmstrack/qmstrack/server/internalaudit"
 	"github.com/qmstrack/qmstrack/server/postgres"
+	"github.com/qmstrack/qmstrack/server/qms"
 )
 
 // raiser stands in for the NC capability behind internalaudit.NCRaiser: it
@@ -64,5 +65,30 @@ func TestMutantNonconformityFindingRaisesAnNC(t *testing.T) {
 	if q.Unit != "land" || q.Severity != "major" || q.AuditID != a.ID || q.Title != a.Number+": Hồ sơ trả quá hạn không có phiếu xin lỗi" ||
 		q.FindingRef != "audit:"+a.ID+"/"+got.ID || !strings.Contains(q.Description, "Chi tiết: 3 hồ sơ") {
 		t.Fatalf("NC request %+v", q)
+	}
+}
+
+// TestMutantLeadAndProgrammeYear: the first of the team is the lead, the
+// others are not; the programme of a year outside 2000-2200 is refused
+// with the bound, year 0 lists every year.
+func TestMutantLeadAndProgrammeYear(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	leads := map[string]bool{}
+	for _, m := range a.Team {
+		leads[m.Login] = m.Lead
+	}
+	if len(leads) != 2 || !leads["huong"] || leads["duc"] {
+		t.Fatalf("team %+v: want huong lead, duc not", a.Team)
+	}
+	for _, y := range []int{1999, 2201} {
+		if _, err := f.audits.Programme(f.as("coord"), y); qms.KindOf(err) != qms.ErrInvalid || !strings.Contains(err.Error(), "between 2000 and 2200") {
+			t.Errorf("programme of %d: %v, want the bound", y, err)
+		}
+	}
+	for _, y := range []int{0, f.now.Year()} {
+		if got, err := f.audits.Programme(f.as("coord"), y); err != nil || len(got) != 1 || got[0].ID != a.ID {
+			t.Errorf("programme of %d: %d audits (%v), want the one planned", y, len(got), err)
+		}
 	}
 }
