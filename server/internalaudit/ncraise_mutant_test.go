@@ -86,6 +86,11 @@ func TestMutantLeadAndProgrammeYear(t *testing.T) {
 			t.Errorf("programme of %d: %v, want the bound", y, err)
 		}
 	}
+	for _, y := range []int{2000, 2200} {
+		if got, err := f.audits.Programme(f.as("coord"), y); err != nil || len(got) != 0 {
+			t.Errorf("programme of %d: %d audits (%v), want none and no refusal", y, len(got), err)
+		}
+	}
 	for _, y := range []int{0, f.now.Year()} {
 		if got, err := f.audits.Programme(f.as("coord"), y); err != nil || len(got) != 1 || got[0].ID != a.ID {
 			t.Errorf("programme of %d: %d audits (%v), want the one planned", y, len(got), err)
