@@ -97,3 +97,22 @@ func TestMutantLeadAndProgrammeYear(t *testing.T) {
 		}
 	}
 }
+
+// TestMutantReportLanguage: a report asked for in English is written in
+// English; any other language gives the Vietnamese one.
+func TestMutantReportLanguage(t *testing.T) {
+	for _, c := range []struct{ asked, want string }{{"en", "en"}, {"fr", "vi"}} {
+		f := newFixture(t)
+		a := f.plan(t)
+		if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: "conformity", Description: "Sổ cập nhật đầy đủ"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.audits.IssueReport(f.as("huong"), a.ID, c.asked); err != nil {
+			t.Fatalf("report in %q: %v", c.asked, err)
+		}
+		var lang string
+		if err := f.env.DB.Get(&lang, `SELECT details->>'lang' FROM trail WHERE action = 'audit.report' AND object_id = $1`, a.ID); err != nil || lang != c.want {
+			t.Fatalf("report asked in %q: written in %q (%v), want %q", c.asked, lang, err, c.want)
+		}
+	}
+}
