@@ -99,7 +99,8 @@ func TestMutantLeadAndProgrammeYear(t *testing.T) {
 }
 
 // TestMutantReportLanguage: a report asked for in English is written in
-// English; any other language gives the Vietnamese one.
+// English; any other language gives the Vietnamese one. The report of an
+// audit planned without clauses is filed under clause 9.2.
 func TestMutantReportLanguage(t *testing.T) {
 	for _, c := range []struct{ asked, want string }{{"en", "en"}, {"fr", "vi"}} {
 		f := newFixture(t)
@@ -107,8 +108,13 @@ func TestMutantReportLanguage(t *testing.T) {
 		if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: "conformity", Description: "Sổ cập nhật đầy đủ"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.audits.IssueReport(f.as("huong"), a.ID, c.asked); err != nil {
+		done, err := f.audits.IssueReport(f.as("huong"), a.ID, c.asked)
+		if err != nil {
 			t.Fatalf("report in %q: %v", c.asked, err)
+		}
+		// An audit planned without clauses files its report under 9.2.
+		if r, err := f.records.Get(f.as("coord"), done.ReportRecord); err != nil || len(a.Clauses) != 0 || strings.Join(r.Clauses, " ") != "9.2" {
+			t.Fatalf("report record of an audit of clauses %v: clauses %v (%v), want 9.2", a.Clauses, r.Clauses, err)
 		}
 		var lang string
 		if err := f.env.DB.Get(&lang, `SELECT details->>'lang' FROM trail WHERE action = 'audit.report' AND object_id = $1`, a.ID); err != nil || lang != c.want {
