@@ -122,3 +122,18 @@ func TestMutantReportLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestMutantReviewObjectIDBound: an object id of 64 characters is looked
+// up (and, naming nothing, not found); 65 are refused as no id.
+func TestMutantReviewObjectIDBound(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	_, err := f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: strings.Repeat("a", 64)})
+	if qms.KindOf(err) != qms.ErrNotFound {
+		t.Fatalf("an id of 64 characters: %v, want not found", err)
+	}
+	_, err = f.audits.Review(f.as("duc"), internalaudit.NewReview{AuditID: a.ID, ObjectType: "record", ObjectID: strings.Repeat("a", 65)})
+	if qms.KindOf(err) != qms.ErrInvalid || !strings.Contains(err.Error(), "object_id is required") {
+		t.Fatalf("an id of 65 characters: %v, want refused", err)
+	}
+}
