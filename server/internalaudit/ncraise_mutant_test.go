@@ -137,3 +137,26 @@ func TestMutantReviewObjectIDBound(t *testing.T) {
 		t.Fatalf("an id of 65 characters: %v, want refused", err)
 	}
 }
+
+// TestMutantReportButton: the lead may issue the report once a finding is
+// recorded, not before; a team member who is not the lead may not.
+func TestMutantReportButton(t *testing.T) {
+	f := newFixture(t)
+	a := f.plan(t)
+	if p := f.audits.PermissionsOf(f.as("huong"), a); p.Report {
+		t.Fatal("the lead may report an audit without findings")
+	}
+	if _, err := f.audits.AddFinding(f.as("huong"), a.ID, internalaudit.NewFinding{ItemID: a.Items[0].ID, Kind: "conformity", Description: "Sổ cập nhật đầy đủ"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.audits.Get(f.as("coord"), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := f.audits.PermissionsOf(f.as("huong"), got); !p.Report {
+		t.Fatal("the lead may not report an audit with a finding")
+	}
+	if p := f.audits.PermissionsOf(f.as("duc"), got); p.Report {
+		t.Fatal("a team member who is not the lead may report")
+	}
+}
