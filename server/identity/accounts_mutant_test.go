@@ -249,13 +249,7 @@ func TestMutantCodeThenOneTimePassword(t *testing.T) {
 	u := e.user(t, "coord.vp", "", "vi")
 	admin := e.user(t, "it.admin", "", "vi")
 	ctx := context.Background()
-	enr, err := e.s.BeginTOTP(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
-		t.Fatal(err)
-	}
+	enr := e.enrol(t, u)
 	otp1, err := e.s.ResetPassword(as(admin), u.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -277,13 +271,7 @@ func TestMutantCodeThrottle(t *testing.T) {
 	e := newAccounts(t)
 	u := e.user(t, "coord.ma", "", "vi")
 	ctx := context.Background()
-	enr, err := e.s.BeginTOTP(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
-		t.Fatal(err)
-	}
+	enr := e.enrol(t, u)
 	r, err := e.s.SignIn(ctx, "coord.ma", "demo12345", "")
 	if err != nil || r.Challenge == nil || r.Challenge.Step != identity.StepCode {
 		t.Fatalf("sign-in: %+v %v", r, err)
@@ -305,13 +293,7 @@ func TestMutantCodeOfTheNextStep(t *testing.T) {
 	e := newAccounts(t)
 	u := e.user(t, "coord.nhanh", "", "vi")
 	ctx := context.Background()
-	enr, err := e.s.BeginTOTP(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
-		t.Fatal(err)
-	}
+	enr := e.enrol(t, u)
 	signIn := func() string {
 		t.Helper()
 		r, err := e.s.SignIn(ctx, "coord.nhanh", "demo12345", "")
@@ -381,14 +363,21 @@ func TestMutantTOTPStatusRequiredWhenEnrolled(t *testing.T) {
 	u := e.user(t, "truong.bb", "", "vi")
 	e.roles[u.ID] = []string{"head"}
 	ctx := context.Background()
-	enr, err := e.s.BeginTOTP(ctx, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s.ConfirmTOTP(ctx, u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
-		t.Fatal(err)
-	}
+	e.enrol(t, u)
 	if st, err := e.s.TOTPStatusOf(ctx, u.ID); err != nil || !st.Enabled || !st.Required || st.Left != identity.RecoveryCodes {
 		t.Fatalf("enrolled head: %+v %v, want enabled, required, %d codes", st, err, identity.RecoveryCodes)
 	}
+}
+
+// enrol gives u a second factor and returns its enrolment.
+func (e *accountsEnv) enrol(t *testing.T, u identity.User) identity.Enrolment {
+	t.Helper()
+	enr, err := e.s.BeginTOTP(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ConfirmTOTP(context.Background(), u.ID, codeAt(t, enr.Secret, e.c.now())); err != nil {
+		t.Fatal(err)
+	}
+	return enr
 }
