@@ -8,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmstrack/qmstrack/server/identity"
 	nonc "github.com/qmstrack/qmstrack/server/nonconformity"
-	"github.com/qmstrack/qmstrack/server/postgres"
 	"github.com/qmstrack/qmstrack/server/qms"
 )
 
@@ -175,6 +173,13 @@ func TestMutantDesignatedVerifierReadsTheNC(t *testing.T) {
 	}
 }
 
+// service is a second NC service on the fixture's store, clock, zone and
+// trail, with the other options of o (the fixture's own has fixed ones).
+func (f *ncFixture) service(o nonc.Options) *nonc.Service {
+	o.Now, o.Location, o.Trail = f.clk.now, hcm, f.trail
+	return nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, f.ids, o)
+}
+
 // directivesOf stands in for the leadership capability's count of overdue
 // directives per unit (the scorecard's only use of it).
 type directivesOf map[string]int
@@ -188,11 +193,7 @@ func (d directivesOf) OverdueDirectivesByUnit(context.Context) (map[string]int, 
 func TestMutantScorecardFiguresAndOrder(t *testing.T) {
 	f := newNCFixture(t)
 	directives := directivesOf{"phong-c": 3}
-	ids := identity.NewService(postgres.NewIdentityStore(f.env.DB), f.clk.now, identity.Options{LoginMaxFailures: 1000})
-	svc := nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, ids, nonc.Options{
-		Now: f.clk.now, Location: hcm, MaxFileSize: 1 << 20, AnalysisDays: 14, BaseURL: "http://qms.example",
-		Trail: f.trail, Directives: directives,
-	})
+	svc := f.service(nonc.Options{MaxFileSize: 1 << 20, AnalysisDays: 14, BaseURL: "http://qms.example", Directives: directives})
 	verify := func(actionID string) {
 		t.Helper()
 		nc, err := svc.Verify(f.as("boss"), actionID, nonc.Verification{Effective: true, Password: ncPassword})
@@ -246,24 +247,25 @@ func TestMutantScorecardFiguresAndOrder(t *testing.T) {
 	if got := order(sc); got != "phong-c:0+0+3 phong-b:0+2+0 phong-a:1+0+0" {
 		t.Fatalf("units to call to account: %s", got)
 	}
-	// The directives move to phong-a, which has NCs: its line is read
-	// before phong-b's and counts both.
-	delete(directives, "phong-c")
-	directives["phong-a"] = 3
-	if sc, err = svc.Scorecard(f.as("boss")); err != nil {
-		t.Fatal(err)
-	}
-	if got := order(sc); got != "phong-a:1+0+3 phong-b:0+2+0" {
-		t.Fatalf("units to call to account, directives in phong-a: %s", got)
-	}
-	// Equal work: by the unit's code.
-	delete(directives, "phong-a")
-	directives["phong-c"] = 2
-	if sc, err = svc.Scorecard(f.as("boss")); err != nil {
-		t.Fatal(err)
-	}
-	if got := order(sc); got != "phong-b:0+2+0 phong-c:0+0+2 phong-a:1+0+0" {
-		t.Fatalf("units to call to account, a tie: %s", got)
+	for _, c := range []struct {
+		what, unit string
+		n          int
+		want       string
+	}{
+		// In phong-a, which has NCs: its line is read before phong-b's
+		// and counts both.
+		{"directives in phong-a", "phong-a", 3, "phong-a:1+0+3 phong-b:0+2+0"},
+		// Equal work: by the unit's code.
+		{"a tie", "phong-c", 2, "phong-b:0+2+0 phong-c:0+0+2 phong-a:1+0+0"},
+	} {
+		clear(directives)
+		directives[c.unit] = c.n
+		if sc, err = svc.Scorecard(f.as("boss")); err != nil {
+			t.Fatal(err)
+		}
+		if got := order(sc); got != c.want {
+			t.Fatalf("units to call to account, %s: %s", c.what, got)
+		}
 	}
 }
 
@@ -302,10 +304,7 @@ func TestMutantCausesPareto(t *testing.T) {
 // 14 days when none is.
 func TestMutantServiceDefaults(t *testing.T) {
 	f := newNCFixture(t)
-	ids := identity.NewService(postgres.NewIdentityStore(f.env.DB), f.clk.now, identity.Options{LoginMaxFailures: 1000})
-	mk := func(days int) *nonc.Service {
-		return nonc.New(f.store, ncBlobs{f.env.Blob}, f.az, ids, nonc.Options{Now: f.clk.now, Location: hcm, AnalysisDays: days, Trail: f.trail})
-	}
+	mk := func(days int) *nonc.Service { return f.service(nonc.Options{AnalysisDays: days}) }
 	_, act := f.actionIn("phong-a", "owner-a", "head", nonc.ActionInProgress)
 	big := qms.Upload{Name: "ban-quet.pdf", Body: io.MultiReader(strings.NewReader("%PDF-1.4\n"), io.LimitReader(zeroReader{}, 64<<20+1-9))}
 	if _, err := mk(0).Done(f.as("owner-a"), act.ID, "Đã làm", qms.FilesOf(big)); qms.KindOf(err) != qms.ErrTooLarge {

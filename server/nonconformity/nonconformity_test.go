@@ -62,6 +62,7 @@ type ncFixture struct {
 	store *postgres.NCStore
 	clk   *ncClock
 	az    *authz.Enforcer
+	ids   *identity.Service
 	trail *postgres.TrailStore
 	users map[string]qms.Actor
 }
@@ -131,7 +132,7 @@ func newNCFixture(t testing.TB) *ncFixture {
 	if err := az.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	f.az = az
+	f.az, f.ids = az, ids
 	f.store = postgres.NewNCStore(env.DB, hcm)
 	f.svc = nonc.New(f.store, ncBlobs{env.Blob}, az, ids, nonc.Options{
 		Now: clk.now, Location: hcm, MaxFileSize: 1 << 20, AnalysisDays: 14, BaseURL: "http://qms.example",
