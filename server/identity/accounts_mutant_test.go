@@ -81,9 +81,7 @@ func TestMutantResetOfAnUnknownLoginIsNotAFailure(t *testing.T) {
 // TestMutantExternalNamesAtTheirLongest: the provider's subject may be 255
 // characters and its issuer 500; one more is refused as naming nobody.
 func TestMutantExternalNamesAtTheirLongest(t *testing.T) {
-	db := testenv.DB(t)
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour, LoginMaxFailures: 100, LoginWindow: time.Minute})
+	s, _ := plainService(t, identity.Options{LoginMaxFailures: 100, LoginWindow: time.Minute})
 	ctx := context.Background()
 	issuer := "https://sso.example.org/" + strings.Repeat("i", 500-len("https://sso.example.org/"))
 	subject := strings.Repeat("s", 255)
@@ -105,9 +103,7 @@ func TestMutantExternalNamesAtTheirLongest(t *testing.T) {
 // e-mail the provider gave; a missing or unusable name becomes the login,
 // an unusable e-mail address none.
 func TestMutantExternalNameAndEmail(t *testing.T) {
-	db := testenv.DB(t)
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour, LoginMaxFailures: 100, LoginWindow: time.Minute})
+	s, _ := plainService(t, identity.Options{LoginMaxFailures: 100, LoginWindow: time.Minute})
 	for _, x := range []struct{ sub, login, name, email, wantName, wantEmail string }{
 		{"s1", "sso.lan", "Nguyễn Thị Lan", "lan@ubnd.example.vn", "Nguyễn Thị Lan", "lan@ubnd.example.vn"},
 		{"s2", "sso.minh", "", "khong-phai-email", "sso.minh", ""},
@@ -127,9 +123,7 @@ func TestMutantExternalNameAndEmail(t *testing.T) {
 // lets a person sign in, and refuses the sixth attempt after five wrong
 // passwords until the window of 15 minutes has passed (the defaults).
 func TestMutantThrottleDefaults(t *testing.T) {
-	db := testenv.DB(t)
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour})
+	s, c := plainService(t, identity.Options{})
 	ctx := context.Background()
 	if _, err := s.CreateUser(ctx, identity.NewUser{Login: "staff.mac", Name: "Người mặc định", Password: "demo12345", Lang: "vi"}); err != nil {
 		t.Fatal(err)
@@ -176,9 +170,7 @@ func TestMutantCreateUserPasswordBounds(t *testing.T) {
 // here) the right one is refused as throttled; a second account of the
 // same login is refused as taken.
 func TestMutantSignaturePassword(t *testing.T) {
-	db := testenv.DB(t)
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour, LoginMaxFailures: 3, LoginWindow: time.Hour})
+	s, _ := plainService(t, identity.Options{LoginMaxFailures: 3, LoginWindow: time.Hour})
 	ctx := context.Background()
 	longest := strings.Repeat("Ab3-", 50)
 	u, err := s.CreateUser(ctx, identity.NewUser{Login: "truong.phong", Name: "Trưởng phòng", Password: longest, Lang: "vi"})
@@ -204,9 +196,7 @@ func TestMutantSignaturePassword(t *testing.T) {
 // TestMutantSignInAtTheLongest: a person with a login of 64 characters and
 // a password of 200 signs in.
 func TestMutantSignInAtTheLongest(t *testing.T) {
-	db := testenv.DB(t)
-	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
-	s := identity.NewService(postgres.NewIdentityStore(db), c.now, identity.Options{SessionIdle: time.Hour, SessionMax: 2 * time.Hour})
+	s, _ := plainService(t, identity.Options{})
 	login, pw := "a"+strings.Repeat(".b", 31)+"c", strings.Repeat("Ab3-", 50)
 	if len(login) != 64 || len(pw) != 200 {
 		t.Fatalf("test login of %d, password of %d characters", len(login), len(pw))
@@ -380,4 +370,14 @@ func (e *accountsEnv) enrol(t *testing.T, u identity.User) identity.Enrolment {
 		t.Fatal(err)
 	}
 	return enr
+}
+
+// plainService is an identity service on a database of its own and a
+// clock at 10/03/2026 08:00 UTC, with sessions of an hour idle and two at
+// most besides the options of opt.
+func plainService(t *testing.T, opt identity.Options) (*identity.Service, *clock) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	opt.SessionIdle, opt.SessionMax = time.Hour, 2*time.Hour
+	return identity.NewService(postgres.NewIdentityStore(testenv.DB(t)), c.now, opt), c
 }
